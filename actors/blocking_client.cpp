@@ -1,0 +1,145 @@
+#include "actors/blocking_client.hpp"
+
+#include <cmath>
+
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/exit_reason.hpp"
+#include "caf/scoped_actor.hpp"
+#include "caf/send.hpp"
+
+#include "actors/clients.hpp"
+#include "messages/exceptions.hpp"
+
+namespace alter::blocking {
+
+struct environment::impl {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  net::transport_actor transport;
+};
+
+environment::environment() : impl_(std::make_unique<impl>()) {
+}
+
+std::shared_ptr<environment> environment::make(net::transport_options options) {
+  std::shared_ptr<environment> env{new environment};
+  env->impl_->sys = std::make_unique<caf::actor_system>(env->impl_->cfg);
+  env->impl_->transport = net::spawn_transport(*env->impl_->sys, options);
+  return env;
+}
+
+environment::~environment() {
+  caf::anon_send_exit(impl_->transport, caf::exit_reason::user_shutdown);
+  impl_->transport = nullptr;
+  impl_->sys.reset();
+}
+
+caf::actor_system& environment::system() noexcept {
+  return *impl_->sys;
+}
+
+const net::transport_actor& environment::transport() const noexcept {
+  return impl_->transport;
+}
+
+namespace {
+
+/// Sends one message and waits for the reply; errors become exceptions.
+template <class T, class Handle, class... Ts>
+T ask(environment& env, const Handle& hdl, std::chrono::milliseconds timeout,
+      Ts&&... xs) {
+  caf::scoped_actor self{env.system()};
+  T result;
+  caf::error failure;
+  // The client enforces the call's deadline; this is only a backstop.
+  self->request(hdl, timeout + std::chrono::seconds{5}, std::forward<Ts>(xs)...)
+      .receive([&](T& value) { result = std::move(value); },
+               [&](caf::error& err) { failure = std::move(err); });
+  if (failure)
+    errors::throw_error(from_caf_error(failure));
+  return result;
+}
+
+template <class T>
+T value_or_throw(caf::expected<T> x) {
+  if (!x)
+    errors::throw_error(from_caf_error(x.error()));
+  return std::move(*x);
+}
+
+std::chrono::milliseconds timeout_of(const client_options& options) {
+  auto seconds
+      = std::isfinite(options.timeout) && options.timeout > 0 ? options.timeout : 30.0;
+  return std::chrono::milliseconds{static_cast<int64_t>(seconds * 1000)};
+}
+
+std::shared_ptr<environment> or_default(std::shared_ptr<environment> env) {
+  return env ? std::move(env) : environment::make();
+}
+
+} // namespace
+
+Agent::Agent(client_options options, std::shared_ptr<environment> env)
+    : env_(or_default(std::move(env))),
+      handle_(value_or_throw(spawn_agent(env_->system(), env_->transport(), options))),
+      timeout_(timeout_of(options)) {
+}
+
+Agent::Agent(agent_actor handle, std::shared_ptr<environment> env,
+             std::chrono::milliseconds timeout)
+    : env_(std::move(env)), handle_(std::move(handle)), timeout_(timeout) {
+}
+
+Agent::~Agent() = default;
+
+http_response Agent::request(provider_call call) {
+  return ask<http_response>(*env_, handle_, timeout_, request_atom_v, std::move(call));
+}
+
+proxy_outcome Agent::proxy_request(provider_call call) {
+  return ask<proxy_outcome>(*env_, handle_, timeout_, proxy_atom_v, std::move(call));
+}
+
+grant_list Agent::list_grants(grant_query query) {
+  return ask<grant_list>(*env_, handle_, timeout_, list_grants_atom_v, query);
+}
+
+agent_info Agent::me() {
+  return ask<agent_info>(*env_, handle_, timeout_, me_atom_v);
+}
+
+void Agent::close() {
+  ask<bool>(*env_, handle_, timeout_, close_atom_v);
+}
+
+App::App(client_options options, std::shared_ptr<environment> env)
+    : env_(or_default(std::move(env))),
+      handle_(value_or_throw(spawn_app(env_->system(), env_->transport(), options))),
+      timeout_(timeout_of(options)) {
+}
+
+App::~App() = default;
+
+http_response App::request(provider_call call) {
+  return ask<http_response>(*env_, handle_, timeout_, request_atom_v, std::move(call));
+}
+
+proxy_outcome App::proxy_request(provider_call call) {
+  return ask<proxy_outcome>(*env_, handle_, timeout_, proxy_atom_v, std::move(call));
+}
+
+grant_list App::list_grants(grant_query query) {
+  return ask<grant_list>(*env_, handle_, timeout_, list_grants_atom_v, query);
+}
+
+Agent App::get_agent(const std::string& agent_id) {
+  auto hdl = ask<agent_actor>(*env_, handle_, timeout_, get_agent_atom_v, agent_id);
+  return Agent{std::move(hdl), env_, timeout_};
+}
+
+void App::close() {
+  ask<bool>(*env_, handle_, timeout_, close_atom_v);
+}
+
+} // namespace alter::blocking

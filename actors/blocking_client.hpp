@@ -1,0 +1,81 @@
+// A thin blocking facade for code that is not an actor: each call sends one
+// message to the client actor and waits for the reply. Errors are thrown as
+// alter::errors::* exceptions. Not for hot paths: every call wakes a thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "actors/client_actors.hpp"
+#include "actors/client_options.hpp"
+#include "net/transport.hpp"
+
+namespace caf {
+class actor_system;
+} // namespace caf
+
+namespace alter::blocking {
+
+/// An actor system plus a runtime, shared by the blocking clients made from it.
+class environment {
+public:
+  static std::shared_ptr<environment> make(net::transport_options options = {});
+  ~environment();
+
+  caf::actor_system& system() noexcept;
+  const net::transport_actor& transport() const noexcept;
+
+private:
+  environment();
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+class Agent {
+public:
+  /// Throws AlterValueError for bad options.
+  explicit Agent(client_options options, std::shared_ptr<environment> env = nullptr);
+  Agent(agent_actor handle, std::shared_ptr<environment> env,
+        std::chrono::milliseconds timeout);
+  ~Agent();
+
+  http_response request(provider_call call);
+  proxy_outcome proxy_request(provider_call call);
+  grant_list list_grants(grant_query query = {});
+  agent_info me();
+  /// Drains outstanding calls; later calls throw AlterSDKError (client_closed).
+  void close();
+
+  const agent_actor& handle() const noexcept {
+    return handle_;
+  }
+
+private:
+  std::shared_ptr<environment> env_;
+  agent_actor handle_;
+  std::chrono::milliseconds timeout_;
+};
+
+class App {
+public:
+  explicit App(client_options options, std::shared_ptr<environment> env = nullptr);
+  ~App();
+
+  http_response request(provider_call call);
+  proxy_outcome proxy_request(provider_call call);
+  grant_list list_grants(grant_query query = {});
+  /// Throws AlterValueError for a non-UUID id, before any I/O.
+  Agent get_agent(const std::string& agent_id);
+  void close();
+
+  const app_actor& handle() const noexcept {
+    return handle_;
+  }
+
+private:
+  std::shared_ptr<environment> env_;
+  app_actor handle_;
+  std::chrono::milliseconds timeout_;
+};
+
+} // namespace alter::blocking

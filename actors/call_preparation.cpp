@@ -1,0 +1,120 @@
+#include "actors/call_preparation.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace alter {
+
+namespace {
+
+constexpr std::string_view methods[]
+    = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"};
+
+/// Headers that carry credentials: only Alter injects them.
+constexpr std::string_view credential_headers[]
+    = {"authorization", "cookie", "x-api-key", "x-amz-security-token"};
+
+bool is_hex(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+} // namespace
+
+bool is_uuid(std::string_view text) noexcept {
+  if (text.size() != 36)
+    return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !is_hex(text[i]))
+      return false;
+  }
+  return true;
+}
+
+bool has_control_characters(std::string_view text) noexcept {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7F;
+  });
+}
+
+caf::expected<call_plan> plan_call(const provider_call& call,
+                                   const client_settings& settings) {
+  call_plan plan;
+  plan.method = call.method;
+  std::transform(plan.method.begin(), plan.method.end(), plan.method.begin(),
+                 [](char c) { return c >= 'a' && c <= 'z' ? char(c - 32) : c; });
+  if (std::find(std::begin(methods), std::end(methods), plan.method)
+      == std::end(methods))
+    return to_caf_error(error_code::invalid_argument,
+                        "method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, "
+                        "OPTIONS; got '"
+                            + call.method.substr(0, 16) + "'");
+  if (call.grant_id.empty() == call.provider.empty())
+    return to_caf_error(error_code::invalid_argument,
+                        "exactly one of grant_id and provider must be given");
+  if (!call.grant_id.empty() && !is_uuid(call.grant_id))
+    return to_caf_error(error_code::invalid_argument, "grant_id must be a UUID");
+  if (!call.json.empty() && !call.body.empty())
+    return to_caf_error(error_code::invalid_argument, "give json or body, not both");
+  if (call.timeout < 0 || !std::isfinite(call.timeout))
+    return to_caf_error(error_code::invalid_argument,
+                        "timeout must be a positive number of seconds");
+  std::string why;
+  auto filled = net::fill_path_params(call.url, call.path_params, &why);
+  if (!filled)
+    return to_caf_error(error_code::invalid_argument, why);
+  plan.url = net::append_query(std::move(*filled), call.query_params);
+  auto target = net::parse_url(plan.url, &why);
+  if (!target)
+    return to_caf_error(error_code::invalid_argument, "url is not usable: " + why);
+  plan.target = std::move(*target);
+  plan.target.where.tls = settings.tls;
+  for (const auto& h : call.headers) {
+    if (h.name.empty() || has_control_characters(h.name)
+        || has_control_characters(h.value))
+      return to_caf_error(error_code::invalid_argument,
+                          "header '" + h.name.substr(0, 64)
+                              + "' has an empty name or a control character");
+    for (auto forbidden : credential_headers)
+      if (iequals(h.name, forbidden))
+        return to_caf_error(error_code::invalid_argument,
+                            "header '" + h.name
+                                + "' carries credentials; Alter injects them itself");
+    if (h.name.size() >= 8 && iequals(h.name.substr(0, 8), "x-alter-"))
+      return to_caf_error(error_code::invalid_argument,
+                          "header '" + h.name + "' is reserved for Alter");
+  }
+  plan.headers = call.headers;
+  if (!call.json.empty()) {
+    plan.body = call.json;
+    if (find_field(plan.headers, "content-type") == nullptr)
+      plan.headers.push_back({"Content-Type", "application/json"});
+  } else {
+    plan.body = call.body;
+  }
+  plan.grant = {call.grant_id, call.provider, call.account, call.label};
+  plan.user_token = call.user_token;
+  if (plan.user_token.empty() && settings.user_token_getter)
+    plan.user_token = settings.user_token_getter();
+  if (!call.provider.empty() && plan.user_token.empty())
+    return to_caf_error(error_code::invalid_argument,
+                        "provider= resolves the grant through an end-user JWT: pass "
+                        "user_token or configure user_token_getter");
+  if (has_control_characters(plan.user_token))
+    return to_caf_error(error_code::invalid_argument,
+                        "user_token has a control character");
+  for (const auto& c : call.context)
+    if (has_control_characters(c.name) || has_control_characters(c.value))
+      return to_caf_error(error_code::invalid_argument,
+                          "context entry '" + c.name.substr(0, 64)
+                              + "' has a control character");
+  plan.reason = call.reason;
+  plan.context = call.context;
+  plan.timeout = call.timeout > 0 ? std::chrono::milliseconds{static_cast<int64_t>(
+                     std::llround(call.timeout * 1000))}
+                                  : settings.timeout;
+  return plan;
+}
+
+} // namespace alter

@@ -1,0 +1,39 @@
+// The typed interfaces of the App and Agent client actors.
+//
+// Every call replies with its value or with an error; unwrap errors with
+// alter::from_caf_error(err) and branch on the code or its class.
+#pragma once
+
+#include <string>
+
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "messages/agent_info.hpp"
+#include "messages/atoms.hpp"
+#include "messages/grants.hpp"
+#include "messages/http_message.hpp"
+#include "messages/provider_call.hpp"
+#include "messages/proxy_outcome.hpp"
+
+namespace alter {
+
+/// What App and Agent share.
+using client_actor = caf::typed_actor<
+    /// Retrieve mode: the SDK fetches the credential and calls the provider itself.
+    caf::replies_to<request_atom, provider_call>::with<http_response>,
+    /// Proxy mode: the backend calls the provider; may hold the call for approval.
+    caf::replies_to<proxy_atom, provider_call>::with<proxy_outcome>,
+    caf::replies_to<list_grants_atom, grant_query>::with<grant_list>,
+    /// Waits for outstanding calls, then refuses new ones with client_closed.
+    caf::replies_to<close_atom>::with<bool>>;
+
+/// The workload client (agent keys, or an app key impersonating an agent).
+using agent_actor = client_actor::extend<caf::replies_to<me_atom>::with<agent_info>>;
+
+/// The application client.
+using app_actor = client_actor::extend<
+    /// An Agent that acts as `agent_id` through this app's key.
+    caf::replies_to<get_agent_atom, std::string>::with<agent_actor>>;
+
+} // namespace alter

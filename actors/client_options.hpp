@@ -1,0 +1,35 @@
+// The options of App and Agent, as the SDK reference names them, plus base_url and
+// TLS trust.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "net/endpoint.hpp"
+
+namespace alter {
+
+enum class caller_type { service, agent };
+
+std::string_view to_string(caller_type t) noexcept;
+
+struct client_options {
+  /// App key (alter_rk_...) or agent key (alter_ak_...); required.
+  std::string api_key;
+  /// The backend; the embedded backend listens on loopback.
+  std::string base_url = "https://127.0.0.1:8443";
+  /// Seconds one call may take end to end.
+  double timeout = 30.0;
+  /// Free-form audit attribution, or a managed agent's UUID (impersonation).
+  std::string caller;
+  /// App only; Agent pins caller_type::agent.
+  caller_type type = caller_type::service;
+  /// Called for every request that needs an end-user JWT. It runs on the client
+  /// actor's thread, so it must not block for long.
+  std::function<std::string()> user_token_getter;
+  /// Trust for https base URLs and https providers (retrieve mode).
+  net::tls_settings tls;
+};
+
+} // namespace alter

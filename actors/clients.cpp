@@ -1,0 +1,303 @@
+// The App and Agent behaviors. Both share one state and one set of call flows;
+// they differ only in get_agent (App) and me (Agent).
+#include "actors/clients.hpp"
+
+#include <vector>
+
+#include "caf/actor_system.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
+
+#include "actors/backend_exchange.hpp"
+#include "actors/call_preparation.hpp"
+#include "actors/credential_injection.hpp"
+#include "auth/crypto.hpp"
+#include "messages/base64.hpp"
+#include "messages/json_codec.hpp"
+#include "messages/token_response.hpp"
+#include "net/url.hpp"
+
+namespace alter {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct client_state {
+  std::shared_ptr<const client_settings> settings;
+  net::transport_actor transport;
+  std::size_t outstanding = 0;
+  bool closed = false;
+  std::vector<caf::typed_response_promise<bool>> close_waiters;
+
+  static inline const char* name = "alter.client";
+};
+
+/// What CAF waits beyond a call's own deadline before giving up on the transport.
+constexpr auto transport_grace = std::chrono::seconds{2};
+
+caf::error closed_error() {
+  return to_caf_error(
+      make_error(error_code::client_closed, "the client has been closed"));
+}
+
+/// Counts a call in; close() waits for the count to reach zero.
+template <class Self>
+void begin_call(Self self) {
+  ++self->state.outstanding;
+}
+
+template <class Self>
+void end_call(Self self) {
+  auto& st = self->state;
+  if (--st.outstanding == 0 && st.closed) {
+    for (auto& waiter : st.close_waiters)
+      waiter.deliver(true);
+    st.close_waiters.clear();
+  }
+}
+
+/// Delivers a value or an error and counts the call out.
+template <class Self, class Promise, class T>
+void finish(Self self, Promise& promise, T&& value) {
+  promise.deliver(std::forward<T>(value));
+  end_call(self);
+}
+
+std::chrono::milliseconds remaining(clock_type::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - clock_type::now());
+  return std::max(left, std::chrono::milliseconds{1});
+}
+
+/// Sends one request to the backend and hands the reply (or error) on.
+template <class Self, class OnReply, class OnError>
+void call_backend(Self self, backend_call call, OnReply on_reply, OnError on_error) {
+  auto& st = self->state;
+  auto timeout = call.timeout;
+  auto req = make_backend_request(*st.settings, std::move(call));
+  self->request(st.transport, timeout + transport_grace, exchange_atom_v,
+                st.settings->backend, std::move(req))
+      .then(std::move(on_reply), std::move(on_error));
+}
+
+/// Maps a provider's error status to the SDK's error (retrieve mode).
+alter_error provider_failure(const http_response& res, bool scope_mismatch) {
+  auto code = error_code::provider_error;
+  if (res.status == 401)
+    code = error_code::provider_unauthorized;
+  else if (res.status == 403 && scope_mismatch)
+    code = error_code::scope_reauth_required;
+  auto e = make_error(code, "the provider answered HTTP " + std::to_string(res.status),
+                      "{\"status_code\":" + std::to_string(res.status) + "}");
+  e.http_status = res.status;
+  return e;
+}
+
+// -- request(): retrieve mode ------------------------------------------------------
+
+template <class Self>
+caf::result<http_response> on_request(Self self, provider_call& call) {
+  auto& st = self->state;
+  if (st.closed)
+    return closed_error();
+  auto plan = plan_call(call, *st.settings);
+  if (!plan)
+    return std::move(plan.error());
+  auto promise = self->template make_response_promise<http_response>();
+  begin_call(self);
+  auto deadline = clock_type::now() + plan->timeout;
+  token_request body{plan->grant, plan->reason, plan->context};
+  backend_call bc{"POST", "/v1/tokens/retrieve", to_json(body), plan->user_token,
+                  {},     plan->timeout};
+  auto shared_plan = std::make_shared<call_plan>(std::move(*plan));
+  call_backend(
+      self, std::move(bc),
+      [=](http_response& reply) mutable {
+        auto token = read_backend_reply<token_response>(reply, 200);
+        if (!token)
+          return finish(self, promise, std::move(token.error()));
+        auto upstream = inject_credential(*shared_plan, *token);
+        if (!upstream)
+          return finish(self, promise, std::move(upstream.error()));
+        auto timeout = remaining(deadline);
+        upstream->timeout_ms = timeout.count();
+        auto where = shared_plan->target.where;
+        auto scope_mismatch = token->scope_mismatch;
+        self->request(self->state.transport, timeout + transport_grace, exchange_atom_v,
+                      std::move(where), std::move(*upstream))
+            .then(
+                [=](http_response& res) mutable {
+                  if (res.status >= 400)
+                    return finish(self, promise,
+                                  to_caf_error(provider_failure(res, scope_mismatch)));
+                  finish(self, promise, std::move(res));
+                },
+                [=](caf::error& err) mutable {
+                  finish(self, promise, std::move(err));
+                });
+      },
+      [=](caf::error& err) mutable { finish(self, promise, std::move(err)); });
+  return promise;
+}
+
+// -- proxy_request(): proxy mode ---------------------------------------------------
+
+template <class Self>
+caf::result<proxy_outcome> on_proxy(Self self, provider_call& call) {
+  auto& st = self->state;
+  if (st.closed)
+    return closed_error();
+  auto plan = plan_call(call, *st.settings);
+  if (!plan)
+    return std::move(plan.error());
+  auto promise = self->template make_response_promise<proxy_outcome>();
+  begin_call(self);
+  proxy_request body{
+      plan->grant,  plan->method, plan->url, plan->headers, base64_encode(plan->body),
+      plan->reason, plan->context};
+  // One key per logical call: the backend executes the upstream call at most once.
+  backend_call bc{"POST",           "/v1/proxy/execute",   to_json(body),
+                  plan->user_token, crypto::random_uuid(), plan->timeout};
+  call_backend(
+      self, std::move(bc),
+      [=](http_response& reply) mutable {
+        proxy_outcome out;
+        if (reply.status == 202) {
+          auto pending = read_backend_reply<pending_approval>(reply, 202);
+          if (!pending)
+            return finish(self, promise, std::move(pending.error()));
+          out.pending = true;
+          out.approval = std::move(*pending);
+        } else {
+          auto result = read_backend_reply<proxy_result>(reply, 200);
+          if (!result)
+            return finish(self, promise, std::move(result.error()));
+          out.result = std::move(*result);
+        }
+        finish(self, promise, std::move(out));
+      },
+      [=](caf::error& err) mutable { finish(self, promise, std::move(err)); });
+  return promise;
+}
+
+// -- simple GETs ---------------------------------------------------------------------
+
+template <class T, class Self>
+caf::result<T> get_model(Self self, std::string path) {
+  auto& st = self->state;
+  if (st.closed)
+    return closed_error();
+  auto promise = self->template make_response_promise<T>();
+  begin_call(self);
+  std::string user_token;
+  if (st.settings->user_token_getter)
+    user_token = st.settings->user_token_getter();
+  backend_call bc{"GET", std::move(path),     {}, std::move(user_token),
+                  {},    st.settings->timeout};
+  call_backend(
+      self, std::move(bc),
+      [=](http_response& reply) mutable {
+        auto value = read_backend_reply<T>(reply, 200);
+        if (!value)
+          return finish(self, promise, std::move(value.error()));
+        finish(self, promise, std::move(*value));
+      },
+      [=](caf::error& err) mutable { finish(self, promise, std::move(err)); });
+  return promise;
+}
+
+template <class Self>
+caf::result<grant_list> on_list_grants(Self self, const grant_query& q) {
+  if (q.limit < 1 || q.limit > 1000)
+    return to_caf_error(error_code::invalid_argument,
+                        "limit must be between 1 and 1000");
+  if (q.offset < 0)
+    return to_caf_error(error_code::invalid_argument, "offset must not be negative");
+  auto path = "/v1/grants?limit=" + std::to_string(q.limit)
+              + "&offset=" + std::to_string(q.offset);
+  if (!q.provider_id.empty())
+    path += "&provider_id=" + net::percent_encode(q.provider_id);
+  return get_model<grant_list>(self, std::move(path));
+}
+
+template <class Self>
+caf::result<bool> on_close(Self self) {
+  auto& st = self->state;
+  st.closed = true;
+  if (st.outstanding == 0)
+    return true;
+  auto promise = self->template make_response_promise<bool>();
+  st.close_waiters.push_back(promise);
+  return promise;
+}
+
+// -- the two behaviors --------------------------------------------------------------
+
+using agent_pointer = agent_actor::stateful_pointer<client_state>;
+using app_pointer = app_actor::stateful_pointer<client_state>;
+
+agent_actor::behavior_type agent_client(agent_pointer self,
+                                        std::shared_ptr<const client_settings> settings,
+                                        net::transport_actor transport) {
+  self->state.settings = std::move(settings);
+  self->state.transport = std::move(transport);
+  return {
+      [=](request_atom, provider_call& c) { return on_request(self, c); },
+      [=](proxy_atom, provider_call& c) { return on_proxy(self, c); },
+      [=](list_grants_atom, const grant_query& q) { return on_list_grants(self, q); },
+      [=](close_atom) { return on_close(self); },
+      [=](me_atom) { return get_model<agent_info>(self, "/v1/me"); },
+  };
+}
+
+app_actor::behavior_type app_client(app_pointer self,
+                                    std::shared_ptr<const client_settings> settings,
+                                    net::transport_actor transport) {
+  self->state.settings = std::move(settings);
+  self->state.transport = std::move(transport);
+  return {
+      [=](request_atom, provider_call& c) { return on_request(self, c); },
+      [=](proxy_atom, provider_call& c) { return on_proxy(self, c); },
+      [=](list_grants_atom, const grant_query& q) { return on_list_grants(self, q); },
+      [=](close_atom) { return on_close(self); },
+      [=](get_agent_atom, const std::string& agent_id) -> caf::result<agent_actor> {
+        if (self->state.closed)
+          return to_caf_error(error_code::invalid_argument, "the App has been closed");
+        if (!is_uuid(agent_id))
+          return to_caf_error(error_code::invalid_argument, "agent_id must be a UUID");
+        // Same key and backend, caller pinned to the agent; the user token getter is
+        // deliberately not inherited.
+        auto derived = std::make_shared<client_settings>(*self->state.settings);
+        derived->caller = agent_id;
+        derived->type = caller_type::agent;
+        derived->user_token_getter = nullptr;
+        return self->spawn(agent_client,
+                           std::shared_ptr<const client_settings>{std::move(derived)},
+                           self->state.transport);
+      },
+  };
+}
+
+} // namespace
+
+caf::expected<app_actor> spawn_app(caf::actor_system& sys,
+                                   net::transport_actor transport,
+                                   const client_options& options) {
+  auto settings = make_client_settings(options);
+  if (!settings)
+    return std::move(settings.error());
+  return sys.spawn(app_client, std::move(*settings), std::move(transport));
+}
+
+caf::expected<agent_actor> spawn_agent(caf::actor_system& sys,
+                                       net::transport_actor transport,
+                                       client_options options) {
+  options.type = caller_type::agent;
+  auto settings = make_client_settings(options);
+  if (!settings)
+    return std::move(settings.error());
+  return sys.spawn(agent_client, std::move(*settings), std::move(transport));
+}
+
+} // namespace alter

@@ -1,0 +1,31 @@
+// A managed agent as me() and the agents namespace return it.
+#pragma once
+
+#include <string>
+
+#include "messages/field.hpp"
+
+namespace alter {
+
+struct agent_info {
+  std::string id;
+  std::string app_id;
+  std::string name;
+  std::string display_name;
+  /// "agent" or "service".
+  std::string type = "agent";
+  /// "active", "inactive" or "revoked".
+  std::string status = "active";
+  std::string created_at;
+  field_list metadata;
+};
+
+bool operator==(const agent_info& a, const agent_info& b) noexcept;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
+  return f(caf::meta::type_name("agent_info"), x.id, x.app_id, x.name, x.display_name,
+           x.type, x.status, x.created_at, x.metadata);
+}
+
+} // namespace alter

@@ -1,0 +1,62 @@
+// The error value every layer passes around: code, message, details, HTTP status,
+// request id and retry-after. Inside actors it travels inside a caf::error.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "caf/error.hpp"
+#include "caf/meta/type_name.hpp"
+
+#include "messages/error_code.hpp"
+
+namespace alter {
+
+struct alter_error {
+  error_code code = error_code::unknown_error;
+  std::string message;
+  /// A JSON object as text; empty means {}. Never holds a secret.
+  std::string details_json;
+  /// The HTTP status that carried the error; 0 when it never reached the wire.
+  int http_status = 0;
+  /// The backend's request id, for support; empty for local errors.
+  std::string request_id;
+  /// Milliseconds the backend asked to wait (Retry-After); -1 when absent.
+  int64_t retry_after_ms = -1;
+
+  error_class cls() const noexcept {
+    return class_of(code);
+  }
+
+  /// "Is this a BackendError?": true for the class itself and every descendant.
+  bool is(error_class ancestor) const noexcept {
+    return is_a(cls(), ancestor);
+  }
+};
+
+bool operator==(const alter_error& a, const alter_error& b) noexcept;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, alter_error& x) {
+  return f(caf::meta::type_name("alter_error"), x.code, x.message, x.details_json,
+           x.http_status, x.request_id, x.retry_after_ms);
+}
+
+/// A local error, e.g. make_error(error_code::invalid_argument, "grant_id is empty").
+alter_error make_error(error_code code, std::string message,
+                       std::string details_json = {});
+
+/// "GrantNotFoundError (grant_not_found): no grant with that id".
+std::string to_string(const alter_error& e);
+
+/// Wraps the value into a caf::error of category "alter" so actors can reply with it.
+caf::error to_caf_error(alter_error e);
+
+/// Shorthand for to_caf_error(make_error(code, message)).
+caf::error to_caf_error(error_code code, std::string message);
+
+/// Unwraps an "alter" caf::error; maps CAF's own errors (request timeout, dead actor)
+/// to the SDK's codes so callers only ever branch on error_code.
+alter_error from_caf_error(const caf::error& e);
+
+} // namespace alter

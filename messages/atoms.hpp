@@ -1,0 +1,27 @@
+// The message tags of the runtime's typed actor interfaces.
+#pragma once
+
+#include "caf/atom.hpp"
+
+namespace alter {
+
+// CAF 0.17 atoms are values of at most 10 characters.
+using exchange_atom = caf::atom_constant<caf::atom("exchange")>;
+using credit_atom = caf::atom_constant<caf::atom("credit")>;
+using request_atom = caf::atom_constant<caf::atom("request")>;
+using proxy_atom = caf::atom_constant<caf::atom("proxy")>;
+using list_grants_atom = caf::atom_constant<caf::atom("lsgrants")>;
+using me_atom = caf::atom_constant<caf::atom("me")>;
+using get_agent_atom = caf::atom_constant<caf::atom("getagent")>;
+using close_atom = caf::close_atom;
+
+constexpr exchange_atom exchange_atom_v{};
+constexpr credit_atom credit_atom_v{};
+constexpr request_atom request_atom_v{};
+constexpr proxy_atom proxy_atom_v{};
+constexpr list_grants_atom list_grants_atom_v{};
+constexpr me_atom me_atom_v{};
+constexpr get_agent_atom get_agent_atom_v{};
+constexpr close_atom close_atom_v{};
+
+} // namespace alter

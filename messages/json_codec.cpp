@@ -1,0 +1,421 @@
+// One field list per model (`describe`) drives both directions, so encoder and
+// decoder cannot drift apart.
+#include "messages/json_codec.hpp"
+
+#include <boost/json.hpp>
+
+#include "messages/agent_info.hpp"
+#include "messages/grants.hpp"
+#include "messages/proxy_outcome.hpp"
+#include "messages/token_response.hpp"
+#include "messages/wire_requests.hpp"
+
+namespace alter {
+
+namespace json = boost::json;
+
+// -- field lists ----------------------------------------------------------------
+
+template <class Io>
+void describe(Io& io, injection& x) {
+  io.required("target", x.target);
+  io.required("key", x.key);
+  io.required("value_source", x.value_source);
+}
+
+template <class Io>
+void describe(Io& io, token_response& x) {
+  io.required("access_token", x.access_token);
+  io.optional("token_type", x.token_type);
+  io.optional("expires_in", x.expires_in);
+  io.optional("expires_at", x.expires_at);
+  io.optional("scopes", x.scopes);
+  io.required("grant_id", x.grant_id);
+  io.optional("provider_id", x.provider_id);
+  io.optional("scope_mismatch", x.scope_mismatch);
+  io.optional("injection_header", x.injection_header);
+  io.optional("injection_format", x.injection_format);
+  io.optional("additional_credentials", x.additional_credentials);
+  io.optional("additional_injections", x.additional_injections);
+}
+
+template <class Io>
+void describe(Io& io, grant_selector& x) {
+  io.optional("grant_id", x.grant_id);
+  io.optional("provider", x.provider);
+  io.optional("account", x.account);
+  io.optional("label", x.label);
+}
+
+template <class Io>
+void describe(Io& io, token_request& x) {
+  describe(io, x.grant);
+  io.optional("reason", x.reason);
+  io.optional("context", x.context);
+}
+
+template <class Io>
+void describe(Io& io, proxy_request& x) {
+  describe(io, x.grant);
+  io.required("method", x.method);
+  io.required("url", x.url);
+  io.optional("headers", x.headers);
+  io.optional("body_b64", x.body_b64);
+  io.optional("reason", x.reason);
+  io.optional("context", x.context);
+}
+
+template <class Io>
+void describe(Io& io, proxy_result& x) {
+  io.optional("approval_id", x.approval_id);
+  io.required("status_code", x.status_code);
+  io.optional("headers", x.headers);
+  io.optional("body_b64", x.body_b64);
+  io.optional("body_truncated", x.body_truncated);
+}
+
+template <class Io>
+void describe(Io& io, pending_approval& x) {
+  io.required("approval_id", x.approval_id);
+  io.required("approval_url", x.approval_url);
+  io.required("expires_at", x.expires_at);
+}
+
+template <class Io>
+void describe(Io& io, grant_item& x) {
+  io.required("grant_kind", x.grant_kind);
+  io.required("grant_id", x.grant_id);
+  io.optional("provider_id", x.provider_id);
+  io.optional("scopes", x.scopes);
+  io.optional("status", x.status);
+  io.optional("principal_type", x.principal_type);
+  io.optional("created_at", x.created_at);
+  io.optional("last_used_at", x.last_used_at);
+  io.optional("expires_at", x.expires_at);
+  io.optional("label", x.label);
+  io.optional("account_identifier", x.account_identifier);
+  io.optional("account_display_name", x.account_display_name);
+  io.optional("scope_mismatch", x.scope_mismatch);
+  io.optional("delegated_agent_ids", x.delegated_agent_ids);
+  io.optional("managed_secret_id", x.managed_secret_id);
+  io.optional("managed_secret_slug", x.managed_secret_slug);
+  io.optional("managed_secret_name", x.managed_secret_name);
+  io.optional("agent_id", x.agent_id);
+}
+
+template <class Io>
+void describe(Io& io, grant_list& x) {
+  io.required("grants", x.grants);
+  io.required("total", x.total);
+  io.required("limit", x.limit);
+  io.required("offset", x.offset);
+  io.required("has_more", x.has_more);
+}
+
+template <class Io>
+void describe(Io& io, agent_info& x) {
+  io.required("id", x.id);
+  io.optional("app_id", x.app_id);
+  io.required("name", x.name);
+  io.optional("display_name", x.display_name);
+  io.optional("type", x.type);
+  io.optional("status", x.status);
+  io.optional("created_at", x.created_at);
+  io.optional("metadata", x.metadata);
+}
+
+namespace {
+
+// -- writing --------------------------------------------------------------------
+
+class writer {
+public:
+  json::object out;
+
+  template <class T>
+  void required(const char* key, const T& value) {
+    out[key] = to_value(value);
+  }
+
+  template <class T>
+  void optional(const char* key, const T& value) {
+    out[key] = to_value(value);
+  }
+
+private:
+  static json::value to_value(const std::string& x) {
+    return json::string(x);
+  }
+  static json::value to_value(bool x) {
+    return x;
+  }
+  static json::value to_value(int x) {
+    return x;
+  }
+  static json::value to_value(int64_t x) {
+    return x;
+  }
+  static json::value to_value(double x) {
+    return x;
+  }
+  static json::value to_value(const std::vector<std::string>& xs) {
+    json::array arr;
+    for (const auto& x : xs)
+      arr.emplace_back(json::string(x));
+    return arr;
+  }
+  // Repeated names merge with ", " as HTTP allows; JSON objects have unique keys.
+  static json::value to_value(const field_list& xs) {
+    json::object obj;
+    for (const auto& x : xs) {
+      if (auto* prev = obj.if_contains(x.name)) {
+        auto& s = prev->as_string();
+        s.append(", ");
+        s.append(x.value);
+      } else {
+        obj[x.name] = json::string(x.value);
+      }
+    }
+    return obj;
+  }
+  template <class T>
+  static json::value to_value(const std::vector<T>& xs) {
+    json::array arr;
+    for (const auto& x : xs)
+      arr.emplace_back(to_value(x));
+    return arr;
+  }
+  template <class T>
+  static json::value to_value(const T& x) {
+    writer nested;
+    describe(nested, const_cast<T&>(x));
+    return std::move(nested.out);
+  }
+};
+
+// -- reading --------------------------------------------------------------------
+
+class reader {
+public:
+  reader(const json::object& obj, std::string path, std::string* error)
+      : obj_(obj), path_(std::move(path)), error_(error) {
+  }
+
+  template <class T>
+  void required(const char* key, T& value) {
+    read(key, value, true);
+  }
+
+  template <class T>
+  void optional(const char* key, T& value) {
+    read(key, value, false);
+  }
+
+private:
+  template <class T>
+  void read(const char* key, T& value, bool is_required) {
+    if (!error_->empty())
+      return;
+    auto* v = obj_.if_contains(key);
+    if (v == nullptr || v->is_null()) {
+      if (is_required)
+        fail(key, "is missing");
+      return;
+    }
+    convert(*v, value, path_of(key));
+  }
+
+  std::string path_of(const char* key) const {
+    return path_.empty() ? std::string{key} : path_ + "." + key;
+  }
+
+  void fail(const char* key, const char* what) {
+    *error_ = "field '" + path_of(key) + "' " + what;
+  }
+
+  void fail_at(const std::string& path, const char* expected) {
+    *error_ = "field '" + path + "' must be " + expected;
+  }
+
+  void convert(const json::value& v, std::string& x, const std::string& path) {
+    if (!v.is_string())
+      return fail_at(path, "a string");
+    x.assign(v.get_string().data(), v.get_string().size());
+  }
+  void convert(const json::value& v, bool& x, const std::string& path) {
+    if (!v.is_bool())
+      return fail_at(path, "a boolean");
+    x = v.get_bool();
+  }
+  void convert(const json::value& v, int64_t& x, const std::string& path) {
+    if (v.is_int64())
+      x = v.get_int64();
+    else if (v.is_uint64() && v.get_uint64() <= uint64_t(INT64_MAX))
+      x = static_cast<int64_t>(v.get_uint64());
+    else
+      fail_at(path, "an integer");
+  }
+  void convert(const json::value& v, int& x, const std::string& path) {
+    int64_t wide = 0;
+    convert(v, wide, path);
+    if (!error_->empty())
+      return;
+    if (wide < INT32_MIN || wide > INT32_MAX)
+      return fail_at(path, "a 32-bit integer");
+    x = static_cast<int>(wide);
+  }
+  void convert(const json::value& v, double& x, const std::string& path) {
+    if (!v.is_number())
+      return fail_at(path, "a number");
+    x = v.to_number<double>();
+  }
+  void convert(const json::value& v, std::vector<std::string>& xs,
+               const std::string& path) {
+    if (!v.is_array())
+      return fail_at(path, "an array of strings");
+    xs.clear();
+    for (const auto& item : v.get_array()) {
+      if (!item.is_string())
+        return fail_at(path, "an array of strings");
+      xs.emplace_back(item.get_string().data(), item.get_string().size());
+    }
+  }
+  void convert(const json::value& v, field_list& xs, const std::string& path) {
+    if (!v.is_object())
+      return fail_at(path, "an object of strings");
+    xs.clear();
+    for (const auto& kv : v.get_object()) {
+      if (!kv.value().is_string())
+        return fail_at(path + "." + std::string(kv.key()), "a string");
+      const auto& s = kv.value().get_string();
+      xs.push_back({std::string(kv.key()), std::string(s.data(), s.size())});
+    }
+  }
+  template <class T>
+  void convert(const json::value& v, std::vector<T>& xs, const std::string& path) {
+    if (!v.is_array())
+      return fail_at(path, "an array");
+    xs.clear();
+    std::size_t i = 0;
+    for (const auto& item : v.get_array()) {
+      T x;
+      convert(item, x, path + "[" + std::to_string(i++) + "]");
+      if (!error_->empty())
+        return;
+      xs.push_back(std::move(x));
+    }
+  }
+  template <class T>
+  void convert(const json::value& v, T& x, const std::string& path) {
+    if (!v.is_object())
+      return fail_at(path, "an object");
+    reader nested{v.get_object(), path, error_};
+    describe(nested, x);
+  }
+
+  const json::object& obj_;
+  std::string path_;
+  std::string* error_;
+};
+
+std::optional<json::value> parse_bounded(std::string_view text, std::string& why) {
+  json::parse_options opts;
+  opts.max_depth = max_json_depth;
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec, json::storage_ptr(), opts);
+  if (ec) {
+    why = ec.message();
+    return std::nullopt;
+  }
+  return v;
+}
+
+} // namespace
+
+template <class T>
+std::string to_json(const T& x) {
+  writer w;
+  describe(w, const_cast<T&>(x));
+  return json::serialize(w.out);
+}
+
+template <class T>
+caf::expected<T> from_json(std::string_view text) {
+  std::string why;
+  auto v = parse_bounded(text, why);
+  if (!v)
+    return to_caf_error(error_code::malformed_json, "body is not valid JSON: " + why);
+  if (!v->is_object())
+    return to_caf_error(error_code::malformed_json, "body must be a JSON object");
+  T x;
+  std::string error;
+  reader r{v->get_object(), {}, &error};
+  describe(r, x);
+  if (!error.empty())
+    return to_caf_error(error_code::malformed_json, std::move(error));
+  return x;
+}
+
+#define ALTER_CODEC(type)                                                              \
+  template std::string to_json<type>(const type&);                                     \
+  template caf::expected<type> from_json<type>(std::string_view);
+
+ALTER_CODEC(injection)
+ALTER_CODEC(token_response)
+ALTER_CODEC(token_request)
+ALTER_CODEC(proxy_request)
+ALTER_CODEC(proxy_result)
+ALTER_CODEC(pending_approval)
+ALTER_CODEC(grant_item)
+ALTER_CODEC(grant_list)
+ALTER_CODEC(agent_info)
+
+#undef ALTER_CODEC
+
+// -- error envelope ---------------------------------------------------------------
+
+std::string error_envelope(const alter_error& e) {
+  json::object err;
+  err["code"] = name_of(e.code);
+  err["message"] = e.message;
+  std::string why;
+  auto details
+      = e.details_json.empty() ? std::nullopt : parse_bounded(e.details_json, why);
+  err["details"] = details && details->is_object() ? *details : json::object{};
+  json::object root;
+  root["error"] = std::move(err);
+  root["request_id"] = e.request_id;
+  return json::serialize(root);
+}
+
+alter_error parse_error_envelope(int http_status, std::string_view body) {
+  alter_error e;
+  e.http_status = http_status;
+  e.code = error_code::unknown_error;
+  e.message = "HTTP " + std::to_string(http_status) + " without an error envelope";
+  std::string why;
+  auto v = parse_bounded(body, why);
+  if (!v || !v->is_object())
+    return e;
+  const auto& root = v->get_object();
+  if (auto* rid = root.if_contains("request_id"); rid && rid->is_string())
+    e.request_id = std::string(rid->get_string());
+  auto* err = root.if_contains("error");
+  if (err == nullptr || !err->is_object())
+    return e;
+  const auto& obj = err->get_object();
+  if (auto* code = obj.if_contains("code"); code && code->is_string()) {
+    std::string_view name{code->get_string().data(), code->get_string().size()};
+    if (auto known = parse_error_code(name))
+      e.code = *known;
+    else
+      e.message = "unknown error code '" + std::string(name) + "'";
+  }
+  if (auto* msg = obj.if_contains("message"); msg && msg->is_string())
+    e.message = std::string(msg->get_string());
+  if (auto* details = obj.if_contains("details"); details && details->is_object())
+    e.details_json = json::serialize(*details);
+  return e;
+}
+
+} // namespace alter

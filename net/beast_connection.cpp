@@ -1,0 +1,320 @@
+// The Beast implementation of http_connection: one linear chain of on_* steps
+// (resolve, connect, handshake, write, read), a deadline on every operation.
+#include "net/http_connection.hpp"
+
+#include <atomic>
+#include <stdexcept>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
+
+#include "net/io_runtime.hpp"
+
+namespace alter::net {
+
+http_connection::~http_connection() = default;
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+
+constexpr std::string_view user_agent = "alter-runtime-cpp/0.1";
+
+std::shared_ptr<ssl::context> make_tls_context(const tls_settings& tls) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2
+                   | ssl::context::no_sslv3 | ssl::context::no_tlsv1
+                   | ssl::context::no_tlsv1_1);
+  if (tls.insecure_skip_verify) {
+    ctx->set_verify_mode(ssl::verify_none);
+    return ctx;
+  }
+  ctx->set_default_verify_paths();
+  boost::system::error_code ec;
+  if (!tls.ca_file.empty()) {
+    ctx->load_verify_file(tls.ca_file, ec);
+    if (ec)
+      throw std::runtime_error("cannot load CA file " + tls.ca_file + ": "
+                               + ec.message());
+  }
+  if (!tls.ca_pem.empty()) {
+    ctx->add_certificate_authority(asio::buffer(tls.ca_pem), ec);
+    if (ec)
+      throw std::runtime_error("cannot load CA certificate: " + ec.message());
+  }
+  ctx->set_verify_mode(ssl::verify_peer);
+  // Session tickets let a reconnect skip the full handshake.
+  SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_CLIENT);
+  return ctx;
+}
+
+alter_error io_error(error_code code, std::string what,
+                     const boost::system::error_code& ec) {
+  return make_error(code, std::move(what) + ": " + ec.message());
+}
+
+template <class Stream>
+class beast_connection final
+    : public http_connection,
+      public std::enable_shared_from_this<beast_connection<Stream>> {
+public:
+  static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  beast_connection(asio::io_context& ioc, endpoint where,
+                   std::shared_ptr<ssl::context> tls, client_limits limits)
+      : resolver_(asio::make_strand(ioc)),
+        stream_(make_stream(resolver_.get_executor(), tls)), tls_(std::move(tls)),
+        where_(std::move(where)), limits_(limits) {
+  }
+
+  void async_exchange(http_request req, std::chrono::milliseconds timeout,
+                      exchange_handler handler) override {
+    deadline_ = clock_type::now() + timeout;
+    handler_ = std::move(handler);
+    outcome_ = exchange_outcome{};
+    outcome_.reused = served_ > 0;
+    build_request(req);
+    asio::dispatch(resolver_.get_executor(),
+                   [self = this->shared_from_this()] { self->start(); });
+  }
+
+  bool reusable() const noexcept override {
+    return open_.load() && keep_alive_.load();
+  }
+
+  void close() override {
+    asio::post(resolver_.get_executor(),
+               [self = this->shared_from_this()] { self->shutdown(); });
+  }
+
+private:
+  static Stream make_stream(const asio::any_io_executor& ex,
+                            const std::shared_ptr<ssl::context>& tls) {
+    if constexpr (is_tls)
+      return Stream{ex, *tls};
+    else
+      return Stream{ex};
+  }
+
+  beast::tcp_stream& tcp() {
+    return beast::get_lowest_layer(stream_);
+  }
+
+  void arm_timer() {
+    tcp().expires_at(deadline_);
+  }
+
+  void build_request(const http_request& in) {
+    request_ = {};
+    request_.version(11);
+    request_.method_string(in.method);
+    request_.target(in.target);
+    auto default_port = where_.secure() ? 443 : 80;
+    request_.set(http::field::host,
+                 where_.port == default_port
+                     ? where_.host
+                     : where_.host + ":" + std::to_string(where_.port));
+    request_.set(http::field::user_agent, user_agent);
+    for (const auto& h : in.headers)
+      request_.insert(h.name, h.value);
+    request_.body() = in.body;
+    request_.keep_alive(true);
+    request_.prepare_payload();
+  }
+
+  void start() {
+    if (open_.load())
+      return write();
+    arm_timer();
+    resolver_.async_resolve(
+        where_.host, std::to_string(where_.port),
+        [self = this->shared_from_this()](beast::error_code ec,
+                                          tcp::resolver::results_type results) {
+          self->on_resolve(ec, std::move(results));
+        });
+  }
+
+  void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
+    if (ec)
+      return fail(
+          io_error(error_code::network_error, "cannot resolve " + where_.host, ec));
+    arm_timer();
+    tcp().async_connect(results, [self = this->shared_from_this()](
+                                     beast::error_code ec, const tcp::endpoint&) {
+      self->on_connect(ec);
+    });
+  }
+
+  void on_connect(beast::error_code ec) {
+    if (ec)
+      return fail(connect_error(ec));
+    tcp().socket().set_option(tcp::no_delay{true}, ec);
+    if constexpr (is_tls) {
+      auto* native = stream_.native_handle();
+      // SNI and host name verification both name the host we meant to reach.
+      SSL_set_tlsext_host_name(native, where_.host.c_str());
+      if (!where_.tls.insecure_skip_verify)
+        stream_.set_verify_callback(ssl::host_name_verification(where_.host));
+      arm_timer();
+      stream_.async_handshake(ssl::stream_base::client,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                self->on_handshake(ec);
+                              });
+    } else {
+      open_ = true;
+      write();
+    }
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec)
+      return fail(
+          ec == beast::error::timeout
+              ? make_error(error_code::timeout, "TLS handshake with " + where_.origin()
+                                                    + " did not finish in time")
+              : io_error(error_code::tls_error,
+                         "TLS handshake with " + where_.origin() + " failed", ec));
+    open_ = true;
+    write();
+  }
+
+  alter_error connect_error(const beast::error_code& ec) {
+    if (ec == beast::error::timeout)
+      return make_error(error_code::timeout,
+                        "connecting to " + where_.origin() + " timed out");
+    return io_error(error_code::network_error, "cannot connect to " + where_.origin(),
+                    ec);
+  }
+
+  void write() {
+    arm_timer();
+    http::async_write(stream_, request_,
+                      [self = this->shared_from_this()](
+                          beast::error_code ec, std::size_t) { self->on_write(ec); });
+  }
+
+  void on_write(beast::error_code ec) {
+    if (ec) {
+      // A write that failed may still have put bytes on the wire; only a
+      // connection we never wrote to is certain not to have been seen.
+      outcome_.request_sent = outcome_.reused;
+      return fail(ec == beast::error::timeout
+                      ? make_error(error_code::timeout,
+                                   "sending to " + where_.origin() + " timed out")
+                      : io_error(error_code::network_error,
+                                 "sending to " + where_.origin() + " failed", ec));
+    }
+    outcome_.request_sent = true;
+    parser_.emplace();
+    parser_->body_limit(limits_.max_response_body);
+    parser_->header_limit(static_cast<std::uint32_t>(limits_.max_response_header));
+    arm_timer();
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](
+                         beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) {
+      if (ec == beast::error::timeout)
+        return fail(make_error(error_code::timeout,
+                               "no response from " + where_.origin() + " in time"));
+      if (ec == http::error::body_limit)
+        return fail(make_error(error_code::malformed_response,
+                               "response body from " + where_.origin() + " exceeds "
+                                   + std::to_string(limits_.max_response_body)
+                                   + " bytes"));
+      if (ec == http::error::header_limit)
+        return fail(
+            make_error(error_code::malformed_response,
+                       "response headers from " + where_.origin() + " are too large"));
+      if (ec == http::error::end_of_stream || ec == asio::error::eof
+          || ec == asio::error::connection_reset)
+        return fail(io_error(
+            error_code::network_error,
+            "connection to " + where_.origin() + " closed before a full response", ec));
+      return fail(io_error(error_code::malformed_response,
+                           "unreadable response from " + where_.origin(), ec));
+    }
+    auto res = parser_->release();
+    outcome_.ok = true;
+    outcome_.response.status = static_cast<int>(res.result_int());
+    for (const auto& h : res)
+      outcome_.response.headers.push_back(
+          {std::string{h.name_string()}, std::string{h.value()}});
+    outcome_.response.body = std::move(res.body());
+    keep_alive_ = res.keep_alive();
+    ++served_;
+    tcp().expires_never();
+    if (!keep_alive_)
+      shutdown();
+    finish();
+  }
+
+  void fail(alter_error e) {
+    outcome_.ok = false;
+    outcome_.error = std::move(e);
+    shutdown();
+    finish();
+  }
+
+  void finish() {
+    auto handler = std::move(handler_);
+    handler_ = nullptr;
+    if (handler)
+      handler(std::move(outcome_));
+  }
+
+  void shutdown() {
+    open_ = false;
+    beast::error_code ignored;
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().close();
+  }
+
+  tcp::resolver resolver_;
+  Stream stream_;
+  std::shared_ptr<ssl::context> tls_;
+  endpoint where_;
+  client_limits limits_;
+  clock_type::time_point deadline_;
+  exchange_handler handler_;
+  exchange_outcome outcome_;
+  http::request<http::string_body> request_;
+  std::optional<http::response_parser<http::string_body>> parser_;
+  beast::flat_buffer buffer_;
+  std::atomic<bool> open_{false};
+  std::atomic<bool> keep_alive_{true};
+  uint64_t served_ = 0;
+};
+
+} // namespace
+
+connection_factory make_beast_connection_factory(std::shared_ptr<io_runtime> io,
+                                                 const endpoint& where,
+                                                 client_limits limits) {
+  if (where.secure()) {
+    auto tls = make_tls_context(where.tls);
+    return [io, where, tls, limits]() -> std::shared_ptr<http_connection> {
+      return std::make_shared<beast_connection<beast::ssl_stream<beast::tcp_stream>>>(
+          io->context(), where, tls, limits);
+    };
+  }
+  return [io, where, limits]() -> std::shared_ptr<http_connection> {
+    return std::make_shared<beast_connection<beast::tcp_stream>>(io->context(), where,
+                                                                 nullptr, limits);
+  };
+}
+
+} // namespace alter::net

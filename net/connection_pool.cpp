@@ -1,0 +1,183 @@
+#include "net/connection_pool.hpp"
+
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+#include "caf/actor_system.hpp"
+#include "caf/send.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
+
+namespace alter::net {
+
+namespace {
+
+using time_point = caf::actor_clock::time_point;
+
+struct waiting_call {
+  http_request request;
+  caf::typed_response_promise<http_response> promise;
+  time_point deadline;
+  bool retried = false;
+};
+
+struct idle_connection {
+  std::shared_ptr<http_connection> connection;
+  time_point since;
+};
+
+struct running_call {
+  std::shared_ptr<http_connection> connection;
+  waiting_call call;
+};
+
+struct pool_state {
+  endpoint where;
+  pool_options options;
+  connection_factory factory;
+  std::vector<idle_connection> idle;
+  std::unordered_map<uint64_t, running_call> running;
+  std::deque<waiting_call> queue;
+  uint64_t next_id = 1;
+
+  static inline const char* name = "alter.connection-pool";
+};
+
+using pool_pointer = connection_pool_actor::stateful_pointer<pool_state>;
+
+time_point now(pool_pointer self) {
+  return self->clock().now();
+}
+
+alter_error timeout_error(const pool_state& st) {
+  return make_error(error_code::timeout, "no connection to " + st.where.origin()
+                                             + " became free before the deadline");
+}
+
+std::shared_ptr<http_connection> take_connection(pool_pointer self) {
+  auto& st = self->state;
+  while (!st.idle.empty()) {
+    auto entry = std::move(st.idle.back());
+    st.idle.pop_back();
+    if (entry.connection->reusable()
+        && now(self) - entry.since < st.options.idle_timeout)
+      return std::move(entry.connection);
+    entry.connection->close();
+  }
+  return st.factory();
+}
+
+void start(pool_pointer self, waiting_call call,
+           std::shared_ptr<http_connection> connection = nullptr) {
+  auto& st = self->state;
+  auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(call.deadline
+                                                                         - now(self));
+  if (remaining.count() <= 0) {
+    call.promise.deliver(to_caf_error(timeout_error(st)));
+    return;
+  }
+  if (!connection)
+    connection = take_connection(self);
+  auto id = st.next_id++;
+  auto request = call.request;
+  st.running.emplace(id, running_call{connection, std::move(call)});
+  caf::weak_actor_ptr weak = self->ctrl();
+  connection->async_exchange(
+      std::move(request), remaining, [weak, id](exchange_outcome outcome) {
+        // Runs on an I/O thread: only a message may reach the actor from here.
+        if (auto strong = weak.lock())
+          caf::anon_send(caf::actor_cast<connection_pool_actor>(strong),
+                         connection_done{id, std::move(outcome)});
+      });
+}
+
+bool has_capacity(const pool_state& st) {
+  return st.running.size() < st.options.max_connections;
+}
+
+void drain_queue(pool_pointer self) {
+  auto& st = self->state;
+  while (!st.queue.empty() && has_capacity(st)) {
+    auto call = std::move(st.queue.front());
+    st.queue.pop_front();
+    start(self, std::move(call));
+  }
+}
+
+void on_done(pool_pointer self, connection_done& done) {
+  auto& st = self->state;
+  auto i = st.running.find(done.connection_id);
+  if (i == st.running.end())
+    return;
+  auto entry = std::move(i->second);
+  st.running.erase(i);
+  auto& outcome = done.outcome;
+  if (outcome.ok) {
+    if (entry.connection->reusable())
+      st.idle.push_back({std::move(entry.connection), now(self)});
+    entry.call.promise.deliver(std::move(outcome.response));
+  } else if (outcome.reused && outcome.error.code == error_code::network_error
+             && !entry.call.retried) {
+    // The peer closed a kept-alive connection while it sat idle: the classic
+    // keep-alive race. Try once more on a fresh connection.
+    entry.call.retried = true;
+    start(self, std::move(entry.call), st.factory());
+  } else {
+    entry.call.promise.deliver(to_caf_error(std::move(outcome.error)));
+  }
+  drain_queue(self);
+}
+
+connection_pool_actor::behavior_type connection_pool(pool_pointer self, endpoint where,
+                                                     pool_options options,
+                                                     connection_factory factory) {
+  self->state.where = std::move(where);
+  self->state.options = options;
+  self->state.factory = std::move(factory);
+  return {
+      [=](exchange_atom, http_request& request) -> caf::result<http_response> {
+        auto& st = self->state;
+        auto timeout = request.timeout_ms > 0
+                           ? std::chrono::milliseconds{request.timeout_ms}
+                           : st.options.default_timeout;
+        waiting_call call{std::move(request),
+                          self->make_response_promise<http_response>(),
+                          now(self) + timeout};
+        auto promise = call.promise;
+        if (has_capacity(st)) {
+          start(self, std::move(call));
+        } else if (st.queue.size() < st.options.max_queue) {
+          st.queue.push_back(std::move(call));
+        } else {
+          return to_caf_error(
+              make_error(error_code::overloaded,
+                         "connection pool for " + st.where.origin() + " is full ("
+                             + std::to_string(st.running.size()) + " calls running, "
+                             + std::to_string(st.queue.size()) + " queued)"));
+        }
+        return promise;
+      },
+      [=](credit_atom) -> pool_stats {
+        const auto& st = self->state;
+        pool_stats stats;
+        stats.max_connections = static_cast<int64_t>(st.options.max_connections);
+        stats.max_queue = static_cast<int64_t>(st.options.max_queue);
+        stats.in_flight = static_cast<int64_t>(st.running.size());
+        stats.queued = static_cast<int64_t>(st.queue.size());
+        stats.idle = static_cast<int64_t>(st.idle.size());
+        return stats;
+      },
+      [=](connection_done& done) { on_done(self, done); },
+  };
+}
+
+} // namespace
+
+connection_pool_actor spawn_connection_pool(caf::actor_system& sys, endpoint where,
+                                            pool_options options,
+                                            connection_factory factory) {
+  return sys.spawn(connection_pool, std::move(where), options, std::move(factory));
+}
+
+} // namespace alter::net

@@ -1,0 +1,76 @@
+// The connection-pool actor: every HTTP exchange with one endpoint goes through it.
+//
+// Backpressure is explicit: at most `max_connections` exchanges run at once, at most
+// `max_queue` wait behind them, and a call beyond that fails at once with
+// `overloaded` instead of growing a mailbox. `credit_atom` tells a producer how many
+// more calls the pool accepts right now.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "messages/atoms.hpp"
+#include "messages/http_message.hpp"
+#include "net/endpoint.hpp"
+#include "net/http_connection.hpp"
+
+namespace alter::net {
+
+struct pool_options {
+  std::size_t max_connections = 32;
+  std::size_t max_queue = 1024;
+  /// For requests that carry no timeout of their own.
+  std::chrono::milliseconds default_timeout{30000};
+  /// An idle connection older than this is closed instead of reused.
+  std::chrono::milliseconds idle_timeout{30000};
+};
+
+/// A snapshot of a pool's load; `credit()` is how many more calls it accepts now.
+struct pool_stats {
+  int64_t max_connections = 0;
+  int64_t max_queue = 0;
+  int64_t in_flight = 0;
+  int64_t queued = 0;
+  int64_t idle = 0;
+
+  int64_t credit() const noexcept {
+    return max_connections + max_queue - in_flight - queued;
+  }
+};
+
+/// Internal: an I/O thread reports a finished exchange to its pool.
+struct connection_done {
+  uint64_t connection_id = 0;
+  exchange_outcome outcome;
+};
+
+using connection_pool_actor = caf::typed_actor<
+    caf::replies_to<exchange_atom, http_request>::with<http_response>,
+    caf::replies_to<credit_atom>::with<pool_stats>, caf::reacts_to<connection_done>>;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
+  return f(caf::meta::type_name("pool_stats"), x.max_connections, x.max_queue,
+           x.in_flight, x.queued, x.idle);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exchange_outcome& x) {
+  return f(caf::meta::type_name("exchange_outcome"), x.ok, x.response, x.error,
+           x.request_sent, x.reused);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connection_done& x) {
+  return f(caf::meta::type_name("connection_done"), x.connection_id, x.outcome);
+}
+
+/// Spawns a pool for `where` whose connections come from `factory`.
+connection_pool_actor spawn_connection_pool(caf::actor_system& sys, endpoint where,
+                                            pool_options options,
+                                            connection_factory factory);
+
+} // namespace alter::net

@@ -1,0 +1,41 @@
+#include "net/io_runtime.hpp"
+
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+namespace alter::net {
+
+struct io_runtime::impl {
+  boost::asio::io_context ioc;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{
+      ioc.get_executor()};
+  std::vector<std::thread> threads;
+};
+
+io_runtime::io_runtime(std::size_t threads) : impl_(std::make_unique<impl>()) {
+  if (threads == 0)
+    threads = 1;
+  for (std::size_t i = 0; i < threads; ++i)
+    impl_->threads.emplace_back([ctx = &impl_->ioc] { ctx->run(); });
+}
+
+io_runtime::~io_runtime() {
+  impl_->guard.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable())
+      t.join();
+}
+
+boost::asio::io_context& io_runtime::context() noexcept {
+  return impl_->ioc;
+}
+
+std::size_t io_runtime::thread_count() const noexcept {
+  return impl_->threads.size();
+}
+
+} // namespace alter::net

@@ -1,0 +1,35 @@
+// The Asio threads all network I/O runs on. CAF's scheduler threads never block
+// on a socket: I/O completes here and reports back to actors by message.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
+
+namespace alter::net {
+
+class io_runtime {
+public:
+  /// Starts `threads` I/O threads (at least one).
+  explicit io_runtime(std::size_t threads = 1);
+
+  /// Stops the I/O threads and joins them; pending operations are abandoned.
+  /// Must not run on one of its own I/O threads.
+  ~io_runtime();
+
+  io_runtime(const io_runtime&) = delete;
+  io_runtime& operator=(const io_runtime&) = delete;
+
+  boost::asio::io_context& context() noexcept;
+
+  std::size_t thread_count() const noexcept;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace alter::net

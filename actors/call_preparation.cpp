@@ -14,29 +14,7 @@ constexpr std::string_view methods[]
 constexpr std::string_view credential_headers[]
     = {"authorization", "cookie", "x-api-key", "x-amz-security-token"};
 
-bool is_hex(char c) noexcept {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 } // namespace
-
-bool is_uuid(std::string_view text) noexcept {
-  if (text.size() != 36)
-    return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? text[i] != '-' : !is_hex(text[i]))
-      return false;
-  }
-  return true;
-}
-
-bool has_control_characters(std::string_view text) noexcept {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return (u < 0x20 && c != '\t') || u == 0x7F;
-  });
-}
 
 caf::expected<call_plan> plan_call(const provider_call& call,
                                    const client_settings& settings) {

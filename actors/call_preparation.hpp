@@ -10,6 +10,7 @@
 #include "actors/client_settings.hpp"
 #include "messages/alter_error.hpp"
 #include "messages/provider_call.hpp"
+#include "messages/validation.hpp"
 #include "messages/wire_requests.hpp"
 #include "net/url.hpp"
 
@@ -35,11 +36,5 @@ struct call_plan {
 /// x-alter-* headers are refused in both modes: only Alter injects credentials.
 caf::expected<call_plan> plan_call(const provider_call& call,
                                    const client_settings& settings);
-
-/// True for a canonical 8-4-4-4-12 hexadecimal UUID.
-bool is_uuid(std::string_view text) noexcept;
-
-/// True for a header name or value that could split or smuggle a header.
-bool has_control_characters(std::string_view text) noexcept;
 
 } // namespace alter

@@ -10,11 +10,11 @@
 
 #include "actors/backend_exchange.hpp"
 #include "actors/call_preparation.hpp"
-#include "actors/credential_injection.hpp"
 #include "auth/crypto.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/token_response.hpp"
+#include "net/credential_injection.hpp"
 #include "net/url.hpp"
 
 namespace alter {
@@ -117,7 +117,9 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
         auto token = read_backend_reply<token_response>(reply, 200);
         if (!token)
           return finish(self, promise, std::move(token.error()));
-        auto upstream = inject_credential(*shared_plan, *token);
+        http_request base{shared_plan->method, shared_plan->target.target,
+                        shared_plan->headers, shared_plan->body, 0};
+      auto upstream = net::inject_credential(std::move(base), *token);
         if (!upstream)
           return finish(self, promise, std::move(upstream.error()));
         auto timeout = remaining(deadline);

@@ -23,6 +23,10 @@ io_runtime::io_runtime(std::size_t threads) : impl_(std::make_unique<impl>()) {
 }
 
 io_runtime::~io_runtime() {
+  stop();
+}
+
+void io_runtime::stop() {
   impl_->guard.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads)

@@ -20,6 +20,10 @@ public:
   /// Must not run on one of its own I/O threads.
   ~io_runtime();
 
+  /// The same as the destructor, for owners that must stop I/O before they tear
+  /// down what handlers use. Idempotent.
+  void stop();
+
   io_runtime(const io_runtime&) = delete;
   io_runtime& operator=(const io_runtime&) = delete;
 

@@ -1,10 +1,11 @@
-#include "actors/credential_injection.hpp"
+#include "net/credential_injection.hpp"
 
 #include <algorithm>
 
+#include "messages/alter_error.hpp"
 #include "net/url.hpp"
 
-namespace alter {
+namespace alter::net {
 
 namespace {
 
@@ -29,13 +30,8 @@ void set_header(field_list& headers, const std::string& name, std::string value)
 
 } // namespace
 
-caf::expected<http_request> inject_credential(const call_plan& plan,
+caf::expected<http_request> inject_credential(http_request req,
                                               const token_response& token) {
-  http_request req;
-  req.method = plan.method;
-  req.target = plan.target.target;
-  req.headers = plan.headers;
-  req.body = plan.body;
   if (!token.injection_header.empty())
     set_header(req.headers, token.injection_header,
                format_credential(token.injection_format, token.access_token));
@@ -66,8 +62,8 @@ caf::expected<http_request> inject_credential(const call_plan& plan,
                           "token metadata has unknown injection target '" + inj.target
                               + "'");
   }
-  req.target = net::append_query(std::move(req.target), query);
+  req.target = append_query(std::move(req.target), query);
   return req;
 }
 
-} // namespace alter
+} // namespace alter::net

@@ -1,0 +1,104 @@
+#include "backend/api_router.hpp"
+
+#include "auth/crypto.hpp"
+#include "auth/request_signing.hpp"
+#include "auth/scope.hpp"
+#include "messages/json_codec.hpp"
+#include "net/url.hpp"
+
+namespace alter::backend {
+
+void api_call::reply(int status, std::string json_body) {
+  http_response res;
+  res.status = status;
+  res.headers.push_back({"Content-Type", "application/json"});
+  res.headers.push_back({std::string{header::request_id}, request_id});
+  if (identity.key_deprecated())
+    res.headers.push_back({std::string{header::key_deprecated}, "true"});
+  res.body = std::move(json_body);
+  respond(std::move(res));
+}
+
+void api_call::fail(alter_error e) {
+  e.request_id = request_id;
+  auto status = http_status_of(e.code);
+  reply(status == 0 ? 500 : status, error_envelope(e));
+}
+
+int64_t api_call::elapsed_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now() - started)
+      .count();
+}
+
+bool match_pattern(std::string_view pattern, std::string_view path,
+                   std::map<std::string, std::string>& params) {
+  params.clear();
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty() || pattern.front() != '/'
+        || path.front() != '/')
+      return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    auto pseg = pattern.substr(0, pattern.find('/'));
+    auto seg = path.substr(0, path.find('/'));
+    if (pseg.size() > 2 && pseg.front() == '{' && pseg.back() == '}') {
+      if (seg.empty())
+        return false;
+      auto decoded = net::percent_decode(seg);
+      if (!decoded)
+        return false;
+      params[std::string{pseg.substr(1, pseg.size() - 2)}] = std::move(*decoded);
+    } else if (pseg != seg) {
+      return false;
+    }
+    pattern.remove_prefix(pseg.size());
+    path.remove_prefix(seg.size());
+  }
+  return true;
+}
+
+void api_router::add(route r) {
+  routes_.push_back(std::move(r));
+}
+
+void api_router::handle(server_request req, responder respond) {
+  auto call = std::make_shared<api_call>();
+  call->request_id = "req_" + crypto::random_hex(8);
+  call->respond = std::move(respond);
+  auto identity = auth_.authenticate(req);
+  if (!identity)
+    return call->fail(from_caf_error(identity.error()));
+  call->identity = std::move(*identity);
+  call->request = std::move(req);
+  auto path = net::path_of(call->request.target);
+  const route* found = nullptr;
+  bool path_known = false;
+  for (const auto& r : routes_) {
+    if (!match_pattern(r.pattern, path, call->params))
+      continue;
+    path_known = true;
+    if (r.method == call->request.method) {
+      found = &r;
+      break;
+    }
+  }
+  if (found == nullptr)
+    return call->fail(path_known
+                          ? make_error(error_code::method_not_allowed,
+                                       "method not allowed on this path")
+                          : make_error(error_code::not_found, "no such endpoint"));
+  if (!found->required_scope.empty()
+      && !set_implies(call->identity.key.scopes, found->required_scope))
+    return call->fail(
+        make_error(error_code::insufficient_scope,
+                   "the key's scopes do not cover " + found->required_scope,
+                   "{\"required_scope\":\"" + found->required_scope + "\"}"));
+  const auto& agent = call->identity.agent;
+  if (agent && agent->status == "inactive" && !found->allows_inactive_agent)
+    return call->fail(make_error(error_code::agent_inactive,
+                                 "the agent is paused; only me() is available"));
+  found->handler(std::move(call));
+}
+
+} // namespace alter::backend

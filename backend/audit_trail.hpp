@@ -1,0 +1,19 @@
+// Audit rows for credential-using calls. A row that cannot be written fails the
+// call (audit_write_failed): nothing happens off the record.
+#pragma once
+
+#include <string>
+
+#include "backend/api_call.hpp"
+#include "backend/records.hpp"
+#include "backend/store.hpp"
+
+namespace alter::backend {
+
+/// A row with the caller, attribution and trace fields of `call` filled in.
+audit_record audit_row(const api_call& call, std::string action);
+
+/// Appends the row; false (and nothing thrown) when the store refused it.
+bool write_audit(store& db, audit_record row);
+
+} // namespace alter::backend

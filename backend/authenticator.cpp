@@ -1,0 +1,101 @@
+#include "backend/authenticator.hpp"
+
+#include <charconv>
+
+#include "auth/api_key.hpp"
+#include "auth/crypto.hpp"
+#include "auth/request_signing.hpp"
+#include "messages/alter_error.hpp"
+#include "messages/validation.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+caf::error reject(error_code code, std::string message) {
+  return to_caf_error(code, std::move(message));
+}
+
+std::string header_or_empty(const server_request& req, std::string_view name) {
+  const auto* v = find_field(req.headers, name);
+  return v ? *v : std::string{};
+}
+
+bool is_nonce(std::string_view s) {
+  if (s.size() != 32)
+    return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
+  return true;
+}
+
+} // namespace
+
+authenticator::authenticator(store& db, std::function<int64_t()> clock)
+    : db_(db), clock_(std::move(clock)), nonces_(max_clock_skew_seconds) {
+}
+
+caf::expected<caller_identity> authenticator::authenticate(const server_request& req) {
+  // 1. The key: present, well-formed, known, usable.
+  const auto* key = find_field(req.headers, header::api_key);
+  if (key == nullptr || key->empty())
+    return reject(error_code::missing_api_key, "the x-api-key header is missing");
+  if (!is_valid_key(*key))
+    return reject(error_code::invalid_key, "the API key is not valid");
+  auto record = db_.find_key_by_hash(crypto::sha256_hex(*key));
+  if (!record || record->status == "revoked")
+    return reject(error_code::invalid_key, "the API key is not valid");
+  // 2. The timestamp: within the skew window of the backend's clock.
+  auto ts_text = header_or_empty(req, header::timestamp);
+  int64_t ts = 0;
+  auto [ptr, ec] = std::from_chars(ts_text.data(), ts_text.data() + ts_text.size(), ts);
+  if (ts_text.empty() || ec != std::errc{} || ptr != ts_text.data() + ts_text.size())
+    return reject(error_code::invalid_signature,
+                  "the x-alter-timestamp header is missing or not a number");
+  auto now = clock_();
+  if (ts < now - max_clock_skew_seconds || ts > now + max_clock_skew_seconds)
+    return reject(error_code::timestamp_out_of_range,
+                  "the request timestamp is more than "
+                      + std::to_string(max_clock_skew_seconds)
+                      + " s away from the backend's clock");
+  // 3. The signature, under the key derived from the presented key.
+  auto nonce = header_or_empty(req, header::nonce);
+  if (!is_nonce(nonce))
+    return reject(error_code::invalid_signature,
+                  "the x-alter-nonce header must be 32 lower-case hex digits");
+  auto signature = header_or_empty(req, header::signature);
+  auto constraints = header_or_empty(req, header::constraints);
+  if (!verify_signature(derive_signing_key(*key), signature, req.method, req.target,
+                        req.body, ts_text, nonce, constraints))
+    return reject(error_code::invalid_signature,
+                  "the request signature does not match");
+  // 4. The nonce: only after the signature, so nobody can burn others' nonces.
+  if (!nonces_.insert(nonce, now))
+    return reject(error_code::nonce_replayed, "this request was already received");
+  caller_identity id;
+  id.key = std::move(*record);
+  id.caller = header_or_empty(req, header::caller);
+  id.caller_type = header_or_empty(req, header::caller_type);
+  id.user_token = header_or_empty(req, header::user_token);
+  if (!id.key.agent_id.empty()) {
+    id.agent = db_.find_agent(id.key.agent_id);
+    if (!id.agent || id.agent->status == "revoked")
+      return reject(error_code::invalid_key, "the API key is not valid");
+    if (!id.user_token.empty())
+      return reject(error_code::user_token_not_allowed,
+                    "agents do not impersonate users: an agent key cannot carry "
+                    "a user token");
+  } else if (id.caller_type == "agent" && is_uuid(id.caller)) {
+    // An app key acting as one of its agents (App.get_agent).
+    auto agent = db_.find_agent(id.caller);
+    if (!agent || agent->app_id != id.key.app_id || agent->status == "revoked")
+      return reject(error_code::agent_not_found,
+                    "no agent " + id.caller + " in this app");
+    id.agent = std::move(agent);
+    id.impersonating = true;
+  }
+  return id;
+}
+
+} // namespace alter::backend

@@ -1,0 +1,30 @@
+// Checks every /v1 request before anything else: key, timestamp skew, signature,
+// nonce replay; then resolves impersonation. Every failure is a typed error.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "caf/expected.hpp"
+
+#include "backend/caller_identity.hpp"
+#include "backend/http_server.hpp"
+#include "backend/nonce_cache.hpp"
+#include "backend/store.hpp"
+
+namespace alter::backend {
+
+class authenticator {
+public:
+  /// `clock` returns the current unix time in seconds.
+  authenticator(store& db, std::function<int64_t()> clock);
+
+  caf::expected<caller_identity> authenticate(const server_request& req);
+
+private:
+  store& db_;
+  std::function<int64_t()> clock_;
+  nonce_cache nonces_;
+};
+
+} // namespace alter::backend

@@ -1,0 +1,116 @@
+#include "backend/bootstrap.hpp"
+
+#include <stdexcept>
+
+#include "auth/api_key.hpp"
+#include "auth/crypto.hpp"
+#include "backend/provider_simulator.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+/// A random credential that looks like a provider's API token.
+std::string make_secret_value(const std::string& provider) {
+  return provider + "_" + crypto::random_hex(20);
+}
+
+secret_record make_secret(const std::string& app_id, const provider_record& provider,
+                          const std::string& owner) {
+  secret_record s;
+  s.id = "ms_" + crypto::random_hex(12);
+  s.app_id = app_id;
+  s.slug = provider.id + "-" + owner;
+  s.name = provider.id + " credential for " + owner;
+  s.provider_id = provider.id;
+  s.value = make_secret_value(provider.id);
+  s.created_at = now_iso8601();
+  for (const auto& sim : simulated_providers)
+    if (provider.id == sim.id) {
+      s.injection_header = sim.injection_header;
+      s.injection_format = sim.injection_format;
+      s.additional_injections_json = sim.additional_injections_json;
+    }
+  return s;
+}
+
+grant_record make_grant(const secret_record& secret, const std::string& agent_id) {
+  grant_record g;
+  g.id = crypto::random_uuid();
+  g.app_id = secret.app_id;
+  g.grant_kind = "managed_secret";
+  g.managed_secret_id = secret.id;
+  g.provider_id = secret.provider_id;
+  g.principal_type = agent_id.empty() ? "system" : "agent";
+  g.agent_id = agent_id;
+  g.label = agent_id.empty() ? "app" : "default";
+  g.created_at = now_iso8601();
+  return g;
+}
+
+} // namespace
+
+key_record make_key(std::string app_id, std::string agent_id,
+                    std::vector<std::string> scopes, std::string& plaintext) {
+  auto type = agent_id.empty() ? key_type::runtime : key_type::agent;
+  plaintext = generate_key(type);
+  key_record k;
+  k.id = crypto::random_uuid();
+  k.key_hash = crypto::sha256_hex(plaintext);
+  k.key_prefix = key_prefix(plaintext);
+  k.key_type = agent_id.empty() ? "runtime" : "agent";
+  k.app_id = std::move(app_id);
+  k.agent_id = std::move(agent_id);
+  k.scopes = std::move(scopes);
+  k.created_at = now_iso8601();
+  return k;
+}
+
+bootstrap_result bootstrap(store& db, const bootstrap_spec& spec) {
+  std::vector<provider_record> providers;
+  for (const auto& id : spec.providers) {
+    auto p = db.find_provider(id);
+    if (!p)
+      throw std::invalid_argument("unknown provider " + id);
+    providers.push_back(std::move(*p));
+  }
+  bootstrap_result out;
+  db.transaction([&] {
+    out.app_id = crypto::random_uuid();
+    db.insert_app({out.app_id, spec.app_name, now_iso8601()});
+    auto app_key = make_key(out.app_id, {}, spec.app_scopes, out.app_key);
+    out.app_key_id = app_key.id;
+    db.insert_key(app_key);
+    for (const auto& p : providers) {
+      auto secret = make_secret(out.app_id, p, "app");
+      db.insert_secret(secret);
+      auto grant = make_grant(secret, {});
+      db.insert_grant(grant);
+      out.system_grant_ids.push_back(grant.id);
+    }
+    for (int i = 0; i < spec.agents; ++i) {
+      bootstrapped_agent a;
+      a.id = crypto::random_uuid();
+      a.name = spec.agent_prefix + "-" + std::to_string(i);
+      agent_record rec;
+      rec.id = a.id;
+      rec.app_id = out.app_id;
+      rec.name = a.name;
+      rec.display_name = a.name;
+      rec.created_at = now_iso8601();
+      db.insert_agent(rec);
+      db.insert_key(make_key(out.app_id, a.id, spec.agent_scopes, a.api_key));
+      for (const auto& p : providers) {
+        auto secret = make_secret(out.app_id, p, a.name);
+        db.insert_secret(secret);
+        auto grant = make_grant(secret, a.id);
+        db.insert_grant(grant);
+        a.grant_ids.push_back(grant.id);
+      }
+      out.agents.push_back(std::move(a));
+    }
+  });
+  return out;
+}
+
+} // namespace alter::backend

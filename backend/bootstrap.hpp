@@ -1,0 +1,54 @@
+// Creates a ready-to-use scenario in a backend's store: an app with a key, agents
+// with keys, a managed secret and a grant per agent and simulated provider, and
+// one app-wide (system) grant per provider. The plaintext keys exist only in the
+// result: the store keeps their hashes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "backend/store.hpp"
+
+namespace alter::backend {
+
+struct bootstrap_spec {
+  std::string app_name = "demo-app";
+  int agents = 3;
+  /// Agent names are "<prefix>-<n>".
+  std::string agent_prefix = "agent";
+  std::vector<std::string> app_scopes
+      = {"tokens:retrieve", "proxy:execute",    "grants:admin", "agents:admin",
+         "keys:derive",     "connect:initiate", "audit:emit",   "audit_logs:read"};
+  std::vector<std::string> agent_scopes
+      = {"tokens:retrieve", "proxy:execute", "grants:read", "audit:emit"};
+  /// Providers to make secrets and grants for (registered beforehand, e.g. the
+  /// simulated ones a local_backend registers at start).
+  std::vector<std::string> providers = {"sim-bearer", "sim-apikey", "sim-query"};
+};
+
+struct bootstrapped_agent {
+  std::string id;
+  std::string name;
+  std::string api_key;
+  /// One grant per provider, in the order of bootstrap_spec::providers.
+  std::vector<std::string> grant_ids;
+};
+
+struct bootstrap_result {
+  std::string app_id;
+  std::string app_key;
+  std::string app_key_id;
+  /// App-wide grants, one per provider.
+  std::vector<std::string> system_grant_ids;
+  std::vector<bootstrapped_agent> agents;
+};
+
+/// Runs in one transaction. Throws std::invalid_argument for an unknown provider.
+bootstrap_result bootstrap(store& db, const bootstrap_spec& spec);
+
+/// A key row for a fresh key of `type` ("runtime" or "agent"); the plaintext goes
+/// to `plaintext` and nowhere else. Exposed for tests that mint extra keys.
+key_record make_key(std::string app_id, std::string agent_id,
+                    std::vector<std::string> scopes, std::string& plaintext);
+
+} // namespace alter::backend

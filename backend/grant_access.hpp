@@ -1,0 +1,37 @@
+// Default deny, step three: which grant a caller may use, and the credential a
+// grant hands out.
+#pragma once
+
+#include "caf/expected.hpp"
+
+#include "backend/caller_identity.hpp"
+#include "backend/records.hpp"
+#include "backend/store.hpp"
+#include "messages/grants.hpp"
+#include "messages/token_response.hpp"
+#include "messages/wire_requests.hpp"
+
+namespace alter::backend {
+
+/// The grant a selector names, if this caller may use it:
+/// - an agent (by its key or impersonated) uses the grants it owns;
+/// - an app key on its own uses the app's system grants.
+/// grant_id and provider select exclusively; provider may need account/label.
+/// Errors: grant_not_found, no_delegated_grant, ambiguous_grant (candidates in
+/// details), grant_revoked, grant_expired, invalid_request.
+caf::expected<grant_record> resolve_grant(store& db, const caller_identity& caller,
+                                          const grant_selector& selector);
+
+/// A secret as a token response: the credential and its injection metadata.
+token_response token_from_secret(const secret_record& secret);
+
+/// The credential of a grant and its injection metadata.
+caf::expected<token_response> credential_of(store& db, const grant_record& grant);
+
+/// A grant as list_grants() shows it.
+grant_item to_grant_item(store& db, const grant_record& grant);
+
+/// The filter for the grants a caller may use.
+grant_filter usable_by(const caller_identity& caller);
+
+} // namespace alter::backend

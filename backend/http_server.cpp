@@ -1,0 +1,265 @@
+#include "backend/http_server.hpp"
+
+#include <atomic>
+#include <future>
+#include <system_error>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "messages/json_codec.hpp"
+#include "net/io_runtime.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+
+http_response error_response(error_code code, std::string message) {
+  http_response res;
+  res.status = http_status_of(code);
+  res.headers.push_back({"Content-Type", "application/json"});
+  res.body = error_envelope(make_error(code, std::move(message)));
+  return res;
+}
+
+} // namespace
+
+struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
+  net::io_runtime* io = nullptr;
+  request_handler handler;
+  server_limits limits;
+  std::optional<ssl::context> tls;
+  std::optional<tcp::acceptor> acceptor;
+  std::atomic<std::size_t> connections{0};
+
+  void accept();
+};
+
+namespace {
+
+using server_impl = http_server::impl;
+
+template <class Stream>
+class session : public std::enable_shared_from_this<session<Stream>> {
+public:
+  static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  session(std::shared_ptr<server_impl> server, Stream stream, std::string client_ip)
+      : server_(std::move(server)), stream_(std::move(stream)),
+        client_ip_(std::move(client_ip)) {
+  }
+
+  ~session() {
+    --server_->connections;
+  }
+
+  void start() {
+    if constexpr (is_tls) {
+      tcp_layer().expires_after(server_->limits.read_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec)
+                                  self->read();
+                              });
+    } else {
+      read();
+    }
+  }
+
+private:
+  beast::tcp_stream& tcp_layer() {
+    return beast::get_lowest_layer(stream_);
+  }
+
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_->limits.max_header_bytes));
+    parser_->body_limit(server_->limits.max_body_bytes);
+    // The first request of a connection and every later one share the read
+    // deadline; idle keep-alive connections get the longer idle timeout.
+    tcp_layer().expires_after(served_ == 0 ? server_->limits.read_timeout
+                                           : server_->limits.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](
+                         beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::header_limit)
+      return reply_and_close(error_response(
+          error_code::headers_too_large,
+          "request headers exceed " + std::to_string(server_->limits.max_header_bytes)
+              + " bytes"));
+    if (ec == http::error::body_limit)
+      return reply_and_close(error_response(
+          error_code::payload_too_large,
+          "request body exceeds " + std::to_string(server_->limits.max_body_bytes)
+              + " bytes"));
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout
+        || ec == asio::error::eof || ec == asio::error::connection_reset
+        || ec == asio::error::operation_aborted)
+      return close();
+    if (ec)
+      return reply_and_close(
+          error_response(error_code::invalid_request, "malformed HTTP request"));
+    tcp_layer().expires_never();
+    auto req = parser_->release();
+    keep_alive_ = req.keep_alive();
+    server_request in;
+    in.method = std::string{req.method_string()};
+    in.target = std::string{req.target()};
+    in.headers.reserve(16);
+    for (const auto& h : req)
+      in.headers.push_back({std::string{h.name_string()}, std::string{h.value()}});
+    in.body = std::move(req.body());
+    in.client_ip = client_ip_;
+    server_->handler(std::move(in),
+                     [self = this->shared_from_this()](http_response res) {
+                       auto ex = self->stream_.get_executor();
+                       asio::dispatch(ex, [self, res = std::move(res)]() mutable {
+                         self->write(std::move(res));
+                       });
+                     });
+  }
+
+  void write(http_response res) {
+    response_ = {};
+    response_.version(11);
+    response_.result(static_cast<unsigned>(res.status));
+    for (auto& h : res.headers)
+      response_.insert(h.name, h.value);
+    response_.body() = std::move(res.body);
+    response_.keep_alive(keep_alive_);
+    response_.prepare_payload();
+    tcp_layer().expires_after(server_->limits.read_timeout);
+    http::async_write(stream_, response_,
+                      [self = this->shared_from_this()](
+                          beast::error_code ec, std::size_t) { self->on_write(ec); });
+  }
+
+  void on_write(beast::error_code ec) {
+    ++served_;
+    if (ec || !keep_alive_)
+      return close();
+    read();
+  }
+
+  void reply_and_close(http_response res) {
+    keep_alive_ = false;
+    write(std::move(res));
+  }
+
+  void close() {
+    beast::error_code ignored;
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_layer().close();
+  }
+
+  std::shared_ptr<server_impl> server_;
+  Stream stream_;
+  std::string client_ip_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  bool keep_alive_ = true;
+  uint64_t served_ = 0;
+};
+
+} // namespace
+
+void http_server::impl::accept() {
+  acceptor->async_accept(
+      asio::make_strand(io->context()),
+      [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !self->acceptor->is_open())
+          return;
+        if (!ec) {
+          if (self->connections.load() >= self->limits.max_connections) {
+            beast::error_code ignored;
+            socket.close(ignored);
+          } else {
+            ++self->connections;
+            beast::error_code ep_ec;
+            auto peer = socket.remote_endpoint(ep_ec);
+            auto ip = ep_ec ? std::string{} : peer.address().to_string();
+            socket.set_option(tcp::no_delay{true}, ep_ec);
+            if (self->tls) {
+              using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+              std::make_shared<session<tls_stream>>(
+                  self, tls_stream{beast::tcp_stream{std::move(socket)}, *self->tls},
+                  std::move(ip))
+                  ->start();
+            } else {
+              std::make_shared<session<beast::tcp_stream>>(
+                  self, beast::tcp_stream{std::move(socket)}, std::move(ip))
+                  ->start();
+            }
+          }
+        }
+        self->accept();
+      });
+}
+
+http_server::http_server(net::io_runtime& io, request_handler handler,
+                         server_limits limits, std::optional<tls_identity> tls)
+    : impl_(std::make_shared<impl>()) {
+  impl_->io = &io;
+  impl_->handler = std::move(handler);
+  impl_->limits = limits;
+  if (tls) {
+    impl_->tls.emplace(ssl::context::tls_server);
+    auto& ctx = *impl_->tls;
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2
+                    | ssl::context::no_sslv3 | ssl::context::no_tlsv1
+                    | ssl::context::no_tlsv1_1);
+    ctx.use_certificate_chain(asio::buffer(tls->certificate_pem));
+    ctx.use_private_key(asio::buffer(tls->private_key_pem), ssl::context::pem);
+  }
+}
+
+http_server::~http_server() {
+  stop();
+}
+
+uint16_t http_server::listen(const std::string& address, uint16_t port) {
+  auto ep = tcp::endpoint{asio::ip::make_address(address), port};
+  impl_->acceptor.emplace(asio::make_strand(impl_->io->context()));
+  auto& acc = *impl_->acceptor;
+  acc.open(ep.protocol());
+  acc.set_option(asio::socket_base::reuse_address(true));
+  acc.bind(ep);
+  acc.listen(asio::socket_base::max_listen_connections);
+  auto bound = acc.local_endpoint().port();
+  impl_->accept();
+  return bound;
+}
+
+void http_server::stop() {
+  if (impl_->acceptor && impl_->acceptor->is_open()) {
+    // Close on the acceptor's strand so no accept handler races with it.
+    auto done = std::make_shared<std::promise<void>>();
+    asio::dispatch(impl_->acceptor->get_executor(), [impl = impl_, done] {
+      beast::error_code ignored;
+      impl->acceptor->close(ignored);
+      done->set_value();
+    });
+    // Bounded: if the I/O threads were already stopped, nothing accepts anyway.
+    done->get_future().wait_for(std::chrono::seconds{5});
+  }
+}
+
+bool http_server::secure() const noexcept {
+  return impl_->tls.has_value();
+}
+
+} // namespace alter::backend

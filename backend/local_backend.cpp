@@ -1,0 +1,119 @@
+#include "backend/local_backend.hpp"
+
+#include <chrono>
+
+#include "backend/api_router.hpp"
+#include "backend/authenticator.hpp"
+#include "backend/provider_simulator.hpp"
+#include "backend/routes.hpp"
+#include "backend/self_signed.hpp"
+#include "backend/upstream_client.hpp"
+#include "messages/json_codec.hpp"
+#include "net/io_runtime.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+int64_t system_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+http_response not_found() {
+  http_response res;
+  res.status = 404;
+  res.headers.push_back({"Content-Type", "application/json"});
+  res.body = error_envelope(make_error(error_code::not_found, "no such endpoint"));
+  return res;
+}
+
+} // namespace
+
+// Members are destroyed bottom-up: the I/O threads stop first, so no handler
+// runs while the router and the store go away.
+struct local_backend::impl {
+  backend_options options;
+  store db;
+  std::optional<tls_identity> identity;
+  authenticator auth;
+  api_router router{auth};
+  std::shared_ptr<net::io_runtime> io;
+  std::unique_ptr<upstream_client> upstream;
+  std::unique_ptr<backend_context> context;
+  std::unique_ptr<http_server> api_server;
+  std::unique_ptr<http_server> provider_server;
+  std::string base_url;
+  std::string provider_base_url;
+
+  explicit impl(backend_options opts)
+      : options(std::move(opts)), db(options.database_path),
+        auth(db, options.clock ? options.clock : system_seconds) {
+  }
+};
+
+local_backend::local_backend(backend_options options)
+    : impl_(std::make_unique<impl>(std::move(options))) {
+  auto& st = *impl_;
+  const auto& opts = st.options;
+  if (opts.tls)
+    st.identity = make_self_signed_identity();
+  st.io = std::make_shared<net::io_runtime>(opts.io_threads);
+  net::tls_settings trust;
+  if (st.identity)
+    trust.ca_pem = st.identity->certificate_pem;
+  st.upstream = std::make_unique<upstream_client>(st.io, trust, net::client_limits{});
+  st.context = std::make_unique<backend_context>(
+      backend_context{st.db, *st.upstream, opts.max_proxy_body});
+  add_identity_routes(st.router, *st.context);
+  add_credential_routes(st.router, *st.context);
+  add_grant_routes(st.router, *st.context);
+  auto scheme = opts.tls ? std::string{"https://"} : std::string{"http://"};
+  st.api_server = std::make_unique<http_server>(
+      *st.io,
+      [router = &st.router](server_request req, responder respond) {
+        if (req.target.rfind("/v1/", 0) == 0)
+          return router->handle(std::move(req), std::move(respond));
+        respond(not_found());
+      },
+      opts.limits, st.identity);
+  auto port = st.api_server->listen(opts.address, opts.port);
+  st.base_url = scheme + opts.address + ":" + std::to_string(port);
+  if (opts.simulated_providers) {
+    st.provider_server = std::make_unique<http_server>(
+        *st.io, make_provider_simulator(st.db), opts.limits, st.identity);
+    auto pport = st.provider_server->listen(opts.address, opts.provider_port);
+    st.provider_base_url = scheme + opts.address + ":" + std::to_string(pport);
+    // The providers' URLs change with the port; keep the store in step.
+    for (const auto& p : simulated_providers)
+      st.db.put_provider({p.id, st.provider_base_url + "/" + p.id, p.id});
+  }
+}
+
+local_backend::~local_backend() {
+  impl_->api_server->stop();
+  if (impl_->provider_server)
+    impl_->provider_server->stop();
+  // Stop the I/O threads before anything a handler could still touch goes away.
+  impl_->io->stop();
+}
+
+const std::string& local_backend::base_url() const noexcept {
+  return impl_->base_url;
+}
+
+const std::string& local_backend::provider_base_url() const noexcept {
+  return impl_->provider_base_url;
+}
+
+const std::string& local_backend::certificate_pem() const noexcept {
+  static const std::string none;
+  return impl_->identity ? impl_->identity->certificate_pem : none;
+}
+
+store& local_backend::db() noexcept {
+  return impl_->db;
+}
+
+} // namespace alter::backend

@@ -1,0 +1,65 @@
+// The project's own implementation of wire protocol v1, started in-process (tests,
+// the swarm, embedding hosts) or by the alter-local program: the API server, the
+// simulated providers, the SQLite store.
+//
+//   alter::backend::local_backend backend{{.database_path = "alter.db"}};
+//   auto keys = alter::backend::bootstrap(backend, {.agents = 3});
+//   // clients: base_url = backend.base_url(), tls.ca_pem = backend.certificate_pem()
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "backend/http_server.hpp"
+#include "backend/store.hpp"
+
+namespace alter::backend {
+
+struct backend_options {
+  /// A SQLite file; ":memory:" keeps everything in memory.
+  std::string database_path = ":memory:";
+  /// Loopback by default; the backend is not meant to face a network.
+  std::string address = "127.0.0.1";
+  /// 0 picks a free port.
+  uint16_t port = 0;
+  uint16_t provider_port = 0;
+  /// HTTPS with a self-signed certificate made at start; false for plain HTTP.
+  bool tls = true;
+  std::size_t io_threads = 2;
+  server_limits limits;
+  /// Proxied upstream bodies above this are cut and flagged body_truncated.
+  std::size_t max_proxy_body = 1024 * 1024;
+  /// Serve the simulated providers (and register them in the store).
+  bool simulated_providers = true;
+  /// Unix seconds; tests may move the backend's clock.
+  std::function<int64_t()> clock;
+};
+
+class local_backend {
+public:
+  /// Opens the store, binds both servers and starts serving. Throws on failure.
+  explicit local_backend(backend_options options = {});
+  ~local_backend();
+
+  local_backend(const local_backend&) = delete;
+  local_backend& operator=(const local_backend&) = delete;
+
+  /// "https://127.0.0.1:PORT": what clients use as base_url.
+  const std::string& base_url() const noexcept;
+
+  /// The simulated providers' root, e.g. "https://127.0.0.1:PORT".
+  const std::string& provider_base_url() const noexcept;
+
+  /// The self-signed certificate (PEM) clients must trust; empty without TLS.
+  const std::string& certificate_pem() const noexcept;
+
+  store& db() noexcept;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace alter::backend

@@ -1,0 +1,36 @@
+// Simulated provider APIs served by the local backend, so both call paths run
+// for real. A provider answers only a request that carries the credential of one
+// of its grants, injected exactly as that secret's metadata says, and echoes what
+// it received:
+//
+//   {path}/{provider_id}/...           -> 200 {"provider", "method", "path",
+//                                              "query", "headers", "body"}
+//   {path}/{provider_id}/status/{code} -> that status, same echo
+//   missing or wrong credential        -> 401 {"error": "invalid_credential"}
+#pragma once
+
+#include "backend/http_server.hpp"
+#include "backend/store.hpp"
+
+namespace alter::backend {
+
+/// The request handler of the provider server.
+request_handler make_provider_simulator(store& db);
+
+/// The simulated providers and how each expects its credential.
+struct simulated_provider {
+  const char* id;
+  const char* injection_header;
+  const char* injection_format;
+  /// Extra injections as JSON (the wire's additional_injections).
+  const char* additional_injections_json;
+};
+
+inline constexpr simulated_provider simulated_providers[] = {
+    {"sim-bearer", "Authorization", "Bearer {token}", "[]"},
+    {"sim-apikey", "X-API-Key", "{token}", "[]"},
+    {"sim-query", "", "{token}",
+     R"([{"target":"query","key":"api_key","value_source":"token"}])"},
+};
+
+} // namespace alter::backend

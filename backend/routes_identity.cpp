@@ -1,0 +1,49 @@
+#include "backend/routes.hpp"
+
+#include <boost/json.hpp>
+
+#include "messages/agent_info.hpp"
+#include "messages/json_codec.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+agent_info to_agent_info(const agent_record& a) {
+  agent_info info;
+  info.id = a.id;
+  info.app_id = a.app_id;
+  info.name = a.name;
+  info.display_name = a.display_name;
+  info.type = a.type;
+  info.status = a.status;
+  info.created_at = a.created_at;
+  boost::system::error_code ec;
+  auto meta = boost::json::parse(a.metadata_json, ec);
+  if (!ec && meta.is_object())
+    for (const auto& kv : meta.get_object())
+      if (kv.value().is_string())
+        info.metadata.push_back(
+            {std::string{kv.key()}, std::string{kv.value().get_string()}});
+  return info;
+}
+
+} // namespace
+
+void add_identity_routes(api_router& router, backend_context&) {
+  route me;
+  me.method = "GET";
+  me.pattern = "/v1/me";
+  me.allows_inactive_agent = true;
+  me.handler = [](api_call_ptr call) {
+    const auto& agent = call->identity.agent;
+    if (!agent)
+      return call->fail(make_error(error_code::me_requires_agent_key,
+                                   "me() needs an agent key, or an app key acting "
+                                   "as an agent (get_agent)"));
+    call->reply(200, to_json(to_agent_info(*agent)));
+  };
+  router.add(std::move(me));
+}
+
+} // namespace alter::backend

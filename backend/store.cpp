@@ -1,0 +1,456 @@
+#include "backend/store.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include <boost/json.hpp>
+
+namespace alter::backend {
+
+namespace {
+
+constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS apps(
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS agents(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id), name TEXT NOT NULL,
+  display_name TEXT NOT NULL DEFAULT '', type TEXT NOT NULL DEFAULT 'agent',
+  status TEXT NOT NULL DEFAULT 'active', metadata_json TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS agents_live_name ON agents(app_id, name)
+  WHERE status != 'revoked';
+CREATE TABLE IF NOT EXISTS api_keys(
+  id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, key_prefix TEXT NOT NULL,
+  key_type TEXT NOT NULL, app_id TEXT NOT NULL REFERENCES apps(id),
+  agent_id TEXT REFERENCES agents(id), name TEXT NOT NULL DEFAULT '',
+  scopes_json TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'active',
+  created_at TEXT NOT NULL, expires_at TEXT);
+CREATE TABLE IF NOT EXISTS providers(
+  id TEXT PRIMARY KEY, base_url TEXT NOT NULL, display_name TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS managed_secrets(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id), slug TEXT NOT NULL,
+  name TEXT NOT NULL, provider_id TEXT NOT NULL REFERENCES providers(id),
+  value TEXT NOT NULL, injection_header TEXT NOT NULL, injection_format TEXT NOT NULL,
+  additional_credentials_json TEXT NOT NULL DEFAULT '{}',
+  additional_injections_json TEXT NOT NULL DEFAULT '[]', created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS grants(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id),
+  grant_kind TEXT NOT NULL, managed_secret_id TEXT REFERENCES managed_secrets(id),
+  provider_id TEXT NOT NULL, principal_type TEXT NOT NULL,
+  agent_id TEXT REFERENCES agents(id), label TEXT NOT NULL DEFAULT '',
+  account_identifier TEXT NOT NULL DEFAULT '', scopes_json TEXT NOT NULL DEFAULT '[]',
+  status TEXT NOT NULL DEFAULT 'active', expires_at TEXT, created_at TEXT NOT NULL,
+  last_used_at TEXT);
+CREATE INDEX IF NOT EXISTS secrets_by_value ON managed_secrets(provider_id, value);
+CREATE INDEX IF NOT EXISTS grants_by_principal ON grants(app_id, agent_id, provider_id);
+CREATE TABLE IF NOT EXISTS audit_log(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,
+  request_id TEXT NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL,
+  app_id TEXT, agent_id TEXT, api_key_id TEXT, caller_key_prefix TEXT, caller TEXT,
+  caller_type TEXT, grant_id TEXT, provider_id TEXT, method TEXT, url TEXT,
+  status_code INTEGER, error_code TEXT, reason TEXT, context_json TEXT, run_id TEXT,
+  thread_id TEXT, tool_call_id TEXT, latency_ms INTEGER);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log(created_at);
+)sql";
+
+std::string to_json_array(const std::vector<std::string>& xs) {
+  boost::json::array arr;
+  for (const auto& x : xs)
+    arr.emplace_back(x);
+  return boost::json::serialize(arr);
+}
+
+std::vector<std::string> from_json_array(const std::string& text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_array())
+    return out;
+  for (const auto& x : v.get_array())
+    if (x.is_string())
+      out.emplace_back(x.get_string());
+  return out;
+}
+
+key_record read_key(const statement& s) {
+  key_record k;
+  k.id = s.text(0);
+  k.key_hash = s.text(1);
+  k.key_prefix = s.text(2);
+  k.key_type = s.text(3);
+  k.app_id = s.text(4);
+  k.agent_id = s.text(5);
+  k.name = s.text(6);
+  k.scopes = from_json_array(s.text(7));
+  k.status = s.text(8);
+  k.created_at = s.text(9);
+  k.expires_at = s.text(10);
+  return k;
+}
+
+agent_record read_agent(const statement& s) {
+  agent_record a;
+  a.id = s.text(0);
+  a.app_id = s.text(1);
+  a.name = s.text(2);
+  a.display_name = s.text(3);
+  a.type = s.text(4);
+  a.status = s.text(5);
+  a.metadata_json = s.text(6);
+  a.created_at = s.text(7);
+  return a;
+}
+
+constexpr const char* grant_columns
+    = "id, app_id, grant_kind, managed_secret_id, provider_id, principal_type, "
+      "agent_id, label, account_identifier, scopes_json, status, expires_at, "
+      "created_at, last_used_at";
+
+grant_record read_grant(const statement& s) {
+  grant_record g;
+  g.id = s.text(0);
+  g.app_id = s.text(1);
+  g.grant_kind = s.text(2);
+  g.managed_secret_id = s.text(3);
+  g.provider_id = s.text(4);
+  g.principal_type = s.text(5);
+  g.agent_id = s.text(6);
+  g.label = s.text(7);
+  g.account_identifier = s.text(8);
+  g.scopes = from_json_array(s.text(9));
+  g.status = s.text(10);
+  g.expires_at = s.text(11);
+  g.created_at = s.text(12);
+  g.last_used_at = s.text(13);
+  return g;
+}
+
+/// Runs a cached statement to completion and leaves it ready for re-use.
+void run_once(statement& s) {
+  try {
+    s.run();
+  } catch (...) {
+    s.reset();
+    throw;
+  }
+  s.reset();
+}
+
+} // namespace
+
+std::string now_iso8601() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms
+      = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch())
+            .count()
+        % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+store::store(const std::string& path) : db_(path) {
+  db_.exec(schema);
+}
+
+statement& store::cached(const char* sql) {
+  auto i = statements_.find(sql);
+  if (i == statements_.end())
+    i = statements_.emplace(sql, db_.prepare(sql)).first;
+  // A statement that threw mid-step last time must not carry stale state.
+  i->second.reset();
+  return i->second;
+}
+
+void store::insert_app(const app_record& x) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("INSERT INTO apps(id, name, created_at) VALUES(?1, ?2, ?3)");
+  s.bind(1, x.id).bind(2, x.name).bind(3, x.created_at);
+  run_once(s);
+}
+
+void store::insert_agent(const agent_record& x) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("INSERT INTO agents(id, app_id, name, display_name, type, status, "
+                   "metadata_json, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  s.bind(1, x.id).bind(2, x.app_id).bind(3, x.name).bind(4, x.display_name);
+  s.bind(5, x.type).bind(6, x.status).bind(7, x.metadata_json).bind(8, x.created_at);
+  run_once(s);
+}
+
+void store::insert_key(const key_record& x) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("INSERT INTO api_keys(id, key_hash, key_prefix, key_type, app_id, "
+                   "agent_id, name, scopes_json, status, created_at, expires_at) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  s.bind(1, x.id).bind(2, x.key_hash).bind(3, x.key_prefix).bind(4, x.key_type);
+  s.bind(5, x.app_id).bind_or_null(6, x.agent_id).bind(7, x.name);
+  s.bind(8, to_json_array(x.scopes)).bind(9, x.status).bind(10, x.created_at);
+  s.bind_or_null(11, x.expires_at);
+  run_once(s);
+}
+
+void store::put_provider(const provider_record& x) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("INSERT OR REPLACE INTO providers(id, base_url, display_name) "
+                   "VALUES(?1, ?2, ?3)");
+  s.bind(1, x.id).bind(2, x.base_url).bind(3, x.display_name);
+  run_once(s);
+}
+
+void store::insert_secret(const secret_record& x) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached(
+      "INSERT INTO managed_secrets(id, app_id, slug, name, provider_id, value, "
+      "injection_header, injection_format, additional_credentials_json, "
+      "additional_injections_json, created_at) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  s.bind(1, x.id).bind(2, x.app_id).bind(3, x.slug).bind(4, x.name);
+  s.bind(5, x.provider_id).bind(6, x.value).bind(7, x.injection_header);
+  s.bind(8, x.injection_format).bind(9, x.additional_credentials_json);
+  s.bind(10, x.additional_injections_json).bind(11, x.created_at);
+  run_once(s);
+}
+
+void store::insert_grant(const grant_record& x) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached(
+      "INSERT INTO grants(id, app_id, grant_kind, managed_secret_id, provider_id, "
+      "principal_type, agent_id, label, account_identifier, scopes_json, status, "
+      "expires_at, created_at) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+  s.bind(1, x.id).bind(2, x.app_id).bind(3, x.grant_kind);
+  s.bind_or_null(4, x.managed_secret_id).bind(5, x.provider_id);
+  s.bind(6, x.principal_type).bind_or_null(7, x.agent_id).bind(8, x.label);
+  s.bind(9, x.account_identifier).bind(10, to_json_array(x.scopes));
+  s.bind(11, x.status).bind_or_null(12, x.expires_at).bind(13, x.created_at);
+  run_once(s);
+}
+
+std::optional<key_record> store::find_key_by_hash(std::string_view key_hash) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("SELECT id, key_hash, key_prefix, key_type, app_id, agent_id, "
+                   "name, scopes_json, status, created_at, expires_at "
+                   "FROM api_keys WHERE key_hash = ?1");
+  s.bind(1, key_hash);
+  std::optional<key_record> out;
+  if (s.step())
+    out = read_key(s);
+  s.reset();
+  return out;
+}
+
+std::optional<agent_record> store::find_agent(std::string_view id) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("SELECT id, app_id, name, display_name, type, status, "
+                   "metadata_json, created_at FROM agents WHERE id = ?1");
+  s.bind(1, id);
+  std::optional<agent_record> out;
+  if (s.step())
+    out = read_agent(s);
+  s.reset();
+  return out;
+}
+
+std::optional<grant_record> store::find_grant(std::string_view id) {
+  static const std::string sql
+      = std::string{"SELECT "} + grant_columns + " FROM grants WHERE id = ?1";
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached(sql.c_str());
+  s.bind(1, id);
+  std::optional<grant_record> out;
+  if (s.step())
+    out = read_grant(s);
+  s.reset();
+  return out;
+}
+
+std::optional<secret_record> store::find_secret(std::string_view id) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("SELECT id, app_id, slug, name, provider_id, value, "
+                   "injection_header, injection_format, additional_credentials_json, "
+                   "additional_injections_json, created_at "
+                   "FROM managed_secrets WHERE id = ?1");
+  s.bind(1, id);
+  std::optional<secret_record> out;
+  if (s.step()) {
+    secret_record x;
+    x.id = s.text(0);
+    x.app_id = s.text(1);
+    x.slug = s.text(2);
+    x.name = s.text(3);
+    x.provider_id = s.text(4);
+    x.value = s.text(5);
+    x.injection_header = s.text(6);
+    x.injection_format = s.text(7);
+    x.additional_credentials_json = s.text(8);
+    x.additional_injections_json = s.text(9);
+    x.created_at = s.text(10);
+    out = std::move(x);
+  }
+  s.reset();
+  return out;
+}
+
+std::optional<provider_record> store::find_provider(std::string_view id) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("SELECT id, base_url, display_name FROM providers WHERE id = ?1");
+  s.bind(1, id);
+  std::optional<provider_record> out;
+  if (s.step())
+    out = provider_record{s.text(0), s.text(1), s.text(2)};
+  s.reset();
+  return out;
+}
+
+std::vector<grant_record> store::list_grants(const grant_filter& f, int64_t limit,
+                                             int64_t offset, int64_t& total) {
+  // One WHERE clause for both queries; empty filters match everything.
+  static const std::string where
+      = " FROM grants WHERE app_id = ?1"
+        " AND ((?2 IS NULL AND principal_type != 'agent') OR agent_id = ?2)"
+        " AND (?3 IS NULL OR provider_id = ?3)"
+        " AND (?4 IS NULL OR account_identifier = ?4)"
+        " AND (?5 IS NULL OR label = ?5)";
+  static const std::string count_sql = "SELECT COUNT(*)" + where;
+  static const std::string page_sql = std::string{"SELECT "} + grant_columns + where
+                                      + " ORDER BY created_at DESC, id"
+                                        " LIMIT ?6 OFFSET ?7";
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto bind_filter = [&](statement& s) {
+    s.bind(1, f.app_id).bind_or_null(2, f.agent_id).bind_or_null(3, f.provider_id);
+    s.bind_or_null(4, f.account).bind_or_null(5, f.label);
+  };
+  auto& c = cached(count_sql.c_str());
+  bind_filter(c);
+  total = c.step() ? c.integer(0) : 0;
+  c.reset();
+  auto& s = cached(page_sql.c_str());
+  bind_filter(s);
+  s.bind(6, limit).bind(7, offset);
+  std::vector<grant_record> out;
+  while (s.step())
+    out.push_back(read_grant(s));
+  s.reset();
+  return out;
+}
+
+std::optional<secret_record> store::find_secret_by_value(std::string_view provider_id,
+                                                         std::string_view value) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s
+      = cached("SELECT id FROM managed_secrets WHERE provider_id = ?1 AND value = ?2");
+  s.bind(1, provider_id).bind(2, value);
+  std::string id;
+  if (s.step())
+    id = s.text(0);
+  s.reset();
+  if (id.empty())
+    return std::nullopt;
+  return find_secret(id);
+}
+
+void store::transaction(const std::function<void()>& fn) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  db_.exec("BEGIN IMMEDIATE");
+  try {
+    fn();
+  } catch (...) {
+    db_.exec("ROLLBACK");
+    throw;
+  }
+  db_.exec("COMMIT");
+}
+
+void store::set_key_status(std::string_view key_id, std::string_view status) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("UPDATE api_keys SET status = ?2 WHERE id = ?1");
+  s.bind(1, key_id).bind(2, status);
+  run_once(s);
+}
+
+void store::set_agent_status(std::string_view agent_id, std::string_view status) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("UPDATE agents SET status = ?2 WHERE id = ?1");
+  s.bind(1, agent_id).bind(2, status);
+  run_once(s);
+}
+
+void store::set_grant_status(std::string_view grant_id, std::string_view status) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("UPDATE grants SET status = ?2 WHERE id = ?1");
+  s.bind(1, grant_id).bind(2, status);
+  run_once(s);
+}
+
+void store::touch_grant(std::string_view grant_id, std::string_view now) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("UPDATE grants SET last_used_at = ?2 WHERE id = ?1");
+  s.bind(1, grant_id).bind(2, now);
+  run_once(s);
+}
+
+void store::append_audit(const audit_record& x) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached(
+      "INSERT INTO audit_log(created_at, request_id, action, outcome, app_id, "
+      "agent_id, api_key_id, caller_key_prefix, caller, caller_type, grant_id, "
+      "provider_id, method, url, status_code, error_code, reason, context_json, "
+      "run_id, thread_id, tool_call_id, latency_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+      "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
+  s.bind(1, x.created_at).bind(2, x.request_id).bind(3, x.action).bind(4, x.outcome);
+  s.bind_or_null(5, x.app_id).bind_or_null(6, x.agent_id).bind_or_null(7, x.api_key_id);
+  s.bind_or_null(8, x.caller_key_prefix).bind_or_null(9, x.caller);
+  s.bind_or_null(10, x.caller_type).bind_or_null(11, x.grant_id);
+  s.bind_or_null(12, x.provider_id).bind_or_null(13, x.method).bind_or_null(14, x.url);
+  s.bind(15, x.status_code).bind_or_null(16, x.error_code).bind_or_null(17, x.reason);
+  s.bind(18, x.context_json).bind_or_null(19, x.run_id).bind_or_null(20, x.thread_id);
+  s.bind_or_null(21, x.tool_call_id).bind(22, x.latency_ms);
+  run_once(s);
+}
+
+std::vector<audit_record> store::audit_rows(int64_t limit) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached(
+      "SELECT created_at, request_id, action, outcome, app_id, agent_id, api_key_id, "
+      "caller_key_prefix, caller, caller_type, grant_id, provider_id, method, url, "
+      "status_code, error_code, reason, context_json, run_id, thread_id, "
+      "tool_call_id, latency_ms FROM audit_log ORDER BY id LIMIT ?1");
+  s.bind(1, limit);
+  std::vector<audit_record> out;
+  while (s.step()) {
+    audit_record x;
+    x.created_at = s.text(0);
+    x.request_id = s.text(1);
+    x.action = s.text(2);
+    x.outcome = s.text(3);
+    x.app_id = s.text(4);
+    x.agent_id = s.text(5);
+    x.api_key_id = s.text(6);
+    x.caller_key_prefix = s.text(7);
+    x.caller = s.text(8);
+    x.caller_type = s.text(9);
+    x.grant_id = s.text(10);
+    x.provider_id = s.text(11);
+    x.method = s.text(12);
+    x.url = s.text(13);
+    x.status_code = s.integer(14);
+    x.error_code = s.text(15);
+    x.reason = s.text(16);
+    x.context_json = s.text(17);
+    x.run_id = s.text(18);
+    x.thread_id = s.text(19);
+    x.tool_call_id = s.text(20);
+    x.latency_ms = s.integer(21);
+    out.push_back(std::move(x));
+  }
+  s.reset();
+  return out;
+}
+
+} // namespace alter::backend

@@ -1,0 +1,78 @@
+// The backend's state in SQLite (WAL). Thread-safe: every method takes the
+// store's lock, so request handlers on several I/O threads may share one store.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backend/records.hpp"
+#include "backend/sqlite.hpp"
+
+namespace alter::backend {
+
+struct grant_filter {
+  std::string app_id;
+  /// Empty: the app's own (system) grants; else the grants this agent owns.
+  std::string agent_id;
+  std::string provider_id;
+  std::string account;
+  std::string label;
+};
+
+class store {
+public:
+  /// Opens or creates the database at `path` and its schema.
+  explicit store(const std::string& path);
+
+  void insert_app(const app_record& x);
+  void insert_agent(const agent_record& x);
+  void insert_key(const key_record& x);
+  /// Inserts or replaces.
+  void put_provider(const provider_record& x);
+  void insert_secret(const secret_record& x);
+  void insert_grant(const grant_record& x);
+
+  std::optional<key_record> find_key_by_hash(std::string_view key_hash);
+  std::optional<agent_record> find_agent(std::string_view id);
+  std::optional<grant_record> find_grant(std::string_view id);
+  std::optional<secret_record> find_secret(std::string_view id);
+  std::optional<provider_record> find_provider(std::string_view id);
+
+  /// The grants a principal may use, newest first, paginated; `total` counts all.
+  std::vector<grant_record> list_grants(const grant_filter& filter, int64_t limit,
+                                        int64_t offset, int64_t& total);
+
+  /// The secret of a provider with exactly this value (the simulated providers
+  /// check presented credentials with it).
+  std::optional<secret_record> find_secret_by_value(std::string_view provider_id,
+                                                    std::string_view value);
+
+  /// Runs `fn` in one transaction (bulk bootstrap); rolls back if it throws.
+  void transaction(const std::function<void()>& fn);
+
+  void set_key_status(std::string_view key_id, std::string_view status);
+  void set_agent_status(std::string_view agent_id, std::string_view status);
+  void set_grant_status(std::string_view grant_id, std::string_view status);
+  void touch_grant(std::string_view grant_id, std::string_view now);
+
+  /// Appends one audit row durably; throws sqlite_error when it cannot.
+  void append_audit(const audit_record& x);
+  std::vector<audit_record> audit_rows(int64_t limit);
+
+private:
+  statement& cached(const char* sql);
+
+  std::recursive_mutex mtx_;
+  database db_;
+  std::map<const char*, statement> statements_;
+};
+
+/// The current UTC time as ISO 8601 with milliseconds, e.g. 2026-11-28T16:09:32.123Z.
+std::string now_iso8601();
+
+} // namespace alter::backend

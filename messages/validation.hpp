@@ -1,0 +1,14 @@
+// Text checks shared by the SDK (before any I/O) and the backend.
+#pragma once
+
+#include <string_view>
+
+namespace alter {
+
+/// True for a canonical 8-4-4-4-12 hexadecimal UUID.
+bool is_uuid(std::string_view text) noexcept;
+
+/// True for text that could split or smuggle an HTTP header (CR, LF, NUL, ...).
+bool has_control_characters(std::string_view text) noexcept;
+
+} // namespace alter

@@ -33,9 +33,6 @@ struct client_state {
   static inline const char* name = "alter.client";
 };
 
-/// What CAF waits beyond a call's own deadline before giving up on the transport.
-constexpr auto transport_grace = std::chrono::seconds{2};
-
 caf::error closed_error() {
   return to_caf_error(
       make_error(error_code::client_closed, "the client has been closed"));
@@ -74,10 +71,12 @@ std::chrono::milliseconds remaining(clock_type::time_point deadline) {
 template <class Self, class OnReply, class OnError>
 void call_backend(Self self, backend_call call, OnReply on_reply, OnError on_error) {
   auto& st = self->state;
-  auto timeout = call.timeout;
   auto req = make_backend_request(*st.settings, std::move(call));
-  self->request(st.transport, timeout + transport_grace, exchange_atom_v,
-                st.settings->backend, std::move(req))
+  // No CAF timeout: the pool answers every exchange by its deadline (and fails
+  // what it holds when it shuts down); a pending CAF request timeout would keep
+  // this actor alive until it fires.
+  self->request(st.transport, caf::infinite, exchange_atom_v, st.settings->backend,
+                std::move(req))
       .then(std::move(on_reply), std::move(on_error));
 }
 
@@ -118,15 +117,15 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
         if (!token)
           return finish(self, promise, std::move(token.error()));
         http_request base{shared_plan->method, shared_plan->target.target,
-                        shared_plan->headers, shared_plan->body, 0};
-      auto upstream = net::inject_credential(std::move(base), *token);
+                          shared_plan->headers, shared_plan->body, 0};
+        auto upstream = net::inject_credential(std::move(base), *token);
         if (!upstream)
           return finish(self, promise, std::move(upstream.error()));
         auto timeout = remaining(deadline);
         upstream->timeout_ms = timeout.count();
         auto where = shared_plan->target.where;
         auto scope_mismatch = token->scope_mismatch;
-        self->request(self->state.transport, timeout + transport_grace, exchange_atom_v,
+        self->request(self->state.transport, caf::infinite, exchange_atom_v,
                       std::move(where), std::move(*upstream))
             .then(
                 [=](http_response& res) mutable {

@@ -46,6 +46,9 @@ struct pool_state {
 
 using pool_pointer = connection_pool_actor::stateful_pointer<pool_state>;
 
+/// How often queued calls are checked against their deadlines.
+constexpr auto queue_sweep_interval = std::chrono::milliseconds{100};
+
 time_point now(pool_pointer self) {
   return self->clock().now();
 }
@@ -129,12 +132,48 @@ void on_done(pool_pointer self, connection_done& done) {
   drain_queue(self);
 }
 
+/// Fails every call the pool holds: CAF 0.17 sends nothing for a promise that is
+/// dropped, so a caller would otherwise wait forever.
+void fail_all(pool_pointer self, const alter_error& why) {
+  auto& st = self->state;
+  for (auto& entry : st.running) {
+    entry.second.connection->close();
+    entry.second.call.promise.deliver(to_caf_error(why));
+  }
+  st.running.clear();
+  for (auto& call : st.queue)
+    call.promise.deliver(to_caf_error(why));
+  st.queue.clear();
+  for (auto& idle : st.idle)
+    idle.connection->close();
+  st.idle.clear();
+}
+
+/// Fails queued calls whose deadline passed while they waited for a connection.
+void expire_queued(pool_pointer self) {
+  auto& st = self->state;
+  auto now_ = now(self);
+  for (auto i = st.queue.begin(); i != st.queue.end();) {
+    if (i->deadline <= now_) {
+      i->promise.deliver(to_caf_error(timeout_error(st)));
+      i = st.queue.erase(i);
+    } else {
+      ++i;
+    }
+  }
+}
+
 connection_pool_actor::behavior_type connection_pool(pool_pointer self, endpoint where,
                                                      pool_options options,
                                                      connection_factory factory) {
   self->state.where = std::move(where);
   self->state.options = options;
   self->state.factory = std::move(factory);
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    fail_all(self,
+             make_error(error_code::client_closed, "the transport has shut down"));
+    self->quit(msg.reason);
+  });
   return {
       [=](exchange_atom, http_request& request) -> caf::result<http_response> {
         auto& st = self->state;
@@ -169,6 +208,11 @@ connection_pool_actor::behavior_type connection_pool(pool_pointer self, endpoint
         return stats;
       },
       [=](connection_done& done) { on_done(self, done); },
+      [=](sweep_atom) {
+        expire_queued(self);
+        if (!self->state.queue.empty())
+          self->delayed_send(self, queue_sweep_interval, sweep_atom_v);
+      },
   };
 }
 

@@ -49,7 +49,11 @@ struct connection_done {
 
 using connection_pool_actor = caf::typed_actor<
     caf::replies_to<exchange_atom, http_request>::with<http_response>,
-    caf::replies_to<credit_atom>::with<pool_stats>, caf::reacts_to<connection_done>>;
+    caf::replies_to<credit_atom>::with<pool_stats>,
+    /// Internal: an I/O thread reports a finished exchange.
+    caf::reacts_to<connection_done>,
+    /// Internal: fails queued calls whose deadline passed.
+    caf::reacts_to<sweep_atom>>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {

@@ -39,7 +39,8 @@ std::string to_string(const alter_error& e) {
 }
 
 caf::error to_caf_error(alter_error e) {
-  auto code = static_cast<uint8_t>(e.code);
+  // CAF reads code 0 as "no error": shift every code by one.
+  auto code = static_cast<uint8_t>(static_cast<uint8_t>(e.code) + 1);
   return caf::error{code, alter_category, caf::make_message(std::move(e))};
 }
 
@@ -52,7 +53,7 @@ alter_error from_caf_error(const caf::error& e) {
     const auto& ctx = e.context();
     if (ctx.match_elements<alter_error>())
       return ctx.get_as<alter_error>(0);
-    return make_error(static_cast<error_code>(e.code()), "error without details");
+    return make_error(static_cast<error_code>(e.code() - 1), "error without details");
   }
   if (e.category() == caf::atom("system")) {
     switch (static_cast<caf::sec>(e.code())) {

@@ -177,6 +177,14 @@ connection_pool_actor::behavior_type connection_pool(pool_pointer self, endpoint
   return {
       [=](exchange_atom, http_request& request) -> caf::result<http_response> {
         auto& st = self->state;
+        // Refuse before making a promise: once a promise exists, CAF 0.17 drops
+        // whatever the handler returns.
+        if (!has_capacity(st) && st.queue.size() >= st.options.max_queue)
+          return to_caf_error(make_error(
+              error_code::overloaded,
+              "connection pool for " + st.where.origin() + " is full ("
+                  + std::to_string(st.running.size()) + " calls running, "
+                  + std::to_string(st.queue.size()) + " queued)"));
         auto timeout = request.timeout_ms > 0
                            ? std::chrono::milliseconds{request.timeout_ms}
                            : st.options.default_timeout;
@@ -186,14 +194,10 @@ connection_pool_actor::behavior_type connection_pool(pool_pointer self, endpoint
         auto promise = call.promise;
         if (has_capacity(st)) {
           start(self, std::move(call));
-        } else if (st.queue.size() < st.options.max_queue) {
-          st.queue.push_back(std::move(call));
         } else {
-          return to_caf_error(
-              make_error(error_code::overloaded,
-                         "connection pool for " + st.where.origin() + " is full ("
-                             + std::to_string(st.running.size()) + " calls running, "
-                             + std::to_string(st.queue.size()) + " queued)"));
+          if (st.queue.empty())
+            self->delayed_send(self, queue_sweep_interval, sweep_atom_v);
+          st.queue.push_back(std::move(call));
         }
         return promise;
       },

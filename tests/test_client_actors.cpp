@@ -1,0 +1,310 @@
+// App and Agent protocols, message by message, against a scripted transport.
+#define CAF_SUITE client_actors
+#include "caf_dsl.hpp"
+
+#include <deque>
+
+#include "actors/clients.hpp"
+#include "auth/api_key.hpp"
+#include "auth/request_signing.hpp"
+#include "messages/json_codec.hpp"
+#include "messages/token_response.hpp"
+#include "messages/wire_requests.hpp"
+
+using namespace alter;
+using net::endpoint;
+
+namespace {
+
+using release_atom = caf::atom_constant<caf::atom("release")>;
+
+/// What the scripted transport saw and how it answers.
+struct script {
+  std::vector<std::pair<endpoint, http_request>> seen;
+  /// Answers a request; unset: hold it until release_atom.
+  std::function<http_response(const endpoint&, const http_request&)> answer;
+  std::deque<caf::typed_response_promise<http_response>> held;
+};
+
+caf::behavior scripted_transport(caf::event_based_actor* self,
+                                 std::shared_ptr<script> s) {
+  return {
+      [=](exchange_atom, const endpoint& where,
+          http_request& req) -> caf::result<http_response> {
+        s->seen.emplace_back(where, req);
+        if (s->answer)
+          return s->answer(where, req);
+        auto promise = self->make_response_promise<http_response>();
+        s->held.push_back(promise);
+        return promise;
+      },
+      [=](release_atom) {
+        for (auto& p : s->held)
+          p.deliver(http_response{200,
+                                  {},
+                                  R"({"grants":[],"total":0,"limit":100,)"
+                                  R"("offset":0,"has_more":false})"});
+        s->held.clear();
+      },
+  };
+}
+
+http_response json(int status, std::string body, field_list headers = {}) {
+  return http_response{status, std::move(headers), std::move(body)};
+}
+
+struct fixture : test_coordinator_fixture<> {
+  std::shared_ptr<script> s = std::make_shared<script>();
+  caf::actor transport_impl;
+  net::transport_actor transport;
+  std::string key = generate_key(key_type::agent);
+
+  fixture() {
+    transport_impl = sys.spawn(scripted_transport, s);
+    transport = caf::actor_cast<net::transport_actor>(transport_impl);
+  }
+
+  client_options options() {
+    client_options o;
+    o.api_key = key;
+    o.base_url = "https://alter.test:8443/base";
+    o.caller = "unit-test";
+    return o;
+  }
+
+  agent_actor make_agent() {
+    auto a = spawn_agent(sys, transport, options());
+    CAF_REQUIRE(a);
+    return *a;
+  }
+
+  app_actor make_app() {
+    auto o = options();
+    o.api_key = generate_key(key_type::runtime);
+    auto a = spawn_app(sys, transport, o);
+    CAF_REQUIRE(a);
+    return *a;
+  }
+
+  static provider_call github_call() {
+    provider_call c;
+    c.method = "GET";
+    c.url = "https://api.provider.test/user/{id}";
+    c.path_params = {{"id", "7"}};
+    c.query_params = {{"fields", "name"}};
+    c.grant_id = "11111111-2222-3333-4444-555555555555";
+    c.reason = "unit test";
+    return c;
+  }
+
+  /// The error code of a reply, or "value" for a value.
+  template <class T, class Handle>
+  alter_error error_of(Handle& rh) {
+    alter_error out;
+    rh.receive([&](T&) { out.message = "value"; },
+               [&](caf::error& e) { out = from_caf_error(e); });
+    return out;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(client_actor_tests, fixture)
+
+CAF_TEST(request asks the backend for the credential and then calls the provider) {
+  s->answer = [](const endpoint& where, const http_request&) {
+    if (where.host == "alter.test") {
+      token_response t;
+      t.access_token = "provider-secret";
+      t.grant_id = "11111111-2222-3333-4444-555555555555";
+      return json(200, to_json(t));
+    }
+    return json(200, R"({"name":"octocat"})", {{"Content-Type", "application/json"}});
+  };
+  auto agent = make_agent();
+  auto rh = self->request(agent, caf::infinite, request_atom_v, github_call());
+  expect((request_atom, provider_call), from(self).to(agent));
+  expect((exchange_atom, endpoint, http_request), from(agent).to(transport_impl));
+  run();
+  rh.receive([](http_response& r) { CAF_CHECK_EQUAL(r.body, R"({"name":"octocat"})"); },
+             [](caf::error& e) { CAF_FAIL("request failed: " << to_string(e)); });
+  CAF_REQUIRE_EQUAL(s->seen.size(), 2u);
+  // First hop: a signed token retrieval to the backend.
+  const auto& [backend, retrieval] = s->seen[0];
+  CAF_CHECK_EQUAL(backend.host, "alter.test");
+  CAF_CHECK_EQUAL(retrieval.method, "POST");
+  CAF_CHECK_EQUAL(retrieval.target, "/base/v1/tokens/retrieve");
+  auto header = [](const http_request& r, std::string_view n) {
+    const auto* v = find_field(r.headers, n);
+    return v ? *v : std::string{"<absent>"};
+  };
+  CAF_CHECK_EQUAL(header(retrieval, "x-api-key"), key);
+  CAF_CHECK_EQUAL(header(retrieval, "x-alter-caller-type"), "agent");
+  CAF_CHECK_EQUAL(header(retrieval, "x-alter-caller"), "unit-test");
+  CAF_CHECK(verify_signature(
+      derive_signing_key(key), header(retrieval, "x-alter-signature"), retrieval.method,
+      retrieval.target, retrieval.body, header(retrieval, "x-alter-timestamp"),
+      header(retrieval, "x-alter-nonce"), ""));
+  auto body = from_json<token_request>(retrieval.body);
+  CAF_REQUIRE(body);
+  CAF_CHECK_EQUAL(body->grant.grant_id, "11111111-2222-3333-4444-555555555555");
+  CAF_CHECK_EQUAL(body->reason, "unit test");
+  // Second hop: the provider gets the credential and nothing of Alter's.
+  const auto& [provider, upstream] = s->seen[1];
+  CAF_CHECK_EQUAL(provider.host, "api.provider.test");
+  CAF_CHECK_EQUAL(upstream.target, "/user/7?fields=name");
+  CAF_CHECK_EQUAL(header(upstream, "Authorization"), "Bearer provider-secret");
+  for (const auto& h : upstream.headers) {
+    CAF_CHECK(h.value.find(key) == std::string::npos);
+    CAF_CHECK(h.name.rfind("x-alter-", 0) != 0 && !iequals(h.name, "x-api-key"));
+  }
+}
+
+CAF_TEST(provider errors become typed errors) {
+  s->answer = [](const endpoint& where, const http_request&) {
+    if (where.host == "alter.test") {
+      token_response t;
+      t.access_token = "s";
+      t.grant_id = "g";
+      return json(200, to_json(t));
+    }
+    return json(401, "no");
+  };
+  auto agent = make_agent();
+  auto rh = self->request(agent, caf::infinite, request_atom_v, github_call());
+  run();
+  auto e = error_of<http_response>(rh);
+  CAF_CHECK(e.code == error_code::provider_unauthorized);
+  CAF_CHECK(e.is(error_class::ProviderAPIError));
+  CAF_CHECK_EQUAL(e.http_status, 401);
+}
+
+CAF_TEST(backend errors carry code and request id and the Retry After delay) {
+  s->answer = [](const endpoint&, const http_request&) {
+    return json(
+        429,
+        R"({"error":{"code":"rate_limited","message":"slow down","details":{}},)"
+        R"("request_id":"req_42"})",
+        {{"Retry-After", "2"}});
+  };
+  auto agent = make_agent();
+  auto rh = self->request(agent, caf::infinite, list_grants_atom_v, grant_query{});
+  run();
+  auto e = error_of<grant_list>(rh);
+  CAF_CHECK(e.code == error_code::rate_limited);
+  CAF_CHECK_EQUAL(e.message, "slow down");
+  CAF_CHECK_EQUAL(e.request_id, "req_42");
+  CAF_CHECK_EQUAL(e.retry_after_ms, 2000);
+  CAF_CHECK_EQUAL(e.http_status, 429);
+}
+
+CAF_TEST(proxy_request sends one idempotency key and maps 202 to a pending approval) {
+  s->answer = [](const endpoint&, const http_request&) {
+    return json(202,
+                to_json(pending_approval{"apr_1", "https://alter.test/approvals/apr_1",
+                                         "2026-11-28T17:00:00.000Z"}));
+  };
+  auto agent = make_agent();
+  auto call = github_call();
+  call.method = "POST";
+  call.json = R"({"title":"hi"})";
+  auto rh = self->request(agent, caf::infinite, proxy_atom_v, call);
+  run();
+  rh.receive(
+      [](proxy_outcome& out) {
+        CAF_CHECK(out.pending);
+        CAF_CHECK_EQUAL(out.approval.approval_id, "apr_1");
+      },
+      [](caf::error& e) { CAF_FAIL("proxy failed: " << to_string(e)); });
+  CAF_REQUIRE_EQUAL(s->seen.size(), 1u);
+  const auto& req = s->seen[0].second;
+  CAF_CHECK_EQUAL(req.target, "/base/v1/proxy/execute");
+  const auto* idem = find_field(req.headers, "Idempotency-Key");
+  CAF_REQUIRE(idem != nullptr);
+  CAF_CHECK_EQUAL(idem->size(), 36u);
+  auto body = from_json<proxy_request>(req.body);
+  CAF_REQUIRE(body);
+  CAF_CHECK_EQUAL(body->url, "https://api.provider.test/user/7?fields=name");
+  CAF_CHECK_EQUAL(body->method, "POST");
+}
+
+CAF_TEST(invalid input fails before any message reaches the transport) {
+  auto app = make_app();
+  auto rh = self->request(app, caf::infinite, get_agent_atom_v, std::string{"nope"});
+  expect((get_agent_atom, std::string), from(self).to(app));
+  disallow((exchange_atom, endpoint, http_request), from(app).to(transport_impl));
+  auto e = error_of<agent_actor>(rh);
+  CAF_CHECK(e.code == error_code::invalid_argument);
+  CAF_CHECK_EQUAL(e.message, "agent_id must be a UUID");
+  auto bad_call = github_call();
+  bad_call.grant_id = "not-a-uuid";
+  auto rh2 = self->request(app, caf::infinite, request_atom_v, bad_call);
+  expect((request_atom, provider_call), from(self).to(app));
+  disallow((exchange_atom, endpoint, http_request), from(app).to(transport_impl));
+  CAF_CHECK(error_of<http_response>(rh2).code == error_code::invalid_argument);
+  auto rh3
+      = self->request(app, caf::infinite, list_grants_atom_v, grant_query{"", 0, 0});
+  run();
+  CAF_CHECK(error_of<grant_list>(rh3).code == error_code::invalid_argument);
+  CAF_CHECK(s->seen.empty());
+}
+
+CAF_TEST(get_agent pins the caller to the agent and drops the token getter) {
+  s->answer = [](const endpoint&, const http_request&) {
+    return json(200, R"({"id":"a","name":"n"})");
+  };
+  auto app = make_app();
+  std::string id = "11111111-2222-3333-4444-555555555555";
+  agent_actor agent;
+  auto rh = self->request(app, caf::infinite, get_agent_atom_v, id);
+  run();
+  rh.receive([&](agent_actor& a) { agent = a; },
+             [](caf::error& e) { CAF_FAIL("get_agent failed: " << to_string(e)); });
+  auto me = self->request(agent, caf::infinite, me_atom_v);
+  run();
+  me.receive([](agent_info& info) { CAF_CHECK_EQUAL(info.id, "a"); },
+             [](caf::error& e) { CAF_FAIL("me failed: " << to_string(e)); });
+  CAF_REQUIRE_EQUAL(s->seen.size(), 1u);
+  const auto& req = s->seen[0].second;
+  CAF_CHECK_EQUAL(req.target, "/base/v1/me");
+  CAF_CHECK_EQUAL(*find_field(req.headers, "x-alter-caller"), id);
+  CAF_CHECK_EQUAL(*find_field(req.headers, "x-alter-caller-type"), "agent");
+}
+
+CAF_TEST(close waits for outstanding calls and then refuses new ones) {
+  auto agent = make_agent();
+  auto pending = self->request(agent, caf::infinite, list_grants_atom_v, grant_query{});
+  run();
+  CAF_CHECK_EQUAL(s->held.size(), 1u);
+  auto closing = self->request(agent, caf::infinite, close_atom_v);
+  run();
+  auto late = self->request(agent, caf::infinite, list_grants_atom_v, grant_query{});
+  run();
+  auto e = error_of<grant_list>(late);
+  CAF_CHECK(e.code == error_code::client_closed);
+  CAF_CHECK(e.cls() == error_class::AlterSDKError);
+  CAF_CHECK(!sched.has_job());
+  self->send(transport_impl, release_atom::value);
+  run();
+  CAF_CHECK_EQUAL(error_of<grant_list>(pending).message, "value");
+  closing.receive([](bool drained) { CAF_CHECK(drained); },
+                  [](caf::error& e) { CAF_FAIL("close failed: " << to_string(e)); });
+}
+
+CAF_TEST(bad options are refused at spawn) {
+  auto o = options();
+  o.api_key = "";
+  auto a = spawn_agent(sys, transport, o);
+  CAF_REQUIRE(!a);
+  CAF_CHECK_EQUAL(from_caf_error(a.error()).message, "api_key is required");
+  o.api_key = "alter_ak_short";
+  CAF_CHECK(!spawn_agent(sys, transport, o));
+  o.api_key = key;
+  o.base_url = "alter.test";
+  CAF_CHECK(!spawn_agent(sys, transport, o));
+  o.base_url = "https://alter.test";
+  o.timeout = 0;
+  CAF_CHECK(!spawn_app(sys, transport, o));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,374 @@
+// The whole path over real loopback sockets: SDK actors, signing, the Beast
+// transport with TLS, the backend with SQLite, the simulated providers.
+#define CAF_SUITE end_to_end
+#include "caf/test/unit_test.hpp"
+
+#include <boost/json.hpp>
+
+#include "caf/actor_system.hpp"
+#include "caf/scoped_actor.hpp"
+
+#include "actors/blocking_client.hpp"
+#include "auth/api_key.hpp"
+#include "auth/crypto.hpp"
+#include "auth/request_signing.hpp"
+#include "backend/bootstrap.hpp"
+#include "backend/local_backend.hpp"
+#include "messages/exceptions.hpp"
+#include "messages/json_codec.hpp"
+#include "net/url.hpp"
+
+using namespace alter;
+using alter::backend::bootstrap_result;
+using alter::backend::local_backend;
+
+namespace {
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// A backend with a bootstrapped app and two agents, and blocking clients for it.
+struct world {
+  local_backend backend;
+  bootstrap_result keys;
+  std::shared_ptr<blocking::environment> env = blocking::environment::make();
+
+  explicit world(bool tls) : backend(options(tls)) {
+    backend::bootstrap_spec spec;
+    spec.agents = 2;
+    keys = backend::bootstrap(backend.db(), spec);
+  }
+
+  static backend::backend_options options(bool tls) {
+    backend::backend_options o;
+    o.tls = tls;
+    return o;
+  }
+
+  client_options client(const std::string& key) const {
+    client_options o;
+    o.api_key = key;
+    o.base_url = backend.base_url();
+    o.tls.ca_pem = backend.certificate_pem();
+    o.timeout = 10;
+    return o;
+  }
+
+  blocking::Agent agent(int i = 0) {
+    return blocking::Agent{client(keys.agents.at(i).api_key), env};
+  }
+
+  blocking::App app() {
+    return blocking::App{client(keys.app_key), env};
+  }
+
+  std::string provider_url(const std::string& provider) const {
+    return backend.provider_base_url() + "/" + provider;
+  }
+
+  /// Sends a request signed by hand: tests bend timestamp, nonce and signature.
+  http_response raw(const std::string& key, http_request req, int64_t ts,
+                    const std::string& nonce, bool tamper = false) {
+    if (!key.empty())
+      sign_request(req, key, derive_signing_key(key), ts, nonce);
+    if (tamper)
+      for (auto& h : req.headers)
+        if (h.name == header::signature)
+          h.value[0] = h.value[0] == 'a' ? 'b' : 'a';
+    auto target = net::parse_url(backend.base_url());
+    target->where.tls.ca_pem = backend.certificate_pem();
+    caf::scoped_actor self{env->system()};
+    http_response out;
+    self->request(env->transport(), caf::infinite, exchange_atom_v, target->where, req)
+        .receive(
+            [&](http_response& r) { out = std::move(r); },
+            [&](caf::error& e) { CAF_FAIL("transport failed: " << to_string(e)); });
+    return out;
+  }
+};
+
+/// The error a blocking call throws, or a default error when it did not throw.
+template <class F>
+alter_error thrown_by(F&& f) {
+  try {
+    f();
+  } catch (const errors::AlterSDKError& e) {
+    return e.error();
+  }
+  return make_error(error_code::unknown_error, "nothing was thrown");
+}
+
+boost::json::object echo_of(const std::string& body) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (ec || !v.is_object())
+    return {};
+  return v.as_object();
+}
+
+std::string echoed_header(const boost::json::object& echo, const char* name) {
+  const auto* headers = echo.if_contains("headers");
+  if (headers == nullptr)
+    return {};
+  for (const auto& kv : headers->as_object())
+    if (iequals(kv.key(), name))
+      return std::string{kv.value().as_string()};
+  return {};
+}
+
+/// The provider saw no Alter key, no x-alter-* header and no x-api-key from us.
+void check_no_alter_secrets(const boost::json::object& echo, const world& w) {
+  auto text = boost::json::serialize(echo);
+  CAF_CHECK(text.find(w.keys.app_key) == std::string::npos);
+  for (const auto& a : w.keys.agents)
+    CAF_CHECK(text.find(a.api_key) == std::string::npos);
+  CAF_CHECK(text.find("alter_ak_") == std::string::npos);
+  CAF_CHECK(text.find("alter_rk_") == std::string::npos);
+  CAF_CHECK(text.find("x-alter-") == std::string::npos);
+}
+
+provider_call call_to(const world& w, const std::string& provider, int grant_index,
+                      int agent = 0) {
+  provider_call c;
+  c.url = w.provider_url(provider) + "/v1/items/{id}";
+  c.path_params = {{"id", "42"}};
+  c.query_params = {{"page", "2"}};
+  c.grant_id = w.keys.agents.at(agent).grant_ids.at(grant_index);
+  c.reason = "end-to-end test";
+  return c;
+}
+
+} // namespace
+
+CAF_TEST(retrieve and proxy mode succeed over HTTPS and plain HTTP) {
+  for (bool tls : {true, false}) {
+    CAF_MESSAGE("tls = " << tls);
+    world w{tls};
+    auto agent = w.agent();
+    // Retrieve mode, three injection styles.
+    auto bearer = agent.request(call_to(w, "sim-bearer", 0));
+    CAF_CHECK_EQUAL(bearer.status, 200);
+    auto echo = echo_of(bearer.body);
+    CAF_CHECK_EQUAL(echoed_header(echo, "authorization").rfind("Bearer sim-bearer_", 0),
+                    0u);
+    CAF_CHECK_EQUAL(std::string{echo["path"].as_string()}, "/sim-bearer/v1/items/42");
+    check_no_alter_secrets(echo, w);
+    auto apikey = agent.request(call_to(w, "sim-apikey", 1));
+    CAF_CHECK_EQUAL(apikey.status, 200);
+    CAF_CHECK_EQUAL(
+        echoed_header(echo_of(apikey.body), "x-api-key").rfind("sim-apikey_", 0), 0u);
+    auto query = agent.request(call_to(w, "sim-query", 2));
+    CAF_CHECK_EQUAL(query.status, 200);
+    auto qecho = echo_of(query.body);
+    CAF_CHECK(std::string{qecho["query"].as_string()}.find("api_key=sim-query_")
+              != std::string::npos);
+    check_no_alter_secrets(qecho, w);
+    // Proxy mode: the backend injects and calls.
+    auto call = call_to(w, "sim-apikey", 1);
+    call.method = "POST";
+    call.json = R"({"title":"hello"})";
+    auto out = agent.proxy_request(call);
+    CAF_CHECK(!out.pending);
+    CAF_CHECK_EQUAL(out.result.status_code, 200);
+    auto pecho = echo_of(out.result.body_bytes());
+    CAF_CHECK_EQUAL(std::string{pecho["method"].as_string()}, "POST");
+    CAF_CHECK_EQUAL(std::string{pecho["body"].as_string()}, R"({"title":"hello"})");
+    CAF_CHECK_EQUAL(echoed_header(pecho, "content-type"), "application/json");
+    check_no_alter_secrets(pecho, w);
+  }
+}
+
+CAF_TEST(every credential use leaves an audit row without secrets) {
+  world w{true};
+  auto agent = w.agent();
+  agent.request(call_to(w, "sim-bearer", 0));
+  auto call = call_to(w, "sim-bearer", 0);
+  agent.proxy_request(call);
+  auto denied = call_to(w, "sim-bearer", 0, 1);
+  thrown_by([&] { agent.request(denied); });
+  auto rows = w.backend.db().audit_rows(100);
+  CAF_REQUIRE_EQUAL(rows.size(), 3u);
+  CAF_CHECK_EQUAL(rows[0].action, "token.retrieved");
+  CAF_CHECK_EQUAL(rows[0].outcome, "success");
+  CAF_CHECK_EQUAL(rows[0].agent_id, w.keys.agents[0].id);
+  CAF_CHECK_EQUAL(rows[0].reason, "end-to-end test");
+  CAF_CHECK_EQUAL(rows[1].action, "proxy.executed");
+  CAF_CHECK_EQUAL(rows[1].status_code, 200);
+  CAF_CHECK_EQUAL(rows[2].outcome, "error");
+  CAF_CHECK_EQUAL(rows[2].error_code, "no_delegated_grant");
+  for (const auto& r : rows) {
+    CAF_CHECK(r.caller_key_prefix.size() == 12u);
+    for (const auto& field : {r.url, r.reason, r.context_json, r.caller})
+      CAF_CHECK(field.find(w.keys.agents[0].api_key) == std::string::npos);
+  }
+}
+
+CAF_TEST(grants me and get_agent answer as documented) {
+  world w{true};
+  auto agent = w.agent();
+  auto grants = agent.list_grants();
+  CAF_CHECK_EQUAL(grants.total, 3);
+  CAF_CHECK_EQUAL(grants.grants.size(), 3u);
+  CAF_CHECK(!grants.has_more);
+  for (const auto& g : grants.grants) {
+    CAF_CHECK_EQUAL(g.agent_id, w.keys.agents[0].id);
+    CAF_CHECK_EQUAL(g.grant_kind, "managed_secret");
+    CAF_CHECK(!g.managed_secret_slug.empty());
+  }
+  grant_query page;
+  page.limit = 2;
+  auto first = agent.list_grants(page);
+  CAF_CHECK_EQUAL(first.grants.size(), 2u);
+  CAF_CHECK(first.has_more);
+  auto app = w.app();
+  auto app_grants = app.list_grants();
+  CAF_CHECK_EQUAL(app_grants.total, 3);
+  for (const auto& g : app_grants.grants)
+    CAF_CHECK_EQUAL(g.principal_type, "system");
+  grant_query by_provider;
+  by_provider.provider_id = "sim-query";
+  CAF_CHECK_EQUAL(app.list_grants(by_provider).total, 1);
+  auto me = agent.me();
+  CAF_CHECK_EQUAL(me.id, w.keys.agents[0].id);
+  CAF_CHECK_EQUAL(me.name, "agent-0");
+  auto impersonated = app.get_agent(w.keys.agents[1].id);
+  CAF_CHECK_EQUAL(impersonated.me().id, w.keys.agents[1].id);
+  auto as_agent = impersonated.request(call_to(w, "sim-bearer", 0, 1));
+  CAF_CHECK_EQUAL(as_agent.status, 200);
+  auto wrong = thrown_by([&] { app.get_agent("not-a-uuid"); });
+  CAF_CHECK(wrong.code == error_code::invalid_argument);
+  auto unknown
+      = thrown_by([&] { app.get_agent("00000000-0000-4000-8000-000000000000").me(); });
+  CAF_CHECK(unknown.code == error_code::agent_not_found);
+  blocking::Agent app_keyed{w.client(w.keys.app_key), w.env};
+  auto no_agent = thrown_by([&] { app_keyed.me(); });
+  CAF_CHECK(no_agent.code == error_code::me_requires_agent_key);
+  CAF_CHECK(no_agent.is(error_class::AgentError));
+}
+
+CAF_TEST(the backend checks key signature timestamp and nonce first) {
+  world w{true};
+  const auto& key = w.keys.agents[0].api_key;
+  http_request me;
+  me.method = "GET";
+  me.target = "/v1/me";
+  auto code_of = [](const http_response& r) {
+    return std::string{name_of(parse_error_envelope(r.status, r.body).code)};
+  };
+  auto nonce = crypto::random_hex(16);
+  CAF_CHECK_EQUAL(w.raw(key, me, unix_now(), nonce).status, 200);
+  auto replay = w.raw(key, me, unix_now(), nonce);
+  CAF_CHECK_EQUAL(replay.status, 401);
+  CAF_CHECK_EQUAL(code_of(replay), "nonce_replayed");
+  auto forged = w.raw(key, me, unix_now(), crypto::random_hex(16), true);
+  CAF_CHECK_EQUAL(forged.status, 401);
+  CAF_CHECK_EQUAL(code_of(forged), "invalid_signature");
+  auto stale = w.raw(key, me, unix_now() - 301, crypto::random_hex(16));
+  CAF_CHECK_EQUAL(code_of(stale), "timestamp_out_of_range");
+  auto future = w.raw(key, me, unix_now() + 301, crypto::random_hex(16));
+  CAF_CHECK_EQUAL(code_of(future), "timestamp_out_of_range");
+  auto edge = w.raw(key, me, unix_now() - 290, crypto::random_hex(16));
+  CAF_CHECK_EQUAL(edge.status, 200);
+  auto unknown
+      = w.raw(generate_key(key_type::agent), me, unix_now(), crypto::random_hex(16));
+  CAF_CHECK_EQUAL(unknown.status, 401);
+  CAF_CHECK_EQUAL(code_of(unknown), "invalid_key");
+  auto missing = w.raw("", me, unix_now(), crypto::random_hex(16));
+  CAF_CHECK_EQUAL(code_of(missing), "missing_api_key");
+  // A stale request with a forged signature still reports the first failed check.
+  auto both = w.raw(key, me, unix_now() - 1000, crypto::random_hex(16), true);
+  CAF_CHECK_EQUAL(code_of(both), "timestamp_out_of_range");
+  auto id = parse_error_envelope(replay.status, replay.body).request_id;
+  CAF_CHECK(id.rfind("req_", 0) == 0);
+}
+
+CAF_TEST(revoked keys and missing scopes get their documented errors) {
+  world w{true};
+  auto agent = w.agent();
+  agent.me();
+  auto hash = crypto::sha256_hex(w.keys.agents[0].api_key);
+  auto record = w.backend.db().find_key_by_hash(hash);
+  CAF_REQUIRE(record.has_value());
+  w.backend.db().set_key_status(record->id, "revoked");
+  auto revoked = thrown_by([&] { agent.list_grants(); });
+  CAF_CHECK(revoked.code == error_code::invalid_key);
+  CAF_CHECK(revoked.is(error_class::InvalidKeyError));
+  CAF_CHECK_EQUAL(revoked.http_status, 401);
+  std::string narrow_key;
+  w.backend.db().insert_key(backend::make_key(w.keys.app_id, w.keys.agents[1].id,
+                                              {"grants:read"}, narrow_key));
+  blocking::Agent narrow{w.client(narrow_key), w.env};
+  CAF_CHECK_EQUAL(narrow.list_grants().total, 3);
+  auto scope = thrown_by([&] { narrow.request(call_to(w, "sim-bearer", 0, 1)); });
+  CAF_CHECK(scope.code == error_code::insufficient_scope);
+  CAF_CHECK(scope.is(error_class::InsufficientScopeError));
+  CAF_CHECK(scope.details_json.find("tokens:retrieve") != std::string::npos);
+  auto proxy = thrown_by([&] { narrow.proxy_request(call_to(w, "sim-bearer", 0, 1)); });
+  CAF_CHECK(proxy.code == error_code::insufficient_scope);
+}
+
+CAF_TEST(grant and provider failures are typed) {
+  world w{true};
+  auto agent = w.agent();
+  auto other = thrown_by([&] { agent.request(call_to(w, "sim-bearer", 0, 1)); });
+  CAF_CHECK(other.code == error_code::no_delegated_grant);
+  auto missing_grant = call_to(w, "sim-bearer", 0);
+  missing_grant.grant_id = "00000000-0000-4000-8000-000000000000";
+  CAF_CHECK(thrown_by([&] { agent.request(missing_grant); }).code
+            == error_code::grant_not_found);
+  w.backend.db().set_grant_status(w.keys.agents[0].grant_ids[0], "revoked");
+  auto revoked = thrown_by([&] { agent.request(call_to(w, "sim-bearer", 0)); });
+  CAF_CHECK(revoked.code == error_code::grant_revoked);
+  CAF_CHECK(revoked.is(error_class::ReAuthRequiredError));
+  auto status = call_to(w, "sim-apikey", 1);
+  status.url = w.provider_url("sim-apikey") + "/status/404";
+  status.path_params.clear();
+  auto provider = thrown_by([&] { agent.request(status); });
+  CAF_CHECK(provider.code == error_code::provider_error);
+  CAF_CHECK_EQUAL(provider.http_status, 404);
+  auto proxied = agent.proxy_request(status);
+  CAF_CHECK_EQUAL(proxied.result.status_code, 404);
+  auto outside = call_to(w, "sim-apikey", 1);
+  outside.url = w.provider_url("sim-bearer") + "/steal";
+  outside.path_params.clear();
+  auto policy = thrown_by([&] { agent.proxy_request(outside); });
+  CAF_CHECK(policy.code == error_code::url_not_allowed);
+  CAF_CHECK(policy.is(error_class::PolicyViolationError));
+  outside.url = w.provider_url("sim-apikey") + "/a/%2e%2e/b";
+  CAF_CHECK(thrown_by([&] { agent.proxy_request(outside); }).code
+            == error_code::url_not_allowed);
+}
+
+CAF_TEST(TLS verification is on unless switched off explicitly) {
+  world w{true};
+  auto options = w.client(w.keys.agents[0].api_key);
+  options.tls.ca_pem.clear();
+  blocking::Agent untrusting{options, w.env};
+  auto e = thrown_by([&] { untrusting.me(); });
+  CAF_CHECK(e.code == error_code::tls_error);
+  CAF_CHECK(e.is(error_class::NetworkError));
+  options.tls.insecure_skip_verify = true;
+  blocking::Agent insecure{options, w.env};
+  CAF_CHECK_EQUAL(insecure.me().id, w.keys.agents[0].id);
+}
+
+CAF_TEST(a closed client refuses calls and a dead backend is a network error) {
+  auto env = blocking::environment::make();
+  std::string key;
+  client_options options;
+  {
+    world w{false};
+    options = w.client(w.keys.agents[0].api_key);
+    blocking::Agent agent{options, env};
+    agent.me();
+    agent.close();
+    auto closed = thrown_by([&] { agent.me(); });
+    CAF_CHECK(closed.code == error_code::client_closed);
+  }
+  blocking::Agent orphan{options, env};
+  auto down = thrown_by([&] { orphan.me(); });
+  CAF_CHECK(down.code == error_code::network_error);
+}

@@ -6,6 +6,9 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(ALTER_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/AlterRuntime")
+# Exported as alter::runtime and alter::backend, the names used inside the tree.
+set_target_properties(alter_runtime PROPERTIES EXPORT_NAME runtime)
+set_target_properties(alter_backend PROPERTIES EXPORT_NAME backend)
 
 install(TARGETS alter_runtime alter_backend EXPORT AlterRuntimeTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build pkg-config
+  g++ cmake ninja-build pkg-config curl
   libcaf-dev
   libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev
   libssl-dev

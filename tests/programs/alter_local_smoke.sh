@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# alter-local as a user runs it: bootstrap prints keys once and stores hashes;
+# serve answers on loopback; bad arguments get a clear error and exit code 2.
+set -euo pipefail
+bin=$1
+dir=$(mktemp -d)
+trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+
+out=$("$bin" bootstrap --db "$dir/a.db" --agents 2)
+grep -q '^  key: alter_rk_' <<<"$out" || { echo "no app key in: $out"; exit 1; }
+[[ $(grep -c '^  key: alter_ak_' <<<"$out") == 2 ]] || { echo "expected 2 agent keys"; exit 1; }
+key=$(grep -m1 '^  key: alter_ak_' <<<"$out" | awk '{print $2}')
+if sqlite3 "$dir/a.db" .dump | grep -q "$key"; then
+  echo "the plaintext key is in the database"; exit 1
+fi
+
+set +e
+"$bin" serve --port nope >/dev/null 2>"$dir/err"; rc=$?
+set -e
+[[ $rc == 2 ]] && grep -q "ports must be numbers" "$dir/err" || { echo "bad port not refused"; exit 1; }
+set +e
+"$bin" frobnicate 2>"$dir/err"; rc=$?
+set -e
+[[ $rc == 2 ]] && grep -q "unknown command" "$dir/err" || { echo "bad command not refused"; exit 1; }
+
+"$bin" serve --db "$dir/s.db" --port 0 --provider-port 0 --plain >"$dir/log" 2>&1 &
+server=$!
+for _ in $(seq 50); do grep -q "API on" "$dir/log" && break; sleep 0.1; done
+url=$(grep -o 'API on http://[0-9.:]*' "$dir/log" | awk '{print $3}')
+[[ -n "$url" ]] || { cat "$dir/log"; exit 1; }
+body=$(curl -s "$url/v1/me")
+grep -q '"code":"missing_api_key"' <<<"$body" || { echo "unexpected: $body"; exit 1; }
+kill -TERM "$server"
+wait "$server"
+grep -q "stopping" "$dir/log"
+echo "alter-local smoke: ok"

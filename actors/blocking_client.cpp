@@ -80,7 +80,7 @@ std::shared_ptr<environment> or_default(std::shared_ptr<environment> env) {
 
 } // namespace
 
-Agent::Agent(client_options options, std::shared_ptr<environment> env)
+Agent::Agent(const client_options& options, std::shared_ptr<environment> env)
     : env_(or_default(std::move(env))),
       handle_(value_or_throw(spawn_agent(env_->system(), env_->transport(), options))),
       timeout_(timeout_of(options)) {
@@ -101,7 +101,7 @@ proxy_outcome Agent::proxy_request(provider_call call) {
   return ask<proxy_outcome>(*env_, handle_, timeout_, proxy_atom_v, std::move(call));
 }
 
-grant_list Agent::list_grants(grant_query query) {
+grant_list Agent::list_grants(const grant_query& query) {
   return ask<grant_list>(*env_, handle_, timeout_, list_grants_atom_v, query);
 }
 
@@ -113,7 +113,7 @@ void Agent::close() {
   ask<bool>(*env_, handle_, timeout_, close_atom_v);
 }
 
-App::App(client_options options, std::shared_ptr<environment> env)
+App::App(const client_options& options, std::shared_ptr<environment> env)
     : env_(or_default(std::move(env))),
       handle_(value_or_throw(spawn_app(env_->system(), env_->transport(), options))),
       timeout_(timeout_of(options)) {
@@ -129,7 +129,7 @@ proxy_outcome App::proxy_request(provider_call call) {
   return ask<proxy_outcome>(*env_, handle_, timeout_, proxy_atom_v, std::move(call));
 }
 
-grant_list App::list_grants(grant_query query) {
+grant_list App::list_grants(const grant_query& query) {
   return ask<grant_list>(*env_, handle_, timeout_, list_grants_atom_v, query);
 }
 

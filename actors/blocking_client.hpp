@@ -34,14 +34,15 @@ private:
 class Agent {
 public:
   /// Throws AlterValueError for bad options.
-  explicit Agent(client_options options, std::shared_ptr<environment> env = nullptr);
+  explicit Agent(const client_options& options,
+                 std::shared_ptr<environment> env = nullptr);
   Agent(agent_actor handle, std::shared_ptr<environment> env,
         std::chrono::milliseconds timeout);
   ~Agent();
 
   http_response request(provider_call call);
   proxy_outcome proxy_request(provider_call call);
-  grant_list list_grants(grant_query query = {});
+  grant_list list_grants(const grant_query& query = {});
   agent_info me();
   /// Drains outstanding calls; later calls throw AlterSDKError (client_closed).
   void close();
@@ -58,12 +59,13 @@ private:
 
 class App {
 public:
-  explicit App(client_options options, std::shared_ptr<environment> env = nullptr);
+  explicit App(const client_options& options,
+               std::shared_ptr<environment> env = nullptr);
   ~App();
 
   http_response request(provider_call call);
   proxy_outcome proxy_request(provider_call call);
-  grant_list list_grants(grant_query query = {});
+  grant_list list_grants(const grant_query& query = {});
   /// Throws AlterValueError for a non-UUID id, before any I/O.
   Agent get_agent(const std::string& agent_id);
   void close();

@@ -29,7 +29,7 @@ make_client_settings(const client_options& options) {
   auto base = net::parse_url(options.base_url, &why);
   if (!base)
     return to_caf_error(error_code::invalid_argument, "base_url is not usable: " + why);
-  if (net::query_of(base->target).size() > 0)
+  if (!net::query_of(base->target).empty())
     return to_caf_error(error_code::invalid_argument, "base_url must not have a query");
   auto settings = std::make_shared<client_settings>();
   settings->api_key = options.api_key;

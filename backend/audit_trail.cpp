@@ -32,7 +32,7 @@ audit_record audit_row(const api_call& call, std::string action) {
   return row;
 }
 
-bool write_audit(store& db, audit_record row) {
+bool write_audit(store& db, const audit_record& row) {
   try {
     db.append_audit(row);
     return true;

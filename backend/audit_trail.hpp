@@ -14,6 +14,6 @@ namespace alter::backend {
 audit_record audit_row(const api_call& call, std::string action);
 
 /// Appends the row; false (and nothing thrown) when the store refused it.
-bool write_audit(store& db, audit_record row);
+bool write_audit(store& db, const audit_record& row);
 
 } // namespace alter::backend

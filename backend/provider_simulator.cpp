@@ -66,7 +66,7 @@ bool carries_credential(const server_request& req, const secret_record& secret) 
 } // namespace
 
 request_handler make_provider_simulator(store& db) {
-  return [&db](server_request req, responder respond) {
+  return [&db](const server_request& req, const responder& respond) {
     auto path = std::string{net::path_of(req.target)};
     auto slash = path.find('/', 1);
     auto provider_id

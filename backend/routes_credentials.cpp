@@ -68,7 +68,7 @@ bool url_allowed(const std::string& url, const std::string& base) {
   return true;
 }
 
-void retrieve_token(backend_context& ctx, api_call_ptr call) {
+void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
   auto row = audit_row(*call, "token.retrieved");
   auto body = from_json<token_request>(call->request.body);
   if (!body)
@@ -93,7 +93,7 @@ void retrieve_token(backend_context& ctx, api_call_ptr call) {
   call->reply(200, to_json(*token));
 }
 
-void execute_proxy(backend_context& ctx, api_call_ptr call) {
+void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
   auto row = audit_row(*call, "proxy.executed");
   auto body = from_json<proxy_request>(call->request.body);
   if (!body)
@@ -187,13 +187,13 @@ void add_credential_routes(api_router& router, backend_context& ctx) {
   tokens.method = "POST";
   tokens.pattern = "/v1/tokens/retrieve";
   tokens.required_scope = std::string{scopes::tokens_retrieve};
-  tokens.handler = [&ctx](api_call_ptr call) { retrieve_token(ctx, std::move(call)); };
+  tokens.handler = [&ctx](const api_call_ptr& call) { retrieve_token(ctx, call); };
   router.add(std::move(tokens));
   route proxy;
   proxy.method = "POST";
   proxy.pattern = "/v1/proxy/execute";
   proxy.required_scope = std::string{scopes::proxy_execute};
-  proxy.handler = [&ctx](api_call_ptr call) { execute_proxy(ctx, std::move(call)); };
+  proxy.handler = [&ctx](const api_call_ptr& call) { execute_proxy(ctx, call); };
   router.add(std::move(proxy));
 }
 

@@ -31,7 +31,7 @@ void add_grant_routes(api_router& router, backend_context& ctx) {
   list.method = "GET";
   list.pattern = "/v1/grants";
   list.required_scope = std::string{scopes::grants_read};
-  list.handler = [&ctx](api_call_ptr call) {
+  list.handler = [&ctx](const api_call_ptr& call) {
     const auto& target = call->request.target;
     auto limit = int_param(target, "limit", 100);
     auto offset = int_param(target, "offset", 0);

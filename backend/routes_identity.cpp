@@ -35,7 +35,7 @@ void add_identity_routes(api_router& router, backend_context&) {
   me.method = "GET";
   me.pattern = "/v1/me";
   me.allows_inactive_agent = true;
-  me.handler = [](api_call_ptr call) {
+  me.handler = [](const api_call_ptr& call) {
     const auto& agent = call->identity.agent;
     if (!agent)
       return call->fail(make_error(error_code::me_requires_agent_key,

@@ -301,7 +301,7 @@ private:
 
 } // namespace
 
-connection_factory make_beast_connection_factory(std::shared_ptr<io_runtime> io,
+connection_factory make_beast_connection_factory(const std::shared_ptr<io_runtime>& io,
                                                  const endpoint& where,
                                                  client_limits limits) {
   if (where.secure()) {

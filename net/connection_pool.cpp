@@ -180,11 +180,11 @@ connection_pool_actor::behavior_type connection_pool(pool_pointer self, endpoint
         // Refuse before making a promise: once a promise exists, CAF 0.17 drops
         // whatever the handler returns.
         if (!has_capacity(st) && st.queue.size() >= st.options.max_queue)
-          return to_caf_error(make_error(
-              error_code::overloaded,
-              "connection pool for " + st.where.origin() + " is full ("
-                  + std::to_string(st.running.size()) + " calls running, "
-                  + std::to_string(st.queue.size()) + " queued)"));
+          return to_caf_error(
+              make_error(error_code::overloaded,
+                         "connection pool for " + st.where.origin() + " is full ("
+                             + std::to_string(st.running.size()) + " calls running, "
+                             + std::to_string(st.queue.size()) + " queued)"));
         auto timeout = request.timeout_ms > 0
                            ? std::chrono::milliseconds{request.timeout_ms}
                            : st.options.default_timeout;

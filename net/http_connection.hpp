@@ -58,7 +58,7 @@ struct client_limits {
 /// Beast over TCP or TLS for `where`. Builds the TLS context once (certificate
 /// verification on, system trust store plus `where.tls` CAs) and shares it.
 /// Throws std::runtime_error when a configured CA file cannot be read.
-connection_factory make_beast_connection_factory(std::shared_ptr<io_runtime> io,
+connection_factory make_beast_connection_factory(const std::shared_ptr<io_runtime>& io,
                                                  const endpoint& where,
                                                  client_limits limits = {});
 

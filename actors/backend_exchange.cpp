@@ -40,19 +40,25 @@ http_request make_backend_request(const client_settings& settings, backend_call 
   return req;
 }
 
+alter_error backend_error_of(const http_response& reply) {
+  auto e = parse_error_envelope(reply.status, reply.body);
+  if (const auto* rid = find_field(reply.headers, header::request_id);
+      rid && e.request_id.empty())
+    e.request_id = *rid;
+  if (const auto* ra = find_field(reply.headers, "retry-after")) {
+    char* end = nullptr;
+    auto seconds = std::strtod(ra->c_str(), &end);
+    if (end != ra->c_str() && seconds >= 0 && seconds < 1e9)
+      e.retry_after_ms = static_cast<int64_t>(seconds * 1000);
+  }
+  return e;
+}
+
 template <class T>
 caf::expected<T> read_backend_reply(const http_response& reply, int expected_status) {
   if (reply.status != expected_status) {
-    auto e = parse_error_envelope(reply.status, reply.body);
-    if (const auto* rid = find_field(reply.headers, header::request_id);
-        rid && e.request_id.empty())
-      e.request_id = *rid;
-    if (const auto* ra = find_field(reply.headers, "retry-after")) {
-      char* end = nullptr;
-      auto seconds = std::strtod(ra->c_str(), &end);
-      if (end != ra->c_str() && seconds >= 0)
-        e.retry_after_ms = static_cast<int64_t>(seconds * 1000);
-    }
+    auto e = backend_error_of(reply);
+    e.retries = reply.retries;
     return to_caf_error(std::move(e));
   }
   auto value = from_json<T>(reply.body);

@@ -25,6 +25,10 @@ struct backend_call {
 /// A request with attribution headers, signed with the client's key.
 http_request make_backend_request(const client_settings& settings, backend_call call);
 
+/// The error a backend answer carries: its envelope, Retry-After and request id.
+/// Meaningful for statuses of 400 and more.
+alter_error backend_error_of(const http_response& reply);
+
 /// The model in a reply with status `expected_status`, or the error the reply
 /// carries (envelope, Retry-After and request id), or malformed_response.
 template <class T>

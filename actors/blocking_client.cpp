@@ -16,7 +16,7 @@ namespace alter::blocking {
 struct environment::impl {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
-  net::transport_actor transport;
+  client_context clients;
 };
 
 environment::environment() : impl_(std::make_unique<impl>()) {
@@ -25,13 +25,14 @@ environment::environment() : impl_(std::make_unique<impl>()) {
 std::shared_ptr<environment> environment::make(net::transport_options options) {
   std::shared_ptr<environment> env{new environment};
   env->impl_->sys = std::make_unique<caf::actor_system>(env->impl_->cfg);
-  env->impl_->transport = net::spawn_transport(*env->impl_->sys, options);
+  env->impl_->clients
+      = make_client_context(net::spawn_transport(*env->impl_->sys, options));
   return env;
 }
 
 environment::~environment() {
-  caf::anon_send_exit(impl_->transport, caf::exit_reason::user_shutdown);
-  impl_->transport = nullptr;
+  caf::anon_send_exit(impl_->clients.transport, caf::exit_reason::user_shutdown);
+  impl_->clients = {};
   impl_->sys.reset();
 }
 
@@ -40,7 +41,11 @@ caf::actor_system& environment::system() noexcept {
 }
 
 const net::transport_actor& environment::transport() const noexcept {
-  return impl_->transport;
+  return impl_->clients.transport;
+}
+
+const client_context& environment::clients() const noexcept {
+  return impl_->clients;
 }
 
 namespace {
@@ -82,7 +87,7 @@ std::shared_ptr<environment> or_default(std::shared_ptr<environment> env) {
 
 Agent::Agent(const client_options& options, std::shared_ptr<environment> env)
     : env_(or_default(std::move(env))),
-      handle_(value_or_throw(spawn_agent(env_->system(), env_->transport(), options))),
+      handle_(value_or_throw(spawn_agent(env_->system(), env_->clients(), options))),
       timeout_(timeout_of(options)) {
 }
 
@@ -115,7 +120,7 @@ void Agent::close() {
 
 App::App(const client_options& options, std::shared_ptr<environment> env)
     : env_(or_default(std::move(env))),
-      handle_(value_or_throw(spawn_app(env_->system(), env_->transport(), options))),
+      handle_(value_or_throw(spawn_app(env_->system(), env_->clients(), options))),
       timeout_(timeout_of(options)) {
 }
 

@@ -8,6 +8,7 @@
 
 #include "actors/client_actors.hpp"
 #include "actors/client_options.hpp"
+#include "actors/clients.hpp"
 #include "net/transport.hpp"
 
 namespace caf {
@@ -24,6 +25,7 @@ public:
 
   caf::actor_system& system() noexcept;
   const net::transport_actor& transport() const noexcept;
+  const client_context& clients() const noexcept;
 
 private:
   environment();

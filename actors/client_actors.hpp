@@ -15,6 +15,7 @@
 #include "messages/http_message.hpp"
 #include "messages/provider_call.hpp"
 #include "messages/proxy_outcome.hpp"
+#include "messages/retry_info.hpp"
 
 namespace alter {
 
@@ -25,6 +26,8 @@ using client_actor = caf::typed_actor<
     /// Proxy mode: the backend calls the provider; may hold the call for approval.
     caf::replies_to<proxy_atom, provider_call>::with<proxy_outcome>,
     caf::replies_to<list_grants_atom, grant_query>::with<grant_list>,
+    /// RetryInfo of the most recent request() (retrieve mode).
+    caf::replies_to<last_retry_info_atom>::with<retry_info>,
     /// Waits for outstanding calls, then refuses new ones with client_closed.
     caf::replies_to<close_atom>::with<bool>>;
 

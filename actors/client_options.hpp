@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "actors/retry_policy.hpp"
 #include "net/endpoint.hpp"
 
 namespace alter {
@@ -30,6 +31,8 @@ struct client_options {
   std::function<std::string()> user_token_getter;
   /// Trust for https base URLs and https providers (retrieve mode).
   net::tls_settings tls;
+  /// Attempts and backoff of backend calls (decisions.md section 5).
+  retry_options retry;
 };
 
 } // namespace alter

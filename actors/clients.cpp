@@ -1,5 +1,6 @@
 // The App and Agent behaviors. Both share one state and one set of call flows;
-// they differ only in get_agent (App) and me (Agent).
+// they differ only in get_agent (App) and me (Agent). Every backend call runs
+// under a retry supervisor; provider calls in retrieve mode are never retried.
 #include "actors/clients.hpp"
 
 #include <vector>
@@ -10,6 +11,7 @@
 
 #include "actors/backend_exchange.hpp"
 #include "actors/call_preparation.hpp"
+#include "actors/retry_supervisor.hpp"
 #include "auth/crypto.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
@@ -24,18 +26,21 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 struct client_state {
-  std::shared_ptr<const client_settings> settings;
-  net::transport_actor transport;
+  std::shared_ptr<const supervision> sup;
   std::size_t outstanding = 0;
   bool closed = false;
   std::vector<caf::typed_response_promise<bool>> close_waiters;
+  retry_info last_retry;
+
+  const client_settings& settings() const noexcept {
+    return *sup->settings;
+  }
 
   static inline const char* name = "alter.client";
 };
 
 caf::error closed_error() {
-  return to_caf_error(
-      make_error(error_code::client_closed, "the client has been closed"));
+  return to_caf_error(error_code::client_closed, "the client has been closed");
 }
 
 /// Counts a call in; close() waits for the count to reach zero.
@@ -67,16 +72,14 @@ std::chrono::milliseconds remaining(clock_type::time_point deadline) {
   return std::max(left, std::chrono::milliseconds{1});
 }
 
-/// Sends one request to the backend and hands the reply (or error) on.
+/// Runs one backend call under a retry supervisor and hands the final answer
+/// (any status, with its RetryInfo) or the last error on.
 template <class Self, class OnReply, class OnError>
-void call_backend(Self self, backend_call call, OnReply on_reply, OnError on_error) {
-  auto& st = self->state;
-  auto req = make_backend_request(*st.settings, std::move(call));
-  // No CAF timeout: the pool answers every exchange by its deadline (and fails
-  // what it holds when it shuts down); a pending CAF request timeout would keep
-  // this actor alive until it fires.
-  self->request(st.transport, caf::infinite, exchange_atom_v, st.settings->backend,
-                std::move(req))
+void call_backend(Self self, backend_call call, call_kind kind, OnReply on_reply,
+                  OnError on_error) {
+  auto supervisor
+      = spawn_retry_supervisor(self, self->state.sup, std::move(call), kind);
+  self->request(supervisor, caf::infinite, run_atom::value)
       .then(std::move(on_reply), std::move(on_error));
 }
 
@@ -100,7 +103,7 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
   auto& st = self->state;
   if (st.closed)
     return closed_error();
-  auto plan = plan_call(call, *st.settings);
+  auto plan = plan_call(call, st.settings());
   if (!plan)
     return std::move(plan.error());
   auto promise = self->template make_response_promise<http_response>();
@@ -110,9 +113,15 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
   backend_call bc{"POST", "/v1/tokens/retrieve", to_json(body), plan->user_token,
                   {},     plan->timeout};
   auto shared_plan = std::make_shared<call_plan>(std::move(*plan));
+  auto fail = [=](caf::error& err) mutable {
+    self->state.last_retry = from_caf_error(err).retries;
+    finish(self, promise, std::move(err));
+  };
   call_backend(
-      self, std::move(bc),
+      self, std::move(bc), call_kind::idempotent,
       [=](http_response& reply) mutable {
+        auto retries = reply.retries;
+        self->state.last_retry = retries;
         auto token = read_backend_reply<token_response>(reply, 200);
         if (!token)
           return finish(self, promise, std::move(token.error()));
@@ -121,24 +130,28 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
         auto upstream = net::inject_credential(std::move(base), *token);
         if (!upstream)
           return finish(self, promise, std::move(upstream.error()));
-        auto timeout = remaining(deadline);
-        upstream->timeout_ms = timeout.count();
-        auto where = shared_plan->target.where;
+        upstream->timeout_ms = remaining(deadline).count();
         auto scope_mismatch = token->scope_mismatch;
-        self->request(self->state.transport, caf::infinite, exchange_atom_v,
-                      std::move(where), std::move(*upstream))
+        // The provider call is the caller's own request: sent once, never retried.
+        self->request(self->state.sup->transport, caf::infinite, exchange_atom_v,
+                      shared_plan->target.where, std::move(*upstream))
             .then(
                 [=](http_response& res) mutable {
-                  if (res.status >= 400)
-                    return finish(self, promise,
-                                  to_caf_error(provider_failure(res, scope_mismatch)));
+                  if (res.status >= 400) {
+                    auto e = provider_failure(res, scope_mismatch);
+                    e.retries = retries;
+                    return finish(self, promise, to_caf_error(std::move(e)));
+                  }
+                  res.retries = retries;
                   finish(self, promise, std::move(res));
                 },
                 [=](caf::error& err) mutable {
-                  finish(self, promise, std::move(err));
+                  auto e = from_caf_error(err);
+                  e.retries = retries;
+                  finish(self, promise, to_caf_error(std::move(e)));
                 });
       },
-      [=](caf::error& err) mutable { finish(self, promise, std::move(err)); });
+      fail);
   return promise;
 }
 
@@ -149,7 +162,7 @@ caf::result<proxy_outcome> on_proxy(Self self, provider_call& call) {
   auto& st = self->state;
   if (st.closed)
     return closed_error();
-  auto plan = plan_call(call, *st.settings);
+  auto plan = plan_call(call, st.settings());
   if (!plan)
     return std::move(plan.error());
   auto promise = self->template make_response_promise<proxy_outcome>();
@@ -157,13 +170,15 @@ caf::result<proxy_outcome> on_proxy(Self self, provider_call& call) {
   proxy_request body{
       plan->grant,  plan->method, plan->url, plan->headers, base64_encode(plan->body),
       plan->reason, plan->context};
-  // One key per logical call: the backend executes the upstream call at most once.
+  // One key per logical call, kept across retries: the backend executes the
+  // upstream call at most once and replays its result.
   backend_call bc{"POST",           "/v1/proxy/execute",   to_json(body),
                   plan->user_token, crypto::random_uuid(), plan->timeout};
   call_backend(
-      self, std::move(bc),
+      self, std::move(bc), call_kind::idempotent,
       [=](http_response& reply) mutable {
         proxy_outcome out;
+        out.retries = reply.retries;
         if (reply.status == 202) {
           auto pending = read_backend_reply<pending_approval>(reply, 202);
           if (!pending)
@@ -192,16 +207,17 @@ caf::result<T> get_model(Self self, std::string path) {
   auto promise = self->template make_response_promise<T>();
   begin_call(self);
   std::string user_token;
-  if (st.settings->user_token_getter)
-    user_token = st.settings->user_token_getter();
-  backend_call bc{"GET", std::move(path),     {}, std::move(user_token),
-                  {},    st.settings->timeout};
+  if (st.settings().user_token_getter)
+    user_token = st.settings().user_token_getter();
+  backend_call bc{"GET", std::move(path),      {}, std::move(user_token),
+                  {},    st.settings().timeout};
   call_backend(
-      self, std::move(bc),
+      self, std::move(bc), call_kind::idempotent,
       [=](http_response& reply) mutable {
         auto value = read_backend_reply<T>(reply, 200);
         if (!value)
           return finish(self, promise, std::move(value.error()));
+        value->retries = reply.retries;
         finish(self, promise, std::move(*value));
       },
       [=](caf::error& err) mutable { finish(self, promise, std::move(err)); });
@@ -239,66 +255,81 @@ using agent_pointer = agent_actor::stateful_pointer<client_state>;
 using app_pointer = app_actor::stateful_pointer<client_state>;
 
 agent_actor::behavior_type agent_client(agent_pointer self,
-                                        std::shared_ptr<const client_settings> settings,
-                                        net::transport_actor transport) {
-  self->state.settings = std::move(settings);
-  self->state.transport = std::move(transport);
+                                        std::shared_ptr<const supervision> sup) {
+  self->state.sup = std::move(sup);
   return {
       [=](request_atom, provider_call& c) { return on_request(self, c); },
       [=](proxy_atom, provider_call& c) { return on_proxy(self, c); },
       [=](list_grants_atom, const grant_query& q) { return on_list_grants(self, q); },
+      [=](last_retry_info_atom) { return self->state.last_retry; },
       [=](close_atom) { return on_close(self); },
       [=](me_atom) { return get_model<agent_info>(self, "/v1/me"); },
   };
 }
 
 app_actor::behavior_type app_client(app_pointer self,
-                                    std::shared_ptr<const client_settings> settings,
-                                    net::transport_actor transport) {
-  self->state.settings = std::move(settings);
-  self->state.transport = std::move(transport);
+                                    std::shared_ptr<const supervision> sup) {
+  self->state.sup = std::move(sup);
   return {
       [=](request_atom, provider_call& c) { return on_request(self, c); },
       [=](proxy_atom, provider_call& c) { return on_proxy(self, c); },
       [=](list_grants_atom, const grant_query& q) { return on_list_grants(self, q); },
+      [=](last_retry_info_atom) { return self->state.last_retry; },
       [=](close_atom) { return on_close(self); },
       [=](get_agent_atom, const std::string& agent_id) -> caf::result<agent_actor> {
         if (self->state.closed)
           return to_caf_error(error_code::invalid_argument, "the App has been closed");
         if (!is_uuid(agent_id))
           return to_caf_error(error_code::invalid_argument, "agent_id must be a UUID");
-        // Same key and backend, caller pinned to the agent; the user token getter is
-        // deliberately not inherited.
-        auto derived = std::make_shared<client_settings>(*self->state.settings);
-        derived->caller = agent_id;
-        derived->type = caller_type::agent;
-        derived->user_token_getter = nullptr;
+        // Same key, backend, transport and budget; the caller is pinned to the
+        // agent and the user token getter is deliberately not inherited.
+        auto settings = std::make_shared<client_settings>(self->state.settings());
+        settings->caller = agent_id;
+        settings->type = caller_type::agent;
+        settings->user_token_getter = nullptr;
+        auto derived = std::make_shared<supervision>(*self->state.sup);
+        derived->settings = std::move(settings);
         return self->spawn(agent_client,
-                           std::shared_ptr<const client_settings>{std::move(derived)},
-                           self->state.transport);
+                           std::shared_ptr<const supervision>{std::move(derived)});
       },
   };
 }
 
-} // namespace
-
-caf::expected<app_actor> spawn_app(caf::actor_system& sys,
-                                   net::transport_actor transport,
-                                   const client_options& options) {
+caf::expected<std::shared_ptr<const supervision>>
+make_supervision(const client_context& ctx, const client_options& options) {
   auto settings = make_client_settings(options);
   if (!settings)
     return std::move(settings.error());
-  return sys.spawn(app_client, std::move(*settings), std::move(transport));
+  auto sup = std::make_shared<supervision>();
+  sup->transport = ctx.transport;
+  sup->budget = ctx.budgets->for_origin((*settings)->backend.origin());
+  sup->options = options.retry;
+  sup->settings = std::move(*settings);
+  return std::shared_ptr<const supervision>{std::move(sup)};
 }
 
-caf::expected<agent_actor> spawn_agent(caf::actor_system& sys,
-                                       net::transport_actor transport,
-                                       client_options options) {
+} // namespace
+
+client_context make_client_context(net::transport_actor transport,
+                                   net::retry_budget_options budget) {
+  return {std::move(transport), std::make_shared<net::retry_budget_registry>(budget)};
+}
+
+caf::expected<app_actor> spawn_app(caf::actor_system& sys, const client_context& ctx,
+                                   const client_options& options) {
+  auto sup = make_supervision(ctx, options);
+  if (!sup)
+    return std::move(sup.error());
+  return sys.spawn(app_client, std::move(*sup));
+}
+
+caf::expected<agent_actor>
+spawn_agent(caf::actor_system& sys, const client_context& ctx, client_options options) {
   options.type = caller_type::agent;
-  auto settings = make_client_settings(options);
-  if (!settings)
-    return std::move(settings.error());
-  return sys.spawn(agent_client, std::move(*settings), std::move(transport));
+  auto sup = make_supervision(ctx, options);
+  if (!sup)
+    return std::move(sup.error());
+  return sys.spawn(agent_client, std::move(*sup));
 }
 
 } // namespace alter

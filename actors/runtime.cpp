@@ -8,20 +8,22 @@
 
 namespace alter {
 
-runtime::runtime(caf::actor_system& sys, net::transport_options options)
-    : sys_(sys), transport_(net::spawn_transport(sys, options)) {
+runtime::runtime(caf::actor_system& sys, net::transport_options options,
+                 net::retry_budget_options budget)
+    : sys_(sys),
+      context_(make_client_context(net::spawn_transport(sys, options), budget)) {
 }
 
 runtime::~runtime() {
-  caf::anon_send_exit(transport_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(context_.transport, caf::exit_reason::user_shutdown);
 }
 
 caf::expected<app_actor> runtime::spawn_app(const client_options& options) {
-  return alter::spawn_app(sys_, transport_, options);
+  return alter::spawn_app(sys_, context_, options);
 }
 
 caf::expected<agent_actor> runtime::spawn_agent(const client_options& options) {
-  return alter::spawn_agent(sys_, transport_, options);
+  return alter::spawn_agent(sys_, context_, options);
 }
 
 } // namespace alter

@@ -11,13 +11,15 @@
 
 #include "actors/client_actors.hpp"
 #include "actors/client_options.hpp"
+#include "actors/clients.hpp"
 #include "net/transport.hpp"
 
 namespace alter {
 
 class runtime {
 public:
-  explicit runtime(caf::actor_system& sys, net::transport_options options = {});
+  explicit runtime(caf::actor_system& sys, net::transport_options options = {},
+                   net::retry_budget_options budget = {});
 
   /// Shuts the transport down: calls still in flight fail, pools close.
   ~runtime();
@@ -29,7 +31,12 @@ public:
   caf::expected<agent_actor> spawn_agent(const client_options& options);
 
   const net::transport_actor& transport() const noexcept {
-    return transport_;
+    return context_.transport;
+  }
+
+  /// The transport and the retry budgets shared by this runtime's clients.
+  const client_context& context() const noexcept {
+    return context_;
   }
 
   caf::actor_system& system() noexcept {
@@ -38,7 +45,7 @@ public:
 
 private:
   caf::actor_system& sys_;
-  net::transport_actor transport_;
+  client_context context_;
 };
 
 } // namespace alter

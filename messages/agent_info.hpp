@@ -4,6 +4,7 @@
 #include <string>
 
 #include "messages/field.hpp"
+#include "messages/retry_info.hpp"
 
 namespace alter {
 
@@ -18,6 +19,8 @@ struct agent_info {
   std::string status = "active";
   std::string created_at;
   field_list metadata;
+  /// Not on the wire: what the retry supervisor did for this call.
+  retry_info retries;
 };
 
 bool operator==(const agent_info& a, const agent_info& b) noexcept;
@@ -25,7 +28,7 @@ bool operator==(const agent_info& a, const agent_info& b) noexcept;
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
   return f(caf::meta::type_name("agent_info"), x.id, x.app_id, x.name, x.display_name,
-           x.type, x.status, x.created_at, x.metadata);
+           x.type, x.status, x.created_at, x.metadata, x.retries);
 }
 
 } // namespace alter

@@ -15,7 +15,7 @@ constexpr auto alter_category = caf::atom("alter");
 bool operator==(const alter_error& a, const alter_error& b) noexcept {
   return a.code == b.code && a.message == b.message && a.details_json == b.details_json
          && a.http_status == b.http_status && a.request_id == b.request_id
-         && a.retry_after_ms == b.retry_after_ms;
+         && a.retry_after_ms == b.retry_after_ms && a.retries == b.retries;
 }
 
 alter_error make_error(error_code code, std::string message, std::string details_json) {

@@ -9,6 +9,7 @@
 #include "caf/meta/type_name.hpp"
 
 #include "messages/error_code.hpp"
+#include "messages/retry_info.hpp"
 
 namespace alter {
 
@@ -23,6 +24,8 @@ struct alter_error {
   std::string request_id;
   /// Milliseconds the backend asked to wait (Retry-After); -1 when absent.
   int64_t retry_after_ms = -1;
+  /// What the retry supervisor tried before giving up with this error.
+  retry_info retries;
 
   error_class cls() const noexcept {
     return class_of(code);
@@ -39,7 +42,7 @@ bool operator==(const alter_error& a, const alter_error& b) noexcept;
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, alter_error& x) {
   return f(caf::meta::type_name("alter_error"), x.code, x.message, x.details_json,
-           x.http_status, x.request_id, x.retry_after_ms);
+           x.http_status, x.request_id, x.retry_after_ms, x.retries);
 }
 
 /// A local error, e.g. make_error(error_code::invalid_argument, "grant_id is empty").

@@ -13,6 +13,7 @@ using proxy_atom = caf::atom_constant<caf::atom("proxy")>;
 using list_grants_atom = caf::atom_constant<caf::atom("lsgrants")>;
 using me_atom = caf::atom_constant<caf::atom("me")>;
 using get_agent_atom = caf::atom_constant<caf::atom("getagent")>;
+using last_retry_info_atom = caf::atom_constant<caf::atom("lastretry")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using close_atom = caf::close_atom;
 
@@ -23,6 +24,7 @@ constexpr proxy_atom proxy_atom_v{};
 constexpr list_grants_atom list_grants_atom_v{};
 constexpr me_atom me_atom_v{};
 constexpr get_agent_atom get_agent_atom_v{};
+constexpr last_retry_info_atom last_retry_info_atom_v{};
 constexpr sweep_atom sweep_atom_v{};
 constexpr close_atom close_atom_v{};
 

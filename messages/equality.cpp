@@ -5,6 +5,7 @@
 #include "messages/grants.hpp"
 #include "messages/http_message.hpp"
 #include "messages/provider_call.hpp"
+#include "messages/retry_info.hpp"
 #include "messages/proxy_outcome.hpp"
 #include "messages/token_response.hpp"
 #include "messages/wire_requests.hpp"
@@ -24,7 +25,9 @@ ALTER_EQ(provider_call, x.method, x.url, x.grant_id, x.provider, x.account, x.la
          x.json, x.body, x.headers, x.query_params, x.path_params, x.reason, x.context,
          x.user_token, x.timeout)
 ALTER_EQ(http_request, x.method, x.target, x.headers, x.body, x.timeout_ms)
-ALTER_EQ(http_response, x.status, x.headers, x.body)
+ALTER_EQ(retry_error_info, x.status, x.code, x.delay_ms)
+ALTER_EQ(retry_info, x.attempts, x.total_delay_ms, x.errors)
+ALTER_EQ(http_response, x.status, x.headers, x.body, x.retries)
 ALTER_EQ(injection, x.target, x.key, x.value_source)
 ALTER_EQ(token_response, x.access_token, x.token_type, x.expires_in, x.expires_at,
          x.scopes, x.grant_id, x.provider_id, x.scope_mismatch, x.injection_header,
@@ -32,16 +35,16 @@ ALTER_EQ(token_response, x.access_token, x.token_type, x.expires_in, x.expires_a
 ALTER_EQ(proxy_result, x.approval_id, x.status_code, x.headers, x.body_b64,
          x.body_truncated)
 ALTER_EQ(pending_approval, x.approval_id, x.approval_url, x.expires_at)
-ALTER_EQ(proxy_outcome, x.pending, x.result, x.approval)
+ALTER_EQ(proxy_outcome, x.pending, x.result, x.approval, x.retries)
 ALTER_EQ(grant_item, x.grant_kind, x.grant_id, x.provider_id, x.scopes, x.status,
          x.principal_type, x.created_at, x.last_used_at, x.expires_at, x.label,
          x.account_identifier, x.account_display_name, x.scope_mismatch,
          x.delegated_agent_ids, x.managed_secret_id, x.managed_secret_slug,
          x.managed_secret_name, x.agent_id)
-ALTER_EQ(grant_list, x.grants, x.total, x.limit, x.offset, x.has_more)
+ALTER_EQ(grant_list, x.grants, x.total, x.limit, x.offset, x.has_more, x.retries)
 ALTER_EQ(grant_query, x.provider_id, x.limit, x.offset)
 ALTER_EQ(agent_info, x.id, x.app_id, x.name, x.display_name, x.type, x.status,
-         x.created_at, x.metadata)
+         x.created_at, x.metadata, x.retries)
 ALTER_EQ(grant_selector, x.grant_id, x.provider, x.account, x.label)
 ALTER_EQ(token_request, x.grant, x.reason, x.context)
 ALTER_EQ(proxy_request, x.grant, x.method, x.url, x.headers, x.body_b64, x.reason,

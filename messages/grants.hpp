@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "messages/field.hpp"
+#include "messages/retry_info.hpp"
 
 namespace alter {
 
@@ -40,6 +41,8 @@ struct grant_list {
   int64_t limit = 100;
   int64_t offset = 0;
   bool has_more = false;
+  /// Not on the wire: what the retry supervisor did for this call.
+  retry_info retries;
 };
 
 /// The parameters of list_grants().
@@ -66,7 +69,7 @@ typename Inspector::result_type inspect(Inspector& f, grant_item& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, grant_list& x) {
   return f(caf::meta::type_name("grant_list"), x.grants, x.total, x.limit, x.offset,
-           x.has_more);
+           x.has_more, x.retries);
 }
 
 template <class Inspector>

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "messages/field.hpp"
+#include "messages/retry_info.hpp"
 
 namespace alter {
 
@@ -23,6 +24,8 @@ struct http_response {
   int status = 0;
   field_list headers;
   std::string body;
+  /// Set on what request() returns; empty on the transport's own responses.
+  retry_info retries;
 };
 
 bool operator==(const http_request& a, const http_request& b) noexcept;
@@ -36,7 +39,8 @@ typename Inspector::result_type inspect(Inspector& f, http_request& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_response& x) {
-  return f(caf::meta::type_name("http_response"), x.status, x.headers, x.body);
+  return f(caf::meta::type_name("http_response"), x.status, x.headers, x.body,
+           x.retries);
 }
 
 } // namespace alter

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "messages/field.hpp"
+#include "messages/retry_info.hpp"
 
 namespace alter {
 
@@ -33,6 +34,7 @@ struct proxy_outcome {
   bool pending = false;
   proxy_result result;
   pending_approval approval;
+  retry_info retries;
 };
 
 bool operator==(const proxy_result& a, const proxy_result& b) noexcept;
@@ -53,7 +55,8 @@ typename Inspector::result_type inspect(Inspector& f, pending_approval& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, proxy_outcome& x) {
-  return f(caf::meta::type_name("proxy_outcome"), x.pending, x.result, x.approval);
+  return f(caf::meta::type_name("proxy_outcome"), x.pending, x.result, x.approval,
+           x.retries);
 }
 
 } // namespace alter

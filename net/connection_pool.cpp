@@ -127,6 +127,9 @@ void on_done(pool_pointer self, connection_done& done) {
     entry.call.retried = true;
     start(self, std::move(entry.call), st.factory());
   } else {
+    // Whether the request reached the wire decides whether it may be retried.
+    outcome.error.details_json = outcome.request_sent ? R"({"request_sent":true})"
+                                                      : R"({"request_sent":false})";
     entry.call.promise.deliver(to_caf_error(std::move(outcome.error)));
   }
   drain_queue(self);

@@ -57,11 +57,13 @@ struct fixture : test_coordinator_fixture<> {
   std::shared_ptr<script> s = std::make_shared<script>();
   caf::actor transport_impl;
   net::transport_actor transport;
+  client_context ctx;
   std::string key = generate_key(key_type::agent);
 
   fixture() {
     transport_impl = sys.spawn(scripted_transport, s);
     transport = caf::actor_cast<net::transport_actor>(transport_impl);
+    ctx = make_client_context(transport);
   }
 
   client_options options() {
@@ -73,7 +75,7 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   agent_actor make_agent() {
-    auto a = spawn_agent(sys, transport, options());
+    auto a = spawn_agent(sys, ctx, options());
     CAF_REQUIRE(a);
     return *a;
   }
@@ -81,7 +83,7 @@ struct fixture : test_coordinator_fixture<> {
   app_actor make_app() {
     auto o = options();
     o.api_key = generate_key(key_type::runtime);
-    auto a = spawn_app(sys, transport, o);
+    auto a = spawn_app(sys, ctx, o);
     CAF_REQUIRE(a);
     return *a;
   }
@@ -124,7 +126,8 @@ CAF_TEST(request asks the backend for the credential and then calls the provider
   auto agent = make_agent();
   auto rh = self->request(agent, caf::infinite, request_atom_v, github_call());
   expect((request_atom, provider_call), from(self).to(agent));
-  expect((exchange_atom, endpoint, http_request), from(agent).to(transport_impl));
+  // The agent hands the backend call to a retry supervisor it spawns.
+  CAF_CHECK(sched.has_job());
   run();
   rh.receive([](http_response& r) { CAF_CHECK_EQUAL(r.body, R"({"name":"octocat"})"); },
              [](caf::error& e) { CAF_FAIL("request failed: " << to_string(e)); });
@@ -196,6 +199,10 @@ CAF_TEST(backend errors carry code and request id and the Retry After delay) {
   CAF_CHECK_EQUAL(e.request_id, "req_42");
   CAF_CHECK_EQUAL(e.retry_after_ms, 2000);
   CAF_CHECK_EQUAL(e.http_status, 429);
+  // A GET is idempotent: retried after the backend's Retry-After, then given up.
+  CAF_CHECK_EQUAL(e.retries.attempts, 3);
+  CAF_CHECK_EQUAL(e.retries.total_delay_ms, 4000);
+  CAF_CHECK_EQUAL(s->seen.size(), 3u);
 }
 
 CAF_TEST(proxy_request sends one idempotency key and maps 202 to a pending approval) {
@@ -232,7 +239,7 @@ CAF_TEST(invalid input fails before any message reaches the transport) {
   auto app = make_app();
   auto rh = self->request(app, caf::infinite, get_agent_atom_v, std::string{"nope"});
   expect((get_agent_atom, std::string), from(self).to(app));
-  disallow((exchange_atom, endpoint, http_request), from(app).to(transport_impl));
+  disallow((exchange_atom, endpoint, http_request), from(_).to(transport_impl));
   auto e = error_of<agent_actor>(rh);
   CAF_CHECK(e.code == error_code::invalid_argument);
   CAF_CHECK_EQUAL(e.message, "agent_id must be a UUID");
@@ -240,7 +247,7 @@ CAF_TEST(invalid input fails before any message reaches the transport) {
   bad_call.grant_id = "not-a-uuid";
   auto rh2 = self->request(app, caf::infinite, request_atom_v, bad_call);
   expect((request_atom, provider_call), from(self).to(app));
-  disallow((exchange_atom, endpoint, http_request), from(app).to(transport_impl));
+  disallow((exchange_atom, endpoint, http_request), from(_).to(transport_impl));
   CAF_CHECK(error_of<http_response>(rh2).code == error_code::invalid_argument);
   auto rh3
       = self->request(app, caf::infinite, list_grants_atom_v, grant_query{"", 0, 0});
@@ -294,17 +301,17 @@ CAF_TEST(close waits for outstanding calls and then refuses new ones) {
 CAF_TEST(bad options are refused at spawn) {
   auto o = options();
   o.api_key = "";
-  auto a = spawn_agent(sys, transport, o);
+  auto a = spawn_agent(sys, ctx, o);
   CAF_REQUIRE(!a);
   CAF_CHECK_EQUAL(from_caf_error(a.error()).message, "api_key is required");
   o.api_key = "alter_ak_short";
-  CAF_CHECK(!spawn_agent(sys, transport, o));
+  CAF_CHECK(!spawn_agent(sys, ctx, o));
   o.api_key = key;
   o.base_url = "alter.test";
-  CAF_CHECK(!spawn_agent(sys, transport, o));
+  CAF_CHECK(!spawn_agent(sys, ctx, o));
   o.base_url = "https://alter.test";
   o.timeout = 0;
-  CAF_CHECK(!spawn_app(sys, transport, o));
+  CAF_CHECK(!spawn_app(sys, ctx, o));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

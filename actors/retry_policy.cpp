@@ -1,0 +1,47 @@
+#include "actors/retry_policy.hpp"
+
+#include <algorithm>
+
+namespace alter {
+
+bool request_never_sent(const alter_error& e) noexcept {
+  return e.details_json.find("\"request_sent\":false") != std::string::npos;
+}
+
+bool is_retryable(const alter_error& e, call_kind kind) noexcept {
+  bool transport = e.code == error_code::network_error || e.code == error_code::timeout;
+  if (transport && request_never_sent(e))
+    return true;
+  if (kind != call_kind::idempotent)
+    return false;
+  if (e.code == error_code::timeout || e.code == error_code::network_error)
+    return true;
+  switch (e.http_status) {
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return true;
+    case 409:
+      return e.code == error_code::token_refresh_in_progress
+             || e.code == error_code::idempotency_in_progress;
+    default:
+      return false;
+  }
+}
+
+std::chrono::milliseconds backoff_delay(int failed_attempts, const alter_error& e,
+                                        const retry_options& options,
+                                        std::mt19937_64& rng) {
+  if (e.retry_after_ms >= 0)
+    return std::min(std::chrono::milliseconds{e.retry_after_ms},
+                    options.max_retry_after);
+  auto base = e.http_status == 429 ? options.base_delay_after_429 : options.base_delay;
+  auto exponent = std::clamp(failed_attempts - 1, 0, 30);
+  auto ceiling = std::min<int64_t>(options.max_delay.count(),
+                                   base.count() * (int64_t{1} << exponent));
+  std::uniform_int_distribution<int64_t> jitter{0, std::max<int64_t>(ceiling, 0)};
+  return std::chrono::milliseconds{jitter(rng)};
+}
+
+} // namespace alter

@@ -2,10 +2,12 @@
 
 #include <atomic>
 #include <future>
+#include <sstream>
 #include <system_error>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -13,6 +15,7 @@
 
 #include "messages/json_codec.hpp"
 #include "net/io_runtime.hpp"
+#include "net/url.hpp"
 
 namespace alter::backend {
 
@@ -40,6 +43,7 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   server_limits limits;
   std::optional<ssl::context> tls;
   std::optional<tcp::acceptor> acceptor;
+  std::shared_ptr<fault_injector> faults;
   std::atomic<std::size_t> connections{0};
 
   void accept();
@@ -123,16 +127,98 @@ private:
       in.headers.push_back({std::string{h.name_string()}, std::string{h.value()}});
     in.body = std::move(req.body());
     in.client_ip = client_ip_;
-    server_->handler(std::move(in),
-                     [self = this->shared_from_this()](http_response res) {
-                       auto ex = self->stream_.get_executor();
-                       asio::dispatch(ex, [self, res = std::move(res)]() mutable {
-                         self->write(std::move(res));
-                       });
-                     });
+    auto decision = server_->faults ? server_->faults->decide(net::path_of(in.target))
+                                    : fault_decision{};
+    switch (decision.kind) {
+      case fault_kind::reset_before:
+        return close();
+      case fault_kind::status:
+        return write(injected_status(decision));
+      case fault_kind::latency:
+        timer_.expires_after(decision.delay);
+        timer_.async_wait([self = this->shared_from_this(),
+                           in = std::move(in)](beast::error_code) mutable {
+          self->dispatch(std::move(in), fault_decision{});
+        });
+        return;
+      default:
+        return dispatch(std::move(in), decision);
+    }
   }
 
-  void write(http_response res) {
+  /// Runs the handler; its answer comes back on this connection's strand.
+  void dispatch(server_request in, fault_decision decision) {
+    server_->handler(
+        std::move(in), [self = this->shared_from_this(), decision](http_response res) {
+          auto ex = self->stream_.get_executor();
+          asio::dispatch(ex, [self, decision, res = std::move(res)]() mutable {
+            self->deliver(std::move(res), decision);
+          });
+        });
+  }
+
+  void deliver(http_response res, const fault_decision& decision) {
+    switch (decision.kind) {
+      case fault_kind::reset_after:
+        return close();
+      case fault_kind::truncate_body:
+      case fault_kind::slow_body:
+        return write_in_parts(std::move(res), decision);
+      default:
+        return write(std::move(res));
+    }
+  }
+
+  static http_response injected_status(const fault_decision& d) {
+    http_response res;
+    res.status = d.status;
+    auto code = d.status == 429   ? error_code::rate_limited
+                : d.status == 503 ? error_code::service_unavailable
+                                  : error_code::internal_error;
+    if (d.status == 502 || d.status == 504) {
+      // What a gateway in front of the backend would send: no envelope.
+      res.headers.push_back({"Content-Type", "text/html"});
+      res.body = "<html><body>" + std::to_string(d.status) + " gateway</body></html>";
+      return res;
+    }
+    res.headers.push_back({"Content-Type", "application/json"});
+    if (d.status == 429 || d.status == 503)
+      res.headers.push_back({"Retry-After", std::to_string(d.retry_after_seconds)});
+    res.body = error_envelope(make_error(code, "injected fault"));
+    return res;
+  }
+
+  /// Headers first, then (after a pause, or never) the body: slow or truncated.
+  void write_in_parts(http_response res, const fault_decision& decision) {
+    prepare(std::move(res));
+    std::ostringstream head;
+    head << response_.base();
+    auto body = response_.body();
+    bool truncate = decision.kind == fault_kind::truncate_body;
+    auto rest = std::make_shared<std::string>(truncate ? body.substr(0, body.size() / 2)
+                                                       : body);
+    auto header = std::make_shared<std::string>(head.str());
+    tcp_layer().expires_after(server_->limits.read_timeout);
+    asio::async_write(
+        stream_, asio::buffer(*header),
+        [self = this->shared_from_this(), header, rest, truncate,
+         delay = decision.delay](beast::error_code ec, std::size_t) {
+          if (ec)
+            return self->close();
+          self->timer_.expires_after(truncate ? std::chrono::milliseconds{0} : delay);
+          self->timer_.async_wait([self, rest, truncate](beast::error_code) {
+            asio::async_write(
+                self->stream_, asio::buffer(*rest),
+                [self, rest, truncate](beast::error_code ec, std::size_t) {
+                  if (truncate)
+                    return self->close();
+                  self->on_write(ec);
+                });
+          });
+        });
+  }
+
+  void prepare(http_response res) {
     response_ = {};
     response_.version(11);
     response_.result(static_cast<unsigned>(res.status));
@@ -141,6 +227,10 @@ private:
     response_.body() = std::move(res.body);
     response_.keep_alive(keep_alive_);
     response_.prepare_payload();
+  }
+
+  void write(http_response res) {
+    prepare(std::move(res));
     tcp_layer().expires_after(server_->limits.read_timeout);
     http::async_write(stream_, response_,
                       [self = this->shared_from_this()](
@@ -169,6 +259,7 @@ private:
   Stream stream_;
   std::string client_ip_;
   beast::flat_buffer buffer_;
+  asio::steady_timer timer_{stream_.get_executor()};
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   bool keep_alive_ = true;
@@ -211,8 +302,10 @@ void http_server::impl::accept() {
 }
 
 http_server::http_server(net::io_runtime& io, request_handler handler,
-                         server_limits limits, std::optional<tls_identity> tls)
+                         server_limits limits, std::optional<tls_identity> tls,
+                         std::shared_ptr<fault_injector> faults)
     : impl_(std::make_shared<impl>()) {
+  impl_->faults = std::move(faults);
   impl_->io = &io;
   impl_->handler = std::move(handler);
   impl_->limits = limits;

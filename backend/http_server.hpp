@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "backend/fault_injector.hpp"
 #include "messages/http_message.hpp"
 
 namespace alter::net {
@@ -50,7 +51,8 @@ class http_server {
 public:
   /// `io` must outlive the server's I/O: stop it before destroying the server.
   http_server(net::io_runtime& io, request_handler handler, server_limits limits = {},
-              std::optional<tls_identity> tls = {});
+              std::optional<tls_identity> tls = {},
+              std::shared_ptr<fault_injector> faults = nullptr);
   ~http_server();
 
   http_server(const http_server&) = delete;

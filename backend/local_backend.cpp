@@ -46,6 +46,8 @@ struct local_backend::impl {
   std::unique_ptr<http_server> provider_server;
   std::string base_url;
   std::string provider_base_url;
+  std::shared_ptr<fault_injector> faults;
+  std::shared_ptr<provider_hits> hits = std::make_shared<provider_hits>();
 
   explicit impl(backend_options opts)
       : options(std::move(opts)), db(options.database_path),
@@ -70,6 +72,8 @@ local_backend::local_backend(backend_options options)
   add_credential_routes(st.router, *st.context);
   add_grant_routes(st.router, *st.context);
   auto scheme = opts.tls ? std::string{"https://"} : std::string{"http://"};
+  st.faults = std::make_shared<fault_injector>(opts.fault_seed);
+  st.faults->set_rules(opts.faults);
   st.api_server = std::make_unique<http_server>(
       *st.io,
       [router = &st.router](server_request req, responder respond) {
@@ -77,12 +81,12 @@ local_backend::local_backend(backend_options options)
           return router->handle(std::move(req), std::move(respond));
         respond(not_found());
       },
-      opts.limits, st.identity);
+      opts.limits, st.identity, st.faults);
   auto port = st.api_server->listen(opts.address, opts.port);
   st.base_url = scheme + opts.address + ":" + std::to_string(port);
   if (opts.simulated_providers) {
     st.provider_server = std::make_unique<http_server>(
-        *st.io, make_provider_simulator(st.db), opts.limits, st.identity);
+        *st.io, make_provider_simulator(st.db, st.hits), opts.limits, st.identity);
     auto pport = st.provider_server->listen(opts.address, opts.provider_port);
     st.provider_base_url = scheme + opts.address + ":" + std::to_string(pport);
     // The providers' URLs change with the port; keep the store in step.
@@ -114,6 +118,14 @@ const std::string& local_backend::certificate_pem() const noexcept {
 
 store& local_backend::db() noexcept {
   return impl_->db;
+}
+
+fault_injector& local_backend::faults() noexcept {
+  return *impl_->faults;
+}
+
+provider_hits& local_backend::hits() noexcept {
+  return *impl_->hits;
 }
 
 } // namespace alter::backend

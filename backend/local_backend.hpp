@@ -12,7 +12,9 @@
 #include <memory>
 #include <string>
 
+#include "backend/fault_injector.hpp"
 #include "backend/http_server.hpp"
+#include "backend/provider_simulator.hpp"
 #include "backend/store.hpp"
 
 namespace alter::backend {
@@ -35,6 +37,10 @@ struct backend_options {
   bool simulated_providers = true;
   /// Unix seconds; tests may move the backend's clock.
   std::function<int64_t()> clock;
+  /// Faults injected into the API server from the start (see fault_injector).
+  std::vector<fault_rule> faults;
+  /// Seed of the fault draws; 0 seeds from the operating system.
+  uint64_t fault_seed = 0;
 };
 
 class local_backend {
@@ -56,6 +62,12 @@ public:
   const std::string& certificate_pem() const noexcept;
 
   store& db() noexcept;
+
+  /// The API server's fault injection; rules may change while it serves.
+  fault_injector& faults() noexcept;
+
+  /// How often the simulated providers executed each request path.
+  provider_hits& hits() noexcept;
 
 private:
   struct impl;

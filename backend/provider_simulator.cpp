@@ -65,8 +65,36 @@ bool carries_credential(const server_request& req, const secret_record& secret) 
 
 } // namespace
 
-request_handler make_provider_simulator(store& db) {
-  return [&db](const server_request& req, const responder& respond) {
+void provider_hits::record(const std::string& path) {
+  std::lock_guard guard{mtx_};
+  ++counts_[path];
+}
+
+int64_t provider_hits::count(const std::string& path) const {
+  std::lock_guard guard{mtx_};
+  auto i = counts_.find(path);
+  return i == counts_.end() ? 0 : i->second;
+}
+
+int64_t provider_hits::max_count() const {
+  std::lock_guard guard{mtx_};
+  int64_t out = 0;
+  for (const auto& [path, n] : counts_)
+    out = std::max(out, n);
+  return out;
+}
+
+int64_t provider_hits::total() const {
+  std::lock_guard guard{mtx_};
+  int64_t out = 0;
+  for (const auto& [path, n] : counts_)
+    out += n;
+  return out;
+}
+
+request_handler make_provider_simulator(store& db,
+                                        std::shared_ptr<provider_hits> hits) {
+  return [&db, hits](const server_request& req, const responder& respond) {
     auto path = std::string{net::path_of(req.target)};
     auto slash = path.find('/', 1);
     auto provider_id
@@ -82,6 +110,7 @@ request_handler make_provider_simulator(store& db) {
         }
     if (!authenticated)
       return respond(json_reply(401, {{"error", "invalid_credential"}}));
+    hits->record(path);
     int status = 200;
     auto rest = slash == std::string::npos ? std::string{} : path.substr(slash);
     if (rest.rfind("/status/", 0) == 0) {

@@ -9,13 +9,31 @@
 //   missing or wrong credential        -> 401 {"error": "invalid_credential"}
 #pragma once
 
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
 #include "backend/http_server.hpp"
 #include "backend/store.hpp"
 
 namespace alter::backend {
 
-/// The request handler of the provider server.
-request_handler make_provider_simulator(store& db);
+/// Counts executions per request path, so tests can prove "at most once".
+class provider_hits {
+public:
+  void record(const std::string& path);
+  int64_t count(const std::string& path) const;
+  /// The highest count of any path.
+  int64_t max_count() const;
+  int64_t total() const;
+
+private:
+  mutable std::mutex mtx_;
+  std::unordered_map<std::string, int64_t> counts_;
+};
+
+/// The request handler of the provider server; counts authenticated requests.
+request_handler make_provider_simulator(store& db, std::shared_ptr<provider_hits> hits);
 
 /// The simulated providers and how each expects its credential.
 struct simulated_provider {

@@ -6,6 +6,8 @@
 
 #include <boost/json.hpp>
 
+#include "auth/crypto.hpp"
+#include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
 #include "backend/audit_trail.hpp"
 #include "backend/grant_access.hpp"
@@ -145,17 +147,66 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
   auto upstream = net::inject_credential(std::move(base), *token);
   if (!upstream)
     return deny(ctx, call, row, from_caf_error(upstream.error()));
+  // Exactly once: a key that already executed replays its answer; one still
+  // executing asks the retry to wait; a fresh one owns the execution.
+  std::string idem_key;
+  if (const auto* k = find_field(call->request.headers, header::idempotency_key))
+    idem_key = *k;
+  if (!idem_key.empty()) {
+    if (!is_valid_idempotency_key(idem_key))
+      return deny(ctx, call, row,
+                  make_error(error_code::idempotency_key_invalid,
+                             "Idempotency-Key must be 1-255 visible ASCII characters"));
+    auto claim = ctx.db.claim_idempotency(call->identity.app_id(), idem_key,
+                                          crypto::sha256_hex(call->request.body));
+    switch (claim.kind) {
+      case idempotency_claim::done:
+        row.action = "proxy.replayed";
+        row.outcome = claim.status < 400 ? "success" : "error";
+        row.status_code = claim.status;
+        write_audit(ctx.db, row);
+        return call->reply(claim.status, std::move(claim.body));
+      case idempotency_claim::in_progress:
+        return call->fail(make_error(error_code::idempotency_in_progress,
+                                     "a request with this Idempotency-Key is still "
+                                     "executing"));
+      case idempotency_claim::mismatch:
+        return call->fail(make_error(error_code::idempotency_key_body_mismatch,
+                                     "this Idempotency-Key was used for a different "
+                                     "request"));
+      case idempotency_claim::fresh:
+        break;
+    }
+  }
   auto grant_id = grant->id;
   ctx.upstream.exchange(
       target->where, std::move(*upstream), ctx.upstream_timeout,
-      [&ctx, call, row, grant_id](net::exchange_outcome out) mutable {
+      [&ctx, call, row, grant_id, idem_key](net::exchange_outcome out) mutable {
+        const auto& app_id = call->identity.app_id();
+        // Records the final answer under the key before it leaves.
+        auto answer = [&](alter_error e) {
+          if (!idem_key.empty())
+            ctx.db.complete_idempotency(app_id, idem_key, http_status_of(e.code),
+                                        error_envelope(e));
+          call->fail(std::move(e));
+        };
         if (!out.ok) {
           auto code = out.error.code == error_code::timeout
                           ? error_code::upstream_timeout
                           : error_code::upstream_unreachable;
-          return deny(ctx, call, std::move(row),
-                      make_error(code, "the provider could not be reached: "
-                                           + out.error.message));
+          auto e = make_error(code, "the provider could not be reached: "
+                                        + out.error.message);
+          row.outcome = "error";
+          row.error_code = std::string{name_of(code)};
+          row.latency_ms = call->elapsed_ms();
+          write_audit(ctx.db, row);
+          if (!out.request_sent) {
+            // The provider never saw it: a retry may execute it.
+            if (!idem_key.empty())
+              ctx.db.release_idempotency(app_id, idem_key);
+            return call->fail(std::move(e));
+          }
+          return answer(std::move(e));
         }
         proxy_result result;
         result.status_code = out.response.status;
@@ -172,11 +223,14 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
         row.outcome = "success";
         row.status_code = result.status_code;
         row.latency_ms = call->elapsed_ms();
-        if (!write_audit(ctx.db, std::move(row)))
-          return call->fail(make_error(error_code::audit_write_failed,
-                                       "the audit row could not be written"));
+        if (!write_audit(ctx.db, row))
+          return answer(make_error(error_code::audit_write_failed,
+                                   "the audit row could not be written"));
         ctx.db.touch_grant(grant_id, now_iso8601());
-        call->reply(200, to_json(result));
+        auto body = to_json(result);
+        if (!idem_key.empty())
+          ctx.db.complete_idempotency(app_id, idem_key, 200, body);
+        call->reply(200, std::move(body));
       });
 }
 

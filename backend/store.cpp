@@ -51,6 +51,10 @@ CREATE TABLE IF NOT EXISTS audit_log(
   status_code INTEGER, error_code TEXT, reason TEXT, context_json TEXT, run_id TEXT,
   thread_id TEXT, tool_call_id TEXT, latency_ms INTEGER);
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log(created_at);
+CREATE TABLE IF NOT EXISTS idempotency(
+  app_id TEXT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,
+  state TEXT NOT NULL, response_status INTEGER, response_body TEXT,
+  created_at TEXT NOT NULL, PRIMARY KEY(app_id, idem_key));
 )sql";
 
 std::string to_json_array(const std::vector<std::string>& xs) {
@@ -392,6 +396,49 @@ void store::touch_grant(std::string_view grant_id, std::string_view now) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("UPDATE grants SET last_used_at = ?2 WHERE id = ?1");
   s.bind(1, grant_id).bind(2, now);
+  run_once(s);
+}
+
+idempotency_claim store::claim_idempotency(std::string_view app_id,
+                                           std::string_view key,
+                                           std::string_view request_hash) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& ins = cached("INSERT OR IGNORE INTO idempotency(app_id, idem_key, "
+                     "request_hash, state, created_at) "
+                     "VALUES(?1, ?2, ?3, 'in_progress', ?4)");
+  ins.bind(1, app_id).bind(2, key).bind(3, request_hash).bind(4, now_iso8601());
+  run_once(ins);
+  if (db_.changes() == 1)
+    return {idempotency_claim::fresh, 0, {}};
+  auto& sel = cached("SELECT request_hash, state, response_status, response_body "
+                     "FROM idempotency WHERE app_id = ?1 AND idem_key = ?2");
+  sel.bind(1, app_id).bind(2, key);
+  idempotency_claim out;
+  if (sel.step()) {
+    if (sel.text(0) != request_hash)
+      out.kind = idempotency_claim::mismatch;
+    else if (sel.text(1) == "done")
+      out = {idempotency_claim::done, static_cast<int>(sel.integer(2)), sel.text(3)};
+    else
+      out.kind = idempotency_claim::in_progress;
+  }
+  sel.reset();
+  return out;
+}
+
+void store::complete_idempotency(std::string_view app_id, std::string_view key,
+                                 int status, std::string_view body) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("UPDATE idempotency SET state = 'done', response_status = ?3, "
+                   "response_body = ?4 WHERE app_id = ?1 AND idem_key = ?2");
+  s.bind(1, app_id).bind(2, key).bind(3, int64_t{status}).bind(4, body);
+  run_once(s);
+}
+
+void store::release_idempotency(std::string_view app_id, std::string_view key) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("DELETE FROM idempotency WHERE app_id = ?1 AND idem_key = ?2");
+  s.bind(1, app_id).bind(2, key);
   run_once(s);
 }
 

@@ -24,6 +24,23 @@ struct grant_filter {
   std::string label;
 };
 
+/// What an Idempotency-Key already stands for.
+struct idempotency_claim {
+  enum kind_t {
+    /// First use: this request now owns the key and must complete or release it.
+    fresh,
+    /// Another request with this key is still executing.
+    in_progress,
+    /// Executed before: `status` and `body` are its answer, to replay.
+    done,
+    /// Used before with a different request.
+    mismatch,
+  };
+  kind_t kind = fresh;
+  int status = 0;
+  std::string body;
+};
+
 class store {
 public:
   /// Opens or creates the database at `path` and its schema.
@@ -59,6 +76,15 @@ public:
   void set_agent_status(std::string_view agent_id, std::string_view status);
   void set_grant_status(std::string_view grant_id, std::string_view status);
   void touch_grant(std::string_view grant_id, std::string_view now);
+
+  /// Claims `key` for the request whose hash is `request_hash` (per app).
+  idempotency_claim claim_idempotency(std::string_view app_id, std::string_view key,
+                                      std::string_view request_hash);
+  /// Stores the answer of the request that owns the key.
+  void complete_idempotency(std::string_view app_id, std::string_view key, int status,
+                            std::string_view body);
+  /// Gives the key up: the request never reached the upstream, a retry may run.
+  void release_idempotency(std::string_view app_id, std::string_view key);
 
   /// Appends one audit row durably; throws sqlite_error when it cannot.
   void append_audit(const audit_record& x);

@@ -23,6 +23,14 @@ bool is_uuid(std::string_view text) noexcept {
   return true;
 }
 
+bool is_valid_idempotency_key(std::string_view text) noexcept {
+  return !text.empty() && text.size() <= 255
+         && std::all_of(text.begin(), text.end(), [](char c) {
+              auto u = static_cast<unsigned char>(c);
+              return u >= 0x21 && u <= 0x7E;
+            });
+}
+
 bool has_control_characters(std::string_view text) noexcept {
   return std::any_of(text.begin(), text.end(), [](char c) {
     auto u = static_cast<unsigned char>(c);

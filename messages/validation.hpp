@@ -8,6 +8,9 @@ namespace alter {
 /// True for a canonical 8-4-4-4-12 hexadecimal UUID.
 bool is_uuid(std::string_view text) noexcept;
 
+/// True for 1-255 visible ASCII characters (no spaces, no CR/LF).
+bool is_valid_idempotency_key(std::string_view text) noexcept;
+
 /// True for text that could split or smuggle an HTTP header (CR, LF, NUL, ...).
 bool has_control_characters(std::string_view text) noexcept;
 

@@ -239,7 +239,8 @@ private:
         return fail(
             make_error(error_code::malformed_response,
                        "response headers from " + where_.origin() + " are too large"));
-      if (ec == http::error::end_of_stream || ec == asio::error::eof
+      if (ec == http::error::end_of_stream || ec == http::error::partial_message
+          || ec == asio::error::eof
           || ec == asio::error::connection_reset)
         return fail(io_error(
             error_code::network_error,

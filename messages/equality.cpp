@@ -5,8 +5,8 @@
 #include "messages/grants.hpp"
 #include "messages/http_message.hpp"
 #include "messages/provider_call.hpp"
-#include "messages/retry_info.hpp"
 #include "messages/proxy_outcome.hpp"
+#include "messages/retry_info.hpp"
 #include "messages/token_response.hpp"
 #include "messages/wire_requests.hpp"
 

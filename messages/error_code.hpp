@@ -38,7 +38,9 @@ namespace alter {
   X(headers_too_large, 431, BackendError)                                              \
   X(internal_error, 500, BackendError)                                                 \
   X(audit_write_failed, 500, BackendError)                                             \
+  X(bad_gateway, 502, BackendError)                                                    \
   X(service_unavailable, 503, BackendError)                                            \
+  X(gateway_timeout, 504, BackendError)                                                \
   X(unknown_error, 500, BackendError)                                                  \
   /* authentication: checked before anything else */                                   \
   X(missing_api_key, 401, InvalidKeyError)                                             \

@@ -391,7 +391,24 @@ std::string error_envelope(const alter_error& e) {
 alter_error parse_error_envelope(int http_status, std::string_view body) {
   alter_error e;
   e.http_status = http_status;
-  e.code = error_code::unknown_error;
+  // Without an envelope (a gateway in front of the backend answered), the
+  // status still says what kind of failure it was.
+  switch (http_status) {
+    case 429:
+      e.code = error_code::rate_limited;
+      break;
+    case 502:
+      e.code = error_code::bad_gateway;
+      break;
+    case 503:
+      e.code = error_code::service_unavailable;
+      break;
+    case 504:
+      e.code = error_code::gateway_timeout;
+      break;
+    default:
+      e.code = error_code::unknown_error;
+  }
   e.message = "HTTP " + std::to_string(http_status) + " without an error envelope";
   std::string why;
   auto v = parse_bounded(body, why);

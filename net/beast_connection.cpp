@@ -240,8 +240,7 @@ private:
             make_error(error_code::malformed_response,
                        "response headers from " + where_.origin() + " are too large"));
       if (ec == http::error::end_of_stream || ec == http::error::partial_message
-          || ec == asio::error::eof
-          || ec == asio::error::connection_reset)
+          || ec == asio::error::eof || ec == asio::error::connection_reset)
         return fail(io_error(
             error_code::network_error,
             "connection to " + where_.origin() + " closed before a full response", ec));

@@ -19,7 +19,6 @@ struct waiting_call {
   http_request request;
   caf::typed_response_promise<http_response> promise;
   time_point deadline;
-  bool retried = false;
 };
 
 struct idle_connection {
@@ -120,12 +119,6 @@ void on_done(pool_pointer self, connection_done& done) {
     if (entry.connection->reusable())
       st.idle.push_back({std::move(entry.connection), now(self)});
     entry.call.promise.deliver(std::move(outcome.response));
-  } else if (outcome.reused && outcome.error.code == error_code::network_error
-             && !entry.call.retried) {
-    // The peer closed a kept-alive connection while it sat idle: the classic
-    // keep-alive race. Try once more on a fresh connection.
-    entry.call.retried = true;
-    start(self, std::move(entry.call), st.factory());
   } else {
     // Whether the request reached the wire decides whether it may be retried.
     outcome.error.details_json = outcome.request_sent ? R"({"request_sent":true})"

@@ -162,8 +162,10 @@ CAF_TEST(the error envelope round trips and garbage still yields an error) {
   CAF_CHECK_EQUAL(back.http_status, 409);
   CAF_CHECK(back.details_json.find("g1") != std::string::npos);
   auto garbage = parse_error_envelope(502, "<html>bad gateway</html>");
-  CAF_CHECK(garbage.code == error_code::unknown_error);
+  CAF_CHECK(garbage.code == error_code::bad_gateway);
   CAF_CHECK_EQUAL(garbage.http_status, 502);
+  CAF_CHECK(parse_error_envelope(500, "").code == error_code::unknown_error);
+  CAF_CHECK(parse_error_envelope(429, "").code == error_code::rate_limited);
   auto unknown
       = parse_error_envelope(418, R"({"error":{"code":"teapot"},"request_id":"r"})");
   CAF_CHECK(unknown.code == error_code::unknown_error);

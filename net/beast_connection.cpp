@@ -3,6 +3,7 @@
 #include "net/http_connection.hpp"
 
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>
@@ -59,6 +60,49 @@ std::shared_ptr<ssl::context> make_tls_context(const tls_settings& tls) {
   return ctx;
 }
 
+/// The TLS context of one endpoint plus the session a new connection resumes.
+class tls_client {
+public:
+  explicit tls_client(std::shared_ptr<ssl::context> ctx) : ctx_(std::move(ctx)) {
+  }
+
+  ~tls_client() {
+    if (session_ != nullptr)
+      SSL_SESSION_free(session_);
+  }
+
+  ssl::context& context() noexcept {
+    return *ctx_;
+  }
+
+  /// Offers the last session to a connection about to handshake.
+  void offer(SSL* ssl) {
+    std::lock_guard guard{mtx_};
+    if (session_ != nullptr)
+      SSL_set_session(ssl, session_);
+  }
+
+  /// Keeps a connection's session once it carried a response (by then a TLS 1.3
+  /// server has sent its ticket).
+  void remember(SSL* ssl) {
+    auto* live = SSL_get_session(ssl);
+    // A copy: OpenSSL marks a connection's own session not resumable when the
+    // connection ends without a TLS shutdown, which is how pools drop them.
+    auto* fresh = live != nullptr ? SSL_SESSION_dup(live) : nullptr;
+    if (fresh == nullptr)
+      return;
+    std::lock_guard guard{mtx_};
+    if (session_ != nullptr)
+      SSL_SESSION_free(session_);
+    session_ = fresh;
+  }
+
+private:
+  std::shared_ptr<ssl::context> ctx_;
+  std::mutex mtx_;
+  SSL_SESSION* session_ = nullptr;
+};
+
 alter_error io_error(error_code code, std::string what,
                      const boost::system::error_code& ec) {
   return make_error(code, std::move(what) + ": " + ec.message());
@@ -72,10 +116,11 @@ public:
   static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   beast_connection(asio::io_context& ioc, endpoint where,
-                   std::shared_ptr<ssl::context> tls, client_limits limits)
+                   std::shared_ptr<tls_client> tls, client_limits limits,
+                   std::shared_ptr<connection_stats> stats)
       : resolver_(asio::make_strand(ioc)),
         stream_(make_stream(resolver_.get_executor(), tls)), tls_(std::move(tls)),
-        where_(std::move(where)), limits_(limits) {
+        where_(std::move(where)), limits_(limits), stats_(std::move(stats)) {
   }
 
   void async_exchange(http_request req, std::chrono::milliseconds timeout,
@@ -100,9 +145,9 @@ public:
 
 private:
   static Stream make_stream(const asio::any_io_executor& ex,
-                            const std::shared_ptr<ssl::context>& tls) {
+                            const std::shared_ptr<tls_client>& tls) {
     if constexpr (is_tls)
-      return Stream{ex, *tls};
+      return Stream{ex, tls->context()};
     else
       return Stream{ex};
   }
@@ -159,11 +204,13 @@ private:
   void on_connect(beast::error_code ec) {
     if (ec)
       return fail(connect_error(ec));
+    ++stats_->opened;
     tcp().socket().set_option(tcp::no_delay{true}, ec);
     if constexpr (is_tls) {
       auto* native = stream_.native_handle();
       // SNI and host name verification both name the host we meant to reach.
       SSL_set_tlsext_host_name(native, where_.host.c_str());
+      tls_->offer(native);
       if (!where_.tls.insecure_skip_verify)
         stream_.set_verify_callback(ssl::host_name_verification(where_.host));
       arm_timer();
@@ -185,6 +232,9 @@ private:
                                                     + " did not finish in time")
               : io_error(error_code::tls_error,
                          "TLS handshake with " + where_.origin() + " failed", ec));
+    if constexpr (is_tls)
+      ++(SSL_session_reused(stream_.native_handle()) ? stats_->tls_resumed
+                                                     : stats_->tls_full);
     open_ = true;
     write();
   }
@@ -255,6 +305,9 @@ private:
           {std::string{h.name_string()}, std::string{h.value()}});
     outcome_.response.body = std::move(res.body());
     keep_alive_ = res.keep_alive();
+    if constexpr (is_tls)
+      if (served_ == 0)
+        tls_->remember(stream_.native_handle());
     ++served_;
     tcp().expires_never();
     if (!keep_alive_)
@@ -285,9 +338,10 @@ private:
 
   tcp::resolver resolver_;
   Stream stream_;
-  std::shared_ptr<ssl::context> tls_;
+  std::shared_ptr<tls_client> tls_;
   endpoint where_;
   client_limits limits_;
+  std::shared_ptr<connection_stats> stats_;
   clock_type::time_point deadline_;
   exchange_handler handler_;
   exchange_outcome outcome_;
@@ -301,19 +355,22 @@ private:
 
 } // namespace
 
-connection_factory make_beast_connection_factory(const std::shared_ptr<io_runtime>& io,
-                                                 const endpoint& where,
-                                                 client_limits limits) {
+connection_factory
+make_beast_connection_factory(const std::shared_ptr<io_runtime>& io,
+                              const endpoint& where, client_limits limits,
+                              std::shared_ptr<connection_stats> stats) {
+  if (!stats)
+    stats = std::make_shared<connection_stats>();
   if (where.secure()) {
-    auto tls = make_tls_context(where.tls);
-    return [io, where, tls, limits]() -> std::shared_ptr<http_connection> {
+    auto tls = std::make_shared<tls_client>(make_tls_context(where.tls));
+    return [io, where, tls, limits, stats]() -> std::shared_ptr<http_connection> {
       return std::make_shared<beast_connection<beast::ssl_stream<beast::tcp_stream>>>(
-          io->context(), where, tls, limits);
+          io->context(), where, tls, limits, stats);
     };
   }
-  return [io, where, limits]() -> std::shared_ptr<http_connection> {
-    return std::make_shared<beast_connection<beast::tcp_stream>>(io->context(), where,
-                                                                 nullptr, limits);
+  return [io, where, limits, stats]() -> std::shared_ptr<http_connection> {
+    return std::make_shared<beast_connection<beast::tcp_stream>>(
+        io->context(), where, nullptr, limits, stats);
   };
 }
 

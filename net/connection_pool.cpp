@@ -39,6 +39,10 @@ struct pool_state {
   std::unordered_map<uint64_t, running_call> running;
   std::deque<waiting_call> queue;
   uint64_t next_id = 1;
+  std::shared_ptr<connection_stats> stats;
+  /// Consecutive failed connection attempts, and when the next may start.
+  int connect_failures = 0;
+  time_point reconnect_after{};
 
   static inline const char* name = "alter.connection-pool";
 };
@@ -57,7 +61,9 @@ alter_error timeout_error(const pool_state& st) {
                                              + " became free before the deadline");
 }
 
-std::shared_ptr<http_connection> take_connection(pool_pointer self) {
+/// An idle connection, else a new one unless a reconnect backoff is running
+/// (then nullptr).
+std::shared_ptr<http_connection> take_connection(pool_pointer self, time_point) {
   auto& st = self->state;
   while (!st.idle.empty()) {
     auto entry = std::move(st.idle.back());
@@ -67,7 +73,27 @@ std::shared_ptr<http_connection> take_connection(pool_pointer self) {
       return std::move(entry.connection);
     entry.connection->close();
   }
+  if (now(self) < st.reconnect_after)
+    return nullptr;
   return st.factory();
+}
+
+/// Tracks whether connecting works, to back off from an origin that refuses.
+void note_connect(pool_pointer self, const exchange_outcome& outcome) {
+  auto& st = self->state;
+  bool connect_failed = !outcome.ok && !outcome.reused && !outcome.request_sent
+                        && (outcome.error.code == error_code::network_error
+                            || outcome.error.code == error_code::timeout);
+  if (!connect_failed) {
+    if (outcome.ok)
+      st.connect_failures = 0;
+    return;
+  }
+  ++st.connect_failures;
+  auto exponent = std::min(st.connect_failures - 1, 16);
+  auto delay = std::min(st.options.reconnect_base_delay * (int64_t{1} << exponent),
+                        st.options.reconnect_max_delay);
+  st.reconnect_after = now(self) + delay;
 }
 
 void start(pool_pointer self, waiting_call call,
@@ -79,8 +105,20 @@ void start(pool_pointer self, waiting_call call,
     call.promise.deliver(to_caf_error(timeout_error(st)));
     return;
   }
-  if (!connection)
-    connection = take_connection(self);
+  if (!connection) {
+    connection = take_connection(self, call.deadline);
+    if (!connection) {
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+          st.reconnect_after - now(self));
+      auto e
+          = make_error(error_code::network_error,
+                       "connecting to " + st.where.origin() + " failed recently; "
+                           + "next attempt in " + std::to_string(wait.count()) + " ms",
+                       R"({"request_sent":false})");
+      call.promise.deliver(to_caf_error(std::move(e)));
+      return;
+    }
+  }
   auto id = st.next_id++;
   auto request = call.request;
   st.running.emplace(id, running_call{connection, std::move(call)});
@@ -115,6 +153,7 @@ void on_done(pool_pointer self, connection_done& done) {
   auto entry = std::move(i->second);
   st.running.erase(i);
   auto& outcome = done.outcome;
+  note_connect(self, outcome);
   if (outcome.ok) {
     if (entry.connection->reusable())
       st.idle.push_back({std::move(entry.connection), now(self)});
@@ -159,9 +198,10 @@ void expire_queued(pool_pointer self) {
   }
 }
 
-connection_pool_actor::behavior_type connection_pool(pool_pointer self, endpoint where,
-                                                     pool_options options,
-                                                     connection_factory factory) {
+connection_pool_actor::behavior_type
+connection_pool(pool_pointer self, endpoint where, pool_options options,
+                connection_factory factory, std::shared_ptr<connection_stats> stats) {
+  self->state.stats = stats ? std::move(stats) : std::make_shared<connection_stats>();
   self->state.where = std::move(where);
   self->state.options = options;
   self->state.factory = std::move(factory);
@@ -205,6 +245,12 @@ connection_pool_actor::behavior_type connection_pool(pool_pointer self, endpoint
         stats.in_flight = static_cast<int64_t>(st.running.size());
         stats.queued = static_cast<int64_t>(st.queue.size());
         stats.idle = static_cast<int64_t>(st.idle.size());
+        stats.opened = st.stats->opened.load();
+        stats.tls_resumed = st.stats->tls_resumed.load();
+        stats.reconnect_backoff_ms = std::max<int64_t>(
+            0, std::chrono::duration_cast<std::chrono::milliseconds>(st.reconnect_after
+                                                                     - now(self))
+                   .count());
         return stats;
       },
       [=](connection_done& done) { on_done(self, done); },
@@ -220,8 +266,10 @@ connection_pool_actor::behavior_type connection_pool(pool_pointer self, endpoint
 
 connection_pool_actor spawn_connection_pool(caf::actor_system& sys, endpoint where,
                                             pool_options options,
-                                            connection_factory factory) {
-  return sys.spawn(connection_pool, std::move(where), options, std::move(factory));
+                                            connection_factory factory,
+                                            std::shared_ptr<connection_stats> stats) {
+  return sys.spawn(connection_pool, std::move(where), options, std::move(factory),
+                   std::move(stats));
 }
 
 } // namespace alter::net

@@ -24,8 +24,15 @@ struct pool_options {
   std::size_t max_queue = 1024;
   /// For requests that carry no timeout of their own.
   std::chrono::milliseconds default_timeout{30000};
-  /// An idle connection older than this is closed instead of reused.
+  /// An idle connection older than this is closed instead of reused. Shorter
+  /// than the backend's 120 s, so the pool, not the server, ends idle connections
+  /// (a request written into a connection the server just closed is lost).
   std::chrono::milliseconds idle_timeout{30000};
+  /// After a connection attempt fails, calls that need a new connection fail at
+  /// once for this long, doubling per consecutive failure up to the maximum, so
+  /// a swarm does not hammer a dead origin with connects.
+  std::chrono::milliseconds reconnect_base_delay{25};
+  std::chrono::milliseconds reconnect_max_delay{2000};
 };
 
 /// A snapshot of a pool's load; `credit()` is how many more calls it accepts now.
@@ -35,6 +42,11 @@ struct pool_stats {
   int64_t in_flight = 0;
   int64_t queued = 0;
   int64_t idle = 0;
+  /// Connections opened so far, and how many TLS handshakes resumed a session.
+  int64_t opened = 0;
+  int64_t tls_resumed = 0;
+  /// Milliseconds left of a reconnect backoff; 0 when none is running.
+  int64_t reconnect_backoff_ms = 0;
 
   int64_t credit() const noexcept {
     return max_connections + max_queue - in_flight - queued;
@@ -58,7 +70,8 @@ using connection_pool_actor = caf::typed_actor<
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
   return f(caf::meta::type_name("pool_stats"), x.max_connections, x.max_queue,
-           x.in_flight, x.queued, x.idle);
+           x.in_flight, x.queued, x.idle, x.opened, x.tls_resumed,
+           x.reconnect_backoff_ms);
 }
 
 template <class Inspector>
@@ -73,8 +86,9 @@ typename Inspector::result_type inspect(Inspector& f, connection_done& x) {
 }
 
 /// Spawns a pool for `where` whose connections come from `factory`.
-connection_pool_actor spawn_connection_pool(caf::actor_system& sys, endpoint where,
-                                            pool_options options,
-                                            connection_factory factory);
+connection_pool_actor
+spawn_connection_pool(caf::actor_system& sys, endpoint where, pool_options options,
+                      connection_factory factory,
+                      std::shared_ptr<connection_stats> stats = nullptr);
 
 } // namespace alter::net

@@ -2,6 +2,7 @@
 // Connection pools own these; tests substitute a fake behind the same interface.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -48,6 +49,14 @@ public:
 
 using connection_factory = std::function<std::shared_ptr<http_connection>()>;
 
+/// What the connections of one factory did; read by the pool for its stats.
+struct connection_stats {
+  std::atomic<int64_t> opened{0};
+  /// TLS handshakes that resumed a session (no full key exchange).
+  std::atomic<int64_t> tls_resumed{0};
+  std::atomic<int64_t> tls_full{0};
+};
+
 struct client_limits {
   /// Largest response body accepted; a larger one fails with malformed_response.
   std::size_t max_response_body = 16 * 1024 * 1024;
@@ -56,10 +65,12 @@ struct client_limits {
 };
 
 /// Beast over TCP or TLS for `where`. Builds the TLS context once (certificate
-/// verification on, system trust store plus `where.tls` CAs) and shares it.
-/// Throws std::runtime_error when a configured CA file cannot be read.
-connection_factory make_beast_connection_factory(const std::shared_ptr<io_runtime>& io,
-                                                 const endpoint& where,
-                                                 client_limits limits = {});
+/// verification on, system trust store plus `where.tls` CAs) and shares it, and
+/// resumes the last TLS session on new connections. Counts into `stats` when
+/// given. Throws std::runtime_error when a configured CA file cannot be read.
+connection_factory
+make_beast_connection_factory(const std::shared_ptr<io_runtime>& io,
+                              const endpoint& where, client_limits limits = {},
+                              std::shared_ptr<connection_stats> stats = nullptr);
 
 } // namespace alter::net

@@ -32,13 +32,14 @@ caf::expected<connection_pool_actor> pool_for(transport_pointer self,
   if (auto i = st.pools.find(key); i != st.pools.end())
     return i->second;
   connection_factory factory;
+  auto stats = std::make_shared<connection_stats>();
   try {
-    factory = make_beast_connection_factory(st.io, where, st.options.limits);
+    factory = make_beast_connection_factory(st.io, where, st.options.limits, stats);
   } catch (const std::exception& e) {
     return to_caf_error(make_error(error_code::tls_error, e.what()));
   }
   auto pool = spawn_connection_pool(self->system(), where, st.options.pool,
-                                    std::move(factory));
+                                    std::move(factory), std::move(stats));
   self->link_to(pool);
   st.pools.emplace(std::move(key), pool);
   return pool;

@@ -189,6 +189,36 @@ CAF_TEST(failures are reported with whether the request went out and never resen
   CAF_CHECK_EQUAL(world->exchanges.size(), 3u);
 }
 
+CAF_TEST(a refused connection makes the pool back off before connecting again) {
+  auto first = self->request(pool, caf::infinite, exchange_atom_v, get("/1"));
+  sched.run();
+  exchange_outcome refused;
+  refused.error = make_error(error_code::network_error, "connection refused");
+  complete(0, refused);
+  CAF_CHECK_EQUAL(outcome_of(first), "network_error");
+  // Within the backoff: fail at once, open nothing.
+  auto during = self->request(pool, caf::infinite, exchange_atom_v, get("/2"));
+  sched.run();
+  CAF_CHECK_EQUAL(outcome_of(during), "network_error");
+  CAF_CHECK_EQUAL(world->connections_made, 1);
+  CAF_CHECK_EQUAL(stats().reconnect_backoff_ms, 25);
+  // A second failure doubles the backoff.
+  advance_time(25ms);
+  auto retry = self->request(pool, caf::infinite, exchange_atom_v, get("/3"));
+  sched.run();
+  CAF_CHECK_EQUAL(world->connections_made, 2);
+  complete(1, refused);
+  CAF_CHECK_EQUAL(outcome_of(retry), "network_error");
+  CAF_CHECK_EQUAL(stats().reconnect_backoff_ms, 50);
+  // A success ends the backoff for good.
+  advance_time(50ms);
+  auto ok_call = self->request(pool, caf::infinite, exchange_atom_v, get("/4"));
+  sched.run();
+  complete(2, ok(200));
+  CAF_CHECK_EQUAL(outcome_of(ok_call), "value 200");
+  CAF_CHECK_EQUAL(stats().reconnect_backoff_ms, 0);
+}
+
 CAF_TEST(shutting the pool down answers every call it holds) {
   auto running = self->request(pool, caf::infinite, exchange_atom_v, get("/1"));
   auto queued = self->request(pool, caf::infinite, exchange_atom_v, get("/2"));

@@ -355,6 +355,27 @@ CAF_TEST(TLS verification is on unless switched off explicitly) {
   CAF_CHECK_EQUAL(insecure.me().id, w.keys.agents[0].id);
 }
 
+CAF_TEST(new TLS connections resume the session of an earlier one) {
+  world w{true};
+  // Idle connections expire at once: every call opens a new connection.
+  net::transport_options no_reuse;
+  no_reuse.pool.idle_timeout = std::chrono::milliseconds{0};
+  auto env = blocking::environment::make(no_reuse);
+  blocking::Agent agent{w.client(w.keys.agents[0].api_key), env};
+  for (int i = 0; i < 5; ++i)
+    agent.me();
+  auto where = net::parse_url(w.backend.base_url())->where;
+  where.tls.ca_pem = w.backend.certificate_pem();
+  caf::scoped_actor self{env->system()};
+  net::pool_stats stats;
+  self->request(env->transport(), caf::infinite, credit_atom_v, where)
+      .receive([&](net::pool_stats& s) { stats = s; },
+               [&](caf::error& e) { CAF_FAIL(to_string(e)); });
+  CAF_CHECK_EQUAL(stats.opened, 5);
+  // The first handshake is a full one; the others resume its session.
+  CAF_CHECK_EQUAL(stats.tls_resumed, 4);
+}
+
 CAF_TEST(a closed client refuses calls and a dead backend is a network error) {
   auto env = blocking::environment::make();
   std::string key;

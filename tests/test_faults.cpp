@@ -4,20 +4,18 @@
 #define CAF_SUITE faults
 #include "caf/test/unit_test.hpp"
 
-#include <map>
 #include <thread>
 
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
-#include "caf/event_based_actor.hpp"
 #include "caf/scoped_actor.hpp"
-#include "caf/stateful_actor.hpp"
 
 #include "actors/blocking_client.hpp"
 #include "actors/runtime.hpp"
 #include "backend/bootstrap.hpp"
 #include "backend/local_backend.hpp"
 #include "net/url.hpp"
+#include "tools/swarm/swarm_driver.hpp"
 
 using namespace alter;
 using namespace std::chrono_literals;
@@ -25,93 +23,6 @@ using backend::fault_kind;
 using backend::fault_rule;
 
 namespace {
-
-struct load_report {
-  int64_t calls = 0;
-  int64_t succeeded = 0;
-  int64_t retries = 0;
-  std::map<std::string, int64_t> errors;
-};
-
-struct load_plan {
-  std::vector<agent_actor> agents;
-  std::vector<std::string> grant_ids; // per agent: its sim-bearer grant
-  std::string provider_url;
-  int64_t calls = 0;
-  /// When set, keep calling until then instead of `calls` times.
-  std::chrono::steady_clock::time_point until{};
-  std::size_t window = 64;
-  /// Distinguishes the paths of separate runs against one backend.
-  std::string tag = "run";
-};
-
-using go_atom = caf::atom_constant<caf::atom("go")>;
-
-struct driver_state {
-  load_plan plan;
-  load_report report;
-  int64_t issued = 0;
-  int64_t in_flight = 0;
-  caf::response_promise done;
-};
-
-bool more(const driver_state& st) {
-  if (st.plan.until != std::chrono::steady_clock::time_point{})
-    return std::chrono::steady_clock::now() < st.plan.until;
-  return st.issued < st.plan.calls;
-}
-
-void issue(caf::stateful_actor<driver_state>* self);
-
-void record(caf::stateful_actor<driver_state>* self, const retry_info& r,
-            const caf::error* err) {
-  auto& st = self->state;
-  --st.in_flight;
-  ++st.report.calls;
-  st.report.retries += std::max(0, r.attempts - 1);
-  if (err == nullptr)
-    ++st.report.succeeded;
-  else
-    ++st.report.errors[std::string{name_of(from_caf_error(*err).code)}];
-  if (more(st))
-    return issue(self);
-  if (st.in_flight == 0)
-    st.done.deliver(st.report);
-}
-
-void issue(caf::stateful_actor<driver_state>* self) {
-  auto& st = self->state;
-  auto k = st.issued++;
-  ++st.in_flight;
-  auto i = static_cast<std::size_t>(k) % st.plan.agents.size();
-  provider_call call;
-  call.grant_id = st.plan.grant_ids[i];
-  // A path per call: the provider's counter then proves "at most once".
-  call.url = st.plan.provider_url + "/" + st.plan.tag + "/" + std::to_string(k);
-  call.reason = "fault test";
-  if (k % 2 == 0) {
-    self->request(st.plan.agents[i], caf::infinite, request_atom_v, call)
-        .then([=](http_response& r) { record(self, r.retries, nullptr); },
-              [=](caf::error& e) { record(self, from_caf_error(e).retries, &e); });
-  } else {
-    call.method = "POST";
-    call.json = "{\"k\":" + std::to_string(k) + "}";
-    self->request(st.plan.agents[i], caf::infinite, proxy_atom_v, call)
-        .then([=](proxy_outcome& o) { record(self, o.retries, nullptr); },
-              [=](caf::error& e) { record(self, from_caf_error(e).retries, &e); });
-  }
-}
-
-caf::behavior load_driver(caf::stateful_actor<driver_state>* self, load_plan plan) {
-  self->state.plan = std::move(plan);
-  return {[=](go_atom) {
-    auto& st = self->state;
-    st.done = self->make_response_promise();
-    for (std::size_t i = 0; i < st.plan.window && more(st); ++i)
-      issue(self);
-    return st.done;
-  }};
-}
 
 /// A plain-HTTP backend, a runtime, and agent actors for its bootstrapped agents.
 struct world {
@@ -145,23 +56,18 @@ struct world {
     return o;
   }
 
-  load_plan plan() const {
-    load_plan p;
-    p.agents = agents;
-    for (const auto& a : keys.agents)
-      p.grant_ids.push_back(a.grant_ids[0]);
-    p.provider_url = backend.provider_base_url() + "/sim-bearer";
+  /// Calls spread over all agents, each to its own path of sim-bearer.
+  swarm::swarm_plan plan(std::size_t calls) const {
+    swarm::swarm_plan p;
+    for (std::size_t i = 0; i < agents.size(); ++i)
+      p.agents.push_back({agents[i], {keys.agents[i].grant_ids[0]}});
+    p.provider_urls = {backend.provider_base_url() + "/sim-bearer"};
+    p.calls_per_agent = calls / agents.size();
     return p;
   }
 
-  load_report run(load_plan p) {
-    caf::scoped_actor self{sys};
-    load_report out;
-    auto driver = sys.spawn(load_driver, std::move(p));
-    self->request(driver, caf::infinite, go_atom::value)
-        .receive([&](load_report& r) { out = std::move(r); },
-                 [&](caf::error& e) { CAF_FAIL("driver failed: " << to_string(e)); });
-    return out;
+  swarm::swarm_report run(swarm::swarm_plan p) {
+    return swarm::run_swarm(sys, std::move(p));
   }
 
   net::pool_stats pool_of(const std::string& url) {
@@ -176,8 +82,6 @@ struct world {
 };
 
 } // namespace
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(load_report)
 
 CAF_TEST(a proxied call executes once even when its answer is lost) {
   backend::local_backend b{world::options()};
@@ -221,25 +125,22 @@ CAF_TEST(ten thousand calls under twenty percent faults each end exactly once) {
       {p, fault_kind::slow_body, 0.005, 0, 0, 20ms},
   });
   // Warm up: pools exist, so the actor count below is the steady state.
-  auto warm = w.plan();
-  warm.calls = 40;
-  warm.tag = "warm-up";
+  auto warm = w.plan(40);
+  warm.path_tag = "warm-up";
   w.run(warm);
   auto actors_before = w.sys.registry().running();
-  auto plan = w.plan();
-  plan.calls = 10000;
-  auto r = w.run(plan);
-  CAF_CHECK_EQUAL(r.calls, 10000);
-  int64_t failed = 0;
+  auto r = w.run(w.plan(10000));
+  CAF_CHECK_EQUAL(r.calls, 10000u);
+  std::size_t failed = 0;
   for (const auto& [code, n] : r.errors) {
     CAF_MESSAGE(code << ": " << n);
     failed += n;
   }
-  CAF_CHECK_EQUAL(r.succeeded + failed, 10000);
+  CAF_CHECK_EQUAL(r.succeeded + failed, 10000u);
   CAF_MESSAGE("succeeded " << r.succeeded << ", retries " << r.retries);
   // Retries turn most faults into successes; what fails carries a typed code.
-  CAF_CHECK_GREATER(r.succeeded, 9000);
-  CAF_CHECK_GREATER(r.retries, 500);
+  CAF_CHECK_GREATER(r.succeeded, 9000u);
+  CAF_CHECK_GREATER(r.retries, 500u);
   CAF_CHECK_EQUAL(r.errors.count("unknown_error") + r.errors.count("client_closed"),
                   0u);
   // No upstream request ran twice, whatever was retried.
@@ -261,22 +162,21 @@ CAF_TEST(ten thousand calls under twenty percent faults each end exactly once) {
 
 CAF_TEST(a five second outage costs no more retries than the budget holds) {
   world w{10};
-  auto plan = w.plan();
-  plan.calls = 20;
-  CAF_CHECK_EQUAL(w.run(plan).succeeded, 20);
+  CAF_CHECK_EQUAL(w.run(w.plan(20)).succeeded, 20u);
   w.backend.faults().start_outage(5s);
-  auto during = w.plan();
+  auto during = w.plan(0);
   // Stop issuing early enough that no retry lands after the outage.
-  during.until = std::chrono::steady_clock::now() + 4500ms;
-  during.window = 32;
+  during.duration = 4500ms;
+  during.concurrency = 32;
+  during.path_tag = "outage";
   auto r = w.run(during);
   CAF_MESSAGE(r.calls << " calls during the outage, " << r.retries << " retries");
   // 500 tokens at 5 per retry; nothing succeeds, so nothing is refunded.
-  CAF_CHECK_LESS_OR_EQUAL(r.retries, 100);
-  CAF_CHECK_EQUAL(r.succeeded, 0);
-  CAF_CHECK_GREATER(r.calls, 1000);
+  CAF_CHECK_LESS_OR_EQUAL(r.retries, 100u);
+  CAF_CHECK_EQUAL(r.succeeded, 0u);
+  CAF_CHECK_GREATER(r.calls, 1000u);
   w.backend.faults().end_outage();
-  auto after = w.plan();
-  after.calls = 20;
-  CAF_CHECK_EQUAL(w.run(after).succeeded, 20);
+  auto after = w.plan(20);
+  after.path_tag = "after";
+  CAF_CHECK_EQUAL(w.run(after).succeeded, 20u);
 }

@@ -1,7 +1,5 @@
 #include "tools/swarm/swarm_driver.hpp"
 
-#include <chrono>
-
 #include "caf/actor_system.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/scoped_actor.hpp"
@@ -22,11 +20,17 @@ using run_atom = caf::atom_constant<caf::atom("run")>;
 struct driver_state {
   swarm_plan plan;
   swarm_report report;
-  std::size_t total = 0;
   std::size_t issued = 0;
-  std::size_t finished = 0;
+  std::size_t in_flight = 0;
   clock_type::time_point started;
+  clock_type::time_point stop_at;
   caf::response_promise done;
+
+  bool more() const {
+    if (plan.duration.count() > 0)
+      return clock_type::now() < stop_at;
+    return issued < plan.agents.size() * plan.calls_per_agent;
+  }
 
   static inline const char* name = "alter.swarm-driver";
 };
@@ -40,50 +44,75 @@ double ms_since(clock_type::time_point t) {
 void issue_next(driver_pointer self);
 
 void complete(driver_pointer self, const char* kind, clock_type::time_point sent,
-              const caf::error* err) {
+              const retry_info& retries, const caf::error* err) {
   auto& st = self->state;
-  st.report.latency[kind].add(ms_since(sent));
-  if (err == nullptr)
+  --st.in_flight;
+  ++st.report.calls;
+  st.report.retries += std::max(0, retries.attempts - 1);
+  if (err == nullptr) {
     ++st.report.succeeded;
-  else
-    ++st.report.errors[std::string{name_of(from_caf_error(*err).code)}];
-  if (++st.finished == st.total) {
+    st.report.latency[kind].add(ms_since(sent));
+  } else {
+    auto code = std::string{name_of(from_caf_error(*err).code)};
+    ++st.report.errors[code];
+    st.report.error_latency[code].add(ms_since(sent));
+  }
+  if (st.more())
+    return issue_next(self);
+  if (st.in_flight == 0) {
     st.report.seconds
         = std::chrono::duration<double>(clock_type::now() - st.started).count();
     st.done.deliver(st.report);
     self->quit();
-    return;
   }
-  issue_next(self);
+}
+
+bool proxied(const swarm_plan& plan, std::size_t k) {
+  switch (plan.mix) {
+    case call_mix::retrieve_only:
+      return false;
+    case call_mix::proxy_only:
+      return true;
+    default:
+      return (k / plan.agents.size()) % 2 == 1;
+  }
 }
 
 void issue_next(driver_pointer self) {
   auto& st = self->state;
-  if (st.issued == st.total)
-    return;
   auto k = st.issued++;
+  ++st.in_flight;
   const auto n_agents = st.plan.agents.size();
   const auto& agent = st.plan.agents[k % n_agents];
   auto provider = (k / n_agents) % st.plan.provider_urls.size();
-  bool proxied = (k / n_agents) % 2 == 1;
   provider_call call;
   call.grant_id = agent.grant_ids[provider];
-  call.url = st.plan.provider_urls[provider] + "/v1/items/{item}";
+  call.url = st.plan.provider_urls[provider] + "/" + st.plan.path_tag + "/{item}";
   call.path_params = {{"item", std::to_string(k)}};
   call.query_params = {{"page", "1"}};
   call.reason = "swarm load";
   call.context = {{"call", std::to_string(k)}};
   auto sent = clock_type::now();
-  if (proxied) {
+  if (proxied(st.plan, k)) {
     call.method = "POST";
     call.json = "{\"n\":" + std::to_string(k) + "}";
     self->request(agent.client, caf::infinite, proxy_atom_v, std::move(call))
-        .then([=](proxy_outcome&) { complete(self, "proxy", sent, nullptr); },
-              [=](caf::error& e) { complete(self, "proxy", sent, &e); });
+        .then(
+            [=](proxy_outcome& out) {
+              complete(self, "proxy", sent, out.retries, nullptr);
+            },
+            [=](caf::error& e) {
+              complete(self, "proxy", sent, from_caf_error(e).retries, &e);
+            });
   } else {
     self->request(agent.client, caf::infinite, request_atom_v, std::move(call))
-        .then([=](http_response&) { complete(self, "request", sent, nullptr); },
-              [=](caf::error& e) { complete(self, "request", sent, &e); });
+        .then(
+            [=](http_response& res) {
+              complete(self, "request", sent, res.retries, nullptr);
+            },
+            [=](caf::error& e) {
+              complete(self, "request", sent, from_caf_error(e).retries, &e);
+            });
   }
 }
 
@@ -94,15 +123,14 @@ caf::behavior driver(driver_pointer self, swarm_plan plan) {
         auto& st = self->state;
         st.done = self->make_response_promise();
         st.report.agents = st.plan.agents.size();
-        st.total = st.plan.agents.size() * st.plan.calls_per_agent;
-        st.report.calls = st.total;
         st.started = clock_type::now();
-        if (st.total == 0) {
+        st.stop_at = st.started + st.plan.duration;
+        if (st.plan.agents.empty() || st.plan.provider_urls.empty() || !st.more()) {
           st.done.deliver(st.report);
           self->quit();
           return st.done;
         }
-        for (std::size_t i = 0; i < st.plan.concurrency && i < st.total; ++i)
+        for (std::size_t i = 0; i < st.plan.concurrency && st.more(); ++i)
           issue_next(self);
         return st.done;
       },

@@ -1,7 +1,9 @@
 // Drives a swarm of agent client actors: a window of calls in flight, spread over
-// the agents round-robin, alternating retrieve-mode and proxy-mode calls.
+// the agents round-robin, a mix of retrieve-mode and proxy-mode calls, for a
+// number of calls or a length of time.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -18,13 +20,20 @@ struct swarm_agent {
   std::vector<std::string> grant_ids;
 };
 
+enum class call_mix { alternate, retrieve_only, proxy_only };
+
 struct swarm_plan {
   std::vector<swarm_agent> agents;
   /// The base URL of each provider the agents hold grants for.
   std::vector<std::string> provider_urls;
   std::size_t calls_per_agent = 5;
+  /// When positive: keep issuing calls until this much time has passed instead.
+  std::chrono::milliseconds duration{0};
   /// Calls in flight at once, across all agents.
   std::size_t concurrency = 64;
+  call_mix mix = call_mix::alternate;
+  /// Every call gets its own path: "<provider>/<path_tag>/<call number>".
+  std::string path_tag = "swarm";
 };
 
 /// Runs the plan to completion and returns what it measured.

@@ -8,9 +8,9 @@ void print(std::ostream& out, const swarm_report& r) {
   char line[256];
   std::snprintf(line, sizeof(line),
                 "swarm: %zu agents, %zu calls in %.2f s (%.0f calls/s), %zu ok, "
-                "%zu failed\n",
-                r.agents, r.calls, r.seconds, r.seconds > 0 ? r.calls / r.seconds : 0.0,
-                r.succeeded, r.failed());
+                "%zu failed, %zu retries\n",
+                r.agents, r.calls, r.seconds, r.throughput(), r.succeeded, r.failed(),
+                r.retries);
   out << line;
   for (const auto& [kind, h] : r.latency) {
     std::snprintf(line, sizeof(line),
@@ -24,8 +24,14 @@ void print(std::ostream& out, const swarm_report& r) {
     out << "  errors: none\n";
   } else {
     out << "  errors by code:\n";
-    for (const auto& [code, n] : r.errors)
-      out << "    " << code << ": " << n << "\n";
+    for (const auto& [code, n] : r.errors) {
+      auto it = r.error_latency.find(code);
+      std::snprintf(line, sizeof(line), "    %-24s %7zu  (p50 %.2f ms, p99 %.2f ms)\n",
+                    code.c_str(), n,
+                    it == r.error_latency.end() ? 0.0 : it->second.percentile(0.5),
+                    it == r.error_latency.end() ? 0.0 : it->second.percentile(0.99));
+      out << line;
+    }
   }
 }
 

@@ -2,13 +2,14 @@
 //
 //   alter-local serve [--db FILE] [--address 127.0.0.1] [--port 8443]
 //                     [--provider-port 8444] [--plain] [--ca-out FILE]
-//                     [--bootstrap-agents N]
+//                     [--bootstrap-agents N] [--faults FILE.json]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
 //
 // Plaintext keys are printed once, when they are made; the store keeps hashes.
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <map>
 #include <string>
@@ -29,7 +30,7 @@ int usage(const char* why = nullptr) {
   std::cerr << "usage:\n"
                "  alter-local serve [--db FILE] [--address ADDR] [--port N]\n"
                "                    [--provider-port N] [--plain] [--ca-out FILE]\n"
-               "                    [--bootstrap-agents N]\n"
+               "                    [--bootstrap-agents N] [--faults FILE.json]\n"
                "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n";
   return 2;
 }
@@ -97,6 +98,13 @@ int serve(std::map<std::string, std::string>& flags) {
   opts.port = static_cast<uint16_t>(port);
   opts.provider_port = static_cast<uint16_t>(provider_port);
   opts.tls = flags.count("--plain") == 0;
+  if (flags.count("--faults")) {
+    std::ifstream in{flags["--faults"]};
+    if (!in)
+      return usage(("cannot read " + flags["--faults"]).c_str());
+    std::string text{std::istreambuf_iterator<char>{in}, {}};
+    opts.faults = alter::backend::fault_injector::parse_rules(text);
+  }
   alter::backend::local_backend backend{opts};
   std::cout << "alter-local: API on " << backend.base_url() << ", providers on "
             << backend.provider_base_url() << ", state in " << opts.database_path

@@ -23,11 +23,22 @@ set +e
 set -e
 [[ $rc == 2 ]] && grep -q "unknown command" "$dir/err" || { echo "bad command not refused"; exit 1; }
 
-"$bin" serve --db "$dir/s.db" --port 0 --provider-port 0 --plain >"$dir/log" 2>&1 &
+echo '{"rules": [{"path": "/v1/", "kind": "bogus"}]}' >"$dir/bad-faults.json"
+set +e
+"$bin" serve --db "$dir/f.db" --port 0 --faults "$dir/bad-faults.json" 2>"$dir/err"; rc=$?
+set -e
+[[ $rc == 1 ]] && grep -q "unknown fault kind bogus" "$dir/err" || { echo "bad faults not refused"; exit 1; }
+echo '{"rules": [{"path": "/v1/me", "kind": "status", "status": 503, "limit": 1}]}' >"$dir/faults.json"
+
+"$bin" serve --db "$dir/s.db" --port 0 --provider-port 0 --plain \
+  --faults "$dir/faults.json" >"$dir/log" 2>&1 &
 server=$!
 for _ in $(seq 50); do grep -q "API on" "$dir/log" && break; sleep 0.1; done
 url=$(grep -o 'API on http://[0-9.:]*' "$dir/log" | awk '{print $3}')
 [[ -n "$url" ]] || { cat "$dir/log"; exit 1; }
+# The first call meets the injected 503 (limit 1), the second the real answer.
+body=$(curl -s "$url/v1/me")
+grep -q '"code":"service_unavailable"' <<<"$body" || { echo "no injected fault: $body"; exit 1; }
 body=$(curl -s "$url/v1/me")
 grep -q '"code":"missing_api_key"' <<<"$body" || { echo "unexpected: $body"; exit 1; }
 kill -TERM "$server"

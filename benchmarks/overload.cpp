@@ -12,6 +12,7 @@
 #include "actors/runtime.hpp"
 #include "backend/bootstrap.hpp"
 #include "backend/local_backend.hpp"
+#include "net/url.hpp"
 #include "tools/swarm/swarm_driver.hpp"
 
 int main(int argc, char** argv) {
@@ -47,22 +48,31 @@ int main(int argc, char** argv) {
   std::printf("| offered | in flight | accepted calls/s | accepted p50 ms | accepted "
               "p99 ms | refused | refusal p50 ms | refusal p99 ms |\n"
               "|---|---|---|---|---|---|---|---|\n");
-  for (auto factor : {1, 10}) {
+  struct run {
+    int factor;
+    bool credit;
+  };
+  for (auto [factor, credit] : {run{1, false}, run{10, false}, run{10, true}}) {
     alter::swarm::swarm_plan plan;
+    if (credit) {
+      // The producer asks the pool how much it accepts instead of being refused.
+      plan.transport = rt.transport();
+      plan.backend = alter::net::parse_url(backend.base_url())->where;
+    }
     plan.agents = agents;
     for (const auto& p : spec.providers)
       plan.provider_urls.push_back(backend.provider_base_url() + "/" + p);
     plan.duration = std::chrono::seconds{seconds};
     plan.concurrency = capacity * factor;
     plan.mix = alter::swarm::call_mix::proxy_only;
-    plan.path_tag = "x" + std::to_string(factor);
+    plan.path_tag = "x" + std::to_string(factor) + (credit ? "c" : "");
     auto r = alter::swarm::run_swarm(sys, plan);
     const auto& ok = r.latency["proxy"];
     const auto& refused = r.error_latency["overloaded"];
-    std::printf("| %dx | %zu | %.0f | %.2f | %.2f | %zu | %.3f | %.3f |\n", factor,
-                plan.concurrency, ok.count() / r.seconds, ok.percentile(0.5),
-                ok.percentile(0.99), refused.count(), refused.percentile(0.5),
-                refused.percentile(0.99));
+    std::printf("| %dx%s | %zu | %.0f | %.2f | %.2f | %zu | %.3f | %.3f |\n", factor,
+                credit ? " (credit)" : "", plan.concurrency, ok.count() / r.seconds,
+                ok.percentile(0.5), ok.percentile(0.99), refused.count(),
+                refused.percentile(0.5), refused.percentile(0.99));
     for (const auto& [code, n] : r.errors)
       if (code != "overloaded")
         std::printf("  (unexpected: %zu x %s)\n", n, code.c_str());

@@ -14,6 +14,7 @@
 #include "backend/bootstrap.hpp"
 #include "backend/local_backend.hpp"
 #include "messages/alter_error.hpp"
+#include "net/url.hpp"
 #include "tools/swarm/swarm_driver.hpp"
 
 namespace {
@@ -86,6 +87,10 @@ int main(int argc, char** argv) {
       alter::swarm::swarm_plan plan;
       plan.calls_per_agent = static_cast<std::size_t>(opts.calls_per_agent);
       plan.concurrency = static_cast<std::size_t>(opts.concurrency);
+      // Keep the window within what the backend's pool accepts.
+      plan.transport = rt.transport();
+      plan.backend = alter::net::parse_url(backend.base_url())->where;
+      plan.backend.tls.ca_pem = backend.certificate_pem();
       for (const auto& p : spec.providers)
         plan.provider_urls.push_back(backend.provider_base_url() + "/" + p);
       for (const auto& a : scenario.agents) {

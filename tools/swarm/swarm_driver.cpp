@@ -16,12 +16,20 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 using run_atom = caf::atom_constant<caf::atom("run")>;
+using credit_tick_atom = caf::atom_constant<caf::atom("credittick")>;
 
 struct driver_state {
   swarm_plan plan;
   swarm_report report;
   std::size_t issued = 0;
   std::size_t in_flight = 0;
+  /// Calls the driver may have in flight: the concurrency, or, with credit, a
+  /// window that starts at the pool's credit, shrinks to what the pool reports
+  /// it accepts and halves on a refusal, and grows by one per window of
+  /// successes (additive increase, multiplicative decrease).
+  std::size_t window = 0;
+  std::size_t acked = 0;
+  clock_type::time_point last_decrease;
   clock_type::time_point started;
   clock_type::time_point stop_at;
   caf::response_promise done;
@@ -49,17 +57,28 @@ void complete(driver_pointer self, const char* kind, clock_type::time_point sent
   --st.in_flight;
   ++st.report.calls;
   st.report.retries += std::max(0, retries.attempts - 1);
+  bool credit_mode = static_cast<bool>(st.plan.transport);
   if (err == nullptr) {
     ++st.report.succeeded;
     st.report.latency[kind].add(ms_since(sent));
+    if (credit_mode && ++st.acked >= st.window) {
+      st.acked = 0;
+      st.window = std::min(st.window + 1, st.plan.concurrency);
+    }
   } else {
-    auto code = std::string{name_of(from_caf_error(*err).code)};
+    auto e = from_caf_error(*err);
+    if (credit_mode && e.code == error_code::overloaded
+        && clock_type::now() - st.last_decrease >= st.plan.credit_interval) {
+      st.window = std::max<std::size_t>(1, st.window / 2);
+      st.last_decrease = clock_type::now();
+    }
+    auto code = std::string{name_of(e.code)};
     ++st.report.errors[code];
     st.report.error_latency[code].add(ms_since(sent));
   }
-  if (st.more())
-    return issue_next(self);
-  if (st.in_flight == 0) {
+  while (st.more() && st.in_flight < st.window)
+    issue_next(self);
+  if (!st.more() && st.in_flight == 0) {
     st.report.seconds
         = std::chrono::duration<double>(clock_type::now() - st.started).count();
     st.done.deliver(st.report);
@@ -116,9 +135,37 @@ void issue_next(driver_pointer self) {
   }
 }
 
+/// Caps the window at what is in flight plus what the pool still accepts; the
+/// first answer also opens the window.
+void ask_credit(driver_pointer self) {
+  auto& st = self->state;
+  self->request(st.plan.transport, caf::infinite, credit_atom_v, st.plan.backend)
+      .then(
+          [=](net::pool_stats& stats) {
+            auto& st = self->state;
+            auto ceiling
+                = st.in_flight
+                  + static_cast<std::size_t>(std::max<int64_t>(stats.credit(), 0));
+            auto wanted = st.window == 0 ? st.plan.concurrency : st.window;
+            st.window = std::max<std::size_t>(
+                1, std::min({wanted, ceiling, st.plan.concurrency}));
+            while (st.more() && st.in_flight < st.window)
+              issue_next(self);
+            if (st.more() || st.in_flight > 0)
+              self->delayed_send(self, st.plan.credit_interval,
+                                 credit_tick_atom::value);
+          },
+          [=](caf::error&) { self->state.window = self->state.plan.concurrency; });
+}
+
 caf::behavior driver(driver_pointer self, swarm_plan plan) {
   self->state.plan = std::move(plan);
   return {
+      [=](credit_tick_atom) {
+        if (!self->state.done.pending())
+          return;
+        ask_credit(self);
+      },
       [=](run_atom) {
         auto& st = self->state;
         st.done = self->make_response_promise();
@@ -130,7 +177,13 @@ caf::behavior driver(driver_pointer self, swarm_plan plan) {
           self->quit();
           return st.done;
         }
-        for (std::size_t i = 0; i < st.plan.concurrency && st.more(); ++i)
+        if (st.plan.transport) {
+          st.window = 0;
+          ask_credit(self);
+          return st.done;
+        }
+        st.window = st.plan.concurrency;
+        while (st.more() && st.in_flight < st.window)
           issue_next(self);
         return st.done;
       },

@@ -10,6 +10,7 @@
 #include "caf/fwd.hpp"
 
 #include "actors/client_actors.hpp"
+#include "net/transport.hpp"
 #include "tools/swarm/swarm_report.hpp"
 
 namespace alter::swarm {
@@ -34,6 +35,11 @@ struct swarm_plan {
   call_mix mix = call_mix::alternate;
   /// Every call gets its own path: "<provider>/<path_tag>/<call number>".
   std::string path_tag = "swarm";
+  /// When set, the driver keeps its window within the credit of the backend's
+  /// pool (asked every `credit_interval`) instead of sending into refusals.
+  net::transport_actor transport;
+  net::endpoint backend;
+  std::chrono::milliseconds credit_interval{20};
 };
 
 /// Runs the plan to completion and returns what it measured.

@@ -96,18 +96,27 @@ alter_error provider_failure(const http_response& res, bool scope_mismatch) {
   return e;
 }
 
-// -- request(): retrieve mode ------------------------------------------------------
-
+/// The checks every provider call starts with: a closed client refuses, a bad
+/// call is refused before any I/O; otherwise the call is counted in.
 template <class Self>
-caf::result<http_response> on_request(Self self, provider_call& call) {
+caf::expected<call_plan> open_call(Self self, const provider_call& call) {
   auto& st = self->state;
   if (st.closed)
     return closed_error();
   auto plan = plan_call(call, st.settings());
+  if (plan)
+    begin_call(self);
+  return plan;
+}
+
+// -- request(): retrieve mode ------------------------------------------------------
+
+template <class Self>
+caf::result<http_response> on_request(Self self, provider_call& call) {
+  auto plan = open_call(self, call);
   if (!plan)
     return std::move(plan.error());
   auto promise = self->template make_response_promise<http_response>();
-  begin_call(self);
   auto deadline = clock_type::now() + plan->timeout;
   token_request body{plan->grant, plan->reason, plan->context};
   backend_call bc{"POST", "/v1/tokens/retrieve", to_json(body), plan->user_token,
@@ -159,14 +168,10 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
 
 template <class Self>
 caf::result<proxy_outcome> on_proxy(Self self, provider_call& call) {
-  auto& st = self->state;
-  if (st.closed)
-    return closed_error();
-  auto plan = plan_call(call, st.settings());
+  auto plan = open_call(self, call);
   if (!plan)
     return std::move(plan.error());
   auto promise = self->template make_response_promise<proxy_outcome>();
-  begin_call(self);
   proxy_request body{
       plan->grant,  plan->method, plan->url, plan->headers, base64_encode(plan->body),
       plan->reason, plan->context};

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "messages/alter_error.hpp"
+#include "messages/json_codec.hpp"
 
 namespace alter::backend {
 
@@ -108,13 +109,8 @@ token_response token_from_secret(const secret_record& secret) {
   t.injection_format = secret.injection_format;
   auto space = t.injection_format.find(' ');
   t.token_type = space == std::string::npos ? "" : t.injection_format.substr(0, space);
+  t.additional_credentials = fields_from_json(secret.additional_credentials_json);
   boost::system::error_code ec;
-  auto extra = boost::json::parse(secret.additional_credentials_json, ec);
-  if (!ec && extra.is_object())
-    for (const auto& kv : extra.get_object())
-      if (kv.value().is_string())
-        t.additional_credentials.push_back(
-            {std::string{kv.key()}, std::string{kv.value().get_string()}});
   auto injections = boost::json::parse(secret.additional_injections_json, ec);
   if (!ec && injections.is_array())
     for (const auto& v : injections.get_array()) {

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 
-#include <boost/json.hpp>
-
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
@@ -29,14 +27,6 @@ constexpr std::string_view credential_headers[]
     = {"authorization", "cookie", "x-api-key", "x-amz-security-token"};
 constexpr std::string_view hop_by_hop[]
     = {"connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"};
-
-/// The call's context as a JSON object; values are attribution, never secrets.
-std::string context_json(const field_list& context) {
-  boost::json::object obj;
-  for (const auto& c : context)
-    obj[c.name] = c.value;
-  return boost::json::serialize(obj);
-}
 
 /// Audits the failure and answers with it.
 void deny(backend_context& ctx, const api_call_ptr& call, audit_record row,
@@ -76,7 +66,7 @@ void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
   if (!body)
     return call->fail(from_caf_error(body.error()));
   row.reason = body->reason;
-  row.context_json = context_json(body->context);
+  row.context_json = fields_to_json(body->context);
   auto grant = resolve_grant(ctx.db, call->identity, body->grant);
   if (!grant)
     return deny(ctx, call, std::move(row), from_caf_error(grant.error()));
@@ -101,7 +91,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
   if (!body)
     return call->fail(from_caf_error(body.error()));
   row.reason = body->reason;
-  row.context_json = context_json(body->context);
+  row.context_json = fields_to_json(body->context);
   row.method = body->method;
   row.url = body->url.substr(0, 2048);
   auto invalid = [&](std::string message) {

@@ -1,7 +1,5 @@
 #include "backend/routes.hpp"
 
-#include <boost/json.hpp>
-
 #include "messages/agent_info.hpp"
 #include "messages/json_codec.hpp"
 
@@ -18,13 +16,7 @@ agent_info to_agent_info(const agent_record& a) {
   info.type = a.type;
   info.status = a.status;
   info.created_at = a.created_at;
-  boost::system::error_code ec;
-  auto meta = boost::json::parse(a.metadata_json, ec);
-  if (!ec && meta.is_object())
-    for (const auto& kv : meta.get_object())
-      if (kv.value().is_string())
-        info.metadata.push_back(
-            {std::string{kv.key()}, std::string{kv.value().get_string()}});
+  info.metadata = fields_from_json(a.metadata_json);
   return info;
 }
 

@@ -372,6 +372,26 @@ ALTER_CODEC(agent_info)
 
 #undef ALTER_CODEC
 
+// -- field lists as objects -----------------------------------------------------
+
+std::string fields_to_json(const field_list& fields) {
+  writer w;
+  w.optional("x", fields);
+  return json::serialize(w.out["x"]);
+}
+
+field_list fields_from_json(std::string_view text) {
+  field_list out;
+  std::string why;
+  auto v = parse_bounded(text, why);
+  if (!v || !v->is_object())
+    return out;
+  for (const auto& kv : v->get_object())
+    if (kv.value().is_string())
+      out.push_back({std::string{kv.key()}, std::string{kv.value().get_string()}});
+  return out;
+}
+
 // -- error envelope ---------------------------------------------------------------
 
 std::string error_envelope(const alter_error& e) {

@@ -8,6 +8,7 @@
 #include "caf/expected.hpp"
 
 #include "messages/alter_error.hpp"
+#include "messages/field.hpp"
 
 namespace alter {
 
@@ -28,6 +29,13 @@ std::string error_envelope(const alter_error& e);
 /// an unknown code becomes unknown_error, a body that is no envelope becomes an
 /// error named after the status.
 alter_error parse_error_envelope(int http_status, std::string_view body);
+
+/// A field list as a JSON object of strings (repeated names merge with ", ").
+std::string fields_to_json(const field_list& fields);
+
+/// A JSON object of strings as a field list; anything else (not JSON, not an
+/// object, non-string values) is skipped, so stored metadata never breaks a read.
+field_list fields_from_json(std::string_view text);
 
 /// Deepest nesting the decoders accept; deeper input is rejected, not recursed into.
 constexpr int max_json_depth = 32;

@@ -43,14 +43,14 @@ caf::behavior scripted_transport(caf::event_based_actor* self,
           p.deliver(http_response{200,
                                   {},
                                   R"({"grants":[],"total":0,"limit":100,)"
-                                  R"("offset":0,"has_more":false})"});
+                                  R"("offset":0,"has_more":false})", {}});
         s->held.clear();
       },
   };
 }
 
 http_response json(int status, std::string body, field_list headers = {}) {
-  return http_response{status, std::move(headers), std::move(body)};
+  return http_response{status, std::move(headers), std::move(body), {}};
 }
 
 struct fixture : test_coordinator_fixture<> {

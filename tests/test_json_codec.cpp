@@ -172,6 +172,17 @@ CAF_TEST(the error envelope round trips and garbage still yields an error) {
   CAF_CHECK(unknown.message.find("teapot") != std::string::npos);
 }
 
+CAF_TEST(field lists read and write as JSON objects) {
+  field_list xs{{"run_id", "r1"}, {"tool", "search \"quoted\""}};
+  CAF_CHECK(fields_from_json(fields_to_json(xs)) == xs);
+  CAF_CHECK_EQUAL(fields_to_json({{"a", "1"}, {"a", "2"}}), R"({"a":"1, 2"})");
+  CAF_CHECK(fields_from_json("not json").empty());
+  CAF_CHECK(fields_from_json("[1]").empty());
+  auto mixed = fields_from_json(R"({"a":"x","b":1,"c":null})");
+  CAF_REQUIRE_EQUAL(mixed.size(), 1u);
+  CAF_CHECK_EQUAL(mixed[0].name, "a");
+}
+
 CAF_TEST(base64 round trips every byte and rejects non canonical text) {
   std::string all;
   for (int i = 0; i < 256; ++i)

@@ -44,7 +44,10 @@ caf::expected<caller_identity> authenticator::authenticate(const server_request&
   if (!is_valid_key(*key))
     return reject(error_code::invalid_key, "the API key is not valid");
   auto record = db_.find_key_by_hash(crypto::sha256_hex(*key));
-  if (!record || record->status == "revoked")
+  // One answer for unknown, revoked and expired keys: callers learn nothing
+  // about which keys exist.
+  if (!record || record->status == "revoked"
+      || (!record->expires_at.empty() && record->expires_at <= now_iso8601()))
     return reject(error_code::invalid_key, "the API key is not valid");
   // 2. The timestamp: within the skew window of the backend's clock.
   auto ts_text = header_or_empty(req, header::timestamp);

@@ -63,7 +63,7 @@ alter_error timeout_error(const pool_state& st) {
 
 /// An idle connection, else a new one unless a reconnect backoff is running
 /// (then nullptr).
-std::shared_ptr<http_connection> take_connection(pool_pointer self, time_point) {
+std::shared_ptr<http_connection> take_connection(pool_pointer self) {
   auto& st = self->state;
   while (!st.idle.empty()) {
     auto entry = std::move(st.idle.back());
@@ -106,7 +106,7 @@ void start(pool_pointer self, waiting_call call,
     return;
   }
   if (!connection) {
-    connection = take_connection(self, call.deadline);
+    connection = take_connection(self);
     if (!connection) {
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
           st.reconnect_after - now(self));

@@ -43,7 +43,8 @@ caf::behavior scripted_transport(caf::event_based_actor* self,
           p.deliver(http_response{200,
                                   {},
                                   R"({"grants":[],"total":0,"limit":100,)"
-                                  R"("offset":0,"has_more":false})", {}});
+                                  R"("offset":0,"has_more":false})",
+                                  {}});
         s->held.clear();
       },
   };

@@ -297,6 +297,13 @@ CAF_TEST(revoked keys and missing scopes get their documented errors) {
   CAF_CHECK(revoked.code == error_code::invalid_key);
   CAF_CHECK(revoked.is(error_class::InvalidKeyError));
   CAF_CHECK_EQUAL(revoked.http_status, 401);
+  std::string expired_key;
+  auto expired = backend::make_key(w.keys.app_id, w.keys.agents[1].id, {"grants:read"},
+                                   expired_key);
+  expired.expires_at = "2020-01-01T00:00:00.000Z";
+  w.backend.db().insert_key(expired);
+  blocking::Agent stale{w.client(expired_key), w.env};
+  CAF_CHECK(thrown_by([&] { stale.list_grants(); }).code == error_code::invalid_key);
   std::string narrow_key;
   w.backend.db().insert_key(backend::make_key(w.keys.app_id, w.keys.agents[1].id,
                                               {"grants:read"}, narrow_key));

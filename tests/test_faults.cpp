@@ -106,7 +106,8 @@ CAF_TEST(a proxied call executes once even when its answer is lost) {
   CAF_REQUIRE_EQUAL(rows.size(), 2u);
   CAF_CHECK_EQUAL(rows[0].action, "proxy.executed");
   CAF_CHECK_EQUAL(rows[1].action, "proxy.replayed");
-  CAF_CHECK_EQUAL(b.faults().counts()[fault_kind::reset_after], 1);
+  auto counts = b.faults().counts();
+  CAF_CHECK_EQUAL(counts[fault_kind::reset_after], 1);
 }
 
 CAF_TEST(ten thousand calls under twenty percent faults each end exactly once) {

@@ -282,6 +282,7 @@ app_actor::behavior_type app_client(app_pointer self,
       [=](last_retry_info_atom) { return self->state.last_retry; },
       [=](close_atom) { return on_close(self); },
       [=](get_agent_atom, const std::string& agent_id) -> caf::result<agent_actor> {
+        // The SDK reference raises AlterValueError here, not the closed-client error.
         if (self->state.closed)
           return to_caf_error(error_code::invalid_argument, "the App has been closed");
         if (!is_uuid(agent_id))

@@ -14,6 +14,10 @@ bool is_retryable(const alter_error& e, call_kind kind) noexcept {
     return true;
   if (kind != call_kind::idempotent)
     return false;
+  // The backend reached (or tried) the provider: its answer is final, and a
+  // proxy retry would only replay the same stored failure.
+  if (e.is(error_class::ProviderAPIError))
+    return false;
   if (e.code == error_code::timeout || e.code == error_code::network_error)
     return true;
   switch (e.http_status) {

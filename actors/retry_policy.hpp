@@ -31,7 +31,8 @@ enum class call_kind { idempotent, non_idempotent };
 
 /// True when the failed attempt may be tried again: a connection that failed
 /// before the request was written, always; for idempotent calls also timeouts,
-/// 429, 502, 503, 504 and 409 token_refresh_in_progress / idempotency_in_progress.
+/// 429, 502, 503, 504 and 409 token_refresh_in_progress / idempotency_in_progress,
+/// unless the backend says the provider failed (ProviderAPIError codes).
 bool is_retryable(const alter_error& e, call_kind kind) noexcept;
 
 /// True when the error says the request never reached the wire.

@@ -49,6 +49,12 @@ caf::expected<caller_identity> authenticator::authenticate(const server_request&
   if (!record || record->status == "revoked"
       || (!record->expires_at.empty() && record->expires_at <= now_iso8601()))
     return reject(error_code::invalid_key, "the API key is not valid");
+  std::optional<agent_record> owner;
+  if (!record->agent_id.empty()) {
+    owner = db_.find_agent(record->agent_id);
+    if (!owner || owner->status == "revoked")
+      return reject(error_code::invalid_key, "the API key is not valid");
+  }
   // 2. The timestamp: within the skew window of the backend's clock.
   auto ts_text = header_or_empty(req, header::timestamp);
   int64_t ts = 0;
@@ -81,10 +87,8 @@ caf::expected<caller_identity> authenticator::authenticate(const server_request&
   id.caller = header_or_empty(req, header::caller);
   id.caller_type = header_or_empty(req, header::caller_type);
   id.user_token = header_or_empty(req, header::user_token);
-  if (!id.key.agent_id.empty()) {
-    id.agent = db_.find_agent(id.key.agent_id);
-    if (!id.agent || id.agent->status == "revoked")
-      return reject(error_code::invalid_key, "the API key is not valid");
+  if (owner) {
+    id.agent = std::move(owner);
     if (!id.user_token.empty())
       return reject(error_code::user_token_not_allowed,
                     "agents do not impersonate users: an agent key cannot carry "

@@ -147,23 +147,32 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
       return deny(ctx, call, row,
                   make_error(error_code::idempotency_key_invalid,
                              "Idempotency-Key must be 1-255 visible ASCII characters"));
-    auto claim = ctx.db.claim_idempotency(call->identity.app_id(), idem_key,
-                                          crypto::sha256_hex(call->request.body));
+    // The request is the body plus who runs it with which grant: the same key
+    // and body from another agent is another request, never a replay.
+    auto agent_id = call->identity.agent ? call->identity.agent->id : std::string{};
+    auto request_hash
+        = crypto::sha256_hex(grant->id + "\n" + agent_id + "\n" + call->request.body);
+    auto claim
+        = ctx.db.claim_idempotency(call->identity.app_id(), idem_key, request_hash);
     switch (claim.kind) {
       case idempotency_claim::done:
         row.action = "proxy.replayed";
         row.outcome = claim.status < 400 ? "success" : "error";
         row.status_code = claim.status;
-        write_audit(ctx.db, row);
+        if (!write_audit(ctx.db, row))
+          return call->fail(make_error(error_code::audit_write_failed,
+                                       "the audit row could not be written"));
         return call->reply(claim.status, std::move(claim.body));
       case idempotency_claim::in_progress:
-        return call->fail(make_error(error_code::idempotency_in_progress,
-                                     "a request with this Idempotency-Key is still "
-                                     "executing"));
+        return deny(ctx, call, row,
+                    make_error(error_code::idempotency_in_progress,
+                               "a request with this Idempotency-Key is still "
+                               "executing"));
       case idempotency_claim::mismatch:
-        return call->fail(make_error(error_code::idempotency_key_body_mismatch,
-                                     "this Idempotency-Key was used for a different "
-                                     "request"));
+        return deny(ctx, call, row,
+                    make_error(error_code::idempotency_key_body_mismatch,
+                               "this Idempotency-Key was used for a different "
+                               "request"));
       case idempotency_claim::fresh:
         break;
     }

@@ -142,8 +142,8 @@ void run_once(statement& s) {
 
 } // namespace
 
-std::string now_iso8601() {
-  auto now = std::chrono::system_clock::now();
+std::string now_iso8601(std::chrono::seconds offset) {
+  auto now = std::chrono::system_clock::now() + offset;
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms
       = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch())
@@ -401,8 +401,14 @@ void store::touch_grant(std::string_view grant_id, std::string_view now) {
 
 idempotency_claim store::claim_idempotency(std::string_view app_id,
                                            std::string_view key,
-                                           std::string_view request_hash) {
+                                           std::string_view request_hash,
+                                           std::chrono::seconds stale_after) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
+  // A claim whose owner never finished (the backend died mid-call) is released.
+  auto& stale = cached("DELETE FROM idempotency WHERE app_id = ?1 AND idem_key = ?2 "
+                       "AND state = 'in_progress' AND created_at < ?3");
+  stale.bind(1, app_id).bind(2, key).bind(3, now_iso8601(-stale_after));
+  run_once(stale);
   auto& ins = cached("INSERT OR IGNORE INTO idempotency(app_id, idem_key, "
                      "request_hash, state, created_at) "
                      "VALUES(?1, ?2, ?3, 'in_progress', ?4)");

@@ -2,6 +2,7 @@
 // store's lock, so request handlers on several I/O threads may share one store.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -77,9 +78,12 @@ public:
   void set_grant_status(std::string_view grant_id, std::string_view status);
   void touch_grant(std::string_view grant_id, std::string_view now);
 
-  /// Claims `key` for the request whose hash is `request_hash` (per app).
+  /// Claims `key` for the request whose hash is `request_hash` (per app). A claim
+  /// still in progress after `stale_after` is taken over: its owner died.
   idempotency_claim claim_idempotency(std::string_view app_id, std::string_view key,
-                                      std::string_view request_hash);
+                                      std::string_view request_hash,
+                                      std::chrono::seconds stale_after
+                                      = std::chrono::seconds{60});
   /// Stores the answer of the request that owns the key.
   void complete_idempotency(std::string_view app_id, std::string_view key, int status,
                             std::string_view body);
@@ -98,7 +102,8 @@ private:
   std::map<const char*, statement> statements_;
 };
 
-/// The current UTC time as ISO 8601 with milliseconds, e.g. 2026-11-28T16:09:32.123Z.
-std::string now_iso8601();
+/// The current UTC time as ISO 8601 with milliseconds, e.g. 2026-11-28T16:09:32.123Z;
+/// `offset` moves it (negative: the past).
+std::string now_iso8601(std::chrono::seconds offset = std::chrono::seconds{0});
 
 } // namespace alter::backend

@@ -16,6 +16,7 @@
 #include "backend/local_backend.hpp"
 #include "messages/exceptions.hpp"
 #include "messages/json_codec.hpp"
+#include "messages/wire_requests.hpp"
 #include "net/url.hpp"
 
 using namespace alter;
@@ -347,6 +348,51 @@ CAF_TEST(grant and provider failures are typed) {
   outside.url = w.provider_url("sim-apikey") + "/a/%2e%2e/b";
   CAF_CHECK(thrown_by([&] { agent.proxy_request(outside); }).code
             == error_code::url_not_allowed);
+}
+
+CAF_TEST(an idempotency key executes once and never stands for another request) {
+  world w{true};
+  const auto& key = w.keys.agents[0].api_key;
+  auto proxy = [&](const std::string& idem, const std::string& grant,
+                   const std::string& api_key, const std::string& path) {
+    http_request req;
+    req.method = "POST";
+    req.target = "/v1/proxy/execute";
+    req.headers = {{"Content-Type", "application/json"}, {"Idempotency-Key", idem}};
+    proxy_request body;
+    body.grant.grant_id = grant;
+    body.method = "POST";
+    body.url = w.provider_url("sim-bearer") + path;
+    req.body = to_json(body);
+    return w.raw(api_key, req, unix_now(), crypto::random_hex(16));
+  };
+  auto code_of = [](const http_response& r) {
+    return std::string{name_of(parse_error_envelope(r.status, r.body).code)};
+  };
+  const auto& grant = w.keys.agents[0].grant_ids[0];
+  auto first = proxy("key-1", grant, key, "/once");
+  CAF_CHECK_EQUAL(first.status, 200);
+  auto replay = proxy("key-1", grant, key, "/once");
+  CAF_CHECK_EQUAL(replay.status, 200);
+  CAF_CHECK_EQUAL(replay.body, first.body);
+  CAF_CHECK_EQUAL(w.backend.hits().count("/sim-bearer/once"), 1);
+  auto other_body = proxy("key-1", grant, key, "/twice");
+  CAF_CHECK_EQUAL(other_body.status, 422);
+  CAF_CHECK_EQUAL(code_of(other_body), "idempotency_key_body_mismatch");
+  auto other_agent = proxy("key-1", w.keys.agents[1].grant_ids[0],
+                           w.keys.agents[1].api_key, "/once");
+  CAF_CHECK_EQUAL(code_of(other_agent), "idempotency_key_body_mismatch");
+  auto bad = proxy("has space", grant, key, "/x");
+  CAF_CHECK_EQUAL(code_of(bad), "idempotency_key_invalid");
+  CAF_CHECK_EQUAL(w.backend.hits().count("/sim-bearer/twice"), 0);
+  // A claim whose owner died is taken over once it is stale.
+  auto& db = w.backend.db();
+  CAF_CHECK(db.claim_idempotency("app", "k", "h").kind
+            == backend::idempotency_claim::fresh);
+  CAF_CHECK(db.claim_idempotency("app", "k", "h").kind
+            == backend::idempotency_claim::in_progress);
+  CAF_CHECK(db.claim_idempotency("app", "k", "h", std::chrono::seconds{-1}).kind
+            == backend::idempotency_claim::fresh);
 }
 
 CAF_TEST(TLS verification is on unless switched off explicitly) {

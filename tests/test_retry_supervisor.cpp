@@ -172,6 +172,11 @@ CAF_TEST(only what decisions allow is retried) {
   CAF_CHECK_EQUAL(r.status, -1);
   CAF_CHECK_EQUAL(r.body, "network_error");
   CAF_CHECK_EQUAL(r.retries.attempts, 1);
+  // A 502 that says the provider failed is final: a retry would replay it.
+  s->answers = {http_response{
+      502, {}, R"({"error":{"code":"upstream_unreachable","message":"x"}})", {}}};
+  auto provider_down = start();
+  CAF_CHECK_EQUAL(result_of(provider_down).retries.attempts, 1);
   s->answers = {status(409)}; // a conflict other than a refresh in progress
   auto conflict = start();
   CAF_CHECK_EQUAL(result_of(conflict).retries.attempts, 1);

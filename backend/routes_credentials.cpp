@@ -34,7 +34,7 @@ void deny(backend_context& ctx, const api_call_ptr& call, audit_record row,
   row.outcome = e.cls() == error_class::PolicyViolationError ? "denied" : "error";
   row.error_code = std::string{name_of(e.code)};
   row.latency_ms = call->elapsed_ms();
-  write_audit(ctx.db, std::move(row));
+  write_audit(ctx.db, row); // the call fails either way
   call->fail(std::move(e));
 }
 
@@ -78,7 +78,7 @@ void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
   row.outcome = "success";
   row.status_code = 200;
   row.latency_ms = call->elapsed_ms();
-  if (!write_audit(ctx.db, std::move(row)))
+  if (!write_audit(ctx.db, row))
     return call->fail(make_error(error_code::audit_write_failed,
                                  "the audit row could not be written"));
   ctx.db.touch_grant(grant->id, now_iso8601());

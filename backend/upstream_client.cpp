@@ -15,9 +15,8 @@ upstream_client::upstream_client(std::shared_ptr<net::io_runtime> io,
 }
 
 std::shared_ptr<net::http_connection>
-upstream_client::checkout(const net::endpoint& where) {
+upstream_client::checkout(const net::endpoint& where, const std::string& key) {
   std::lock_guard guard{mtx_};
-  auto key = where.pool_key();
   auto i = pools_.find(key);
   if (i == pools_.end())
     i = pools_
@@ -47,15 +46,16 @@ void upstream_client::exchange(net::endpoint where, http_request req,
                                std::chrono::milliseconds timeout,
                                std::function<void(net::exchange_outcome)> done) {
   where.tls = trust_;
+  // Computed once per call: it hashes the trusted CA certificate.
+  auto key = where.pool_key();
   std::shared_ptr<net::http_connection> connection;
   try {
-    connection = checkout(where);
+    connection = checkout(where, key);
   } catch (const std::exception& e) {
     net::exchange_outcome failed;
     failed.error = make_error(error_code::upstream_unreachable, e.what());
     return done(std::move(failed));
   }
-  auto key = where.pool_key();
   connection->async_exchange(
       std::move(req), timeout,
       [this, key, connection, done = std::move(done)](net::exchange_outcome out) {

@@ -33,7 +33,8 @@ private:
     std::vector<std::shared_ptr<net::http_connection>> idle;
   };
 
-  std::shared_ptr<net::http_connection> checkout(const net::endpoint& where);
+  std::shared_ptr<net::http_connection> checkout(const net::endpoint& where,
+                                                 const std::string& key);
   void checkin(const std::string& key, std::shared_ptr<net::http_connection> c);
 
   std::shared_ptr<net::io_runtime> io_;

@@ -12,6 +12,9 @@ void api_call::reply(int status, std::string json_body) {
   http_response res;
   res.status = status;
   res.headers.push_back({"Content-Type", "application/json"});
+  // Answers carry credentials: never cached, never sniffed into something else.
+  res.headers.push_back({"Cache-Control", "no-store"});
+  res.headers.push_back({"X-Content-Type-Options", "nosniff"});
   res.headers.push_back({std::string{header::request_id}, request_id});
   if (identity.key_deprecated())
     res.headers.push_back({std::string{header::key_deprecated}, "true"});
@@ -30,6 +33,21 @@ int64_t api_call::elapsed_ms() const {
              std::chrono::steady_clock::now() - started)
       .count();
 }
+
+namespace {
+
+/// "application/json", with or without parameters such as charset.
+bool is_json_media_type(const std::string* content_type) {
+  if (content_type == nullptr)
+    return false;
+  std::string_view type{*content_type};
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.remove_suffix(1);
+  return iequals(type, "application/json");
+}
+
+} // namespace
 
 bool match_pattern(std::string_view pattern, std::string_view path,
                    std::map<std::string, std::string>& params) {
@@ -89,11 +107,15 @@ void api_router::handle(server_request req, responder respond) {
                                        "method not allowed on this path")
                           : make_error(error_code::not_found, "no such endpoint"));
   if (!found->required_scope.empty()
-      && !set_implies(call->identity.key.scopes, found->required_scope))
+      && !call->identity.permits(found->required_scope))
     return call->fail(
         make_error(error_code::insufficient_scope,
                    "the key's scopes do not cover " + found->required_scope,
                    "{\"required_scope\":\"" + found->required_scope + "\"}"));
+  if (!call->request.body.empty()
+      && !is_json_media_type(find_field(call->request.headers, "content-type")))
+    return call->fail(make_error(error_code::unsupported_media_type,
+                                 "request bodies must be Content-Type: application/json"));
   const auto& agent = call->identity.agent;
   if (agent && agent->status == "inactive" && !found->allows_inactive_agent)
     return call->fail(make_error(error_code::agent_inactive,

@@ -4,7 +4,9 @@
 
 #include "auth/api_key.hpp"
 #include "auth/crypto.hpp"
+#include "auth/constraints.hpp"
 #include "auth/request_signing.hpp"
+#include "auth/scope.hpp"
 #include "messages/alter_error.hpp"
 #include "messages/validation.hpp"
 
@@ -83,6 +85,16 @@ caf::expected<caller_identity> authenticator::authenticate(const server_request&
   if (!nonces_.insert(nonce, now))
     return reject(error_code::nonce_replayed, "this request was already received");
   caller_identity id;
+  // 5. Attenuation: signed, so decoded only now; it may only narrow the key.
+  if (!constraints.empty()) {
+    auto decoded = decode_constraints_header(constraints);
+    if (!decoded)
+      return decoded.error();
+    if (!set_implies_all(record->scopes, decoded->scopes))
+      return reject(error_code::constraint_not_narrowing,
+                    "the constraint scopes are not all implied by the key's scopes");
+    id.constraints = std::move(*decoded);
+  }
   id.key = std::move(*record);
   id.caller = header_or_empty(req, header::caller);
   id.caller_type = header_or_empty(req, header::caller_type);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/constraints.hpp"
 #include "backend/records.hpp"
 
 namespace alter::backend {
@@ -18,6 +19,11 @@ struct caller_identity {
   std::string caller;
   std::string caller_type;
   std::string user_token;
+  /// The client's attenuation (x-alter-constraints), already checked to narrow.
+  std::optional<alter::constraints> constraints;
+
+  /// True when the key, and the constraints if any, permit `required`.
+  bool permits(std::string_view required) const;
 
   const std::string& app_id() const noexcept {
     return key.app_id;

@@ -35,7 +35,39 @@ http_response error_response(error_code code, std::string message) {
   return res;
 }
 
+server_request to_server_request(http::request<http::string_body> req,
+                                 std::string client_ip) {
+  server_request in;
+  in.method = std::string{req.method_string()};
+  in.target = std::string{req.target()};
+  in.headers.reserve(16);
+  for (const auto& h : req)
+    in.headers.push_back({std::string{h.name_string()}, std::string{h.value()}});
+  in.body = std::move(req.body());
+  in.client_ip = std::move(client_ip);
+  return in;
+}
+
 } // namespace
+
+caf::expected<server_request> parse_request(std::string_view bytes,
+                                            const server_limits& limits) {
+  http::request_parser<http::string_body> parser;
+  parser.eager(true);
+  parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+  parser.body_limit(limits.max_body_bytes);
+  boost::system::error_code ec;
+  auto used = parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
+  if (!ec && !parser.is_done() && used == bytes.size())
+    parser.put_eof(ec); // a body that runs to the end of the input
+  if (ec == http::error::header_limit)
+    return to_caf_error(error_code::headers_too_large, "request headers too large");
+  if (ec == http::error::body_limit)
+    return to_caf_error(error_code::payload_too_large, "request body too large");
+  if (ec || !parser.is_done())
+    return to_caf_error(error_code::invalid_request, "malformed HTTP request");
+  return to_server_request(parser.release(), "127.0.0.1");
+}
 
 struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   net::io_runtime* io = nullptr;
@@ -119,14 +151,7 @@ private:
     tcp_layer().expires_never();
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
-    server_request in;
-    in.method = std::string{req.method_string()};
-    in.target = std::string{req.target()};
-    in.headers.reserve(16);
-    for (const auto& h : req)
-      in.headers.push_back({std::string{h.name_string()}, std::string{h.value()}});
-    in.body = std::move(req.body());
-    in.client_ip = client_ip_;
+    auto in = to_server_request(std::move(req), client_ip_);
     auto decision = server_->faults ? server_->faults->decide(net::path_of(in.target))
                                     : fault_decision{};
     switch (decision.kind) {

@@ -9,6 +9,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include <caf/expected.hpp>
 
 #include "backend/fault_injector.hpp"
 #include "messages/http_message.hpp"
@@ -40,6 +43,12 @@ struct server_limits {
   std::chrono::seconds idle_timeout{120};
   std::size_t max_connections = 4096;
 };
+
+/// Parses one whole request from `bytes` under `limits`, as a connection does
+/// (for the fuzzer and tests); headers_too_large, payload_too_large or
+/// invalid_request otherwise.
+caf::expected<server_request> parse_request(std::string_view bytes,
+                                            const server_limits& limits);
 
 /// A certificate chain and private key, PEM.
 struct tls_identity {

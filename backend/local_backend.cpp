@@ -76,10 +76,8 @@ local_backend::local_backend(backend_options options)
   st.faults->set_rules(opts.faults);
   st.api_server = std::make_unique<http_server>(
       *st.io,
-      [router = &st.router](server_request req, responder respond) {
-        if (req.target.rfind("/v1/", 0) == 0)
-          return router->handle(std::move(req), std::move(respond));
-        respond(not_found());
+      [this](server_request req, responder respond) {
+        handle(std::move(req), std::move(respond));
       },
       opts.limits, st.identity, st.faults);
   auto port = st.api_server->listen(opts.address, opts.port);
@@ -101,6 +99,12 @@ local_backend::~local_backend() {
     impl_->provider_server->stop();
   // Stop the I/O threads before anything a handler could still touch goes away.
   impl_->io->stop();
+}
+
+void local_backend::handle(server_request req, responder respond) {
+  if (req.target.rfind("/v1/", 0) == 0)
+    return impl_->router.handle(std::move(req), std::move(respond));
+  respond(not_found());
 }
 
 const std::string& local_backend::base_url() const noexcept {

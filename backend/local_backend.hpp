@@ -52,6 +52,10 @@ public:
   local_backend(const local_backend&) = delete;
   local_backend& operator=(const local_backend&) = delete;
 
+  /// What the API server does with each request it has read; callable directly
+  /// (the fuzzer does), answers through `respond`, possibly from another thread.
+  void handle(server_request req, responder respond);
+
   /// "https://127.0.0.1:PORT": what clients use as base_url.
   const std::string& base_url() const noexcept;
 

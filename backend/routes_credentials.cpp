@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "auth/constraints.hpp"
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
@@ -36,6 +37,37 @@ void deny(backend_context& ctx, const api_call_ptr& call, audit_record row,
   row.latency_ms = call->elapsed_ms();
   write_audit(ctx.db, row); // the call fails either way
   call->fail(std::move(e));
+}
+
+/// The one-off rule of the client's constraints, evaluated against this call;
+/// `method` is empty for a token retrieval, which satisfies method conditions.
+std::optional<alter_error> constraint_rule_refusal(const api_call& call,
+                                                   const grant_record& grant,
+                                                   const std::string& method) {
+  const auto& c = call.identity.constraints;
+  if (!c || !c->rule)
+    return std::nullopt;
+  call_attributes facts{{"provider_id", grant.provider_id},
+                        {"app_id", call.identity.app_id()},
+                        {"api_key_id", call.identity.key.id},
+                        {"client_ip", call.request.client_ip},
+                        {"resource_kind", grant.grant_kind},
+                        {"environment", "local"}};
+  if (call.identity.agent)
+    facts.emplace_back("agent_id", call.identity.agent->id);
+  if (!method.empty())
+    facts.emplace_back("method", method);
+  if (!rule_matches(*c->rule, facts))
+    return std::nullopt;
+  if (c->rule->type == rule_types::json_match)
+    return make_error(error_code::policy_denied, "denied by the client's constraint rule",
+                      R"({"policy_error":"constraint_rule_denied"})");
+  // Human approval of constrained calls arrives with approvals; until then the
+  // rule cannot be honoured, so the call is refused (fail closed).
+  return make_error(error_code::policy_denied,
+                    "the client's constraint rule requires an approval, which "
+                    "this backend cannot hold yet",
+                    R"({"policy_error":"approval_unavailable"})");
 }
 
 /// True when `url` lies under the provider's base URL, with no dot segments.
@@ -72,6 +104,8 @@ void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
     return deny(ctx, call, std::move(row), from_caf_error(grant.error()));
   row.grant_id = grant->id;
   row.provider_id = grant->provider_id;
+  if (auto refusal = constraint_rule_refusal(*call, *grant, {}))
+    return deny(ctx, call, std::move(row), std::move(*refusal));
   auto token = credential_of(ctx.db, *grant);
   if (!token)
     return deny(ctx, call, std::move(row), from_caf_error(token.error()));
@@ -124,6 +158,8 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
     return deny(ctx, call, row, from_caf_error(grant.error()));
   row.grant_id = grant->id;
   row.provider_id = grant->provider_id;
+  if (auto refusal = constraint_rule_refusal(*call, *grant, body->method))
+    return deny(ctx, call, row, std::move(*refusal));
   auto provider = ctx.db.find_provider(grant->provider_id);
   if (!provider || !url_allowed(body->url, provider->base_url))
     return deny(ctx, call, row,

@@ -1,0 +1,196 @@
+#include "auth/constraints.hpp"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+
+#include "auth/scope.hpp"
+#include "messages/alter_error.hpp"
+#include "messages/base64.hpp"
+
+namespace json = boost::json;
+
+namespace alter {
+
+namespace {
+
+// Bounds keep a hostile header from costing more than a small, fixed amount.
+constexpr std::size_t max_header_chars = 8 * 1024;
+constexpr std::size_t max_scopes = 64;
+constexpr std::size_t max_conditions = 16;
+constexpr std::size_t max_values = 64;
+constexpr std::size_t max_value_chars = 256;
+
+caf::error invalid(error_code code, std::string why) {
+  return to_caf_error(code, "constraints: " + std::move(why));
+}
+
+caf::expected<void> check(const constraints& c, error_code code) {
+  if (c.scopes.empty() && !c.rule)
+    return invalid(code, "give scopes, a rule, or both");
+  if (c.scopes.size() > max_scopes)
+    return invalid(code, "at most " + std::to_string(max_scopes) + " scopes");
+  for (const auto& s : c.scopes)
+    if (!parse_scope(s))
+      return invalid(code, "'" + s.substr(0, max_value_chars) + "' is not a scope");
+  if (!c.rule)
+    return caf::unit;
+  const auto& r = *c.rule;
+  if (r.type != rule_types::json_match && r.type != rule_types::require_approval)
+    return invalid(code, "rule type must be json_match or require_approval");
+  if (r.when.empty())
+    return invalid(code, "a rule needs at least one condition in 'when'");
+  if (r.when.size() > max_conditions)
+    return invalid(code, "at most " + std::to_string(max_conditions) + " conditions");
+  const auto& known = rule_attributes();
+  for (const auto& cond : r.when) {
+    if (std::find(known.begin(), known.end(), cond.attribute) == known.end())
+      return invalid(code, "unknown rule attribute '"
+                               + cond.attribute.substr(0, max_value_chars) + "'");
+    if (cond.values.empty() || cond.values.size() > max_values)
+      return invalid(code, "'" + cond.attribute + "' needs 1 to "
+                               + std::to_string(max_values) + " values");
+    for (const auto& v : cond.values)
+      if (v.empty() || v.size() > max_value_chars)
+        return invalid(code, "'" + cond.attribute + "' values must be 1 to "
+                                 + std::to_string(max_value_chars) + " characters");
+  }
+  return caf::unit;
+}
+
+caf::expected<std::vector<std::string>> strings_of(const json::value& v,
+                                                   std::string_view what) {
+  std::vector<std::string> out;
+  if (v.is_string()) {
+    out.emplace_back(v.get_string());
+    return out;
+  }
+  if (!v.is_array())
+    return invalid(error_code::invalid_constraints,
+                   std::string{what} + " must be a string or a list of strings");
+  for (const auto& item : v.get_array()) {
+    if (!item.is_string())
+      return invalid(error_code::invalid_constraints,
+                     std::string{what} + " must hold strings only");
+    out.emplace_back(item.get_string());
+  }
+  return out;
+}
+
+caf::expected<constraint_rule> rule_of(const json::value& v) {
+  if (!v.is_object())
+    return invalid(error_code::invalid_constraints, "'rule' must be an object");
+  constraint_rule r;
+  for (const auto& [key, value] : v.get_object()) {
+    if (key == "type") {
+      if (!value.is_string())
+        return invalid(error_code::invalid_constraints, "'rule.type' must be a string");
+      r.type = value.get_string();
+    } else if (key == "when") {
+      if (!value.is_object())
+        return invalid(error_code::invalid_constraints, "'rule.when' must be an object");
+      for (const auto& [attribute, wanted] : value.get_object()) {
+        auto values = strings_of(wanted, "rule.when values");
+        if (!values)
+          return values.error();
+        r.when.push_back({std::string{attribute}, std::move(*values)});
+      }
+    } else if (key == "effect") {
+      // json_match rules only ever deny; accept the explicit spelling of that.
+      if (!value.is_string() || value.get_string() != "deny")
+        return invalid(error_code::invalid_constraints, "'rule.effect' can only be deny");
+    } else {
+      return invalid(error_code::invalid_constraints,
+                     "unknown rule field '" + std::string{key}.substr(0, 64) + "'");
+    }
+  }
+  return r;
+}
+
+} // namespace
+
+const std::vector<std::string_view>& rule_attributes() {
+  static const std::vector<std::string_view> names{
+      "method", "provider_id", "app_id",    "agent_id",
+      "api_key_id", "environment", "client_ip", "resource_kind"};
+  return names;
+}
+
+caf::expected<void> validate(const constraints& c) {
+  return check(c, error_code::invalid_argument);
+}
+
+std::string encode_constraints_header(const constraints& c) {
+  json::object root;
+  if (!c.scopes.empty()) {
+    json::array scopes;
+    for (const auto& s : c.scopes)
+      scopes.emplace_back(s);
+    root["scopes"] = std::move(scopes);
+  }
+  if (c.rule) {
+    json::object when;
+    for (const auto& cond : c.rule->when) {
+      if (cond.values.size() == 1) {
+        when[cond.attribute] = cond.values.front();
+        continue;
+      }
+      json::array values;
+      for (const auto& v : cond.values)
+        values.emplace_back(v);
+      when[cond.attribute] = std::move(values);
+    }
+    root["rule"] = json::object{{"type", c.rule->type}, {"when", std::move(when)}};
+  }
+  return base64url_encode(json::serialize(root));
+}
+
+caf::expected<constraints> decode_constraints_header(std::string_view text) {
+  if (text.size() > max_header_chars)
+    return invalid(error_code::invalid_constraints,
+                   "header longer than " + std::to_string(max_header_chars) + " characters");
+  auto raw = base64url_decode(text);
+  if (!raw)
+    return invalid(error_code::invalid_constraints, "header is not base64url");
+  json::parse_options opts;
+  opts.max_depth = 8;
+  boost::system::error_code ec;
+  auto root = json::parse(*raw, ec, json::storage_ptr(), opts);
+  if (ec || !root.is_object())
+    return invalid(error_code::invalid_constraints, "header is not a JSON object");
+  constraints c;
+  for (const auto& [key, value] : root.get_object()) {
+    if (key == "scopes") {
+      auto scopes = strings_of(value, "'scopes'");
+      if (!scopes)
+        return scopes.error();
+      c.scopes = std::move(*scopes);
+    } else if (key == "rule") {
+      auto r = rule_of(value);
+      if (!r)
+        return r.error();
+      c.rule = std::move(*r);
+    } else {
+      return invalid(error_code::invalid_constraints,
+                     "unknown field '" + std::string{key}.substr(0, 64) + "'");
+    }
+  }
+  if (auto ok = check(c, error_code::invalid_constraints); !ok)
+    return ok.error();
+  return c;
+}
+
+bool rule_matches(const constraint_rule& r, const call_attributes& call) {
+  for (const auto& cond : r.when) {
+    auto fact = std::find_if(call.begin(), call.end(),
+                             [&](const auto& kv) { return kv.first == cond.attribute; });
+    if (fact == call.end())
+      continue; // the call has no such attribute: satisfied (decisions.md section 8)
+    if (std::find(cond.values.begin(), cond.values.end(), fact->second)
+        == cond.values.end())
+      return false;
+  }
+  return true;
+}
+
+} // namespace alter

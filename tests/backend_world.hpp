@@ -1,0 +1,106 @@
+// A backend on loopback with a bootstrapped app and two agents, blocking clients
+// for it, and a way to send requests signed by hand. Shared by the suites that
+// drive the backend over real sockets.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "caf/scoped_actor.hpp"
+#include "caf/test/unit_test.hpp"
+
+#include "actors/blocking_client.hpp"
+#include "auth/request_signing.hpp"
+#include "backend/bootstrap.hpp"
+#include "backend/local_backend.hpp"
+#include "messages/exceptions.hpp"
+#include "net/url.hpp"
+
+namespace alter::testing {
+
+using alter::backend::bootstrap_result;
+using alter::backend::local_backend;
+
+inline int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// A backend with a bootstrapped app and two agents, and blocking clients for it.
+struct world {
+  local_backend backend;
+  bootstrap_result keys;
+  std::shared_ptr<blocking::environment> env = blocking::environment::make();
+
+  explicit world(bool tls) : world(options(tls)) {
+  }
+
+  explicit world(const backend::backend_options& opts) : backend(opts) {
+    backend::bootstrap_spec spec;
+    spec.agents = 2;
+    keys = backend::bootstrap(backend.db(), spec);
+  }
+
+  static backend::backend_options options(bool tls) {
+    backend::backend_options o;
+    o.tls = tls;
+    return o;
+  }
+
+  client_options client(const std::string& key) const {
+    client_options o;
+    o.api_key = key;
+    o.base_url = backend.base_url();
+    o.tls.ca_pem = backend.certificate_pem();
+    o.timeout = 10;
+    return o;
+  }
+
+  blocking::Agent agent(int i = 0) {
+    return blocking::Agent{client(keys.agents.at(i).api_key), env};
+  }
+
+  blocking::App app() {
+    return blocking::App{client(keys.app_key), env};
+  }
+
+  std::string provider_url(const std::string& provider) const {
+    return backend.provider_base_url() + "/" + provider;
+  }
+
+  /// Sends a request signed by hand: tests bend timestamp, nonce and signature.
+  http_response raw(const std::string& key, http_request req, int64_t ts,
+                    const std::string& nonce, bool tamper = false) {
+    if (!key.empty())
+      sign_request(req, key, derive_signing_key(key), ts, nonce);
+    if (tamper)
+      for (auto& h : req.headers)
+        if (h.name == header::signature)
+          h.value[0] = h.value[0] == 'a' ? 'b' : 'a';
+    auto target = net::parse_url(backend.base_url());
+    target->where.tls.ca_pem = backend.certificate_pem();
+    caf::scoped_actor self{env->system()};
+    http_response out;
+    self->request(env->transport(), caf::infinite, exchange_atom_v, target->where, req)
+        .receive(
+            [&](http_response& r) { out = std::move(r); },
+            [&](caf::error& e) { CAF_FAIL("transport failed: " << to_string(e)); });
+    return out;
+  }
+};
+
+/// The error a blocking call throws, or a default error when it did not throw.
+template <class F>
+alter_error thrown_by(F&& f) {
+  try {
+    f();
+  } catch (const errors::AlterSDKError& e) {
+    return e.error();
+  }
+  return make_error(error_code::unknown_error, "nothing was thrown");
+}
+
+
+} // namespace alter::testing

@@ -1,5 +1,8 @@
 #include "backend/audit_trail.hpp"
 
+#include <cctype>
+#include <string_view>
+
 #include "auth/request_signing.hpp"
 
 namespace alter::backend {
@@ -32,9 +35,63 @@ audit_record audit_row(const api_call& call, std::string action) {
   return row;
 }
 
+namespace {
+
+/// Query parameter names that carry credentials by convention (sim-query style
+/// injection, OAuth codes, pre-signed URLs); compared case-insensitively.
+bool is_sensitive_parameter(std::string_view name) {
+  static constexpr std::string_view markers[]
+      = {"token", "key", "secret", "password", "passwd", "signature", "sig",
+         "code", "auth", "credential", "session"};
+  std::string lower{name};
+  for (auto& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto m : markers)
+    if (lower.find(m) != std::string::npos)
+      return true;
+  return false;
+}
+
+} // namespace
+
+std::string redact_url(std::string_view url) {
+  auto q = url.find('?');
+  if (q == std::string_view::npos)
+    return std::string{url};
+  std::string out{url.substr(0, q + 1)};
+  auto query = url.substr(q + 1);
+  auto hash = query.find('#');
+  if (hash != std::string_view::npos)
+    query = query.substr(0, hash);
+  bool first = true;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (!first)
+      out += '&';
+    first = false;
+    auto eq = pair.find('=');
+    auto name = pair.substr(0, eq);
+    if (eq != std::string_view::npos && is_sensitive_parameter(name)) {
+      out.append(name);
+      out += "=[redacted]";
+    } else {
+      out.append(pair);
+    }
+  }
+  return out;
+}
+
 bool write_audit(store& db, const audit_record& row) {
   try {
-    db.append_audit(row);
+    if (row.url.find('?') == std::string::npos) {
+      db.append_audit(row);
+      return true;
+    }
+    auto redacted = row;
+    redacted.url = redact_url(row.url);
+    db.append_audit(redacted);
     return true;
   } catch (const std::exception&) {
     return false;

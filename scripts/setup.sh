@@ -11,6 +11,8 @@ packages=(
   libssl-dev
   libsqlite3-dev sqlite3
   libbenchmark-dev
+  # Hardening (scripts/hardening.sh): clang with the libFuzzer and sanitizer runtimes.
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -37,7 +37,7 @@ for fuzzer in "$dir"/fuzz/fuzz_*; do
     tail -40 "$dir/fuzz-$name.log"
     status=1
   else
-    grep -E "^stat::number_of_executed_runs" "$dir/fuzz-$name.log" || true
+    grep -E "^stat::(number_of_executed_units|new_units_added)" "$dir/fuzz-$name.log" || true
   fi
   rm -rf "$work"
 done

@@ -5,6 +5,8 @@
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "messages/agent_info.hpp"
+#include "messages/approvals.hpp"
+#include "messages/audit_log.hpp"
 #include "messages/grants.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/proxy_outcome.hpp"
@@ -81,6 +83,10 @@ read_backend_reply<pending_approval>(const http_response&, int);
 template caf::expected<grant_list> read_backend_reply<grant_list>(const http_response&,
                                                                   int);
 template caf::expected<agent_info> read_backend_reply<agent_info>(const http_response&,
+                                                                  int);
+template caf::expected<approval_status>
+read_backend_reply<approval_status>(const http_response&, int);
+template caf::expected<audit_page> read_backend_reply<audit_page>(const http_response&,
                                                                   int);
 
 } // namespace alter

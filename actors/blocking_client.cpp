@@ -106,6 +106,23 @@ proxy_outcome Agent::proxy_request(provider_call call) {
   return ask<proxy_outcome>(*env_, handle_, timeout_, proxy_atom_v, std::move(call));
 }
 
+approval_status Agent::get_approval_status(const std::string& approval_id) {
+  return ask<approval_status>(*env_, handle_, timeout_, approval_status_atom_v,
+                              approval_id);
+}
+
+proxy_result Agent::await_approval(const std::string& approval_id, double timeout,
+                                   double poll_interval) {
+  auto backstop = timeout_ + std::chrono::milliseconds{static_cast<int64_t>(
+                                 std::isfinite(timeout) && timeout > 0 ? timeout * 1000 : 0)};
+  return ask<proxy_result>(*env_, handle_, backstop, await_approval_atom_v, approval_id,
+                           approval_wait{timeout, poll_interval});
+}
+
+audit_page Agent::query_audit(const audit_query& query) {
+  return ask<audit_page>(*env_, handle_, timeout_, audit_query_atom_v, query);
+}
+
 grant_list Agent::list_grants(const grant_query& query) {
   return ask<grant_list>(*env_, handle_, timeout_, list_grants_atom_v, query);
 }
@@ -132,6 +149,23 @@ http_response App::request(provider_call call) {
 
 proxy_outcome App::proxy_request(provider_call call) {
   return ask<proxy_outcome>(*env_, handle_, timeout_, proxy_atom_v, std::move(call));
+}
+
+approval_status App::get_approval_status(const std::string& approval_id) {
+  return ask<approval_status>(*env_, handle_, timeout_, approval_status_atom_v,
+                              approval_id);
+}
+
+proxy_result App::await_approval(const std::string& approval_id, double timeout,
+                                   double poll_interval) {
+  auto backstop = timeout_ + std::chrono::milliseconds{static_cast<int64_t>(
+                                 std::isfinite(timeout) && timeout > 0 ? timeout * 1000 : 0)};
+  return ask<proxy_result>(*env_, handle_, backstop, await_approval_atom_v, approval_id,
+                           approval_wait{timeout, poll_interval});
+}
+
+audit_page App::query_audit(const audit_query& query) {
+  return ask<audit_page>(*env_, handle_, timeout_, audit_query_atom_v, query);
 }
 
 grant_list App::list_grants(const grant_query& query) {

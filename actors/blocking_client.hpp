@@ -46,6 +46,14 @@ public:
   proxy_outcome proxy_request(provider_call call);
   grant_list list_grants(const grant_query& query = {});
   agent_info me();
+  /// The state of a held call, without waiting.
+  approval_status get_approval_status(const std::string& approval_id);
+  /// Waits for a held call: the executed result, or throws ApprovalDeniedError,
+  /// ApprovalExpiredError, ApprovalExecutionFailedError or ApprovalTimeoutError.
+  proxy_result await_approval(const std::string& approval_id, double timeout = 300.0,
+                              double poll_interval = 2.0);
+  /// The audit trail after a cursor (keys with audit_logs:read).
+  audit_page query_audit(const audit_query& query = {});
   /// Drains outstanding calls; later calls throw AlterSDKError (client_closed).
   void close();
 
@@ -70,6 +78,14 @@ public:
   grant_list list_grants(const grant_query& query = {});
   /// Throws AlterValueError for a non-UUID id, before any I/O.
   Agent get_agent(const std::string& agent_id);
+  /// The state of a held call, without waiting.
+  approval_status get_approval_status(const std::string& approval_id);
+  /// Waits for a held call: the executed result, or throws ApprovalDeniedError,
+  /// ApprovalExpiredError, ApprovalExecutionFailedError or ApprovalTimeoutError.
+  proxy_result await_approval(const std::string& approval_id, double timeout = 300.0,
+                              double poll_interval = 2.0);
+  /// The audit trail after a cursor (keys with audit_logs:read).
+  audit_page query_audit(const audit_query& query = {});
   void close();
 
   const app_actor& handle() const noexcept {

@@ -10,6 +10,8 @@
 #include "caf/typed_actor.hpp"
 
 #include "messages/agent_info.hpp"
+#include "messages/approvals.hpp"
+#include "messages/audit_log.hpp"
 #include "messages/atoms.hpp"
 #include "messages/grants.hpp"
 #include "messages/http_message.hpp"
@@ -26,9 +28,19 @@ using client_actor = caf::typed_actor<
     /// Proxy mode: the backend calls the provider; may hold the call for approval.
     caf::replies_to<proxy_atom, provider_call>::with<proxy_outcome>,
     caf::replies_to<list_grants_atom, grant_query>::with<grant_list>,
+    /// The state of a held call (non-blocking).
+    caf::replies_to<approval_status_atom, std::string>::with<approval_status>,
+    /// Waits for a held call's outcome: the executed result, or approval_denied,
+    /// approval_expired, approval_execution_failed, approval_timeout (local).
+    caf::replies_to<await_approval_atom, std::string, approval_wait>::with<proxy_result>,
+    /// The audit trail after a cursor (needs audit_logs:read).
+    caf::replies_to<audit_query_atom, audit_query>::with<audit_page>,
+    /// Internal: sends the pending audit reports of retrieve-mode calls.
+    caf::reacts_to<flush_atom>,
     /// RetryInfo of the most recent request() (retrieve mode).
     caf::replies_to<last_retry_info_atom>::with<retry_info>,
-    /// Waits for outstanding calls, then refuses new ones with client_closed.
+    /// Waits for outstanding calls and sends pending audit reports, then refuses
+    /// new calls with client_closed.
     caf::replies_to<close_atom>::with<bool>>;
 
 /// The workload client (agent keys, or an app key impersonating an agent).

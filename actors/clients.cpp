@@ -13,9 +13,11 @@
 #include "actors/call_preparation.hpp"
 #include "actors/retry_supervisor.hpp"
 #include "auth/crypto.hpp"
+#include "messages/audit_log.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/token_response.hpp"
+#include "messages/validation.hpp"
 #include "net/credential_injection.hpp"
 #include "net/url.hpp"
 
@@ -31,6 +33,9 @@ struct client_state {
   bool closed = false;
   std::vector<caf::typed_response_promise<bool>> close_waiters;
   retry_info last_retry;
+  /// Outcomes of retrieve-mode provider calls, not yet sent to the backend.
+  std::vector<provider_call_report> pending_reports;
+  bool flush_scheduled = false;
 
   const client_settings& settings() const noexcept {
     return *sup->settings;
@@ -109,6 +114,43 @@ caf::expected<call_plan> open_call(Self self, const provider_call& call) {
   return plan;
 }
 
+// -- audit reports of retrieve-mode calls ---------------------------------------------
+
+/// Reports are sent in batches of this many, or after a short delay.
+constexpr std::size_t report_batch = 50;
+constexpr std::chrono::milliseconds report_delay{200};
+
+/// Sends the pending reports (counted as a call, so close() waits for them).
+/// A batch the backend refuses is dropped: the backend already audited the
+/// token retrieval, the report only adds how the provider call ended.
+template <class Self>
+void flush_reports(Self self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.pending_reports.empty())
+    return;
+  provider_call_reports batch;
+  batch.events.swap(st.pending_reports);
+  begin_call(self);
+  backend_call bc{"POST", "/v1/audit/events", to_json(batch), {}, {},
+                  st.settings().timeout};
+  call_backend(
+      self, std::move(bc), call_kind::non_idempotent,
+      [=](http_response&) { end_call(self); }, [=](caf::error&) { end_call(self); });
+}
+
+template <class Self>
+void report_provider_call(Self self, provider_call_report report) {
+  auto& st = self->state;
+  st.pending_reports.push_back(std::move(report));
+  if (st.closed || st.pending_reports.size() >= report_batch) {
+    flush_reports(self);
+  } else if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->delayed_send(self, report_delay, flush_atom_v);
+  }
+}
+
 // -- request(): retrieve mode ------------------------------------------------------
 
 template <class Self>
@@ -141,11 +183,25 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
           return finish(self, promise, std::move(upstream.error()));
         upstream->timeout_ms = remaining(deadline).count();
         auto scope_mismatch = token->scope_mismatch;
+        provider_call_report report;
+        report.grant_id = token->grant_id;
+        report.method = shared_plan->method;
+        report.url = shared_plan->url;
+        report.reason = shared_plan->reason;
+        auto sent_at = clock_type::now();
+        auto elapsed = [sent_at] {
+          return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now()
+                                                                       - sent_at)
+              .count();
+        };
         // The provider call is the caller's own request: sent once, never retried.
         self->request(self->state.sup->transport, caf::infinite, exchange_atom_v,
                       shared_plan->target.where, std::move(*upstream))
             .then(
                 [=](http_response& res) mutable {
+                  report.status_code = res.status;
+                  report.latency_ms = elapsed();
+                  report_provider_call(self, std::move(report));
                   if (res.status >= 400) {
                     auto e = provider_failure(res, scope_mismatch);
                     e.retries = retries;
@@ -156,6 +212,9 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
                 },
                 [=](caf::error& err) mutable {
                   auto e = from_caf_error(err);
+                  report.error_code = std::string{name_of(e.code)};
+                  report.latency_ms = elapsed();
+                  report_provider_call(self, std::move(report));
                   e.retries = retries;
                   finish(self, promise, to_caf_error(std::move(e)));
                 });
@@ -204,6 +263,12 @@ caf::result<proxy_outcome> on_proxy(Self self, provider_call& call) {
 
 // -- simple GETs ---------------------------------------------------------------------
 
+template <class T, class = void>
+struct has_retries : std::false_type {};
+
+template <class T>
+struct has_retries<T, std::void_t<decltype(std::declval<T&>().retries)>> : std::true_type {};
+
 template <class T, class Self>
 caf::result<T> get_model(Self self, std::string path) {
   auto& st = self->state;
@@ -222,7 +287,8 @@ caf::result<T> get_model(Self self, std::string path) {
         auto value = read_backend_reply<T>(reply, 200);
         if (!value)
           return finish(self, promise, std::move(value.error()));
-        value->retries = reply.retries;
+        if constexpr (has_retries<T>::value)
+          value->retries = reply.retries;
         finish(self, promise, std::move(*value));
       },
       [=](caf::error& err) mutable { finish(self, promise, std::move(err)); });
@@ -243,10 +309,105 @@ caf::result<grant_list> on_list_grants(Self self, const grant_query& q) {
   return get_model<grant_list>(self, std::move(path));
 }
 
+// -- approvals ---------------------------------------------------------------------
+
+template <class Self>
+caf::result<approval_status> on_approval_status(Self self, const std::string& id) {
+  if (!is_approval_id(id))
+    return to_caf_error(error_code::invalid_argument,
+                        "approval_id must look like apr_ followed by 32 hex digits");
+  return get_model<approval_status>(self, "/v1/approvals/" + id);
+}
+
+/// One await_approval: long-polls the state until it is terminal or the local
+/// deadline passes, then fetches the result.
+struct approval_waiter {
+  std::string id;
+  clock_type::time_point deadline;
+};
+
+template <class Self>
+void poll_approval(Self self, std::shared_ptr<approval_waiter> w,
+                   caf::typed_response_promise<proxy_result> promise) {
+  auto left = std::chrono::duration_cast<std::chrono::seconds>(w->deadline
+                                                               - clock_type::now());
+  if (clock_type::now() >= w->deadline)
+    return finish(self, promise,
+                  to_caf_error(error_code::approval_timeout,
+                               "no decision on " + w->id + " before the timeout"));
+  // The backend holds the request until the state changes (at most 30 s).
+  auto wait = std::min<int64_t>(30, std::max<int64_t>(0, left.count()));
+  backend_call bc{"GET",
+                  "/v1/approvals/" + w->id + "?wait=" + std::to_string(wait),
+                  {},
+                  {},
+                  {},
+                  std::chrono::seconds{wait} + self->state.settings().timeout};
+  call_backend(
+      self, std::move(bc), call_kind::idempotent,
+      [=](http_response& reply) mutable {
+        auto status = read_backend_reply<approval_status>(reply, 200);
+        if (!status)
+          return finish(self, promise, std::move(status.error()));
+        if (!status->terminal())
+          return poll_approval(self, w, promise);
+        backend_call result{"GET", "/v1/approvals/" + w->id + "/result", {}, {}, {},
+                            self->state.settings().timeout};
+        call_backend(
+            self, std::move(result), call_kind::idempotent,
+            [=](http_response& answer) mutable {
+              auto r = read_backend_reply<proxy_result>(answer, 200);
+              if (!r)
+                return finish(self, promise, std::move(r.error()));
+              finish(self, promise, std::move(*r));
+            },
+            [=](caf::error& err) mutable { finish(self, promise, std::move(err)); });
+      },
+      [=](caf::error& err) mutable { finish(self, promise, std::move(err)); });
+}
+
+template <class Self>
+caf::result<proxy_result> on_await_approval(Self self, const std::string& id,
+                                            const approval_wait& how) {
+  if (self->state.closed)
+    return closed_error();
+  if (!is_approval_id(id))
+    return to_caf_error(error_code::invalid_argument,
+                        "approval_id must look like apr_ followed by 32 hex digits");
+  if (!(how.timeout > 0 && how.timeout <= 86400))
+    return to_caf_error(error_code::invalid_argument,
+                        "timeout must be more than 0 and at most 86400 seconds");
+  if (!(how.poll_interval > 0 && how.poll_interval <= 3600))
+    return to_caf_error(error_code::invalid_argument,
+                        "poll_interval must be more than 0 and at most 3600 seconds");
+  begin_call(self);
+  auto w = std::make_shared<approval_waiter>();
+  w->id = id;
+  w->deadline = clock_type::now()
+                + std::chrono::duration_cast<clock_type::duration>(
+                    std::chrono::duration<double>{how.timeout});
+  auto promise = self->template make_response_promise<proxy_result>();
+  poll_approval(self, std::move(w), promise);
+  return promise;
+}
+
+// -- audit -----------------------------------------------------------------------------
+
+template <class Self>
+caf::result<audit_page> on_audit_query(Self self, const audit_query& q) {
+  if (q.limit < 1 || q.limit > 1000)
+    return to_caf_error(error_code::invalid_argument, "limit must be between 1 and 1000");
+  if (has_control_characters(q.after) || q.after.size() > 128)
+    return to_caf_error(error_code::invalid_argument, "after is not a cursor");
+  return get_model<audit_page>(self, "/v1/audit?limit=" + std::to_string(q.limit)
+                                         + "&after=" + net::percent_encode(q.after));
+}
+
 template <class Self>
 caf::result<bool> on_close(Self self) {
   auto& st = self->state;
   st.closed = true;
+  flush_reports(self);
   if (st.outstanding == 0)
     return true;
   auto promise = self->template make_response_promise<bool>();
@@ -266,6 +427,14 @@ agent_actor::behavior_type agent_client(agent_pointer self,
       [=](request_atom, provider_call& c) { return on_request(self, c); },
       [=](proxy_atom, provider_call& c) { return on_proxy(self, c); },
       [=](list_grants_atom, const grant_query& q) { return on_list_grants(self, q); },
+      [=](approval_status_atom, const std::string& id) {
+        return on_approval_status(self, id);
+      },
+      [=](await_approval_atom, const std::string& id, const approval_wait& how) {
+        return on_await_approval(self, id, how);
+      },
+      [=](audit_query_atom, const audit_query& q) { return on_audit_query(self, q); },
+      [=](flush_atom) { flush_reports(self); },
       [=](last_retry_info_atom) { return self->state.last_retry; },
       [=](close_atom) { return on_close(self); },
       [=](me_atom) { return get_model<agent_info>(self, "/v1/me"); },
@@ -279,6 +448,14 @@ app_actor::behavior_type app_client(app_pointer self,
       [=](request_atom, provider_call& c) { return on_request(self, c); },
       [=](proxy_atom, provider_call& c) { return on_proxy(self, c); },
       [=](list_grants_atom, const grant_query& q) { return on_list_grants(self, q); },
+      [=](approval_status_atom, const std::string& id) {
+        return on_approval_status(self, id);
+      },
+      [=](await_approval_atom, const std::string& id, const approval_wait& how) {
+        return on_await_approval(self, id, how);
+      },
+      [=](audit_query_atom, const audit_query& q) { return on_audit_query(self, q); },
+      [=](flush_atom) { flush_reports(self); },
       [=](last_retry_info_atom) { return self->state.last_retry; },
       [=](close_atom) { return on_close(self); },
       [=](get_agent_atom, const std::string& agent_id) -> caf::result<agent_actor> {

@@ -3,7 +3,10 @@
 #include <cctype>
 #include <string_view>
 
+#include <boost/json.hpp>
+
 #include "auth/request_signing.hpp"
+#include "messages/base64.hpp"
 
 namespace alter::backend {
 
@@ -53,6 +56,30 @@ bool is_sensitive_parameter(std::string_view name) {
 }
 
 } // namespace
+
+void record_grant(audit_record& row, const grant_record& grant) {
+  row.grant_id = grant.id;
+  row.provider_id = grant.provider_id;
+  row.principal_type = grant.principal_type;
+  row.grant_kind = grant.grant_kind;
+}
+
+void record_proxy_request(audit_record& row, const proxy_request& req) {
+  constexpr std::size_t body_cap = 10 * 1024;
+  row.method = req.method;
+  row.url = req.url.substr(0, 2048);
+  boost::json::object headers;
+  for (const auto& h : req.headers)
+    headers[h.name] = is_sensitive_parameter(h.name) || iequals(h.name, "cookie")
+                          ? std::string{"[redacted]"}
+                          : h.value;
+  row.request_headers_json = boost::json::serialize(headers);
+  auto body = base64_decode(req.body_b64).value_or(std::string{});
+  row.body_truncated = body.size() > body_cap;
+  if (row.body_truncated)
+    body.resize(body_cap);
+  row.request_body = std::move(body);
+}
 
 std::string redact_url(std::string_view url) {
   auto q = url.find('?');

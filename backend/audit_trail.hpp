@@ -8,11 +8,19 @@
 #include "backend/api_call.hpp"
 #include "backend/records.hpp"
 #include "backend/store.hpp"
+#include "messages/wire_requests.hpp"
 
 namespace alter::backend {
 
 /// A row with the caller, attribution and trace fields of `call` filled in.
 audit_record audit_row(const api_call& call, std::string action);
+
+/// Fills the request part of a proxy row: method, URL (redacted), headers without
+/// sensitive ones, the body capped at 10 KB with the truncation flag.
+void record_proxy_request(audit_record& row, const proxy_request& req);
+
+/// The grant part of a row: id, provider, principal type and kind.
+void record_grant(audit_record& row, const grant_record& grant);
 
 /// `url` with the values of credential-like query parameters (token, key,
 /// secret, signature, code, ...) replaced by "[redacted]".

@@ -66,6 +66,14 @@ key_record make_key(std::string app_id, std::string agent_id,
   return k;
 }
 
+std::string add_approver(store& db, const std::string& app_id, const std::string& name) {
+  // 32 random bytes, hex: shown once, stored as its SHA-256.
+  auto token = "alter_apv_" + crypto::random_hex(32);
+  db.insert_approver(
+      {crypto::random_uuid(), app_id, name, crypto::sha256_hex(token), now_iso8601()});
+  return token;
+}
+
 bootstrap_result bootstrap(store& db, const bootstrap_spec& spec) {
   std::vector<provider_record> providers;
   for (const auto& id : spec.providers) {
@@ -88,6 +96,8 @@ bootstrap_result bootstrap(store& db, const bootstrap_spec& spec) {
       db.insert_grant(grant);
       out.system_grant_ids.push_back(grant.id);
     }
+    if (!spec.approver_name.empty())
+      out.approver_token = add_approver(db, out.app_id, spec.approver_name);
     for (int i = 0; i < spec.agents; ++i) {
       bootstrapped_agent a;
       a.id = crypto::random_uuid();

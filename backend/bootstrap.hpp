@@ -18,12 +18,15 @@ struct bootstrap_spec {
   std::string agent_prefix = "agent";
   std::vector<std::string> app_scopes
       = {"tokens:retrieve", "proxy:execute",    "grants:admin", "agents:admin",
-         "keys:derive",     "connect:initiate", "audit:emit",   "audit_logs:read"};
+         "keys:derive",     "connect:initiate", "audit:emit",   "audit_logs:read",
+         "policies:admin"};
   std::vector<std::string> agent_scopes
       = {"tokens:retrieve", "proxy:execute", "grants:read", "audit:emit"};
   /// Providers to make secrets and grants for (registered beforehand, e.g. the
   /// simulated ones a local_backend registers at start).
   std::vector<std::string> providers = {"sim-bearer", "sim-apikey", "sim-query"};
+  /// An approver for the approval page; empty: none.
+  std::string approver_name = "approver";
 };
 
 struct bootstrapped_agent {
@@ -41,10 +44,15 @@ struct bootstrap_result {
   /// App-wide grants, one per provider.
   std::vector<std::string> system_grant_ids;
   std::vector<bootstrapped_agent> agents;
+  /// The approver's sign-in token for the approval page (shown once).
+  std::string approver_token;
 };
 
 /// Runs in one transaction. Throws std::invalid_argument for an unknown provider.
 bootstrap_result bootstrap(store& db, const bootstrap_spec& spec);
+
+/// Adds an approver to `app_id` and returns the sign-in token (stored hashed).
+std::string add_approver(store& db, const std::string& app_id, const std::string& name);
 
 /// A key row for a fresh key of `type` ("runtime" or "agent"); the plaintext goes
 /// to `plaintext` and nowhere else. Exposed for tests that mint extra keys.

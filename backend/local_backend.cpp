@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "backend/api_router.hpp"
+#include "backend/approval_desk.hpp"
+#include "backend/approval_pages.hpp"
 #include "backend/authenticator.hpp"
 #include "backend/provider_simulator.hpp"
 #include "backend/routes.hpp"
@@ -42,6 +44,9 @@ struct local_backend::impl {
   std::shared_ptr<net::io_runtime> io;
   std::unique_ptr<upstream_client> upstream;
   std::unique_ptr<backend_context> context;
+  rate_counters rates;
+  std::unique_ptr<approval_desk> approvals;
+  approval_page_options page_options;
   std::unique_ptr<http_server> api_server;
   std::unique_ptr<http_server> provider_server;
   std::string base_url;
@@ -68,9 +73,15 @@ local_backend::local_backend(backend_options options)
   st.upstream = std::make_unique<upstream_client>(st.io, trust, net::client_limits{});
   st.context = std::make_unique<backend_context>(
       backend_context{st.db, *st.upstream, opts.max_proxy_body});
+  st.context->rates = &st.rates;
+  st.context->clock = opts.clock ? opts.clock : system_seconds;
+  st.page_options.secure_cookies = opts.tls;
   add_identity_routes(st.router, *st.context);
   add_credential_routes(st.router, *st.context);
   add_grant_routes(st.router, *st.context);
+  add_policy_routes(st.router, *st.context);
+  add_approval_routes(st.router, *st.context);
+  add_audit_routes(st.router, *st.context);
   auto scheme = opts.tls ? std::string{"https://"} : std::string{"http://"};
   st.faults = std::make_shared<fault_injector>(opts.fault_seed);
   st.faults->set_rules(opts.faults);
@@ -82,6 +93,9 @@ local_backend::local_backend(backend_options options)
       opts.limits, st.identity, st.faults);
   auto port = st.api_server->listen(opts.address, opts.port);
   st.base_url = scheme + opts.address + ":" + std::to_string(port);
+  st.approvals = std::make_unique<approval_desk>(*st.context, *st.io, st.base_url,
+                                                 opts.approval_ttl);
+  st.context->approvals = st.approvals.get();
   if (opts.simulated_providers) {
     st.provider_server = std::make_unique<http_server>(
         *st.io, make_provider_simulator(st.db, st.hits), opts.limits, st.identity);
@@ -104,6 +118,8 @@ local_backend::~local_backend() {
 void local_backend::handle(server_request req, responder respond) {
   if (req.target.rfind("/v1/", 0) == 0)
     return impl_->router.handle(std::move(req), std::move(respond));
+  if (req.target.rfind("/approvals/", 0) == 0 && impl_->approvals)
+    return serve_approval_pages(*impl_->context, impl_->page_options, req, respond);
   respond(not_found());
 }
 

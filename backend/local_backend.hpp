@@ -35,6 +35,8 @@ struct backend_options {
   std::size_t max_proxy_body = 1024 * 1024;
   /// Serve the simulated providers (and register them in the store).
   bool simulated_providers = true;
+  /// How long a held call waits for a human before it expires.
+  std::chrono::seconds approval_ttl{15 * 60};
   /// Unix seconds; tests may move the backend's clock.
   std::function<int64_t()> clock;
   /// Faults injected into the API server from the start (see fault_injector).

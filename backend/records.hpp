@@ -111,6 +111,87 @@ struct audit_record {
   std::string thread_id;
   std::string tool_call_id;
   int64_t latency_ms = 0;
+  /// The grant's principal (agent, user, group, system) and kind.
+  std::string principal_type;
+  std::string grant_kind;
+  std::string approval_id;
+  /// Request headers without credentials or other sensitive values (JSON object).
+  std::string request_headers_json;
+  /// The request body, capped at 10 KB; `body_truncated` when it was longer.
+  std::string request_body;
+  bool body_truncated = false;
+  /// Who decided an approval (approval.* rows).
+  std::string decided_by;
+  /// Position in the trail (assigned by the store).
+  int64_t sequence = 0;
+};
+
+/// A signed-in approver (the approval page's session).
+struct approver_session {
+  std::string approver_id;
+  std::string app_id;
+  std::string approver_name;
+  /// Required in every form the page posts (CSRF).
+  std::string csrf_token;
+  std::string expires_at;
+};
+
+/// A stored policy rule: attached to one target, it can only narrow.
+struct rule_record {
+  std::string id;
+  std::string app_id;
+  std::string name;
+  /// app, agent, grant or provider.
+  std::string target_type;
+  std::string target_id;
+  /// json_match, require_approval, ip_allowlist, time_window, rate_limit, parameter.
+  std::string rule_type;
+  /// The rule's parameters as a JSON object (see docs/policies.md).
+  std::string rule_body_json = "{}";
+  bool enabled = true;
+  std::string created_at;
+};
+
+/// A proxied call held for a human decision, and what became of it.
+struct approval_record {
+  std::string id;
+  std::string app_id;
+  std::string agent_id;
+  std::string api_key_id;
+  std::string grant_id;
+  std::string provider_id;
+  std::string rule_id;
+  /// The proxy request as received (JSON), executed once approved.
+  std::string request_json;
+  std::string method;
+  std::string url;
+  std::string reason;
+  std::string caller;
+  std::string caller_type;
+  std::string run_id;
+  std::string thread_id;
+  std::string tool_call_id;
+  std::string idempotency_key;
+  /// pending, approved, executing, executed, failed, denied or expired.
+  std::string status = "pending";
+  std::string created_at;
+  std::string expires_at;
+  std::string decided_at;
+  std::string decided_by;
+  std::string decision_reason;
+  std::string executed_at;
+  int64_t result_status = 0;
+  /// proxy_result JSON when executed, the error envelope when failed.
+  std::string result_json;
+};
+
+/// A person who may decide approvals of one app; the token is stored hashed.
+struct approver_record {
+  std::string id;
+  std::string app_id;
+  std::string name;
+  std::string token_hash;
+  std::string created_at;
 };
 
 } // namespace alter::backend

@@ -4,11 +4,16 @@
 #include <chrono>
 #include <cstddef>
 
+#include <functional>
+
 #include "backend/api_router.hpp"
+#include "backend/policy_engine.hpp"
 #include "backend/store.hpp"
 #include "backend/upstream_client.hpp"
 
 namespace alter::backend {
+
+class approval_desk;
 
 /// What routes share: the store, the upstream client and the proxy limits.
 struct backend_context {
@@ -17,6 +22,12 @@ struct backend_context {
   /// Upstream bodies above this are cut and flagged body_truncated.
   std::size_t max_proxy_body = 1024 * 1024;
   std::chrono::milliseconds upstream_timeout{30000};
+  /// Counters of the rate_limit rules.
+  rate_counters* rates = nullptr;
+  /// Held calls and their decisions.
+  approval_desk* approvals = nullptr;
+  /// Unix seconds (the authenticator's clock: tests may move it).
+  std::function<int64_t()> clock;
 };
 
 /// GET /v1/me
@@ -27,5 +38,14 @@ void add_credential_routes(api_router& router, backend_context& ctx);
 
 /// GET /v1/grants
 void add_grant_routes(api_router& router, backend_context& ctx);
+
+/// GET/POST /v1/rules, PATCH/DELETE /v1/rules/{id}
+void add_policy_routes(api_router& router, backend_context& ctx);
+
+/// GET /v1/approvals/{id}[?wait=], GET /v1/approvals/{id}/result
+void add_approval_routes(api_router& router, backend_context& ctx);
+
+/// GET /v1/audit?after=&limit=, POST /v1/audit/events
+void add_audit_routes(api_router& router, backend_context& ctx);
 
 } // namespace alter::backend

@@ -125,4 +125,14 @@ bool statement::is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
+void statement::execute() {
+  try {
+    run();
+  } catch (...) {
+    reset();
+    throw;
+  }
+  reset();
+}
+
 } // namespace alter::backend

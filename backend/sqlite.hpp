@@ -65,6 +65,8 @@ public:
   void run();
   /// Resets for re-use with new bindings.
   void reset();
+  /// run() then reset(), also when run() throws: a cached statement stays usable.
+  void execute();
 
   std::string text(int column) const;
   int64_t integer(int column) const;

@@ -49,8 +49,30 @@ CREATE TABLE IF NOT EXISTS audit_log(
   app_id TEXT, agent_id TEXT, api_key_id TEXT, caller_key_prefix TEXT, caller TEXT,
   caller_type TEXT, grant_id TEXT, provider_id TEXT, method TEXT, url TEXT,
   status_code INTEGER, error_code TEXT, reason TEXT, context_json TEXT, run_id TEXT,
-  thread_id TEXT, tool_call_id TEXT, latency_ms INTEGER);
-CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log(created_at);
+  thread_id TEXT, tool_call_id TEXT, latency_ms INTEGER, principal_type TEXT,
+  grant_kind TEXT, approval_id TEXT, request_headers_json TEXT, request_body TEXT,
+  body_truncated INTEGER NOT NULL DEFAULT 0, decided_by TEXT);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log(app_id, created_at, id);
+CREATE TABLE IF NOT EXISTS rules(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id), name TEXT NOT NULL,
+  target_type TEXT NOT NULL, target_id TEXT NOT NULL, rule_type TEXT NOT NULL,
+  rule_body_json TEXT NOT NULL, enabled INTEGER NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rules_by_target ON rules(app_id, target_type, target_id);
+CREATE TABLE IF NOT EXISTS approvals(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL, agent_id TEXT, api_key_id TEXT,
+  grant_id TEXT NOT NULL, provider_id TEXT NOT NULL, rule_id TEXT,
+  request_json TEXT NOT NULL, method TEXT NOT NULL, url TEXT NOT NULL,
+  reason TEXT NOT NULL, caller TEXT, caller_type TEXT, run_id TEXT, thread_id TEXT,
+  tool_call_id TEXT, idempotency_key TEXT, status TEXT NOT NULL,
+  created_at TEXT NOT NULL, expires_at TEXT NOT NULL, decided_at TEXT,
+  decided_by TEXT, decision_reason TEXT, executed_at TEXT, result_status INTEGER,
+  result_json TEXT);
+CREATE TABLE IF NOT EXISTS approvers(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id), name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS approver_sessions(
+  session_hash TEXT PRIMARY KEY, approver_id TEXT NOT NULL REFERENCES approvers(id),
+  csrf_token TEXT NOT NULL, expires_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS idempotency(
   app_id TEXT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,
   state TEXT NOT NULL, response_status INTEGER, response_body TEXT,
@@ -160,6 +182,17 @@ std::string now_iso8601(std::chrono::seconds offset) {
 
 store::store(const std::string& path) : db_(path) {
   db_.exec(schema);
+  // Databases made before these audit columns existed get them added.
+  for (const char* column :
+       {"principal_type TEXT", "grant_kind TEXT", "approval_id TEXT",
+        "request_headers_json TEXT", "request_body TEXT",
+        "body_truncated INTEGER NOT NULL DEFAULT 0", "decided_by TEXT"}) {
+    try {
+      db_.exec((std::string{"ALTER TABLE audit_log ADD COLUMN "} + column).c_str());
+    } catch (const sqlite_error&) {
+      // already there
+    }
+  }
 }
 
 statement& store::cached(const char* sql) {
@@ -454,8 +487,10 @@ void store::append_audit(const audit_record& x) {
       "INSERT INTO audit_log(created_at, request_id, action, outcome, app_id, "
       "agent_id, api_key_id, caller_key_prefix, caller, caller_type, grant_id, "
       "provider_id, method, url, status_code, error_code, reason, context_json, "
-      "run_id, thread_id, tool_call_id, latency_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
-      "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
+      "run_id, thread_id, tool_call_id, latency_ms, principal_type, grant_kind, "
+      "approval_id, request_headers_json, request_body, body_truncated, decided_by) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+      "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)");
   s.bind(1, x.created_at).bind(2, x.request_id).bind(3, x.action).bind(4, x.outcome);
   s.bind_or_null(5, x.app_id).bind_or_null(6, x.agent_id).bind_or_null(7, x.api_key_id);
   s.bind_or_null(8, x.caller_key_prefix).bind_or_null(9, x.caller);
@@ -464,44 +499,85 @@ void store::append_audit(const audit_record& x) {
   s.bind(15, x.status_code).bind_or_null(16, x.error_code).bind_or_null(17, x.reason);
   s.bind(18, x.context_json).bind_or_null(19, x.run_id).bind_or_null(20, x.thread_id);
   s.bind_or_null(21, x.tool_call_id).bind(22, x.latency_ms);
+  s.bind_or_null(23, x.principal_type).bind_or_null(24, x.grant_kind);
+  s.bind_or_null(25, x.approval_id).bind_or_null(26, x.request_headers_json);
+  s.bind_or_null(27, x.request_body).bind(28, int64_t{x.body_truncated ? 1 : 0});
+  s.bind_or_null(29, x.decided_by);
   run_once(s);
 }
 
-std::vector<audit_record> store::audit_rows(int64_t limit) {
-  std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached(
-      "SELECT created_at, request_id, action, outcome, app_id, agent_id, api_key_id, "
+namespace {
+
+constexpr const char* audit_columns
+    = "created_at, request_id, action, outcome, app_id, agent_id, api_key_id, "
       "caller_key_prefix, caller, caller_type, grant_id, provider_id, method, url, "
       "status_code, error_code, reason, context_json, run_id, thread_id, "
-      "tool_call_id, latency_ms FROM audit_log ORDER BY id LIMIT ?1");
+      "tool_call_id, latency_ms, principal_type, grant_kind, approval_id, "
+      "request_headers_json, request_body, body_truncated, decided_by, id";
+
+audit_record read_audit(const statement& s) {
+  audit_record x;
+  x.created_at = s.text(0);
+  x.request_id = s.text(1);
+  x.action = s.text(2);
+  x.outcome = s.text(3);
+  x.app_id = s.text(4);
+  x.agent_id = s.text(5);
+  x.api_key_id = s.text(6);
+  x.caller_key_prefix = s.text(7);
+  x.caller = s.text(8);
+  x.caller_type = s.text(9);
+  x.grant_id = s.text(10);
+  x.provider_id = s.text(11);
+  x.method = s.text(12);
+  x.url = s.text(13);
+  x.status_code = s.integer(14);
+  x.error_code = s.text(15);
+  x.reason = s.text(16);
+  x.context_json = s.text(17);
+  x.run_id = s.text(18);
+  x.thread_id = s.text(19);
+  x.tool_call_id = s.text(20);
+  x.latency_ms = s.integer(21);
+  x.principal_type = s.text(22);
+  x.grant_kind = s.text(23);
+  x.approval_id = s.text(24);
+  x.request_headers_json = s.text(25);
+  x.request_body = s.text(26);
+  x.body_truncated = s.integer(27) != 0;
+  x.decided_by = s.text(28);
+  x.sequence = s.integer(29);
+  return x;
+}
+
+} // namespace
+
+std::vector<audit_record> store::audit_rows(int64_t limit) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  static const std::string sql
+      = std::string{"SELECT "} + audit_columns + " FROM audit_log ORDER BY id LIMIT ?1";
+  auto& s = cached(sql.c_str());
   s.bind(1, limit);
   std::vector<audit_record> out;
-  while (s.step()) {
-    audit_record x;
-    x.created_at = s.text(0);
-    x.request_id = s.text(1);
-    x.action = s.text(2);
-    x.outcome = s.text(3);
-    x.app_id = s.text(4);
-    x.agent_id = s.text(5);
-    x.api_key_id = s.text(6);
-    x.caller_key_prefix = s.text(7);
-    x.caller = s.text(8);
-    x.caller_type = s.text(9);
-    x.grant_id = s.text(10);
-    x.provider_id = s.text(11);
-    x.method = s.text(12);
-    x.url = s.text(13);
-    x.status_code = s.integer(14);
-    x.error_code = s.text(15);
-    x.reason = s.text(16);
-    x.context_json = s.text(17);
-    x.run_id = s.text(18);
-    x.thread_id = s.text(19);
-    x.tool_call_id = s.text(20);
-    x.latency_ms = s.integer(21);
-    out.push_back(std::move(x));
-  }
+  while (s.step())
+    out.push_back(read_audit(s));
+  s.reset();
+  return out;
+}
+
+std::vector<audit_record> store::audit_page(std::string_view app_id,
+                                            std::string_view after_created_at,
+                                            int64_t after_sequence, int64_t limit) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  static const std::string sql
+      = std::string{"SELECT "} + audit_columns
+        + " FROM audit_log WHERE app_id = ?1 AND (created_at > ?2 OR "
+          "(created_at = ?2 AND id > ?3)) ORDER BY created_at, id LIMIT ?4";
+  auto& s = cached(sql.c_str());
+  s.bind(1, app_id).bind(2, after_created_at).bind(3, after_sequence).bind(4, limit);
+  std::vector<audit_record> out;
+  while (s.step())
+    out.push_back(read_audit(s));
   s.reset();
   return out;
 }

@@ -93,6 +93,48 @@ public:
   /// Appends one audit row durably; throws sqlite_error when it cannot.
   void append_audit(const audit_record& x);
   std::vector<audit_record> audit_rows(int64_t limit);
+  /// One app's rows after the cursor (created_at, then sequence), oldest first.
+  std::vector<audit_record> audit_page(std::string_view app_id,
+                                       std::string_view after_created_at,
+                                       int64_t after_sequence, int64_t limit);
+
+  // Rules (store_policies.cpp).
+  void insert_rule(const rule_record& x);
+  /// False when no rule `id` of `app_id` exists.
+  bool update_rule(const rule_record& x);
+  bool delete_rule(std::string_view app_id, std::string_view id);
+  std::optional<rule_record> find_rule(std::string_view app_id, std::string_view id);
+  std::vector<rule_record> list_rules(std::string_view app_id);
+  /// The enabled rules attached to any of the call's targets.
+  std::vector<rule_record> rules_for(std::string_view app_id, std::string_view agent_id,
+                                     std::string_view grant_id,
+                                     std::string_view provider_id);
+
+  // Approvers and their page sessions (store_policies.cpp).
+  void insert_approver(const approver_record& x);
+  std::optional<approver_record> find_approver_by_token_hash(std::string_view hash);
+  void insert_approver_session(std::string_view session_hash,
+                               std::string_view approver_id, std::string_view csrf,
+                               std::string_view expires_at);
+  std::optional<approver_session> find_approver_session(std::string_view session_hash,
+                                                        std::string_view now);
+
+  // Approvals (store_approvals.cpp). Transitions are conditional updates: of
+  // two racing decisions, or a decision racing expiry, exactly one wins.
+  void insert_approval(const approval_record& x);
+  std::optional<approval_record> find_approval(std::string_view id);
+  /// pending -> approved | denied, only before `now` reaches expires_at.
+  bool decide_approval(std::string_view id, std::string_view decision,
+                       std::string_view decided_by, std::string_view reason,
+                       std::string_view now);
+  /// pending -> expired, only once `now` reached expires_at.
+  bool expire_approval(std::string_view id, std::string_view now);
+  /// approved -> executing.
+  bool start_approval_execution(std::string_view id);
+  /// executing -> executed | failed, with the result (or error envelope).
+  void finish_approval(std::string_view id, std::string_view status,
+                       int64_t result_status, std::string_view result_json,
+                       std::string_view executed_at);
 
 private:
   statement& cached(const char* sql);

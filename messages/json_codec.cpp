@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include "messages/agent_info.hpp"
+#include "messages/approvals.hpp"
+#include "messages/audit_log.hpp"
 #include "messages/grants.hpp"
 #include "messages/proxy_outcome.hpp"
 #include "messages/token_response.hpp"
@@ -122,6 +124,75 @@ void describe(Io& io, agent_info& x) {
   io.optional("status", x.status);
   io.optional("created_at", x.created_at);
   io.optional("metadata", x.metadata);
+}
+
+template <class Io>
+void describe(Io& io, approval_status& x) {
+  io.required("approval_id", x.approval_id);
+  io.required("status", x.status);
+  io.optional("expires_at", x.expires_at);
+  io.optional("decided_at", x.decided_at);
+  io.optional("decision_reason", x.decision_reason);
+  io.optional("executed_at", x.executed_at);
+  io.optional("has_result", x.has_result);
+}
+
+template <class Io>
+void describe(Io& io, audit_entry& x) {
+  io.required("created_at", x.created_at);
+  io.optional("request_id", x.request_id);
+  io.required("action", x.action);
+  io.required("outcome", x.outcome);
+  io.optional("app_id", x.app_id);
+  io.optional("agent_id", x.agent_id);
+  io.optional("api_key_id", x.api_key_id);
+  io.optional("caller_key_prefix", x.caller_key_prefix);
+  io.optional("caller", x.caller);
+  io.optional("caller_type", x.caller_type);
+  io.optional("grant_id", x.grant_id);
+  io.optional("provider_id", x.provider_id);
+  io.optional("principal_type", x.principal_type);
+  io.optional("grant_kind", x.grant_kind);
+  io.optional("method", x.method);
+  io.optional("url", x.url);
+  io.optional("status_code", x.status_code);
+  io.optional("error_code", x.error_code);
+  io.optional("reason", x.reason);
+  io.optional("context", x.context);
+  io.optional("run_id", x.run_id);
+  io.optional("thread_id", x.thread_id);
+  io.optional("tool_call_id", x.tool_call_id);
+  io.optional("latency_ms", x.latency_ms);
+  io.optional("approval_id", x.approval_id);
+  io.optional("decided_by", x.decided_by);
+  io.optional("request_headers", x.request_headers);
+  io.optional("request_body", x.request_body);
+  io.optional("body_truncated", x.body_truncated);
+}
+
+template <class Io>
+void describe(Io& io, provider_call_report& x) {
+  io.required("grant_id", x.grant_id);
+  io.optional("method", x.method);
+  io.optional("url", x.url);
+  io.optional("status_code", x.status_code);
+  io.optional("error_code", x.error_code);
+  io.optional("latency_ms", x.latency_ms);
+  io.optional("reason", x.reason);
+  io.optional("run_id", x.run_id);
+  io.optional("thread_id", x.thread_id);
+  io.optional("tool_call_id", x.tool_call_id);
+}
+
+template <class Io>
+void describe(Io& io, provider_call_reports& x) {
+  io.required("events", x.events);
+}
+
+template <class Io>
+void describe(Io& io, audit_page& x) {
+  io.required("rows", x.rows);
+  io.optional("next_cursor", x.next_cursor);
 }
 
 namespace {
@@ -369,6 +440,10 @@ ALTER_CODEC(pending_approval)
 ALTER_CODEC(grant_item)
 ALTER_CODEC(grant_list)
 ALTER_CODEC(agent_info)
+ALTER_CODEC(approval_status)
+ALTER_CODEC(audit_entry)
+ALTER_CODEC(audit_page)
+ALTER_CODEC(provider_call_reports)
 
 #undef ALTER_CODEC
 

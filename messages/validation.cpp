@@ -38,4 +38,13 @@ bool has_control_characters(std::string_view text) noexcept {
   });
 }
 
+bool is_approval_id(std::string_view text) noexcept {
+  if (text.size() != 36 || text.substr(0, 4) != "apr_")
+    return false;
+  for (char c : text.substr(4))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
+  return true;
+}
+
 } // namespace alter

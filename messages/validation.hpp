@@ -11,6 +11,9 @@ bool is_uuid(std::string_view text) noexcept;
 /// True for 1-255 visible ASCII characters (no spaces, no CR/LF).
 bool is_valid_idempotency_key(std::string_view text) noexcept;
 
+/// True for an approval id: "apr_" and 32 lower-case hex digits.
+bool is_approval_id(std::string_view text) noexcept;
+
 /// True for text that could split or smuggle an HTTP header (CR, LF, NUL, ...).
 bool has_control_characters(std::string_view text) noexcept;
 

@@ -7,6 +7,7 @@
 #include "actors/clients.hpp"
 #include "auth/api_key.hpp"
 #include "auth/request_signing.hpp"
+#include "messages/audit_log.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/token_response.hpp"
 #include "messages/wire_requests.hpp"
@@ -132,7 +133,9 @@ CAF_TEST(request asks the backend for the credential and then calls the provider
   run();
   rh.receive([](http_response& r) { CAF_CHECK_EQUAL(r.body, R"({"name":"octocat"})"); },
              [](caf::error& e) { CAF_FAIL("request failed: " << to_string(e)); });
-  CAF_REQUIRE_EQUAL(s->seen.size(), 2u);
+  // Token retrieval, provider call, and (after a short delay) the report of how
+  // the provider call ended.
+  CAF_REQUIRE_EQUAL(s->seen.size(), 3u);
   // First hop: a signed token retrieval to the backend.
   const auto& [backend, retrieval] = s->seen[0];
   CAF_CHECK_EQUAL(backend.host, "alter.test");
@@ -162,6 +165,17 @@ CAF_TEST(request asks the backend for the credential and then calls the provider
     CAF_CHECK(h.value.find(key) == std::string::npos);
     CAF_CHECK(h.name.rfind("x-alter-", 0) != 0 && !iequals(h.name, "x-api-key"));
   }
+  // Third hop: the audit report, batched in the background.
+  const auto& [audit, report] = s->seen[2];
+  CAF_CHECK_EQUAL(audit.host, "alter.test");
+  CAF_CHECK_EQUAL(report.target, "/base/v1/audit/events");
+  auto events = from_json<provider_call_reports>(report.body);
+  CAF_REQUIRE(events);
+  CAF_REQUIRE_EQUAL(events->events.size(), 1u);
+  CAF_CHECK_EQUAL(events->events[0].grant_id, "11111111-2222-3333-4444-555555555555");
+  CAF_CHECK_EQUAL(events->events[0].status_code, 200);
+  CAF_CHECK_EQUAL(events->events[0].method, "GET");
+  CAF_CHECK(events->events[0].url.find("provider-secret") == std::string::npos);
 }
 
 CAF_TEST(provider errors become typed errors) {

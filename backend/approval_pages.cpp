@@ -1,0 +1,251 @@
+#include "backend/approval_pages.hpp"
+
+#include <string>
+#include <string_view>
+
+#include "auth/crypto.hpp"
+#include "backend/approval_desk.hpp"
+#include "backend/routes.hpp"
+#include "messages/validation.hpp"
+#include "net/url.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+constexpr std::string_view cookie_name = "alter_approver";
+constexpr std::chrono::hours session_lifetime{8};
+
+std::string escape_html(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default:
+        // Control characters would only confuse a reader; show them as '?'.
+        out += (static_cast<unsigned char>(c) < 0x20 && c != '\n') ? '?' : c;
+    }
+  }
+  return out;
+}
+
+http_response page(int status, const std::string& title, const std::string& body) {
+  http_response res;
+  res.status = status;
+  res.headers = {
+      {"Content-Type", "text/html; charset=utf-8"},
+      {"Cache-Control", "no-store"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Content-Security-Policy",
+       "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'"}};
+  res.body = "<!doctype html><html><head><meta charset=\"utf-8\"><title>"
+             + escape_html(title)
+             + "</title><style>body{font-family:sans-serif;max-width:44em;margin:2em "
+               "auto}th{text-align:left;padding-right:1em}td{word-break:break-all}"
+               "button{font-size:1.1em;margin-right:1em}</style></head><body><h1>"
+             + escape_html(title) + "</h1>" + body + "</body></html>";
+  return res;
+}
+
+http_response redirect(const std::string& location, std::string cookie = {}) {
+  http_response res;
+  res.status = 303;
+  res.headers = {{"Location", location}, {"Cache-Control", "no-store"}};
+  if (!cookie.empty())
+    res.headers.push_back({"Set-Cookie", std::move(cookie)});
+  return res;
+}
+
+/// application/x-www-form-urlencoded fields.
+field_list form_fields(std::string_view body) {
+  field_list out;
+  while (!body.empty()) {
+    auto amp = body.find('&');
+    auto pair = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
+    auto eq = pair.find('=');
+    auto decode = [](std::string_view s) {
+      std::string plus_free{s};
+      for (auto& c : plus_free)
+        if (c == '+')
+          c = ' ';
+      return net::percent_decode(plus_free).value_or(std::string{});
+    };
+    out.push_back({decode(pair.substr(0, eq)),
+                   eq == std::string_view::npos ? std::string{}
+                                                : decode(pair.substr(eq + 1))});
+  }
+  return out;
+}
+
+std::string field_or_empty(const field_list& xs, std::string_view name) {
+  const auto* v = find_field(xs, name);
+  return v ? *v : std::string{};
+}
+
+std::string session_token(const server_request& req) {
+  const auto* cookies = find_field(req.headers, "cookie");
+  if (cookies == nullptr)
+    return {};
+  std::string_view rest{*cookies};
+  while (!rest.empty()) {
+    auto semi = rest.find(';');
+    auto item = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    while (!item.empty() && item.front() == ' ')
+      item.remove_prefix(1);
+    if (item.size() > cookie_name.size() + 1 && item.substr(0, cookie_name.size()) == cookie_name
+        && item[cookie_name.size()] == '=')
+      return std::string{item.substr(cookie_name.size() + 1)};
+  }
+  return {};
+}
+
+std::optional<approver_session> signed_in(backend_context& ctx, const server_request& req) {
+  auto token = session_token(req);
+  if (token.empty() || token.size() > 128)
+    return std::nullopt;
+  return ctx.db.find_approver_session(crypto::sha256_hex(token), now_iso8601());
+}
+
+http_response login_form(const std::string& next, const std::string& problem = {}) {
+  std::string body;
+  if (!problem.empty())
+    body += "<p role=\"alert\"><strong>" + escape_html(problem) + "</strong></p>";
+  body += "<p>Sign in with your approver token to review this request.</p>"
+          "<form method=\"post\" action=\"/approvals/login\">"
+          "<input type=\"hidden\" name=\"next\" value=\""
+          + escape_html(next)
+          + "\"><label>Approver token <input type=\"password\" name=\"token\" "
+            "id=\"token\" autocomplete=\"off\" required></label> "
+            "<button type=\"submit\" id=\"sign-in\">Sign in</button></form>";
+  return page(problem.empty() ? 200 : 401, "Approver sign-in", body);
+}
+
+std::string row(const char* name, const std::string& value) {
+  if (value.empty())
+    return {};
+  return std::string{"<tr><th>"} + name + "</th><td>" + escape_html(value)
+         + "</td></tr>";
+}
+
+http_response approval_view(backend_context& ctx, const approval_record& a,
+                            const approver_session& who) {
+  std::string agent_name;
+  if (auto agent = ctx.db.find_agent(a.agent_id))
+    agent_name = agent->name + " (" + agent->id + ")";
+  std::string body = "<p>Signed in as " + escape_html(who.approver_name) + ".</p>"
+                     "<p>Status: <strong id=\"status\">" + escape_html(a.status)
+                     + "</strong></p><table>";
+  body += row("Method", a.method);
+  body += row("URL", a.url);
+  body += row("Reason", a.reason);
+  body += row("Caller", a.caller);
+  body += row("Caller type", a.caller_type);
+  body += row("Agent", agent_name.empty() ? a.agent_id : agent_name);
+  body += row("Provider", a.provider_id);
+  body += row("Grant", a.grant_id);
+  body += row("Run", a.run_id);
+  body += row("Thread", a.thread_id);
+  body += row("Tool call", a.tool_call_id);
+  body += row("Requested", a.created_at);
+  body += row("Expires", a.expires_at);
+  body += row("Decided by", a.decided_by);
+  body += row("Decision reason", a.decision_reason);
+  if (a.status == "executed" || a.status == "failed")
+    body += row("Provider status", std::to_string(a.result_status));
+  body += "</table>";
+  if (a.status == "pending") {
+    auto form = [&](const char* decision, const char* label) {
+      return std::string{"<form method=\"post\" action=\"/approvals/"} + a.id
+             + "/decision\"><input type=\"hidden\" name=\"csrf\" value=\""
+             + escape_html(who.csrf_token) + "\"><input type=\"hidden\" name=\"decision\" "
+             + "value=\"" + decision + "\"><label>Note <input name=\"reason\" id=\"reason-"
+             + decision + "\"></label> <button type=\"submit\" id=\"" + decision + "\">"
+             + label + "</button></form>";
+    };
+    body += form("approve", "Approve") + form("deny", "Deny");
+  }
+  return page(200, "Approval " + a.id, body);
+}
+
+void login(backend_context& ctx, const approval_page_options& options,
+           const server_request& req, const responder& respond) {
+  auto form = form_fields(req.body);
+  auto next = field_or_empty(form, "next");
+  if (!is_approval_id(next))
+    return respond(page(400, "Bad request", "<p>Unknown approval.</p>"));
+  auto token = field_or_empty(form, "token");
+  auto approver = token.empty() || token.size() > 256
+                      ? std::nullopt
+                      : ctx.db.find_approver_by_token_hash(crypto::sha256_hex(token));
+  if (!approver)
+    return respond(login_form(next, "That is not an approver token."));
+  auto session = crypto::random_hex(32);
+  ctx.db.insert_approver_session(
+      crypto::sha256_hex(session), approver->id, crypto::random_hex(16),
+      now_iso8601(std::chrono::duration_cast<std::chrono::seconds>(session_lifetime)));
+  auto cookie = std::string{cookie_name} + "=" + session
+                + "; Path=/approvals; HttpOnly; SameSite=Strict; Max-Age="
+                + std::to_string(std::chrono::seconds{session_lifetime}.count())
+                + (options.secure_cookies ? "; Secure" : "");
+  respond(redirect("/approvals/" + next, std::move(cookie)));
+}
+
+void decide(backend_context& ctx, const std::string& id, const server_request& req,
+            const responder& respond) {
+  auto who = signed_in(ctx, req);
+  if (!who)
+    return respond(login_form(id));
+  auto form = form_fields(req.body);
+  if (!crypto::constant_time_equals(field_or_empty(form, "csrf"), who->csrf_token))
+    return respond(page(403, "Forbidden", "<p>The form is stale; reload the page.</p>"));
+  auto decision = field_or_empty(form, "decision");
+  if (decision != "approve" && decision != "deny")
+    return respond(page(400, "Bad request", "<p>Approve or deny.</p>"));
+  auto done = ctx.approvals->decide(id, decision == "approve", *who,
+                                    field_or_empty(form, "reason"));
+  if (!done) {
+    auto e = from_caf_error(done.error());
+    return respond(page(e.code == error_code::approval_not_found ? 404 : 409,
+                        "Not decided", "<p>" + escape_html(e.message) + "</p>"));
+  }
+  respond(redirect("/approvals/" + id));
+}
+
+} // namespace
+
+void serve_approval_pages(backend_context& ctx, const approval_page_options& options,
+                          const server_request& req, const responder& respond) {
+  auto path = std::string{net::path_of(req.target)};
+  static constexpr std::string_view prefix = "/approvals/";
+  auto rest = std::string_view{path}.substr(prefix.size());
+  if (req.method == "POST" && rest == "login")
+    return login(ctx, options, req, respond);
+  auto slash = rest.find('/');
+  auto id = std::string{rest.substr(0, slash)};
+  auto tail = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+  if (!is_approval_id(id))
+    return respond(page(404, "Not found", "<p>No such approval.</p>"));
+  if (req.method == "POST" && tail == "/decision")
+    return decide(ctx, id, req, respond);
+  if (req.method != "GET" || !tail.empty())
+    return respond(page(404, "Not found", "<p>No such page.</p>"));
+  auto who = signed_in(ctx, req);
+  if (!who)
+    return respond(login_form(id));
+  auto a = ctx.approvals->current(id);
+  if (!a || a->app_id != who->app_id)
+    return respond(page(404, "Not found", "<p>No such approval.</p>"));
+  respond(approval_view(ctx, *a, *who));
+}
+
+} // namespace alter::backend

@@ -1,0 +1,58 @@
+// The state of a call held for human approval (get_approval_status), as the
+// backend reports it. The provider's response is not part of it: that is the
+// proxy_result of await_approval.
+#pragma once
+
+#include <string>
+
+#include "caf/meta/type_name.hpp"
+
+namespace alter {
+
+namespace approval_states {
+constexpr const char* pending = "pending";
+constexpr const char* approved = "approved";
+constexpr const char* executing = "executing";
+constexpr const char* executed = "executed";
+constexpr const char* failed = "failed";
+constexpr const char* denied = "denied";
+constexpr const char* expired = "expired";
+} // namespace approval_states
+
+struct approval_status {
+  std::string approval_id;
+  /// pending, approved, executing, executed, failed, denied or expired.
+  std::string status;
+  std::string expires_at;
+  std::string decided_at;
+  std::string decision_reason;
+  std::string executed_at;
+  bool has_result = false;
+
+  /// executed, failed, denied or expired: nothing will change any more.
+  bool terminal() const noexcept;
+};
+
+/// How await_approval waits (seconds, as in the SDK reference).
+struct approval_wait {
+  double timeout = 300.0;
+  /// The shortest time between two status requests; the backend's long-poll
+  /// answers as soon as the state changes, so this only paces a backend that
+  /// answers at once.
+  double poll_interval = 2.0;
+};
+
+bool operator==(const approval_status& a, const approval_status& b) noexcept;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, approval_wait& x) {
+  return f(caf::meta::type_name("approval_wait"), x.timeout, x.poll_interval);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, approval_status& x) {
+  return f(caf::meta::type_name("approval_status"), x.approval_id, x.status,
+           x.expires_at, x.decided_at, x.decision_reason, x.executed_at, x.has_result);
+}
+
+} // namespace alter

@@ -23,9 +23,10 @@ struct api_call {
   responder respond;
 
   /// Sends a JSON body with the given status (plus the standard headers).
-  void reply(int status, std::string json_body);
+  void reply(int status, std::string json_body, field_list extra_headers = {});
 
-  /// Sends the error envelope with the code's status.
+  /// Sends the error envelope with the code's status (and Retry-After when the
+  /// error says when to come back).
   void fail(alter_error e);
 
   int64_t elapsed_ms() const;

@@ -8,7 +8,7 @@
 
 namespace alter::backend {
 
-void api_call::reply(int status, std::string json_body) {
+void api_call::reply(int status, std::string json_body, field_list extra_headers) {
   http_response res;
   res.status = status;
   res.headers.push_back({"Content-Type", "application/json"});
@@ -18,6 +18,8 @@ void api_call::reply(int status, std::string json_body) {
   res.headers.push_back({std::string{header::request_id}, request_id});
   if (identity.key_deprecated())
     res.headers.push_back({std::string{header::key_deprecated}, "true"});
+  for (auto& h : extra_headers)
+    res.headers.push_back(std::move(h));
   res.body = std::move(json_body);
   respond(std::move(res));
 }
@@ -25,7 +27,10 @@ void api_call::reply(int status, std::string json_body) {
 void api_call::fail(alter_error e) {
   e.request_id = request_id;
   auto status = http_status_of(e.code);
-  reply(status == 0 ? 500 : status, error_envelope(e));
+  field_list extra;
+  if (e.retry_after_ms > 0) // whole seconds, rounded up: never earlier than meant
+    extra.push_back({"Retry-After", std::to_string((e.retry_after_ms + 999) / 1000)});
+  reply(status == 0 ? 500 : status, error_envelope(e), std::move(extra));
 }
 
 int64_t api_call::elapsed_ms() const {

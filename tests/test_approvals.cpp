@@ -1,0 +1,301 @@
+// Human approval end to end: a rule holds a proxied call, an approver signs in
+// on the approval page and decides, the waiting client gets the executed result
+// or the typed refusal. The state machine, expiry, races and the page's
+// protection, over real sockets.
+#define CAF_SUITE approvals
+#include "caf/test/unit_test.hpp"
+
+#include <chrono>
+#include <future>
+#include <regex>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "auth/crypto.hpp"
+#include "backend/bootstrap.hpp"
+#include "messages/json_codec.hpp"
+
+#include "backend_world.hpp"
+
+using namespace alter;
+using namespace alter::testing;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+struct approval_world : world {
+  explicit approval_world(std::chrono::seconds ttl = std::chrono::seconds{900})
+      : world(options_with(ttl)) {
+    // Every call of agent 0 waits for a human.
+    backend::rule_record r;
+    r.id = "rule_hold";
+    r.app_id = keys.app_id;
+    r.name = "hold agent 0";
+    r.target_type = "agent";
+    r.target_id = keys.agents[0].id;
+    r.rule_type = "require_approval";
+    r.rule_body_json = "{}";
+    r.created_at = backend::now_iso8601();
+    backend.db().insert_rule(r);
+  }
+
+  static backend::backend_options options_with(std::chrono::seconds ttl) {
+    auto o = options(false);
+    o.approval_ttl = ttl;
+    return o;
+  }
+
+  provider_call held_call(const std::string& reason = "needs a human") {
+    provider_call c;
+    c.method = "POST";
+    c.url = provider_url("sim-bearer") + "/v1/payments";
+    c.json = R"({"amount": 42})";
+    c.grant_id = keys.agents[0].grant_ids[0];
+    c.reason = reason;
+    return c;
+  }
+
+  /// The approval page over HTTP, as a browser would use it (no Alter key).
+  http_response page(const std::string& method, const std::string& target,
+                     const std::string& cookie = {}, const std::string& form = {}) {
+    http_request req;
+    req.method = method;
+    req.target = target;
+    if (!cookie.empty())
+      req.headers.push_back({"Cookie", cookie});
+    if (!form.empty()) {
+      req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+      req.body = form;
+    }
+    return raw({}, std::move(req), 0, {});
+  }
+
+  /// Signs in with `token` for `approval_id`; the session cookie, or "".
+  std::string sign_in(const std::string& token, const std::string& approval_id) {
+    auto res = page("POST", "/approvals/login", {},
+                    "token=" + net::percent_encode(token) + "&next=" + approval_id);
+    const auto* set = find_field(res.headers, "set-cookie");
+    if (res.status != 303 || set == nullptr)
+      return {};
+    return set->substr(0, set->find(';'));
+  }
+
+  static std::string csrf_of(const std::string& html) {
+    std::smatch m;
+    std::regex re{R"re(name="csrf" value="([0-9a-f]+)")re"};
+    return std::regex_search(html, m, re) ? m[1].str() : std::string{};
+  }
+
+  /// An approver's signed-in browser: its session cookie and CSRF token.
+  struct session {
+    std::string cookie;
+    std::string csrf;
+  };
+
+  /// Signs in as the bootstrap approver while `approval_id` is still pending.
+  session approver_for(const std::string& approval_id) {
+    session s;
+    s.cookie = sign_in(keys.approver_token, approval_id);
+    s.csrf = csrf_of(page("GET", "/approvals/" + approval_id, s.cookie).body);
+    return s;
+  }
+
+  http_response post_decision(const session& s, const std::string& approval_id,
+                              const std::string& decision, const std::string& note) {
+    return page("POST", "/approvals/" + approval_id + "/decision", s.cookie,
+                "csrf=" + s.csrf + "&decision=" + decision
+                    + "&reason=" + net::percent_encode(note));
+  }
+
+  /// Signs in and decides; the decision's answer.
+  http_response decide(const std::string& approval_id, const std::string& decision,
+                       const std::string& note = "ok") {
+    return post_decision(approver_for(approval_id), approval_id, decision, note);
+  }
+
+  static std::string id_from_url(const std::string& url) {
+    return url.substr(url.rfind('/') + 1);
+  }
+};
+
+} // namespace
+
+CAF_TEST(a held call runs once after approval and the waiting client gets its result) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  CAF_REQUIRE(out.pending);
+  CAF_CHECK_EQUAL(out.approval.approval_url,
+                  w.backend.base_url() + "/approvals/" + out.approval.approval_id);
+  CAF_CHECK(!out.approval.expires_at.empty());
+  CAF_CHECK_EQUAL(agent.get_approval_status(out.approval.approval_id).status, "pending");
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
+  auto approver = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(300ms);
+    return w.decide(out.approval.approval_id, "approve").status;
+  });
+  auto result = agent.await_approval(out.approval.approval_id, 20.0);
+  CAF_CHECK_EQUAL(approver.get(), 303);
+  CAF_CHECK_EQUAL(result.status_code, 200);
+  CAF_CHECK_EQUAL(result.approval_id, out.approval.approval_id);
+  CAF_CHECK(result.body_bytes().find("amount") != std::string::npos);
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 1);
+  auto status = agent.get_approval_status(out.approval.approval_id);
+  CAF_CHECK_EQUAL(status.status, "executed");
+  CAF_CHECK(status.has_result);
+  CAF_CHECK(!status.decided_at.empty() && !status.executed_at.empty());
+  // Awaiting again returns the same result, without a second execution.
+  CAF_CHECK_EQUAL(agent.await_approval(out.approval.approval_id, 5.0).status_code, 200);
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 1);
+  // The trail: requested, approved (by whom), executed.
+  std::vector<std::string> actions;
+  for (const auto& r : w.backend.db().audit_rows(100))
+    if (r.approval_id == out.approval.approval_id)
+      actions.push_back(r.action + "/" + r.outcome + "/" + r.decided_by);
+  CAF_CHECK_EQUAL(actions, (std::vector<std::string>{"approval.requested/pending/",
+                                                      "approval.approved/success/approver",
+                                                      "proxy.executed/success/"}));
+}
+
+CAF_TEST(a denied call raises ApprovalDeniedError and never runs) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  auto approver = w.approver_for(out.approval.approval_id);
+  CAF_CHECK_EQUAL(w.post_decision(approver, out.approval.approval_id, "deny", "not today")
+                      .status,
+                  303);
+  auto e = thrown_by([&] { agent.await_approval(out.approval.approval_id, 5.0); });
+  CAF_CHECK(e.code == error_code::approval_denied);
+  CAF_CHECK(e.is(error_class::ApprovalDeniedError));
+  CAF_CHECK(e.is(error_class::ApprovalError));
+  CAF_CHECK(e.message.find("not today") != std::string::npos);
+  CAF_CHECK_EQUAL(agent.get_approval_status(out.approval.approval_id).decision_reason,
+                  "not today");
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
+  // Deciding again changes nothing.
+  CAF_CHECK_EQUAL(
+      w.post_decision(approver, out.approval.approval_id, "approve", "").status, 409);
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
+}
+
+CAF_TEST(an undecided call expires and a late approval cannot run it) {
+  approval_world w{std::chrono::seconds{1}};
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  auto approver = w.approver_for(out.approval.approval_id);
+  auto e = thrown_by([&] { agent.await_approval(out.approval.approval_id, 10.0); });
+  CAF_CHECK(e.code == error_code::approval_expired);
+  CAF_CHECK(e.is(error_class::ApprovalExpiredError));
+  CAF_CHECK_EQUAL(
+      w.post_decision(approver, out.approval.approval_id, "approve", "").status, 409);
+  CAF_CHECK_EQUAL(agent.get_approval_status(out.approval.approval_id).status, "expired");
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
+}
+
+CAF_TEST(a decision after the client gave up still executes once) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  auto e = thrown_by([&] { agent.await_approval(out.approval.approval_id, 0.5); });
+  CAF_CHECK(e.code == error_code::approval_timeout);
+  CAF_CHECK(e.is(error_class::ApprovalTimeoutError));
+  CAF_CHECK_EQUAL(w.decide(out.approval.approval_id, "approve").status, 303);
+  CAF_CHECK_EQUAL(agent.await_approval(out.approval.approval_id, 10.0).status_code, 200);
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 1);
+}
+
+CAF_TEST(two approvers racing decide exactly once) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  auto id = out.approval.approval_id;
+  auto first = w.approver_for(id);
+  auto second = w.approver_for(id);
+  auto a = std::async(std::launch::async,
+                      [&] { return w.post_decision(first, id, "approve", "").status; });
+  auto b = std::async(std::launch::async,
+                      [&] { return w.post_decision(second, id, "deny", "").status; });
+  auto sa = a.get();
+  auto sb = b.get();
+  CAF_CHECK((sa == 303) != (sb == 303));
+  auto final_status = agent.get_approval_status(id);
+  for (int i = 0; i < 50 && !final_status.terminal(); ++i) {
+    std::this_thread::sleep_for(50ms);
+    final_status = agent.get_approval_status(id);
+  }
+  CAF_CHECK(final_status.status == "executed" || final_status.status == "denied");
+  CAF_CHECK_EQUAL(w.backend.hits().total(), final_status.status == "executed" ? 1 : 0);
+}
+
+CAF_TEST(held grants refuse retrieve mode and held calls need a reason) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto e = thrown_by([&] { agent.request(w.held_call()); });
+  CAF_CHECK(e.code == error_code::hitl_grant_requires_proxy);
+  CAF_CHECK(e.is(error_class::RestrictedGrantRequiresProxyError));
+  e = thrown_by([&] { agent.proxy_request(w.held_call("")); });
+  CAF_CHECK(e.code == error_code::invalid_request);
+  // Bad ids and waits are refused before any I/O.
+  e = thrown_by([&] { agent.get_approval_status("apr_../../v1/me"); });
+  CAF_CHECK(e.code == error_code::invalid_argument);
+  e = thrown_by([&] { agent.await_approval("apr_" + std::string(32, 'a'), -1); });
+  CAF_CHECK(e.code == error_code::invalid_argument);
+  e = thrown_by([&] { agent.get_approval_status("apr_" + std::string(32, 'a')); });
+  CAF_CHECK(e.code == error_code::approval_not_found);
+  // Another agent cannot follow agent 0's approvals.
+  auto out = agent.proxy_request(w.held_call());
+  e = thrown_by([&] { w.agent(1).get_approval_status(out.approval.approval_id); });
+  CAF_CHECK(e.code == error_code::approval_not_found);
+}
+
+CAF_TEST(only a signed in approver of the app sees and decides) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call("<script>alert('x')</script> pay"));
+  auto id = out.approval.approval_id;
+  // Without a session: a sign-in form, none of the request's details.
+  auto anonymous = w.page("GET", "/approvals/" + id);
+  CAF_CHECK_EQUAL(anonymous.status, 200);
+  CAF_CHECK(anonymous.body.find("Approver token") != std::string::npos);
+  CAF_CHECK(anonymous.body.find("payments") == std::string::npos);
+  // The agent's own API key is not an approver token.
+  CAF_CHECK_EQUAL(w.sign_in(w.keys.agents[0].api_key, id), "");
+  CAF_CHECK_EQUAL(w.page("POST", "/approvals/login", {},
+                         "token=wrong&next=" + id).status,
+                  401);
+  // A decision without a session decides nothing.
+  auto forged = w.page("POST", "/approvals/" + id + "/decision", {},
+                       "csrf=00&decision=approve");
+  CAF_CHECK(forged.body.find("Approver token") != std::string::npos);
+  // With a session but without its CSRF token: refused.
+  auto cookie = w.sign_in(w.keys.approver_token, id);
+  CAF_REQUIRE(!cookie.empty());
+  CAF_CHECK_EQUAL(w.page("POST", "/approvals/" + id + "/decision", cookie,
+                         "csrf=0123&decision=approve")
+                      .status,
+                  403);
+  CAF_CHECK_EQUAL(agent.get_approval_status(id).status, "pending");
+  // Signed in: the details, escaped, under a strict content security policy.
+  auto view = w.page("GET", "/approvals/" + id, cookie);
+  CAF_CHECK_EQUAL(view.status, 200);
+  CAF_CHECK(view.body.find("/v1/payments") != std::string::npos);
+  CAF_CHECK(view.body.find("<script>") == std::string::npos);
+  CAF_CHECK(view.body.find("&lt;script&gt;") != std::string::npos);
+  const auto* csp = find_field(view.headers, "content-security-policy");
+  CAF_REQUIRE(csp != nullptr);
+  CAF_CHECK(csp->find("default-src 'none'") != std::string::npos);
+  CAF_CHECK(view.body.find(w.keys.agents[0].api_key) == std::string::npos);
+  // An approver of another app sees nothing.
+  backend::bootstrap_spec other;
+  other.app_name = "other-app";
+  other.agents = 0;
+  auto second = backend::bootstrap(w.backend.db(), other);
+  auto stranger = w.sign_in(second.approver_token, id);
+  CAF_CHECK_EQUAL(w.page("GET", "/approvals/" + id, stranger).status, 404);
+  // Traversal and junk under /approvals find nothing.
+  CAF_CHECK_EQUAL(w.page("GET", "/approvals/../v1/me").status, 404);
+  CAF_CHECK_EQUAL(w.page("GET", "/approvals/%2e%2e%2fetc%2fpasswd").status, 404);
+}

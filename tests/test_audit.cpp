@@ -1,0 +1,160 @@
+// The audit trail: a row for every credential use with the reference's fields,
+// sensitive headers stripped and bodies capped; reading it by cursor; the SDK's
+// batched reports of retrieve-mode calls, drained by close(); and a write that
+// fails failing the call.
+#define CAF_SUITE audit
+#include "caf/test/unit_test.hpp"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "auth/crypto.hpp"
+#include "messages/json_codec.hpp"
+
+#include "backend_world.hpp"
+
+using namespace alter;
+using namespace alter::testing;
+
+namespace {
+
+provider_call call_for(const world& w, int agent = 0) {
+  provider_call c;
+  c.url = w.provider_url("sim-bearer") + "/v1/items?page=2&access_token=abc";
+  c.grant_id = w.keys.agents.at(agent).grant_ids.at(0);
+  c.reason = "audit test";
+  c.context = {{"tool", "calendar"}};
+  return c;
+}
+
+std::string field_value(const field_list& xs, const std::string& name) {
+  const auto* v = find_field(xs, name);
+  return v ? *v : std::string{"<absent>"};
+}
+
+} // namespace
+
+CAF_TEST(proxy rows carry who what and how with secrets stripped and bodies capped) {
+  world w{false};
+  auto agent = w.agent();
+  auto c = call_for(w);
+  c.method = "POST";
+  c.headers = {{"X-Session-Token", "s3cr3t"}, {"X-Trace", "visible"}};
+  c.json = "{\"blob\":\"" + std::string(20 * 1024, 'x') + "\"}";
+  CAF_CHECK_EQUAL(agent.proxy_request(c).result.status_code, 200);
+  auto page = w.app().query_audit();
+  CAF_REQUIRE_EQUAL(page.rows.size(), 1u);
+  const auto& row = page.rows[0];
+  CAF_CHECK_EQUAL(row.action, "proxy.executed");
+  CAF_CHECK_EQUAL(row.outcome, "success");
+  CAF_CHECK_EQUAL(row.agent_id, w.keys.agents[0].id);
+  CAF_CHECK_EQUAL(row.app_id, w.keys.app_id);
+  CAF_CHECK_EQUAL(row.caller_type, "agent");
+  CAF_CHECK_EQUAL(row.caller_key_prefix.size(), 12u);
+  CAF_CHECK_EQUAL(row.grant_id, w.keys.agents[0].grant_ids[0]);
+  CAF_CHECK_EQUAL(row.provider_id, "sim-bearer");
+  CAF_CHECK_EQUAL(row.principal_type, "agent");
+  CAF_CHECK_EQUAL(row.grant_kind, "managed_secret");
+  CAF_CHECK_EQUAL(row.method, "POST");
+  CAF_CHECK_EQUAL(row.status_code, 200);
+  CAF_CHECK_EQUAL(row.reason, "audit test");
+  CAF_CHECK_EQUAL(field_value(row.context, "tool"), "calendar");
+  CAF_CHECK(row.url.find("access_token=[redacted]") != std::string::npos);
+  CAF_CHECK(row.url.find("page=2") != std::string::npos);
+  CAF_CHECK_EQUAL(field_value(row.request_headers, "X-Session-Token"), "[redacted]");
+  CAF_CHECK_EQUAL(field_value(row.request_headers, "X-Trace"), "visible");
+  CAF_CHECK(row.body_truncated);
+  CAF_CHECK_EQUAL(row.request_body.size(), 10u * 1024u);
+  CAF_CHECK(!row.request_id.empty() && !row.created_at.empty());
+}
+
+CAF_TEST(the trail pages by cursor and only for keys that may read it) {
+  world w{false};
+  auto agent = w.agent();
+  for (int i = 0; i < 5; ++i)
+    agent.request(call_for(w));
+  agent.close(); // sends the five reports too
+  auto app = w.app();
+  audit_query q;
+  q.limit = 3;
+  std::vector<audit_entry> all;
+  std::set<std::string> cursors;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = app.query_audit(q);
+    if (page.rows.empty())
+      break;
+    CAF_CHECK_LESS_OR_EQUAL(page.rows.size(), 3u);
+    CAF_CHECK(cursors.insert(page.next_cursor).second);
+    all.insert(all.end(), page.rows.begin(), page.rows.end());
+    q.after = page.next_cursor;
+  }
+  CAF_REQUIRE_EQUAL(all.size(), 10u);
+  for (std::size_t i = 1; i < all.size(); ++i)
+    CAF_CHECK_LESS_OR_EQUAL(all[i - 1].created_at, all[i].created_at);
+  auto retrieved = std::count_if(all.begin(), all.end(),
+                                 [](const auto& r) { return r.action == "token.retrieved"; });
+  auto reported = std::count_if(all.begin(), all.end(), [](const auto& r) {
+    return r.action == "provider_call.reported" && r.status_code == 200
+           && r.outcome == "success";
+  });
+  CAF_CHECK_EQUAL(retrieved, 5);
+  CAF_CHECK_EQUAL(reported, 5);
+  // Agents' keys lack audit_logs:read.
+  auto e = thrown_by([&] { w.agent(1).query_audit(); });
+  CAF_CHECK(e.code == error_code::insufficient_scope);
+  audit_query bad;
+  bad.limit = 0;
+  e = thrown_by([&] { app.query_audit(bad); });
+  CAF_CHECK(e.code == error_code::invalid_argument);
+}
+
+CAF_TEST(a failed provider call in retrieve mode is reported as an error) {
+  world w{false};
+  auto agent = w.agent();
+  auto c = call_for(w);
+  c.url = w.provider_url("sim-bearer") + "/status/503";
+  thrown_by([&] { agent.request(c); });
+  c.url = "http://127.0.0.1:1/unreachable";
+  thrown_by([&] { agent.request(c); });
+  agent.close();
+  std::vector<std::string> outcomes;
+  for (const auto& r : w.backend.db().audit_rows(100))
+    if (r.action == "provider_call.reported")
+      outcomes.push_back(std::to_string(r.status_code) + "/" + r.outcome + "/"
+                         + r.error_code);
+  CAF_CHECK_EQUAL(outcomes.size(), 2u);
+  CAF_CHECK(std::find(outcomes.begin(), outcomes.end(), "0/error/network_error")
+            != outcomes.end());
+}
+
+CAF_TEST(an audit write that fails fails the call and hands out nothing) {
+  char dir_template[] = "/tmp/alter-audit-XXXXXX";
+  std::string dir = ::mkdtemp(dir_template);
+  auto opts = world::options(false);
+  opts.database_path = dir + "/alter.db";
+  {
+    world w{opts};
+    auto agent = w.agent();
+    CAF_CHECK_EQUAL(agent.request(call_for(w)).status, 200);
+    // Another connection makes every audit insert fail, as a full disk would.
+    sqlite3* db = nullptr;
+    CAF_REQUIRE_EQUAL(sqlite3_open(opts.database_path.c_str(), &db), SQLITE_OK);
+    CAF_REQUIRE_EQUAL(sqlite3_exec(db,
+                                   "CREATE TRIGGER no_audit BEFORE INSERT ON audit_log "
+                                   "BEGIN SELECT RAISE(FAIL, 'disk full'); END;",
+                                   nullptr, nullptr, nullptr),
+                      SQLITE_OK);
+    sqlite3_close(db);
+    auto hits_before = w.backend.hits().total();
+    auto e = thrown_by([&] { agent.request(call_for(w)); });
+    CAF_CHECK(e.code == error_code::audit_write_failed);
+    e = thrown_by([&] { agent.proxy_request(call_for(w)); });
+    CAF_CHECK(e.code == error_code::audit_write_failed);
+    // The retrieval handed out no token, so the provider saw only the proxied call.
+    CAF_CHECK_LESS_OR_EQUAL(w.backend.hits().total(), hits_before + 1);
+  }
+  std::string cmd = "rm -rf '" + dir + "'";
+  CAF_CHECK_EQUAL(std::system(cmd.c_str()), 0);
+}

@@ -13,6 +13,8 @@ packages=(
   libbenchmark-dev
   # Hardening (scripts/hardening.sh): clang with the libFuzzer and sanitizer runtimes.
   clang libclang-rt-14-dev
+  # The approval page's browser test: headless Chromium driven over WebDriver.
+  chromium chromium-driver python3
 )
 
 missing=()

@@ -4,6 +4,11 @@
 //                     [--provider-port 8444] [--plain] [--ca-out FILE]
 //                     [--bootstrap-agents N] [--faults FILE.json]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
+//   alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID
+//                         --type RULE_TYPE [--body JSON] [--disabled]
+//   alter-local rules list|remove --db FILE --app APP [--id RULE]
+//   alter-local approver add --db FILE --app APP --name NAME
+//   alter-local audit --db FILE --app APP [--after CURSOR] [--limit N]
 //
 // Plaintext keys are printed once, when they are made; the store keeps hashes.
 #include <csignal>
@@ -14,9 +19,14 @@
 #include <map>
 #include <string>
 
+#include <limits>
+
 #include <semaphore.h>
 
+#include <boost/json.hpp>
+
 #include "backend/bootstrap.hpp"
+#include "backend/rule_validation.hpp"
 #include "backend/local_backend.hpp"
 #include "backend/provider_simulator.hpp"
 
@@ -31,15 +41,21 @@ int usage(const char* why = nullptr) {
                "  alter-local serve [--db FILE] [--address ADDR] [--port N]\n"
                "                    [--provider-port N] [--plain] [--ca-out FILE]\n"
                "                    [--bootstrap-agents N] [--faults FILE.json]\n"
-               "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n";
+               "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
+               "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
+               "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
+               "  alter-local rules list --db FILE --app APP\n"
+               "  alter-local rules remove --db FILE --app APP --id RULE\n"
+               "  alter-local approver add --db FILE --app APP --name NAME\n"
+               "  alter-local audit --db FILE --app APP [--after CURSOR] [--limit N]\n";
   return 2;
 }
 
 /// "--name value" pairs and bare "--flag"s after the command.
-bool parse_flags(int argc, char** argv, std::map<std::string, std::string>& out,
-                 std::string& error) {
-  static const char* flags[] = {"--plain"};
-  for (int i = 2; i < argc; ++i) {
+bool parse_flags(int argc, char** argv, int first,
+                 std::map<std::string, std::string>& out, std::string& error) {
+  static const char* flags[] = {"--plain", "--disabled"};
+  for (int i = first; i < argc; ++i) {
     std::string name = argv[i];
     if (name.rfind("--", 0) != 0) {
       error = "unexpected argument " + name;
@@ -75,7 +91,11 @@ void print_keys(const bootstrap_result& r) {
     for (const auto& g : a.grant_ids)
       std::cout << "  grant: " << g << "\n";
   }
-  std::cout << "(keys are shown once; the backend stores only their hashes)\n";
+  if (!r.approver_token.empty())
+    std::cout << "approver (for the approval page)\n  token: " << r.approver_token
+              << "\n";
+  std::cout << "(keys and tokens are shown once; the backend stores only their "
+               "hashes)\n";
 }
 
 sem_t stop_signal;
@@ -149,21 +169,139 @@ int offline_bootstrap(std::map<std::string, std::string>& flags) {
   return 0;
 }
 
+/// --db and --app, both required by the offline management commands.
+bool db_and_app(std::map<std::string, std::string>& flags, std::string& why) {
+  if (!flags.count("--db") || !flags.count("--app")) {
+    why = "this command needs --db FILE and --app APP_ID";
+    return false;
+  }
+  return true;
+}
+
+void print_rule(const alter::backend::rule_record& r) {
+  std::cout << "{\"id\":\"" << r.id << "\",\"name\":" << boost::json::serialize(boost::json::value(r.name))
+            << ",\"target\":{\"type\":\"" << r.target_type << "\",\"id\":\"" << r.target_id
+            << "\"},\"rule_type\":\"" << r.rule_type << "\",\"rule_body\":" << r.rule_body_json
+            << ",\"enabled\":" << (r.enabled ? "true" : "false") << "}\n";
+}
+
+int rules(const std::string& action, std::map<std::string, std::string>& flags) {
+  std::string why;
+  if (!db_and_app(flags, why))
+    return usage(why.c_str());
+  alter::backend::store db{flags["--db"]};
+  const auto& app = flags["--app"];
+  if (action == "list") {
+    for (const auto& r : db.list_rules(app))
+      print_rule(r);
+    return 0;
+  }
+  if (action == "remove") {
+    if (!flags.count("--id"))
+      return usage("rules remove needs --id RULE");
+    if (!db.delete_rule(app, flags["--id"])) {
+      std::cerr << "alter-local: no rule " << flags["--id"] << " in app " << app << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  if (action != "add")
+    return usage("rules takes add, list or remove");
+  alter::backend::rule_record r;
+  r.id = alter::backend::new_rule_id();
+  r.app_id = app;
+  r.name = flags["--name"];
+  auto target = flags["--target"];
+  auto colon = target.find(':');
+  if (colon == std::string::npos)
+    return usage("--target must be TYPE:ID, e.g. agent:<uuid> or app:<uuid>");
+  r.target_type = target.substr(0, colon);
+  r.target_id = target.substr(colon + 1);
+  r.rule_type = flags["--type"];
+  r.rule_body_json = flags.count("--body") ? flags["--body"] : "{}";
+  r.enabled = flags.count("--disabled") == 0;
+  boost::system::error_code ec;
+  auto body = boost::json::parse(r.rule_body_json, ec);
+  if (ec || !body.is_object())
+    return usage("--body must be a JSON object");
+  if (auto problem = alter::backend::rule_problem(db, r)) {
+    std::cerr << "alter-local: " << problem->message << "\n";
+    return 1;
+  }
+  r.created_at = alter::backend::now_iso8601();
+  db.insert_rule(r);
+  print_rule(r);
+  return 0;
+}
+
+int approver(const std::string& action, std::map<std::string, std::string>& flags) {
+  std::string why;
+  if (!db_and_app(flags, why))
+    return usage(why.c_str());
+  if (action != "add" || !flags.count("--name"))
+    return usage("approver add needs --name NAME");
+  alter::backend::store db{flags["--db"]};
+  std::cout << "approver " << flags["--name"] << "\n  token: "
+            << alter::backend::add_approver(db, flags["--app"], flags["--name"])
+            << "\n(shown once; the backend stores only its hash)\n";
+  return 0;
+}
+
+int audit(std::map<std::string, std::string>& flags) {
+  std::string why;
+  if (!db_and_app(flags, why))
+    return usage(why.c_str());
+  long limit = 100;
+  if (flags.count("--limit") && !to_int(flags["--limit"], 1, 100000, limit))
+    return usage("--limit must be a number from 1 to 100000");
+  auto after = flags["--after"];
+  auto hash = after.find('#');
+  long sequence = 0;
+  if (hash != std::string::npos
+      && !to_int(after.substr(hash + 1), 0, std::numeric_limits<long>::max(), sequence))
+    return usage("--after must be a cursor (created_at#sequence) or a created_at");
+  alter::backend::store db{flags["--db"]};
+  auto rows = db.audit_page(flags["--app"], after.substr(0, hash), sequence, limit);
+  for (const auto& r : rows) {
+    boost::json::object o{{"created_at", r.created_at},   {"action", r.action},
+                          {"outcome", r.outcome},         {"agent_id", r.agent_id},
+                          {"grant_id", r.grant_id},       {"provider_id", r.provider_id},
+                          {"method", r.method},           {"url", r.url},
+                          {"status_code", r.status_code}, {"error_code", r.error_code},
+                          {"reason", r.reason},           {"approval_id", r.approval_id},
+                          {"decided_by", r.decided_by},   {"request_id", r.request_id},
+                          {"cursor", r.created_at + "#" + std::to_string(r.sequence)}};
+    std::cout << boost::json::serialize(o) << "\n";
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2)
     return usage();
   std::string command = argv[1];
+  // "rules add", "approver add": a second word before the flags.
+  bool has_action = command == "rules" || command == "approver";
+  if (has_action && argc < 3)
+    return usage((command + " needs an action").c_str());
+  std::string action = has_action ? argv[2] : "";
   std::map<std::string, std::string> flags;
   std::string error;
-  if (!parse_flags(argc, argv, flags, error))
+  if (!parse_flags(argc, argv, has_action ? 3 : 2, flags, error))
     return usage(error.c_str());
   try {
     if (command == "serve")
       return serve(flags);
     if (command == "bootstrap")
       return offline_bootstrap(flags);
+    if (command == "rules")
+      return rules(action, flags);
+    if (command == "approver")
+      return approver(action, flags);
+    if (command == "audit")
+      return audit(flags);
   } catch (const std::exception& e) {
     std::cerr << "alter-local: " << e.what() << "\n";
     return 1;

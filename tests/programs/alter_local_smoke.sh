@@ -4,7 +4,9 @@
 set -euo pipefail
 bin=$1
 dir=$(mktemp -d)
-trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+server=
+# Never `kill 0`: that would signal this script's whole process group.
+trap '[[ -z "$server" ]] || kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
 
 out=$("$bin" bootstrap --db "$dir/a.db" --agents 2)
 grep -q '^  key: alter_rk_' <<<"$out" || { echo "no app key in: $out"; exit 1; }

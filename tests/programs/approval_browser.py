@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Approves a held call on the approval page in a real headless Chromium.
+
+usage: approval_browser.py APPROVAL_URL APPROVER_TOKEN EXPECTED_REASON
+
+Drives Debian's chromium through chromedriver's W3C WebDriver API (standard
+library only): opens the page, signs in with the approver token, checks that the
+held request is shown, clicks Approve and waits until the page says "executed".
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # the W3C web element key
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class WebDriverError(RuntimeError):
+    pass
+
+
+class WebDriver:
+    def __init__(self, port):
+        self.base = f"http://127.0.0.1:{port}"
+        self.session = None
+
+    def call(self, method, path, payload=None):
+        data = None if payload is None else json.dumps(payload).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as res:
+                return json.loads(res.read() or b"{}").get("value")
+        except urllib.error.HTTPError as e:
+            raise WebDriverError(f"{method} {path}: {e.code} {e.read()[:500]!r}") from None
+
+    def start(self, profile):
+        caps = {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", f"--user-data-dir={profile}"]}}}}
+        self.session = self.call("POST", "/session", caps)["sessionId"]
+
+    def s(self, path):
+        return f"/session/{self.session}{path}"
+
+    def open(self, url):
+        self.call("POST", self.s("/url"), {"url": url})
+
+    def find(self, css, wait=10.0):
+        deadline = time.time() + wait
+        while True:
+            try:
+                found = self.call("POST", self.s("/element"),
+                                  {"using": "css selector", "value": css})
+                if ELEMENT not in (found or {}):
+                    raise WebDriverError(f"unexpected find answer {found!r}")
+                return found[ELEMENT]
+            except WebDriverError as e:
+                if time.time() > deadline:
+                    raise RuntimeError(f"no element {css} ({e}) on {self.source()[:2000]}")
+                time.sleep(0.1)
+
+    def type(self, css, text):
+        self.call("POST", self.s(f"/element/{self.find(css)}/value"), {"text": text})
+
+    def click(self, css):
+        self.call("POST", self.s(f"/element/{self.find(css)}/click"), {})
+
+    def text(self, css):
+        return self.call("GET", self.s(f"/element/{self.find(css)}/text"))
+
+    def source(self):
+        return self.call("GET", self.s("/source"))
+
+    def quit(self):
+        if self.session:
+            self.call("DELETE", self.s(""))
+
+
+def main():
+    url, token, reason = sys.argv[1], sys.argv[2], sys.argv[3]
+    port = free_port()
+    driver_proc = subprocess.Popen(["chromedriver", f"--port={port}"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    browser = WebDriver(port)
+    try:
+        for _ in range(100):
+            try:
+                browser.call("GET", "/status")
+                break
+            except OSError:
+                time.sleep(0.1)
+        with tempfile.TemporaryDirectory() as profile:
+            browser.start(profile)
+            browser.open(url)
+            # Not signed in: a sign-in form, none of the request's details.
+            page = browser.source()
+            assert reason not in page, "details shown before sign-in"
+            browser.type("#token", token)
+            browser.click("#sign-in")
+            browser.find("#approve")
+            page = browser.source()
+            assert reason in page, "the held request's reason is not shown"
+            assert browser.text("#status") == "pending"
+            browser.click("#approve")
+            deadline = time.time() + 30
+            while browser.text("#status") != "executed":
+                if time.time() > deadline:
+                    raise RuntimeError("never executed: " + browser.source()[:2000])
+                time.sleep(0.2)
+                browser.open(url)
+            print("approval page: approved and executed")
+            browser.quit()
+    finally:
+        driver_proc.terminate()
+        driver_proc.wait()
+
+
+if __name__ == "__main__":
+    main()

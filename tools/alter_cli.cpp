@@ -1,0 +1,155 @@
+// alter: the SDK from a shell. The key comes from the environment, never from the
+// command line (where other users could read it in the process list).
+//
+//   ALTER_API_KEY=alter_ak_... [ALTER_BASE_URL=https://127.0.0.1:8443]
+//   [ALTER_CA_FILE=alter-local.db.ca.pem] alter COMMAND [flags]
+//
+//   alter me
+//   alter grants
+//   alter request --grant ID --url URL [--method M] [--json BODY] [--reason R]
+//   alter proxy   --grant ID --url URL [--method M] [--json BODY] [--reason R]
+//                 [--await SECONDS]
+//   alter approval ID
+//   alter await ID [--timeout SECONDS]
+//   alter audit [--after CURSOR] [--limit N]
+//
+// Prints JSON on stdout; an error prints its class, code and message on stderr
+// and exits 1; bad usage exits 2.
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include <boost/json.hpp>
+
+#include "actors/blocking_client.hpp"
+#include "messages/exceptions.hpp"
+#include "messages/json_codec.hpp"
+
+namespace {
+
+int usage(const std::string& why = {}) {
+  if (!why.empty())
+    std::cerr << "alter: " << why << "\n\n";
+  std::cerr << "usage (key in ALTER_API_KEY, backend in ALTER_BASE_URL, CA in "
+               "ALTER_CA_FILE):\n"
+               "  alter me | grants\n"
+               "  alter request --grant ID --url URL [--method M] [--json BODY] "
+               "[--reason R]\n"
+               "  alter proxy --grant ID --url URL [--method M] [--json BODY] "
+               "[--reason R] [--await SECONDS]\n"
+               "  alter approval ID\n"
+               "  alter await ID [--timeout SECONDS]\n"
+               "  alter audit [--after CURSOR] [--limit N]\n";
+  return 2;
+}
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string{v} : std::move(fallback);
+}
+
+double seconds_of(const std::string& text, const char* flag) {
+  char* end = nullptr;
+  auto v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(v > 0))
+    throw std::invalid_argument(std::string{flag} + " must be a positive number");
+  return v;
+}
+
+alter::provider_call call_of(std::map<std::string, std::string>& flags) {
+  alter::provider_call c;
+  c.grant_id = flags["--grant"];
+  c.url = flags["--url"];
+  if (flags.count("--method"))
+    c.method = flags["--method"];
+  c.json = flags["--json"];
+  c.reason = flags["--reason"];
+  return c;
+}
+
+void print_result(const alter::proxy_result& r) {
+  std::cout << alter::to_json(r) << "\n";
+}
+
+int run(const std::string& command, const std::string& argument,
+        std::map<std::string, std::string>& flags) {
+  alter::client_options options;
+  options.api_key = env_or("ALTER_API_KEY", "");
+  if (options.api_key.empty())
+    return usage("set ALTER_API_KEY to an Alter key");
+  options.base_url = env_or("ALTER_BASE_URL", options.base_url);
+  options.tls.ca_file = env_or("ALTER_CA_FILE", "");
+  // An App client serves both key kinds for these commands; `me` needs an Agent.
+  if (command == "me") {
+    alter::blocking::Agent agent{options};
+    std::cout << alter::to_json(agent.me()) << "\n";
+    return 0;
+  }
+  alter::blocking::App client{options};
+  if (command == "grants") {
+    std::cout << alter::to_json(client.list_grants()) << "\n";
+  } else if (command == "request") {
+    auto res = client.request(call_of(flags));
+    std::cout << "{\"status\":" << res.status << ",\"body\":"
+              << boost::json::serialize(boost::json::value(res.body)) << "}\n";
+  } else if (command == "proxy") {
+    auto out = client.proxy_request(call_of(flags));
+    if (!out.pending) {
+      print_result(out.result);
+    } else if (flags.count("--await")) {
+      std::cerr << "alter: waiting for approval at " << out.approval.approval_url << "\n";
+      print_result(client.await_approval(out.approval.approval_id,
+                                         seconds_of(flags["--await"], "--await")));
+    } else {
+      std::cout << alter::to_json(out.approval) << "\n";
+    }
+  } else if (command == "approval") {
+    std::cout << alter::to_json(client.get_approval_status(argument)) << "\n";
+  } else if (command == "await") {
+    auto timeout = flags.count("--timeout") ? seconds_of(flags["--timeout"], "--timeout")
+                                            : 300.0;
+    print_result(client.await_approval(argument, timeout));
+  } else if (command == "audit") {
+    alter::audit_query q;
+    q.after = flags["--after"];
+    if (flags.count("--limit"))
+      q.limit = static_cast<int64_t>(seconds_of(flags["--limit"], "--limit"));
+    std::cout << alter::to_json(client.query_audit(q)) << "\n";
+  } else {
+    return usage("unknown command " + command);
+  }
+  client.close();
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2)
+    return usage();
+  std::string command = argv[1];
+  std::string argument;
+  int first_flag = 2;
+  if (command == "approval" || command == "await") {
+    if (argc < 3)
+      return usage(command + " needs an approval id");
+    argument = argv[2];
+    first_flag = 3;
+  }
+  std::map<std::string, std::string> flags;
+  for (int i = first_flag; i < argc; ++i) {
+    std::string name = argv[i];
+    if (name.rfind("--", 0) != 0 || i + 1 >= argc)
+      return usage("expected --flag value pairs, got " + name);
+    flags[name] = argv[++i];
+  }
+  try {
+    return run(command, argument, flags);
+  } catch (const alter::errors::AlterSDKError& e) {
+    std::cerr << "alter: " << to_string(e.error()) << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    return usage(e.what());
+  }
+}

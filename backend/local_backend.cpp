@@ -74,6 +74,7 @@ local_backend::local_backend(backend_options options)
   st.context = std::make_unique<backend_context>(
       backend_context{st.db, *st.upstream, opts.max_proxy_body});
   st.context->rates = &st.rates;
+  st.context->max_long_poll = opts.max_long_poll;
   st.context->clock = opts.clock ? opts.clock : system_seconds;
   st.page_options.secure_cookies = opts.tls;
   add_identity_routes(st.router, *st.context);

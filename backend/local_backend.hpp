@@ -37,6 +37,8 @@ struct backend_options {
   bool simulated_providers = true;
   /// How long a held call waits for a human before it expires.
   std::chrono::seconds approval_ttl{15 * 60};
+  /// The longest an approval status long-poll is held.
+  std::chrono::seconds max_long_poll{30};
   /// Unix seconds; tests may move the backend's clock.
   std::function<int64_t()> clock;
   /// Faults injected into the API server from the start (see fault_injector).

@@ -26,6 +26,8 @@ struct backend_context {
   rate_counters* rates = nullptr;
   /// Held calls and their decisions.
   approval_desk* approvals = nullptr;
+  /// The longest an approval status request is held (clients ask for <= 30 s).
+  std::chrono::seconds max_long_poll{30};
   /// Unix seconds (the authenticator's clock: tests may move it).
   std::function<int64_t()> clock;
 };

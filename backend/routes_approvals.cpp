@@ -2,6 +2,7 @@
 // once executed, the provider's answer.
 #include "backend/routes.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "auth/scope.hpp"
@@ -50,7 +51,8 @@ void get_status(backend_context& ctx, const api_call_ptr& call) {
   auto a = visible(ctx, *call);
   if (!a)
     return call->fail(make_error(error_code::approval_not_found, "no such approval"));
-  ctx.approvals->wait(a->id, std::chrono::seconds{wait}, [call](approval_record now) {
+  auto held = std::min(std::chrono::seconds{wait}, ctx.max_long_poll);
+  ctx.approvals->wait(a->id, held, [call](approval_record now) {
     call->reply(200, to_json(status_of(now)));
   });
 }

@@ -34,6 +34,8 @@ struct harness {
     backend_options opts;
     opts.tls = false;
     opts.io_threads = 1;
+    // An approval long-poll would hold an input for up to 30 s.
+    opts.max_long_poll = std::chrono::seconds{0};
     backend = std::make_unique<local_backend>(opts);
     bootstrap_spec spec;
     spec.agents = 1;

@@ -61,6 +61,7 @@ struct secrets_world : world {
       secrets.push_back(crypto::sha256_hex(derive_signing_key(key)));
     };
     add_key(keys.app_key);
+    secrets.push_back(keys.approver_token);
     for (const auto& a : keys.agents) {
       add_key(a.api_key);
       for (const auto& g : a.grant_ids) {

@@ -31,6 +31,9 @@ http_request make_backend_request(const client_settings& settings, backend_call 
   if (!call.user_token.empty())
     req.headers.push_back(
         {std::string{header::user_token}, std::move(call.user_token)});
+  if (!settings.constraints_header.empty())
+    req.headers.push_back(
+        {std::string{header::constraints}, settings.constraints_header});
   if (!call.idempotency_key.empty())
     req.headers.push_back(
         {std::string{header::idempotency_key}, std::move(call.idempotency_key)});

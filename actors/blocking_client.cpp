@@ -98,6 +98,11 @@ Agent::Agent(agent_actor handle, std::shared_ptr<environment> env,
 
 Agent::~Agent() = default;
 
+Agent Agent::with_constraints(const constraints& c) {
+  auto sub = ask<caf::actor>(*env_, handle_, timeout_, constrain_atom_v, c);
+  return Agent{caf::actor_cast<agent_actor>(std::move(sub)), env_, timeout_};
+}
+
 http_response Agent::request(provider_call call) {
   return ask<http_response>(*env_, handle_, timeout_, request_atom_v, std::move(call));
 }
@@ -113,8 +118,9 @@ approval_status Agent::get_approval_status(const std::string& approval_id) {
 
 proxy_result Agent::await_approval(const std::string& approval_id, double timeout,
                                    double poll_interval) {
-  auto backstop = timeout_ + std::chrono::milliseconds{static_cast<int64_t>(
-                                 std::isfinite(timeout) && timeout > 0 ? timeout * 1000 : 0)};
+  auto backstop = timeout_
+                  + std::chrono::milliseconds{static_cast<int64_t>(
+                      std::isfinite(timeout) && timeout > 0 ? timeout * 1000 : 0)};
   return ask<proxy_result>(*env_, handle_, backstop, await_approval_atom_v, approval_id,
                            approval_wait{timeout, poll_interval});
 }
@@ -141,7 +147,17 @@ App::App(const client_options& options, std::shared_ptr<environment> env)
       timeout_(timeout_of(options)) {
 }
 
+App::App(app_actor handle, std::shared_ptr<environment> env,
+         std::chrono::milliseconds timeout)
+    : env_(std::move(env)), handle_(std::move(handle)), timeout_(timeout) {
+}
+
 App::~App() = default;
+
+App App::with_constraints(const constraints& c) {
+  auto sub = ask<caf::actor>(*env_, handle_, timeout_, constrain_atom_v, c);
+  return App{caf::actor_cast<app_actor>(std::move(sub)), env_, timeout_};
+}
 
 http_response App::request(provider_call call) {
   return ask<http_response>(*env_, handle_, timeout_, request_atom_v, std::move(call));
@@ -157,9 +173,10 @@ approval_status App::get_approval_status(const std::string& approval_id) {
 }
 
 proxy_result App::await_approval(const std::string& approval_id, double timeout,
-                                   double poll_interval) {
-  auto backstop = timeout_ + std::chrono::milliseconds{static_cast<int64_t>(
-                                 std::isfinite(timeout) && timeout > 0 ? timeout * 1000 : 0)};
+                                 double poll_interval) {
+  auto backstop = timeout_
+                  + std::chrono::milliseconds{static_cast<int64_t>(
+                      std::isfinite(timeout) && timeout > 0 ? timeout * 1000 : 0)};
   return ask<proxy_result>(*env_, handle_, backstop, await_approval_atom_v, approval_id,
                            approval_wait{timeout, poll_interval});
 }

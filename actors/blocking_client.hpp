@@ -46,6 +46,10 @@ public:
   proxy_outcome proxy_request(provider_call call);
   grant_list list_grants(const grant_query& query = {});
   agent_info me();
+  /// A sub-client whose every request carries these constraints (scopes the key
+  /// already implies, a one-off rule); AlterValueError for none, malformed or
+  /// repeated constraints, AlterSDKError on a closed client.
+  Agent with_constraints(const constraints& c);
   /// The state of a held call, without waiting.
   approval_status get_approval_status(const std::string& approval_id);
   /// Waits for a held call: the executed result, or throws ApprovalDeniedError,
@@ -71,6 +75,8 @@ class App {
 public:
   explicit App(const client_options& options,
                std::shared_ptr<environment> env = nullptr);
+  App(app_actor handle, std::shared_ptr<environment> env,
+      std::chrono::milliseconds timeout);
   ~App();
 
   http_response request(provider_call call);
@@ -78,6 +84,10 @@ public:
   grant_list list_grants(const grant_query& query = {});
   /// Throws AlterValueError for a non-UUID id, before any I/O.
   Agent get_agent(const std::string& agent_id);
+  /// A sub-client whose every request carries these constraints (scopes the key
+  /// already implies, a one-off rule); AlterValueError for none, malformed or
+  /// repeated constraints, AlterSDKError on a closed client.
+  App with_constraints(const constraints& c);
   /// The state of a held call, without waiting.
   approval_status get_approval_status(const std::string& approval_id);
   /// Waits for a held call: the executed result, or throws ApprovalDeniedError,

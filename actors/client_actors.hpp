@@ -6,13 +6,15 @@
 
 #include <string>
 
+#include "caf/actor.hpp"
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
 
+#include "auth/constraints.hpp"
 #include "messages/agent_info.hpp"
 #include "messages/approvals.hpp"
-#include "messages/audit_log.hpp"
 #include "messages/atoms.hpp"
+#include "messages/audit_log.hpp"
 #include "messages/grants.hpp"
 #include "messages/http_message.hpp"
 #include "messages/provider_call.hpp"
@@ -32,9 +34,15 @@ using client_actor = caf::typed_actor<
     caf::replies_to<approval_status_atom, std::string>::with<approval_status>,
     /// Waits for a held call's outcome: the executed result, or approval_denied,
     /// approval_expired, approval_execution_failed, approval_timeout (local).
-    caf::replies_to<await_approval_atom, std::string, approval_wait>::with<proxy_result>,
+    caf::replies_to<await_approval_atom, std::string,
+                    approval_wait>::with<proxy_result>,
     /// The audit trail after a cursor (needs audit_logs:read).
     caf::replies_to<audit_query_atom, audit_query>::with<audit_page>,
+    /// with_constraints: a sub-client whose every request carries the
+    /// attenuation (scopes and/or a one-off rule); it may only narrow. The reply
+    /// is the sub-client, of the parent's own interface: actor_cast it to
+    /// agent_actor or app_actor. AlterValueError for bad or repeated constraints.
+    caf::replies_to<constrain_atom, constraints>::with<caf::actor>,
     /// Internal: sends the pending audit reports of retrieve-mode calls.
     caf::reacts_to<flush_atom>,
     /// RetryInfo of the most recent request() (retrieve mode).

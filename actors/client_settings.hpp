@@ -25,6 +25,8 @@ struct client_settings {
   caller_type type = caller_type::service;
   std::function<std::string()> user_token_getter;
   net::tls_settings tls;
+  /// x-alter-constraints of a with_constraints sub-client; empty otherwise.
+  std::string constraints_header;
 };
 
 /// Checks every option and derives what calls need; invalid_argument on bad input.

@@ -12,6 +12,7 @@
 #include "actors/backend_exchange.hpp"
 #include "actors/call_preparation.hpp"
 #include "actors/retry_supervisor.hpp"
+#include "auth/constraints.hpp"
 #include "auth/crypto.hpp"
 #include "messages/audit_log.hpp"
 #include "messages/base64.hpp"
@@ -132,8 +133,8 @@ void flush_reports(Self self) {
   provider_call_reports batch;
   batch.events.swap(st.pending_reports);
   begin_call(self);
-  backend_call bc{"POST", "/v1/audit/events", to_json(batch), {}, {},
-                  st.settings().timeout};
+  backend_call bc{"POST", "/v1/audit/events",   to_json(batch), {},
+                  {},     st.settings().timeout};
   call_backend(
       self, std::move(bc), call_kind::non_idempotent,
       [=](http_response&) { end_call(self); }, [=](caf::error&) { end_call(self); });
@@ -267,7 +268,8 @@ template <class T, class = void>
 struct has_retries : std::false_type {};
 
 template <class T>
-struct has_retries<T, std::void_t<decltype(std::declval<T&>().retries)>> : std::true_type {};
+struct has_retries<T, std::void_t<decltype(std::declval<T&>().retries)>>
+    : std::true_type {};
 
 template <class T, class Self>
 caf::result<T> get_model(Self self, std::string path) {
@@ -337,12 +339,9 @@ void poll_approval(Self self, std::shared_ptr<approval_waiter> w,
                                "no decision on " + w->id + " before the timeout"));
   // The backend holds the request until the state changes (at most 30 s).
   auto wait = std::min<int64_t>(30, std::max<int64_t>(0, left.count()));
-  backend_call bc{"GET",
-                  "/v1/approvals/" + w->id + "?wait=" + std::to_string(wait),
-                  {},
-                  {},
-                  {},
-                  std::chrono::seconds{wait} + self->state.settings().timeout};
+  backend_call bc{"GET", "/v1/approvals/" + w->id + "?wait=" + std::to_string(wait),
+                  {},    {},
+                  {},    std::chrono::seconds{wait} + self->state.settings().timeout};
   call_backend(
       self, std::move(bc), call_kind::idempotent,
       [=](http_response& reply) mutable {
@@ -351,8 +350,8 @@ void poll_approval(Self self, std::shared_ptr<approval_waiter> w,
           return finish(self, promise, std::move(status.error()));
         if (!status->terminal())
           return poll_approval(self, w, promise);
-        backend_call result{"GET", "/v1/approvals/" + w->id + "/result", {}, {}, {},
-                            self->state.settings().timeout};
+        backend_call result{"GET", "/v1/approvals/" + w->id + "/result", {}, {},
+                            {},    self->state.settings().timeout};
         call_backend(
             self, std::move(result), call_kind::idempotent,
             [=](http_response& answer) mutable {
@@ -391,12 +390,14 @@ caf::result<proxy_result> on_await_approval(Self self, const std::string& id,
   return promise;
 }
 
-// -- audit -----------------------------------------------------------------------------
+// -- audit
+// -----------------------------------------------------------------------------
 
 template <class Self>
 caf::result<audit_page> on_audit_query(Self self, const audit_query& q) {
   if (q.limit < 1 || q.limit > 1000)
-    return to_caf_error(error_code::invalid_argument, "limit must be between 1 and 1000");
+    return to_caf_error(error_code::invalid_argument,
+                        "limit must be between 1 and 1000");
   if (has_control_characters(q.after) || q.after.size() > 128)
     return to_caf_error(error_code::invalid_argument, "after is not a cursor");
   return get_model<audit_page>(self, "/v1/audit?limit=" + std::to_string(q.limit)
@@ -413,6 +414,28 @@ caf::result<bool> on_close(Self self) {
   auto promise = self->template make_response_promise<bool>();
   st.close_waiters.push_back(promise);
   return promise;
+}
+
+// -- with_constraints ----------------------------------------------------------------
+
+/// The supervision of a constrained sub-client: the parent's, plus the header.
+template <class Self>
+caf::expected<std::shared_ptr<const supervision>>
+constrained_supervision(Self self, const constraints& c) {
+  auto& st = self->state;
+  if (st.closed)
+    return closed_error();
+  if (!st.settings().constraints_header.empty())
+    return to_caf_error(error_code::invalid_argument,
+                        "this client is already constrained: call with_constraints "
+                        "once, on the parent, with everything it should narrow");
+  if (auto valid = validate(c); !valid)
+    return std::move(valid.error());
+  auto settings = std::make_shared<client_settings>(st.settings());
+  settings->constraints_header = encode_constraints_header(c);
+  auto derived = std::make_shared<supervision>(*st.sup);
+  derived->settings = std::move(settings);
+  return std::shared_ptr<const supervision>{std::move(derived)};
 }
 
 // -- the two behaviors --------------------------------------------------------------
@@ -438,6 +461,12 @@ agent_actor::behavior_type agent_client(agent_pointer self,
       [=](last_retry_info_atom) { return self->state.last_retry; },
       [=](close_atom) { return on_close(self); },
       [=](me_atom) { return get_model<agent_info>(self, "/v1/me"); },
+      [=](constrain_atom, const constraints& c) -> caf::result<caf::actor> {
+        auto sup = constrained_supervision(self, c);
+        if (!sup)
+          return std::move(sup.error());
+        return caf::actor_cast<caf::actor>(self->spawn(agent_client, std::move(*sup)));
+      },
   };
 }
 
@@ -458,6 +487,12 @@ app_actor::behavior_type app_client(app_pointer self,
       [=](flush_atom) { flush_reports(self); },
       [=](last_retry_info_atom) { return self->state.last_retry; },
       [=](close_atom) { return on_close(self); },
+      [=](constrain_atom, const constraints& c) -> caf::result<caf::actor> {
+        auto sup = constrained_supervision(self, c);
+        if (!sup)
+          return std::move(sup.error());
+        return caf::actor_cast<caf::actor>(self->spawn(app_client, std::move(*sup)));
+      },
       [=](get_agent_atom, const std::string& agent_id) -> caf::result<agent_actor> {
         // The SDK reference raises AlterValueError here, not the closed-client error.
         if (self->state.closed)

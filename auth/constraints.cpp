@@ -88,7 +88,8 @@ caf::expected<constraint_rule> rule_of(const json::value& v) {
       r.type = value.get_string();
     } else if (key == "when") {
       if (!value.is_object())
-        return invalid(error_code::invalid_constraints, "'rule.when' must be an object");
+        return invalid(error_code::invalid_constraints,
+                       "'rule.when' must be an object");
       for (const auto& [attribute, wanted] : value.get_object()) {
         auto values = strings_of(wanted, "rule.when values");
         if (!values)
@@ -98,7 +99,8 @@ caf::expected<constraint_rule> rule_of(const json::value& v) {
     } else if (key == "effect") {
       // json_match rules only ever deny; accept the explicit spelling of that.
       if (!value.is_string() || value.get_string() != "deny")
-        return invalid(error_code::invalid_constraints, "'rule.effect' can only be deny");
+        return invalid(error_code::invalid_constraints,
+                       "'rule.effect' can only be deny");
     } else {
       return invalid(error_code::invalid_constraints,
                      "unknown rule field '" + std::string{key}.substr(0, 64) + "'");
@@ -109,9 +111,21 @@ caf::expected<constraint_rule> rule_of(const json::value& v) {
 
 } // namespace
 
+bool operator==(const rule_condition& a, const rule_condition& b) noexcept {
+  return a.attribute == b.attribute && a.values == b.values;
+}
+
+bool operator==(const constraint_rule& a, const constraint_rule& b) noexcept {
+  return a.type == b.type && a.when == b.when;
+}
+
+bool operator==(const constraints& a, const constraints& b) noexcept {
+  return a.scopes == b.scopes && a.rule == b.rule;
+}
+
 const std::vector<std::string_view>& rule_attributes() {
   static const std::vector<std::string_view> names{
-      "method", "provider_id", "app_id",    "agent_id",
+      "method",     "provider_id", "app_id",    "agent_id",
       "api_key_id", "environment", "client_ip", "resource_kind"};
   return names;
 }
@@ -148,7 +162,8 @@ std::string encode_constraints_header(const constraints& c) {
 caf::expected<constraints> decode_constraints_header(std::string_view text) {
   if (text.size() > max_header_chars)
     return invalid(error_code::invalid_constraints,
-                   "header longer than " + std::to_string(max_header_chars) + " characters");
+                   "header longer than " + std::to_string(max_header_chars)
+                       + " characters");
   auto raw = base64url_decode(text);
   if (!raw)
     return invalid(error_code::invalid_constraints, "header is not base64url");
@@ -182,8 +197,9 @@ caf::expected<constraints> decode_constraints_header(std::string_view text) {
 
 bool rule_matches(const constraint_rule& r, const call_attributes& call) {
   for (const auto& cond : r.when) {
-    auto fact = std::find_if(call.begin(), call.end(),
-                             [&](const auto& kv) { return kv.first == cond.attribute; });
+    auto fact = std::find_if(call.begin(), call.end(), [&](const auto& kv) {
+      return kv.first == cond.attribute;
+    });
     if (fact == call.end())
       continue; // the call has no such attribute: satisfied (decisions.md section 8)
     if (std::find(cond.values.begin(), cond.values.end(), fact->second)

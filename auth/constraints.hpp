@@ -7,10 +7,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <caf/expected.hpp>
+#include <caf/meta/type_name.hpp>
 
 namespace alter {
 
@@ -38,6 +40,41 @@ namespace rule_types {
 constexpr std::string_view json_match = "json_match";
 constexpr std::string_view require_approval = "require_approval";
 } // namespace rule_types
+
+bool operator==(const rule_condition& a, const rule_condition& b) noexcept;
+bool operator==(const constraint_rule& a, const constraint_rule& b) noexcept;
+bool operator==(const constraints& a, const constraints& b) noexcept;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rule_condition& x) {
+  return f(caf::meta::type_name("rule_condition"), x.attribute, x.values);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, constraint_rule& x) {
+  return f(caf::meta::type_name("constraint_rule"), x.type, x.when);
+}
+
+/// CAF 0.17 has no std::optional support: the rule travels as a flag and a value.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, constraints& x) {
+  bool has_rule = x.rule.has_value();
+  auto rule = has_rule ? *x.rule : constraint_rule{};
+  auto store_back = [&] {
+    if (has_rule)
+      x.rule = std::move(rule);
+    else
+      x.rule.reset();
+  };
+  if constexpr (std::is_void_v<typename Inspector::result_type>) {
+    f(caf::meta::type_name("constraints"), x.scopes, has_rule, rule);
+    store_back();
+  } else {
+    auto result = f(caf::meta::type_name("constraints"), x.scopes, has_rule, rule);
+    store_back();
+    return result;
+  }
+}
 
 /// The attributes a rule may test (decisions.md section 8).
 const std::vector<std::string_view>& rule_attributes();

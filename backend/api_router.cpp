@@ -111,16 +111,16 @@ void api_router::handle(server_request req, responder respond) {
                           ? make_error(error_code::method_not_allowed,
                                        "method not allowed on this path")
                           : make_error(error_code::not_found, "no such endpoint"));
-  if (!found->required_scope.empty()
-      && !call->identity.permits(found->required_scope))
+  if (!found->required_scope.empty() && !call->identity.permits(found->required_scope))
     return call->fail(
         make_error(error_code::insufficient_scope,
                    "the key's scopes do not cover " + found->required_scope,
                    "{\"required_scope\":\"" + found->required_scope + "\"}"));
   if (!call->request.body.empty()
       && !is_json_media_type(find_field(call->request.headers, "content-type")))
-    return call->fail(make_error(error_code::unsupported_media_type,
-                                 "request bodies must be Content-Type: application/json"));
+    return call->fail(
+        make_error(error_code::unsupported_media_type,
+                   "request bodies must be Content-Type: application/json"));
   const auto& agent = call->identity.agent;
   if (agent && agent->status == "inactive" && !found->allows_inactive_agent)
     return call->fail(make_error(error_code::agent_inactive,

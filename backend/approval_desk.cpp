@@ -100,6 +100,10 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
     std::lock_guard<std::mutex> guard{mtx_};
     waiters_[id].push_back(w);
   }
+  // A decision between the read above and the registration would have found
+  // no waiter to wake: look again.
+  if (auto again = ctx_.db.find_approval(id); again && again->status != w->status)
+    notify(id);
   w->timer->async_wait([this, id, w](boost::system::error_code) {
     {
       std::lock_guard<std::mutex> guard{mtx_};
@@ -132,13 +136,13 @@ void approval_desk::notify(const std::string& id) {
   for (auto& w : woken) {
     w->timer->cancel();
     // Answer on the I/O threads, never inside the notifier's own call stack.
-    boost::asio::post(io_.context(), [w, latest] {
-      w->done(latest ? *latest : approval_record{});
-    });
+    boost::asio::post(io_.context(),
+                      [w, latest] { w->done(latest ? *latest : approval_record{}); });
   }
 }
 
-caf::expected<approval_record> approval_desk::decide(const std::string& id, bool approve,
+caf::expected<approval_record> approval_desk::decide(const std::string& id,
+                                                     bool approve,
                                                      const approver_session& who,
                                                      const std::string& reason) {
   auto a = current(id);
@@ -208,8 +212,8 @@ void approval_desk::execute(approval_record approval) {
   auto req = from_json<proxy_request>(approval.request_json);
   if (!grant || !req) {
     provider_outcome refused;
-    refused.error = make_error(error_code::grant_not_found,
-                               "the approved call's grant is gone");
+    refused.error
+        = make_error(error_code::grant_not_found, "the approved call's grant is gone");
     return finish(std::move(refused));
   }
   call_provider(ctx_, *grant, *req, std::move(finish));

@@ -21,11 +21,21 @@ std::string escape_html(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         // Control characters would only confuse a reader; show them as '?'.
         out += (static_cast<unsigned char>(c) < 0x20 && c != '\n') ? '?' : c;
@@ -37,15 +47,14 @@ std::string escape_html(std::string_view text) {
 http_response page(int status, const std::string& title, const std::string& body) {
   http_response res;
   res.status = status;
-  res.headers = {
-      {"Content-Type", "text/html; charset=utf-8"},
-      {"Cache-Control", "no-store"},
-      {"X-Content-Type-Options", "nosniff"},
-      {"X-Frame-Options", "DENY"},
-      {"Referrer-Policy", "no-referrer"},
-      {"Content-Security-Policy",
-       "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'"}};
+  res.headers = {{"Content-Type", "text/html; charset=utf-8"},
+                 {"Cache-Control", "no-store"},
+                 {"X-Content-Type-Options", "nosniff"},
+                 {"X-Frame-Options", "DENY"},
+                 {"Referrer-Policy", "no-referrer"},
+                 {"Content-Security-Policy",
+                  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                  "frame-ancestors 'none'; base-uri 'none'"}};
   res.body = "<!doctype html><html><head><meta charset=\"utf-8\"><title>"
              + escape_html(title)
              + "</title><style>body{font-family:sans-serif;max-width:44em;margin:2em "
@@ -79,9 +88,9 @@ field_list form_fields(std::string_view body) {
           c = ' ';
       return net::percent_decode(plus_free).value_or(std::string{});
     };
-    out.push_back({decode(pair.substr(0, eq)),
-                   eq == std::string_view::npos ? std::string{}
-                                                : decode(pair.substr(eq + 1))});
+    out.push_back({decode(pair.substr(0, eq)), eq == std::string_view::npos
+                                                   ? std::string{}
+                                                   : decode(pair.substr(eq + 1))});
   }
   return out;
 }
@@ -102,14 +111,16 @@ std::string session_token(const server_request& req) {
     rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
     while (!item.empty() && item.front() == ' ')
       item.remove_prefix(1);
-    if (item.size() > cookie_name.size() + 1 && item.substr(0, cookie_name.size()) == cookie_name
+    if (item.size() > cookie_name.size() + 1
+        && item.substr(0, cookie_name.size()) == cookie_name
         && item[cookie_name.size()] == '=')
       return std::string{item.substr(cookie_name.size() + 1)};
   }
   return {};
 }
 
-std::optional<approver_session> signed_in(backend_context& ctx, const server_request& req) {
+std::optional<approver_session> signed_in(backend_context& ctx,
+                                          const server_request& req) {
   auto token = session_token(req);
   if (token.empty() || token.size() > 128)
     return std::nullopt;
@@ -142,9 +153,10 @@ http_response approval_view(backend_context& ctx, const approval_record& a,
   std::string agent_name;
   if (auto agent = ctx.db.find_agent(a.agent_id))
     agent_name = agent->name + " (" + agent->id + ")";
-  std::string body = "<p>Signed in as " + escape_html(who.approver_name) + ".</p>"
-                     "<p>Status: <strong id=\"status\">" + escape_html(a.status)
-                     + "</strong></p><table>";
+  std::string body = "<p>Signed in as " + escape_html(who.approver_name)
+                     + ".</p>"
+                       "<p>Status: <strong id=\"status\">"
+                     + escape_html(a.status) + "</strong></p><table>";
   body += row("Method", a.method);
   body += row("URL", a.url);
   body += row("Reason", a.reason);
@@ -167,10 +179,11 @@ http_response approval_view(backend_context& ctx, const approval_record& a,
     auto form = [&](const char* decision, const char* label) {
       return std::string{"<form method=\"post\" action=\"/approvals/"} + a.id
              + "/decision\"><input type=\"hidden\" name=\"csrf\" value=\""
-             + escape_html(who.csrf_token) + "\"><input type=\"hidden\" name=\"decision\" "
-             + "value=\"" + decision + "\"><label>Note <input name=\"reason\" id=\"reason-"
-             + decision + "\"></label> <button type=\"submit\" id=\"" + decision + "\">"
-             + label + "</button></form>";
+             + escape_html(who.csrf_token)
+             + "\"><input type=\"hidden\" name=\"decision\" " + "value=\"" + decision
+             + "\"><label>Note <input name=\"reason\" id=\"reason-" + decision
+             + "\"></label> <button type=\"submit\" id=\"" + decision + "\">" + label
+             + "</button></form>";
     };
     body += form("approve", "Approve") + form("deny", "Deny");
   }
@@ -207,7 +220,8 @@ void decide(backend_context& ctx, const std::string& id, const server_request& r
     return respond(login_form(id));
   auto form = form_fields(req.body);
   if (!crypto::constant_time_equals(field_or_empty(form, "csrf"), who->csrf_token))
-    return respond(page(403, "Forbidden", "<p>The form is stale; reload the page.</p>"));
+    return respond(
+        page(403, "Forbidden", "<p>The form is stale; reload the page.</p>"));
   auto decision = field_or_empty(form, "decision");
   if (decision != "approve" && decision != "deny")
     return respond(page(400, "Bad request", "<p>Approve or deny.</p>"));

@@ -44,8 +44,8 @@ namespace {
 /// injection, OAuth codes, pre-signed URLs); compared case-insensitively.
 bool is_sensitive_parameter(std::string_view name) {
   static constexpr std::string_view markers[]
-      = {"token", "key", "secret", "password", "passwd", "signature", "sig",
-         "code", "auth", "credential", "session"};
+      = {"token", "key",  "secret", "password",   "passwd", "signature",
+         "sig",   "code", "auth",   "credential", "session"};
   std::string lower{name};
   for (auto& c : lower)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

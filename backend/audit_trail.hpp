@@ -26,7 +26,8 @@ void record_grant(audit_record& row, const grant_record& grant);
 /// secret, signature, code, ...) replaced by "[redacted]".
 std::string redact_url(std::string_view url);
 
-/// Appends the row (its URL redacted); false (and nothing thrown) when the store refused it.
+/// Appends the row (its URL redacted); false (and nothing thrown) when the store
+/// refused it.
 bool write_audit(store& db, const audit_record& row);
 
 } // namespace alter::backend

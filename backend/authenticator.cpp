@@ -3,8 +3,8 @@
 #include <charconv>
 
 #include "auth/api_key.hpp"
-#include "auth/crypto.hpp"
 #include "auth/constraints.hpp"
+#include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
 #include "messages/alter_error.hpp"

@@ -66,7 +66,8 @@ key_record make_key(std::string app_id, std::string agent_id,
   return k;
 }
 
-std::string add_approver(store& db, const std::string& app_id, const std::string& name) {
+std::string add_approver(store& db, const std::string& app_id,
+                         const std::string& name) {
   // 32 random bytes, hex: shown once, stored as its SHA-256.
   auto token = "alter_apv_" + crypto::random_hex(32);
   db.insert_approver(

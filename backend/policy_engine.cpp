@@ -195,7 +195,8 @@ verdict check_time_window(const rule_record& r, const json::object& body,
       listed = listed || d.get_string() == names[static_cast<std::size_t>(day)];
     }
     if (!listed)
-      return deny("outside_time_window", "rule '" + r.name + "': not allowed on this day");
+      return deny("outside_time_window",
+                  "rule '" + r.name + "': not allowed on this day");
   }
   bool inside = *start <= *end ? (minute >= *start && minute < *end)
                                : (minute >= *start || minute < *end); // over midnight
@@ -211,15 +212,17 @@ verdict check_rate_limit(const rule_record& r, const json::object& body,
   const auto* per = body.if_contains("per_seconds");
   if (max == nullptr || !max->is_int64() || max->get_int64() < 1 || per == nullptr
       || !per->is_int64() || per->get_int64() < 1 || per->get_int64() > 86400)
-    return unevaluable(r, "'max_calls' >= 1 and 'per_seconds' in 1..86400 are required");
+    return unevaluable(r,
+                       "'max_calls' >= 1 and 'per_seconds' in 1..86400 are required");
   std::string subject = "agent";
   if (const auto* s = body.if_contains("per")) {
-    if (!s->is_string() || (s->get_string() != "agent" && s->get_string() != "key"
-                            && s->get_string() != "app"))
+    if (!s->is_string()
+        || (s->get_string() != "agent" && s->get_string() != "key"
+            && s->get_string() != "app"))
       return unevaluable(r, "'per' must be agent, key or app");
     subject = std::string{s->get_string()};
   }
-  const auto* who = fact(facts, subject == "key" ? "api_key_id"
+  const auto* who = fact(facts, subject == "key"   ? "api_key_id"
                                 : subject == "app" ? "app_id"
                                                    : "agent_id");
   if (who == nullptr) // an app key without an agent: count it per key
@@ -229,9 +232,9 @@ verdict check_rate_limit(const rule_record& r, const json::object& body,
                      std::chrono::seconds{per->get_int64()},
                      std::chrono::steady_clock::now(), retry_after))
     return {};
-  auto v = deny("rate_limited", "rule '" + r.name + "': more than "
-                                    + std::to_string(max->get_int64()) + " calls in "
-                                    + std::to_string(per->get_int64()) + " s",
+  auto v = deny("rate_limited",
+                "rule '" + r.name + "': more than " + std::to_string(max->get_int64())
+                    + " calls in " + std::to_string(per->get_int64()) + " s",
                 error_code::rate_limited);
   v.retry_after_ms = retry_after.count();
   return v;
@@ -283,7 +286,8 @@ verdict check_parameter(const rule_record& r, const json::object& rule,
     return deny("parameter_unreadable",
                 "rule '" + r.name + "': the request body is not a JSON object");
   const auto* v = at_path(*body, field->get_string());
-  std::string where = "rule '" + r.name + "': '" + std::string{field->get_string()} + "'";
+  std::string where
+      = "rule '" + r.name + "': '" + std::string{field->get_string()} + "'";
   if (v == nullptr) {
     const auto* required = rule.if_contains("required");
     if (required != nullptr && required->is_bool() && required->get_bool())
@@ -308,7 +312,8 @@ verdict check_rule(const rule_record& r, const policy_facts& facts,
   auto body = parse_body(r.rule_body_json);
   if (!body)
     return unevaluable(r, "its body is not a JSON object");
-  if (r.rule_type == rule_kinds::json_match || r.rule_type == rule_kinds::require_approval) {
+  if (r.rule_type == rule_kinds::json_match
+      || r.rule_type == rule_kinds::require_approval) {
     auto when = when_of(*body, r.rule_type);
     if (!when)
       return unevaluable(r, "'when' must map known attributes to strings");
@@ -361,12 +366,11 @@ bool rate_counters::admit(const std::string& key, int64_t max_calls,
   std::lock_guard<std::mutex> guard{mtx_};
   auto& calls = calls_[key];
   auto horizon = now - window;
-  calls.erase(calls.begin(),
-              std::find_if(calls.begin(), calls.end(),
-                           [&](const auto& t) { return t > horizon; }));
+  calls.erase(calls.begin(), std::find_if(calls.begin(), calls.end(),
+                                          [&](const auto& t) { return t > horizon; }));
   if (static_cast<int64_t>(calls.size()) >= max_calls) {
-    retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(
-        calls.front() + window - now);
+    retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(calls.front()
+                                                                        + window - now);
     return false;
   }
   calls.push_back(now);
@@ -407,8 +411,9 @@ policy_decision evaluate_policy(const std::vector<rule_record>& rules,
   if (constraint) {
     if (rule_matches(*constraint, facts.attributes)) {
       if (constraint->type == rule_types::json_match)
-        consider(deny("constraint_rule_denied", "denied by the client's constraint rule"),
-                 {});
+        consider(
+            deny("constraint_rule_denied", "denied by the client's constraint rule"),
+            {});
       else
         consider({policy_effect::require_approval, "approval_required",
                   "the client's constraint rule requires a human approval"},

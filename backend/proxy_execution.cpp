@@ -52,7 +52,8 @@ std::optional<alter_error> proxy_request_problem(store& db, const proxy_request&
                                                  const grant_record& grant) {
   if (std::find(std::begin(methods), std::end(methods), req.method)
       == std::end(methods))
-    return invalid("method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
+    return invalid(
+        "method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
   for (const auto& h : req.headers) {
     for (auto forbidden : credential_headers)
       if (iequals(h.name, forbidden))
@@ -75,7 +76,8 @@ std::optional<alter_error> proxy_request_problem(store& db, const proxy_request&
 }
 
 void call_provider(backend_context& ctx, const grant_record& grant,
-                   const proxy_request& req, std::function<void(provider_outcome)> done) {
+                   const proxy_request& req,
+                   std::function<void(provider_outcome)> done) {
   provider_outcome refused;
   if (auto problem = proxy_request_problem(ctx.db, req, grant)) {
     refused.error = std::move(*problem);
@@ -87,8 +89,8 @@ void call_provider(backend_context& ctx, const grant_record& grant,
     return done(std::move(refused));
   }
   auto target = net::parse_url(req.url);
-  http_request base{req.method, target->target, req.headers, *base64_decode(req.body_b64),
-                    0};
+  http_request base{req.method, target->target, req.headers,
+                    *base64_decode(req.body_b64), 0};
   auto upstream = net::inject_credential(std::move(base), *token);
   if (!upstream) {
     refused.error = from_caf_error(upstream.error());

@@ -33,6 +33,7 @@ std::optional<alter_error> proxy_request_problem(store& db, const proxy_request&
 /// Injects the grant's credential and calls the provider; `done` runs once, on
 /// an I/O thread.
 void call_provider(backend_context& ctx, const grant_record& grant,
-                   const proxy_request& req, std::function<void(provider_outcome)> done);
+                   const proxy_request& req,
+                   std::function<void(provider_outcome)> done);
 
 } // namespace alter::backend

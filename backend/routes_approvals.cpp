@@ -25,7 +25,8 @@ approval_status status_of(const approval_record& a) {
   s.decided_at = a.decided_at;
   s.decision_reason = a.decision_reason;
   s.executed_at = a.executed_at;
-  s.has_result = a.status == approval_states::executed || a.status == approval_states::failed;
+  s.has_result
+      = a.status == approval_states::executed || a.status == approval_states::failed;
   return s;
 }
 
@@ -45,8 +46,8 @@ void get_status(backend_context& ctx, const api_call_ptr& call) {
     auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), wait);
     if (ec != std::errc{} || ptr != text->data() + text->size() || wait < 0
         || wait > max_wait_seconds)
-      return call->fail(make_error(error_code::invalid_request,
-                                   "wait must be 0 to 30 seconds"));
+      return call->fail(
+          make_error(error_code::invalid_request, "wait must be 0 to 30 seconds"));
   }
   auto a = visible(ctx, *call);
   if (!a)
@@ -64,20 +65,21 @@ void get_result(backend_context& ctx, const api_call_ptr& call) {
   if (a->status == approval_states::executed)
     return call->reply(200, a->result_json);
   if (a->status == approval_states::denied)
-    return call->fail(make_error(error_code::approval_denied,
-                                 "the approver denied the call"
-                                     + (a->decision_reason.empty()
-                                            ? std::string{}
-                                            : ": " + a->decision_reason.substr(0, 200))));
+    return call->fail(make_error(
+        error_code::approval_denied,
+        "the approver denied the call"
+            + (a->decision_reason.empty() ? std::string{}
+                                          : ": " + a->decision_reason.substr(0, 200))));
   if (a->status == approval_states::expired)
     return call->fail(
         make_error(error_code::approval_expired, "nobody decided before it expired"));
   if (a->status == approval_states::failed) {
-    auto cause = parse_error_envelope(static_cast<int>(a->result_status), a->result_json);
-    return call->fail(make_error(error_code::approval_execution_failed,
-                                 "approved, but the execution failed: " + cause.message,
-                                 "{\"cause\":\"" + std::string{name_of(cause.code)}
-                                     + "\"}"));
+    auto cause
+        = parse_error_envelope(static_cast<int>(a->result_status), a->result_json);
+    return call->fail(
+        make_error(error_code::approval_execution_failed,
+                   "approved, but the execution failed: " + cause.message,
+                   "{\"cause\":\"" + std::string{name_of(cause.code)} + "\"}"));
   }
   call->fail(make_error(error_code::invalid_request,
                         "the approval is still " + a->status + ": no result yet"));

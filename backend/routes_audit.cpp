@@ -28,7 +28,8 @@ bool parse_cursor(const std::string& text, std::string& created_at, int64_t& seq
   if (hash == std::string::npos)
     return created_at.size() <= 64;
   auto digits = std::string_view{text}.substr(hash + 1);
-  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), sequence);
+  auto [ptr, ec]
+      = std::from_chars(digits.data(), digits.data() + digits.size(), sequence);
   return ec == std::errc{} && ptr == digits.data() + digits.size() && sequence >= 0;
 }
 
@@ -93,13 +94,16 @@ void query(backend_context& ctx, const api_call_ptr& call) {
     auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
     if (ec != std::errc{} || ptr != text->data() + text->size() || limit < 1
         || limit > max_page)
-      return call->fail(make_error(error_code::invalid_request, "limit must be 1-1000"));
+      return call->fail(
+          make_error(error_code::invalid_request, "limit must be 1-1000"));
   }
-  auto rows = ctx.db.audit_page(call->identity.app_id(), after_time, after_sequence, limit);
+  auto rows
+      = ctx.db.audit_page(call->identity.app_id(), after_time, after_sequence, limit);
   audit_page page;
   page.next_cursor = net::query_param(target, "after").value_or("");
   if (!rows.empty())
-    page.next_cursor = rows.back().created_at + "#" + std::to_string(rows.back().sequence);
+    page.next_cursor
+        = rows.back().created_at + "#" + std::to_string(rows.back().sequence);
   page.rows.reserve(rows.size());
   for (auto& r : rows)
     page.rows.push_back(entry_of(std::move(r)));
@@ -111,8 +115,8 @@ void report(backend_context& ctx, const api_call_ptr& call) {
   if (!batch)
     return call->fail(from_caf_error(batch.error()));
   if (batch->events.empty() || batch->events.size() > max_reports)
-    return call->fail(make_error(error_code::invalid_request,
-                                 "send 1 to 500 events per request"));
+    return call->fail(
+        make_error(error_code::invalid_request, "send 1 to 500 events per request"));
   // Check every event first: a batch is written whole or not at all.
   for (const auto& ev : batch->events) {
     auto grant = ctx.db.find_grant(ev.grant_id);
@@ -123,32 +127,33 @@ void report(backend_context& ctx, const api_call_ptr& call) {
   bool written = true;
   try {
     ctx.db.transaction([&] {
-    for (const auto& ev : batch->events) {
-      auto row = audit_row(*call, "provider_call.reported");
-      row.grant_id = ev.grant_id;
-      if (auto grant = ctx.db.find_grant(ev.grant_id))
-        record_grant(row, *grant);
-      row.method = ev.method.substr(0, 16);
-      row.url = ev.url.substr(0, 2048);
-      row.status_code = ev.status_code;
-      row.error_code = ev.error_code.substr(0, 64);
-      row.outcome = !ev.error_code.empty() || ev.status_code >= 400 ? "error" : "success";
-      row.latency_ms = ev.latency_ms;
-      row.reason = ev.reason.substr(0, 1000);
-      if (!ev.run_id.empty())
-        row.run_id = ev.run_id.substr(0, 200);
-      if (!ev.thread_id.empty())
-        row.thread_id = ev.thread_id.substr(0, 200);
-      if (!ev.tool_call_id.empty())
-        row.tool_call_id = ev.tool_call_id.substr(0, 200);
-      written = written && write_audit(ctx.db, row);
-    }
-    if (!written)
-      throw std::runtime_error{"audit write failed"};
+      for (const auto& ev : batch->events) {
+        auto row = audit_row(*call, "provider_call.reported");
+        row.grant_id = ev.grant_id;
+        if (auto grant = ctx.db.find_grant(ev.grant_id))
+          record_grant(row, *grant);
+        row.method = ev.method.substr(0, 16);
+        row.url = ev.url.substr(0, 2048);
+        row.status_code = ev.status_code;
+        row.error_code = ev.error_code.substr(0, 64);
+        row.outcome
+            = !ev.error_code.empty() || ev.status_code >= 400 ? "error" : "success";
+        row.latency_ms = ev.latency_ms;
+        row.reason = ev.reason.substr(0, 1000);
+        if (!ev.run_id.empty())
+          row.run_id = ev.run_id.substr(0, 200);
+        if (!ev.thread_id.empty())
+          row.thread_id = ev.thread_id.substr(0, 200);
+        if (!ev.tool_call_id.empty())
+          row.tool_call_id = ev.tool_call_id.substr(0, 200);
+        written = written && write_audit(ctx.db, row);
+      }
+      if (!written)
+        throw std::runtime_error{"audit write failed"};
     });
   } catch (const std::exception&) {
-    return call->fail(make_error(error_code::audit_write_failed,
-                                 "the reports could not be written"));
+    return call->fail(
+        make_error(error_code::audit_write_failed, "the reports could not be written"));
   }
   call->reply(202, "{\"accepted\":" + std::to_string(batch->events.size()) + "}");
 }

@@ -38,12 +38,10 @@ policy_decision run_policy(backend_context& ctx, const api_call& call,
                            std::optional<std::string> body) {
   const auto& id = call.identity;
   policy_facts facts;
-  facts.attributes = {{"provider_id", grant.provider_id},
-                      {"app_id", id.app_id()},
-                      {"api_key_id", id.key.id},
-                      {"client_ip", call.request.client_ip},
-                      {"resource_kind", grant.grant_kind},
-                      {"environment", "local"}};
+  facts.attributes
+      = {{"provider_id", grant.provider_id},  {"app_id", id.app_id()},
+         {"api_key_id", id.key.id},           {"client_ip", call.request.client_ip},
+         {"resource_kind", grant.grant_kind}, {"environment", "local"}};
   if (id.agent)
     facts.attributes.emplace_back("agent_id", id.agent->id);
   if (!method.empty())
@@ -191,41 +189,40 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
     }
   }
   auto grant_id = grant->id;
-  call_provider(
-      ctx, *grant, *body,
-      [&ctx, call, row, grant_id, idem_key](provider_outcome out) mutable {
-        const auto& app_id = call->identity.app_id();
-        row.latency_ms = call->elapsed_ms();
-        // Records the final answer under the key before it leaves.
-        auto answer = [&](alter_error e) {
-          if (!idem_key.empty())
-            ctx.db.complete_idempotency(app_id, idem_key, http_status_of(e.code),
-                                        error_envelope(e));
-          call->fail(std::move(e));
-        };
-        if (!out.ok) {
-          row.outcome = "error";
-          row.error_code = std::string{name_of(out.error.code)};
-          write_audit(ctx.db, row);
-          if (!out.request_sent) {
-            // The provider never saw it: a retry may execute it.
-            if (!idem_key.empty())
-              ctx.db.release_idempotency(app_id, idem_key);
-            return call->fail(std::move(out.error));
-          }
-          return answer(std::move(out.error));
-        }
-        row.outcome = "success";
-        row.status_code = out.result.status_code;
-        if (!write_audit(ctx.db, row))
-          return answer(make_error(error_code::audit_write_failed,
-                                   "the audit row could not be written"));
-        ctx.db.touch_grant(grant_id, now_iso8601());
-        auto body = to_json(out.result);
-        if (!idem_key.empty())
-          ctx.db.complete_idempotency(app_id, idem_key, 200, body);
-        call->reply(200, std::move(body));
-      });
+  call_provider(ctx, *grant, *body,
+                [&ctx, call, row, grant_id, idem_key](provider_outcome out) mutable {
+                  const auto& app_id = call->identity.app_id();
+                  row.latency_ms = call->elapsed_ms();
+                  // Records the final answer under the key before it leaves.
+                  auto answer = [&](alter_error e) {
+                    if (!idem_key.empty())
+                      ctx.db.complete_idempotency(
+                          app_id, idem_key, http_status_of(e.code), error_envelope(e));
+                    call->fail(std::move(e));
+                  };
+                  if (!out.ok) {
+                    row.outcome = "error";
+                    row.error_code = std::string{name_of(out.error.code)};
+                    write_audit(ctx.db, row);
+                    if (!out.request_sent) {
+                      // The provider never saw it: a retry may execute it.
+                      if (!idem_key.empty())
+                        ctx.db.release_idempotency(app_id, idem_key);
+                      return call->fail(std::move(out.error));
+                    }
+                    return answer(std::move(out.error));
+                  }
+                  row.outcome = "success";
+                  row.status_code = out.result.status_code;
+                  if (!write_audit(ctx.db, row))
+                    return answer(make_error(error_code::audit_write_failed,
+                                             "the audit row could not be written"));
+                  ctx.db.touch_grant(grant_id, now_iso8601());
+                  auto body = to_json(out.result);
+                  if (!idem_key.empty())
+                    ctx.db.complete_idempotency(app_id, idem_key, 200, body);
+                  call->reply(200, std::move(body));
+                });
 }
 
 } // namespace

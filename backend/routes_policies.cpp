@@ -49,7 +49,8 @@ void list(backend_context& ctx, const api_call_ptr& call) {
 void create(backend_context& ctx, const api_call_ptr& call) {
   auto body = body_object(*call);
   if (!body)
-    return call->fail(make_error(error_code::malformed_json, "body must be a JSON object"));
+    return call->fail(
+        make_error(error_code::malformed_json, "body must be a JSON object"));
   rule_record r;
   r.id = new_rule_id();
   r.app_id = call->identity.app_id();
@@ -63,7 +64,8 @@ void create(backend_context& ctx, const api_call_ptr& call) {
   r.rule_body_json = rule_body ? json::serialize(*rule_body) : std::string{"{}"};
   if (const auto* enabled = body->if_contains("enabled")) {
     if (!enabled->is_bool())
-      return call->fail(make_error(error_code::invalid_request, "enabled must be a bool"));
+      return call->fail(
+          make_error(error_code::invalid_request, "enabled must be a bool"));
     r.enabled = enabled->get_bool();
   }
   if (auto problem = rule_problem(ctx.db, r))
@@ -79,7 +81,8 @@ void update(backend_context& ctx, const api_call_ptr& call) {
     return call->fail(make_error(error_code::not_found, "no such rule"));
   auto body = body_object(*call);
   if (!body)
-    return call->fail(make_error(error_code::malformed_json, "body must be a JSON object"));
+    return call->fail(
+        make_error(error_code::malformed_json, "body must be a JSON object"));
   auto r = *found;
   if (body->contains("name"))
     r.name = string_at(*body, "name");
@@ -87,12 +90,14 @@ void update(backend_context& ctx, const api_call_ptr& call) {
     r.rule_body_json = json::serialize(*rule_body);
   if (const auto* enabled = body->if_contains("enabled")) {
     if (!enabled->is_bool())
-      return call->fail(make_error(error_code::invalid_request, "enabled must be a bool"));
+      return call->fail(
+          make_error(error_code::invalid_request, "enabled must be a bool"));
     r.enabled = enabled->get_bool();
   }
   if (body->contains("target") || body->contains("rule_type"))
-    return call->fail(make_error(error_code::invalid_request,
-                                 "a rule's target and type cannot change: add a new rule"));
+    return call->fail(
+        make_error(error_code::invalid_request,
+                   "a rule's target and type cannot change: add a new rule"));
   if (auto problem = rule_problem(ctx.db, r))
     return call->fail(std::move(*problem));
   ctx.db.update_rule(r);

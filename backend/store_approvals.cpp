@@ -14,7 +14,10 @@ void store::insert_approval(const approval_record& x) {
       "?17, ?18, ?19, ?20)");
   s.bind(1, x.id).bind(2, x.app_id).bind_or_null(3, x.agent_id);
   s.bind_or_null(4, x.api_key_id).bind(5, x.grant_id).bind(6, x.provider_id);
-  s.bind_or_null(7, x.rule_id).bind(8, x.request_json).bind(9, x.method).bind(10, x.url);
+  s.bind_or_null(7, x.rule_id)
+      .bind(8, x.request_json)
+      .bind(9, x.method)
+      .bind(10, x.url);
   s.bind(11, x.reason).bind_or_null(12, x.caller).bind_or_null(13, x.caller_type);
   s.bind_or_null(14, x.run_id).bind_or_null(15, x.thread_id);
   s.bind_or_null(16, x.tool_call_id).bind_or_null(17, x.idempotency_key);

@@ -77,8 +77,9 @@ std::optional<rule_record> store::find_rule(std::string_view app_id,
 
 std::vector<rule_record> store::list_rules(std::string_view app_id) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  static const std::string sql = std::string{"SELECT "} + rule_columns
-                                 + " FROM rules WHERE app_id = ?1 ORDER BY created_at, id";
+  static const std::string sql
+      = std::string{"SELECT "} + rule_columns
+        + " FROM rules WHERE app_id = ?1 ORDER BY created_at, id";
   auto& s = cached(sql.c_str());
   s.bind(1, app_id);
   return read_rules(s);
@@ -110,7 +111,8 @@ void store::insert_approver(const approver_record& x) {
   s.execute();
 }
 
-std::optional<approver_record> store::find_approver_by_token_hash(std::string_view hash) {
+std::optional<approver_record>
+store::find_approver_by_token_hash(std::string_view hash) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("SELECT id, app_id, name, token_hash, created_at FROM approvers "
                    "WHERE token_hash = ?1");
@@ -132,8 +134,8 @@ void store::insert_approver_session(std::string_view session_hash,
   s.execute();
 }
 
-std::optional<approver_session> store::find_approver_session(std::string_view session_hash,
-                                                             std::string_view now) {
+std::optional<approver_session>
+store::find_approver_session(std::string_view session_hash, std::string_view now) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("SELECT a.id, a.app_id, a.name, s.csrf_token, s.expires_at "
                    "FROM approver_sessions s JOIN approvers a ON a.id = s.approver_id "

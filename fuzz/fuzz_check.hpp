@@ -8,7 +8,7 @@
 #define FUZZ_CHECK(condition)                                                          \
   do {                                                                                 \
     if (!(condition)) {                                                                \
-      std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__,      \
+      std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__,       \
                    #condition);                                                        \
       std::abort();                                                                    \
     }                                                                                  \

@@ -29,7 +29,8 @@ void check(std::string_view header) {
   if (!decoded)
     return;
   FUZZ_CHECK(alter::validate(*decoded));
-  auto again = alter::decode_constraints_header(alter::encode_constraints_header(*decoded));
+  auto again
+      = alter::decode_constraints_header(alter::encode_constraints_header(*decoded));
   FUZZ_CHECK(again);
   FUZZ_CHECK(same(*again, *decoded));
 }

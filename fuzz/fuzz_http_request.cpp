@@ -80,9 +80,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!parsed)
     return 0; // refused by the parser with a typed error, as on a socket
   switch (data[0] % 3) {
-    case 1: sign_as(*parsed, h.keys.agents.front().api_key); break;
-    case 2: sign_as(*parsed, h.keys.app_key); break;
-    default: break;
+    case 1:
+      sign_as(*parsed, h.keys.agents.front().api_key);
+      break;
+    case 2:
+      sign_as(*parsed, h.keys.app_key);
+      break;
+    default:
+      break;
   }
   auto answered = std::make_shared<std::promise<http_response>>();
   auto calls = std::make_shared<int>(0);

@@ -32,8 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // ... and one changed character of it is not.
   auto tampered = genuine;
   tampered[0] = tampered[0] == '0' ? '1' : '0';
-  FUZZ_CHECK(!alter::verify_signature(key, tampered, part[1], part[2], part[3],
-                                      part[4], part[5], part[6]));
+  FUZZ_CHECK(!alter::verify_signature(key, tampered, part[1], part[2], part[3], part[4],
+                                      part[5], part[6]));
   // Sorting the query is stable: the canonical form of a canonical query is itself.
   auto once = alter::canonical_query(alter::net::query_of(part[2]));
   FUZZ_CHECK(alter::canonical_query(once) == once);

@@ -31,15 +31,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   std::string_view text{reinterpret_cast<const char*>(data) + 1, size - 1};
   switch (data[0] % 10) {
-    case 0: round_trip<alter::injection>(text); break;
-    case 1: round_trip<alter::token_response>(text); break;
-    case 2: round_trip<alter::token_request>(text); break;
-    case 3: round_trip<alter::proxy_request>(text); break;
-    case 4: round_trip<alter::proxy_result>(text); break;
-    case 5: round_trip<alter::pending_approval>(text); break;
-    case 6: round_trip<alter::grant_item>(text); break;
-    case 7: round_trip<alter::grant_list>(text); break;
-    case 8: round_trip<alter::agent_info>(text); break;
+    case 0:
+      round_trip<alter::injection>(text);
+      break;
+    case 1:
+      round_trip<alter::token_response>(text);
+      break;
+    case 2:
+      round_trip<alter::token_request>(text);
+      break;
+    case 3:
+      round_trip<alter::proxy_request>(text);
+      break;
+    case 4:
+      round_trip<alter::proxy_result>(text);
+      break;
+    case 5:
+      round_trip<alter::pending_approval>(text);
+      break;
+    case 6:
+      round_trip<alter::grant_item>(text);
+      break;
+    case 7:
+      round_trip<alter::grant_list>(text);
+      break;
+    case 8:
+      round_trip<alter::agent_info>(text);
+      break;
     default: {
       // Any status with any body: always a typed error, never a throw.
       auto e = alter::parse_error_envelope(400 + (data[0] % 200), text);

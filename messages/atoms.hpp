@@ -19,6 +19,7 @@ using approval_status_atom = caf::atom_constant<caf::atom("aprstatus")>;
 using await_approval_atom = caf::atom_constant<caf::atom("aprawait")>;
 using audit_query_atom = caf::atom_constant<caf::atom("auditquery")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using constrain_atom = caf::atom_constant<caf::atom("constrain")>;
 using close_atom = caf::close_atom;
 
 constexpr exchange_atom exchange_atom_v{};
@@ -34,6 +35,7 @@ constexpr approval_status_atom approval_status_atom_v{};
 constexpr await_approval_atom await_approval_atom_v{};
 constexpr audit_query_atom audit_query_atom_v{};
 constexpr flush_atom flush_atom_v{};
+constexpr constrain_atom constrain_atom_v{};
 constexpr close_atom close_atom_v{};
 
 } // namespace alter

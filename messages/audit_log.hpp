@@ -81,7 +81,8 @@ struct provider_call_reports {
 };
 
 bool operator==(const provider_call_report& a, const provider_call_report& b) noexcept;
-bool operator==(const provider_call_reports& a, const provider_call_reports& b) noexcept;
+bool operator==(const provider_call_reports& a,
+                const provider_call_reports& b) noexcept;
 bool operator==(const audit_entry& a, const audit_entry& b) noexcept;
 bool operator==(const audit_page& a, const audit_page& b) noexcept;
 

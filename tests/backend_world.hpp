@@ -102,5 +102,4 @@ alter_error thrown_by(F&& f) {
   return make_error(error_code::unknown_error, "nothing was thrown");
 }
 
-
 } // namespace alter::testing

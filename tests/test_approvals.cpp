@@ -130,7 +130,8 @@ CAF_TEST(a held call runs once after approval and the waiting client gets its re
   CAF_CHECK_EQUAL(out.approval.approval_url,
                   w.backend.base_url() + "/approvals/" + out.approval.approval_id);
   CAF_CHECK(!out.approval.expires_at.empty());
-  CAF_CHECK_EQUAL(agent.get_approval_status(out.approval.approval_id).status, "pending");
+  CAF_CHECK_EQUAL(agent.get_approval_status(out.approval.approval_id).status,
+                  "pending");
   CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
   auto approver = std::async(std::launch::async, [&] {
     std::this_thread::sleep_for(300ms);
@@ -154,9 +155,10 @@ CAF_TEST(a held call runs once after approval and the waiting client gets its re
   for (const auto& r : w.backend.db().audit_rows(100))
     if (r.approval_id == out.approval.approval_id)
       actions.push_back(r.action + "/" + r.outcome + "/" + r.decided_by);
-  CAF_CHECK_EQUAL(actions, (std::vector<std::string>{"approval.requested/pending/",
-                                                      "approval.approved/success/approver",
-                                                      "proxy.executed/success/"}));
+  CAF_CHECK_EQUAL(actions,
+                  (std::vector<std::string>{"approval.requested/pending/",
+                                            "approval.approved/success/approver",
+                                            "proxy.executed/success/"}));
 }
 
 CAF_TEST(a denied call raises ApprovalDeniedError and never runs) {
@@ -164,9 +166,9 @@ CAF_TEST(a denied call raises ApprovalDeniedError and never runs) {
   auto agent = w.agent(0);
   auto out = agent.proxy_request(w.held_call());
   auto approver = w.approver_for(out.approval.approval_id);
-  CAF_CHECK_EQUAL(w.post_decision(approver, out.approval.approval_id, "deny", "not today")
-                      .status,
-                  303);
+  CAF_CHECK_EQUAL(
+      w.post_decision(approver, out.approval.approval_id, "deny", "not today").status,
+      303);
   auto e = thrown_by([&] { agent.await_approval(out.approval.approval_id, 5.0); });
   CAF_CHECK(e.code == error_code::approval_denied);
   CAF_CHECK(e.is(error_class::ApprovalDeniedError));
@@ -191,7 +193,8 @@ CAF_TEST(an undecided call expires and a late approval cannot run it) {
   CAF_CHECK(e.is(error_class::ApprovalExpiredError));
   CAF_CHECK_EQUAL(
       w.post_decision(approver, out.approval.approval_id, "approve", "").status, 409);
-  CAF_CHECK_EQUAL(agent.get_approval_status(out.approval.approval_id).status, "expired");
+  CAF_CHECK_EQUAL(agent.get_approval_status(out.approval.approval_id).status,
+                  "expired");
   CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
 }
 
@@ -203,7 +206,8 @@ CAF_TEST(a decision after the client gave up still executes once) {
   CAF_CHECK(e.code == error_code::approval_timeout);
   CAF_CHECK(e.is(error_class::ApprovalTimeoutError));
   CAF_CHECK_EQUAL(w.decide(out.approval.approval_id, "approve").status, 303);
-  CAF_CHECK_EQUAL(agent.await_approval(out.approval.approval_id, 10.0).status_code, 200);
+  CAF_CHECK_EQUAL(agent.await_approval(out.approval.approval_id, 10.0).status_code,
+                  200);
   CAF_CHECK_EQUAL(w.backend.hits().total(), 1);
 }
 
@@ -263,9 +267,8 @@ CAF_TEST(only a signed in approver of the app sees and decides) {
   CAF_CHECK(anonymous.body.find("payments") == std::string::npos);
   // The agent's own API key is not an approver token.
   CAF_CHECK_EQUAL(w.sign_in(w.keys.agents[0].api_key, id), "");
-  CAF_CHECK_EQUAL(w.page("POST", "/approvals/login", {},
-                         "token=wrong&next=" + id).status,
-                  401);
+  CAF_CHECK_EQUAL(
+      w.page("POST", "/approvals/login", {}, "token=wrong&next=" + id).status, 401);
   // A decision without a session decides nothing.
   auto forged = w.page("POST", "/approvals/" + id + "/decision", {},
                        "csrf=00&decision=approve");

@@ -93,8 +93,9 @@ CAF_TEST(the trail pages by cursor and only for keys that may read it) {
   CAF_REQUIRE_EQUAL(all.size(), 10u);
   for (std::size_t i = 1; i < all.size(); ++i)
     CAF_CHECK_LESS_OR_EQUAL(all[i - 1].created_at, all[i].created_at);
-  auto retrieved = std::count_if(all.begin(), all.end(),
-                                 [](const auto& r) { return r.action == "token.retrieved"; });
+  auto retrieved = std::count_if(all.begin(), all.end(), [](const auto& r) {
+    return r.action == "token.retrieved";
+  });
   auto reported = std::count_if(all.begin(), all.end(), [](const auto& r) {
     return r.action == "provider_call.reported" && r.status_code == 200
            && r.outcome == "success";

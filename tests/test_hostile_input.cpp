@@ -151,14 +151,14 @@ struct hostile_world : world {
   }
 
   /// A request signed with `key` at the backend's current time, as bytes.
-  std::string signed_bytes(const std::string& key, http_request req,
-                           int64_t skew = 0) {
+  std::string signed_bytes(const std::string& key, http_request req, int64_t skew = 0) {
     sign_request(req, key, derive_signing_key(key), now + skew, crypto::random_hex(16));
     return to_bytes(req);
   }
 
   static std::string to_bytes(const http_request& req) {
-    std::string out = req.method + " " + req.target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    std::string out
+        = req.method + " " + req.target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
     for (const auto& h : req.headers)
       out += h.name + ": " + h.value + "\r\n";
     if (!req.body.empty())
@@ -303,7 +303,8 @@ CAF_TEST(control characters in header values never pass) {
   CAF_CHECK_EQUAL(r.code(), "invalid_request");
   CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
   // An Idempotency-Key with a control character (tab, DEL) is refused.
-  for (std::string bad : {std::string{"a\tb"}, std::string{"a b"}, std::string(300, 'k')}) {
+  for (std::string bad :
+       {std::string{"a\tb"}, std::string{"a b"}, std::string(300, 'k')}) {
     auto req = w.post_json("/v1/proxy/execute", proxy_body("ok"));
     req.headers.push_back({"Idempotency-Key", bad});
     r = w.send(w.signed_bytes(key, req));
@@ -335,8 +336,8 @@ CAF_TEST(path traversal and script in paths find nothing and reflect nothing act
   hostile_world w;
   const auto& key = w.agent_key();
   for (std::string target :
-       {"/v1/../v1/me", "/v1/%2e%2e/v1/me", "/../../etc/passwd", "/v1/grants/..%2f..%2fetc",
-        "/v1/me/%00", "/v1/<script>alert(1)</script>",
+       {"/v1/../v1/me", "/v1/%2e%2e/v1/me", "/../../etc/passwd",
+        "/v1/grants/..%2f..%2fetc", "/v1/me/%00", "/v1/<script>alert(1)</script>",
         "/v1/grants/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "//etc/passwd"}) {
     CAF_MESSAGE("target " << target);
     auto r = w.send(w.signed_bytes(key, w.get(target)));
@@ -364,13 +365,17 @@ CAF_TEST(SQL metacharacters in every string field are data) {
           return false;
     return true;
   };
-  const std::vector<std::string> payloads
-      = {"' OR '1'='1", "x'; DROP TABLE grants; --", "\" OR 1=1 --", "%' --",
-         "1; DELETE FROM api_keys", "\\'; SELECT * FROM managed_secrets; --"};
+  const std::vector<std::string> payloads = {"' OR '1'='1",
+                                             "x'; DROP TABLE grants; --",
+                                             "\" OR 1=1 --",
+                                             "%' --",
+                                             "1; DELETE FROM api_keys",
+                                             "\\'; SELECT * FROM managed_secrets; --"};
   for (const auto& evil : payloads) {
     token_request t;
     t.grant.grant_id = evil;
-    auto r = w.send(w.signed_bytes(key, w.post_json("/v1/tokens/retrieve", to_json(t))));
+    auto r
+        = w.send(w.signed_bytes(key, w.post_json("/v1/tokens/retrieve", to_json(t))));
     CAF_CHECK_EQUAL(r.code(), "grant_not_found");
     token_request by_name;
     by_name.grant.provider = evil;
@@ -437,7 +442,8 @@ CAF_TEST(clock skew is accepted up to 300 seconds and refused beyond) {
     CAF_MESSAGE("skew " << skew);
     CAF_CHECK_EQUAL(w.send(w.signed_bytes(key, w.get("/v1/me"), skew)).status, 200);
   }
-  for (int64_t skew : {int64_t{-301}, int64_t{301}, int64_t{-100000}, int64_t{1} << 40}) {
+  for (int64_t skew :
+       {int64_t{-301}, int64_t{301}, int64_t{-100000}, int64_t{1} << 40}) {
     CAF_MESSAGE("skew " << skew);
     auto r = w.send(w.signed_bytes(key, w.get("/v1/me"), skew));
     CAF_CHECK_EQUAL(r.status, 401);

@@ -45,7 +45,8 @@ using behaviour = std::function<void(tcp::socket&, const std::atomic<bool>& stop
 class hostile_peer {
 public:
   explicit hostile_peer(behaviour b)
-      : behaviour_(std::move(b)), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+      : behaviour_(std::move(b)),
+        acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
     port_ = acceptor_.local_endpoint().port();
     accept_thread_ = std::thread{[this] { accept_loop(); }};
   }
@@ -261,23 +262,25 @@ CAF_TEST(enormous headers and bodies are refused at the limit) {
     CAF_CHECK(e.message.find("exceeds") != std::string::npos);
     CAF_CHECK_EQUAL(s.busy(peer.url()), 0);
   }
-  hostile_peer headers{answer(http_200("{}", "X-Pad: " + std::string(200000, 'p') + "\r\n"))};
+  hostile_peer headers{
+      answer(http_200("{}", "X-Pad: " + std::string(200000, 'p') + "\r\n"))};
   auto e = fails_within(5s, [&] { s.agent_for(headers.url()).me(); });
   CAF_CHECK(e.code == error_code::malformed_response);
 }
 
 CAF_TEST(well formed HTTP with the wrong content is malformed_response) {
   sdk s;
-  for (std::string body : {std::string{"<html>oops</html>"},
-                           std::string{R"({"unexpected": true})"},
-                           std::string(50000, '[') + std::string(50000, ']'),
-                           std::string{R"({"id": 42, "name": ["x"]})"}}) {
+  for (std::string body :
+       {std::string{"<html>oops</html>"}, std::string{R"({"unexpected": true})"},
+        std::string(50000, '[') + std::string(50000, ']'),
+        std::string{R"({"id": 42, "name": ["x"]})"}}) {
     hostile_peer peer{answer(http_200(body))};
     auto e = fails_within(5s, [&] { s.agent_for(peer.url()).me(); });
     CAF_CHECK(e.code == error_code::malformed_response);
   }
   // An error status without an envelope keeps its meaning by status.
-  hostile_peer teapot{answer("HTTP/1.1 418 I'm a teapot\r\nContent-Length: 5\r\n\r\nshort")};
+  hostile_peer teapot{
+      answer("HTTP/1.1 418 I'm a teapot\r\nContent-Length: 5\r\n\r\nshort")};
   auto e = fails_within(5s, [&] { s.agent_for(teapot.url()).me(); });
   CAF_CHECK_EQUAL(e.http_status, 418);
   CAF_CHECK(e.is(error_class::BackendError));
@@ -294,7 +297,8 @@ CAF_TEST(a hostile provider in retrieve mode is a typed error for the caller) {
     call.url = provider.url() + "/v1/items";
     call.grant_id = w.keys.agents[0].grant_ids[0];
     auto e = fails_within(5s, [&] { agent.request(call); });
-    CAF_CHECK(e.is(error_class::NetworkError) || e.code == error_code::malformed_response
+    CAF_CHECK(e.is(error_class::NetworkError)
+              || e.code == error_code::malformed_response
               || e.code == error_code::timeout);
   }
 }

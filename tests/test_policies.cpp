@@ -123,23 +123,28 @@ CAF_TEST(the rules API validates adds changes and removes rules) {
   auto agent_try = w.api(w.keys.agents[0].api_key, "POST", "/v1/rules", "{}");
   CAF_CHECK_EQUAL(code_of(parse_error_envelope(agent_try.status, agent_try.body)),
                   "insufficient_scope");
-  auto id = w.add_rule("json_match", "agent", w.agent_id(), {{"when", {{"method", "DELETE"}}}});
+  auto id = w.add_rule("json_match", "agent", w.agent_id(),
+                       {{"when", {{"method", "DELETE"}}}});
   auto listed = json::parse(w.api(w.keys.app_key, "GET", "/v1/rules").body);
   CAF_REQUIRE_EQUAL(listed.at("rules").as_array().size(), 1u);
   CAF_CHECK_EQUAL(listed.at("rules").at(0).at("id").as_string(), id);
-  auto patched = w.api(w.keys.app_key, "PATCH", "/v1/rules/" + id, R"({"enabled":false})");
+  auto patched
+      = w.api(w.keys.app_key, "PATCH", "/v1/rules/" + id, R"({"enabled":false})");
   CAF_CHECK_EQUAL(patched.status, 200);
   CAF_CHECK_EQUAL(json::parse(patched.body).at("enabled").as_bool(), false);
-  CAF_CHECK_EQUAL(w.api(w.keys.app_key, "PATCH", "/v1/rules/" + id, R"({"rule_type":"x"})").status,
-                  400);
+  CAF_CHECK_EQUAL(
+      w.api(w.keys.app_key, "PATCH", "/v1/rules/" + id, R"({"rule_type":"x"})").status,
+      400);
   CAF_CHECK_EQUAL(w.api(w.keys.app_key, "DELETE", "/v1/rules/" + id).status, 200);
   CAF_CHECK_EQUAL(w.api(w.keys.app_key, "DELETE", "/v1/rules/" + id).status, 404);
 }
 
 CAF_TEST(json_match denies the calls it matches and no others) {
   policy_world w;
-  w.add_rule("json_match", "agent", w.agent_id(0),
-             {{"when", {{"method", json::array{"DELETE", "PUT"}}, {"provider_id", "sim-bearer"}}}});
+  w.add_rule(
+      "json_match", "agent", w.agent_id(0),
+      {{"when",
+        {{"method", json::array{"DELETE", "PUT"}}, {"provider_id", "sim-bearer"}}}});
   auto agent = w.agent(0);
   CAF_CHECK_EQUAL(agent.proxy_request(w.call(0, "GET")).result.status_code, 200);
   auto e = thrown_by([&] { agent.proxy_request(w.call(0, "DELETE")); });
@@ -154,7 +159,8 @@ CAF_TEST(json_match denies the calls it matches and no others) {
   other.url = w.provider_url("sim-apikey") + "/v1/items";
   other.grant_id = w.keys.agents[0].grant_ids[1];
   CAF_CHECK_EQUAL(agent.proxy_request(other).result.status_code, 200);
-  CAF_CHECK_EQUAL(w.agent(1).proxy_request(w.call(1, "DELETE")).result.status_code, 200);
+  CAF_CHECK_EQUAL(w.agent(1).proxy_request(w.call(1, "DELETE")).result.status_code,
+                  200);
   // The denial has its audit row, and the provider never saw the call.
   auto rows = w.backend.db().audit_rows(100);
   auto denied = std::count_if(rows.begin(), rows.end(), [](const auto& r) {
@@ -194,7 +200,7 @@ CAF_TEST(time_window admits calls inside the window only) {
   CAF_CHECK_EQUAL(policy_error_of(e), "outside_time_window");
 }
 
-CAF_TEST(rate_limit counts per agent and answers 429 with Retry-After) {
+CAF_TEST(rate_limit counts per agent and answers 429 with a retry delay) {
   policy_world w;
   w.add_rule("rate_limit", "app", w.keys.app_id,
              {{"max_calls", 3}, {"per_seconds", 60}, {"per", "agent"}});
@@ -220,8 +226,9 @@ CAF_TEST(parameter rules check fields of the proxied JSON body) {
     c.json = json;
     return c;
   };
-  CAF_CHECK_EQUAL(agent.proxy_request(with(R"({"order":{"amount":99.5}})")).result.status_code,
-                  200);
+  CAF_CHECK_EQUAL(
+      agent.proxy_request(with(R"({"order":{"amount":99.5}})")).result.status_code,
+      200);
   auto e = thrown_by([&] { agent.proxy_request(with(R"({"order":{"amount":101}})")); });
   CAF_CHECK_EQUAL(policy_error_of(e), "parameter_not_allowed");
   e = thrown_by([&] { agent.proxy_request(with(R"({"order":{"amount":"99"}})")); });
@@ -301,8 +308,10 @@ backend::rule_record random_rule(std::mt19937_64& rng, int n) {
       {R"({"when":{"method":"DELETE"}})", R"({"when":{"provider_id":["p1","p2"]}})",
        R"({"when":{"agent_id":"a1","method":["GET","POST"]}})", R"({})",
        R"({"when":{"nope":"x"}})"},
-      {R"({"when":{"method":"POST"}})", R"({})", R"({"when":{"resource_kind":"oauth"}})"},
-      {R"({"cidrs":["127.0.0.0/8"]})", R"({"cidrs":["10.0.0.0/8"]})", R"({"cidrs":["x"]})"},
+      {R"({"when":{"method":"POST"}})", R"({})",
+       R"({"when":{"resource_kind":"oauth"}})"},
+      {R"({"cidrs":["127.0.0.0/8"]})", R"({"cidrs":["10.0.0.0/8"]})",
+       R"({"cidrs":["x"]})"},
       {R"({"start":"00:00","end":"24:00"})", R"({"start":"10:00","end":"09:00"})",
        R"({"start":"x","end":"y"})"},
       {R"({"max_calls":1,"per_seconds":60})", R"({"max_calls":100,"per_seconds":1})"},
@@ -316,8 +325,8 @@ backend::rule_record random_rule(std::mt19937_64& rng, int n) {
   r.name = r.id;
   r.rule_type = types[t];
   const auto& options = bodies[t];
-  r.rule_body_json = options[std::uniform_int_distribution<std::size_t>(
-      0, options.size() - 1)(rng)];
+  r.rule_body_json
+      = options[std::uniform_int_distribution<std::size_t>(0, options.size() - 1)(rng)];
   r.enabled = rng() % 5 != 0;
   return r;
 }

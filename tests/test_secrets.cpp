@@ -72,7 +72,8 @@ struct secrets_world : world {
     }
     for (const auto& g : keys.system_grant_ids) {
       auto grant = backend.db().find_grant(g);
-      managed_values.push_back(backend.db().find_secret(grant->managed_secret_id)->value);
+      managed_values.push_back(
+          backend.db().find_secret(grant->managed_secret_id)->value);
     }
   }
 
@@ -120,7 +121,9 @@ CAF_TEST(no secret reaches errors answers audit rows or the stored keys) {
   // Successes in both modes, every injection style.
   for (int i = 0; i < 3; ++i) {
     provider_call call;
-    call.url = w.provider_url(i == 0 ? "sim-bearer" : i == 1 ? "sim-apikey" : "sim-query")
+    call.url = w.provider_url(i == 0   ? "sim-bearer"
+                              : i == 1 ? "sim-apikey"
+                                       : "sim-query")
                + "/v1/items";
     call.grant_id = w.keys.agents[0].grant_ids[i];
     CAF_CHECK_EQUAL(agent.request(call).status, 200);
@@ -184,13 +187,14 @@ CAF_TEST(no secret reaches errors answers audit rows or the stored keys) {
     std::string all = r.created_at + r.request_id + r.action + r.outcome + r.app_id
                       + r.agent_id + r.api_key_id + r.caller_key_prefix + r.caller
                       + r.caller_type + r.grant_id + r.provider_id + r.method + r.url
-                      + r.error_code + r.reason + r.context_json + r.run_id + r.thread_id
-                      + r.tool_call_id;
+                      + r.error_code + r.reason + r.context_json + r.run_id
+                      + r.thread_id + r.tool_call_id;
     CAF_CHECK_EQUAL(w.first_secret_in(all), "");
   }
   // The database files: no plaintext or signing key anywhere in their bytes
   // (the managed-secret values live in their own table, see docs/security.md).
-  auto bytes = read_file(dir.path + "/alter.db") + read_file(dir.path + "/alter.db-wal");
+  auto bytes
+      = read_file(dir.path + "/alter.db") + read_file(dir.path + "/alter.db-wal");
   CAF_CHECK_GREATER(bytes.size(), 0u);
   CAF_CHECK_EQUAL(w.first_secret_in(bytes, false), "");
 }

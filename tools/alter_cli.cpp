@@ -91,14 +91,16 @@ int run(const std::string& command, const std::string& argument,
     std::cout << alter::to_json(client.list_grants()) << "\n";
   } else if (command == "request") {
     auto res = client.request(call_of(flags));
-    std::cout << "{\"status\":" << res.status << ",\"body\":"
-              << boost::json::serialize(boost::json::value(res.body)) << "}\n";
+    std::cout << "{\"status\":" << res.status
+              << ",\"body\":" << boost::json::serialize(boost::json::value(res.body))
+              << "}\n";
   } else if (command == "proxy") {
     auto out = client.proxy_request(call_of(flags));
     if (!out.pending) {
       print_result(out.result);
     } else if (flags.count("--await")) {
-      std::cerr << "alter: waiting for approval at " << out.approval.approval_url << "\n";
+      std::cerr << "alter: waiting for approval at " << out.approval.approval_url
+                << "\n";
       print_result(client.await_approval(out.approval.approval_id,
                                          seconds_of(flags["--await"], "--await")));
     } else {
@@ -107,8 +109,9 @@ int run(const std::string& command, const std::string& argument,
   } else if (command == "approval") {
     std::cout << alter::to_json(client.get_approval_status(argument)) << "\n";
   } else if (command == "await") {
-    auto timeout = flags.count("--timeout") ? seconds_of(flags["--timeout"], "--timeout")
-                                            : 300.0;
+    auto timeout = flags.count("--timeout")
+                       ? seconds_of(flags["--timeout"], "--timeout")
+                       : 300.0;
     print_result(client.await_approval(argument, timeout));
   } else if (command == "audit") {
     alter::audit_query q;

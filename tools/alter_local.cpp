@@ -26,9 +26,9 @@
 #include <boost/json.hpp>
 
 #include "backend/bootstrap.hpp"
-#include "backend/rule_validation.hpp"
 #include "backend/local_backend.hpp"
 #include "backend/provider_simulator.hpp"
+#include "backend/rule_validation.hpp"
 
 namespace {
 
@@ -37,17 +37,18 @@ using alter::backend::bootstrap_result;
 int usage(const char* why = nullptr) {
   if (why != nullptr)
     std::cerr << "alter-local: " << why << "\n\n";
-  std::cerr << "usage:\n"
-               "  alter-local serve [--db FILE] [--address ADDR] [--port N]\n"
-               "                    [--provider-port N] [--plain] [--ca-out FILE]\n"
-               "                    [--bootstrap-agents N] [--faults FILE.json]\n"
-               "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
-               "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
-               "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
-               "  alter-local rules list --db FILE --app APP\n"
-               "  alter-local rules remove --db FILE --app APP --id RULE\n"
-               "  alter-local approver add --db FILE --app APP --name NAME\n"
-               "  alter-local audit --db FILE --app APP [--after CURSOR] [--limit N]\n";
+  std::cerr
+      << "usage:\n"
+         "  alter-local serve [--db FILE] [--address ADDR] [--port N]\n"
+         "                    [--provider-port N] [--plain] [--ca-out FILE]\n"
+         "                    [--bootstrap-agents N] [--faults FILE.json]\n"
+         "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
+         "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
+         "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
+         "  alter-local rules list --db FILE --app APP\n"
+         "  alter-local rules remove --db FILE --app APP --id RULE\n"
+         "  alter-local approver add --db FILE --app APP --name NAME\n"
+         "  alter-local audit --db FILE --app APP [--after CURSOR] [--limit N]\n";
   return 2;
 }
 
@@ -179,9 +180,11 @@ bool db_and_app(std::map<std::string, std::string>& flags, std::string& why) {
 }
 
 void print_rule(const alter::backend::rule_record& r) {
-  std::cout << "{\"id\":\"" << r.id << "\",\"name\":" << boost::json::serialize(boost::json::value(r.name))
-            << ",\"target\":{\"type\":\"" << r.target_type << "\",\"id\":\"" << r.target_id
-            << "\"},\"rule_type\":\"" << r.rule_type << "\",\"rule_body\":" << r.rule_body_json
+  std::cout << "{\"id\":\"" << r.id
+            << "\",\"name\":" << boost::json::serialize(boost::json::value(r.name))
+            << ",\"target\":{\"type\":\"" << r.target_type << "\",\"id\":\""
+            << r.target_id << "\"},\"rule_type\":\"" << r.rule_type
+            << "\",\"rule_body\":" << r.rule_body_json
             << ",\"enabled\":" << (r.enabled ? "true" : "false") << "}\n";
 }
 
@@ -200,7 +203,8 @@ int rules(const std::string& action, std::map<std::string, std::string>& flags) 
     if (!flags.count("--id"))
       return usage("rules remove needs --id RULE");
     if (!db.delete_rule(app, flags["--id"])) {
-      std::cerr << "alter-local: no rule " << flags["--id"] << " in app " << app << "\n";
+      std::cerr << "alter-local: no rule " << flags["--id"] << " in app " << app
+                << "\n";
       return 1;
     }
     return 0;
@@ -263,13 +267,20 @@ int audit(std::map<std::string, std::string>& flags) {
   alter::backend::store db{flags["--db"]};
   auto rows = db.audit_page(flags["--app"], after.substr(0, hash), sequence, limit);
   for (const auto& r : rows) {
-    boost::json::object o{{"created_at", r.created_at},   {"action", r.action},
-                          {"outcome", r.outcome},         {"agent_id", r.agent_id},
-                          {"grant_id", r.grant_id},       {"provider_id", r.provider_id},
-                          {"method", r.method},           {"url", r.url},
-                          {"status_code", r.status_code}, {"error_code", r.error_code},
-                          {"reason", r.reason},           {"approval_id", r.approval_id},
-                          {"decided_by", r.decided_by},   {"request_id", r.request_id},
+    boost::json::object o{{"created_at", r.created_at},
+                          {"action", r.action},
+                          {"outcome", r.outcome},
+                          {"agent_id", r.agent_id},
+                          {"grant_id", r.grant_id},
+                          {"provider_id", r.provider_id},
+                          {"method", r.method},
+                          {"url", r.url},
+                          {"status_code", r.status_code},
+                          {"error_code", r.error_code},
+                          {"reason", r.reason},
+                          {"approval_id", r.approval_id},
+                          {"decided_by", r.decided_by},
+                          {"request_id", r.request_id},
                           {"cursor", r.created_at + "#" + std::to_string(r.sequence)}};
     std::cout << boost::json::serialize(o) << "\n";
   }

@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
         try {
           if (agent.proxy_request(call).result.status_code == 200) {
             std::lock_guard<std::mutex> guard{out};
-            std::cout << "ok " << call.reason << std::endl; // flushed: the kill may come any time
+            std::cout << "ok " << call.reason
+                      << std::endl; // flushed: the kill may come any time
           }
         } catch (const alter::errors::AlterSDKError&) {
           std::this_thread::sleep_for(std::chrono::milliseconds{20});

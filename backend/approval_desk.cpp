@@ -1,6 +1,8 @@
 #include "backend/approval_desk.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
@@ -16,6 +18,9 @@ namespace alter::backend {
 struct approval_desk::waiter {
   std::string status;
   std::function<void(approval_record)> done;
+  /// Created on its own strand: cancel() comes from whichever I/O thread
+  /// notifies, and Asio timers must not be touched from two threads at once
+  /// (ThreadSanitizer caught that).
   std::unique_ptr<boost::asio::steady_timer> timer;
   bool fired = false;
 };
@@ -95,7 +100,8 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
   auto w = std::make_shared<waiter>();
   w->status = now->status;
   w->done = std::move(done);
-  w->timer = std::make_unique<boost::asio::steady_timer>(io_.context(), wait);
+  w->timer = std::make_unique<boost::asio::steady_timer>(
+      boost::asio::make_strand(io_.context()), wait);
   {
     std::lock_guard<std::mutex> guard{mtx_};
     waiters_[id].push_back(w);
@@ -104,7 +110,7 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
   // no waiter to wake: look again.
   if (auto again = ctx_.db.find_approval(id); again && again->status != w->status)
     notify(id);
-  w->timer->async_wait([this, id, w](boost::system::error_code) {
+  auto on_expiry = [this, id, w](boost::system::error_code) {
     {
       std::lock_guard<std::mutex> guard{mtx_};
       if (w->fired)
@@ -117,6 +123,9 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
     }
     auto latest = current(id);
     w->done(latest ? std::move(*latest) : approval_record{});
+  };
+  boost::asio::dispatch(w->timer->get_executor(), [w, on_expiry] {
+    w->timer->async_wait(on_expiry);
   });
 }
 
@@ -134,7 +143,7 @@ void approval_desk::notify(const std::string& id) {
   }
   auto latest = ctx_.db.find_approval(id);
   for (auto& w : woken) {
-    w->timer->cancel();
+    boost::asio::dispatch(w->timer->get_executor(), [w] { w->timer->cancel(); });
     // Answer on the I/O threads, never inside the notifier's own call stack.
     boost::asio::post(io_.context(),
                       [w, latest] { w->done(latest ? *latest : approval_record{}); });

@@ -114,7 +114,16 @@ CAF_TEST(every credential use leaves an audit row without secrets) {
   agent.proxy_request(call);
   auto denied = call_to(w, "sim-bearer", 0, 1);
   thrown_by([&] { agent.request(denied); });
-  auto rows = w.backend.db().audit_rows(100);
+  agent.close(); // sends the report of the retrieve-mode provider call
+  std::vector<backend::audit_record> rows;
+  int reports = 0;
+  for (auto& r : w.backend.db().audit_rows(100)) {
+    if (r.action == "provider_call.reported")
+      ++reports;
+    else
+      rows.push_back(std::move(r));
+  }
+  CAF_CHECK_EQUAL(reports, 1);
   CAF_REQUIRE_EQUAL(rows.size(), 3u);
   CAF_CHECK_EQUAL(rows[0].action, "token.retrieved");
   CAF_CHECK_EQUAL(rows[0].outcome, "success");

@@ -66,6 +66,18 @@ T ask(environment& env, const Handle& hdl, std::chrono::milliseconds timeout,
   return result;
 }
 
+/// await_approval of either client: the call's own timeout plus the wait.
+template <class Handle>
+proxy_result await_on(environment& env, const Handle& hdl,
+                      std::chrono::milliseconds base, const std::string& approval_id,
+                      double timeout, double poll_interval) {
+  auto backstop = base
+                  + std::chrono::milliseconds{static_cast<int64_t>(
+                      std::isfinite(timeout) && timeout > 0 ? timeout * 1000 : 0)};
+  return ask<proxy_result>(env, hdl, backstop, await_approval_atom_v, approval_id,
+                           approval_wait{timeout, poll_interval});
+}
+
 template <class T>
 T value_or_throw(caf::expected<T> x) {
   if (!x)
@@ -118,11 +130,7 @@ approval_status Agent::get_approval_status(const std::string& approval_id) {
 
 proxy_result Agent::await_approval(const std::string& approval_id, double timeout,
                                    double poll_interval) {
-  auto backstop = timeout_
-                  + std::chrono::milliseconds{static_cast<int64_t>(
-                      std::isfinite(timeout) && timeout > 0 ? timeout * 1000 : 0)};
-  return ask<proxy_result>(*env_, handle_, backstop, await_approval_atom_v, approval_id,
-                           approval_wait{timeout, poll_interval});
+  return await_on(*env_, handle_, timeout_, approval_id, timeout, poll_interval);
 }
 
 audit_page Agent::query_audit(const audit_query& query) {
@@ -174,11 +182,7 @@ approval_status App::get_approval_status(const std::string& approval_id) {
 
 proxy_result App::await_approval(const std::string& approval_id, double timeout,
                                  double poll_interval) {
-  auto backstop = timeout_
-                  + std::chrono::milliseconds{static_cast<int64_t>(
-                      std::isfinite(timeout) && timeout > 0 ? timeout * 1000 : 0)};
-  return ask<proxy_result>(*env_, handle_, backstop, await_approval_atom_v, approval_id,
-                           approval_wait{timeout, poll_interval});
+  return await_on(*env_, handle_, timeout_, approval_id, timeout, poll_interval);
 }
 
 audit_page App::query_audit(const audit_query& query) {

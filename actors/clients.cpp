@@ -297,11 +297,18 @@ caf::result<T> get_model(Self self, std::string path) {
   return promise;
 }
 
-template <class Self>
-caf::result<grant_list> on_list_grants(Self self, const grant_query& q) {
-  if (q.limit < 1 || q.limit > 1000)
+/// Page sizes of list endpoints.
+std::optional<caf::error> bad_limit(int64_t limit) {
+  if (limit < 1 || limit > 1000)
     return to_caf_error(error_code::invalid_argument,
                         "limit must be between 1 and 1000");
+  return std::nullopt;
+}
+
+template <class Self>
+caf::result<grant_list> on_list_grants(Self self, const grant_query& q) {
+  if (auto e = bad_limit(q.limit))
+    return std::move(*e);
   if (q.offset < 0)
     return to_caf_error(error_code::invalid_argument, "offset must not be negative");
   auto path = "/v1/grants?limit=" + std::to_string(q.limit)
@@ -337,8 +344,9 @@ void poll_approval(Self self, std::shared_ptr<approval_waiter> w,
     return finish(self, promise,
                   to_caf_error(error_code::approval_timeout,
                                "no decision on " + w->id + " before the timeout"));
-  // The backend holds the request until the state changes (at most 30 s).
-  auto wait = std::min<int64_t>(30, std::max<int64_t>(0, left.count()));
+  // The backend holds the request until the state changes (1 to 30 s), which
+  // paces this loop: it never spins, even with less than a second left.
+  auto wait = std::min<int64_t>(30, std::max<int64_t>(1, left.count() + 1));
   backend_call bc{"GET", "/v1/approvals/" + w->id + "?wait=" + std::to_string(wait),
                   {},    {},
                   {},    std::chrono::seconds{wait} + self->state.settings().timeout};
@@ -390,14 +398,12 @@ caf::result<proxy_result> on_await_approval(Self self, const std::string& id,
   return promise;
 }
 
-// -- audit
-// -----------------------------------------------------------------------------
+// -- audit ---------------------------------------------------------------------------
 
 template <class Self>
 caf::result<audit_page> on_audit_query(Self self, const audit_query& q) {
-  if (q.limit < 1 || q.limit > 1000)
-    return to_caf_error(error_code::invalid_argument,
-                        "limit must be between 1 and 1000");
+  if (auto e = bad_limit(q.limit))
+    return std::move(*e);
   if (has_control_characters(q.after) || q.after.size() > 128)
     return to_caf_error(error_code::invalid_argument, "after is not a cursor");
   return get_model<audit_page>(self, "/v1/audit?limit=" + std::to_string(q.limit)

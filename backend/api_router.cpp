@@ -111,7 +111,10 @@ void api_router::handle(server_request req, responder respond) {
                           ? make_error(error_code::method_not_allowed,
                                        "method not allowed on this path")
                           : make_error(error_code::not_found, "no such endpoint"));
-  if (!found->required_scope.empty() && !call->identity.permits(found->required_scope))
+  auto scope_ok = found->key_scope_only
+                      ? set_implies(call->identity.key.scopes, found->required_scope)
+                      : call->identity.permits(found->required_scope);
+  if (!found->required_scope.empty() && !scope_ok)
     return call->fail(
         make_error(error_code::insufficient_scope,
                    "the key's scopes do not cover " + found->required_scope,
@@ -125,7 +128,14 @@ void api_router::handle(server_request req, responder respond) {
   if (agent && agent->status == "inactive" && !found->allows_inactive_agent)
     return call->fail(make_error(error_code::agent_inactive,
                                  "the agent is paused; only me() is available"));
-  found->handler(std::move(call));
+  // A handler that throws (the store failing, say) must not take the I/O
+  // thread, and with it the server, down.
+  try {
+    found->handler(call);
+  } catch (const std::exception&) {
+    call->fail(
+        make_error(error_code::internal_error, "the request could not be handled"));
+  }
 }
 
 } // namespace alter::backend

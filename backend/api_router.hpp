@@ -21,6 +21,9 @@ struct route {
   std::string required_scope;
   /// Whether a paused (inactive) agent may still call it (only /v1/me).
   bool allows_inactive_agent = false;
+  /// Whether the scope is checked against the key alone, not its constraints:
+  /// the SDK's own bookkeeping (audit reports) works for constrained clients.
+  bool key_scope_only = false;
   route_handler handler;
 };
 

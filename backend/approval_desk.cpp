@@ -1,13 +1,16 @@
 #include "backend/approval_desk.hpp"
 
+#include <stdexcept>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/json.hpp>
 
 #include "auth/crypto.hpp"
 #include "backend/audit_trail.hpp"
+#include "backend/grant_access.hpp"
 #include "backend/proxy_execution.hpp"
 #include "backend/routes.hpp"
 #include "messages/json_codec.hpp"
@@ -55,6 +58,14 @@ audit_record row_about(const approval_record& a, std::string action) {
 approval_desk::approval_desk(backend_context& ctx, net::io_runtime& io,
                              std::string public_base_url, std::chrono::seconds ttl)
     : ctx_(ctx), io_(io), base_url_(std::move(public_base_url)), ttl_(ttl) {
+  // A previous process may have died between a decision and the end of its
+  // execution: whether the provider saw the call is unknown, so it is never
+  // run again; its waiters learn that it failed.
+  ctx_.db.fail_interrupted_approvals(
+      error_envelope(make_error(error_code::internal_error,
+                                "the backend restarted while this call was executing; "
+                                "whether the provider received it is unknown")),
+      now_iso8601());
 }
 
 approval_desk::~approval_desk() = default;
@@ -64,12 +75,24 @@ bool approval_desk::is_terminal(const std::string& status) noexcept {
          || status == "expired";
 }
 
-approval_record approval_desk::hold(approval_record x) {
+caf::expected<approval_record> approval_desk::hold(approval_record x,
+                                                   audit_record row) {
   x.id = "apr_" + crypto::random_hex(16);
   x.status = "pending";
   x.created_at = now_iso8601();
   x.expires_at = now_iso8601(ttl_);
-  ctx_.db.insert_approval(x);
+  row.approval_id = x.id;
+  // The held call and its audit row commit together, or neither does.
+  try {
+    ctx_.db.transaction([&] {
+      ctx_.db.insert_approval(x);
+      if (!write_audit(ctx_.db, row))
+        throw std::runtime_error{"audit write failed"};
+    });
+  } catch (const std::exception&) {
+    return to_caf_error(error_code::audit_write_failed,
+                        "the held call could not be recorded");
+  }
   return x;
 }
 
@@ -121,12 +144,16 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
       if (list.empty())
         waiters_.erase(id);
     }
-    auto latest = current(id);
+    std::optional<approval_record> latest;
+    try {
+      latest = current(id);
+    } catch (const std::exception&) {
+      latest = ctx_.db.find_approval(id); // expiry could not be recorded now
+    }
     w->done(latest ? std::move(*latest) : approval_record{});
   };
-  boost::asio::dispatch(w->timer->get_executor(), [w, on_expiry] {
-    w->timer->async_wait(on_expiry);
-  });
+  boost::asio::dispatch(w->timer->get_executor(),
+                        [w, on_expiry] { w->timer->async_wait(on_expiry); });
 }
 
 void approval_desk::notify(const std::string& id) {
@@ -157,18 +184,30 @@ caf::expected<approval_record> approval_desk::decide(const std::string& id,
   auto a = current(id);
   if (!a || a->app_id != who.app_id)
     return to_caf_error(error_code::approval_not_found, "no approval with that id");
-  if (!ctx_.db.decide_approval(id, approve ? "approved" : "denied", who.approver_name,
-                               reason.substr(0, 1000), now_iso8601())) {
+  // The decision and its audit row commit together, or neither does.
+  auto row = row_about(*a, approve ? "approval.approved" : "approval.denied");
+  row.outcome = approve ? "success" : "denied";
+  row.decided_by = who.approver_name;
+  row.context_json = boost::json::serialize(boost::json::object{{"reason", reason}});
+  bool decided_now = false;
+  try {
+    ctx_.db.transaction([&] {
+      decided_now = ctx_.db.decide_approval(id, approve ? "approved" : "denied",
+                                            who.approver_name, reason.substr(0, 1000),
+                                            now_iso8601());
+      if (decided_now && !write_audit(ctx_.db, row))
+        throw std::runtime_error{"audit write failed"};
+    });
+  } catch (const std::exception&) {
+    return to_caf_error(error_code::audit_write_failed,
+                        "the decision could not be recorded; nothing was decided");
+  }
+  if (!decided_now) {
     auto latest = current(id);
     return to_caf_error(error_code::invalid_request,
                         "the approval is no longer pending (it is "
                             + (latest ? latest->status : std::string{"gone"}) + ")");
   }
-  auto row = row_about(*a, approve ? "approval.approved" : "approval.denied");
-  row.outcome = approve ? "success" : "denied";
-  row.decided_by = who.approver_name;
-  row.context_json = boost::json::serialize(boost::json::object{{"reason", reason}});
-  write_audit(ctx_.db, row);
   auto decided = ctx_.db.find_approval(id);
   notify(id);
   if (approve)
@@ -217,14 +256,31 @@ void approval_desk::execute(approval_record approval) {
                             now_iso8601());
     notify(approval.id);
   };
+  // Access may have changed while the call waited: the grant, the agent and
+  // the key must all still be usable now.
+  auto refuse = [&](alter_error e) {
+    provider_outcome refused;
+    refused.error = std::move(e);
+    finish(std::move(refused));
+  };
   auto grant = ctx_.db.find_grant(approval.grant_id);
   auto req = from_json<proxy_request>(approval.request_json);
-  if (!grant || !req) {
-    provider_outcome refused;
-    refused.error
-        = make_error(error_code::grant_not_found, "the approved call's grant is gone");
-    return finish(std::move(refused));
+  if (!grant || !req)
+    return refuse(
+        make_error(error_code::grant_not_found, "the approved call's grant is gone"));
+  if (auto usable = check_grant_state(*grant); !usable)
+    return refuse(from_caf_error(usable.error()));
+  if (!approval.agent_id.empty()) {
+    auto agent = ctx_.db.find_agent(approval.agent_id);
+    if (!agent || agent->status != "active")
+      return refuse(
+          make_error(error_code::agent_inactive,
+                     "the agent was paused or revoked while its call waited"));
   }
+  if (auto key = ctx_.db.find_key(approval.api_key_id);
+      !key || key->status == "revoked")
+    return refuse(make_error(error_code::key_revoked,
+                             "the key was revoked while its call waited"));
   call_provider(ctx_, *grant, *req, std::move(finish));
 }
 

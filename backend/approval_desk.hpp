@@ -37,8 +37,10 @@ public:
   approval_desk(const approval_desk&) = delete;
   approval_desk& operator=(const approval_desk&) = delete;
 
-  /// Stores `x` as pending with its expiry; returns it as stored.
-  approval_record hold(approval_record x);
+  /// Stores `x` as pending with its expiry, together with `row` (its audit row,
+  /// which gets the approval id); returns it as stored, or audit_write_failed
+  /// when nothing could be stored.
+  caf::expected<approval_record> hold(approval_record x, audit_record row);
 
   /// `{base_url}/approvals/{id}`.
   std::string url_of(const std::string& id) const;

@@ -5,8 +5,12 @@
 
 #include "auth/crypto.hpp"
 #include "backend/approval_desk.hpp"
+#include "backend/audit_trail.hpp"
 #include "backend/routes.hpp"
+#include "messages/base64.hpp"
+#include "messages/json_codec.hpp"
 #include "messages/validation.hpp"
+#include "messages/wire_requests.hpp"
 #include "net/url.hpp"
 
 namespace alter::backend {
@@ -158,7 +162,16 @@ http_response approval_view(backend_context& ctx, const approval_record& a,
                        "<p>Status: <strong id=\"status\">"
                      + escape_html(a.status) + "</strong></p><table>";
   body += row("Method", a.method);
-  body += row("URL", a.url);
+  // What the call would send: the URL as the audit shows it (credential-like
+  // query values redacted) and the start of the body. Credentials are injected
+  // at execution, so none is here to show.
+  body += row("URL", redact_url(a.url));
+  if (auto req = from_json<proxy_request>(a.request_json)) {
+    auto payload = base64_decode(req->body_b64).value_or(std::string{});
+    if (payload.size() > 2000)
+      payload = payload.substr(0, 2000) + " [...]";
+    body += row("Body", payload);
+  }
   body += row("Reason", a.reason);
   body += row("Caller", a.caller);
   body += row("Caller type", a.caller_type);

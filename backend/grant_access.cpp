@@ -15,13 +15,15 @@ bool is_expired(const grant_record& g) {
          || (!g.expires_at.empty() && g.expires_at < now_iso8601());
 }
 
-caf::expected<grant_record> check_state(grant_record g) {
+caf::expected<grant_record> check_state_impl(grant_record g) {
   if (g.status == "revoked")
     return to_caf_error(error_code::grant_revoked, "the grant has been revoked");
   if (is_expired(g))
     return to_caf_error(error_code::grant_expired, "the grant has expired");
   return g;
 }
+
+} // namespace
 
 bool may_use(const caller_identity& caller, const grant_record& g) {
   if (g.app_id != caller.app_id())
@@ -31,7 +33,9 @@ bool may_use(const caller_identity& caller, const grant_record& g) {
   return g.principal_type != "agent";
 }
 
-} // namespace
+caf::expected<grant_record> check_grant_state(grant_record g) {
+  return check_state_impl(std::move(g));
+}
 
 grant_filter usable_by(const caller_identity& caller) {
   grant_filter f;
@@ -55,7 +59,7 @@ caf::expected<grant_record> resolve_grant(store& db, const caller_identity& call
                                          "the agent has no access path to this grant")
                           : to_caf_error(error_code::grant_not_found,
                                          "no grant with that id for this caller");
-    return check_state(std::move(*g));
+    return check_state_impl(std::move(*g));
   }
   auto filter = usable_by(caller);
   filter.provider_id = selector.provider;
@@ -85,7 +89,7 @@ caf::expected<grant_record> resolve_grant(store& db, const caller_identity& call
                                        + selector.provider + "; pass account or label",
                                    boost::json::serialize(details)));
   }
-  return check_state(std::move(found.front()));
+  return check_state_impl(std::move(found.front()));
 }
 
 caf::expected<token_response> credential_of(store& db, const grant_record& grant) {

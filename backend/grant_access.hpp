@@ -26,6 +26,13 @@ caf::expected<grant_record> resolve_grant(store& db, const caller_identity& call
 token_response token_from_secret(const secret_record& secret);
 
 /// The credential of a grant and its injection metadata.
+/// True when `caller` has an access path to `g`: its own grant for an agent,
+/// the app's grants for an app key.
+bool may_use(const caller_identity& caller, const grant_record& g);
+
+/// The grant if it may still be used: not revoked, not expired.
+caf::expected<grant_record> check_grant_state(grant_record g);
+
 caf::expected<token_response> credential_of(store& db, const grant_record& grant);
 
 /// A grant as list_grants() shows it.

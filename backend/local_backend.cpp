@@ -119,8 +119,17 @@ local_backend::~local_backend() {
 void local_backend::handle(server_request req, responder respond) {
   if (req.target.rfind("/v1/", 0) == 0)
     return impl_->router.handle(std::move(req), std::move(respond));
-  if (req.target.rfind("/approvals/", 0) == 0 && impl_->approvals)
-    return serve_approval_pages(*impl_->context, impl_->page_options, req, respond);
+  if (req.target.rfind("/approvals/", 0) == 0 && impl_->approvals) {
+    try {
+      return serve_approval_pages(*impl_->context, impl_->page_options, req, respond);
+    } catch (const std::exception&) {
+      http_response res;
+      res.status = 500;
+      res.headers = {{"Content-Type", "text/plain"}, {"Cache-Control", "no-store"}};
+      res.body = "the approval page is unavailable; try again";
+      return respond(std::move(res));
+    }
+  }
   respond(not_found());
 }
 

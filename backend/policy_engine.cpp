@@ -88,26 +88,10 @@ std::optional<bool> in_cidr(const std::string& ip, std::string_view cidr) {
   auto net = boost::asio::ip::make_address(std::string{cidr.substr(0, slash)}, ec);
   if (ec)
     return std::nullopt;
-  auto addr = boost::asio::ip::make_address(ip, ec);
-  if (ec)
-    return false;
-  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
-    addr = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, addr.to_v6());
-  if (net.is_v4() != addr.is_v4())
-    return false;
-  std::array<unsigned char, 16> a{};
-  std::array<unsigned char, 16> n{};
   std::size_t bits = net.is_v4() ? 32 : 128;
-  if (net.is_v4()) {
-    auto x = net.to_v4().to_bytes();
-    auto y = addr.to_v4().to_bytes();
-    std::copy(x.begin(), x.end(), n.begin());
-    std::copy(y.begin(), y.end(), a.begin());
-  } else {
-    n = net.to_v6().to_bytes();
-    a = addr.to_v6().to_bytes();
-  }
   std::size_t prefix = bits;
+  // The prefix is checked before the address, so that a malformed network is
+  // reported whatever address is tested (rules are validated with none).
   if (slash != std::string_view::npos) {
     auto text = cidr.substr(slash + 1);
     if (text.empty() || text.size() > 3)
@@ -120,6 +104,24 @@ std::optional<bool> in_cidr(const std::string& ip, std::string_view cidr) {
     }
     if (prefix > bits)
       return std::nullopt;
+  }
+  auto addr = boost::asio::ip::make_address(ip, ec);
+  if (ec)
+    return false;
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+    addr = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, addr.to_v6());
+  if (net.is_v4() != addr.is_v4())
+    return false;
+  std::array<unsigned char, 16> a{};
+  std::array<unsigned char, 16> n{};
+  if (net.is_v4()) {
+    auto x = net.to_v4().to_bytes();
+    auto y = addr.to_v4().to_bytes();
+    std::copy(x.begin(), x.end(), n.begin());
+    std::copy(y.begin(), y.end(), a.begin());
+  } else {
+    n = net.to_v6().to_bytes();
+    a = addr.to_v6().to_bytes();
   }
   for (std::size_t i = 0; i < prefix; ++i) {
     auto mask = static_cast<unsigned char>(0x80 >> (i % 8));
@@ -206,8 +208,11 @@ verdict check_time_window(const rule_record& r, const json::object& body,
   return {};
 }
 
+/// Checks a rate limit (the caller holds the counters' lock) and adds the key
+/// to count to `to_record`: calls are counted only once every rule passed.
 verdict check_rate_limit(const rule_record& r, const json::object& body,
-                         const policy_facts& facts, rate_counters& counters) {
+                         const policy_facts& facts, rate_counters& counters,
+                         std::vector<std::string>* to_record) {
   const auto* max = body.if_contains("max_calls");
   const auto* per = body.if_contains("per_seconds");
   if (max == nullptr || !max->is_int64() || max->get_int64() < 1 || per == nullptr
@@ -228,10 +233,14 @@ verdict check_rate_limit(const rule_record& r, const json::object& body,
   if (who == nullptr) // an app key without an agent: count it per key
     who = fact(facts, "api_key_id");
   std::chrono::milliseconds retry_after{0};
-  if (counters.admit(r.id + "/" + (who ? *who : std::string{}), max->get_int64(),
-                     std::chrono::seconds{per->get_int64()},
-                     std::chrono::steady_clock::now(), retry_after))
+  auto key = r.id + "/" + (who ? *who : std::string{});
+  if (counters.would_admit(key, max->get_int64(),
+                           std::chrono::seconds{per->get_int64()},
+                           std::chrono::steady_clock::now(), retry_after)) {
+    if (to_record != nullptr)
+      to_record->push_back(std::move(key));
     return {};
+  }
   auto v = deny("rate_limited",
                 "rule '" + r.name + "': more than " + std::to_string(max->get_int64())
                     + " calls in " + std::to_string(per->get_int64()) + " s",
@@ -281,7 +290,9 @@ verdict check_parameter(const rule_record& r, const json::object& rule,
   if (!facts.body)
     return deny("parameter_rule_requires_proxy",
                 "rule '" + r.name + "' checks request bodies: use proxy_request()");
-  auto body = parse_body(*facts.body);
+  // No body at all (a GET): nothing to check, as for a missing field.
+  auto body = facts.body->empty() ? std::optional<json::object>{json::object{}}
+                                  : parse_body(*facts.body);
   if (!body)
     return deny("parameter_unreadable",
                 "rule '" + r.name + "': the request body is not a JSON object");
@@ -308,7 +319,7 @@ verdict check_parameter(const rule_record& r, const json::object& rule,
 }
 
 verdict check_rule(const rule_record& r, const policy_facts& facts,
-                   rate_counters& counters) {
+                   rate_counters& counters, std::vector<std::string>* to_record) {
   auto body = parse_body(r.rule_body_json);
   if (!body)
     return unevaluable(r, "its body is not a JSON object");
@@ -329,7 +340,7 @@ verdict check_rule(const rule_record& r, const policy_facts& facts,
   if (r.rule_type == rule_kinds::time_window)
     return check_time_window(r, *body, facts);
   if (r.rule_type == rule_kinds::rate_limit)
-    return check_rate_limit(r, *body, facts, counters);
+    return check_rate_limit(r, *body, facts, counters, to_record);
   if (r.rule_type == rule_kinds::parameter)
     return check_parameter(r, *body, facts);
   return unevaluable(r, "unknown rule type '" + r.rule_type + "'");
@@ -349,7 +360,8 @@ std::optional<std::string> rule_body_problem(std::string_view rule_type,
   rate_counters scratch;
   policy_facts facts;
   facts.body = std::string{"{}"};
-  auto v = check_rule(probe, facts, scratch);
+  auto guard = scratch.hold();
+  auto v = check_rule(probe, facts, scratch, nullptr);
   if (v.policy_error == "rule_unevaluable") {
     auto pos = v.message.find("(");
     auto end = v.message.rfind(")");
@@ -359,22 +371,36 @@ std::optional<std::string> rule_body_problem(std::string_view rule_type,
   return std::nullopt;
 }
 
-bool rate_counters::admit(const std::string& key, int64_t max_calls,
-                          std::chrono::seconds window,
-                          std::chrono::steady_clock::time_point now,
-                          std::chrono::milliseconds& retry_after) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  auto& calls = calls_[key];
+std::unique_lock<std::mutex> rate_counters::hold() {
+  return std::unique_lock<std::mutex>{mtx_};
+}
+
+bool rate_counters::would_admit(const std::string& key, int64_t max_calls,
+                                std::chrono::seconds window,
+                                std::chrono::steady_clock::time_point now,
+                                std::chrono::milliseconds& retry_after) {
+  auto i = calls_.find(key);
+  if (i == calls_.end())
+    return max_calls > 0;
+  auto& calls = i->second;
   auto horizon = now - window;
   calls.erase(calls.begin(), std::find_if(calls.begin(), calls.end(),
                                           [&](const auto& t) { return t > horizon; }));
+  if (calls.empty()) {
+    calls_.erase(i); // idle callers cost nothing
+    return max_calls > 0;
+  }
   if (static_cast<int64_t>(calls.size()) >= max_calls) {
     retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(calls.front()
                                                                         + window - now);
     return false;
   }
-  calls.push_back(now);
   return true;
+}
+
+void rate_counters::record(const std::string& key,
+                           std::chrono::steady_clock::time_point now) {
+  calls_[key].push_back(now);
 }
 
 policy_decision evaluate_policy(const std::vector<rule_record>& rules,
@@ -406,7 +432,7 @@ policy_decision evaluate_policy(const std::vector<rule_record>& rules,
       rate_rules.push_back(&r);
       continue;
     }
-    consider(check_rule(r, facts, counters), r.id);
+    consider(check_rule(r, facts, counters, nullptr), r.id);
   }
   if (constraint) {
     if (rule_matches(*constraint, facts.attributes)) {
@@ -420,9 +446,19 @@ policy_decision evaluate_policy(const std::vector<rule_record>& rules,
                  {});
     }
   }
-  if (out.effect != policy_effect::deny)
-    for (const auto* r : rate_rules)
-      consider(check_rule(*r, facts, counters), r->id);
+  if (out.effect == policy_effect::deny || rate_rules.empty())
+    return out;
+  // Check every limit, then count the call against all of them, under one
+  // lock: a call that one limit refuses uses up no other limit's quota.
+  auto guard = counters.hold();
+  std::vector<std::string> to_record;
+  for (const auto* r : rate_rules)
+    consider(check_rule(*r, facts, counters, &to_record), r->id);
+  if (out.effect != policy_effect::deny) {
+    auto now = std::chrono::steady_clock::now();
+    for (const auto& key : to_record)
+      counters.record(key, now);
+  }
   return out;
 }
 

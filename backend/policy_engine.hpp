@@ -56,13 +56,21 @@ std::optional<std::string> rule_body_problem(std::string_view rule_type,
                                              const std::string& body_json);
 
 /// Sliding-window counters of the rate_limit rules, shared by all calls.
+/// Checking and counting happen under hold(), so that concurrent calls cannot
+/// both take the last slot.
 class rate_counters {
 public:
-  /// Records a call for `key` at `now`; false when that exceeds `max_calls`
-  /// within the last `window`, with `retry_after` set to when a slot frees.
-  bool admit(const std::string& key, int64_t max_calls, std::chrono::seconds window,
-             std::chrono::steady_clock::time_point now,
-             std::chrono::milliseconds& retry_after);
+  std::unique_lock<std::mutex> hold();
+
+  /// Under hold(): whether `key` may make one more call within `window`; when
+  /// not, `retry_after` says when a slot frees.
+  bool would_admit(const std::string& key, int64_t max_calls,
+                   std::chrono::seconds window,
+                   std::chrono::steady_clock::time_point now,
+                   std::chrono::milliseconds& retry_after);
+
+  /// Under hold(): counts a call of `key`.
+  void record(const std::string& key, std::chrono::steady_clock::time_point now);
 
 private:
   std::mutex mtx_;

@@ -9,6 +9,7 @@
 
 #include "auth/scope.hpp"
 #include "backend/audit_trail.hpp"
+#include "backend/grant_access.hpp"
 #include "messages/audit_log.hpp"
 #include "messages/json_codec.hpp"
 #include "net/url.hpp"
@@ -120,9 +121,9 @@ void report(backend_context& ctx, const api_call_ptr& call) {
   // Check every event first: a batch is written whole or not at all.
   for (const auto& ev : batch->events) {
     auto grant = ctx.db.find_grant(ev.grant_id);
-    if (!grant || grant->app_id != call->identity.app_id())
+    if (!grant || !may_use(call->identity, *grant))
       return call->fail(make_error(error_code::grant_not_found,
-                                   "an event names a grant outside this app"));
+                                   "an event names a grant this caller cannot use"));
   }
   bool written = true;
   try {
@@ -171,6 +172,7 @@ void add_audit_routes(api_router& router, backend_context& ctx) {
   events.method = "POST";
   events.pattern = "/v1/audit/events";
   events.required_scope = std::string{scopes::audit_emit};
+  events.key_scope_only = true;
   events.handler = [&ctx](const api_call_ptr& call) { report(ctx, call); };
   router.add(std::move(events));
 }

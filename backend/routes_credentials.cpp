@@ -88,15 +88,22 @@ void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
   call->reply(200, to_json(*token));
 }
 
-/// Holds the call for a human: stores it, audits it, answers 202.
+/// Holds the call for a human: stores it with its audit row and answers 202; the
+/// answer is kept under the Idempotency-Key, so a retry gets the same approval.
 void hold_for_approval(backend_context& ctx, const api_call_ptr& call, audit_record row,
                        const grant_record& grant, const proxy_request& body,
                        const std::string& rule_id, const std::string& idem_key) {
-  if (body.reason.empty())
+  const auto& id = call->identity;
+  auto release = [&] {
+    if (!idem_key.empty())
+      ctx.db.release_idempotency(id.app_id(), idem_key);
+  };
+  if (body.reason.empty()) {
+    release();
     return deny(ctx, call, std::move(row),
                 make_error(error_code::invalid_request,
                            "calls that need an approval must give a reason"));
-  const auto& id = call->identity;
+  }
   approval_record a;
   a.app_id = id.app_id();
   a.agent_id = id.agent ? id.agent->id : std::string{};
@@ -114,17 +121,20 @@ void hold_for_approval(backend_context& ctx, const api_call_ptr& call, audit_rec
   a.thread_id = row.thread_id;
   a.tool_call_id = row.tool_call_id;
   a.idempotency_key = idem_key;
-  a = ctx.approvals->hold(std::move(a));
   row.action = "approval.requested";
   row.outcome = "pending";
   row.status_code = 202;
-  row.approval_id = a.id;
   row.latency_ms = call->elapsed_ms();
-  if (!write_audit(ctx.db, row))
-    return call->fail(make_error(error_code::audit_write_failed,
-                                 "the audit row could not be written"));
-  pending_approval pending{a.id, ctx.approvals->url_of(a.id), a.expires_at};
-  call->reply(202, to_json(pending));
+  auto held = ctx.approvals->hold(std::move(a), std::move(row));
+  if (!held) {
+    release();
+    return call->fail(from_caf_error(held.error()));
+  }
+  auto answer = to_json(
+      pending_approval{held->id, ctx.approvals->url_of(held->id), held->expires_at});
+  if (!idem_key.empty())
+    ctx.db.complete_idempotency(id.app_id(), idem_key, 202, answer);
+  call->reply(202, std::move(answer));
 }
 
 void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
@@ -148,23 +158,17 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
     return deny(ctx, call, row,
                 make_error(error_code::idempotency_key_invalid,
                            "Idempotency-Key must be 1-255 visible ASCII characters"));
-  auto decision = run_policy(ctx, *call, *grant, body->method,
-                             base64_decode(body->body_b64).value_or(std::string{}));
-  if (decision.effect == policy_effect::deny)
-    return deny(ctx, call, row, std::move(*decision.refusal));
-  if (decision.effect == policy_effect::require_approval)
-    return hold_for_approval(ctx, call, std::move(row), *grant, *body, decision.rule_id,
-                             idem_key);
-  // Exactly once: a key that already executed replays its answer; one still
-  // executing asks the retry to wait; a fresh one owns the execution.
+  const auto& app_id = call->identity.app_id();
+  // Exactly once: a key that already has an answer (an execution, or a held
+  // call's 202) replays it; one still executing asks the retry to wait; a
+  // fresh one owns the call from here on.
   if (!idem_key.empty()) {
     // The request is the body plus who runs it with which grant: the same key
     // and body from another agent is another request, never a replay.
     auto agent_id = call->identity.agent ? call->identity.agent->id : std::string{};
     auto request_hash
         = crypto::sha256_hex(grant->id + "\n" + agent_id + "\n" + call->request.body);
-    auto claim
-        = ctx.db.claim_idempotency(call->identity.app_id(), idem_key, request_hash);
+    auto claim = ctx.db.claim_idempotency(app_id, idem_key, request_hash);
     switch (claim.kind) {
       case idempotency_claim::done:
         row.action = "proxy.replayed";
@@ -188,6 +192,17 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
         break;
     }
   }
+  auto decision = run_policy(ctx, *call, *grant, body->method,
+                             base64_decode(body->body_b64).value_or(std::string{}));
+  if (decision.effect == policy_effect::deny) {
+    // A denial is not stored under the key: a later retry is judged afresh.
+    if (!idem_key.empty())
+      ctx.db.release_idempotency(app_id, idem_key);
+    return deny(ctx, call, row, std::move(*decision.refusal));
+  }
+  if (decision.effect == policy_effect::require_approval)
+    return hold_for_approval(ctx, call, std::move(row), *grant, *body, decision.rule_id,
+                             idem_key);
   auto grant_id = grant->id;
   call_provider(ctx, *grant, *body,
                 [&ctx, call, row, grant_id, idem_key](provider_outcome out) mutable {

@@ -151,17 +151,6 @@ grant_record read_grant(const statement& s) {
   return g;
 }
 
-/// Runs a cached statement to completion and leaves it ready for re-use.
-void run_once(statement& s) {
-  try {
-    s.run();
-  } catch (...) {
-    s.reset();
-    throw;
-  }
-  s.reset();
-}
-
 } // namespace
 
 std::string now_iso8601(std::chrono::seconds offset) {
@@ -208,7 +197,7 @@ void store::insert_app(const app_record& x) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("INSERT INTO apps(id, name, created_at) VALUES(?1, ?2, ?3)");
   s.bind(1, x.id).bind(2, x.name).bind(3, x.created_at);
-  run_once(s);
+  s.execute();
 }
 
 void store::insert_agent(const agent_record& x) {
@@ -217,7 +206,7 @@ void store::insert_agent(const agent_record& x) {
                    "metadata_json, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   s.bind(1, x.id).bind(2, x.app_id).bind(3, x.name).bind(4, x.display_name);
   s.bind(5, x.type).bind(6, x.status).bind(7, x.metadata_json).bind(8, x.created_at);
-  run_once(s);
+  s.execute();
 }
 
 void store::insert_key(const key_record& x) {
@@ -229,7 +218,7 @@ void store::insert_key(const key_record& x) {
   s.bind(5, x.app_id).bind_or_null(6, x.agent_id).bind(7, x.name);
   s.bind(8, to_json_array(x.scopes)).bind(9, x.status).bind(10, x.created_at);
   s.bind_or_null(11, x.expires_at);
-  run_once(s);
+  s.execute();
 }
 
 void store::put_provider(const provider_record& x) {
@@ -237,7 +226,7 @@ void store::put_provider(const provider_record& x) {
   auto& s = cached("INSERT OR REPLACE INTO providers(id, base_url, display_name) "
                    "VALUES(?1, ?2, ?3)");
   s.bind(1, x.id).bind(2, x.base_url).bind(3, x.display_name);
-  run_once(s);
+  s.execute();
 }
 
 void store::insert_secret(const secret_record& x) {
@@ -251,7 +240,7 @@ void store::insert_secret(const secret_record& x) {
   s.bind(5, x.provider_id).bind(6, x.value).bind(7, x.injection_header);
   s.bind(8, x.injection_format).bind(9, x.additional_credentials_json);
   s.bind(10, x.additional_injections_json).bind(11, x.created_at);
-  run_once(s);
+  s.execute();
 }
 
 void store::insert_grant(const grant_record& x) {
@@ -266,7 +255,7 @@ void store::insert_grant(const grant_record& x) {
   s.bind(6, x.principal_type).bind_or_null(7, x.agent_id).bind(8, x.label);
   s.bind(9, x.account_identifier).bind(10, to_json_array(x.scopes));
   s.bind(11, x.status).bind_or_null(12, x.expires_at).bind(13, x.created_at);
-  run_once(s);
+  s.execute();
 }
 
 std::optional<key_record> store::find_key_by_hash(std::string_view key_hash) {
@@ -275,6 +264,19 @@ std::optional<key_record> store::find_key_by_hash(std::string_view key_hash) {
                    "name, scopes_json, status, created_at, expires_at "
                    "FROM api_keys WHERE key_hash = ?1");
   s.bind(1, key_hash);
+  std::optional<key_record> out;
+  if (s.step())
+    out = read_key(s);
+  s.reset();
+  return out;
+}
+
+std::optional<key_record> store::find_key(std::string_view id) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("SELECT id, key_hash, key_prefix, key_type, app_id, agent_id, "
+                   "name, scopes_json, status, created_at, expires_at "
+                   "FROM api_keys WHERE id = ?1");
+  s.bind(1, id);
   std::optional<key_record> out;
   if (s.step())
     out = read_key(s);
@@ -408,28 +410,28 @@ void store::set_key_status(std::string_view key_id, std::string_view status) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("UPDATE api_keys SET status = ?2 WHERE id = ?1");
   s.bind(1, key_id).bind(2, status);
-  run_once(s);
+  s.execute();
 }
 
 void store::set_agent_status(std::string_view agent_id, std::string_view status) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("UPDATE agents SET status = ?2 WHERE id = ?1");
   s.bind(1, agent_id).bind(2, status);
-  run_once(s);
+  s.execute();
 }
 
 void store::set_grant_status(std::string_view grant_id, std::string_view status) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("UPDATE grants SET status = ?2 WHERE id = ?1");
   s.bind(1, grant_id).bind(2, status);
-  run_once(s);
+  s.execute();
 }
 
 void store::touch_grant(std::string_view grant_id, std::string_view now) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("UPDATE grants SET last_used_at = ?2 WHERE id = ?1");
   s.bind(1, grant_id).bind(2, now);
-  run_once(s);
+  s.execute();
 }
 
 idempotency_claim store::claim_idempotency(std::string_view app_id,
@@ -441,12 +443,12 @@ idempotency_claim store::claim_idempotency(std::string_view app_id,
   auto& stale = cached("DELETE FROM idempotency WHERE app_id = ?1 AND idem_key = ?2 "
                        "AND state = 'in_progress' AND created_at < ?3");
   stale.bind(1, app_id).bind(2, key).bind(3, now_iso8601(-stale_after));
-  run_once(stale);
+  stale.execute();
   auto& ins = cached("INSERT OR IGNORE INTO idempotency(app_id, idem_key, "
                      "request_hash, state, created_at) "
                      "VALUES(?1, ?2, ?3, 'in_progress', ?4)");
   ins.bind(1, app_id).bind(2, key).bind(3, request_hash).bind(4, now_iso8601());
-  run_once(ins);
+  ins.execute();
   if (db_.changes() == 1)
     return {idempotency_claim::fresh, 0, {}};
   auto& sel = cached("SELECT request_hash, state, response_status, response_body "
@@ -471,14 +473,14 @@ void store::complete_idempotency(std::string_view app_id, std::string_view key,
   auto& s = cached("UPDATE idempotency SET state = 'done', response_status = ?3, "
                    "response_body = ?4 WHERE app_id = ?1 AND idem_key = ?2");
   s.bind(1, app_id).bind(2, key).bind(3, int64_t{status}).bind(4, body);
-  run_once(s);
+  s.execute();
 }
 
 void store::release_idempotency(std::string_view app_id, std::string_view key) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("DELETE FROM idempotency WHERE app_id = ?1 AND idem_key = ?2");
   s.bind(1, app_id).bind(2, key);
-  run_once(s);
+  s.execute();
 }
 
 void store::append_audit(const audit_record& x) {
@@ -503,7 +505,7 @@ void store::append_audit(const audit_record& x) {
   s.bind_or_null(25, x.approval_id).bind_or_null(26, x.request_headers_json);
   s.bind_or_null(27, x.request_body).bind(28, int64_t{x.body_truncated ? 1 : 0});
   s.bind_or_null(29, x.decided_by);
-  run_once(s);
+  s.execute();
 }
 
 namespace {
@@ -571,8 +573,8 @@ std::vector<audit_record> store::audit_page(std::string_view app_id,
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   static const std::string sql
       = std::string{"SELECT "} + audit_columns
-        + " FROM audit_log WHERE app_id = ?1 AND (created_at > ?2 OR "
-          "(created_at = ?2 AND id > ?3)) ORDER BY created_at, id LIMIT ?4";
+        + " FROM audit_log WHERE app_id = ?1 AND (CASE WHEN ?3 > 0 THEN id > ?3 "
+          "ELSE created_at > ?2 END) ORDER BY id LIMIT ?4";
   auto& s = cached(sql.c_str());
   s.bind(1, app_id).bind(2, after_created_at).bind(3, after_sequence).bind(4, limit);
   std::vector<audit_record> out;

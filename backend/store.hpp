@@ -56,6 +56,7 @@ public:
   void insert_grant(const grant_record& x);
 
   std::optional<key_record> find_key_by_hash(std::string_view key_hash);
+  std::optional<key_record> find_key(std::string_view id);
   std::optional<agent_record> find_agent(std::string_view id);
   std::optional<grant_record> find_grant(std::string_view id);
   std::optional<secret_record> find_secret(std::string_view id);
@@ -93,7 +94,10 @@ public:
   /// Appends one audit row durably; throws sqlite_error when it cannot.
   void append_audit(const audit_record& x);
   std::vector<audit_record> audit_rows(int64_t limit);
-  /// One app's rows after the cursor (created_at, then sequence), oldest first.
+  /// One app's rows in the order they were written, after `after_sequence` when
+  /// it is positive, else after `after_created_at`. Rows are stamped when their
+  /// call starts but numbered when written: paging by number never skips a row
+  /// that a slow call wrote late.
   std::vector<audit_record> audit_page(std::string_view app_id,
                                        std::string_view after_created_at,
                                        int64_t after_sequence, int64_t limit);
@@ -131,6 +135,10 @@ public:
   bool expire_approval(std::string_view id, std::string_view now);
   /// approved -> executing.
   bool start_approval_execution(std::string_view id);
+  /// approved | executing -> failed for every approval a previous process left
+  /// mid-way (its outcome is unknown; it is never run again). Returns how many.
+  int64_t fail_interrupted_approvals(std::string_view result_json,
+                                     std::string_view now);
   /// executing -> executed | failed, with the result (or error envelope).
   void finish_approval(std::string_view id, std::string_view status,
                        int64_t result_status, std::string_view result_json,

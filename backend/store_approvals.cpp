@@ -99,6 +99,17 @@ bool store::start_approval_execution(std::string_view id) {
   return db_.changes() == 1;
 }
 
+int64_t store::fail_interrupted_approvals(std::string_view result_json,
+                                          std::string_view now) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("UPDATE approvals SET status = 'failed', result_status = 500, "
+                   "result_json = ?1, executed_at = ?2 "
+                   "WHERE status IN ('approved', 'executing')");
+  s.bind(1, result_json).bind(2, now);
+  s.execute();
+  return db_.changes();
+}
+
 void store::finish_approval(std::string_view id, std::string_view status,
                             int64_t result_status, std::string_view result_json,
                             std::string_view executed_at) {

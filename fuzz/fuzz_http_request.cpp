@@ -3,8 +3,9 @@
 // The first byte chooses whether the harness signs the parsed request with a
 // valid agent or app key, so inputs also reach the routes behind authentication.
 //
-// Properties: every request gets exactly one answer; every error answer carries a
-// well-formed envelope with a known code; nothing is an internal error.
+// Properties: every request gets exactly one answer; every API error answer
+// carries a well-formed envelope with a known code; nothing is an internal
+// error; the approval page's HTML never carries a script.
 #include <cctype>
 #include <chrono>
 #include <cstddef>
@@ -79,6 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto parsed = parse_request(bytes, server_limits{});
   if (!parsed)
     return 0; // refused by the parser with a typed error, as on a socket
+  // Only /v1/ is the API; /approvals/ is the approval page (HTML).
+  bool is_api = parsed->target.rfind("/v1/", 0) == 0;
   switch (data[0] % 3) {
     case 1:
       sign_as(*parsed, h.keys.agents.front().api_key);
@@ -100,9 +103,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto res = future.get();
   FUZZ_CHECK(res.status >= 200 && res.status < 600);
   FUZZ_CHECK(res.status != 500);
-  if (res.status >= 400) {
+  const auto* type = find_field(res.headers, "content-type");
+  if (is_api && res.status >= 400) {
+    // The API always answers errors with a well-formed envelope.
     auto e = parse_error_envelope(res.status, res.body);
     FUZZ_CHECK(e.code != error_code::unknown_error);
+  } else if (!is_api && type != nullptr && type->rfind("text/html", 0) == 0) {
+    // The approval page never lets input through as markup.
+    FUZZ_CHECK(res.body.find("<script") == std::string::npos);
   }
   return 0;
 }

@@ -36,9 +36,9 @@ struct approval_status {
 /// How await_approval waits (seconds, as in the SDK reference).
 struct approval_wait {
   double timeout = 300.0;
-  /// The shortest time between two status requests; the backend's long-poll
-  /// answers as soon as the state changes, so this only paces a backend that
-  /// answers at once.
+  /// Accepted (and checked) for compatibility with the Python SDK. This SDK
+  /// long-polls instead: each status request is held by the backend for 1 to
+  /// 30 s and answered as soon as the state changes.
   double poll_interval = 2.0;
 };
 

@@ -5,6 +5,8 @@
 #define CAF_SUITE approvals
 #include "caf/test/unit_test.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <future>
 #include <regex>
@@ -15,6 +17,7 @@
 #include "auth/crypto.hpp"
 #include "backend/bootstrap.hpp"
 #include "messages/json_codec.hpp"
+#include "messages/wire_requests.hpp"
 
 #include "backend_world.hpp"
 
@@ -209,6 +212,81 @@ CAF_TEST(a decision after the client gave up still executes once) {
   CAF_CHECK_EQUAL(agent.await_approval(out.approval.approval_id, 10.0).status_code,
                   200);
   CAF_CHECK_EQUAL(w.backend.hits().total(), 1);
+}
+
+CAF_TEST(a retried held call gets the same approval back) {
+  approval_world w;
+  proxy_request p;
+  p.grant.grant_id = w.keys.agents[0].grant_ids[0];
+  p.method = "POST";
+  p.url = w.provider_url("sim-bearer") + "/v1/payments";
+  p.reason = "retried";
+  http_request req;
+  req.method = "POST";
+  req.target = "/v1/proxy/execute";
+  req.body = to_json(p);
+  req.headers = {{"Content-Type", "application/json"}, {"Idempotency-Key", "pay-1"}};
+  const auto& key = w.keys.agents[0].api_key;
+  auto first = w.raw(key, req, unix_now(), crypto::random_hex(16));
+  auto again = w.raw(key, req, unix_now(), crypto::random_hex(16));
+  CAF_CHECK_EQUAL(first.status, 202);
+  CAF_CHECK_EQUAL(again.status, 202);
+  CAF_CHECK_EQUAL(first.body, again.body);
+}
+
+CAF_TEST(an approval runs only if access still holds when it is decided) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  w.backend.db().set_grant_status(w.keys.agents[0].grant_ids[0], "revoked");
+  CAF_CHECK_EQUAL(w.decide(out.approval.approval_id, "approve").status, 303);
+  auto e = thrown_by([&] { agent.await_approval(out.approval.approval_id, 10.0); });
+  CAF_CHECK(e.code == error_code::approval_execution_failed);
+  CAF_CHECK(e.details_json.find("grant_revoked") != std::string::npos);
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
+}
+
+CAF_TEST(a restart fails approvals that were mid execution) {
+  char dir_template[] = "/tmp/alter-approvals-XXXXXX";
+  std::string dir = ::mkdtemp(dir_template);
+  std::string id;
+  std::string agent_key;
+  {
+    auto opts = approval_world::options_with(std::chrono::seconds{900});
+    opts.database_path = dir + "/alter.db";
+    world w{opts};
+    agent_key = w.keys.agents[0].api_key;
+    backend::rule_record r;
+    r.id = "rule_hold";
+    r.app_id = w.keys.app_id;
+    r.name = "hold";
+    r.target_type = "agent";
+    r.target_id = w.keys.agents[0].id;
+    r.rule_type = "require_approval";
+    r.created_at = backend::now_iso8601();
+    w.backend.db().insert_rule(r);
+    provider_call c;
+    c.url = w.provider_url("sim-bearer") + "/x";
+    c.grant_id = w.keys.agents[0].grant_ids[0];
+    c.reason = "interrupted";
+    id = w.agent(0).proxy_request(c).approval.approval_id;
+    // As if the process died after the decision, while the call was running.
+    CAF_REQUIRE(w.backend.db().decide_approval(id, "approved", "alice", "",
+                                               backend::now_iso8601()));
+    CAF_REQUIRE(w.backend.db().start_approval_execution(id));
+  }
+  {
+    backend::backend_options opts;
+    opts.tls = false;
+    opts.database_path = dir + "/alter.db";
+    backend::local_backend restarted{opts};
+    auto a = restarted.db().find_approval(id);
+    CAF_REQUIRE(a.has_value());
+    CAF_CHECK_EQUAL(a->status, "failed");
+    CAF_CHECK(a->result_json.find("restarted") != std::string::npos);
+  }
+  std::string cmd = "rm -rf '" + dir + "'";
+  CAF_CHECK_EQUAL(std::system(cmd.c_str()), 0);
 }
 
 CAF_TEST(two approvers racing decide exactly once) {

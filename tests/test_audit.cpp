@@ -11,6 +11,7 @@
 #include <set>
 
 #include "auth/crypto.hpp"
+#include "messages/audit_log.hpp"
 #include "messages/json_codec.hpp"
 
 #include "backend_world.hpp"
@@ -128,6 +129,25 @@ CAF_TEST(a failed provider call in retrieve mode is reported as an error) {
   CAF_CHECK_EQUAL(outcomes.size(), 2u);
   CAF_CHECK(std::find(outcomes.begin(), outcomes.end(), "0/error/network_error")
             != outcomes.end());
+}
+
+CAF_TEST(an agent cannot report calls on grants it cannot use) {
+  world w{false};
+  provider_call_reports batch;
+  provider_call_report ev;
+  ev.grant_id = w.keys.agents[0].grant_ids[0];
+  ev.status_code = 200;
+  batch.events.push_back(ev);
+  http_request req;
+  req.method = "POST";
+  req.target = "/v1/audit/events";
+  req.body = to_json(batch);
+  req.headers = {{"Content-Type", "application/json"}};
+  auto theirs
+      = w.raw(w.keys.agents[1].api_key, req, unix_now(), crypto::random_hex(16));
+  CAF_CHECK_EQUAL(theirs.status, 404);
+  auto own = w.raw(w.keys.agents[0].api_key, req, unix_now(), crypto::random_hex(16));
+  CAF_CHECK_EQUAL(own.status, 202);
 }
 
 CAF_TEST(an audit write that fails fails the call and hands out nothing) {

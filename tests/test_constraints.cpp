@@ -5,6 +5,7 @@
 #define CAF_SUITE constraints
 #include "caf/test/unit_test.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "auth/constraints.hpp"
@@ -108,6 +109,17 @@ CAF_TEST(a constraint rule denies what it matches) {
   e = thrown_by([&] { no_deletes.request(call_for(w)); });
   CAF_CHECK(e.code == error_code::policy_denied);
   CAF_CHECK_EQUAL(agent.proxy_request(call_for(w, "DELETE")).result.status_code, 200);
+}
+
+CAF_TEST(a narrowed client still reports its retrieve mode calls) {
+  world w{false};
+  auto narrow = w.agent().with_constraints(scopes_only({"tokens:retrieve"}));
+  CAF_CHECK_EQUAL(narrow.request(call_for(w)).status, 200);
+  narrow.close();
+  auto rows = w.backend.db().audit_rows(100);
+  CAF_CHECK(std::any_of(rows.begin(), rows.end(), [](const auto& r) {
+    return r.action == "provider_call.reported" && r.status_code == 200;
+  }));
 }
 
 CAF_TEST(whatever a constrained client may do its parent may do too) {

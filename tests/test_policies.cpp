@@ -113,6 +113,11 @@ CAF_TEST(the rules API validates adds changes and removes rules) {
   bad(R"({"name":"x","target":{"type":"app","id":")" + w.keys.app_id
           + R"("},"rule_type":"time_window","rule_body":{"start":"25:00","end":"10:00"}})",
       400, "invalid_request");
+  for (const char* cidr : {"10.0.0.0/33", "10.0.0.0/x", "::1/129", "10.0.0.0/"})
+    bad(R"({"name":"x","target":{"type":"app","id":")" + w.keys.app_id
+            + R"("},"rule_type":"ip_allowlist","rule_body":{"cidrs":[")" + cidr
+            + R"("]}})",
+        400, "invalid_request");
   bad(R"({"name":"x","target":{"type":"app","id":")" + w.keys.app_id
           + R"("},"rule_type":"rate_limit","rule_body":{"max_calls":0,"per_seconds":1}})",
       400, "invalid_request");
@@ -131,7 +136,9 @@ CAF_TEST(the rules API validates adds changes and removes rules) {
   auto patched
       = w.api(w.keys.app_key, "PATCH", "/v1/rules/" + id, R"({"enabled":false})");
   CAF_CHECK_EQUAL(patched.status, 200);
-  CAF_CHECK_EQUAL(json::parse(patched.body).at("enabled").as_bool(), false);
+  // A local copy: CAF's check macros would read a destroyed temporary (ASan).
+  bool enabled = json::parse(patched.body).at("enabled").as_bool();
+  CAF_CHECK_EQUAL(enabled, false);
   CAF_CHECK_EQUAL(
       w.api(w.keys.app_key, "PATCH", "/v1/rules/" + id, R"({"rule_type":"x"})").status,
       400);
@@ -216,6 +223,28 @@ CAF_TEST(rate_limit counts per agent and answers 429 with a retry delay) {
   CAF_CHECK_EQUAL(w.single_shot(1).proxy_request(w.call(1)).result.status_code, 200);
 }
 
+CAF_TEST(a call one rate limit refuses uses up no other limit) {
+  policy_world w;
+  w.add_rule("rate_limit", "app", w.keys.app_id,
+             {{"max_calls", 1}, {"per_seconds", 60}, {"per", "agent"}});
+  w.add_rule("rate_limit", "app", w.keys.app_id,
+             {{"max_calls", 2}, {"per_seconds", 60}, {"per", "app"}});
+  auto first = w.single_shot(0);
+  CAF_CHECK_EQUAL(first.proxy_request(w.call(0)).result.status_code, 200);
+  // Refused by the per-agent limit: must not count against the per-app one.
+  CAF_CHECK_EQUAL(code_of(thrown_by([&] { first.proxy_request(w.call(0)); })),
+                  "rate_limited");
+  CAF_CHECK_EQUAL(w.single_shot(1).proxy_request(w.call(1)).result.status_code, 200);
+  // Now the app's two calls are used, whoever calls next.
+  auto o = w.client(w.keys.app_key);
+  o.retry.max_attempts = 1;
+  blocking::App app{o, w.env};
+  auto system_call = w.call(0);
+  system_call.grant_id = w.keys.system_grant_ids[0];
+  CAF_CHECK_EQUAL(code_of(thrown_by([&] { app.proxy_request(system_call); })),
+                  "rate_limited");
+}
+
 CAF_TEST(parameter rules check fields of the proxied JSON body) {
   policy_world w;
   w.add_rule("parameter", "grant", w.keys.agents[0].grant_ids[0],
@@ -240,6 +269,9 @@ CAF_TEST(parameter rules check fields of the proxied JSON body) {
   text.headers.push_back({"Content-Type", "text/plain"});
   e = thrown_by([&] { agent.proxy_request(text); });
   CAF_CHECK_EQUAL(policy_error_of(e), "parameter_unreadable");
+  // No body at all: the field is missing, which only a required rule refuses.
+  e = thrown_by([&] { agent.proxy_request(w.call(0, "GET")); });
+  CAF_CHECK_EQUAL(policy_error_of(e), "parameter_missing");
   // Retrieve mode would hand the credential out unchecked: refused.
   e = thrown_by([&] { agent.request(w.call(0)); });
   CAF_CHECK_EQUAL(policy_error_of(e), "parameter_rule_requires_proxy");

@@ -116,8 +116,14 @@ int run(const std::string& command, const std::string& argument,
   } else if (command == "audit") {
     alter::audit_query q;
     q.after = flags["--after"];
-    if (flags.count("--limit"))
-      q.limit = static_cast<int64_t>(seconds_of(flags["--limit"], "--limit"));
+    if (flags.count("--limit")) {
+      char* end = nullptr;
+      const auto& text = flags["--limit"];
+      auto n = std::strtol(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || n < 1 || n > 1000)
+        throw std::invalid_argument("--limit must be a number from 1 to 1000");
+      q.limit = n;
+    }
     std::cout << alter::to_json(client.query_audit(q)) << "\n";
   } else {
     return usage("unknown command " + command);

@@ -436,7 +436,7 @@ constrained_supervision(Self self, const constraints& c) {
                         "this client is already constrained: call with_constraints "
                         "once, on the parent, with everything it should narrow");
   if (auto valid = validate(c); !valid)
-    return std::move(valid.error());
+    return valid.error();
   auto settings = std::make_shared<client_settings>(st.settings());
   settings->constraints_header = encode_constraints_header(c);
   auto derived = std::make_shared<supervision>(*st.sup);

@@ -15,7 +15,7 @@ namespace alter {
 namespace {
 
 // Bounds keep a hostile header from costing more than a small, fixed amount.
-constexpr std::size_t max_header_chars = 8 * 1024;
+constexpr std::size_t max_header_chars = std::size_t{8} * 1024;
 constexpr std::size_t max_scopes = 64;
 constexpr std::size_t max_conditions = 16;
 constexpr std::size_t max_values = 64;

@@ -215,7 +215,7 @@ caf::expected<approval_record> approval_desk::decide(const std::string& id,
   return *decided;
 }
 
-void approval_desk::execute(approval_record approval) {
+void approval_desk::execute(const approval_record& approval) {
   if (!ctx_.db.start_approval_execution(approval.id))
     return;
   notify(approval.id);

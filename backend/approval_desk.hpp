@@ -65,7 +65,7 @@ public:
 private:
   struct waiter;
 
-  void execute(approval_record approval);
+  void execute(const approval_record& approval);
   void notify(const std::string& id);
 
   backend_context& ctx_;

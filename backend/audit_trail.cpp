@@ -65,7 +65,7 @@ void record_grant(audit_record& row, const grant_record& grant) {
 }
 
 void record_proxy_request(audit_record& row, const proxy_request& req) {
-  constexpr std::size_t body_cap = 10 * 1024;
+  constexpr std::size_t body_cap = std::size_t{10} * 1024;
   row.method = req.method;
   row.url = req.url.substr(0, 2048);
   boost::json::object headers;

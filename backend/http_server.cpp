@@ -172,7 +172,7 @@ private:
   }
 
   /// Runs the handler; its answer comes back on this connection's strand.
-  void dispatch(server_request in, fault_decision decision) {
+  void dispatch(const server_request& in, fault_decision decision) {
     server_->handler(
         std::move(in), [self = this->shared_from_this(), decision](http_response res) {
           auto ex = self->stream_.get_executor();

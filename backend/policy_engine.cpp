@@ -174,7 +174,8 @@ verdict check_time_window(const rule_record& r, const json::object& body,
     return unevaluable(r, "'start' and 'end' must be HH:MM");
   int64_t offset = 0;
   if (const auto* o = body.if_contains("utc_offset_minutes")) {
-    if (!o->is_int64() || o->get_int64() < -14 * 60 || o->get_int64() > 14 * 60)
+    constexpr int64_t max_offset = 840; // UTC-14:00 to UTC+14:00, in minutes
+    if (!o->is_int64() || o->get_int64() < -max_offset || o->get_int64() > max_offset)
       return unevaluable(r, "'utc_offset_minutes' must be within +-840");
     offset = o->get_int64();
   }
@@ -363,8 +364,8 @@ std::optional<std::string> rule_body_problem(std::string_view rule_type,
   auto guard = scratch.hold();
   auto v = check_rule(probe, facts, scratch, nullptr);
   if (v.policy_error == "rule_unevaluable") {
-    auto pos = v.message.find("(");
-    auto end = v.message.rfind(")");
+    auto pos = v.message.find('(');
+    auto end = v.message.rfind(')');
     return pos == std::string::npos ? v.message
                                     : v.message.substr(pos + 1, end - pos - 1);
   }

@@ -53,7 +53,7 @@ void get_status(backend_context& ctx, const api_call_ptr& call) {
   if (!a)
     return call->fail(make_error(error_code::approval_not_found, "no such approval"));
   auto held = std::min(std::chrono::seconds{wait}, ctx.max_long_poll);
-  ctx.approvals->wait(a->id, held, [call](approval_record now) {
+  ctx.approvals->wait(a->id, held, [call](const approval_record& now) {
     call->reply(200, to_json(status_of(now)));
   });
 }

@@ -43,7 +43,7 @@ CAF_TEST(proxy rows carry who what and how with secrets stripped and bodies capp
   auto c = call_for(w);
   c.method = "POST";
   c.headers = {{"X-Session-Token", "s3cr3t"}, {"X-Trace", "visible"}};
-  c.json = "{\"blob\":\"" + std::string(20 * 1024, 'x') + "\"}";
+  c.json = "{\"blob\":\"" + std::string(std::size_t{20} * 1024, 'x') + "\"}";
   CAF_CHECK_EQUAL(agent.proxy_request(c).result.status_code, 200);
   auto page = w.app().query_audit();
   CAF_REQUIRE_EQUAL(page.rows.size(), 1u);

@@ -28,7 +28,7 @@ struct script {
 };
 
 caf::behavior scripted_transport(caf::event_based_actor* self,
-                                 std::shared_ptr<script> s) {
+                                 const std::shared_ptr<script>& s) {
   return {
       [=](exchange_atom, const endpoint& where,
           http_request& req) -> caf::result<http_response> {
@@ -68,7 +68,7 @@ struct fixture : test_coordinator_fixture<> {
     ctx = make_client_context(transport);
   }
 
-  client_options options() {
+  client_options options() const {
     client_options o;
     o.api_key = key;
     o.base_url = "https://alter.test:8443/base";

@@ -25,8 +25,10 @@ int main(int argc, char** argv) {
   options.retry.max_attempts = 1;
   auto env = alter::blocking::environment::make();
   std::mutex out;
+  constexpr int threads = 16;
   std::vector<std::thread> workers;
-  for (int t = 0; t < 16; ++t)
+  workers.reserve(threads);
+  for (int t = 0; t < threads; ++t)
     workers.emplace_back([&, t] {
       alter::blocking::Agent agent{options, env};
       for (long i = 0;; ++i) {

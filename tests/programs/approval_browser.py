@@ -80,8 +80,17 @@ class WebDriver:
     def click(self, css):
         self.call("POST", self.s(f"/element/{self.find(css)}/click"), {})
 
-    def text(self, css):
-        return self.call("GET", self.s(f"/element/{self.find(css)}/text"))
+    def text(self, css, wait=10.0):
+        # After a click the page navigates: an element found on the old page
+        # goes stale before it can be read. Find it again on the new one.
+        deadline = time.time() + wait
+        while True:
+            try:
+                return self.call("GET", self.s(f"/element/{self.find(css)}/text"))
+            except WebDriverError as e:
+                if "stale element" not in str(e) or time.time() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def source(self):
         return self.call("GET", self.s("/source"))

@@ -68,6 +68,16 @@ public:
   /// run() then reset(), also when run() throws: a cached statement stays usable.
   void execute();
 
+  /// The first row read by `read`, or nullopt; leaves the statement reset.
+  template <class Read>
+  auto first(Read read) -> std::optional<decltype(read(*this))> {
+    std::optional<decltype(read(*this))> out;
+    if (step())
+      out = read(*this);
+    reset();
+    return out;
+  }
+
   std::string text(int column) const;
   int64_t integer(int column) const;
   bool is_null(int column) const;

@@ -264,11 +264,7 @@ std::optional<key_record> store::find_key_by_hash(std::string_view key_hash) {
                    "name, scopes_json, status, created_at, expires_at "
                    "FROM api_keys WHERE key_hash = ?1");
   s.bind(1, key_hash);
-  std::optional<key_record> out;
-  if (s.step())
-    out = read_key(s);
-  s.reset();
-  return out;
+  return s.first(read_key);
 }
 
 std::optional<key_record> store::find_key(std::string_view id) {
@@ -277,11 +273,7 @@ std::optional<key_record> store::find_key(std::string_view id) {
                    "name, scopes_json, status, created_at, expires_at "
                    "FROM api_keys WHERE id = ?1");
   s.bind(1, id);
-  std::optional<key_record> out;
-  if (s.step())
-    out = read_key(s);
-  s.reset();
-  return out;
+  return s.first(read_key);
 }
 
 std::optional<agent_record> store::find_agent(std::string_view id) {

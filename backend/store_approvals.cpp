@@ -4,6 +4,41 @@
 
 namespace alter::backend {
 
+namespace {
+
+approval_record read_approval(const statement& s) {
+  approval_record x;
+  x.id = s.text(0);
+  x.app_id = s.text(1);
+  x.agent_id = s.text(2);
+  x.api_key_id = s.text(3);
+  x.grant_id = s.text(4);
+  x.provider_id = s.text(5);
+  x.rule_id = s.text(6);
+  x.request_json = s.text(7);
+  x.method = s.text(8);
+  x.url = s.text(9);
+  x.reason = s.text(10);
+  x.caller = s.text(11);
+  x.caller_type = s.text(12);
+  x.run_id = s.text(13);
+  x.thread_id = s.text(14);
+  x.tool_call_id = s.text(15);
+  x.idempotency_key = s.text(16);
+  x.status = s.text(17);
+  x.created_at = s.text(18);
+  x.expires_at = s.text(19);
+  x.decided_at = s.text(20);
+  x.decided_by = s.text(21);
+  x.decision_reason = s.text(22);
+  x.executed_at = s.text(23);
+  x.result_status = s.integer(24);
+  x.result_json = s.text(25);
+  return x;
+}
+
+} // namespace
+
 void store::insert_approval(const approval_record& x) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached(
@@ -34,39 +69,7 @@ std::optional<approval_record> store::find_approval(std::string_view id) {
       "decided_by, decision_reason, executed_at, result_status, result_json "
       "FROM approvals WHERE id = ?1");
   s.bind(1, id);
-  std::optional<approval_record> out;
-  if (s.step()) {
-    approval_record x;
-    x.id = s.text(0);
-    x.app_id = s.text(1);
-    x.agent_id = s.text(2);
-    x.api_key_id = s.text(3);
-    x.grant_id = s.text(4);
-    x.provider_id = s.text(5);
-    x.rule_id = s.text(6);
-    x.request_json = s.text(7);
-    x.method = s.text(8);
-    x.url = s.text(9);
-    x.reason = s.text(10);
-    x.caller = s.text(11);
-    x.caller_type = s.text(12);
-    x.run_id = s.text(13);
-    x.thread_id = s.text(14);
-    x.tool_call_id = s.text(15);
-    x.idempotency_key = s.text(16);
-    x.status = s.text(17);
-    x.created_at = s.text(18);
-    x.expires_at = s.text(19);
-    x.decided_at = s.text(20);
-    x.decided_by = s.text(21);
-    x.decision_reason = s.text(22);
-    x.executed_at = s.text(23);
-    x.result_status = s.integer(24);
-    x.result_json = s.text(25);
-    out = std::move(x);
-  }
-  s.reset();
-  return out;
+  return s.first(read_approval);
 }
 
 bool store::decide_approval(std::string_view id, std::string_view decision,

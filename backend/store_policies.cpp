@@ -69,10 +69,7 @@ std::optional<rule_record> store::find_rule(std::string_view app_id,
                                  + " FROM rules WHERE app_id = ?1 AND id = ?2";
   auto& s = cached(sql.c_str());
   s.bind(1, app_id).bind(2, id);
-  auto rows = read_rules(s);
-  if (rows.empty())
-    return std::nullopt;
-  return rows.front();
+  return s.first(read_rule);
 }
 
 std::vector<rule_record> store::list_rules(std::string_view app_id) {
@@ -117,11 +114,10 @@ store::find_approver_by_token_hash(std::string_view hash) {
   auto& s = cached("SELECT id, app_id, name, token_hash, created_at FROM approvers "
                    "WHERE token_hash = ?1");
   s.bind(1, hash);
-  std::optional<approver_record> out;
-  if (s.step())
-    out = approver_record{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)};
-  s.reset();
-  return out;
+  return s.first([](const statement& row) {
+    return approver_record{row.text(0), row.text(1), row.text(2), row.text(3),
+                           row.text(4)};
+  });
 }
 
 void store::insert_approver_session(std::string_view session_hash,
@@ -141,11 +137,10 @@ store::find_approver_session(std::string_view session_hash, std::string_view now
                    "FROM approver_sessions s JOIN approvers a ON a.id = s.approver_id "
                    "WHERE s.session_hash = ?1 AND s.expires_at > ?2");
   s.bind(1, session_hash).bind(2, now);
-  std::optional<approver_session> out;
-  if (s.step())
-    out = approver_session{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)};
-  s.reset();
-  return out;
+  return s.first([](const statement& row) {
+    return approver_session{row.text(0), row.text(1), row.text(2), row.text(3),
+                            row.text(4)};
+  });
 }
 
 } // namespace alter::backend

@@ -5,6 +5,12 @@
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "messages/agent_info.hpp"
+#include "messages/agents.hpp"
+#include "messages/catalogs.hpp"
+#include "messages/connect.hpp"
+#include "messages/grant_admin.hpp"
+#include "messages/identity.hpp"
+#include "messages/keys.hpp"
 #include "messages/approvals.hpp"
 #include "messages/audit_log.hpp"
 #include "messages/grants.hpp"
@@ -20,7 +26,7 @@ http_request make_backend_request(const client_settings& settings, backend_call 
   req.target = settings.base_path + call.path;
   req.body = std::move(call.body);
   req.timeout_ms = call.timeout.count();
-  req.headers.reserve(10);
+  req.headers.reserve(14);
   req.headers.push_back({"Accept", "application/json"});
   if (!req.body.empty())
     req.headers.push_back({"Content-Type", "application/json"});
@@ -34,6 +40,14 @@ http_request make_backend_request(const client_settings& settings, backend_call 
   if (!settings.constraints_header.empty())
     req.headers.push_back(
         {std::string{header::constraints}, settings.constraints_header});
+  auto add_if = [&](std::string_view name, const std::string& value) {
+    if (!value.empty())
+      req.headers.push_back({std::string{name}, value});
+  };
+  add_if(header::run_id, settings.trace.run_id);
+  add_if(header::thread_id, settings.trace.thread_id);
+  add_if(header::tool_call_id, settings.trace.tool_call_id);
+  add_if(header::trace, settings.trace_header);
   if (!call.idempotency_key.empty())
     req.headers.push_back(
         {std::string{header::idempotency_key}, std::move(call.idempotency_key)});
@@ -77,19 +91,33 @@ caf::expected<T> read_backend_reply(const http_response& reply, int expected_sta
   return value;
 }
 
-template caf::expected<token_response>
-read_backend_reply<token_response>(const http_response&, int);
-template caf::expected<proxy_result>
-read_backend_reply<proxy_result>(const http_response&, int);
-template caf::expected<pending_approval>
-read_backend_reply<pending_approval>(const http_response&, int);
-template caf::expected<grant_list> read_backend_reply<grant_list>(const http_response&,
-                                                                  int);
-template caf::expected<agent_info> read_backend_reply<agent_info>(const http_response&,
-                                                                  int);
-template caf::expected<approval_status>
-read_backend_reply<approval_status>(const http_response&, int);
-template caf::expected<audit_page> read_backend_reply<audit_page>(const http_response&,
-                                                                  int);
+#define ALTER_READ_REPLY(type)                                                         \
+  template caf::expected<type> read_backend_reply<type>(const http_response&, int);
+
+ALTER_READ_REPLY(token_response)
+ALTER_READ_REPLY(proxy_result)
+ALTER_READ_REPLY(pending_approval)
+ALTER_READ_REPLY(grant_list)
+ALTER_READ_REPLY(agent_info)
+ALTER_READ_REPLY(approval_status)
+ALTER_READ_REPLY(audit_page)
+ALTER_READ_REPLY(agent_created)
+ALTER_READ_REPLY(agent_list)
+ALTER_READ_REPLY(key_info)
+ALTER_READ_REPLY(minted_key)
+ALTER_READ_REPLY(key_list)
+ALTER_READ_REPLY(created_grant)
+ALTER_READ_REPLY(revoked_grant)
+ALTER_READ_REPLY(revoked_delegation)
+ALTER_READ_REPLY(connect_session)
+ALTER_READ_REPLY(connect_status)
+ALTER_READ_REPLY(auth_session)
+ALTER_READ_REPLY(auth_status)
+ALTER_READ_REPLY(verified_user)
+ALTER_READ_REPLY(identity_context)
+ALTER_READ_REPLY(scope_catalog)
+ALTER_READ_REPLY(provider_catalog)
+
+#undef ALTER_READ_REPLY
 
 } // namespace alter

@@ -36,6 +36,9 @@ make_client_settings(const client_options& options) {
   settings->signing_key = derive_signing_key(options.api_key);
   settings->backend = base->where;
   settings->backend.tls = options.tls;
+  settings->backend_url = options.base_url;
+  while (!settings->backend_url.empty() && settings->backend_url.back() == '/')
+    settings->backend_url.pop_back();
   settings->base_path = base->target;
   while (!settings->base_path.empty() && settings->base_path.back() == '/')
     settings->base_path.pop_back();

@@ -6,10 +6,14 @@
 #include <vector>
 
 #include "caf/actor_system.hpp"
+#include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
 #include "actors/backend_exchange.hpp"
+#include "actors/account_calls.hpp"
+#include "actors/client_calls.hpp"
+#include "actors/interactive_flows.hpp"
 #include "actors/call_preparation.hpp"
 #include "actors/retry_supervisor.hpp"
 #include "auth/constraints.hpp"
@@ -26,67 +30,12 @@ namespace alter {
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-struct client_state {
-  std::shared_ptr<const supervision> sup;
-  std::size_t outstanding = 0;
-  bool closed = false;
-  std::vector<caf::typed_response_promise<bool>> close_waiters;
-  retry_info last_retry;
-  /// Outcomes of retrieve-mode provider calls, not yet sent to the backend.
-  std::vector<provider_call_report> pending_reports;
-  bool flush_scheduled = false;
-
-  const client_settings& settings() const noexcept {
-    return *sup->settings;
-  }
-
-  static inline const char* name = "alter.client";
-};
-
-caf::error closed_error() {
-  return to_caf_error(error_code::client_closed, "the client has been closed");
-}
-
-/// Counts a call in; close() waits for the count to reach zero.
-template <class Self>
-void begin_call(Self self) {
-  ++self->state.outstanding;
-}
-
-template <class Self>
-void end_call(Self self) {
-  auto& st = self->state;
-  if (--st.outstanding == 0 && st.closed) {
-    for (auto& waiter : st.close_waiters)
-      waiter.deliver(true);
-    st.close_waiters.clear();
-  }
-}
-
-/// Delivers a value or an error and counts the call out.
-template <class Self, class Promise, class T>
-void finish(Self self, Promise& promise, T&& value) {
-  promise.deliver(std::forward<T>(value));
-  end_call(self);
-}
+using namespace detail;
 
 std::chrono::milliseconds remaining(clock_type::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - clock_type::now());
   return std::max(left, std::chrono::milliseconds{1});
-}
-
-/// Runs one backend call under a retry supervisor and hands the final answer
-/// (any status, with its RetryInfo) or the last error on.
-template <class Self, class OnReply, class OnError>
-void call_backend(Self self, backend_call call, call_kind kind, OnReply on_reply,
-                  OnError on_error) {
-  auto supervisor
-      = spawn_retry_supervisor(self, self->state.sup, std::move(call), kind);
-  self->request(supervisor, caf::infinite, run_atom::value)
-      .then(std::move(on_reply), std::move(on_error));
 }
 
 /// Maps a provider's error status to the SDK's error (retrieve mode).
@@ -189,6 +138,9 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
         report.method = shared_plan->method;
         report.url = shared_plan->url;
         report.reason = shared_plan->reason;
+        report.run_id = self->state.settings().trace.run_id;
+        report.thread_id = self->state.settings().trace.thread_id;
+        report.tool_call_id = self->state.settings().trace.tool_call_id;
         auto sent_at = clock_type::now();
         auto elapsed = [sent_at] {
           return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now()
@@ -264,53 +216,10 @@ caf::result<proxy_outcome> on_proxy(Self self, provider_call& call) {
 
 // -- simple GETs ---------------------------------------------------------------------
 
-template <class T, class = void>
-struct has_retries : std::false_type {};
-
-template <class T>
-struct has_retries<T, std::void_t<decltype(std::declval<T&>().retries)>>
-    : std::true_type {};
-
-template <class T, class Self>
-caf::result<T> get_model(Self self, std::string path) {
-  auto& st = self->state;
-  if (st.closed)
-    return closed_error();
-  auto promise = self->template make_response_promise<T>();
-  begin_call(self);
-  std::string user_token;
-  if (st.settings().user_token_getter)
-    user_token = st.settings().user_token_getter();
-  backend_call bc{"GET", std::move(path),      {}, std::move(user_token),
-                  {},    st.settings().timeout};
-  call_backend(
-      self, std::move(bc), call_kind::idempotent,
-      [=](http_response& reply) mutable {
-        auto value = read_backend_reply<T>(reply, 200);
-        if (!value)
-          return finish(self, promise, std::move(value.error()));
-        if constexpr (has_retries<T>::value)
-          value->retries = reply.retries;
-        finish(self, promise, std::move(*value));
-      },
-      [=](caf::error& err) mutable { finish(self, promise, std::move(err)); });
-  return promise;
-}
-
-/// Page sizes of list endpoints.
-std::optional<caf::error> bad_limit(int64_t limit) {
-  if (limit < 1 || limit > 1000)
-    return to_caf_error(error_code::invalid_argument,
-                        "limit must be between 1 and 1000");
-  return std::nullopt;
-}
-
 template <class Self>
 caf::result<grant_list> on_list_grants(Self self, const grant_query& q) {
-  if (auto e = bad_limit(q.limit))
+  if (auto e = bad_page(q.limit, q.offset))
     return std::move(*e);
-  if (q.offset < 0)
-    return to_caf_error(error_code::invalid_argument, "offset must not be negative");
   auto path = "/v1/grants?limit=" + std::to_string(q.limit)
               + "&offset=" + std::to_string(q.offset);
   if (!q.provider_id.empty())
@@ -402,7 +311,7 @@ caf::result<proxy_result> on_await_approval(Self self, const std::string& id,
 
 template <class Self>
 caf::result<audit_page> on_audit_query(Self self, const audit_query& q) {
-  if (auto e = bad_limit(q.limit))
+  if (auto e = bad_page(q.limit, 0))
     return std::move(*e);
   if (has_control_characters(q.after) || q.after.size() > 128)
     return to_caf_error(error_code::invalid_argument, "after is not a cursor");
@@ -410,16 +319,16 @@ caf::result<audit_page> on_audit_query(Self self, const audit_query& q) {
                                          + "&after=" + net::percent_encode(q.after));
 }
 
+/// Closes the namespace actors too; they refuse calls from then on.
 template <class Self>
 caf::result<bool> on_close(Self self) {
   auto& st = self->state;
-  st.closed = true;
   flush_reports(self);
-  if (st.outstanding == 0)
-    return true;
-  auto promise = self->template make_response_promise<bool>();
-  st.close_waiters.push_back(promise);
-  return promise;
+  if (st.agents)
+    caf::anon_send(st.agents, close_atom_v);
+  if (st.keys)
+    caf::anon_send(st.keys, close_atom_v);
+  return close_client(self);
 }
 
 // -- with_constraints ----------------------------------------------------------------
@@ -432,19 +341,78 @@ constrained_supervision(Self self, const constraints& c) {
   if (st.closed)
     return closed_error();
   if (!st.settings().constraints_header.empty())
-    return to_caf_error(error_code::invalid_argument,
-                        "this client is already constrained: call with_constraints "
-                        "once, on the parent, with everything it should narrow");
+    return invalid("this client is already constrained: call with_constraints "
+                   "once, on the parent, with everything it should narrow");
   if (auto valid = validate(c); !valid)
     return valid.error();
-  auto settings = std::make_shared<client_settings>(st.settings());
-  settings->constraints_header = encode_constraints_header(c);
-  auto derived = std::make_shared<supervision>(*st.sup);
-  derived->settings = std::move(settings);
-  return std::shared_ptr<const supervision>{std::move(derived)};
+  return derive_supervision(self, [&](client_settings& s) {
+    s.constraints_header = encode_constraints_header(c);
+  });
+}
+
+/// A sub-client of the same kind: `spawn_like` spawns the behavior of `self`.
+template <class SpawnLike>
+caf::result<caf::actor>
+sub_client(caf::expected<std::shared_ptr<const supervision>> sup, SpawnLike spawn_like) {
+  if (!sup)
+    return std::move(sup.error());
+  return spawn_like(std::move(*sup));
 }
 
 // -- the two behaviors --------------------------------------------------------------
+
+/// What App and Agent answer alike; `extra` adds the handlers of one kind.
+template <class Behavior, class Self, class SpawnLike, class... Extra>
+Behavior client_behavior(Self self, bool is_app, SpawnLike spawn_like, Extra... extra) {
+  return {
+      [=](request_atom, provider_call& c) { return on_request(self, c); },
+      [=](proxy_atom, provider_call& c) { return on_proxy(self, c); },
+      [=](list_grants_atom, const grant_query& q) { return on_list_grants(self, q); },
+      [=](approval_status_atom, const std::string& id) {
+        return on_approval_status(self, id);
+      },
+      [=](await_approval_atom, const std::string& id, const approval_wait& how) {
+        return on_await_approval(self, id, how);
+      },
+      [=](audit_query_atom, const audit_query& q) { return on_audit_query(self, q); },
+      [=](constrain_atom, const constraints& c) {
+        return sub_client(constrained_supervision(self, c), spawn_like);
+      },
+      [=](trace_atom, const trace_fields& t) {
+        return sub_client(traced_supervision(self, t), spawn_like);
+      },
+      [=](scopes_atom) { return get_model<scope_catalog>(self, "/v1/scopes"); },
+      [=](providers_atom, bool force_refresh) {
+        return on_providers(self, force_refresh);
+      },
+      [=](keys_atom) -> caf::result<keys_actor> {
+        auto& st = self->state;
+        if (st.closed)
+          return closed_error();
+        if (!st.keys)
+          st.keys = spawn_keys_namespace(self, st.sup);
+        return st.keys;
+      },
+      [=](create_grant_atom, const managed_secret_grant& g) {
+        return on_create_grant(self, g);
+      },
+      [=](revoke_delegation_atom, const std::string& grant_id,
+          const std::string& agent_id) {
+        return on_revoke_delegation(self, grant_id, agent_id, is_app);
+      },
+      [=](resolve_identity_atom, const std::string& token) {
+        return post_token<identity_context>(self, "/v1/identity/resolve", token);
+      },
+      [=](actor_id_atom) { return self->state.actor_id; },
+      [=](key_status_atom) { return self->state.key_deprecated; },
+      [=](base_url_atom) { return self->state.settings().backend_url; },
+      [=](flush_atom) { flush_reports(self); },
+      [=](timer_atom, uint64_t id) { fire_timer(self, id); },
+      [=](last_retry_info_atom) { return self->state.last_retry; },
+      [=](close_atom) { return on_close(self); },
+      extra...,
+  };
+}
 
 using agent_pointer = agent_actor::stateful_pointer<client_state>;
 using app_pointer = app_actor::stateful_pointer<client_state>;
@@ -452,71 +420,73 @@ using app_pointer = app_actor::stateful_pointer<client_state>;
 agent_actor::behavior_type agent_client(agent_pointer self,
                                         std::shared_ptr<const supervision> sup) {
   self->state.sup = std::move(sup);
-  return {
-      [=](request_atom, provider_call& c) { return on_request(self, c); },
-      [=](proxy_atom, provider_call& c) { return on_proxy(self, c); },
-      [=](list_grants_atom, const grant_query& q) { return on_list_grants(self, q); },
-      [=](approval_status_atom, const std::string& id) {
-        return on_approval_status(self, id);
-      },
-      [=](await_approval_atom, const std::string& id, const approval_wait& how) {
-        return on_await_approval(self, id, how);
-      },
-      [=](audit_query_atom, const audit_query& q) { return on_audit_query(self, q); },
-      [=](flush_atom) { flush_reports(self); },
-      [=](last_retry_info_atom) { return self->state.last_retry; },
-      [=](close_atom) { return on_close(self); },
-      [=](me_atom) { return get_model<agent_info>(self, "/v1/me"); },
-      [=](constrain_atom, const constraints& c) -> caf::result<caf::actor> {
-        auto sup = constrained_supervision(self, c);
-        if (!sup)
-          return std::move(sup.error());
-        return caf::actor_cast<caf::actor>(self->spawn(agent_client, std::move(*sup)));
-      },
+  auto spawn_like = [=](std::shared_ptr<const supervision> s) {
+    return caf::actor_cast<caf::actor>(self->spawn(agent_client, std::move(s)));
   };
+  return client_behavior<agent_actor::behavior_type>(
+      self, false, spawn_like,
+      [=](me_atom) { return get_model<agent_info>(self, "/v1/me"); });
 }
 
 app_actor::behavior_type app_client(app_pointer self,
                                     std::shared_ptr<const supervision> sup) {
   self->state.sup = std::move(sup);
-  return {
-      [=](request_atom, provider_call& c) { return on_request(self, c); },
-      [=](proxy_atom, provider_call& c) { return on_proxy(self, c); },
-      [=](list_grants_atom, const grant_query& q) { return on_list_grants(self, q); },
-      [=](approval_status_atom, const std::string& id) {
-        return on_approval_status(self, id);
-      },
-      [=](await_approval_atom, const std::string& id, const approval_wait& how) {
-        return on_await_approval(self, id, how);
-      },
-      [=](audit_query_atom, const audit_query& q) { return on_audit_query(self, q); },
-      [=](flush_atom) { flush_reports(self); },
-      [=](last_retry_info_atom) { return self->state.last_retry; },
-      [=](close_atom) { return on_close(self); },
-      [=](constrain_atom, const constraints& c) -> caf::result<caf::actor> {
-        auto sup = constrained_supervision(self, c);
-        if (!sup)
-          return std::move(sup.error());
-        return caf::actor_cast<caf::actor>(self->spawn(app_client, std::move(*sup)));
-      },
+  auto spawn_like = [=](std::shared_ptr<const supervision> s) {
+    return caf::actor_cast<caf::actor>(self->spawn(app_client, std::move(s)));
+  };
+  return client_behavior<app_actor::behavior_type>(
+      self, true, spawn_like,
       [=](get_agent_atom, const std::string& agent_id) -> caf::result<agent_actor> {
         // The SDK reference raises AlterValueError here, not the closed-client error.
         if (self->state.closed)
-          return to_caf_error(error_code::invalid_argument, "the App has been closed");
+          return invalid("the App has been closed");
         if (!is_uuid(agent_id))
-          return to_caf_error(error_code::invalid_argument, "agent_id must be a UUID");
+          return invalid("agent_id must be a UUID");
         // Same key, backend, transport and budget; the caller is pinned to the
         // agent and the user token getter is deliberately not inherited.
-        auto settings = std::make_shared<client_settings>(self->state.settings());
-        settings->caller = agent_id;
-        settings->type = caller_type::agent;
-        settings->user_token_getter = nullptr;
-        auto derived = std::make_shared<supervision>(*self->state.sup);
-        derived->settings = std::move(settings);
         return self->spawn(agent_client,
-                           std::shared_ptr<const supervision>{std::move(derived)});
+                           derive_supervision(self, [&](client_settings& s) {
+                             s.caller = agent_id;
+                             s.type = caller_type::agent;
+                             s.user_token_getter = nullptr;
+                           }));
       },
-  };
+      [=](agents_atom) -> caf::result<agents_actor> {
+        auto& st = self->state;
+        if (st.closed)
+          return closed_error();
+        if (!st.agents)
+          st.agents = spawn_agents_namespace(self, st.sup);
+        return st.agents;
+      },
+      [=](revoke_grant_atom, const std::string& grant_id, const std::string& reason) {
+        return on_revoke_grant(self, grant_id, reason);
+      },
+      [=](connect_session_atom, const connect_request& r) {
+        return on_connect_session(self, r);
+      },
+      [=](poll_connect_atom, const std::string& token) -> caf::result<connect_status> {
+        if (!valid_session_token(token))
+          return invalid("session_token is not a Connect session token");
+        return get_model<connect_status>(self, "/v1/connect/sessions/" + token);
+      },
+      [=](connect_atom, const connect_options& o, const caf::actor& listener) {
+        return on_connect(self, o, listener);
+      },
+      [=](verify_token_atom, const std::string& token) {
+        return post_token<verified_user>(self, "/v1/identity/verify", token);
+      },
+      [=](auth_session_atom) {
+        return send_model<auth_session>(self, "POST", "/v1/auth/sessions", "{}", 201);
+      },
+      [=](poll_auth_atom, const std::string& token) -> caf::result<auth_status> {
+        if (!valid_session_token(token))
+          return invalid("session_token is not a sign-in session token");
+        return get_model<auth_status>(self, "/v1/auth/sessions/" + token);
+      },
+      [=](authenticate_atom, double timeout, const caf::actor& listener) {
+        return on_authenticate(self, timeout, listener);
+      });
 }
 
 caf::expected<std::shared_ptr<const supervision>>

@@ -43,6 +43,7 @@ constexpr std::string_view grants_write = "grants:write";
 constexpr std::string_view agents_read = "agents:read";
 constexpr std::string_view agents_write = "agents:write";
 constexpr std::string_view agents_admin = "agents:admin";
+constexpr std::string_view keys_admin = "keys:admin";
 } // namespace scopes
 
 } // namespace alter

@@ -4,6 +4,7 @@
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
 #include "messages/json_codec.hpp"
+#include "messages/trace_fields.hpp"
 #include "net/url.hpp"
 
 namespace alter::backend {
@@ -18,6 +19,10 @@ void api_call::reply(int status, std::string json_body, field_list extra_headers
   res.headers.push_back({std::string{header::request_id}, request_id});
   if (identity.key_deprecated())
     res.headers.push_back({std::string{header::key_deprecated}, "true"});
+  // Who the backend took the caller to be: the acting agent, else the app.
+  if (!identity.key.id.empty())
+    res.headers.push_back({std::string{header::actor_id},
+                           identity.agent ? identity.agent->id : identity.key.app_id});
   for (auto& h : extra_headers)
     res.headers.push_back(std::move(h));
   res.body = std::move(json_body);
@@ -94,6 +99,11 @@ void api_router::handle(server_request req, responder respond) {
     return call->fail(from_caf_error(identity.error()));
   call->identity = std::move(*identity);
   call->request = std::move(req);
+  if (const auto* t = find_field(call->request.headers, header::trace);
+      t && !decode_trace_extra(*t))
+    return call->fail(make_error(error_code::invalid_request,
+                                 "x-alter-trace must be base64url of a JSON object of "
+                                 "at most 16 trace fields"));
   auto path = net::path_of(call->request.target);
   const route* found = nullptr;
   bool path_known = false;

@@ -114,6 +114,16 @@ caf::expected<caller_identity> authenticator::authenticate(const server_request&
     id.agent = std::move(agent);
     id.impersonating = true;
   }
+  // 6. Identity mode: the end user's JWT, verified by the identity provider.
+  if (!id.user_token.empty()) {
+    auto user = idp_ ? idp_->user_of(id.key.app_id, id.user_token) : std::nullopt;
+    if (!user)
+      return reject(error_code::reauth_required,
+                    "the user token is invalid or expired: sign the user in again");
+    if (user->status != "active")
+      return reject(error_code::reauth_required, "the user is suspended");
+    id.user = std::move(user);
+  }
   return id;
 }
 

@@ -9,6 +9,7 @@
 
 #include "backend/caller_identity.hpp"
 #include "backend/http_server.hpp"
+#include "backend/identity_provider.hpp"
 #include "backend/nonce_cache.hpp"
 #include "backend/store.hpp"
 
@@ -21,7 +22,13 @@ public:
 
   caf::expected<caller_identity> authenticate(const server_request& req);
 
+  /// Verifies x-alter-user-token; without one, user tokens are refused.
+  void set_identity_provider(const identity_provider* idp) noexcept {
+    idp_ = idp;
+  }
+
 private:
+  const identity_provider* idp_ = nullptr;
   store& db_;
   std::function<int64_t()> clock_;
   nonce_cache nonces_;

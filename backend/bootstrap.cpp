@@ -15,6 +15,8 @@ std::string make_secret_value(const std::string& provider) {
   return provider + "_" + crypto::random_hex(20);
 }
 
+} // namespace
+
 secret_record make_secret(const std::string& app_id, const provider_record& provider,
                           const std::string& owner) {
   secret_record s;
@@ -33,6 +35,8 @@ secret_record make_secret(const std::string& app_id, const provider_record& prov
     }
   return s;
 }
+
+namespace {
 
 grant_record make_grant(const secret_record& secret, const std::string& agent_id) {
   grant_record g;

@@ -18,7 +18,7 @@ struct bootstrap_spec {
   std::string agent_prefix = "agent";
   std::vector<std::string> app_scopes
       = {"tokens:retrieve", "proxy:execute",   "grants:admin",
-         "agents:admin",    "keys:derive",     "connect:initiate",
+         "agents:admin",    "keys:derive",     "keys:admin", "connect:initiate",
          "audit:emit",      "audit_logs:read", "policies:admin"};
   std::vector<std::string> agent_scopes
       = {"tokens:retrieve", "proxy:execute", "grants:read", "audit:emit"};
@@ -53,6 +53,11 @@ bootstrap_result bootstrap(store& db, const bootstrap_spec& spec);
 
 /// Adds an approver to `app_id` and returns the sign-in token (stored hashed).
 std::string add_approver(store& db, const std::string& app_id, const std::string& name);
+
+/// A managed secret of `provider` for `owner` (a name in its slug), injected the
+/// way that provider expects; its value is a fresh random credential.
+secret_record make_secret(const std::string& app_id, const provider_record& provider,
+                          const std::string& owner);
 
 /// A key row for a fresh key of `type` ("runtime" or "agent"); the plaintext goes
 /// to `plaintext` and nowhere else. Exposed for tests that mint extra keys.

@@ -19,6 +19,8 @@ struct caller_identity {
   std::string caller;
   std::string caller_type;
   std::string user_token;
+  /// The end user a verified x-alter-user-token names (identity mode).
+  std::optional<app_user_record> user;
   /// The client's attenuation (x-alter-constraints), already checked to narrow.
   std::optional<alter::constraints> constraints;
 

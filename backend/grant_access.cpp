@@ -4,6 +4,7 @@
 
 #include "messages/alter_error.hpp"
 #include "messages/json_codec.hpp"
+#include "messages/validation.hpp"
 
 namespace alter::backend {
 
@@ -25,11 +26,14 @@ caf::expected<grant_record> check_state_impl(grant_record g) {
 
 } // namespace
 
-bool may_use(const caller_identity& caller, const grant_record& g) {
+bool may_use(store& db, const caller_identity& caller, const grant_record& g) {
   if (g.app_id != caller.app_id())
     return false;
   if (caller.agent)
-    return g.principal_type == "agent" && g.agent_id == caller.agent->id;
+    return (g.principal_type == "agent" && g.agent_id == caller.agent->id)
+           || db.is_delegated(g.id, caller.agent->id);
+  if (caller.user)
+    return g.principal_type == "user" && g.principal_id == caller.user->id;
   return g.principal_type != "agent";
 }
 
@@ -42,6 +46,8 @@ grant_filter usable_by(const caller_identity& caller) {
   f.app_id = caller.app_id();
   if (caller.agent)
     f.agent_id = caller.agent->id;
+  else if (caller.user)
+    f.user_id = caller.user->id;
   return f;
 }
 
@@ -54,7 +60,7 @@ caf::expected<grant_record> resolve_grant(store& db, const caller_identity& call
     auto g = db.find_grant(selector.grant_id);
     if (!g || g->app_id != caller.app_id())
       return to_caf_error(error_code::grant_not_found, "no grant with that id");
-    if (!may_use(caller, *g))
+    if (!may_use(db, caller, *g))
       return caller.agent ? to_caf_error(error_code::no_delegated_grant,
                                          "the agent has no access path to this grant")
                           : to_caf_error(error_code::grant_not_found,
@@ -145,6 +151,7 @@ grant_item to_grant_item(store& db, const grant_record& g) {
   item.label = g.label;
   item.account_identifier = g.account_identifier;
   item.agent_id = g.agent_id;
+  item.delegated_agent_ids = db.delegated_agents(g.id);
   if (g.grant_kind == "managed_secret") {
     item.managed_secret_id = g.managed_secret_id;
     if (auto s = db.find_secret(g.managed_secret_id)) {
@@ -153,6 +160,24 @@ grant_item to_grant_item(store& db, const grant_record& g) {
     }
   }
   return item;
+}
+
+/// The grant's expiry from its policy: an explicit time, else the default TTL;
+/// never beyond the maximum TTL.
+std::optional<std::string> grant_expiry(const grant_policy& p) {
+  if (p.max_ttl_seconds < 0 || p.default_ttl_seconds < 0
+      || (p.max_ttl_seconds > 0 && p.default_ttl_seconds > p.max_ttl_seconds)
+      || (!p.expires_at.empty() && !is_iso8601_utc(p.expires_at)))
+    return std::nullopt;
+  std::string at = p.expires_at;
+  if (at.empty() && p.default_ttl_seconds > 0)
+    at = now_iso8601(std::chrono::seconds{p.default_ttl_seconds});
+  if (p.max_ttl_seconds > 0) {
+    auto cap = now_iso8601(std::chrono::seconds{p.max_ttl_seconds});
+    if (at.empty() || cap < at)
+      at = cap;
+  }
+  return at;
 }
 
 } // namespace alter::backend

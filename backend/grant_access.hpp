@@ -7,6 +7,7 @@
 #include "backend/caller_identity.hpp"
 #include "backend/records.hpp"
 #include "backend/store.hpp"
+#include "messages/grant_admin.hpp"
 #include "messages/grants.hpp"
 #include "messages/token_response.hpp"
 #include "messages/wire_requests.hpp"
@@ -26,9 +27,10 @@ caf::expected<grant_record> resolve_grant(store& db, const caller_identity& call
 token_response token_from_secret(const secret_record& secret);
 
 /// The credential of a grant and its injection metadata.
-/// True when `caller` has an access path to `g`: its own grant for an agent,
-/// the app's grants for an app key.
-bool may_use(const caller_identity& caller, const grant_record& g);
+/// True when `caller` has an access path to `g`: an agent's own grants and those
+/// delegated to it; an app acting for a user, that user's grants; else the
+/// app's non-agent grants.
+bool may_use(store& db, const caller_identity& caller, const grant_record& g);
 
 /// The grant if it may still be used: not revoked, not expired.
 caf::expected<grant_record> check_grant_state(grant_record g);
@@ -40,5 +42,10 @@ grant_item to_grant_item(store& db, const grant_record& grant);
 
 /// The filter for the grants a caller may use.
 grant_filter usable_by(const caller_identity& caller);
+
+/// A grant's expiry from its policy: the explicit time, else now + the default
+/// TTL, never beyond now + the maximum TTL ("" for none); nullopt when the
+/// policy is invalid.
+std::optional<std::string> grant_expiry(const grant_policy& p);
 
 } // namespace alter::backend

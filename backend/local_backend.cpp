@@ -5,6 +5,9 @@
 #include "backend/api_router.hpp"
 #include "backend/approval_desk.hpp"
 #include "backend/approval_pages.hpp"
+#include "backend/html_page.hpp"
+#include "backend/identity_provider.hpp"
+#include "backend/interactive_sessions.hpp"
 #include "backend/authenticator.hpp"
 #include "backend/provider_simulator.hpp"
 #include "backend/routes.hpp"
@@ -46,6 +49,7 @@ struct local_backend::impl {
   std::unique_ptr<backend_context> context;
   rate_counters rates;
   std::unique_ptr<approval_desk> approvals;
+  std::unique_ptr<identity_provider> idp;
   approval_page_options page_options;
   std::unique_ptr<http_server> api_server;
   std::unique_ptr<http_server> provider_server;
@@ -77,7 +81,15 @@ local_backend::local_backend(backend_options options)
   st.context->max_long_poll = opts.max_long_poll;
   st.context->clock = opts.clock ? opts.clock : system_seconds;
   st.page_options.secure_cookies = opts.tls;
+  st.idp = std::make_unique<identity_provider>(st.db, st.context->clock);
+  st.context->idp = st.idp.get();
+  st.auth.set_identity_provider(st.idp.get());
   add_identity_routes(st.router, *st.context);
+  add_catalog_and_identity_routes(st.router, *st.context);
+  add_agent_routes(st.router, *st.context);
+  add_key_routes(st.router, *st.context);
+  add_grant_admin_routes(st.router, *st.context);
+  add_connect_routes(st.router, *st.context);
   add_credential_routes(st.router, *st.context);
   add_grant_routes(st.router, *st.context);
   add_policy_routes(st.router, *st.context);
@@ -94,6 +106,7 @@ local_backend::local_backend(backend_options options)
       opts.limits, st.identity, st.faults);
   auto port = st.api_server->listen(opts.address, opts.port);
   st.base_url = scheme + opts.address + ":" + std::to_string(port);
+  st.context->base_url = st.base_url;
   st.approvals = std::make_unique<approval_desk>(*st.context, *st.io, st.base_url,
                                                  opts.approval_ttl);
   st.context->approvals = st.approvals.get();
@@ -129,6 +142,21 @@ void local_backend::handle(server_request req, responder respond) {
       res.body = "the approval page is unavailable; try again";
       return respond(std::move(res));
     }
+  }
+  const auto& t = req.target;
+  if (t.rfind("/connect/", 0) == 0 || t.rfind("/auth/", 0) == 0) {
+    try {
+      return serve_interactive_pages(*impl_->context, req, respond);
+    } catch (const std::exception&) {
+      return respond(page(500, "Unavailable", "<p>Try again.</p>"));
+    }
+  }
+  if (req.method == "GET" && t == "/.well-known/jwks.json") {
+    http_response res;
+    res.status = 200;
+    res.headers = {{"Content-Type", "application/json"}, {"Cache-Control", "max-age=300"}};
+    res.body = impl_->idp->jwks_json();
+    return respond(std::move(res));
   }
   respond(not_found());
 }

@@ -23,6 +23,10 @@ struct agent_record {
   std::string status = "active";
   std::string metadata_json = "{}";
   std::string created_at;
+  /// Provider id -> allowed OAuth scopes (JSON object of string arrays).
+  std::string scopes_json = "{}";
+  /// Policy attributes (JSON object of strings).
+  std::string policy_json = "{}";
 };
 
 struct key_record {
@@ -41,6 +45,10 @@ struct key_record {
   std::string status = "active";
   std::string created_at;
   std::string expires_at;
+  std::string deprecated_at;
+  std::string revoked_at;
+  /// The key a derived key was derived from; revoking it revokes this one.
+  std::string parent_key_id;
 };
 
 /// An upstream API and the URL prefix its credentials may be sent to.
@@ -83,6 +91,40 @@ struct grant_record {
   std::string expires_at;
   std::string created_at;
   std::string last_used_at;
+  /// user: the app user's id; group: the external group id; else empty.
+  std::string principal_id;
+  std::string revoked_at;
+};
+
+/// An end user of an app, created when the app first presents their JWT.
+struct app_user_record {
+  std::string id;
+  std::string app_id;
+  /// The identity provider's subject (the JWT's sub).
+  std::string subject;
+  /// active or suspended.
+  std::string status = "active";
+  std::vector<std::string> group_ids;
+  std::string created_at;
+};
+
+/// A session a person completes on a page: Connect consent or sign-in.
+struct interactive_session_record {
+  /// SHA-256 of the session token (the token is the page's only key).
+  std::string token_hash;
+  /// connect or auth.
+  std::string kind;
+  std::string app_id;
+  std::string agent_id;
+  std::string user_id;
+  /// What the session was created with (JSON).
+  std::string request_json = "{}";
+  /// pending, completed, denied or expired.
+  std::string status = "pending";
+  /// What completing it produced (JSON).
+  std::string result_json = "{}";
+  std::string created_at;
+  std::string expires_at;
 };
 
 /// One row of the audit trail: who called, with which grant, what, and how it ended.
@@ -122,6 +164,8 @@ struct audit_record {
   bool body_truncated = false;
   /// Who decided an approval (approval.* rows).
   std::string decided_by;
+  /// The extra fields of the call's trace scope (JSON object of strings).
+  std::string trace_json;
   /// Position in the trail (assigned by the store).
   int64_t sequence = 0;
 };

@@ -14,6 +14,7 @@
 namespace alter::backend {
 
 class approval_desk;
+class identity_provider;
 
 /// What routes share: the store, the upstream client and the proxy limits.
 struct backend_context {
@@ -30,6 +31,10 @@ struct backend_context {
   std::chrono::seconds max_long_poll{30};
   /// Unix seconds (the authenticator's clock: tests may move it).
   std::function<int64_t()> clock;
+  /// Signs and verifies end-user JWTs.
+  identity_provider* idp = nullptr;
+  /// What clients use as base_url; page links (Connect, sign-in) start with it.
+  std::string base_url;
 };
 
 /// GET /v1/me
@@ -40,6 +45,22 @@ void add_credential_routes(api_router& router, backend_context& ctx);
 
 /// GET /v1/grants
 void add_grant_routes(api_router& router, backend_context& ctx);
+
+/// POST /v1/grants/managed-secret, POST /v1/grants/{id}/revoke, DELETE
+/// /v1/grants/{id}/delegations/{agent_id}, DELETE /v1/grants/{id}/delegation
+void add_grant_admin_routes(api_router& router, backend_context& ctx);
+
+/// /v1/agents and /v1/agents/{id}/keys (the agents namespace)
+void add_agent_routes(api_router& router, backend_context& ctx);
+
+/// POST /v1/keys/derive, /v1/keys/{id}/rotate, /v1/keys/{id}/revoke
+void add_key_routes(api_router& router, backend_context& ctx);
+
+/// POST/GET /v1/connect/sessions, GET /v1/oauth/providers
+void add_connect_routes(api_router& router, backend_context& ctx);
+
+/// GET /v1/scopes, POST /v1/identity/verify|resolve, POST/GET /v1/auth/sessions
+void add_catalog_and_identity_routes(api_router& router, backend_context& ctx);
 
 /// GET/POST /v1/rules, PATCH/DELETE /v1/rules/{id}
 void add_policy_routes(api_router& router, backend_context& ctx);

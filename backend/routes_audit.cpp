@@ -75,6 +75,7 @@ audit_entry entry_of(audit_record r) {
   e.latency_ms = r.latency_ms;
   e.approval_id = std::move(r.approval_id);
   e.decided_by = std::move(r.decided_by);
+  e.trace = fields_of_json(r.trace_json);
   e.request_headers = fields_of_json(r.request_headers_json);
   e.request_body = std::move(r.request_body);
   e.body_truncated = r.body_truncated;
@@ -121,7 +122,7 @@ void report(backend_context& ctx, const api_call_ptr& call) {
   // Check every event first: a batch is written whole or not at all.
   for (const auto& ev : batch->events) {
     auto grant = ctx.db.find_grant(ev.grant_id);
-    if (!grant || !may_use(call->identity, *grant))
+    if (!grant || !may_use(ctx.db, call->identity, *grant))
       return call->fail(make_error(error_code::grant_not_found,
                                    "an event names a grant this caller cannot use"));
   }

@@ -1,5 +1,7 @@
 #include "backend/store.hpp"
 
+#include "backend/store_rows.hpp"
+
 #include <chrono>
 #include <ctime>
 
@@ -73,11 +75,26 @@ CREATE TABLE IF NOT EXISTS approvers(
 CREATE TABLE IF NOT EXISTS approver_sessions(
   session_hash TEXT PRIMARY KEY, approver_id TEXT NOT NULL REFERENCES approvers(id),
   csrf_token TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS delegations(
+  grant_id TEXT NOT NULL REFERENCES grants(id), agent_id TEXT NOT NULL,
+  created_at TEXT NOT NULL, revoked_at TEXT, PRIMARY KEY(grant_id, agent_id));
+CREATE INDEX IF NOT EXISTS delegations_by_agent ON delegations(agent_id);
+CREATE TABLE IF NOT EXISTS app_users(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id),
+  subject TEXT NOT NULL, status TEXT NOT NULL, group_ids_json TEXT NOT NULL,
+  created_at TEXT NOT NULL, UNIQUE(app_id, subject));
+CREATE TABLE IF NOT EXISTS interactive_sessions(
+  token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, app_id TEXT NOT NULL,
+  agent_id TEXT, user_id TEXT, request_json TEXT NOT NULL, status TEXT NOT NULL,
+  result_json TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS backend_settings(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS idempotency(
   app_id TEXT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,
   state TEXT NOT NULL, response_status INTEGER, response_body TEXT,
   created_at TEXT NOT NULL, PRIMARY KEY(app_id, idem_key));
 )sql";
+
+} // namespace
 
 std::string to_json_array(const std::vector<std::string>& xs) {
   boost::json::array arr;
@@ -98,6 +115,13 @@ std::vector<std::string> from_json_array(const std::string& text) {
   return out;
 }
 
+const char* const key_columns
+    = "id, key_hash, key_prefix, key_type, app_id, agent_id, name, scopes_json, "
+      "status, created_at, expires_at, deprecated_at, revoked_at, parent_key_id";
+
+const char* const agent_columns = "id, app_id, name, display_name, type, status, "
+                                  "metadata_json, created_at, scopes_json, policy_json";
+
 key_record read_key(const statement& s) {
   key_record k;
   k.id = s.text(0);
@@ -111,6 +135,9 @@ key_record read_key(const statement& s) {
   k.status = s.text(8);
   k.created_at = s.text(9);
   k.expires_at = s.text(10);
+  k.deprecated_at = s.text(11);
+  k.revoked_at = s.text(12);
+  k.parent_key_id = s.text(13);
   return k;
 }
 
@@ -124,13 +151,15 @@ agent_record read_agent(const statement& s) {
   a.status = s.text(5);
   a.metadata_json = s.text(6);
   a.created_at = s.text(7);
+  a.scopes_json = s.text(8);
+  a.policy_json = s.text(9);
   return a;
 }
 
-constexpr const char* grant_columns
+const char* const grant_columns
     = "id, app_id, grant_kind, managed_secret_id, provider_id, principal_type, "
       "agent_id, label, account_identifier, scopes_json, status, expires_at, "
-      "created_at, last_used_at";
+      "created_at, last_used_at, principal_id, revoked_at";
 
 grant_record read_grant(const statement& s) {
   grant_record g;
@@ -148,10 +177,10 @@ grant_record read_grant(const statement& s) {
   g.expires_at = s.text(11);
   g.created_at = s.text(12);
   g.last_used_at = s.text(13);
+  g.principal_id = s.text(14);
+  g.revoked_at = s.text(15);
   return g;
 }
-
-} // namespace
 
 std::string now_iso8601(std::chrono::seconds offset) {
   auto now = std::chrono::system_clock::now() + offset;
@@ -171,13 +200,21 @@ std::string now_iso8601(std::chrono::seconds offset) {
 
 store::store(const std::string& path) : db_(path) {
   db_.exec(schema);
-  // Databases made before these audit columns existed get them added.
+  // Databases made by earlier versions get the columns added since.
   for (const char* column :
-       {"principal_type TEXT", "grant_kind TEXT", "approval_id TEXT",
-        "request_headers_json TEXT", "request_body TEXT",
-        "body_truncated INTEGER NOT NULL DEFAULT 0", "decided_by TEXT"}) {
+       {"audit_log ADD COLUMN principal_type TEXT", "audit_log ADD COLUMN grant_kind TEXT",
+        "audit_log ADD COLUMN approval_id TEXT",
+        "audit_log ADD COLUMN request_headers_json TEXT",
+        "audit_log ADD COLUMN request_body TEXT",
+        "audit_log ADD COLUMN body_truncated INTEGER NOT NULL DEFAULT 0",
+        "audit_log ADD COLUMN decided_by TEXT", "audit_log ADD COLUMN trace_json TEXT",
+        "api_keys ADD COLUMN deprecated_at TEXT", "api_keys ADD COLUMN revoked_at TEXT",
+        "api_keys ADD COLUMN parent_key_id TEXT",
+        "agents ADD COLUMN scopes_json TEXT NOT NULL DEFAULT '{}'",
+        "agents ADD COLUMN policy_json TEXT NOT NULL DEFAULT '{}'",
+        "grants ADD COLUMN principal_id TEXT", "grants ADD COLUMN revoked_at TEXT"}) {
     try {
-      db_.exec((std::string{"ALTER TABLE audit_log ADD COLUMN "} + column).c_str());
+      db_.exec((std::string{"ALTER TABLE "} + column).c_str());
     } catch (const sqlite_error&) {
       // already there
     }
@@ -203,21 +240,24 @@ void store::insert_app(const app_record& x) {
 void store::insert_agent(const agent_record& x) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("INSERT INTO agents(id, app_id, name, display_name, type, status, "
-                   "metadata_json, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                   "metadata_json, created_at, scopes_json, policy_json) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   s.bind(1, x.id).bind(2, x.app_id).bind(3, x.name).bind(4, x.display_name);
   s.bind(5, x.type).bind(6, x.status).bind(7, x.metadata_json).bind(8, x.created_at);
+  s.bind(9, x.scopes_json).bind(10, x.policy_json);
   s.execute();
 }
 
 void store::insert_key(const key_record& x) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("INSERT INTO api_keys(id, key_hash, key_prefix, key_type, app_id, "
-                   "agent_id, name, scopes_json, status, created_at, expires_at) "
-                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                   "agent_id, name, scopes_json, status, created_at, expires_at, "
+                   "parent_key_id) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   s.bind(1, x.id).bind(2, x.key_hash).bind(3, x.key_prefix).bind(4, x.key_type);
   s.bind(5, x.app_id).bind_or_null(6, x.agent_id).bind(7, x.name);
   s.bind(8, to_json_array(x.scopes)).bind(9, x.status).bind(10, x.created_at);
-  s.bind_or_null(11, x.expires_at);
+  s.bind_or_null(11, x.expires_at).bind_or_null(12, x.parent_key_id);
   s.execute();
 }
 
@@ -248,44 +288,42 @@ void store::insert_grant(const grant_record& x) {
   auto& s = cached(
       "INSERT INTO grants(id, app_id, grant_kind, managed_secret_id, provider_id, "
       "principal_type, agent_id, label, account_identifier, scopes_json, status, "
-      "expires_at, created_at) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+      "expires_at, created_at, principal_id) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   s.bind(1, x.id).bind(2, x.app_id).bind(3, x.grant_kind);
   s.bind_or_null(4, x.managed_secret_id).bind(5, x.provider_id);
   s.bind(6, x.principal_type).bind_or_null(7, x.agent_id).bind(8, x.label);
   s.bind(9, x.account_identifier).bind(10, to_json_array(x.scopes));
   s.bind(11, x.status).bind_or_null(12, x.expires_at).bind(13, x.created_at);
+  s.bind_or_null(14, x.principal_id);
   s.execute();
 }
 
 std::optional<key_record> store::find_key_by_hash(std::string_view key_hash) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("SELECT id, key_hash, key_prefix, key_type, app_id, agent_id, "
-                   "name, scopes_json, status, created_at, expires_at "
-                   "FROM api_keys WHERE key_hash = ?1");
+  static const std::string sql
+      = std::string{"SELECT "} + key_columns + " FROM api_keys WHERE key_hash = ?1";
+  auto& s = cached(sql.c_str());
   s.bind(1, key_hash);
   return s.first(read_key);
 }
 
 std::optional<key_record> store::find_key(std::string_view id) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("SELECT id, key_hash, key_prefix, key_type, app_id, agent_id, "
-                   "name, scopes_json, status, created_at, expires_at "
-                   "FROM api_keys WHERE id = ?1");
+  static const std::string sql
+      = std::string{"SELECT "} + key_columns + " FROM api_keys WHERE id = ?1";
+  auto& s = cached(sql.c_str());
   s.bind(1, id);
   return s.first(read_key);
 }
 
 std::optional<agent_record> store::find_agent(std::string_view id) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("SELECT id, app_id, name, display_name, type, status, "
-                   "metadata_json, created_at FROM agents WHERE id = ?1");
+  static const std::string sql
+      = std::string{"SELECT "} + agent_columns + " FROM agents WHERE id = ?1";
+  auto& s = cached(sql.c_str());
   s.bind(1, id);
-  std::optional<agent_record> out;
-  if (s.step())
-    out = read_agent(s);
-  s.reset();
-  return out;
+  return s.first(read_agent);
 }
 
 std::optional<grant_record> store::find_grant(std::string_view id) {
@@ -342,20 +380,25 @@ std::optional<provider_record> store::find_provider(std::string_view id) {
 std::vector<grant_record> store::list_grants(const grant_filter& f, int64_t limit,
                                              int64_t offset, int64_t& total) {
   // One WHERE clause for both queries; empty filters match everything.
+  // An agent sees what it owns and what is delegated to it; an app sees its
+  // non-agent grants, only one user's when it acts for that user.
   static const std::string where
       = " FROM grants WHERE app_id = ?1"
-        " AND ((?2 IS NULL AND principal_type != 'agent') OR agent_id = ?2)"
+        " AND ((?2 IS NULL AND principal_type != 'agent') OR agent_id = ?2"
+        "      OR (?2 IS NOT NULL AND id IN (SELECT grant_id FROM delegations"
+        "          WHERE agent_id = ?2 AND revoked_at IS NULL)))"
         " AND (?3 IS NULL OR provider_id = ?3)"
         " AND (?4 IS NULL OR account_identifier = ?4)"
-        " AND (?5 IS NULL OR label = ?5)";
+        " AND (?5 IS NULL OR label = ?5)"
+        " AND (?6 IS NULL OR (principal_type = 'user' AND principal_id = ?6))";
   static const std::string count_sql = "SELECT COUNT(*)" + where;
   static const std::string page_sql = std::string{"SELECT "} + grant_columns + where
                                       + " ORDER BY created_at DESC, id"
-                                        " LIMIT ?6 OFFSET ?7";
+                                        " LIMIT ?7 OFFSET ?8";
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto bind_filter = [&](statement& s) {
     s.bind(1, f.app_id).bind_or_null(2, f.agent_id).bind_or_null(3, f.provider_id);
-    s.bind_or_null(4, f.account).bind_or_null(5, f.label);
+    s.bind_or_null(4, f.account).bind_or_null(5, f.label).bind_or_null(6, f.user_id);
   };
   auto& c = cached(count_sql.c_str());
   bind_filter(c);
@@ -363,7 +406,7 @@ std::vector<grant_record> store::list_grants(const grant_filter& f, int64_t limi
   c.reset();
   auto& s = cached(page_sql.c_str());
   bind_filter(s);
-  s.bind(6, limit).bind(7, offset);
+  s.bind(7, limit).bind(8, offset);
   std::vector<grant_record> out;
   while (s.step())
     out.push_back(read_grant(s));
@@ -482,9 +525,10 @@ void store::append_audit(const audit_record& x) {
       "agent_id, api_key_id, caller_key_prefix, caller, caller_type, grant_id, "
       "provider_id, method, url, status_code, error_code, reason, context_json, "
       "run_id, thread_id, tool_call_id, latency_ms, principal_type, grant_kind, "
-      "approval_id, request_headers_json, request_body, body_truncated, decided_by) "
+      "approval_id, request_headers_json, request_body, body_truncated, decided_by, "
+      "trace_json) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-      "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)");
+      "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)");
   s.bind(1, x.created_at).bind(2, x.request_id).bind(3, x.action).bind(4, x.outcome);
   s.bind_or_null(5, x.app_id).bind_or_null(6, x.agent_id).bind_or_null(7, x.api_key_id);
   s.bind_or_null(8, x.caller_key_prefix).bind_or_null(9, x.caller);
@@ -496,7 +540,7 @@ void store::append_audit(const audit_record& x) {
   s.bind_or_null(23, x.principal_type).bind_or_null(24, x.grant_kind);
   s.bind_or_null(25, x.approval_id).bind_or_null(26, x.request_headers_json);
   s.bind_or_null(27, x.request_body).bind(28, int64_t{x.body_truncated ? 1 : 0});
-  s.bind_or_null(29, x.decided_by);
+  s.bind_or_null(29, x.decided_by).bind_or_null(30, x.trace_json);
   s.execute();
 }
 
@@ -507,7 +551,7 @@ constexpr const char* audit_columns
       "caller_key_prefix, caller, caller_type, grant_id, provider_id, method, url, "
       "status_code, error_code, reason, context_json, run_id, thread_id, "
       "tool_call_id, latency_ms, principal_type, grant_kind, approval_id, "
-      "request_headers_json, request_body, body_truncated, decided_by, id";
+      "request_headers_json, request_body, body_truncated, decided_by, id, trace_json";
 
 audit_record read_audit(const statement& s) {
   audit_record x;
@@ -540,6 +584,7 @@ audit_record read_audit(const statement& s) {
   x.request_body = s.text(26);
   x.body_truncated = s.integer(27) != 0;
   x.decided_by = s.text(28);
+  x.trace_json = s.text(30);
   x.sequence = s.integer(29);
   return x;
 }

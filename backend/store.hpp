@@ -23,6 +23,8 @@ struct grant_filter {
   std::string provider_id;
   std::string account;
   std::string label;
+  /// Set when the app acts for an end user: only that user's grants.
+  std::string user_id;
 };
 
 /// What an Idempotency-Key already stands for.
@@ -101,6 +103,38 @@ public:
   std::vector<audit_record> audit_page(std::string_view app_id,
                                        std::string_view after_created_at,
                                        int64_t after_sequence, int64_t limit);
+
+  // Agents, keys, delegations, users and sessions (store_accounts.cpp).
+  /// The app's agents by creation time; revoked ones only when asked.
+  std::vector<agent_record> list_agents(std::string_view app_id, bool include_revoked,
+                                        int64_t limit, int64_t offset, int64_t& total);
+  std::optional<agent_record> find_live_agent_by_name(std::string_view app_id,
+                                                      std::string_view name);
+  void update_agent(const agent_record& x);
+  std::vector<key_record> list_agent_keys(std::string_view agent_id);
+  /// Writes a key's status, its timestamps and its expiry.
+  void update_key_state(const key_record& x);
+  /// Revokes every live key derived (directly or not) from `key_id`.
+  void revoke_derived_keys(std::string_view key_id, std::string_view now);
+  void insert_delegation(std::string_view grant_id, std::string_view agent_id,
+                         std::string_view now);
+  /// False when the agent had no live delegation of the grant.
+  bool revoke_delegation(std::string_view grant_id, std::string_view agent_id,
+                         std::string_view now);
+  bool is_delegated(std::string_view grant_id, std::string_view agent_id);
+  std::vector<std::string> delegated_agents(std::string_view grant_id);
+  void revoke_grant(std::string_view grant_id, std::string_view now);
+  /// The app's user with this subject, created (active, no groups) if new.
+  app_user_record user_for_subject(std::string_view app_id, std::string_view subject);
+  void update_user(const app_user_record& x);
+  void insert_session(const interactive_session_record& x);
+  std::optional<interactive_session_record> find_session(std::string_view token_hash);
+  /// pending -> `status` with its result; false when no longer pending.
+  bool complete_session(std::string_view token_hash, std::string_view status,
+                        std::string_view result_json);
+  std::vector<provider_record> list_providers();
+  std::optional<std::string> setting(std::string_view name);
+  void put_setting(std::string_view name, std::string_view value);
 
   // Rules (store_policies.cpp).
   void insert_rule(const rule_record& x);

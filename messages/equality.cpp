@@ -43,7 +43,7 @@ ALTER_EQ(audit_entry, x.created_at, x.request_id, x.action, x.outcome, x.app_id,
          x.grant_id, x.provider_id, x.principal_type, x.grant_kind, x.method, x.url,
          x.status_code, x.error_code, x.reason, x.context, x.run_id, x.thread_id,
          x.tool_call_id, x.latency_ms, x.approval_id, x.decided_by, x.request_headers,
-         x.request_body, x.body_truncated)
+         x.request_body, x.body_truncated, x.trace)
 ALTER_EQ(audit_page, x.rows, x.next_cursor)
 ALTER_EQ(provider_call_report, x.grant_id, x.method, x.url, x.status_code, x.error_code,
          x.latency_ms, x.reason, x.run_id, x.thread_id, x.tool_call_id)
@@ -58,7 +58,7 @@ ALTER_EQ(grant_item, x.grant_kind, x.grant_id, x.provider_id, x.scopes, x.status
 ALTER_EQ(grant_list, x.grants, x.total, x.limit, x.offset, x.has_more, x.retries)
 ALTER_EQ(grant_query, x.provider_id, x.limit, x.offset)
 ALTER_EQ(agent_info, x.id, x.app_id, x.name, x.display_name, x.type, x.status,
-         x.created_at, x.metadata, x.retries)
+         x.created_at, x.metadata, x.scopes, x.policy, x.retries)
 ALTER_EQ(grant_selector, x.grant_id, x.provider, x.account, x.label)
 ALTER_EQ(token_request, x.grant, x.reason, x.context)
 ALTER_EQ(proxy_request, x.grant, x.method, x.url, x.headers, x.body_b64, x.reason,

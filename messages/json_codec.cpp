@@ -5,6 +5,12 @@
 #include <boost/json.hpp>
 
 #include "messages/agent_info.hpp"
+#include "messages/agents.hpp"
+#include "messages/catalogs.hpp"
+#include "messages/connect.hpp"
+#include "messages/grant_admin.hpp"
+#include "messages/identity.hpp"
+#include "messages/keys.hpp"
 #include "messages/approvals.hpp"
 #include "messages/audit_log.hpp"
 #include "messages/grants.hpp"
@@ -124,6 +130,8 @@ void describe(Io& io, agent_info& x) {
   io.optional("status", x.status);
   io.optional("created_at", x.created_at);
   io.optional("metadata", x.metadata);
+  io.optional("scopes", x.scopes);
+  io.optional("policy", x.policy);
 }
 
 template <class Io>
@@ -168,6 +176,7 @@ void describe(Io& io, audit_entry& x) {
   io.optional("request_headers", x.request_headers);
   io.optional("request_body", x.request_body);
   io.optional("body_truncated", x.body_truncated);
+  io.optional("trace", x.trace);
 }
 
 template <class Io>
@@ -193,6 +202,226 @@ template <class Io>
 void describe(Io& io, audit_page& x) {
   io.required("rows", x.rows);
   io.optional("next_cursor", x.next_cursor);
+}
+
+// -- agents, keys, grants, Connect, identity, catalogs ----------------------------
+
+template <class Io>
+void describe(Io& io, agent_create& x) {
+  io.required("name", x.name);
+  io.optional("display_name", x.display_name);
+  io.optional("type", x.type);
+  io.optional("scopes", x.scopes);
+  io.optional("metadata", x.metadata);
+  io.optional("policy", x.policy);
+}
+
+template <class Io>
+void describe(Io& io, agent_created& x) {
+  describe(io, x.agent);
+  io.optional("api_key", x.api_key);
+}
+
+template <class Io>
+void describe(Io& io, agent_list& x) {
+  io.required("agents", x.agents);
+  io.required("total", x.total);
+  io.required("limit", x.limit);
+  io.required("offset", x.offset);
+  io.required("has_more", x.has_more);
+}
+
+template <class Io>
+void describe(Io& io, agent_update& x) {
+  io.optional("display_name", x.display_name);
+  io.optional("metadata", x.metadata);
+  io.optional("scopes", x.scopes);
+  io.optional("policy", x.policy);
+  io.optional("status", x.status);
+}
+
+template <class Io>
+void describe(Io& io, key_info& x) {
+  io.required("key_id", x.key_id);
+  io.optional("key_prefix", x.key_prefix);
+  io.optional("name", x.name);
+  io.optional("key_type", x.key_type);
+  io.optional("scopes", x.scopes);
+  io.required("status", x.status);
+  io.optional("created_at", x.created_at);
+  io.optional("deprecated_at", x.deprecated_at);
+  io.optional("revoked_at", x.revoked_at);
+  io.optional("expires_at", x.expires_at);
+  io.optional("last_used_at", x.last_used_at);
+}
+
+template <class Io>
+void describe(Io& io, minted_key& x) {
+  io.required("key", x.key);
+  io.required("api_key", x.api_key);
+}
+
+template <class Io>
+void describe(Io& io, key_list& x) {
+  io.required("items", x.items);
+}
+
+template <class Io>
+void describe(Io& io, key_derivation& x) {
+  io.required("scopes", x.scopes);
+  io.optional("expires_in", x.expires_in);
+}
+
+template <class Io>
+void describe(Io& io, key_rotation& x) {
+  io.optional("grace_period_seconds", x.grace_period_seconds);
+}
+
+template <class Io>
+void describe(Io& io, principal& x) {
+  io.required("type", x.type);
+  io.optional("user_token", x.user_token);
+  io.optional("external_group_id", x.external_group_id);
+  io.optional("idp_id", x.idp_id);
+  io.optional("label", x.label);
+}
+
+template <class Io>
+void describe(Io& io, grant_policy& x) {
+  io.optional("expires_at", x.expires_at);
+  io.optional("max_ttl_seconds", x.max_ttl_seconds);
+  io.optional("default_ttl_seconds", x.default_ttl_seconds);
+}
+
+template <class Io>
+void describe(Io& io, managed_secret_grant& x) {
+  io.required("managed_secret_id", x.managed_secret_id);
+  io.required("principal", x.principal);
+  io.optional("grant_policy", x.grant_policy);
+}
+
+template <class Io>
+void describe(Io& io, created_grant& x) {
+  io.required("grant_id", x.grant_id);
+  io.optional("principal_type", x.principal_type);
+  io.optional("label", x.label);
+  io.optional("created_at", x.created_at);
+  io.optional("expires_at", x.expires_at);
+}
+
+template <class Io>
+void describe(Io& io, revoked_grant& x) {
+  io.required("success", x.success);
+  io.optional("message", x.message);
+  io.required("grant_id", x.grant_id);
+  io.optional("revoked_at", x.revoked_at);
+}
+
+template <class Io>
+void describe(Io& io, revoked_delegation& x) {
+  io.required("success", x.success);
+  io.required("grant_id", x.grant_id);
+  io.required("agent_id", x.agent_id);
+}
+
+template <class Io>
+void describe(Io& io, connect_request& x) {
+  io.optional("allowed_providers", x.allowed_providers);
+  io.optional("return_url", x.return_url);
+  io.optional("allowed_origin", x.allowed_origin);
+  io.optional("metadata", x.metadata);
+  io.optional("grant_policy", x.grant_policy);
+  io.optional("agent_id", x.agent_id);
+  io.optional("user_token", x.user_token);
+}
+
+template <class Io>
+void describe(Io& io, connect_session& x) {
+  io.required("session_token", x.session_token);
+  io.required("connect_url", x.connect_url);
+  io.optional("expires_at", x.expires_at);
+}
+
+template <class Io>
+void describe(Io& io, connect_result& x) {
+  io.required("grant_id", x.grant_id);
+  io.required("provider_id", x.provider_id);
+  io.optional("account_identifier", x.account_identifier);
+  io.optional("scopes", x.scopes);
+  io.optional("grant_policy", x.grant_policy);
+}
+
+template <class Io>
+void describe(Io& io, connect_status& x) {
+  io.required("status", x.status);
+  io.optional("results", x.results);
+}
+
+template <class Io>
+void describe(Io& io, auth_session& x) {
+  io.required("session_token", x.session_token);
+  io.required("auth_url", x.auth_url);
+  io.optional("expires_at", x.expires_at);
+}
+
+template <class Io>
+void describe(Io& io, auth_status& x) {
+  io.required("status", x.status);
+  io.optional("user_token", x.user_token);
+  io.optional("user_info", x.user_info);
+}
+
+template <class Io>
+void describe(Io& io, verified_user& x) {
+  io.optional("valid", x.valid);
+  io.optional("sub", x.sub);
+}
+
+template <class Io>
+void describe(Io& io, identity_context& x) {
+  io.required("app_user_id", x.app_user_id);
+  io.optional("agent_id", x.agent_id);
+  io.optional("group_ids", x.group_ids);
+  io.required("user_status", x.user_status);
+  io.optional("external_subject_id", x.external_subject_id);
+  io.optional("idp_id", x.idp_id);
+}
+
+template <class Io>
+void describe(Io& io, resource_scopes& x) {
+  io.required("resource", x.resource);
+  io.required("verbs", x.verbs);
+  io.optional("description", x.description);
+}
+
+template <class Io>
+void describe(Io& io, action_scope& x) {
+  io.required("scope", x.scope);
+  io.optional("description", x.description);
+}
+
+template <class Io>
+void describe(Io& io, scope_catalog& x) {
+  io.required("resources", x.resources);
+  io.required("actions", x.actions);
+}
+
+template <class Io>
+void describe(Io& io, provider_scope& x) {
+  io.required("scope", x.scope);
+  io.optional("description", x.description);
+}
+
+template <class Io>
+void describe(Io& io, oauth_provider& x) {
+  io.required("provider_id", x.provider_id);
+  io.optional("display_name", x.display_name);
+  io.optional("scopes", x.scopes);
+}
+
+template <class Io>
+void describe(Io& io, provider_catalog& x) {
+  io.required("providers", x.providers);
 }
 
 namespace {
@@ -247,6 +476,12 @@ private:
         obj[x.name] = json::string(x.value);
       }
     }
+    return obj;
+  }
+  static json::value to_value(const provider_scopes& xs) {
+    json::object obj;
+    for (const auto& [provider, list] : xs)
+      obj[provider] = to_value(list);
     return obj;
   }
   template <class T>
@@ -362,6 +597,18 @@ private:
       xs.push_back({std::string(kv.key()), std::string(s.data(), s.size())});
     }
   }
+  void convert(const json::value& v, provider_scopes& xs, const std::string& path) {
+    if (!v.is_object())
+      return fail_at(path, "an object of string arrays");
+    xs.clear();
+    for (const auto& kv : v.get_object()) {
+      std::vector<std::string> list;
+      convert(kv.value(), list, path + "." + std::string(kv.key()));
+      if (!error_->empty())
+        return;
+      xs.emplace(std::string(kv.key()), std::move(list));
+    }
+  }
   template <class T>
   void convert(const json::value& v, std::vector<T>& xs, const std::string& path) {
     if (!v.is_array())
@@ -444,6 +691,28 @@ ALTER_CODEC(approval_status)
 ALTER_CODEC(audit_entry)
 ALTER_CODEC(audit_page)
 ALTER_CODEC(provider_call_reports)
+ALTER_CODEC(agent_create)
+ALTER_CODEC(agent_created)
+ALTER_CODEC(agent_list)
+ALTER_CODEC(agent_update)
+ALTER_CODEC(key_info)
+ALTER_CODEC(minted_key)
+ALTER_CODEC(key_list)
+ALTER_CODEC(key_derivation)
+ALTER_CODEC(key_rotation)
+ALTER_CODEC(managed_secret_grant)
+ALTER_CODEC(created_grant)
+ALTER_CODEC(revoked_grant)
+ALTER_CODEC(revoked_delegation)
+ALTER_CODEC(connect_request)
+ALTER_CODEC(connect_session)
+ALTER_CODEC(connect_status)
+ALTER_CODEC(auth_session)
+ALTER_CODEC(auth_status)
+ALTER_CODEC(verified_user)
+ALTER_CODEC(identity_context)
+ALTER_CODEC(scope_catalog)
+ALTER_CODEC(provider_catalog)
 
 #undef ALTER_CODEC
 

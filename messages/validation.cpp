@@ -47,4 +47,29 @@ bool is_approval_id(std::string_view text) noexcept {
   return true;
 }
 
+bool is_iso8601_utc(std::string_view t) noexcept {
+  auto digits = [&](std::size_t at, std::size_t n) {
+    for (std::size_t i = at; i < at + n; ++i)
+      if (i >= t.size() || t[i] < '0' || t[i] > '9')
+        return false;
+    return true;
+  };
+  if (t.size() < 20 || t.size() > 30 || t.back() != 'Z')
+    return false;
+  if (!(digits(0, 4) && t[4] == '-' && digits(5, 2) && t[7] == '-' && digits(8, 2)
+        && t[10] == 'T' && digits(11, 2) && t[13] == ':' && digits(14, 2)
+        && t[16] == ':' && digits(17, 2)))
+    return false;
+  if (t.size() == 20)
+    return true;
+  return t[19] == '.' && digits(20, t.size() - 21);
+}
+
+bool is_valid_agent_name(std::string_view text) noexcept {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  return !text.empty() && text.size() <= 64 && alnum(text.front())
+         && std::all_of(text.begin(), text.end(),
+                        [&](char c) { return alnum(c) || c == '-' || c == '_'; });
+}
+
 } // namespace alter

@@ -17,4 +17,10 @@ bool is_approval_id(std::string_view text) noexcept;
 /// True for text that could split or smuggle an HTTP header (CR, LF, NUL, ...).
 bool has_control_characters(std::string_view text) noexcept;
 
+/// "YYYY-MM-DDTHH:MM:SS[.fff]Z": the one time format of the wire protocol.
+bool is_iso8601_utc(std::string_view text) noexcept;
+
+/// Agent names: 1-64 of a-z, 0-9, '-' and '_', starting with a letter or digit.
+bool is_valid_agent_name(std::string_view text) noexcept;
+
 } // namespace alter

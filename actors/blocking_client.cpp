@@ -4,6 +4,7 @@
 
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
+#include "caf/event_based_actor.hpp"
 #include "caf/exit_reason.hpp"
 #include "caf/scoped_actor.hpp"
 #include "caf/send.hpp"
@@ -97,100 +98,218 @@ std::shared_ptr<environment> or_default(std::shared_ptr<environment> env) {
 
 } // namespace
 
-Agent::Agent(const client_options& options, std::shared_ptr<environment> env)
-    : env_(or_default(std::move(env))),
-      handle_(value_or_throw(spawn_agent(env_->system(), env_->clients(), options))),
-      timeout_(timeout_of(options)) {
+// -- Keys and Agents -----------------------------------------------------------------
+
+Keys::Keys(keys_actor handle, std::shared_ptr<environment> env,
+           std::chrono::milliseconds timeout)
+    : handle_(std::move(handle)), env_(std::move(env)), timeout_(timeout) {
 }
 
-Agent::Agent(agent_actor handle, std::shared_ptr<environment> env,
-             std::chrono::milliseconds timeout)
+minted_key Keys::derive(const key_derivation& x) {
+  return ask<minted_key>(*env_, handle_, timeout_, derive_atom_v, x);
+}
+
+minted_key Keys::rotate(const key_rotation& x) {
+  return ask<minted_key>(*env_, handle_, timeout_, rotate_atom_v, x);
+}
+
+key_info Keys::revoke(const std::string& key_id) {
+  return ask<key_info>(*env_, handle_, timeout_, revoke_atom_v, key_id);
+}
+
+Agents::Agents(agents_actor handle, std::shared_ptr<environment> env,
+               std::chrono::milliseconds timeout)
+    : handle_(std::move(handle)), env_(std::move(env)), timeout_(timeout) {
+}
+
+agent_created Agents::create(const agent_create& x, const std::string& idempotency_key) {
+  return ask<agent_created>(*env_, handle_, timeout_, create_atom_v, x, idempotency_key);
+}
+
+agent_list Agents::list(const agent_query& q) {
+  return ask<agent_list>(*env_, handle_, timeout_, list_atom_v, q);
+}
+
+agent_info Agents::get(const std::string& agent_id) {
+  return ask<agent_info>(*env_, handle_, timeout_, get_atom_v, agent_id);
+}
+
+std::optional<agent_info> Agents::get_by_name(const std::string& name) {
+  auto found = ask<agent_lookup>(*env_, handle_, timeout_, get_by_name_atom_v, name);
+  if (!found.found)
+    return std::nullopt;
+  return std::move(found.agent);
+}
+
+agent_info Agents::update(const std::string& agent_id, const agent_update& x) {
+  return ask<agent_info>(*env_, handle_, timeout_, update_atom_v, agent_id, x);
+}
+
+agent_info Agents::remove(const std::string& agent_id) {
+  return ask<agent_info>(*env_, handle_, timeout_, delete_atom_v, agent_id);
+}
+
+minted_key Agents::mint_key(const std::string& agent_id, const std::string& name) {
+  return ask<minted_key>(*env_, handle_, timeout_, mint_key_atom_v, agent_id, name);
+}
+
+key_list Agents::list_keys(const std::string& agent_id) {
+  return ask<key_list>(*env_, handle_, timeout_, list_keys_atom_v, agent_id);
+}
+
+key_info Agents::deprecate_key(const std::string& agent_id, const std::string& key_id) {
+  return ask<key_info>(*env_, handle_, timeout_, deprecate_key_atom_v, agent_id, key_id);
+}
+
+key_info Agents::undeprecate_key(const std::string& agent_id,
+                                 const std::string& key_id) {
+  return ask<key_info>(*env_, handle_, timeout_, undeprecate_key_atom_v, agent_id,
+                       key_id);
+}
+
+key_info Agents::revoke_key(const std::string& agent_id, const std::string& key_id,
+                            bool force) {
+  return ask<key_info>(*env_, handle_, timeout_, revoke_key_atom_v, agent_id, key_id,
+                       force);
+}
+
+// -- what App and Agent share ---------------------------------------------------------
+
+template <class Handle, class Derived>
+client_facade<Handle, Derived>::client_facade(Handle handle,
+                                              std::shared_ptr<environment> env,
+                                              std::chrono::milliseconds timeout)
     : env_(std::move(env)), handle_(std::move(handle)), timeout_(timeout) {
 }
 
-Agent::~Agent() = default;
-
-Agent Agent::with_constraints(const constraints& c) {
-  auto sub = ask<caf::actor>(*env_, handle_, timeout_, constrain_atom_v, c);
-  return Agent{caf::actor_cast<agent_actor>(std::move(sub)), env_, timeout_};
-}
-
-http_response Agent::request(provider_call call) {
+template <class Handle, class Derived>
+http_response client_facade<Handle, Derived>::request(provider_call call) {
   return ask<http_response>(*env_, handle_, timeout_, request_atom_v, std::move(call));
 }
 
-proxy_outcome Agent::proxy_request(provider_call call) {
+template <class Handle, class Derived>
+proxy_outcome client_facade<Handle, Derived>::proxy_request(provider_call call) {
   return ask<proxy_outcome>(*env_, handle_, timeout_, proxy_atom_v, std::move(call));
 }
 
-approval_status Agent::get_approval_status(const std::string& approval_id) {
+template <class Handle, class Derived>
+grant_list client_facade<Handle, Derived>::list_grants(const grant_query& query) {
+  return ask<grant_list>(*env_, handle_, timeout_, list_grants_atom_v, query);
+}
+
+template <class Handle, class Derived>
+Derived client_facade<Handle, Derived>::with_constraints(const constraints& c) {
+  auto sub = ask<caf::actor>(*env_, handle_, timeout_, constrain_atom_v, c);
+  return Derived{caf::actor_cast<Handle>(std::move(sub)), env_, timeout_};
+}
+
+template <class Handle, class Derived>
+Derived client_facade<Handle, Derived>::trace(const trace_fields& fields) {
+  auto sub = ask<caf::actor>(*env_, handle_, timeout_, trace_atom_v, fields);
+  return Derived{caf::actor_cast<Handle>(std::move(sub)), env_, timeout_};
+}
+
+template <class Handle, class Derived>
+approval_status
+client_facade<Handle, Derived>::get_approval_status(const std::string& approval_id) {
   return ask<approval_status>(*env_, handle_, timeout_, approval_status_atom_v,
                               approval_id);
 }
 
-proxy_result Agent::await_approval(const std::string& approval_id, double timeout,
-                                   double poll_interval) {
+template <class Handle, class Derived>
+proxy_result client_facade<Handle, Derived>::await_approval(const std::string& approval_id,
+                                                            double timeout,
+                                                            double poll_interval) {
   return await_on(*env_, handle_, timeout_, approval_id, timeout, poll_interval);
 }
 
-audit_page Agent::query_audit(const audit_query& query) {
+template <class Handle, class Derived>
+audit_page client_facade<Handle, Derived>::query_audit(const audit_query& query) {
   return ask<audit_page>(*env_, handle_, timeout_, audit_query_atom_v, query);
 }
 
-grant_list Agent::list_grants(const grant_query& query) {
-  return ask<grant_list>(*env_, handle_, timeout_, list_grants_atom_v, query);
+template <class Handle, class Derived>
+scope_catalog client_facade<Handle, Derived>::list_scopes() {
+  return ask<scope_catalog>(*env_, handle_, timeout_, scopes_atom_v);
+}
+
+template <class Handle, class Derived>
+provider_catalog client_facade<Handle, Derived>::list_oauth_providers(bool force_refresh) {
+  return ask<provider_catalog>(*env_, handle_, timeout_, providers_atom_v, force_refresh);
+}
+
+template <class Handle, class Derived>
+created_grant
+client_facade<Handle, Derived>::create_managed_secret_grant(const managed_secret_grant& g) {
+  return ask<created_grant>(*env_, handle_, timeout_, create_grant_atom_v, g);
+}
+
+template <class Handle, class Derived>
+identity_context
+client_facade<Handle, Derived>::resolve_identity(const std::string& user_token) {
+  return ask<identity_context>(*env_, handle_, timeout_, resolve_identity_atom_v,
+                               user_token);
+}
+
+template <class Handle, class Derived>
+Keys client_facade<Handle, Derived>::keys() {
+  return Keys{ask<keys_actor>(*env_, handle_, timeout_, keys_atom_v), env_, timeout_};
+}
+
+template <class Handle, class Derived>
+std::string client_facade<Handle, Derived>::actor_id() {
+  return ask<std::string>(*env_, handle_, timeout_, actor_id_atom_v);
+}
+
+template <class Handle, class Derived>
+bool client_facade<Handle, Derived>::key_deprecated() {
+  return ask<bool>(*env_, handle_, timeout_, key_status_atom_v);
+}
+
+template <class Handle, class Derived>
+std::string client_facade<Handle, Derived>::base_url() {
+  return ask<std::string>(*env_, handle_, timeout_, base_url_atom_v);
+}
+
+template <class Handle, class Derived>
+void client_facade<Handle, Derived>::close() {
+  ask<bool>(*env_, handle_, timeout_, close_atom_v);
+}
+
+template class client_facade<agent_actor, Agent>;
+template class client_facade<app_actor, App>;
+
+// -- Agent ----------------------------------------------------------------------------
+
+Agent::Agent(const client_options& options, std::shared_ptr<environment> env)
+    : client_facade({}, or_default(std::move(env)), timeout_of(options)) {
+  handle_ = value_or_throw(spawn_agent(env_->system(), env_->clients(), options));
+}
+
+Agent::Agent(agent_actor handle, std::shared_ptr<environment> env,
+             std::chrono::milliseconds timeout)
+    : client_facade(std::move(handle), std::move(env), timeout) {
 }
 
 agent_info Agent::me() {
   return ask<agent_info>(*env_, handle_, timeout_, me_atom_v);
 }
 
-void Agent::close() {
-  ask<bool>(*env_, handle_, timeout_, close_atom_v);
+revoked_delegation Agent::revoke_delegation(const std::string& grant_id) {
+  return ask<revoked_delegation>(*env_, handle_, timeout_, revoke_delegation_atom_v,
+                                 grant_id, std::string{});
 }
 
+// -- App ------------------------------------------------------------------------------
+
 App::App(const client_options& options, std::shared_ptr<environment> env)
-    : env_(or_default(std::move(env))),
-      handle_(value_or_throw(spawn_app(env_->system(), env_->clients(), options))),
-      timeout_(timeout_of(options)) {
+    : client_facade({}, or_default(std::move(env)), timeout_of(options)) {
+  handle_ = value_or_throw(spawn_app(env_->system(), env_->clients(), options));
 }
 
 App::App(app_actor handle, std::shared_ptr<environment> env,
          std::chrono::milliseconds timeout)
-    : env_(std::move(env)), handle_(std::move(handle)), timeout_(timeout) {
-}
-
-App::~App() = default;
-
-App App::with_constraints(const constraints& c) {
-  auto sub = ask<caf::actor>(*env_, handle_, timeout_, constrain_atom_v, c);
-  return App{caf::actor_cast<app_actor>(std::move(sub)), env_, timeout_};
-}
-
-http_response App::request(provider_call call) {
-  return ask<http_response>(*env_, handle_, timeout_, request_atom_v, std::move(call));
-}
-
-proxy_outcome App::proxy_request(provider_call call) {
-  return ask<proxy_outcome>(*env_, handle_, timeout_, proxy_atom_v, std::move(call));
-}
-
-approval_status App::get_approval_status(const std::string& approval_id) {
-  return ask<approval_status>(*env_, handle_, timeout_, approval_status_atom_v,
-                              approval_id);
-}
-
-proxy_result App::await_approval(const std::string& approval_id, double timeout,
-                                 double poll_interval) {
-  return await_on(*env_, handle_, timeout_, approval_id, timeout, poll_interval);
-}
-
-audit_page App::query_audit(const audit_query& query) {
-  return ask<audit_page>(*env_, handle_, timeout_, audit_query_atom_v, query);
-}
-
-grant_list App::list_grants(const grant_query& query) {
-  return ask<grant_list>(*env_, handle_, timeout_, list_grants_atom_v, query);
+    : client_facade(std::move(handle), std::move(env), timeout) {
 }
 
 Agent App::get_agent(const std::string& agent_id) {
@@ -198,8 +317,97 @@ Agent App::get_agent(const std::string& agent_id) {
   return Agent{std::move(hdl), env_, timeout_};
 }
 
-void App::close() {
-  ask<bool>(*env_, handle_, timeout_, close_atom_v);
+Agents App::agents() {
+  return Agents{ask<agents_actor>(*env_, handle_, timeout_, agents_atom_v), env_,
+                timeout_};
+}
+
+revoked_grant App::revoke_grant(const std::string& grant_id, const std::string& reason) {
+  return ask<revoked_grant>(*env_, handle_, timeout_, revoke_grant_atom_v, grant_id,
+                            reason);
+}
+
+revoked_delegation App::revoke_delegation(const std::string& grant_id,
+                                          const std::string& agent_id) {
+  return ask<revoked_delegation>(*env_, handle_, timeout_, revoke_delegation_atom_v,
+                                 grant_id, agent_id);
+}
+
+connect_session App::create_connect_session(const connect_request& r) {
+  return ask<connect_session>(*env_, handle_, timeout_, connect_session_atom_v, r);
+}
+
+connect_status App::poll_connect_session(const std::string& session_token) {
+  return ask<connect_status>(*env_, handle_, timeout_, poll_connect_atom_v,
+                             session_token);
+}
+
+namespace {
+
+/// An actor that hands each URL a flow shows to `on_url`; null without one.
+caf::actor url_listener(environment& env, std::function<void(const std::string&)> on_url) {
+  if (!on_url)
+    return {};
+  return env.system().spawn([on_url](caf::event_based_actor* self) -> caf::behavior {
+    return {[=](connect_atom, const std::string& url) {
+      on_url(url);
+      self->quit();
+    }};
+  });
+}
+
+std::chrono::milliseconds seconds_ms(double seconds) {
+  return std::chrono::milliseconds{
+      static_cast<int64_t>(std::isfinite(seconds) && seconds > 0 ? seconds * 1000 : 0)};
+}
+
+} // namespace
+
+std::vector<connect_result> App::connect(const connect_options& options,
+                                         std::function<void(const std::string&)> on_url) {
+  auto listener = url_listener(*env_, std::move(on_url));
+  auto result = [&] {
+    return ask<std::vector<connect_result>>(*env_, handle_,
+                                            timeout_ + seconds_ms(options.timeout),
+                                            connect_atom_v, options, listener);
+  };
+  try {
+    auto out = result();
+    caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
+    return out;
+  } catch (...) {
+    caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
+    throw;
+  }
+}
+
+auth_session App::create_auth_session() {
+  return ask<auth_session>(*env_, handle_, timeout_, auth_session_atom_v);
+}
+
+auth_status App::poll_auth_session(const std::string& session_token) {
+  return ask<auth_status>(*env_, handle_, timeout_, poll_auth_atom_v, session_token);
+}
+
+auth_status App::authenticate(double timeout,
+                              std::function<void(const std::string&)> on_url) {
+  auto listener = url_listener(*env_, std::move(on_url));
+  try {
+    auto out = ask<auth_status>(*env_, handle_, timeout_ + seconds_ms(timeout),
+                                authenticate_atom_v, timeout, listener);
+    caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
+    return out;
+  } catch (...) {
+    caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
+    throw;
+  }
+}
+
+std::optional<std::string> App::verify_user_token(const std::string& user_token) {
+  auto v = ask<verified_user>(*env_, handle_, timeout_, verify_token_atom_v, user_token);
+  if (!v.valid)
+    return std::nullopt;
+  return v.sub;
 }
 
 } // namespace alter::blocking

@@ -75,7 +75,10 @@ caf::expected<call_plan> plan_call(const provider_call& call,
   plan.user_token = call.user_token;
   if (plan.user_token.empty() && settings.user_token_getter)
     plan.user_token = settings.user_token_getter();
-  if (!call.provider.empty() && plan.user_token.empty())
+  // An agent resolves provider= among its own and delegated grants; an app
+  // resolves it among one end user's grants, so it needs that user's JWT.
+  if (!call.provider.empty() && plan.user_token.empty()
+      && settings.type != caller_type::agent)
     return to_caf_error(error_code::invalid_argument,
                         "provider= resolves the grant through an end-user JWT: pass "
                         "user_token or configure user_token_getter");

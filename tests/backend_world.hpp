@@ -70,6 +70,26 @@ struct world {
     return backend.provider_base_url() + "/" + provider;
   }
 
+  /// A page of the backend over HTTP, as a browser would use it (no Alter key).
+  http_response browse(const std::string& method, const std::string& target,
+                       const std::string& cookie = {}, const std::string& form = {}) {
+    http_request req;
+    req.method = method;
+    req.target = target;
+    if (!cookie.empty())
+      req.headers.push_back({"Cookie", cookie});
+    if (!form.empty()) {
+      req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+      req.body = form;
+    }
+    return raw({}, std::move(req), 0, {});
+  }
+
+  /// The path of one of the backend's page URLs (connect_url, auth_url).
+  std::string path_of_page(const std::string& url) const {
+    return url.substr(backend.base_url().size());
+  }
+
   /// Sends a request signed by hand: tests bend timestamp, nonce and signature.
   http_response raw(const std::string& key, http_request req, int64_t ts,
                     const std::string& nonce, bool tamper = false) {

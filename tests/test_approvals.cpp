@@ -63,16 +63,7 @@ struct approval_world : world {
   /// The approval page over HTTP, as a browser would use it (no Alter key).
   http_response page(const std::string& method, const std::string& target,
                      const std::string& cookie = {}, const std::string& form = {}) {
-    http_request req;
-    req.method = method;
-    req.target = target;
-    if (!cookie.empty())
-      req.headers.push_back({"Cookie", cookie});
-    if (!form.empty()) {
-      req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
-      req.body = form;
-    }
-    return raw({}, std::move(req), 0, {});
+    return browse(method, target, cookie, form);
   }
 
   /// Signs in with `token` for `approval_id`; the session cookie, or "".

@@ -178,6 +178,10 @@ store& local_backend::db() noexcept {
   return impl_->db;
 }
 
+identity_provider& local_backend::identity() noexcept {
+  return *impl_->idp;
+}
+
 fault_injector& local_backend::faults() noexcept {
   return *impl_->faults;
 }

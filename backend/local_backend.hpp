@@ -19,6 +19,8 @@
 
 namespace alter::backend {
 
+class identity_provider;
+
 struct backend_options {
   /// A SQLite file; ":memory:" keeps everything in memory.
   std::string database_path = ":memory:";
@@ -70,6 +72,9 @@ public:
   const std::string& certificate_pem() const noexcept;
 
   store& db() noexcept;
+
+  /// The local identity provider (issues and verifies end-user JWTs).
+  identity_provider& identity() noexcept;
 
   /// The API server's fault injection; rules may change while it serves.
   fault_injector& faults() noexcept;

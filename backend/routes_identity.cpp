@@ -31,7 +31,8 @@ const scope_catalog& catalog() {
 }
 
 std::optional<std::string> token_in_body(const api_call_ptr& call) {
-  auto token = find_field(fields_from_json(call->request.body), "user_token");
+  auto fields = fields_from_json(call->request.body);
+  const auto* token = find_field(fields, "user_token");
   if (!token || token->empty()) {
     call->fail(make_error(error_code::invalid_request, "user_token is required"));
     return std::nullopt;

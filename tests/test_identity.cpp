@@ -1,0 +1,270 @@
+// Identity mode and grant management: sign-in at the local identity provider
+// (authenticate), verify_user_token, resolve_identity, calls resolved through
+// an end user's JWT (provider=, account, AmbiguousGrantError), managed-secret
+// grants for every principal kind, revocation and delegation removal.
+#define CAF_SUITE identity
+#include "caf/test/unit_test.hpp"
+
+#include "backend/identity_provider.hpp"
+
+#include "backend_world.hpp"
+#include "interactive_flow.hpp"
+
+using namespace alter;
+using namespace alter::testing;
+
+namespace {
+
+provider_call by_provider(const world& w, const std::string& jwt) {
+  provider_call c;
+  c.url = w.provider_url("sim-bearer") + "/v1/items";
+  c.provider = "sim-bearer";
+  c.user_token = jwt;
+  return c;
+}
+
+/// Connects `account` for the user `subject` through the consent page.
+std::string connect_account(world& w, blocking::App& app, const std::string& subject,
+                            const std::string& account) {
+  connect_request req;
+  req.allowed_providers = {"sim-bearer"};
+  req.user_token = w.backend.identity().issue(w.keys.app_id, subject);
+  auto session = app.create_connect_session(req);
+  auto path = w.path_of_page(session.connect_url);
+  w.browse("POST", path + "/decision", {}, "decision=approve&account=" + account);
+  return app.poll_connect_session(session.session_token).results.at(0).grant_id;
+}
+
+/// The managed secret behind one of the bootstrapped system grants.
+std::string some_secret(world& w) {
+  return w.backend.db().find_grant(w.keys.system_grant_ids[0])->managed_secret_id;
+}
+
+} // namespace
+
+CAF_TEST(authenticate signs a user in and the token verifies) {
+  world w{false};
+  auto app = w.app();
+  interactive_flow<auth_status> flow{
+      [&](auto on_url) { return app.authenticate(10, on_url); }};
+  auto path = w.path_of_page(flow.url());
+  CAF_CHECK_EQUAL(w.browse("GET", path).status, 200);
+  auto bad = w.browse("POST", path + "/decision", {}, "username=%3Cx%3E");
+  CAF_CHECK(bad.body.find("<x>") == std::string::npos);
+  CAF_CHECK_EQUAL(w.browse("POST", path + "/decision", {}, "username=carol").status, 200);
+  auto signed_in = flow.result();
+  CAF_CHECK_EQUAL(signed_in.status, "completed");
+  CAF_CHECK_EQUAL(*find_field(signed_in.user_info, "sub"), "carol");
+  CAF_CHECK_EQUAL(app.verify_user_token(signed_in.user_token).value_or(""), "carol");
+  CAF_CHECK(!app.verify_user_token("not.a.jwt").has_value());
+  // A token for another app's audience does not verify here.
+  auto foreign = w.backend.identity().issue("some-other-app", "carol");
+  CAF_CHECK(!app.verify_user_token(foreign).has_value());
+  // Nothing but a token is accepted.
+  CAF_CHECK(thrown_by([&] { app.verify_user_token(""); }).code
+            == error_code::invalid_argument);
+  CAF_CHECK(thrown_by([&] { app.verify_user_token("a b"); }).code
+            == error_code::invalid_argument);
+  // The JWKS document is public.
+  auto jwks = w.browse("GET", "/.well-known/jwks.json");
+  CAF_CHECK_EQUAL(jwks.status, 200);
+  CAF_CHECK(jwks.body.find("\"RS256\"") != std::string::npos);
+  // An abandoned sign-in times out locally.
+  try {
+    app.authenticate(0.3, [](const std::string&) {});
+    CAF_FAIL("authenticate returned without a sign-in");
+  } catch (const errors::AlterSDKError& e) {
+    CAF_CHECK(e.error().code == error_code::connect_timeout);
+  }
+}
+
+CAF_TEST(resolve identity names the user and fails closed on bad tokens) {
+  world w{false};
+  auto jwt = w.backend.identity().issue(w.keys.app_id, "dave");
+  auto app = w.app();
+  auto ctx = app.resolve_identity(jwt);
+  CAF_CHECK_EQUAL(ctx.external_subject_id, "dave");
+  CAF_CHECK_EQUAL(ctx.user_status, "active");
+  CAF_CHECK(!ctx.app_user_id.empty());
+  CAF_CHECK_EQUAL(app.resolve_identity(jwt).app_user_id, ctx.app_user_id);
+  auto as_agent = w.agent().resolve_identity(jwt);
+  CAF_CHECK_EQUAL(as_agent.agent_id, w.keys.agents[0].id);
+  auto e = thrown_by([&] { app.resolve_identity("eyJ.bad.token"); });
+  CAF_CHECK(e.code == error_code::reauth_required);
+  CAF_CHECK(e.is(error_class::ReAuthRequiredError));
+  auto expired = w.backend.identity().issue(w.keys.app_id, "dave", -3600);
+  CAF_CHECK(thrown_by([&] { app.resolve_identity(expired); }).code
+            == error_code::reauth_required);
+}
+
+CAF_TEST(identity mode resolves the grant among the users own) {
+  world w{false};
+  auto app = w.app();
+  auto erin = w.backend.identity().issue(w.keys.app_id, "erin");
+  auto work = connect_account(w, app, "erin", "erin-work");
+  connect_account(w, app, "erin", "erin-home");
+  // Two accounts on one provider: ambiguous, with the candidates listed.
+  auto e = thrown_by([&] { app.request(by_provider(w, erin)); });
+  CAF_CHECK(e.code == error_code::ambiguous_grant);
+  CAF_CHECK(e.is(error_class::AmbiguousGrantError));
+  CAF_CHECK(e.details_json.find("erin-work") != std::string::npos);
+  CAF_CHECK(e.details_json.find("erin-home") != std::string::npos);
+  auto pick = by_provider(w, erin);
+  pick.account = "erin-work";
+  CAF_CHECK_EQUAL(app.request(pick).status, 200);
+  // The user token getter does the same for every call.
+  auto opts = w.client(w.keys.app_key);
+  opts.user_token_getter = [erin] { return erin; };
+  auto for_erin = blocking::App{opts, w.env};
+  auto pick_without_token = pick;
+  pick_without_token.user_token.clear();
+  CAF_CHECK_EQUAL(for_erin.proxy_request(pick_without_token).result.status_code, 200);
+  // Another user sees none of erin's grants; the grant id does not help.
+  auto frank = w.backend.identity().issue(w.keys.app_id, "frank");
+  e = thrown_by([&] { app.request(by_provider(w, frank)); });
+  CAF_CHECK(e.code == error_code::grant_not_found);
+  provider_call by_id;
+  by_id.url = w.provider_url("sim-bearer") + "/v1/items";
+  by_id.grant_id = work;
+  by_id.user_token = frank;
+  CAF_CHECK(thrown_by([&] { app.request(by_id); }).code == error_code::grant_not_found);
+  // A bad token is refused before any grant is looked at.
+  CAF_CHECK(thrown_by([&] { app.request(by_provider(w, "x.y.z")); }).code
+            == error_code::reauth_required);
+  // An agent key never carries a user token.
+  e = thrown_by([&] { w.agent().request(by_provider(w, erin)); });
+  CAF_CHECK(e.code == error_code::user_token_not_allowed);
+  CAF_CHECK_EQUAL(e.http_status, 400);
+  // A suspended user is refused.
+  auto user = w.backend.db().user_for_subject(w.keys.app_id, "erin");
+  user.status = "suspended";
+  w.backend.db().update_user(user);
+  CAF_CHECK(thrown_by([&] { app.request(pick); }).code == error_code::reauth_required);
+  CAF_CHECK_EQUAL(app.resolve_identity(erin).user_status, "suspended");
+}
+
+CAF_TEST(managed secret grants serve every principal kind) {
+  world w{false};
+  auto app = w.app();
+  managed_secret_grant g;
+  g.managed_secret_id = some_secret(w);
+  g.principal.type = "system";
+  g.principal.label = "nightly";
+  g.grant_policy.default_ttl_seconds = 600;
+  auto made = app.create_managed_secret_grant(g);
+  CAF_CHECK_EQUAL(made.principal_type, "system");
+  CAF_CHECK_EQUAL(made.label, "nightly");
+  CAF_CHECK(!made.expires_at.empty());
+  provider_call c;
+  c.url = w.provider_url("sim-bearer") + "/v1/items";
+  c.grant_id = made.grant_id;
+  CAF_CHECK_EQUAL(app.request(c).status, 200);
+  // A user principal, named by the user's JWT.
+  g.principal = {"user", w.backend.identity().issue(w.keys.app_id, "gina"), {}, {}, ""};
+  CAF_CHECK_EQUAL(app.create_managed_secret_grant(g).principal_type, "user");
+  g.principal = {"group", {}, "eng", "okta", ""};
+  CAF_CHECK_EQUAL(app.create_managed_secret_grant(g).principal_type, "group");
+  // An agent grants only itself, and only with grants:write, which default
+  // agent keys lack (it could otherwise help itself to any secret of the app).
+  CAF_CHECK(thrown_by([&] {
+              w.agent(1).create_managed_secret_grant(
+                  managed_secret_grant{g.managed_secret_id, {"agent", {}, {}, {}, ""}, {}});
+            }).code
+            == error_code::insufficient_scope);
+  std::string writer_key;
+  w.backend.db().insert_key(backend::make_key(w.keys.app_id, w.keys.agents[1].id,
+                                              {"tokens:retrieve", "grants:write"},
+                                              writer_key));
+  auto agent = blocking::Agent{w.client(writer_key), w.env};
+  g.principal = {"agent", {}, {}, {}, "own"};
+  auto own = agent.create_managed_secret_grant(g);
+  c.grant_id = own.grant_id;
+  CAF_CHECK_EQUAL(agent.request(c).status, 200);
+  CAF_CHECK(thrown_by([&] { w.agent(0).request(c); }).code
+            == error_code::no_delegated_grant);
+  g.principal = {"system", {}, {}, {}, ""};
+  CAF_CHECK(thrown_by([&] { agent.create_managed_secret_grant(g); }).code
+            == error_code::invalid_argument);
+  // Errors: an unknown secret, a bad token, bad principals and policies.
+  managed_secret_grant bad = g;
+  bad.managed_secret_id = "ms_missing";
+  CAF_CHECK(thrown_by([&] { app.create_managed_secret_grant(bad); }).code
+            == error_code::not_found);
+  bad = g;
+  bad.principal = {"user", "not.a.jwt", {}, {}, ""};
+  CAF_CHECK(thrown_by([&] { app.create_managed_secret_grant(bad); }).code
+            == error_code::reauth_required);
+  bad.principal = {"robot", {}, {}, {}, ""};
+  CAF_CHECK(thrown_by([&] { app.create_managed_secret_grant(bad); }).code
+            == error_code::invalid_argument);
+  bad.principal = {"group", {}, "", {}, ""};
+  CAF_CHECK(thrown_by([&] { app.create_managed_secret_grant(bad); }).code
+            == error_code::invalid_argument);
+  bad.principal = {"system", {}, {}, {}, ""};
+  bad.grant_policy.expires_at = "tomorrow";
+  CAF_CHECK(thrown_by([&] { app.create_managed_secret_grant(bad); }).code
+            == error_code::invalid_argument);
+  bad.grant_policy = {"", 60, 600};
+  CAF_CHECK(thrown_by([&] { app.create_managed_secret_grant(bad); }).code
+            == error_code::invalid_argument);
+  // An expired grant is refused when used.
+  bad.grant_policy = {"2020-01-01T00:00:00Z", 0, 0};
+  c.grant_id = app.create_managed_secret_grant(bad).grant_id;
+  auto e = thrown_by([&] { app.request(c); });
+  CAF_CHECK(e.code == error_code::grant_expired);
+  CAF_CHECK(e.is(error_class::GrantExpiredError));
+}
+
+CAF_TEST(revoking grants and delegations cuts exactly that access path) {
+  world w{false};
+  auto app = w.app();
+  connect_request req;
+  req.allowed_providers = {"sim-bearer"};
+  req.agent_id = w.keys.agents[0].id;
+  auto session = app.create_connect_session(req);
+  w.browse("POST", w.path_of_page(session.connect_url) + "/decision", {},
+           "decision=approve&account=hank");
+  auto grant_id = app.poll_connect_session(session.session_token).results.at(0).grant_id;
+  provider_call c;
+  c.url = w.provider_url("sim-bearer") + "/v1/items";
+  c.grant_id = grant_id;
+  auto agent = w.agent(0);
+  CAF_CHECK_EQUAL(agent.request(c).status, 200);
+  // The agent gives up its path; the user's grant stays.
+  auto gone = agent.revoke_delegation(grant_id);
+  CAF_CHECK(gone.success);
+  CAF_CHECK(thrown_by([&] { agent.request(c); }).code == error_code::no_delegated_grant);
+  auto e = thrown_by([&] { agent.revoke_delegation(grant_id); });
+  CAF_CHECK(e.code == error_code::no_delegated_grant);
+  CAF_CHECK(e.is(error_class::NoDelegatedGrantError));
+  CAF_CHECK_EQUAL(w.backend.db().find_grant(grant_id)->status, "active");
+  // The app removes another agent's path.
+  w.backend.db().insert_delegation(grant_id, w.keys.agents[1].id, "2026-01-01T00:00:00Z");
+  CAF_CHECK_EQUAL(w.agent(1).request(c).status, 200);
+  CAF_CHECK(app.revoke_delegation(grant_id, w.keys.agents[1].id).success);
+  CAF_CHECK(thrown_by([&] { w.agent(1).request(c); }).code
+            == error_code::no_delegated_grant);
+  CAF_CHECK(thrown_by([&] { app.revoke_delegation(grant_id, "x"); }).code
+            == error_code::invalid_argument);
+  // Revoking the grant ends every path, once.
+  auto revoked = app.revoke_grant(grant_id, "user left");
+  CAF_CHECK(revoked.success);
+  CAF_CHECK(!revoked.revoked_at.empty());
+  e = thrown_by([&] { app.revoke_grant(grant_id); });
+  CAF_CHECK(e.code == error_code::grant_revoked);
+  CAF_CHECK(e.is(error_class::GrantRevokedError));
+  e = thrown_by([&] { app.revoke_grant("00000000-0000-4000-8000-000000000000"); });
+  CAF_CHECK(e.code == error_code::grant_not_found);
+  CAF_CHECK(e.is(error_class::GrantNotFoundError));
+  CAF_CHECK(thrown_by([&] { app.revoke_grant("nope"); }).code
+            == error_code::invalid_argument);
+  // The audit trail has the revocation with its reason.
+  bool audited = false;
+  for (const auto& r : w.backend.db().audit_rows(200))
+    audited = audited || (r.action == "grant.revoked" && r.reason == "user left");
+  CAF_CHECK(audited);
+  // Agents cannot revoke grants.
+  auto agent_app = blocking::App{w.client(w.keys.agents[0].api_key), w.env};
+  CAF_CHECK(thrown_by([&] { agent_app.revoke_grant(w.keys.agents[0].grant_ids[0]); }).code
+            == error_code::insufficient_scope);
+}

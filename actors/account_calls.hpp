@@ -29,8 +29,8 @@ std::shared_ptr<const supervision> derive_supervision(Self self, Change change) 
 }
 
 template <class Self>
-caf::expected<std::shared_ptr<const supervision>> traced_supervision(Self self,
-                                                                     const trace_fields& t) {
+caf::expected<std::shared_ptr<const supervision>>
+traced_supervision(Self self, const trace_fields& t) {
   if (self->state.closed)
     return closed_error();
   if (t.empty())

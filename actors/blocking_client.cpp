@@ -122,8 +122,10 @@ Agents::Agents(agents_actor handle, std::shared_ptr<environment> env,
     : handle_(std::move(handle)), env_(std::move(env)), timeout_(timeout) {
 }
 
-agent_created Agents::create(const agent_create& x, const std::string& idempotency_key) {
-  return ask<agent_created>(*env_, handle_, timeout_, create_atom_v, x, idempotency_key);
+agent_created Agents::create(const agent_create& x,
+                             const std::string& idempotency_key) {
+  return ask<agent_created>(*env_, handle_, timeout_, create_atom_v, x,
+                            idempotency_key);
 }
 
 agent_list Agents::list(const agent_query& q) {
@@ -158,7 +160,8 @@ key_list Agents::list_keys(const std::string& agent_id) {
 }
 
 key_info Agents::deprecate_key(const std::string& agent_id, const std::string& key_id) {
-  return ask<key_info>(*env_, handle_, timeout_, deprecate_key_atom_v, agent_id, key_id);
+  return ask<key_info>(*env_, handle_, timeout_, deprecate_key_atom_v, agent_id,
+                       key_id);
 }
 
 key_info Agents::undeprecate_key(const std::string& agent_id,
@@ -217,9 +220,9 @@ client_facade<Handle, Derived>::get_approval_status(const std::string& approval_
 }
 
 template <class Handle, class Derived>
-proxy_result client_facade<Handle, Derived>::await_approval(const std::string& approval_id,
-                                                            double timeout,
-                                                            double poll_interval) {
+proxy_result
+client_facade<Handle, Derived>::await_approval(const std::string& approval_id,
+                                               double timeout, double poll_interval) {
   return await_on(*env_, handle_, timeout_, approval_id, timeout, poll_interval);
 }
 
@@ -234,13 +237,15 @@ scope_catalog client_facade<Handle, Derived>::list_scopes() {
 }
 
 template <class Handle, class Derived>
-provider_catalog client_facade<Handle, Derived>::list_oauth_providers(bool force_refresh) {
-  return ask<provider_catalog>(*env_, handle_, timeout_, providers_atom_v, force_refresh);
+provider_catalog
+client_facade<Handle, Derived>::list_oauth_providers(bool force_refresh) {
+  return ask<provider_catalog>(*env_, handle_, timeout_, providers_atom_v,
+                               force_refresh);
 }
 
 template <class Handle, class Derived>
-created_grant
-client_facade<Handle, Derived>::create_managed_secret_grant(const managed_secret_grant& g) {
+created_grant client_facade<Handle, Derived>::create_managed_secret_grant(
+    const managed_secret_grant& g) {
   return ask<created_grant>(*env_, handle_, timeout_, create_grant_atom_v, g);
 }
 
@@ -322,7 +327,8 @@ Agents App::agents() {
                 timeout_};
 }
 
-revoked_grant App::revoke_grant(const std::string& grant_id, const std::string& reason) {
+revoked_grant App::revoke_grant(const std::string& grant_id,
+                                const std::string& reason) {
   return ask<revoked_grant>(*env_, handle_, timeout_, revoke_grant_atom_v, grant_id,
                             reason);
 }
@@ -345,7 +351,8 @@ connect_status App::poll_connect_session(const std::string& session_token) {
 namespace {
 
 /// An actor that hands each URL a flow shows to `on_url`; null without one.
-caf::actor url_listener(environment& env, std::function<void(const std::string&)> on_url) {
+caf::actor url_listener(environment& env,
+                        std::function<void(const std::string&)> on_url) {
   if (!on_url)
     return {};
   return env.system().spawn([on_url](caf::event_based_actor* self) -> caf::behavior {
@@ -363,8 +370,9 @@ std::chrono::milliseconds seconds_ms(double seconds) {
 
 } // namespace
 
-std::vector<connect_result> App::connect(const connect_options& options,
-                                         std::function<void(const std::string&)> on_url) {
+std::vector<connect_result>
+App::connect(const connect_options& options,
+             std::function<void(const std::string&)> on_url) {
   auto listener = url_listener(*env_, std::move(on_url));
   auto result = [&] {
     return ask<std::vector<connect_result>>(*env_, handle_,
@@ -404,7 +412,8 @@ auth_status App::authenticate(double timeout,
 }
 
 std::optional<std::string> App::verify_user_token(const std::string& user_token) {
-  auto v = ask<verified_user>(*env_, handle_, timeout_, verify_token_atom_v, user_token);
+  auto v
+      = ask<verified_user>(*env_, handle_, timeout_, verify_token_atom_v, user_token);
   if (!v.valid)
     return std::nullopt;
   return v.sub;

@@ -163,7 +163,8 @@ public:
   /// Throws AlterValueError for a non-UUID id, before any I/O.
   Agent get_agent(const std::string& agent_id);
   Agents agents();
-  revoked_grant revoke_grant(const std::string& grant_id, const std::string& reason = {});
+  revoked_grant revoke_grant(const std::string& grant_id,
+                             const std::string& reason = {});
   revoked_delegation revoke_delegation(const std::string& grant_id,
                                        const std::string& agent_id);
   connect_session create_connect_session(const connect_request& r);
@@ -171,9 +172,9 @@ public:
   /// The headless flow: `on_url` receives the consent URL (without it, a browser
   /// opens or the URL goes to standard error); returns the grants made, or
   /// throws ConnectDeniedError or ConnectTimeoutError.
-  std::vector<connect_result>
-  connect(const connect_options& options = {},
-          std::function<void(const std::string&)> on_url = nullptr);
+  std::vector<connect_result> connect(const connect_options& options = {},
+                                      std::function<void(const std::string&)> on_url
+                                      = nullptr);
   auth_session create_auth_session();
   auth_status poll_auth_session(const std::string& session_token);
   /// Sign-in at the identity provider: the user's JWT and what it says of them.

@@ -10,11 +10,11 @@
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
-#include "actors/backend_exchange.hpp"
 #include "actors/account_calls.hpp"
+#include "actors/backend_exchange.hpp"
+#include "actors/call_preparation.hpp"
 #include "actors/client_calls.hpp"
 #include "actors/interactive_flows.hpp"
-#include "actors/call_preparation.hpp"
 #include "actors/retry_supervisor.hpp"
 #include "auth/constraints.hpp"
 #include "auth/crypto.hpp"
@@ -353,7 +353,8 @@ constrained_supervision(Self self, const constraints& c) {
 /// A sub-client of the same kind: `spawn_like` spawns the behavior of `self`.
 template <class SpawnLike>
 caf::result<caf::actor>
-sub_client(caf::expected<std::shared_ptr<const supervision>> sup, SpawnLike spawn_like) {
+sub_client(caf::expected<std::shared_ptr<const supervision>> sup,
+           SpawnLike spawn_like) {
   if (!sup)
     return std::move(sup.error());
   return spawn_like(std::move(*sup));

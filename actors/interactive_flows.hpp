@@ -88,8 +88,10 @@ void poll_until(Self self, std::shared_ptr<poll_flow<T>> flow, Settle settle) {
         }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             flow->deadline - clock_type::now());
-        run_later(self, std::max(std::chrono::milliseconds{1}, std::min(flow->interval, left)),
-                  [=] { poll_until<State>(self, flow, settle); });
+        run_later(
+            self,
+            std::max(std::chrono::milliseconds{1}, std::min(flow->interval, left)),
+            [=] { poll_until<State>(self, flow, settle); });
       },
       [=](caf::error& err) mutable { finish(self, flow->promise, std::move(err)); });
 }
@@ -128,16 +130,16 @@ on_connect(Self self, const connect_options& opts, const caf::actor& listener) {
         show_url(self, listener, open_browser, session->connect_url, "connect");
         flow->path = "/v1/connect/sessions/" + session->session_token;
         poll_until<connect_status>(
-            self, flow,
-            [](connect_status& s) -> std::optional<caf::expected<results>> {
+            self, flow, [](connect_status& s) -> std::optional<caf::expected<results>> {
               if (s.status == "completed")
                 return caf::expected<results>{std::move(s.results)};
               if (s.status == "denied")
                 return caf::expected<results>{to_caf_error(
                     error_code::connect_denied, "the user denied the connection")};
               if (s.status == "expired")
-                return caf::expected<results>{to_caf_error(
-                    error_code::connect_session_expired, "the Connect session expired")};
+                return caf::expected<results>{
+                    to_caf_error(error_code::connect_session_expired,
+                                 "the Connect session expired")};
               return std::nullopt;
             });
       },
@@ -168,12 +170,14 @@ caf::result<auth_status> on_authenticate(Self self, double timeout,
         show_url(self, listener, true, session->auth_url, "sign in");
         flow->path = "/v1/auth/sessions/" + session->session_token;
         poll_until<auth_status>(
-            self, flow, [](auth_status& s) -> std::optional<caf::expected<auth_status>> {
+            self, flow,
+            [](auth_status& s) -> std::optional<caf::expected<auth_status>> {
               if (s.status == "completed")
                 return caf::expected<auth_status>{std::move(s)};
               if (s.status == "expired")
-                return caf::expected<auth_status>{to_caf_error(
-                    error_code::connect_session_expired, "the sign-in session expired")};
+                return caf::expected<auth_status>{
+                    to_caf_error(error_code::connect_session_expired,
+                                 "the sign-in session expired")};
               return std::nullopt;
             });
       },

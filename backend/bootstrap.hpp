@@ -17,9 +17,9 @@ struct bootstrap_spec {
   /// Agent names are "<prefix>-<n>".
   std::string agent_prefix = "agent";
   std::vector<std::string> app_scopes
-      = {"tokens:retrieve", "proxy:execute",   "grants:admin",
-         "agents:admin",    "keys:derive",     "keys:admin", "connect:initiate",
-         "audit:emit",      "audit_logs:read", "policies:admin"};
+      = {"tokens:retrieve", "proxy:execute", "grants:admin",     "agents:admin",
+         "keys:derive",     "keys:admin",    "connect:initiate", "audit:emit",
+         "audit_logs:read", "policies:admin"};
   std::vector<std::string> agent_scopes
       = {"tokens:retrieve", "proxy:execute", "grants:read", "audit:emit"};
   /// Providers to make secrets and grants for (registered beforehand, e.g. the

@@ -5,10 +5,10 @@
 #include "backend/api_router.hpp"
 #include "backend/approval_desk.hpp"
 #include "backend/approval_pages.hpp"
+#include "backend/authenticator.hpp"
 #include "backend/html_page.hpp"
 #include "backend/identity_provider.hpp"
 #include "backend/interactive_sessions.hpp"
-#include "backend/authenticator.hpp"
 #include "backend/provider_simulator.hpp"
 #include "backend/routes.hpp"
 #include "backend/self_signed.hpp"
@@ -154,7 +154,8 @@ void local_backend::handle(server_request req, responder respond) {
   if (req.method == "GET" && t == "/.well-known/jwks.json") {
     http_response res;
     res.status = 200;
-    res.headers = {{"Content-Type", "application/json"}, {"Cache-Control", "max-age=300"}};
+    res.headers
+        = {{"Content-Type", "application/json"}, {"Cache-Control", "max-age=300"}};
     res.body = impl_->idp->jwks_json();
     return respond(std::move(res));
   }

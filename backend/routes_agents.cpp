@@ -47,7 +47,8 @@ std::optional<key_record> agent_key(backend_context& ctx, const api_call_ptr& ca
   const auto& id = call->params["key_id"];
   auto key = is_uuid(id) ? ctx.db.find_key(id) : std::nullopt;
   if (!key || key->agent_id != agent.id || key->key_type != "agent") {
-    call->fail(make_error(error_code::key_not_found, "the agent has no key with that id"));
+    call->fail(
+        make_error(error_code::key_not_found, "the agent has no key with that id"));
     return std::nullopt;
   }
   return key;
@@ -56,7 +57,8 @@ std::optional<key_record> agent_key(backend_context& ctx, const api_call_ptr& ca
 minted_key mint_agent_key(backend_context& ctx, const agent_record& agent,
                           std::string name) {
   minted_key out;
-  auto key = make_key(agent.app_id, agent.id, bootstrap_spec{}.agent_scopes, out.api_key);
+  auto key
+      = make_key(agent.app_id, agent.id, bootstrap_spec{}.agent_scopes, out.api_key);
   key.name = std::move(name);
   ctx.db.insert_key(key);
   out.key = to_key_info(key);
@@ -83,8 +85,9 @@ void create_agent(backend_context& ctx, const api_call_ptr& call) {
   std::string idem;
   if (const auto* k = find_field(call->request.headers, header::idempotency_key)) {
     if (!is_valid_idempotency_key(*k))
-      return call->fail(make_error(error_code::idempotency_key_invalid,
-                                   "Idempotency-Key must be 1-255 printable characters"));
+      return call->fail(
+          make_error(error_code::idempotency_key_invalid,
+                     "Idempotency-Key must be 1-255 printable characters"));
     // Its own namespace: a proxy call's key never collides with it.
     idem = "agents.create:" + *k;
     auto claim = ctx.db.claim_idempotency(app_id, idem,
@@ -110,8 +113,9 @@ void create_agent(backend_context& ctx, const api_call_ptr& call) {
                                      "a request with this Idempotency-Key is still "
                                      "executing"));
       case idempotency_claim::mismatch:
-        return call->fail(make_error(error_code::idempotency_key_body_mismatch,
-                                     "this Idempotency-Key was used with another body"));
+        return call->fail(
+            make_error(error_code::idempotency_key_body_mismatch,
+                       "this Idempotency-Key was used with another body"));
       case idempotency_claim::fresh:
         break;
     }
@@ -250,8 +254,9 @@ void mint_key(backend_context& ctx, const api_call_ptr& call) {
       key_name = *n;
   }
   if (key_name.size() > 128 || has_control_characters(key_name))
-    return call->fail(make_error(error_code::invalid_request,
-                                 "a key name must be at most 128 printable characters"));
+    return call->fail(
+        make_error(error_code::invalid_request,
+                   "a key name must be at most 128 printable characters"));
   if (agent->status == "revoked")
     return call->fail(make_error(error_code::agent_revoked, "the agent was deleted"));
   minted_key out;
@@ -288,8 +293,9 @@ void change_key(backend_context& ctx, const api_call_ptr& call, const char* chan
           make_error(error_code::key_already_revoked, "the key is already revoked"));
     bool force = bool_member(call->request.body, "force");
     auto keys = ctx.db.list_agent_keys(agent->id);
-    auto live = std::count_if(keys.begin(), keys.end(),
-                              [](const key_record& k) { return k.status != "revoked"; });
+    auto live = std::count_if(keys.begin(), keys.end(), [](const key_record& k) {
+      return k.status != "revoked";
+    });
     if (live <= 1 && !force)
       return call->fail(make_error(error_code::last_active_key,
                                    "this is the agent's last active key: mint another "
@@ -322,9 +328,8 @@ void add_agent_routes(api_router& router, backend_context& ctx) {
       fn(ctx, call);
     };
   };
-  add_route(router, "POST", "/v1/agents", agents_write, [&ctx](const api_call_ptr& c) {
-    create_agent(ctx, c);
-  });
+  add_route(router, "POST", "/v1/agents", agents_write,
+            [&ctx](const api_call_ptr& c) { create_agent(ctx, c); });
   add_route(router, "GET", "/v1/agents", agents_read, bind(list_agents));
   add_route(router, "GET", "/v1/agents/{id}", agents_read,
             bind([](backend_context& ctx, const api_call_ptr& call) {

@@ -45,15 +45,16 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
   s.kind = "connect";
   s.app_id = id.app_id();
   if (!body->agent_id.empty()) {
-    auto agent = is_uuid(body->agent_id) ? ctx.db.find_agent(body->agent_id)
-                                          : std::nullopt;
+    auto agent
+        = is_uuid(body->agent_id) ? ctx.db.find_agent(body->agent_id) : std::nullopt;
     if (!agent || agent->app_id != id.app_id() || agent->status == "revoked")
       return call->fail(make_error(error_code::agent_not_found,
                                    "no live agent " + body->agent_id + " in this app"));
     s.agent_id = agent->id;
   }
   if (!body->user_token.empty()) {
-    auto user = ctx.idp ? ctx.idp->user_of(id.app_id(), body->user_token) : std::nullopt;
+    auto user
+        = ctx.idp ? ctx.idp->user_of(id.app_id(), body->user_token) : std::nullopt;
     if (!user)
       return call->fail(make_error(error_code::reauth_required,
                                    "the user_token is invalid or expired"));
@@ -80,10 +81,12 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
 void poll_session(backend_context& ctx, const api_call_ptr& call) {
   auto s = find_live_session(ctx, call->params["token"], "connect");
   if (!s || s->app_id != call->identity.app_id())
-    return call->fail(make_error(error_code::not_found, "no Connect session with that token"));
+    return call->fail(
+        make_error(error_code::not_found, "no Connect session with that token"));
   auto status = from_json<connect_status>(s->result_json);
   if (!status)
-    return call->fail(make_error(error_code::internal_error, "the session is unreadable"));
+    return call->fail(
+        make_error(error_code::internal_error, "the session is unreadable"));
   status->status = s->status;
   call->reply(200, to_json(*status));
 }
@@ -91,8 +94,8 @@ void poll_session(backend_context& ctx, const api_call_ptr& call) {
 void list_providers(backend_context& ctx, const api_call_ptr& call) {
   provider_catalog out;
   for (const auto& p : ctx.db.list_providers())
-    out.providers.push_back({p.id, p.display_name.empty() ? p.id : p.display_name,
-                             offered_scopes()});
+    out.providers.push_back(
+        {p.id, p.display_name.empty() ? p.id : p.display_name, offered_scopes()});
   call->reply(200, to_json(out));
 }
 

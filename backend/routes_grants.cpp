@@ -2,14 +2,14 @@
 
 #include <charconv>
 
+#include "auth/crypto.hpp"
 #include "auth/scope.hpp"
 #include "backend/grant_access.hpp"
-#include "auth/crypto.hpp"
 #include "backend/identity_provider.hpp"
 #include "backend/route_helpers.hpp"
 #include "messages/grant_admin.hpp"
-#include "messages/validation.hpp"
 #include "messages/json_codec.hpp"
+#include "messages/validation.hpp"
 #include "net/url.hpp"
 
 namespace alter::backend {
@@ -53,7 +53,8 @@ void create_managed_secret_grant(backend_context& ctx, const api_call_ptr& call)
   const auto& id = call->identity;
   auto secret = ctx.db.find_secret(body->managed_secret_id);
   if (!secret || secret->app_id != id.app_id())
-    return call->fail(make_error(error_code::not_found, "no managed secret with that id"));
+    return call->fail(
+        make_error(error_code::not_found, "no managed secret with that id"));
   auto expires_at = grant_expiry(body->grant_policy);
   if (!expires_at)
     return call->fail(make_error(error_code::invalid_request,
@@ -70,8 +71,8 @@ void create_managed_secret_grant(backend_context& ctx, const api_call_ptr& call)
   g.created_at = now_iso8601();
   const auto& type = body->principal.type;
   if (id.agent && type != "agent")
-    return call->fail(make_error(error_code::policy_denied,
-                                 "an agent can only grant itself"));
+    return call->fail(
+        make_error(error_code::policy_denied, "an agent can only grant itself"));
   if (type == "agent") {
     if (!id.agent)
       return call->fail(make_error(error_code::invalid_request,
@@ -91,8 +92,9 @@ void create_managed_secret_grant(backend_context& ctx, const api_call_ptr& call)
                                    "a group principal needs external_group_id"));
     g.principal_id = body->principal.external_group_id;
   } else if (type != "system") {
-    return call->fail(make_error(error_code::invalid_request,
-                                 "principal.type must be user, group, system or agent"));
+    return call->fail(
+        make_error(error_code::invalid_request,
+                   "principal.type must be user, group, system or agent"));
   }
   ctx.db.transaction([&] {
     ctx.db.insert_grant(g);
@@ -119,7 +121,8 @@ void revoke_grant(backend_context& ctx, const api_call_ptr& call) {
   if (!g)
     return;
   if (g->status == "revoked")
-    return call->fail(make_error(error_code::grant_revoked, "the grant is already revoked"));
+    return call->fail(
+        make_error(error_code::grant_revoked, "the grant is already revoked"));
   auto reason = fields_from_json(call->request.body);
   auto now = now_iso8601();
   ctx.db.transaction([&] {
@@ -155,8 +158,9 @@ void remove_delegation(backend_context& ctx, const api_call_ptr& call,
 } // namespace
 
 void add_grant_admin_routes(api_router& router, backend_context& ctx) {
-  add_route(router, "POST", "/v1/grants/managed-secret", scopes::grants_write,
-            [&ctx](const api_call_ptr& call) { create_managed_secret_grant(ctx, call); });
+  add_route(
+      router, "POST", "/v1/grants/managed-secret", scopes::grants_write,
+      [&ctx](const api_call_ptr& call) { create_managed_secret_grant(ctx, call); });
   add_route(router, "POST", "/v1/grants/{grant_id}/revoke", scopes::grants_write,
             [&ctx](const api_call_ptr& call) { revoke_grant(ctx, call); });
   add_route(router, "DELETE", "/v1/grants/{grant_id}/delegations/{agent_id}",

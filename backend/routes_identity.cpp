@@ -70,17 +70,19 @@ void create_auth_session(backend_context& ctx, const api_call_ptr& call) {
   s.expires_at = now_iso8601(std::chrono::minutes{session_lifetime_minutes});
   s.result_json = to_json(auth_status{"pending", {}, {}});
   ctx.db.insert_session(s);
-  call->reply(201,
-              to_json(auth_session{token, ctx.base_url + "/auth/" + token, s.expires_at}));
+  call->reply(
+      201, to_json(auth_session{token, ctx.base_url + "/auth/" + token, s.expires_at}));
 }
 
 void poll_auth_session(backend_context& ctx, const api_call_ptr& call) {
   auto s = find_live_session(ctx, call->params["token"], "auth");
   if (!s || s->app_id != call->identity.app_id())
-    return call->fail(make_error(error_code::not_found, "no sign-in session with that token"));
+    return call->fail(
+        make_error(error_code::not_found, "no sign-in session with that token"));
   auto status = from_json<auth_status>(s->result_json);
   if (!status)
-    return call->fail(make_error(error_code::internal_error, "the session is unreadable"));
+    return call->fail(
+        make_error(error_code::internal_error, "the session is unreadable"));
   status->status = s->status;
   call->reply(200, to_json(*status));
 }
@@ -104,14 +106,15 @@ void add_identity_routes(api_router& router, backend_context&) {
 void add_catalog_and_identity_routes(api_router& router, backend_context& ctx) {
   add_route(router, "GET", "/v1/scopes", {},
             [](const api_call_ptr& call) { call->reply(200, to_json(catalog())); });
-  add_route(router, "POST", "/v1/identity/verify", {}, [&ctx](const api_call_ptr& call) {
-    auto token = token_in_body(call);
-    if (!token)
-      return;
-    auto claims = ctx.idp->verify(call->identity.app_id(), *token);
-    call->reply(200, to_json(claims ? verified_user{true, claims->subject}
-                                    : verified_user{false, {}}));
-  });
+  add_route(router, "POST", "/v1/identity/verify", {},
+            [&ctx](const api_call_ptr& call) {
+              auto token = token_in_body(call);
+              if (!token)
+                return;
+              auto claims = ctx.idp->verify(call->identity.app_id(), *token);
+              call->reply(200, to_json(claims ? verified_user{true, claims->subject}
+                                              : verified_user{false, {}}));
+            });
   add_route(router, "POST", "/v1/identity/resolve", {},
             [&ctx](const api_call_ptr& call) { resolve(ctx, call); });
   add_route(router, "POST", "/v1/auth/sessions", {},

@@ -55,8 +55,8 @@ void derive(backend_context& ctx, const api_call_ptr& call) {
   auto body = read_body<key_derivation>(call);
   if (!body)
     return;
-  if (body->scopes.empty() || body->scopes.size() > 64
-      || body->expires_in < 60 || body->expires_in > thirty_days)
+  if (body->scopes.empty() || body->scopes.size() > 64 || body->expires_in < 60
+      || body->expires_in > thirty_days)
     return call->fail(make_error(error_code::invalid_request,
                                  "derive needs 1-64 scopes and expires_in of 60 "
                                  "seconds to 30 days"));
@@ -65,9 +65,9 @@ void derive(backend_context& ctx, const api_call_ptr& call) {
       return call->fail(make_error(error_code::invalid_request,
                                    "'" + s.substr(0, 64) + "' is not a scope"));
   const auto& id = call->identity;
-  bool narrows = set_implies_all(id.key.scopes, body->scopes)
-                 && (!id.constraints
-                     || set_implies_all(id.constraints->scopes, body->scopes));
+  bool narrows
+      = set_implies_all(id.key.scopes, body->scopes)
+        && (!id.constraints || set_implies_all(id.constraints->scopes, body->scopes));
   if (!narrows)
     return call->fail(make_error(error_code::constraint_not_narrowing,
                                  "a derived key may only have scopes its parent "

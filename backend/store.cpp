@@ -202,8 +202,8 @@ store::store(const std::string& path) : db_(path) {
   db_.exec(schema);
   // Databases made by earlier versions get the columns added since.
   for (const char* column :
-       {"audit_log ADD COLUMN principal_type TEXT", "audit_log ADD COLUMN grant_kind TEXT",
-        "audit_log ADD COLUMN approval_id TEXT",
+       {"audit_log ADD COLUMN principal_type TEXT",
+        "audit_log ADD COLUMN grant_kind TEXT", "audit_log ADD COLUMN approval_id TEXT",
         "audit_log ADD COLUMN request_headers_json TEXT",
         "audit_log ADD COLUMN request_body TEXT",
         "audit_log ADD COLUMN body_truncated INTEGER NOT NULL DEFAULT 0",

@@ -40,8 +40,9 @@ std::optional<agent_record> store::find_live_agent_by_name(std::string_view app_
 
 void store::update_agent(const agent_record& x) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("UPDATE agents SET display_name = ?2, status = ?3, metadata_json = ?4, "
-                   "scopes_json = ?5, policy_json = ?6 WHERE id = ?1");
+  auto& s
+      = cached("UPDATE agents SET display_name = ?2, status = ?3, metadata_json = ?4, "
+               "scopes_json = ?5, policy_json = ?6 WHERE id = ?1");
   s.bind(1, x.id).bind(2, x.display_name).bind(3, x.status).bind(4, x.metadata_json);
   s.bind(5, x.scopes_json).bind(6, x.policy_json);
   s.execute();
@@ -124,7 +125,8 @@ std::vector<std::string> store::delegated_agents(std::string_view grant_id) {
 
 void store::revoke_grant(std::string_view grant_id, std::string_view now) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("UPDATE grants SET status = 'revoked', revoked_at = ?2 WHERE id = ?1");
+  auto& s
+      = cached("UPDATE grants SET status = 'revoked', revoked_at = ?2 WHERE id = ?1");
   s.bind(1, grant_id).bind(2, now);
   s.execute();
 }
@@ -156,10 +158,11 @@ interactive_session_record read_session(const statement& s) {
 app_user_record store::user_for_subject(std::string_view app_id,
                                         std::string_view subject) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& insert = cached("INSERT INTO app_users(id, app_id, subject, status, "
-                        "group_ids_json, created_at) VALUES(lower(hex(randomblob(16))), "
-                        "?1, ?2, 'active', '[]', ?3) "
-                        "ON CONFLICT(app_id, subject) DO NOTHING");
+  auto& insert
+      = cached("INSERT INTO app_users(id, app_id, subject, status, "
+               "group_ids_json, created_at) VALUES(lower(hex(randomblob(16))), "
+               "?1, ?2, 'active', '[]', ?3) "
+               "ON CONFLICT(app_id, subject) DO NOTHING");
   insert.bind(1, app_id).bind(2, subject).bind(3, now_iso8601());
   insert.execute();
   auto& s = cached("SELECT id, app_id, subject, status, group_ids_json, created_at "
@@ -170,16 +173,18 @@ app_user_record store::user_for_subject(std::string_view app_id,
 
 void store::update_user(const app_user_record& x) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("UPDATE app_users SET status = ?2, group_ids_json = ?3 WHERE id = ?1");
+  auto& s
+      = cached("UPDATE app_users SET status = ?2, group_ids_json = ?3 WHERE id = ?1");
   s.bind(1, x.id).bind(2, x.status).bind(3, to_json_array(x.group_ids));
   s.execute();
 }
 
 void store::insert_session(const interactive_session_record& x) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("INSERT INTO interactive_sessions(token_hash, kind, app_id, agent_id, "
-                   "user_id, request_json, status, result_json, created_at, expires_at) "
-                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  auto& s
+      = cached("INSERT INTO interactive_sessions(token_hash, kind, app_id, agent_id, "
+               "user_id, request_json, status, result_json, created_at, expires_at) "
+               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   s.bind(1, x.token_hash).bind(2, x.kind).bind(3, x.app_id).bind_or_null(4, x.agent_id);
   s.bind_or_null(5, x.user_id).bind(6, x.request_json).bind(7, x.status);
   s.bind(8, x.result_json).bind(9, x.created_at).bind(10, x.expires_at);
@@ -225,7 +230,8 @@ std::optional<std::string> store::setting(std::string_view name) {
 
 void store::put_setting(std::string_view name, std::string_view value) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("INSERT OR REPLACE INTO backend_settings(name, value) VALUES(?1, ?2)");
+  auto& s
+      = cached("INSERT OR REPLACE INTO backend_settings(name, value) VALUES(?1, ?2)");
   s.bind(1, name).bind(2, value);
   s.execute();
 }

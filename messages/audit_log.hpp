@@ -95,7 +95,7 @@ typename Inspector::result_type inspect(Inspector& f, audit_entry& x) {
            x.caller_type, x.grant_id, x.provider_id, x.principal_type, x.grant_kind,
            x.method, x.url, x.status_code, x.error_code, x.reason, x.context, x.run_id,
            x.thread_id, x.tool_call_id, x.latency_ms, x.approval_id, x.decided_by,
-           x.trace,            x.request_headers, x.request_body, x.body_truncated);
+           x.trace, x.request_headers, x.request_body, x.body_truncated);
 }
 
 template <class Inspector>

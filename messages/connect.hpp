@@ -61,10 +61,10 @@ struct connect_options {
 ALTER_INSPECT(connect_request, x.allowed_providers, x.return_url, x.allowed_origin,
               x.metadata, x.grant_policy, x.agent_id, x.user_token)
 ALTER_INSPECT(connect_session, x.session_token, x.connect_url, x.expires_at)
-ALTER_INSPECT(connect_result, x.grant_id, x.provider_id, x.account_identifier,
-              x.scopes, x.grant_policy)
+ALTER_INSPECT(connect_result, x.grant_id, x.provider_id, x.account_identifier, x.scopes,
+              x.grant_policy)
 ALTER_INSPECT(connect_status, x.status, x.results)
-ALTER_INSPECT(connect_options, x.providers, x.grant_policy, x.timeout,
-              x.poll_interval, x.open_browser)
+ALTER_INSPECT(connect_options, x.providers, x.grant_policy, x.timeout, x.poll_interval,
+              x.open_browser)
 
 } // namespace alter

@@ -53,8 +53,7 @@ struct key_rotation {
 };
 
 ALTER_INSPECT(key_info, x.key_id, x.key_prefix, x.name, x.key_type, x.scopes, x.status,
-              x.created_at, x.deprecated_at, x.revoked_at, x.expires_at,
-              x.last_used_at)
+              x.created_at, x.deprecated_at, x.revoked_at, x.expires_at, x.last_used_at)
 ALTER_INSPECT(minted_key, x.key, x.api_key)
 ALTER_INSPECT(key_list, x.items)
 ALTER_INSPECT(key_derivation, x.scopes, x.expires_in)

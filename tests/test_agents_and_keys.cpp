@@ -247,19 +247,29 @@ CAF_TEST(derived keys only narrow and die with their parent) {
   auto agent_keys = w.agent().keys();
   e = thrown_by([&] { agent_keys.derive(key_derivation{{"agents:admin"}, 3600}); });
   CAF_CHECK(e.code == error_code::insufficient_scope); // agents lack keys:derive
-  e = thrown_by([&] { narrow.keys().derive(key_derivation{{"tokens:retrieve"}, 600}); });
+  e = thrown_by([&] {
+    narrow.keys().derive(key_derivation{{"tokens:retrieve"}, 600});
+  });
   CAF_CHECK(e.code == error_code::insufficient_scope);
-  auto derive_wider = blocking::App{w.client(keys.derive(key_derivation{
-                                                  {"keys:derive", "grants:read"}, 600})
-                                                  .api_key),
-                                    w.env};
-  e = thrown_by([&] { derive_wider.keys().derive(key_derivation{{"agents:admin"}, 600}); });
+  auto derive_wider = blocking::App{
+      w.client(
+          keys.derive(key_derivation{{"keys:derive", "grants:read"}, 600}).api_key),
+      w.env};
+  e = thrown_by([&] {
+    derive_wider.keys().derive(key_derivation{{"agents:admin"}, 600});
+  });
   CAF_CHECK(e.code == error_code::constraint_not_narrowing);
-  CAF_CHECK(thrown_by([&] { keys.derive(key_derivation{{}, 600}); }).code
+  CAF_CHECK(thrown_by([&] {
+              keys.derive(key_derivation{{}, 600});
+            }).code
             == error_code::invalid_argument);
-  CAF_CHECK(thrown_by([&] { keys.derive(key_derivation{{"grants:read"}, 10}); }).code
+  CAF_CHECK(thrown_by([&] {
+              keys.derive(key_derivation{{"grants:read"}, 10});
+            }).code
             == error_code::invalid_argument);
-  CAF_CHECK(thrown_by([&] { keys.derive(key_derivation{{"bogus"}, 600}); }).code
+  CAF_CHECK(thrown_by([&] {
+              keys.derive(key_derivation{{"bogus"}, 600});
+            }).code
             == error_code::invalid_argument);
   // Revoking the parent takes the derived keys along.
   auto parent = keys.derive(key_derivation{{"keys:derive", "grants:read"}, 600});
@@ -294,8 +304,12 @@ CAF_TEST(rotate hands out a successor and keeps the old key for the grace period
   CAF_CHECK_EQUAL(blocking::App(w.client(next.api_key), w.env).list_grants().total, 3);
   e = thrown_by([&] { keys.rotate(key_rotation{rotated.key.key_id, 600}); });
   CAF_CHECK(e.code == error_code::key_revoked);
-  CAF_CHECK(thrown_by([&] { keys.rotate(key_rotation{"nope", 600}); }).code
+  CAF_CHECK(thrown_by([&] {
+              keys.rotate(key_rotation{"nope", 600});
+            }).code
             == error_code::invalid_argument);
-  CAF_CHECK(thrown_by([&] { keys.rotate(key_rotation{spare.key.key_id, -1}); }).code
+  CAF_CHECK(thrown_by([&] {
+              keys.rotate(key_rotation{spare.key.key_id, -1});
+            }).code
             == error_code::invalid_argument);
 }

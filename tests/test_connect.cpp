@@ -43,7 +43,8 @@ void decide(world& w, const std::string& url, const std::string& decision,
 CAF_TEST(connect returns the grants the user approved and they work) {
   world w{false};
   auto app = w.app();
-  interactive_flow<results> flow{[&](auto on_url) { return app.connect(quick(), on_url); }};
+  interactive_flow<results> flow{
+      [&](auto on_url) { return app.connect(quick(), on_url); }};
   decide(w, flow.url(), "approve");
   auto made = flow.result();
   CAF_REQUIRE_EQUAL(made.size(), 1u);
@@ -60,8 +61,9 @@ CAF_TEST(connect returns the grants the user approved and they work) {
   auto listed = app.list_grants(grant_query{"sim-bearer", 100, 0});
   bool found = false;
   for (const auto& g : listed.grants)
-    found = found || (g.grant_id == made[0].grant_id && g.grant_kind == "oauth"
-                      && g.principal_type == "user");
+    found = found
+            || (g.grant_id == made[0].grant_id && g.grant_kind == "oauth"
+                && g.principal_type == "user");
   CAF_CHECK(found);
 }
 

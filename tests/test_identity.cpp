@@ -51,7 +51,8 @@ CAF_TEST(authenticate signs a user in and the token verifies) {
   CAF_CHECK_EQUAL(w.browse("GET", path).status, 200);
   auto bad = w.browse("POST", path + "/decision", {}, "username=%3Cx%3E");
   CAF_CHECK(bad.body.find("<x>") == std::string::npos);
-  CAF_CHECK_EQUAL(w.browse("POST", path + "/decision", {}, "username=carol").status, 200);
+  CAF_CHECK_EQUAL(w.browse("POST", path + "/decision", {}, "username=carol").status,
+                  200);
   auto signed_in = flow.result();
   CAF_CHECK_EQUAL(signed_in.status, "completed");
   CAF_CHECK_EQUAL(*find_field(signed_in.user_info, "sub"), "carol");
@@ -167,8 +168,8 @@ CAF_TEST(managed secret grants serve every principal kind) {
   // An agent grants only itself, and only with grants:write, which default
   // agent keys lack (it could otherwise help itself to any secret of the app).
   CAF_CHECK(thrown_by([&] {
-              w.agent(1).create_managed_secret_grant(
-                  managed_secret_grant{g.managed_secret_id, {"agent", {}, {}, {}, ""}, {}});
+              w.agent(1).create_managed_secret_grant(managed_secret_grant{
+                  g.managed_secret_id, {"agent", {}, {}, {}, ""}, {}});
             }).code
             == error_code::insufficient_scope);
   std::string writer_key;
@@ -224,7 +225,8 @@ CAF_TEST(revoking grants and delegations cuts exactly that access path) {
   auto session = app.create_connect_session(req);
   w.browse("POST", w.path_of_page(session.connect_url) + "/decision", {},
            "decision=approve&account=hank");
-  auto grant_id = app.poll_connect_session(session.session_token).results.at(0).grant_id;
+  auto grant_id
+      = app.poll_connect_session(session.session_token).results.at(0).grant_id;
   provider_call c;
   c.url = w.provider_url("sim-bearer") + "/v1/items";
   c.grant_id = grant_id;
@@ -233,13 +235,15 @@ CAF_TEST(revoking grants and delegations cuts exactly that access path) {
   // The agent gives up its path; the user's grant stays.
   auto gone = agent.revoke_delegation(grant_id);
   CAF_CHECK(gone.success);
-  CAF_CHECK(thrown_by([&] { agent.request(c); }).code == error_code::no_delegated_grant);
+  CAF_CHECK(thrown_by([&] { agent.request(c); }).code
+            == error_code::no_delegated_grant);
   auto e = thrown_by([&] { agent.revoke_delegation(grant_id); });
   CAF_CHECK(e.code == error_code::no_delegated_grant);
   CAF_CHECK(e.is(error_class::NoDelegatedGrantError));
   CAF_CHECK_EQUAL(w.backend.db().find_grant(grant_id)->status, "active");
   // The app removes another agent's path.
-  w.backend.db().insert_delegation(grant_id, w.keys.agents[1].id, "2026-01-01T00:00:00Z");
+  w.backend.db().insert_delegation(grant_id, w.keys.agents[1].id,
+                                   "2026-01-01T00:00:00Z");
   CAF_CHECK_EQUAL(w.agent(1).request(c).status, 200);
   CAF_CHECK(app.revoke_delegation(grant_id, w.keys.agents[1].id).success);
   CAF_CHECK(thrown_by([&] { w.agent(1).request(c); }).code
@@ -265,6 +269,7 @@ CAF_TEST(revoking grants and delegations cuts exactly that access path) {
   CAF_CHECK(audited);
   // Agents cannot revoke grants.
   auto agent_app = blocking::App{w.client(w.keys.agents[0].api_key), w.env};
-  CAF_CHECK(thrown_by([&] { agent_app.revoke_grant(w.keys.agents[0].grant_ids[0]); }).code
-            == error_code::insufficient_scope);
+  CAF_CHECK(
+      thrown_by([&] { agent_app.revoke_grant(w.keys.agents[0].grant_ids[0]); }).code
+      == error_code::insufficient_scope);
 }

@@ -45,7 +45,8 @@ CAF_TEST(calls inside a trace scope carry its fields into the audit trail) {
   CAF_CHECK_EQUAL(proxied.thread_id, "thread-3");
   CAF_CHECK(proxied.trace_json.find("\"tool\":\"search\"") != std::string::npos);
   // Nested: the inner scope adds and overrides, the outer one is unchanged.
-  auto step = run.trace(trace_fields{{}, {}, "call-1", {{"tool", "fetch"}, {"step", "2"}}});
+  auto step
+      = run.trace(trace_fields{{}, {}, "call-1", {{"tool", "fetch"}, {"step", "2"}}});
   step.request(call_for(w, "traced retrieve"));
   auto retrieved = row_of(w, "token.retrieved", "traced retrieve");
   CAF_CHECK_EQUAL(retrieved.run_id, "run-7");
@@ -79,11 +80,11 @@ CAF_TEST(calls inside a trace scope carry its fields into the audit trail) {
 CAF_TEST(bad trace fields are refused before any I / O) {
   world w{false};
   auto agent = w.agent();
-  auto refused = [&](trace_fields t) {
-    return thrown_by([&] { agent.trace(t); }).code;
-  };
+  auto refused
+      = [&](trace_fields t) { return thrown_by([&] { agent.trace(t); }).code; };
   CAF_CHECK(refused({}) == error_code::invalid_argument);
-  CAF_CHECK(refused({std::string(201, 'r'), {}, {}, {}}) == error_code::invalid_argument);
+  CAF_CHECK(refused({std::string(201, 'r'), {}, {}, {}})
+            == error_code::invalid_argument);
   CAF_CHECK(refused({"run\nx", {}, {}, {}}) == error_code::invalid_argument);
   CAF_CHECK(refused({{}, {}, {}, {{"Bad Name", "v"}}}) == error_code::invalid_argument);
   CAF_CHECK(refused({{}, {}, {}, {{"a", "1"}, {"a", "2"}}})
@@ -98,7 +99,9 @@ CAF_TEST(bad trace fields are refused before any I / O) {
   field_list more;
   for (int i = 10; i < 17; ++i)
     more.push_back({"f" + std::to_string(i), "v"});
-  CAF_CHECK(thrown_by([&] { outer.trace({{}, {}, {}, more}); }).code
+  CAF_CHECK(thrown_by([&] {
+              outer.trace({{}, {}, {}, more});
+            }).code
             == error_code::invalid_argument);
   CAF_CHECK_EQUAL(w.backend.db().audit_rows(10).size(), 0u);
   // The backend refuses a malformed header sent by hand.

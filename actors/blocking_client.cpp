@@ -352,7 +352,7 @@ namespace {
 
 /// An actor that hands each URL a flow shows to `on_url`; null without one.
 caf::actor url_listener(environment& env,
-                        std::function<void(const std::string&)> on_url) {
+                        const std::function<void(const std::string&)>& on_url) {
   if (!on_url)
     return {};
   return env.system().spawn([on_url](caf::event_based_actor* self) -> caf::behavior {
@@ -398,7 +398,7 @@ auth_status App::poll_auth_session(const std::string& session_token) {
 }
 
 auth_status App::authenticate(double timeout,
-                              std::function<void(const std::string&)> on_url) {
+                              const std::function<void(const std::string&)>& on_url) {
   auto listener = url_listener(*env_, std::move(on_url));
   try {
     auto out = ask<auth_status>(*env_, handle_, timeout_ + seconds_ms(timeout),

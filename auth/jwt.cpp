@@ -29,8 +29,8 @@ struct key_access {
 
 namespace {
 
-constexpr std::size_t max_token_size = 16 * 1024;
-constexpr std::size_t max_pem_size = 64 * 1024;
+constexpr std::size_t max_token_size = std::size_t{16} * 1024;
+constexpr std::size_t max_pem_size = std::size_t{64} * 1024;
 constexpr int max_json_depth = 32;
 constexpr int key_bits = 2048;
 

@@ -372,8 +372,8 @@ std::chrono::milliseconds seconds_ms(double seconds) {
 
 std::vector<connect_result>
 App::connect(const connect_options& options,
-             std::function<void(const std::string&)> on_url) {
-  auto listener = url_listener(*env_, std::move(on_url));
+             const std::function<void(const std::string&)>& on_url) {
+  auto listener = url_listener(*env_, on_url);
   auto result = [&] {
     return ask<std::vector<connect_result>>(*env_, handle_,
                                             timeout_ + seconds_ms(options.timeout),
@@ -399,7 +399,7 @@ auth_status App::poll_auth_session(const std::string& session_token) {
 
 auth_status App::authenticate(double timeout,
                               const std::function<void(const std::string&)>& on_url) {
-  auto listener = url_listener(*env_, std::move(on_url));
+  auto listener = url_listener(*env_, on_url);
   try {
     auto out = ask<auth_status>(*env_, handle_, timeout_ + seconds_ms(timeout),
                                 authenticate_atom_v, timeout, listener);

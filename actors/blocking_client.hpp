@@ -172,14 +172,15 @@ public:
   /// The headless flow: `on_url` receives the consent URL (without it, a browser
   /// opens or the URL goes to standard error); returns the grants made, or
   /// throws ConnectDeniedError or ConnectTimeoutError.
-  std::vector<connect_result> connect(const connect_options& options = {},
-                                      std::function<void(const std::string&)> on_url
-                                      = nullptr);
+  std::vector<connect_result>
+  connect(const connect_options& options = {},
+          const std::function<void(const std::string&)>& on_url = nullptr);
   auth_session create_auth_session();
   auth_status poll_auth_session(const std::string& session_token);
   /// Sign-in at the identity provider: the user's JWT and what it says of them.
   auth_status authenticate(double timeout = 300.0,
-                           std::function<void(const std::string&)> on_url = nullptr);
+                           const std::function<void(const std::string&)>& on_url
+                           = nullptr);
   /// The verified subject, or nullopt for a token that does not verify.
   std::optional<std::string> verify_user_token(const std::string& user_token);
 };

@@ -166,8 +166,12 @@ caf::result<connect_session> on_connect_session(Self self, const connect_request
       return std::move(*e);
   if (auto e = bad_grant_policy(r.grant_policy))
     return std::move(*e);
-  return send_model<connect_session>(self, "POST", "/v1/connect/sessions", to_json(r),
-                                     201);
+  backend_call bc{"POST", "/v1/connect/sessions", to_json(r)};
+  // The caller's end user, when the session names none itself.
+  if (r.user_token.empty())
+    bc.user_token = user_token_of(self);
+  return call_model<connect_session>(self, std::move(bc), 201,
+                                     call_kind::non_idempotent);
 }
 
 // -- identity -------------------------------------------------------------------------

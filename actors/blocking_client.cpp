@@ -92,6 +92,14 @@ std::chrono::milliseconds timeout_of(const client_options& options) {
   return std::chrono::milliseconds{static_cast<int64_t>(seconds * 1000)};
 }
 
+/// How long to wait for a provider call: its own timeout when it has a longer one.
+std::chrono::milliseconds call_wait(std::chrono::milliseconds client, double seconds) {
+  if (!(std::isfinite(seconds) && seconds > 0 && seconds < 86400))
+    return client;
+  return std::max(client,
+                  std::chrono::milliseconds{static_cast<int64_t>(seconds * 1000)});
+}
+
 std::shared_ptr<environment> or_default(std::shared_ptr<environment> env) {
   return env ? std::move(env) : environment::make();
 }
@@ -187,12 +195,14 @@ client_facade<Handle, Derived>::client_facade(Handle handle,
 
 template <class Handle, class Derived>
 http_response client_facade<Handle, Derived>::request(provider_call call) {
-  return ask<http_response>(*env_, handle_, timeout_, request_atom_v, std::move(call));
+  auto wait = call_wait(timeout_, call.timeout);
+  return ask<http_response>(*env_, handle_, wait, request_atom_v, std::move(call));
 }
 
 template <class Handle, class Derived>
 proxy_outcome client_facade<Handle, Derived>::proxy_request(provider_call call) {
-  return ask<proxy_outcome>(*env_, handle_, timeout_, proxy_atom_v, std::move(call));
+  auto wait = call_wait(timeout_, call.timeout);
+  return ask<proxy_outcome>(*env_, handle_, wait, proxy_atom_v, std::move(call));
 }
 
 template <class Handle, class Derived>
@@ -259,6 +269,11 @@ client_facade<Handle, Derived>::resolve_identity(const std::string& user_token) 
 template <class Handle, class Derived>
 Keys client_facade<Handle, Derived>::keys() {
   return Keys{ask<keys_actor>(*env_, handle_, timeout_, keys_atom_v), env_, timeout_};
+}
+
+template <class Handle, class Derived>
+retry_info client_facade<Handle, Derived>::last_retry_info() {
+  return ask<retry_info>(*env_, handle_, timeout_, last_retry_info_atom_v);
 }
 
 template <class Handle, class Derived>
@@ -355,12 +370,17 @@ caf::actor url_listener(environment& env,
                         const std::function<void(const std::string&)>& on_url) {
   if (!on_url)
     return {};
-  return env.system().spawn([on_url](caf::event_based_actor* self) -> caf::behavior {
-    return {[=](connect_atom, const std::string& url) {
-      on_url(url);
-      self->quit();
-    }};
-  });
+  // The callback travels as a spawn argument: CAF 0.17 dereferences an empty
+  // argument tuple when a function-based actor takes none (UBSan reports it).
+  return env.system().spawn(
+      [](caf::event_based_actor* self,
+         std::function<void(const std::string&)> callback) -> caf::behavior {
+        return {[=](connect_atom, const std::string& url) {
+          callback(url);
+          self->quit();
+        }};
+      },
+      on_url);
 }
 
 std::chrono::milliseconds seconds_ms(double seconds) {

@@ -118,6 +118,8 @@ public:
   /// who the end user behind a JWT is; ReAuthRequiredError for a bad token.
   identity_context resolve_identity(const std::string& user_token);
   Keys keys();
+  /// What the retry supervisor did for the most recent request() (retrieve mode).
+  retry_info last_retry_info();
   /// The backend-resolved actor id, once a call has been answered; else "".
   std::string actor_id();
   /// Whether the last answer marked this client's key deprecated.

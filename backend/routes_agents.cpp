@@ -293,8 +293,10 @@ void change_key(backend_context& ctx, const api_call_ptr& call, const char* chan
           make_error(error_code::key_already_revoked, "the key is already revoked"));
     bool force = bool_member(call->request.body, "force");
     auto keys = ctx.db.list_agent_keys(agent->id);
-    auto live = std::count_if(keys.begin(), keys.end(), [](const key_record& k) {
-      return k.status != "revoked";
+    // Expired keys (a rotation's grace period over) no longer count as live.
+    auto now_text = now_iso8601();
+    auto live = std::count_if(keys.begin(), keys.end(), [&](const key_record& k) {
+      return k.status != "revoked" && (k.expires_at.empty() || k.expires_at > now_text);
     });
     if (live <= 1 && !force)
       return call->fail(make_error(error_code::last_active_key,

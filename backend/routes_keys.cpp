@@ -34,17 +34,37 @@ key_record successor(const key_record& model, std::string& plaintext) {
     k.key_type = "runtime";
   k.status = "active";
   k.created_at = now_iso8601();
-  k.expires_at.clear();
+  // A derived key's successor lives no longer than the key it replaces.
+  if (model.key_type != "derived")
+    k.expires_at.clear();
   k.deprecated_at.clear();
   k.revoked_at.clear();
   return k;
 }
 
+/// True when `target` is `caller` or was derived from it, at any depth.
+bool derives_from(backend_context& ctx, key_record target, const std::string& caller) {
+  for (int depth = 0; depth < 64; ++depth) {
+    if (target.id == caller)
+      return true;
+    if (target.parent_key_id.empty())
+      return false;
+    auto parent = ctx.db.find_key(target.parent_key_id);
+    if (!parent)
+      return false;
+    target = std::move(*parent);
+  }
+  return false;
+}
+
 /// The {key_id} key of the caller's app, or the call is answered key_not_found.
+/// A derived key manages only itself and the keys derived from it.
 std::optional<key_record> app_key(backend_context& ctx, const api_call_ptr& call) {
   const auto& id = call->params["key_id"];
   auto key = is_uuid(id) ? ctx.db.find_key(id) : std::nullopt;
-  if (!key || key->app_id != call->identity.app_id()) {
+  const auto& caller = call->identity.key;
+  if (!key || key->app_id != call->identity.app_id()
+      || (caller.key_type == "derived" && !derives_from(ctx, *key, caller.id))) {
     call->fail(make_error(error_code::key_not_found, "no key with that id"));
     return std::nullopt;
   }
@@ -65,9 +85,9 @@ void derive(backend_context& ctx, const api_call_ptr& call) {
       return call->fail(make_error(error_code::invalid_request,
                                    "'" + s.substr(0, 64) + "' is not a scope"));
   const auto& id = call->identity;
-  bool narrows
-      = set_implies_all(id.key.scopes, body->scopes)
-        && (!id.constraints || set_implies_all(id.constraints->scopes, body->scopes));
+  bool narrows = set_implies_all(id.key.scopes, body->scopes)
+                 && (!id.constraints || id.constraints->scopes.empty()
+                     || set_implies_all(id.constraints->scopes, body->scopes));
   if (!narrows)
     return call->fail(make_error(error_code::constraint_not_narrowing,
                                  "a derived key may only have scopes its parent "
@@ -111,6 +131,7 @@ void rotate(backend_context& ctx, const api_call_ptr& call) {
     if (body->grace_period_seconds == 0) {
       old->status = "revoked";
       old->revoked_at = now_iso8601();
+      ctx.db.revoke_derived_keys(old->id, old->revoked_at);
     } else if (old->expires_at.empty() || grace_end < old->expires_at) {
       old->expires_at = grace_end;
     }

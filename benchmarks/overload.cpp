@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
       plan.provider_urls.push_back(backend.provider_base_url() + "/" + p);
     plan.duration = std::chrono::seconds{seconds};
     plan.concurrency = capacity * factor;
-    plan.mix = alter::swarm::call_mix::proxy_only;
+    plan.mix = {0, 1, 0, 0, 0, 0}; // proxied calls only
     plan.path_tag = "x" + std::to_string(factor) + (credit ? "c" : "");
     auto r = alter::swarm::run_swarm(sys, plan);
     const auto& ok = r.latency["proxy"];

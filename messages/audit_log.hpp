@@ -51,7 +51,8 @@ struct audit_entry {
 
 struct audit_page {
   std::vector<audit_entry> rows;
-  /// Pass as `after` for the next page; empty when this page was the last.
+  /// Pass as `after` for the next page. The last page repeats the cursor it was
+  /// asked with: stop when `rows` comes back empty.
   std::string next_cursor;
 };
 

@@ -47,7 +47,7 @@ struct grant_list {
 
 /// The parameters of list_grants().
 struct grant_query {
-  /// Only grants of this provider (App only); empty for all.
+  /// Only grants of this provider; empty for all.
   std::string provider_id;
   int64_t limit = 100;
   int64_t offset = 0;

@@ -289,8 +289,10 @@ private:
         return fail(
             make_error(error_code::malformed_response,
                        "response headers from " + where_.origin() + " are too large"));
+      // Over TLS a peer that just closes shows as a truncated stream.
       if (ec == http::error::end_of_stream || ec == http::error::partial_message
-          || ec == asio::error::eof || ec == asio::error::connection_reset)
+          || ec == asio::error::eof || ec == asio::error::connection_reset
+          || ec == ssl::error::stream_truncated)
         return fail(io_error(
             error_code::network_error,
             "connection to " + where_.origin() + " closed before a full response", ec));

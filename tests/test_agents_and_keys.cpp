@@ -284,6 +284,14 @@ CAF_TEST(derived keys only narrow and die with their parent) {
   CAF_CHECK(e.code == error_code::key_already_revoked);
   e = thrown_by([&] { keys.revoke("00000000-0000-4000-8000-000000000000"); });
   CAF_CHECK(e.code == error_code::key_not_found);
+  // A derived key with keys:admin manages only itself and its own descendants.
+  auto admin = keys.derive(key_derivation{{"keys:admin", "keys:derive"}, 600});
+  auto admin_client = blocking::App{w.client(admin.api_key), w.env};
+  e = thrown_by([&] { admin_client.keys().revoke(w.keys.app_key_id); });
+  CAF_CHECK(e.code == error_code::key_not_found);
+  auto own_child = admin_client.keys().derive(key_derivation{{"keys:derive"}, 600});
+  CAF_CHECK_EQUAL(admin_client.keys().revoke(own_child.key.key_id).status, "revoked");
+  CAF_CHECK_EQUAL(w.app().list_grants().total, 3);
 }
 
 CAF_TEST(rotate hands out a successor and keeps the old key for the grace period) {
@@ -297,7 +305,16 @@ CAF_TEST(rotate hands out a successor and keeps the old key for the grace period
   auto new_client = blocking::App{w.client(rotated.api_key), w.env};
   CAF_CHECK_EQUAL(old_client.list_grants().total, 3);
   CAF_CHECK_EQUAL(new_client.list_grants().total, 3);
-  // No grace: the old key stops at once.
+  // No grace: the old key stops at once, and so do the keys derived from it.
+  auto parent = keys.derive(key_derivation{{"keys:derive", "grants:read"}, 3600});
+  auto child = blocking::App{w.client(parent.api_key), w.env}.keys().derive(
+      key_derivation{{"grants:read"}, 600});
+  auto successor = keys.rotate(key_rotation{parent.key.key_id, 0});
+  CAF_CHECK(!successor.key.expires_at.empty()); // a derived key's successor expires too
+  CAF_CHECK(thrown_by([&] {
+              blocking::App(w.client(child.api_key), w.env).list_grants();
+            }).code
+            == error_code::invalid_key);
   auto next = keys.rotate(key_rotation{rotated.key.key_id, 0});
   auto e = thrown_by([&] { new_client.list_grants(); });
   CAF_CHECK(e.code == error_code::invalid_key);

@@ -1,65 +1,232 @@
-// alter-swarm: the project's main job. Starts the embedded backend on loopback,
-// bootstraps an app with N agents, and drives the agents' calls through the SDK.
+// alter-swarm: the project's main job. A swarm of agent actors working through
+// the SDK against the backend, the way a multi-agent orchestration host would:
+// retrieve and proxy calls, calls that policy denies, calls held for a
+// simulated approver, constrained sub-clients and traced runs. Prints a live
+// progress line and a summary, and writes the report as JSON and HTML.
 //
-//   alter-swarm [--agents N] [--calls-per-agent N] [--concurrency N] [--plain]
+//   alter-swarm [--scenario FILE] [scenario flags] [--report-dir DIR]
+//   alter-swarm --coordinator --workers N [--port P] [--bind ADDR] [--cluster-tls] ...
+//   alter-swarm --worker HOST:PORT [--cluster-tls]
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <string>
 
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
 
-#include "actors/runtime.hpp"
-#include "backend/bootstrap.hpp"
 #include "backend/local_backend.hpp"
-#include "messages/alter_error.hpp"
-#include "net/url.hpp"
-#include "tools/swarm/swarm_driver.hpp"
+#include "tools/swarm/distributed.hpp"
+#include "tools/swarm/scenario.hpp"
+#include "tools/swarm/swarm_target.hpp"
 
 namespace {
 
+using namespace alter::swarm;
+
+constexpr const char* usage_text
+    = "usage: alter-swarm [--scenario FILE] [--agents N] [--calls-per-agent N]\n"
+      "                   [--duration SECONDS] [--concurrency N] [--per-agent-window "
+      "N]\n"
+      "                   [--mix retrieve=4,proxy=4,denied=1,approval=1,constrained=1,"
+      "traced=1]\n"
+      "                   [--fault-profile none|light|heavy] [--seed N] [--plain]\n"
+      "                   [--approver-delay-ms N] [--approver-deny-ratio R]\n"
+      "                   [--report-dir DIR] [--quiet]\n"
+      "       alter-swarm --coordinator --workers N [--port P] [--bind ADDR] "
+      "[--cluster-tls] [scenario flags]\n"
+      "       alter-swarm --worker HOST:PORT [--cluster-tls]\n";
+
 struct options {
-  long agents = 300;
-  long calls_per_agent = 4;
-  long concurrency = 64;
-  bool tls = true;
+  scenario plan;
+  std::string report_dir = "swarm-reports";
+  bool quiet = false;
+  bool coordinator = false;
+  std::size_t workers = 0;
+  std::string worker_of;
+  cluster_options cluster;
 };
 
 int usage(const std::string& why) {
-  std::cerr << "alter-swarm: " << why
-            << "\nusage: alter-swarm [--agents N] [--calls-per-agent N] "
-               "[--concurrency N] [--plain]\n";
+  std::cerr << "alter-swarm: " << why << "\n" << usage_text;
   return 2;
 }
 
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in{path};
+  if (!in)
+    return false;
+  std::stringstream buf;
+  buf << in.rdbuf();
+  out = buf.str();
+  return true;
+}
+
+/// "retrieve=4,proxy=1" as a JSON object for the scenario parser.
+std::string mix_json(const std::string& text) {
+  std::string out = "{";
+  std::stringstream items{text};
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    auto eq = item.find('=');
+    if (out.size() > 1)
+      out += ",";
+    out += "\"" + item.substr(0, eq)
+           + "\":" + (eq == std::string::npos ? std::string{"x"} : item.substr(eq + 1));
+  }
+  return out + "}";
+}
+
+/// Applies the command line over the defaults (and the scenario file first).
 bool parse(int argc, char** argv, options& opts, std::string& error) {
-  std::map<std::string, long*> numbers{{"--agents", &opts.agents},
-                                       {"--calls-per-agent", &opts.calls_per_agent},
-                                       {"--concurrency", &opts.concurrency}};
+  std::string file_json = "{}";
+  std::map<std::string, std::string> overrides;
   for (int i = 1; i < argc; ++i) {
     std::string name = argv[i];
+    auto value = [&]() -> std::optional<std::string> {
+      if (i + 1 >= argc) {
+        error = name + " needs a value";
+        return std::nullopt;
+      }
+      return std::string{argv[++i]};
+    };
     if (name == "--plain") {
-      opts.tls = false;
-      continue;
-    }
-    auto it = numbers.find(name);
-    if (it == numbers.end()) {
-      error = "unknown option " + name;
-      return false;
-    }
-    if (i + 1 >= argc) {
-      error = name + " needs a value";
-      return false;
-    }
-    char* end = nullptr;
-    *it->second = std::strtol(argv[++i], &end, 10);
-    if (*end != '\0' || *it->second < 1 || *it->second > 10000000) {
-      error = name + " must be a whole number from 1 to 10000000";
+      overrides["tls"] = "false";
+    } else if (name == "--quiet") {
+      opts.quiet = true;
+    } else if (name == "--coordinator") {
+      opts.coordinator = true;
+    } else if (name == "--cluster-tls") {
+      opts.cluster.tls = true;
+    } else if (name == "--scenario" || name == "--report-dir" || name == "--worker"
+               || name == "--bind" || name == "--port" || name == "--workers"
+               || name == "--mix" || name == "--fault-profile") {
+      auto v = value();
+      if (!v)
+        return false;
+      if (name == "--scenario" && !read_file(*v, file_json)) {
+        error = "cannot read the scenario file " + *v;
+        return false;
+      }
+      if (name == "--report-dir")
+        opts.report_dir = *v;
+      if (name == "--worker")
+        opts.worker_of = *v;
+      if (name == "--bind")
+        opts.cluster.address = *v;
+      if (name == "--mix")
+        overrides["mix"] = mix_json(*v);
+      if (name == "--fault-profile")
+        overrides["fault_profile"] = "\"" + *v + "\"";
+      if (name == "--port" || name == "--workers") {
+        char* end = nullptr;
+        auto n = std::strtol(v->c_str(), &end, 10);
+        if (*end != '\0' || n < 0 || n > 65535 || (name == "--workers" && n < 1)) {
+          error = name + " must be a number (workers 1 to 65535, port 0 to 65535)";
+          return false;
+        }
+        if (name == "--port")
+          opts.cluster.port = static_cast<uint16_t>(n);
+        else
+          opts.workers = static_cast<std::size_t>(n);
+      }
+    } else if (name.rfind("--", 0) == 0) {
+      static const std::map<std::string, std::string> numeric
+          = {{"--agents", "agents"},
+             {"--calls-per-agent", "calls_per_agent"},
+             {"--duration", "duration_seconds"},
+             {"--concurrency", "concurrency"},
+             {"--per-agent-window", "per_agent_window"},
+             {"--seed", "seed"},
+             {"--approver-delay-ms", "approver_delay_ms"},
+             {"--approver-deny-ratio", "approver_deny_ratio"}};
+      auto it = numeric.find(name);
+      if (it == numeric.end()) {
+        error = "unknown option " + name;
+        return false;
+      }
+      auto v = value();
+      if (!v)
+        return false;
+      char* end = nullptr;
+      std::strtod(v->c_str(), &end);
+      if (v->empty() || *end != '\0') {
+        error = name + " must be a number";
+        return false;
+      }
+      overrides[it->second] = *v;
+    } else {
+      error = "unexpected argument " + name;
       return false;
     }
   }
+  if (!opts.worker_of.empty())
+    return true;
+  // The file first, then the flags over it: one parser checks both.
+  auto merged = file_json;
+  while (!merged.empty() && merged.back() != '}')
+    merged.pop_back();
+  if (merged.empty()) {
+    error = "the scenario file is not a JSON object";
+    return false;
+  }
+  merged.pop_back();
+  bool empty_object = merged.find_first_not_of(" \t\r\n{") == std::string::npos;
+  for (const auto& [key, v] : overrides) {
+    merged += (empty_object ? "" : ",") + std::string{"\""} + key + "\":" + v;
+    empty_object = false;
+  }
+  merged += "}";
+  auto parsed = parse_scenario(merged, error);
+  if (!parsed)
+    return false;
+  opts.plan = std::move(*parsed);
+  if (opts.coordinator && opts.workers == 0) {
+    error = "--coordinator needs --workers N";
+    return false;
+  }
   return true;
+}
+
+/// Prints the summary and writes the JSON and HTML reports; the exit status.
+int finish(const options& opts, const swarm_report& report) {
+  print(std::cout, report);
+  std::error_code ec;
+  std::filesystem::create_directories(opts.report_dir, ec);
+  auto json_path = opts.report_dir + "/swarm-report.json";
+  auto html_path = opts.report_dir + "/swarm-report.html";
+  std::ofstream{json_path} << to_json(report) << "\n";
+  std::ofstream{html_path} << to_html(report);
+  if (!std::ifstream{json_path} || !std::ifstream{html_path}) {
+    std::cerr << "alter-swarm: cannot write the reports into " << opts.report_dir
+              << "\n";
+    return 1;
+  }
+  std::cout << "reports: " << std::filesystem::absolute(json_path).string() << "\n"
+            << "         " << std::filesystem::absolute(html_path).string() << "\n";
+  return report.failed() == 0 ? 0 : 1;
+}
+
+int run_worker(const options& opts) {
+  auto colon = opts.worker_of.rfind(':');
+  char* end = nullptr;
+  auto port = colon == std::string::npos
+                  ? 0
+                  : std::strtol(opts.worker_of.c_str() + colon + 1, &end, 10);
+  if (colon == std::string::npos || *end != '\0' || port < 1 || port > 65535)
+    return usage("--worker needs HOST:PORT");
+  std::string error;
+  if (!work(opts.worker_of.substr(0, colon), static_cast<uint16_t>(port),
+            opts.cluster.tls, error)) {
+    std::cerr << "alter-swarm worker: " << error << "\n";
+    return 1;
+  }
+  return 0;
 }
 
 } // namespace
@@ -70,46 +237,37 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, opts, error))
     return usage(error);
   try {
-    alter::backend::backend_options bopts;
-    bopts.tls = opts.tls;
-    alter::backend::local_backend backend{bopts};
-    alter::backend::bootstrap_spec spec;
-    spec.agents = static_cast<int>(opts.agents);
-    auto scenario = alter::backend::bootstrap(backend.db(), spec);
-    std::cout << "alter-swarm: backend on " << backend.base_url() << ", " << opts.agents
-              << " agents bootstrapped\n";
-
+    if (!opts.worker_of.empty())
+      return run_worker(opts);
+    const auto& s = opts.plan;
+    swarm_target target;
+    auto backend = start_embedded(s, target);
+    std::cout << "alter-swarm: scenario " << s.name << ": backend on "
+              << target.base_url << ", " << target.agents.size() << " agents, "
+              << (s.duration_seconds > 0
+                      ? std::to_string(s.duration_seconds) + " s"
+                      : std::to_string(s.agents * s.calls_per_agent) + " calls")
+              << std::endl;
+    if (opts.coordinator) {
+      auto report = coordinate(
+          s, target, opts.workers, opts.cluster,
+          [&](uint16_t port) {
+            std::cout << "alter-swarm: coordinator listening on "
+                      << opts.cluster.address << ":" << port << ", waiting for "
+                      << opts.workers << " workers" << std::endl;
+          },
+          error);
+      if (!report) {
+        std::cerr << "alter-swarm: " << error << "\n";
+        return 1;
+      }
+      return finish(opts, *report);
+    }
     caf::actor_system_config cfg;
     caf::actor_system sys{cfg};
-    alter::swarm::swarm_report report;
-    {
-      alter::runtime rt{sys};
-      alter::swarm::swarm_plan plan;
-      plan.calls_per_agent = static_cast<std::size_t>(opts.calls_per_agent);
-      plan.concurrency = static_cast<std::size_t>(opts.concurrency);
-      // Keep the window within what the backend's pool accepts.
-      plan.transport = rt.transport();
-      plan.backend = alter::net::parse_url(backend.base_url())->where;
-      plan.backend.tls.ca_pem = backend.certificate_pem();
-      for (const auto& p : spec.providers)
-        plan.provider_urls.push_back(backend.provider_base_url() + "/" + p);
-      for (const auto& a : scenario.agents) {
-        alter::client_options copts;
-        copts.api_key = a.api_key;
-        copts.base_url = backend.base_url();
-        copts.tls.ca_pem = backend.certificate_pem();
-        auto client = rt.spawn_agent(copts);
-        if (!client) {
-          std::cerr << "alter-swarm: "
-                    << to_string(alter::from_caf_error(client.error())) << "\n";
-          return 1;
-        }
-        plan.agents.push_back({std::move(*client), a.grant_ids});
-      }
-      report = alter::swarm::run_swarm(sys, std::move(plan));
-    }
-    alter::swarm::print(std::cout, report);
-    return report.failed() == 0 ? 0 : 1;
+    bool tty = isatty(STDERR_FILENO) != 0;
+    auto report = drive(sys, s, target, opts.quiet ? nullptr : &std::cerr, tty);
+    return finish(opts, report);
   } catch (const std::exception& e) {
     std::cerr << "alter-swarm: " << e.what() << "\n";
     return 1;

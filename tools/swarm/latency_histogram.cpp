@@ -13,12 +13,17 @@ void latency_histogram::add(double milliseconds) {
 double latency_histogram::percentile(double q) const {
   if (samples_.empty())
     return 0;
+  sorted_samples();
+  auto rank = static_cast<std::size_t>(std::ceil(q * samples_.size()));
+  return samples_[std::clamp<std::size_t>(rank, 1, samples_.size()) - 1];
+}
+
+const std::vector<double>& latency_histogram::sorted_samples() const {
   if (!sorted_) {
     std::sort(samples_.begin(), samples_.end());
     sorted_ = true;
   }
-  auto rank = static_cast<std::size_t>(std::ceil(q * samples_.size()));
-  return samples_[std::clamp<std::size_t>(rank, 1, samples_.size()) - 1];
+  return samples_;
 }
 
 double latency_histogram::max() const {

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "caf/meta/type_name.hpp"
+
 namespace alter::swarm {
 
 class latency_histogram {
@@ -20,6 +22,14 @@ public:
   double max() const;
 
   void merge(const latency_histogram& other);
+
+  /// The samples, sorted (for charts).
+  const std::vector<double>& sorted_samples() const;
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, latency_histogram& x) {
+    return f(caf::meta::type_name("latency_histogram"), x.samples_, x.sorted_);
+  }
 
 private:
   mutable std::vector<double> samples_;

@@ -1,14 +1,15 @@
 #include "tools/swarm/swarm_driver.hpp"
 
+#include <deque>
+#include <limits>
+
 #include "caf/actor_system.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/scoped_actor.hpp"
+#include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
 
 #include "messages/alter_error.hpp"
-
-// Local messaging only: the report never crosses a process boundary as a message.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(alter::swarm::swarm_report)
 
 namespace alter::swarm {
 
@@ -17,10 +18,51 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using credit_tick_atom = caf::atom_constant<caf::atom("credittick")>;
+using progress_tick_atom = caf::atom_constant<caf::atom("progress")>;
+
+constexpr std::chrono::milliseconds progress_step{250};
+
+enum class call_type { retrieve, proxy, denied, approval, constrained, traced };
+
+const char* name_of(call_type t) {
+  switch (t) {
+    case call_type::retrieve:
+      return "retrieve";
+    case call_type::proxy:
+      return "proxy";
+    case call_type::denied:
+      return "denied";
+    case call_type::approval:
+      return "approval";
+    case call_type::constrained:
+      return "constrained";
+    default:
+      return "traced";
+  }
+}
+
+/// The call type of call number k: a seeded hash into the weights, so a run is
+/// reproducible and types interleave.
+call_type pick(const call_mix_weights& w, uint64_t seed, uint64_t k) {
+  uint64_t z = seed + (k + 1) * 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  auto r = static_cast<unsigned>(z % w.total());
+  const unsigned weights[]
+      = {w.retrieve, w.proxy, w.denied, w.approval, w.constrained, w.traced};
+  for (int i = 0; i < 6; ++i) {
+    if (r < weights[i])
+      return static_cast<call_type>(i);
+    r -= weights[i];
+  }
+  return call_type::retrieve;
+}
 
 struct driver_state {
   swarm_plan plan;
   swarm_report report;
+  std::size_t total = 0;
   std::size_t issued = 0;
   std::size_t in_flight = 0;
   /// Calls the driver may have in flight: the concurrency, or, with credit, a
@@ -29,15 +71,29 @@ struct driver_state {
   /// successes (additive increase, multiplicative decrease).
   std::size_t window = 0;
   std::size_t acked = 0;
+  /// Per agent: calls not issued yet, and its places in `ready` (at most its
+  /// window minus its calls in flight).
+  std::vector<uint32_t> unissued;
+  std::vector<uint16_t> queued;
+  std::deque<uint32_t> ready;
   clock_type::time_point last_decrease;
   clock_type::time_point started;
   clock_type::time_point stop_at;
+  clock_type::time_point last_line;
+  std::size_t calls_at_last_line = 0;
   caf::response_promise done;
 
-  bool more() const {
-    if (plan.duration.count() > 0)
-      return clock_type::now() < stop_at;
-    return issued < plan.agents.size() * plan.calls_per_agent;
+  bool timed() const {
+    return plan.duration.count() > 0;
+  }
+
+  bool may_issue() const {
+    return !ready.empty() && in_flight < window
+           && (timed() ? clock_type::now() < stop_at : issued < total);
+  }
+
+  bool finished() const {
+    return in_flight == 0 && (timed() ? clock_type::now() >= stop_at : issued >= total);
   }
 
   static inline const char* name = "alter.swarm-driver";
@@ -50,89 +106,275 @@ double ms_since(clock_type::time_point t) {
 }
 
 void issue_next(driver_pointer self);
+void finish_run(driver_pointer self);
 
-void complete(driver_pointer self, const char* kind, clock_type::time_point sent,
-              const retry_info& retries, const caf::error* err) {
+void pump(driver_pointer self) {
+  while (self->state.may_issue())
+    issue_next(self);
+  if (self->state.finished())
+    finish_run(self);
+}
+
+/// How one call ended.
+struct call_end {
+  uint32_t agent;
+  call_type type;
+  clock_type::time_point sent;
+  retry_info retries;
+  /// Empty on success.
+  std::string error_code;
+  /// For approval calls: executed, denied, expired, failed, timeout, not_held.
+  std::string approval;
+};
+
+bool expected_refusal(const call_end& c) {
+  return (c.type == call_type::denied && c.error_code == "policy_denied")
+         || (c.type == call_type::approval && c.error_code == "approval_denied");
+}
+
+void complete(driver_pointer self, const call_end& c) {
   auto& st = self->state;
+  auto& r = st.report;
   --st.in_flight;
-  ++st.report.calls;
-  st.report.retries += std::max(0, retries.attempts - 1);
+  if (st.unissued[c.agent] > st.queued[c.agent]) {
+    st.ready.push_back(c.agent);
+    ++st.queued[c.agent];
+  }
+  ++r.calls;
+  ++r.calls_by_kind[name_of(c.type)];
+  r.retries += static_cast<std::size_t>(std::max(0, c.retries.attempts - 1));
+  if (!c.approval.empty())
+    ++r.approvals[c.approval];
+  auto step = std::chrono::duration<double>(clock_type::now() - st.started).count()
+              / r.timeline_step_seconds;
+  auto slot = static_cast<std::size_t>(std::max(0.0, step));
+  if (slot >= r.timeline.size())
+    r.timeline.resize(slot + 1);
+  ++r.timeline[slot];
   bool credit_mode = static_cast<bool>(st.plan.transport);
-  if (err == nullptr) {
-    ++st.report.succeeded;
-    st.report.latency[kind].add(ms_since(sent));
+  if (c.error_code.empty()) {
+    ++r.succeeded;
+    r.latency[name_of(c.type)].add(ms_since(c.sent));
     if (credit_mode && ++st.acked >= st.window) {
       st.acked = 0;
       st.window = std::min(st.window + 1, st.plan.concurrency);
     }
   } else {
-    auto e = from_caf_error(*err);
-    if (credit_mode && e.code == error_code::overloaded
+    if (expected_refusal(c)) {
+      ++r.expected_refusals;
+      r.latency[name_of(c.type)].add(ms_since(c.sent));
+    }
+    if (credit_mode && c.error_code == "overloaded"
         && clock_type::now() - st.last_decrease >= st.plan.credit_interval) {
       st.window = std::max<std::size_t>(1, st.window / 2);
       st.last_decrease = clock_type::now();
     }
-    auto code = std::string{name_of(e.code)};
-    ++st.report.errors[code];
-    st.report.error_latency[code].add(ms_since(sent));
+    ++r.errors[c.error_code];
+    r.error_latency[c.error_code].add(ms_since(c.sent));
   }
-  while (st.more() && st.in_flight < st.window)
-    issue_next(self);
-  if (!st.more() && st.in_flight == 0) {
-    st.report.seconds
-        = std::chrono::duration<double>(clock_type::now() - st.started).count();
-    st.done.deliver(st.report);
-    self->quit();
+  pump(self);
+}
+
+/// Completion callbacks of one call.
+struct call_context {
+  driver_pointer self;
+  call_end end;
+
+  void ok(const retry_info& retries, std::string approval = {}) {
+    end.retries = retries;
+    end.approval = std::move(approval);
+    complete(self, end);
+  }
+
+  void failed(const caf::error& err, std::string approval = {}) {
+    auto e = from_caf_error(err);
+    end.retries = e.retries;
+    end.error_code = std::string{alter::name_of(e.code)};
+    end.approval = std::move(approval);
+    complete(self, end);
+  }
+
+  /// A call that answered, but not the way its type expects.
+  void unexpected(const char* code, std::string approval = {}) {
+    end.error_code = code;
+    end.approval = std::move(approval);
+    complete(self, end);
+  }
+};
+
+std::string approval_outcome_of(const caf::error& err) {
+  switch (from_caf_error(err).code) {
+    case error_code::approval_denied:
+      return "denied";
+    case error_code::approval_expired:
+      return "expired";
+    case error_code::approval_execution_failed:
+      return "failed";
+    case error_code::approval_timeout:
+      return "timeout";
+    default:
+      return "error";
   }
 }
 
-bool proxied(const swarm_plan& plan, std::size_t k) {
-  switch (plan.mix) {
-    case call_mix::retrieve_only:
-      return false;
-    case call_mix::proxy_only:
-      return true;
-    default:
-      return (k / plan.agents.size()) % 2 == 1;
-  }
+void await_decision(call_context ctx, const agent_actor& client,
+                    const pending_approval& pending) {
+  auto self = ctx.self;
+  const auto& plan = self->state.plan;
+  // The approver decides on the page; its own failures show as expired or
+  // timed-out approvals.
+  self->request(plan.approver, caf::infinite, decide_atom::value, pending.approval_id)
+      .then([](bool) {}, [](caf::error&) {});
+  self->request(client, caf::infinite, await_approval_atom_v, pending.approval_id,
+                approval_wait{plan.approval_timeout_seconds, 2.0})
+      .then(
+          [=](proxy_result&) mutable { ctx.ok({}, "executed"); },
+          [=](caf::error& err) mutable { ctx.failed(err, approval_outcome_of(err)); });
+}
+
+/// Sends `call` through a sub-client made by `make` (constrain or trace), then
+/// lets the sub-client go.
+template <class... Ts>
+void through_sub_client(call_context ctx, const agent_actor& client, provider_call call,
+                        Ts... make) {
+  auto self = ctx.self;
+  self->request(client, caf::infinite, make...)
+      .then(
+          [=](caf::actor& sub) mutable {
+            auto typed = caf::actor_cast<agent_actor>(sub);
+            self->request(typed, caf::infinite, request_atom_v, std::move(call))
+                .then(
+                    [=](http_response& res) mutable {
+                      caf::anon_send_exit(sub, caf::exit_reason::user_shutdown);
+                      ctx.ok(res.retries);
+                    },
+                    [=](caf::error& err) mutable {
+                      caf::anon_send_exit(sub, caf::exit_reason::user_shutdown);
+                      ctx.failed(err);
+                    });
+          },
+          [=](caf::error& err) mutable { ctx.failed(err); });
+}
+
+/// Providers take turns among the calls that are not about policy.
+std::size_t ungoverned_provider(const swarm_plan& plan, std::size_t k) {
+  auto n = plan.provider_urls.size();
+  bool governed = plan.governed_provider < n;
+  auto turn = (k / plan.agents.size()) % (governed ? n - 1 : n);
+  return governed && turn >= plan.governed_provider ? turn + 1 : turn;
 }
 
 void issue_next(driver_pointer self) {
   auto& st = self->state;
+  auto a = st.ready.front();
+  st.ready.pop_front();
+  --st.queued[a];
+  --st.unissued[a];
   auto k = st.issued++;
   ++st.in_flight;
-  const auto n_agents = st.plan.agents.size();
-  const auto& agent = st.plan.agents[k % n_agents];
-  auto provider = (k / n_agents) % st.plan.provider_urls.size();
+  const auto& agent = st.plan.agents[a];
+  auto type = pick(st.plan.mix, st.plan.seed, k);
+  auto provider = ungoverned_provider(st.plan, k);
+  if (type == call_type::denied || type == call_type::approval)
+    provider = st.plan.governed_provider;
+  call_context ctx{self, {a, type, clock_type::now(), {}, {}, {}}};
   provider_call call;
   call.grant_id = agent.grant_ids[provider];
   call.url = st.plan.provider_urls[provider] + "/" + st.plan.path_tag + "/{item}";
   call.path_params = {{"item", std::to_string(k)}};
   call.query_params = {{"page", "1"}};
-  call.reason = "swarm load";
+  call.reason = std::string{"swarm "} + name_of(type);
   call.context = {{"call", std::to_string(k)}};
-  auto sent = clock_type::now();
-  if (proxied(st.plan, k)) {
-    call.method = "POST";
+  auto proxied = [&](const char* method, auto on_outcome) {
+    call.method = method;
     call.json = "{\"n\":" + std::to_string(k) + "}";
     self->request(agent.client, caf::infinite, proxy_atom_v, std::move(call))
-        .then(
-            [=](proxy_outcome& out) {
-              complete(self, "proxy", sent, out.retries, nullptr);
-            },
-            [=](caf::error& e) {
-              complete(self, "proxy", sent, from_caf_error(e).retries, &e);
-            });
-  } else {
-    self->request(agent.client, caf::infinite, request_atom_v, std::move(call))
-        .then(
-            [=](http_response& res) {
-              complete(self, "request", sent, res.retries, nullptr);
-            },
-            [=](caf::error& e) {
-              complete(self, "request", sent, from_caf_error(e).retries, &e);
-            });
+        .then(on_outcome, [=](caf::error& err) mutable { ctx.failed(err); });
+  };
+  switch (type) {
+    case call_type::retrieve:
+      self->request(agent.client, caf::infinite, request_atom_v, std::move(call))
+          .then([=](http_response& res) mutable { ctx.ok(res.retries); },
+                [=](caf::error& err) mutable { ctx.failed(err); });
+      break;
+    case call_type::proxy:
+      proxied("POST", [=](proxy_outcome& out) mutable { ctx.ok(out.retries); });
+      break;
+    case call_type::denied:
+      proxied("DELETE", [=](proxy_outcome&) mutable { ctx.unexpected("not_denied"); });
+      break;
+    case call_type::approval: {
+      auto client = agent.client;
+      proxied("PUT", [=](proxy_outcome& out) mutable {
+        if (!out.pending)
+          return ctx.unexpected("not_held", "not_held");
+        await_decision(ctx, client, out.approval);
+      });
+      break;
+    }
+    case call_type::constrained: {
+      constraints c;
+      c.scopes = {"tokens:retrieve"};
+      through_sub_client(ctx, agent.client, std::move(call), constrain_atom_v, c);
+      break;
+    }
+    case call_type::traced: {
+      trace_fields t{"swarm-" + std::to_string(st.plan.seed),
+                     "agent-" + std::to_string(a),
+                     "call-" + std::to_string(k),
+                     {{"scenario", st.plan.scenario}}};
+      through_sub_client(ctx, agent.client, std::move(call), trace_atom_v, t);
+      break;
+    }
   }
+}
+
+void print_progress(driver_pointer self, bool final_line) {
+  auto& st = self->state;
+  if (st.plan.progress == nullptr)
+    return;
+  auto now = clock_type::now();
+  auto since = std::chrono::duration<double>(now - st.last_line).count();
+  if (!final_line && !st.plan.progress_tty && since < 5.0)
+    return;
+  const auto& r = st.report;
+  auto rate
+      = since > 0 ? static_cast<double>(r.calls - st.calls_at_last_line) / since : 0;
+  char line[200];
+  std::snprintf(
+      line, sizeof(line),
+      "%s%zu/%s calls  %.0f calls/s  %zu failed  %zu refused as expected  %zu "
+      "in flight",
+      st.plan.progress_tty ? "\r" : "alter-swarm: ", r.calls,
+      st.timed() ? "~" : std::to_string(st.total).c_str(), rate, r.failed(),
+      r.expected_refusals, st.in_flight);
+  *st.plan.progress << line << (st.plan.progress_tty ? "   " : "\n");
+  if (final_line && st.plan.progress_tty)
+    *st.plan.progress << "\n";
+  st.plan.progress->flush();
+  st.last_line = now;
+  st.calls_at_last_line = r.calls;
+}
+
+void sample_budget(driver_pointer self) {
+  auto& st = self->state;
+  if (st.plan.budget)
+    st.report.budget_min = std::min(st.report.budget_min, st.plan.budget->tokens());
+}
+
+void finish_run(driver_pointer self) {
+  auto& st = self->state;
+  if (!st.done.pending())
+    return;
+  st.report.seconds
+      = std::chrono::duration<double>(clock_type::now() - st.started).count();
+  sample_budget(self);
+  if (st.plan.budget)
+    st.report.budget_end = st.plan.budget->tokens();
+  st.report.peak_rss_kib = peak_rss_kib();
+  print_progress(self, true);
+  st.done.deliver(st.report);
+  self->quit();
 }
 
 /// Caps the window at what is in flight plus what the pool still accepts; the
@@ -149,42 +391,82 @@ void ask_credit(driver_pointer self) {
             auto wanted = st.window == 0 ? st.plan.concurrency : st.window;
             st.window = std::max<std::size_t>(
                 1, std::min({wanted, ceiling, st.plan.concurrency}));
-            while (st.more() && st.in_flight < st.window)
-              issue_next(self);
-            if (st.more() || st.in_flight > 0)
+            pump(self);
+            if (st.done.pending())
               self->delayed_send(self, st.plan.credit_interval,
                                  credit_tick_atom::value);
           },
-          [=](caf::error&) { self->state.window = self->state.plan.concurrency; });
+          [=](caf::error&) {
+            self->state.window = self->state.plan.concurrency;
+            pump(self);
+          });
 }
 
 caf::behavior driver(driver_pointer self, swarm_plan plan) {
   self->state.plan = std::move(plan);
   return {
       [=](credit_tick_atom) {
+        if (self->state.done.pending())
+          ask_credit(self);
+      },
+      [=](progress_tick_atom) {
         if (!self->state.done.pending())
           return;
-        ask_credit(self);
+        sample_budget(self);
+        print_progress(self, false);
+        // A timed run ends on the clock even when no call completes.
+        pump(self);
+        self->delayed_send(self, progress_step, progress_tick_atom::value);
       },
       [=](run_atom) {
         auto& st = self->state;
         st.done = self->make_response_promise();
-        st.report.agents = st.plan.agents.size();
-        st.started = clock_type::now();
+        auto& r = st.report;
+        r.scenario = st.plan.scenario;
+        r.agents = st.plan.agents.size();
+        r.timeline_step_seconds = std::chrono::duration<double>(progress_step).count();
+        st.started = st.last_line = clock_type::now();
         st.stop_at = st.started + st.plan.duration;
-        if (st.plan.agents.empty() || st.plan.provider_urls.empty() || !st.more()) {
-          st.done.deliver(st.report);
-          self->quit();
+        if (st.plan.budget)
+          r.budget_start = r.budget_min = r.budget_end = st.plan.budget->tokens();
+        auto n = st.plan.agents.size();
+        if (n == 0 || st.plan.provider_urls.empty() || st.plan.mix.total() == 0
+            || (!st.timed() && st.plan.calls_per_agent == 0)) {
+          finish_run(self);
           return st.done;
         }
+        if (!st.plan.approver
+            || st.plan.governed_provider >= st.plan.provider_urls.size())
+          st.plan.mix.approval = 0;
+        if (st.plan.governed_provider >= st.plan.provider_urls.size())
+          st.plan.mix.denied = 0;
+        if (st.plan.governed_provider < st.plan.provider_urls.size()
+            && st.plan.provider_urls.size() == 1)
+          st.plan.mix.retrieve = st.plan.mix.proxy = st.plan.mix.constrained
+              = st.plan.mix.traced = 0;
+        if (st.plan.mix.total() == 0) {
+          finish_run(self);
+          return st.done;
+        }
+        auto per_agent = st.timed() ? std::numeric_limits<uint32_t>::max()
+                                    : static_cast<uint32_t>(st.plan.calls_per_agent);
+        st.total = st.timed() ? 0 : n * st.plan.calls_per_agent;
+        st.unissued.assign(n, per_agent);
+        st.queued.assign(n, 0);
+        auto slots = std::min<std::size_t>(st.plan.per_agent_window, per_agent);
+        for (std::size_t s = 0; s < slots; ++s)
+          for (uint32_t a = 0; a < n; ++a) {
+            st.ready.push_back(a);
+            ++st.queued[a];
+          }
+        self->delayed_send(self, progress_step, progress_tick_atom::value);
         if (st.plan.transport) {
           st.window = 0;
           ask_credit(self);
           return st.done;
         }
         st.window = st.plan.concurrency;
-        while (st.more() && st.in_flight < st.window)
-          issue_next(self);
+        pump(self);
         return st.done;
       },
   };

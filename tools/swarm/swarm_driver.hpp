@@ -1,16 +1,22 @@
-// Drives a swarm of agent client actors: a window of calls in flight, spread over
-// the agents round-robin, a mix of retrieve-mode and proxy-mode calls, for a
-// number of calls or a length of time.
+// Drives a swarm of agent client actors: a mix of call types spread over the
+// agents, within a global window (never more in flight than the backend's pool
+// has credit for) and a per-agent window, for a number of calls per agent or a
+// length of time, with a live progress line.
 #pragma once
 
 #include <chrono>
+#include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "caf/fwd.hpp"
 
 #include "actors/client_actors.hpp"
+#include "net/retry_budget.hpp"
 #include "net/transport.hpp"
+#include "tools/swarm/approver.hpp"
+#include "tools/swarm/scenario.hpp"
 #include "tools/swarm/swarm_report.hpp"
 
 namespace alter::swarm {
@@ -21,18 +27,30 @@ struct swarm_agent {
   std::vector<std::string> grant_ids;
 };
 
-enum class call_mix { alternate, retrieve_only, proxy_only };
-
 struct swarm_plan {
+  std::string scenario = "default";
   std::vector<swarm_agent> agents;
   /// The base URL of each provider the agents hold grants for.
   std::vector<std::string> provider_urls;
+  /// The provider (index into provider_urls) whose rules deny DELETE and hold
+  /// PUT for approval: denied and approval calls go there, the others never
+  /// do (a rule's method condition also matches token retrievals, which carry
+  /// no method). npos: no such provider, no denied or approval calls.
+  std::size_t governed_provider = static_cast<std::size_t>(-1);
   std::size_t calls_per_agent = 5;
   /// When positive: keep issuing calls until this much time has passed instead.
   std::chrono::milliseconds duration{0};
-  /// Calls in flight at once, across all agents.
+  /// Calls in flight at once, across all agents and per agent.
   std::size_t concurrency = 64;
-  call_mix mix = call_mix::alternate;
+  std::size_t per_agent_window = 1;
+  /// Which call types, how often. Denied and approval calls need the swarm's
+  /// rules (DELETE denied, PUT held) in the backend; approval calls need an
+  /// approver.
+  call_mix_weights mix{1, 1, 0, 0, 0, 0};
+  uint64_t seed = 1;
+  approver_actor approver;
+  /// How long an agent waits for a held call's outcome.
+  double approval_timeout_seconds = 60;
   /// Every call gets its own path: "<provider>/<path_tag>/<call number>".
   std::string path_tag = "swarm";
   /// When set, the driver keeps its window within the credit of the backend's
@@ -40,6 +58,12 @@ struct swarm_plan {
   net::transport_actor transport;
   net::endpoint backend;
   std::chrono::milliseconds credit_interval{20};
+  /// The backend origin's shared retry budget, sampled for the report.
+  std::shared_ptr<net::retry_budget> budget;
+  /// Where the live progress goes (nullptr: nowhere); `progress_tty` redraws
+  /// one line, otherwise a plain line every few seconds.
+  std::ostream* progress = nullptr;
+  bool progress_tty = false;
 };
 
 /// Runs the plan to completion and returns what it measured.

@@ -1,38 +1,88 @@
 #include "tools/swarm/swarm_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 
 namespace alter::swarm {
+
+void merge(swarm_report& into, const swarm_report& part) {
+  auto add = [](auto& to, const auto& from) {
+    for (const auto& [k, v] : from)
+      to[k] += v;
+  };
+  into.agents += part.agents;
+  into.calls += part.calls;
+  into.succeeded += part.succeeded;
+  into.expected_refusals += part.expected_refusals;
+  add(into.calls_by_kind, part.calls_by_kind);
+  add(into.errors, part.errors);
+  add(into.approvals, part.approvals);
+  for (const auto& [k, h] : part.latency)
+    into.latency[k].merge(h);
+  for (const auto& [k, h] : part.error_latency)
+    into.error_latency[k].merge(h);
+  into.retries += part.retries;
+  into.budget_start += part.budget_start;
+  into.budget_end += part.budget_end;
+  into.budget_min += part.budget_min;
+  if (into.timeline.size() < part.timeline.size())
+    into.timeline.resize(part.timeline.size());
+  for (std::size_t i = 0; i < part.timeline.size(); ++i)
+    into.timeline[i] += part.timeline[i];
+  into.seconds = std::max(into.seconds, part.seconds);
+  into.peak_rss_kib = std::max(into.peak_rss_kib, part.peak_rss_kib);
+}
 
 void print(std::ostream& out, const swarm_report& r) {
   char line[256];
   std::snprintf(line, sizeof(line),
-                "swarm: %zu agents, %zu calls in %.2f s (%.0f calls/s), %zu ok, "
-                "%zu failed, %zu retries\n",
-                r.agents, r.calls, r.seconds, r.throughput(), r.succeeded, r.failed(),
-                r.retries);
+                "swarm: %zu agents, %zu calls in %.2f s (%.0f calls/s): %zu ok, %zu "
+                "refused as expected, %zu failed; %zu retries\n",
+                r.agents, r.calls, r.seconds, r.throughput(), r.succeeded,
+                r.expected_refusals, r.failed(), r.retries);
   out << line;
   for (const auto& [kind, h] : r.latency) {
     std::snprintf(line, sizeof(line),
-                  "  %-8s %7zu calls  p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  "
-                  "max %7.2f ms\n",
+                  "  %-12s %8zu  p50 %7.2f  p90 %7.2f  p99 %7.2f  p99.9 %7.2f ms\n",
                   kind.c_str(), h.count(), h.percentile(0.5), h.percentile(0.9),
-                  h.percentile(0.99), h.max());
+                  h.percentile(0.99), h.percentile(0.999));
     out << line;
   }
-  if (r.errors.empty()) {
-    out << "  errors: none\n";
-  } else {
-    out << "  errors by code:\n";
-    for (const auto& [code, n] : r.errors) {
-      auto it = r.error_latency.find(code);
-      std::snprintf(line, sizeof(line), "    %-24s %7zu  (p50 %.2f ms, p99 %.2f ms)\n",
-                    code.c_str(), n,
-                    it == r.error_latency.end() ? 0.0 : it->second.percentile(0.5),
-                    it == r.error_latency.end() ? 0.0 : it->second.percentile(0.99));
-      out << line;
-    }
+  if (!r.errors.empty()) {
+    out << "  errors by code:";
+    for (const auto& [code, n] : r.errors)
+      out << " " << code << " " << n;
+    out << "\n";
   }
+  if (!r.approvals.empty()) {
+    out << "  approvals:";
+    for (const auto& [outcome, n] : r.approvals)
+      out << " " << outcome << " " << n;
+    out << "\n";
+  }
+  std::snprintf(line, sizeof(line),
+                "  retry budget: %lld tokens at start, %lld at the end, %lld at the "
+                "lowest; peak memory %.1f MiB\n",
+                static_cast<long long>(r.budget_start),
+                static_cast<long long>(r.budget_end),
+                static_cast<long long>(r.budget_min),
+                static_cast<double>(r.peak_rss_kib) / 1024.0);
+  out << line;
+}
+
+uint64_t peak_rss_kib() {
+  std::ifstream status{"/proc/self/status"};
+  std::string key;
+  while (status >> key) {
+    if (key == "VmHWM:") {
+      uint64_t kib = 0;
+      status >> kib;
+      return kib;
+    }
+    status.ignore(1 << 16, '\n');
+  }
+  return 0;
 }
 
 } // namespace alter::swarm

@@ -1,39 +1,85 @@
-// What a swarm run measured.
+// What a swarm run measured, mergeable across workers.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <ostream>
 #include <string>
+#include <vector>
+
+#include "caf/meta/type_name.hpp"
 
 #include "tools/swarm/latency_histogram.hpp"
 
 namespace alter::swarm {
 
 struct swarm_report {
+  std::string scenario;
   std::size_t agents = 0;
   std::size_t calls = 0;
   std::size_t succeeded = 0;
-  /// Failed calls by error code.
+  /// Refusals the scenario asked for: policy denials of "denied" calls and the
+  /// approver's denials of "approval" calls.
+  std::size_t expected_refusals = 0;
+  /// Calls by type (retrieve, proxy, denied, approval, constrained, traced).
+  std::map<std::string, std::size_t> calls_by_kind;
+  /// Errors by code, expected refusals included.
   std::map<std::string, std::size_t> errors;
-  /// Latency of successful calls by call type ("request", "proxy").
+  /// Latency of calls that ended as expected, by call type.
   std::map<std::string, latency_histogram> latency;
   /// Latency of failed calls by error code (how fast a failure comes back).
   std::map<std::string, latency_histogram> error_latency;
+  /// Held calls by outcome: executed, denied, expired, failed, timeout.
+  std::map<std::string, std::size_t> approvals;
   /// Attempts beyond the first, summed over all calls.
   std::size_t retries = 0;
+  /// The shared retry budget's tokens at the start, at the end and at the lowest.
+  int64_t budget_start = 0;
+  int64_t budget_end = 0;
+  int64_t budget_min = 0;
+  /// Calls completed per step of the run (throughput over time).
+  std::vector<uint32_t> timeline;
+  double timeline_step_seconds = 0.25;
   double seconds = 0;
+  /// Largest resident set of the process(es), KiB.
+  uint64_t peak_rss_kib = 0;
+  std::size_t workers = 1;
 
+  /// Calls that ended other than the scenario expects.
   std::size_t failed() const noexcept {
-    return calls - succeeded;
+    return calls - succeeded - expected_refusals;
   }
 
   /// Calls per second.
   double throughput() const noexcept {
-    return seconds > 0 ? calls / seconds : 0.0;
+    return seconds > 0 ? static_cast<double>(calls) / seconds : 0.0;
   }
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, swarm_report& x) {
+  return f(caf::meta::type_name("swarm_report"), x.scenario, x.agents, x.calls,
+           x.succeeded, x.expected_refusals, x.calls_by_kind, x.errors, x.latency,
+           x.error_latency, x.approvals, x.retries, x.budget_start, x.budget_end,
+           x.budget_min, x.timeline, x.timeline_step_seconds, x.seconds, x.peak_rss_kib,
+           x.workers);
+}
+
+/// Adds `part` (another worker's report) to `into`.
+void merge(swarm_report& into, const swarm_report& part);
+
 /// A human-readable summary.
 void print(std::ostream& out, const swarm_report& r);
+
+/// The report as JSON (percentiles computed, samples left out).
+std::string to_json(const swarm_report& r);
+
+/// A self-contained HTML page (inline SVG charts, no network): totals, latency
+/// percentiles per call type, a latency histogram, throughput over time, errors
+/// and approvals.
+std::string to_html(const swarm_report& r);
+
+/// The process's peak resident set (VmHWM), KiB; 0 when unknown.
+uint64_t peak_rss_kib();
 
 } // namespace alter::swarm

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# A small swarm (the smoke scenario: a few thousand calls of every type under
+# light faults): the report's totals add up, nothing failed unexpectedly, every
+# call type and approval outcome shows, and the HTML report stands alone.
+set -euo pipefail
+swarm="$1"
+scenario="$2"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+"$swarm" --scenario "$scenario" --report-dir "$work" --quiet >"$work/out" 2>"$work/err" || {
+  cat "$work/out" "$work/err"; exit 1; }
+cat "$work/out"
+python3 - "$work/swarm-report.json" "$work/swarm-report.html" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+html = open(sys.argv[2]).read()
+expected = r["agents"] * 10
+assert r["calls"] == expected, (r["calls"], expected)
+assert r["succeeded"] + r["expected_refusals"] + r["failed"] == expected
+assert r["failed"] == 0, r["errors"]
+for kind in ("retrieve", "proxy", "denied", "approval", "constrained", "traced"):
+    assert r["calls_by_kind"].get(kind, 0) > 0, ("no %s calls" % kind, r["calls_by_kind"])
+assert r["errors"].get("policy_denied", 0) == r["calls_by_kind"]["denied"], r["errors"]
+assert r["approvals"].get("executed", 0) > 0 and r["approvals"].get("denied", 0) > 0, r["approvals"]
+assert sum(r["approvals"].values()) == r["calls_by_kind"]["approval"], r["approvals"]
+for p in ("p50_ms", "p90_ms", "p99_ms", "p999_ms"):
+    assert r["latency"]["retrieve"][p] > 0, r["latency"]["retrieve"]
+assert sum(r["timeline"]) == expected
+assert "<svg" in html and "http://" not in html.replace("http://www.w3.org", "") and "<script" not in html
+print("small swarm: %d calls, %.0f calls/s, report consistent" % (expected, r["calls_per_second"]))
+PY

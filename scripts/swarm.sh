@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/build.sh
-exec "${ALTER_BUILD_DIR:-build}/tools/alter-swarm" "$@"
+exec "${ALTER_BUILD_DIR:-build}/tools/alter-swarm" --scenario scenarios/default.json "$@"

@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 
+#include "caf/actor.hpp"
+
 #include "actors/retry_policy.hpp"
 #include "net/endpoint.hpp"
 
@@ -29,6 +31,12 @@ struct client_options {
   /// Called for every request that needs an end-user JWT. It runs on the client
   /// actor's thread, so it must not block for long.
   std::function<std::string()> user_token_getter;
+  /// The asynchronous form: an actor that answers (user_token_atom) with the
+  /// JWT when it has it (a token refresh, say), without blocking the client.
+  /// Asked before every request() and proxy_request() that carries no
+  /// user_token of its own, when user_token_getter is not set; an error answer
+  /// (or none within the call's timeout) fails the call with that error.
+  caf::actor user_token_source;
   /// Trust for https base URLs and https providers (retrieve mode).
   net::tls_settings tls;
   /// Attempts and backoff of backend calls (decisions.md section 5).

@@ -47,6 +47,7 @@ make_client_settings(const client_options& options) {
   settings->caller = options.caller;
   settings->type = options.type;
   settings->user_token_getter = options.user_token_getter;
+  settings->user_token_source = options.user_token_source;
   settings->tls = options.tls;
   return std::shared_ptr<const client_settings>{std::move(settings)};
 }

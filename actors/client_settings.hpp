@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "caf/actor.hpp"
 #include "caf/expected.hpp"
 
 #include "actors/client_options.hpp"
@@ -27,6 +28,7 @@ struct client_settings {
   std::string caller;
   caller_type type = caller_type::service;
   std::function<std::string()> user_token_getter;
+  caf::actor user_token_source;
   net::tls_settings tls;
   /// x-alter-constraints of a with_constraints sub-client; empty otherwise.
   std::string constraints_header;

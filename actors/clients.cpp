@@ -319,6 +319,48 @@ caf::result<audit_page> on_audit_query(Self self, const audit_query& q) {
                                          + "&after=" + net::percent_encode(q.after));
 }
 
+// -- the asynchronous user token getter ------------------------------------------
+
+/// A provider call that needs its JWT from the client's user_token_source.
+template <class Self>
+bool needs_token_source(Self self, const provider_call& c) {
+  const auto& s = self->state.settings();
+  return c.user_token.empty() && !s.user_token_getter && s.user_token_source
+         && !self->state.closed;
+}
+
+/// Asks the token source, then handles the call again with the token in it: the
+/// actor keeps serving other messages meanwhile.
+template <class T, class Self, class Atom>
+caf::result<T> ask_token_then(Self self, Atom atom, provider_call call) {
+  auto rp = self->template make_response_promise<T>();
+  auto timeout = call.timeout > 0 ? std::chrono::milliseconds{static_cast<int64_t>(
+                                        call.timeout * 1000)}
+                                  : self->state.settings().timeout;
+  self->request(self->state.settings().user_token_source, timeout, user_token_atom_v)
+      .then(
+          [=](std::string& token) mutable {
+            if (token.empty()) {
+              rp.deliver(to_caf_error(error_code::reauth_required,
+                                      "the user token source has no token for this call"));
+              return;
+            }
+            call.user_token = std::move(token);
+            rp.delegate(caf::actor_cast<caf::actor>(self), atom, std::move(call));
+          },
+          [=](caf::error& err) mutable {
+            // The source's own errors pass through; a source that is gone or
+            // silent means no user for this call.
+            auto e = from_caf_error(err);
+            if (e.code == error_code::unknown_error || e.code == error_code::client_closed
+                || e.code == error_code::timeout)
+              e = make_error(error_code::reauth_required,
+                             "the user token source did not answer: " + e.message);
+            rp.deliver(to_caf_error(std::move(e)));
+          });
+  return rp;
+}
+
 /// Closes the namespace actors too; they refuse calls from then on.
 template <class Self>
 caf::result<bool> on_close(Self self) {
@@ -366,8 +408,16 @@ sub_client(caf::expected<std::shared_ptr<const supervision>> sup,
 template <class Behavior, class Self, class SpawnLike, class... Extra>
 Behavior client_behavior(Self self, bool is_app, SpawnLike spawn_like, Extra... extra) {
   return {
-      [=](request_atom, provider_call& c) { return on_request(self, c); },
-      [=](proxy_atom, provider_call& c) { return on_proxy(self, c); },
+      [=](request_atom, provider_call& c) -> caf::result<http_response> {
+        if (needs_token_source(self, c))
+          return ask_token_then<http_response>(self, request_atom_v, std::move(c));
+        return on_request(self, c);
+      },
+      [=](proxy_atom, provider_call& c) -> caf::result<proxy_outcome> {
+        if (needs_token_source(self, c))
+          return ask_token_then<proxy_outcome>(self, proxy_atom_v, std::move(c));
+        return on_proxy(self, c);
+      },
       [=](list_grants_atom, const grant_query& q) { return on_list_grants(self, q); },
       [=](approval_status_atom, const std::string& id) {
         return on_approval_status(self, id);
@@ -450,6 +500,7 @@ app_actor::behavior_type app_client(app_pointer self,
                              s.caller = agent_id;
                              s.type = caller_type::agent;
                              s.user_token_getter = nullptr;
+                             s.user_token_source = nullptr;
                            }));
       },
       [=](agents_atom) -> caf::result<agents_actor> {

@@ -1,5 +1,8 @@
 #include "actors/retry_policy.hpp"
 
+#include <atomic>
+#include <random>
+
 #include <algorithm>
 
 namespace alter {
@@ -34,9 +37,17 @@ bool is_retryable(const alter_error& e, call_kind kind) noexcept {
   }
 }
 
+uint64_t jitter_rng::fresh_seed() noexcept {
+  static const uint64_t process_seed = [] {
+    std::random_device os;
+    return (uint64_t{os()} << 32) ^ os();
+  }();
+  static std::atomic<uint64_t> calls{0};
+  return process_seed ^ (calls.fetch_add(1, std::memory_order_relaxed) * 0xD1B54A32D192ED03ULL);
+}
+
 std::chrono::milliseconds backoff_delay(int failed_attempts, const alter_error& e,
-                                        const retry_options& options,
-                                        std::mt19937_64& rng) {
+                                        const retry_options& options, jitter_rng& rng) {
   if (e.retry_after_ms >= 0)
     return std::min(std::chrono::milliseconds{e.retry_after_ms},
                     options.max_retry_after);

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <random>
 
 #include "messages/alter_error.hpp"
 
@@ -38,9 +37,41 @@ bool is_retryable(const alter_error& e, call_kind kind) noexcept;
 /// True when the error says the request never reached the wire.
 bool request_never_sent(const alter_error& e) noexcept;
 
+/// The jitter's random bits: splitmix64, eight bytes of state. A retry
+/// supervisor lives for one call; the Mersenne Twister it had before (5 KB of
+/// state, seeded from the operating system per call) was its largest cost.
+class jitter_rng {
+public:
+  using result_type = uint64_t;
+
+  explicit jitter_rng(uint64_t seed = 0) noexcept : state_(seed) {
+  }
+
+  static constexpr result_type min() noexcept {
+    return 0;
+  }
+
+  static constexpr result_type max() noexcept {
+    return ~result_type{0};
+  }
+
+  result_type operator()() noexcept {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+
+  /// A seed of its own for every call: one seed from the operating system per
+  /// process, then a counter.
+  static uint64_t fresh_seed() noexcept;
+
+private:
+  uint64_t state_;
+};
+
 /// The wait before attempt `failed_attempts + 1`.
 std::chrono::milliseconds backoff_delay(int failed_attempts, const alter_error& e,
-                                        const retry_options& options,
-                                        std::mt19937_64& rng);
+                                        const retry_options& options, jitter_rng& rng);
 
 } // namespace alter

@@ -16,7 +16,7 @@ struct supervisor_state {
   call_kind kind = call_kind::idempotent;
   time_point deadline;
   retry_info info;
-  std::mt19937_64 rng;
+  jitter_rng rng;
   caf::typed_response_promise<http_response> promise;
 
   static inline const char* name = "alter.retry-supervisor";
@@ -91,7 +91,7 @@ retry_supervisor(supervisor_pointer self, std::shared_ptr<const supervision> sup
   st.call = std::move(call);
   st.kind = kind;
   auto seed = st.sup->options.jitter_seed;
-  st.rng.seed(seed != 0 ? seed : std::random_device{}());
+  st.rng = jitter_rng{seed != 0 ? seed : jitter_rng::fresh_seed()};
   return {
       [=](run_atom) -> caf::result<http_response> {
         auto& st = self->state;

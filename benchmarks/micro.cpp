@@ -1,12 +1,19 @@
 // Micro benchmarks of the hot per-call work: signing, verification, key checks,
-// JSON codecs. Run: build/benchmarks/alter_micro_bench
+// JSON codecs, one actor request/reply. Run: build/benchmarks/alter_micro_bench
 #include <benchmark/benchmark.h>
 
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/scoped_actor.hpp"
+#include "caf/send.hpp"
+
+#include "actors/runtime.hpp"
 #include "auth/api_key.hpp"
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/token_response.hpp"
+#include "messages/wire_requests.hpp"
 
 namespace {
 
@@ -67,6 +74,52 @@ void decode_token_response(benchmark::State& state) {
     benchmark::DoNotOptimize(alter::from_json<alter::token_response>(text));
 }
 BENCHMARK(decode_token_response);
+
+alter::proxy_request sample_proxy_request() {
+  alter::proxy_request p;
+  p.grant.grant_id = "11111111-2222-3333-4444-555555555555";
+  p.method = "POST";
+  p.url = "https://api.example.com/v1/orders?page=2";
+  p.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", "abc"}};
+  p.body_b64 = "eyJhbW91bnQiOjQyLCJjdXJyZW5jeSI6IkVVUiJ9";
+  p.reason = "benchmark";
+  p.context = {{"run_id", "r1"}, {"tool", "pay"}};
+  return p;
+}
+
+void encode_proxy_request(benchmark::State& state) {
+  auto p = sample_proxy_request();
+  for (auto _ : state)
+    benchmark::DoNotOptimize(alter::to_json(p));
+}
+BENCHMARK(encode_proxy_request);
+
+void decode_proxy_request(benchmark::State& state) {
+  auto text = alter::to_json(sample_proxy_request());
+  for (auto _ : state)
+    benchmark::DoNotOptimize(alter::from_json<alter::proxy_request>(text));
+}
+BENCHMARK(decode_proxy_request);
+
+/// One request/reply through an Agent client actor's typed interface (a message
+/// it answers from its own state: no I/O), from a blocking caller.
+void actor_request_reply(benchmark::State& state) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  alter::runtime rt{sys};
+  alter::client_options o;
+  o.api_key = key;
+  o.base_url = "http://127.0.0.1:9";
+  auto agent = *rt.spawn_agent(o);
+  caf::scoped_actor self{sys};
+  for (auto _ : state) {
+    self->request(agent, caf::infinite, alter::last_retry_info_atom_v)
+        .receive([](alter::retry_info& r) { benchmark::DoNotOptimize(r); },
+                 [](caf::error&) {});
+  }
+  caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+}
+BENCHMARK(actor_request_reply)->UseRealTime();
 
 } // namespace
 

@@ -54,6 +54,7 @@ using derive_atom = caf::atom_constant<caf::atom("derive")>;
 using rotate_atom = caf::atom_constant<caf::atom("rotate")>;
 using revoke_atom = caf::atom_constant<caf::atom("revoke")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
+using user_token_atom = caf::atom_constant<caf::atom("usertoken")>;
 using close_atom = caf::close_atom;
 
 constexpr exchange_atom exchange_atom_v{};
@@ -104,6 +105,7 @@ constexpr derive_atom derive_atom_v{};
 constexpr rotate_atom rotate_atom_v{};
 constexpr revoke_atom revoke_atom_v{};
 constexpr timer_atom timer_atom_v{};
+constexpr user_token_atom user_token_atom_v{};
 constexpr close_atom close_atom_v{};
 
 } // namespace alter

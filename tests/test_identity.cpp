@@ -5,6 +5,12 @@
 #define CAF_SUITE identity
 #include "caf/test/unit_test.hpp"
 
+#include <atomic>
+#include <thread>
+
+#include "caf/event_based_actor.hpp"
+#include "caf/send.hpp"
+
 #include "backend/identity_provider.hpp"
 
 #include "backend_world.hpp"
@@ -14,6 +20,8 @@ using namespace alter;
 using namespace alter::testing;
 
 namespace {
+
+using later_atom = caf::atom_constant<caf::atom("later")>;
 
 provider_call by_provider(const world& w, const std::string& jwt) {
   provider_call c;
@@ -272,4 +280,47 @@ CAF_TEST(revoking grants and delegations cuts exactly that access path) {
   CAF_CHECK(
       thrown_by([&] { agent_app.revoke_grant(w.keys.agents[0].grant_ids[0]); }).code
       == error_code::insufficient_scope);
+}
+
+CAF_TEST(an asynchronous user token source feeds identity mode calls) {
+  world w{false};
+  auto app = w.app();
+  connect_account(w, app, "ivan", "ivan-main");
+  auto jwt = w.backend.identity().issue(w.keys.app_id, "ivan");
+  // The source answers later, from its own actor, as a token refresh would.
+  auto asked = std::make_shared<std::atomic<int>>(0);
+  auto source = w.env->system().spawn(
+      [asked](caf::event_based_actor* self, std::string token) -> caf::behavior {
+        return {[=](user_token_atom) -> caf::result<std::string> {
+          ++*asked;
+          auto rp = self->make_response_promise<std::string>();
+          self->delayed_send(self, std::chrono::milliseconds{20}, later_atom::value);
+          self->become(caf::keep_behavior, [=](later_atom) mutable {
+            rp.deliver(token);
+            self->unbecome();
+          });
+          return rp;
+        }};
+      },
+      jwt);
+  auto opts = w.client(w.keys.app_key);
+  opts.timeout = 3; // bounds the wait on a source that is gone
+  opts.user_token_source = source;
+  auto for_ivan = blocking::App{opts, w.env};
+  provider_call c;
+  c.url = w.provider_url("sim-bearer") + "/v1/items";
+  c.provider = "sim-bearer";
+  CAF_CHECK_EQUAL(for_ivan.request(c).status, 200);
+  CAF_CHECK_EQUAL(for_ivan.proxy_request(c).result.status_code, 200);
+  CAF_CHECK_EQUAL(asked->load(), 2);
+  // A per-call token wins; the source is not asked.
+  c.user_token = jwt;
+  CAF_CHECK_EQUAL(for_ivan.request(c).status, 200);
+  CAF_CHECK_EQUAL(asked->load(), 2);
+  // A source that is gone: reauth_required, not a hang.
+  caf::anon_send_exit(source, caf::exit_reason::user_shutdown);
+  std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  c.user_token.clear();
+  auto e = thrown_by([&] { for_ivan.request(c); });
+  CAF_CHECK(e.code == error_code::reauth_required);
 }

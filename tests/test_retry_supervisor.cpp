@@ -104,7 +104,7 @@ CAF_TEST_FIXTURE_SCOPE(retry_supervisor_tests, fixture)
 
 CAF_TEST(a 503 is retried after full jitter delays within the exponential ceiling) {
   s->answers = {status(503), status(503), status(200)};
-  std::mt19937_64 rng{42};
+  jitter_rng rng{42};
   auto first = std::uniform_int_distribution<int64_t>{0, 100}(rng);
   auto second = std::uniform_int_distribution<int64_t>{0, 200}(rng);
   auto rh = start();

@@ -2,11 +2,17 @@
 // JSON codecs, one actor request/reply. Run: build/benchmarks/alter_micro_bench
 #include <benchmark/benchmark.h>
 
+#include <functional>
+#include <random>
+#include <memory>
+
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
+#include "caf/event_based_actor.hpp"
 #include "caf/scoped_actor.hpp"
 #include "caf/send.hpp"
 
+#include "actors/retry_policy.hpp"
 #include "actors/runtime.hpp"
 #include "auth/api_key.hpp"
 #include "auth/crypto.hpp"
@@ -120,6 +126,71 @@ void actor_request_reply(benchmark::State& state) {
   caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
 }
 BENCHMARK(actor_request_reply)->UseRealTime();
+
+/// The same request/reply between two actors: an event-based caller sends the
+/// next request when the reply arrives; the time is per round trip.
+void actor_request_reply_event_based(benchmark::State& state) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  alter::runtime rt{sys};
+  alter::client_options o;
+  o.api_key = key;
+  o.base_url = "http://127.0.0.1:9";
+  auto agent = *rt.spawn_agent(o);
+  constexpr int round_trips = 10000;
+  for (auto _ : state) {
+    caf::scoped_actor self{sys};
+    auto caller = sys.spawn(
+        [agent](caf::event_based_actor* me, int n) -> caf::behavior {
+          auto left = std::make_shared<int>(n);
+          auto done = std::make_shared<caf::response_promise>();
+          auto next = std::make_shared<std::function<void()>>();
+          *next = [=] {
+            if ((*left)-- == 0) {
+              done->deliver(true);
+              return;
+            }
+            me->request(agent, caf::infinite, alter::last_retry_info_atom_v)
+                .then([=](alter::retry_info&) { (*next)(); });
+          };
+          return {[=](alter::request_atom) {
+            *done = me->make_response_promise();
+            (*next)();
+            return *done;
+          }};
+        },
+        round_trips);
+    self->request(caller, caf::infinite, alter::request_atom_v)
+        .receive([](bool) {}, [](caf::error&) {});
+    caf::anon_send_exit(caller, caf::exit_reason::user_shutdown);
+  }
+  state.SetItemsProcessed(state.iterations() * round_trips);
+  caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+}
+BENCHMARK(actor_request_reply_event_based)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+/// The jitter generator of one retry supervisor (one per call), the way it was
+/// made before: a Mersenne Twister seeded from the operating system...
+void supervisor_rng_before(benchmark::State& state) {
+  for (auto _ : state) {
+    std::mt19937_64 rng{std::random_device{}()};
+    std::uniform_int_distribution<int64_t> jitter{0, 100};
+    benchmark::DoNotOptimize(jitter(rng));
+  }
+  state.counters["state_bytes"] = sizeof(std::mt19937_64);
+}
+BENCHMARK(supervisor_rng_before);
+
+/// ...and now: splitmix64 from a per-process seed and a counter.
+void supervisor_rng_after(benchmark::State& state) {
+  for (auto _ : state) {
+    alter::jitter_rng rng{alter::jitter_rng::fresh_seed()};
+    std::uniform_int_distribution<int64_t> jitter{0, 100};
+    benchmark::DoNotOptimize(jitter(rng));
+  }
+  state.counters["state_bytes"] = sizeof(alter::jitter_rng);
+}
+BENCHMARK(supervisor_rng_after);
 
 } // namespace
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Every benchmark in one command: set up, build, run the micro benchmarks
+# (Google Benchmark) and the macro benchmarks (each against a baseline measured
+# in the same run), and write the tables as markdown and JSON.
+#
+#   ./scripts/bench.sh [--quick]        results in benchmark-results/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/build.sh
+build="${ALTER_BUILD_DIR:-build}"
+out="${ALTER_BENCH_DIR:-benchmark-results}"
+mkdir -p "$out"
+"$build/benchmarks/alter_micro_bench" --benchmark_min_time=0.2 \
+  --benchmark_out="$out/micro.json" --benchmark_out_format=json >/dev/null
+"$build/benchmarks/alter_macro_bench" --seconds 3 "$@" --out "$out/macro.json" \
+  | tee "$out/macro.log"
+python3 - "$out" <<'PY'
+import json, os, platform, sys
+out = sys.argv[1]
+micro = json.load(open(os.path.join(out, "micro.json")))
+macro = json.load(open(os.path.join(out, "macro.json")))
+lines = ["# Benchmark results", "",
+         "Machine: %s, %s, %d cores." % (platform.node(), platform.platform(), os.cpu_count()),
+         "", "## Micro (Google Benchmark)", "", "| benchmark | time per iteration | items per second |", "|---|---|---|"]
+for b in micro["benchmarks"]:
+    items = "%.0f" % b["items_per_second"] if "items_per_second" in b else ""
+    lines.append("| %s | %.2f %s | %s |" % (b["name"], b["real_time"], b["time_unit"], items))
+lines += ["", "## Macro (each against its baseline, same run)", "",
+          "| benchmark | value | baseline | ratio | goal |", "|---|---|---|---|---|"]
+for r in macro:
+    base = "%.1f (%s)" % (r["baseline"], r["baseline_name"]) if r["baseline"] > 0 else "—"
+    ratio = "%.3f" % r["ratio"] if r["baseline"] > 0 else "—"
+    goal = (r["goal"] + (" (met)" if r["met"] else " (missed)")) if r["goal"] else ""
+    lines.append("| %s | %.1f %s | %s | %s | %s |" % (r["name"], r["value"], r["unit"], base, ratio, goal))
+open(os.path.join(out, "benchmarks.md"), "w").write("\n".join(lines) + "\n")
+json.dump({"micro": micro["benchmarks"], "macro": macro},
+          open(os.path.join(out, "benchmarks.json"), "w"), indent=1)
+print("\n".join(lines))
+print("\nwritten: %s/benchmarks.md and %s/benchmarks.json" % (out, out))
+PY

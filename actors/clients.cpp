@@ -334,15 +334,17 @@ bool needs_token_source(Self self, const provider_call& c) {
 template <class T, class Self, class Atom>
 caf::result<T> ask_token_then(Self self, Atom atom, provider_call call) {
   auto rp = self->template make_response_promise<T>();
-  auto timeout = call.timeout > 0 ? std::chrono::milliseconds{static_cast<int64_t>(
-                                        call.timeout * 1000)}
-                                  : self->state.settings().timeout;
+  auto timeout
+      = call.timeout > 0
+            ? std::chrono::milliseconds{static_cast<int64_t>(call.timeout * 1000)}
+            : self->state.settings().timeout;
   self->request(self->state.settings().user_token_source, timeout, user_token_atom_v)
       .then(
           [=](std::string& token) mutable {
             if (token.empty()) {
-              rp.deliver(to_caf_error(error_code::reauth_required,
-                                      "the user token source has no token for this call"));
+              rp.deliver(
+                  to_caf_error(error_code::reauth_required,
+                               "the user token source has no token for this call"));
               return;
             }
             call.user_token = std::move(token);
@@ -352,8 +354,8 @@ caf::result<T> ask_token_then(Self self, Atom atom, provider_call call) {
             // The source's own errors pass through; a source that is gone or
             // silent means no user for this call.
             auto e = from_caf_error(err);
-            if (e.code == error_code::unknown_error || e.code == error_code::client_closed
-                || e.code == error_code::timeout)
+            if (e.code == error_code::unknown_error
+                || e.code == error_code::client_closed || e.code == error_code::timeout)
               e = make_error(error_code::reauth_required,
                              "the user token source did not answer: " + e.message);
             rp.deliver(to_caf_error(std::move(e)));

@@ -43,7 +43,8 @@ uint64_t jitter_rng::fresh_seed() noexcept {
     return (uint64_t{os()} << 32) ^ os();
   }();
   static std::atomic<uint64_t> calls{0};
-  return process_seed ^ (calls.fetch_add(1, std::memory_order_relaxed) * 0xD1B54A32D192ED03ULL);
+  return process_seed
+         ^ (calls.fetch_add(1, std::memory_order_relaxed) * 0xD1B54A32D192ED03ULL);
 }
 
 std::chrono::milliseconds backoff_delay(int failed_attempts, const alter_error& e,

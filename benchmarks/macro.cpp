@@ -137,8 +137,9 @@ struct bench_world {
     keys = backend::bootstrap(backend.db(), spec);
     api_port = static_cast<unsigned short>(
         std::stoi(backend.base_url().substr(backend.base_url().rfind(':') + 1)));
-    provider_port = static_cast<unsigned short>(std::stoi(
-        backend.provider_base_url().substr(backend.provider_base_url().rfind(':') + 1)));
+    provider_port
+        = static_cast<unsigned short>(std::stoi(backend.provider_base_url().substr(
+            backend.provider_base_url().rfind(':') + 1)));
   }
 
   std::string provider_url(std::size_t k) const {
@@ -213,7 +214,8 @@ void throughput_benchmarks(double seconds) {
     auto sk = derive_signing_key(key);
     auto k = std::make_shared<std::size_t>(0);
     return [=, &w] {
-      auto req = signed_request(key, sk, "/v1/proxy/execute", proxy_body(w, t, ++*k), true);
+      auto req
+          = signed_request(key, sk, "/v1/proxy/execute", proxy_body(w, t, ++*k), true);
       return client->exchange(req).status == 200;
     };
   });
@@ -228,16 +230,18 @@ void throughput_benchmarks(double seconds) {
         = std::make_shared<bench::raw_http_client>("127.0.0.1", w.provider_port);
     auto key = w.keys.agents[t].api_key;
     auto sk = derive_signing_key(key);
-    auto body = to_json(token_request{{w.keys.agents[t].grant_ids[0], {}, {}, {}},
-                                      "benchmark", {}});
+    auto body = to_json(
+        token_request{{w.keys.agents[t].grant_ids[0], {}, {}, {}}, "benchmark", {}});
     auto k = std::make_shared<std::size_t>(0);
     return [=, &w] {
-      auto answer = api->exchange(signed_request(key, sk, "/v1/tokens/retrieve", body, false));
+      auto answer
+          = api->exchange(signed_request(key, sk, "/v1/tokens/retrieve", body, false));
       auto token = from_json<token_response>(answer.body);
       if (answer.status != 200 || !token)
         return false;
       auto url = w.provider_url(++*k);
-      http_request up{"GET", url.substr(w.backend.provider_base_url().size()), {}, {}, 0};
+      http_request up{
+          "GET", url.substr(w.backend.provider_base_url().size()), {}, {}, 0};
       auto injected = net::inject_credential(std::move(up), *token);
       return injected && provider->exchange(*injected).status == 200;
     };
@@ -252,23 +256,26 @@ void throughput_benchmarks(double seconds) {
     auto provider
         = std::make_shared<bench::raw_http_client>("127.0.0.1", w.provider_port);
     auto key = w.keys.agents[t].api_key;
-    auto body = to_json(token_request{{w.keys.agents[t].grant_ids[0], {}, {}, {}},
-                                      "benchmark", {}});
+    auto body = to_json(
+        token_request{{w.keys.agents[t].grant_ids[0], {}, {}, {}}, "benchmark", {}});
     auto token = *from_json<token_response>(
-        api->exchange(signed_request(key, derive_signing_key(key), "/v1/tokens/retrieve",
-                                     body, false))
+        api->exchange(signed_request(key, derive_signing_key(key),
+                                     "/v1/tokens/retrieve", body, false))
             .body);
     auto k = std::make_shared<std::size_t>(0);
     return [=, &w] {
       auto url = w.provider_url(++*k);
-      http_request up{"POST", url.substr(w.backend.provider_base_url().size()),
-                      {{"Content-Type", "application/json"}}, "{\"n\":1}", 0};
+      http_request up{"POST",
+                      url.substr(w.backend.provider_base_url().size()),
+                      {{"Content-Type", "application/json"}},
+                      "{\"n\":1}",
+                      0};
       auto injected = net::inject_credential(std::move(up), token);
       return injected && provider->exchange(*injected).status == 200;
     };
   });
-  add({"backend", "proxied call through the backend vs direct hop", raw_proxy, "calls/s",
-       "the same provider call made directly", direct, "", true});
+  add({"backend", "proxied call through the backend vs direct hop", raw_proxy,
+       "calls/s", "the same provider call made directly", direct, "", true});
 }
 
 void idle_agent_memory(bool quick) {
@@ -287,10 +294,10 @@ void idle_agent_memory(bool quick) {
         agents.push_back(*rt.spawn_agent(o));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds{200});
-      auto bytes = (static_cast<double>(rss_kib()) - static_cast<double>(before)) * 1024.0
-                   / static_cast<double>(target);
-      add({"memory", "idle Agent client actor, " + std::to_string(target) + " agents", bytes,
-           "bytes", "", 0, "<= 2048 bytes", bytes <= 2048});
+      auto bytes = (static_cast<double>(rss_kib()) - static_cast<double>(before))
+                   * 1024.0 / static_cast<double>(target);
+      add({"memory", "idle Agent client actor, " + std::to_string(target) + " agents",
+           bytes, "bytes", "", 0, "<= 2048 bytes", bytes <= 2048});
     }
     for (auto& a : agents)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -325,30 +332,34 @@ void in_flight_memory() {
   constexpr std::size_t calls = 2000;
   std::atomic<std::size_t> answered{0};
   auto before = rss_kib();
-  auto firer = sys.spawn([&](caf::event_based_actor* self, std::size_t n) {
-    for (std::size_t k = 0; k < n; ++k) {
-      provider_call c;
-      c.method = "POST";
-      c.url = be.provider_base_url() + "/sim-bearer/held/" + std::to_string(k);
-      c.json = "{}";
-      c.grant_id = keys.agents[0].grant_ids[0];
-      self->request(agent, caf::infinite, proxy_atom_v, std::move(c))
-          .then([&](proxy_outcome&) { ++answered; }, [&](caf::error&) { ++answered; });
-    }
-  }, calls);
+  auto firer = sys.spawn(
+      [&](caf::event_based_actor* self, std::size_t n) {
+        for (std::size_t k = 0; k < n; ++k) {
+          provider_call c;
+          c.method = "POST";
+          c.url = be.provider_base_url() + "/sim-bearer/held/" + std::to_string(k);
+          c.json = "{}";
+          c.grant_id = keys.agents[0].grant_ids[0];
+          self->request(agent, caf::infinite, proxy_atom_v, std::move(c))
+              .then([&](proxy_outcome&) { ++answered; },
+                    [&](caf::error&) { ++answered; });
+        }
+      },
+      calls);
   std::this_thread::sleep_for(std::chrono::milliseconds{1000});
   auto during = rss_kib();
   auto bytes = (static_cast<double>(during) - static_cast<double>(before)) * 1024.0
                / static_cast<double>(calls);
-  add({"memory", "per in-flight proxy_request() (2,000 held)", bytes, "bytes", "", 0, "",
-       true});
+  add({"memory", "per in-flight proxy_request() (2,000 held)", bytes, "bytes", "", 0,
+       "", true});
   while (answered.load() < calls)
     std::this_thread::sleep_for(std::chrono::milliseconds{100});
   caf::anon_send_exit(firer, caf::exit_reason::user_shutdown);
 }
 
 void scaling_benchmarks(bool quick) {
-  std::printf("\n4. swarm throughput and p99 as agents grow (HTTPS, retrieve + proxy)\n");
+  std::printf(
+      "\n4. swarm throughput and p99 as agents grow (HTTPS, retrieve + proxy)\n");
   struct step {
     uint64_t agents;
     uint64_t calls_per_agent;
@@ -377,8 +388,8 @@ void scaling_benchmarks(bool quick) {
     add({"scaling", "swarm, " + std::to_string(agents) + " agents", r.throughput(),
          "calls/s", "1,000 agents", first, "ratio >= 0.8 (flat per call)",
          r.throughput() >= 0.8 * first});
-    add({"scaling", "swarm p99, " + std::to_string(agents) + " agents", p99, "ms", "", 0, "",
-         true});
+    add({"scaling", "swarm p99, " + std::to_string(agents) + " agents", p99, "ms", "",
+         0, "", true});
   }
 }
 
@@ -398,7 +409,8 @@ void write_json(const std::string& path) {
 }
 
 void print_markdown() {
-  std::printf("\n| benchmark | value | baseline | ratio | goal |\n|---|---|---|---|---|\n");
+  std::printf(
+      "\n| benchmark | value | baseline | ratio | goal |\n|---|---|---|---|---|\n");
   for (const auto& r : rows) {
     std::printf("| %s | %.1f %s | ", r.name.c_str(), r.value, r.unit.c_str());
     if (r.baseline > 0)
@@ -423,7 +435,7 @@ int main(int argc, char** argv) {
       quick = true;
     } else if (a == "--seconds" && i + 1 < argc) {
       seconds = std::atof(argv[++i]);
-    } else if (a == "--profile-sdk" ) {
+    } else if (a == "--profile-sdk") {
       // Only the SDK's proxy_request() loop, for perf: no baselines, no memory.
       bench_world w{8};
       std::printf("%.1f calls/s\n", sdk_throughput(w, 8, seconds, {0, 1, 0, 0, 0, 0}));
@@ -431,7 +443,8 @@ int main(int argc, char** argv) {
     } else if (a == "--out" && i + 1 < argc) {
       out = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: alter_macro_bench [--seconds S] [--quick] [--out FILE]\n");
+      std::fprintf(stderr,
+                   "usage: alter_macro_bench [--seconds S] [--quick] [--out FILE]\n");
       return 2;
     }
   }

@@ -3,8 +3,8 @@
 #include <benchmark/benchmark.h>
 
 #include <functional>
-#include <random>
 #include <memory>
+#include <random>
 
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
@@ -167,7 +167,9 @@ void actor_request_reply_event_based(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * round_trips);
   caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
 }
-BENCHMARK(actor_request_reply_event_based)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(actor_request_reply_event_based)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 /// The jitter generator of one retry supervisor (one per call), the way it was
 /// made before: a Mersenne Twister seeded from the operating system...

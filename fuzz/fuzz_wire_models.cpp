@@ -12,10 +12,10 @@
 #include "messages/catalogs.hpp"
 #include "messages/connect.hpp"
 #include "messages/grant_admin.hpp"
-#include "messages/identity.hpp"
-#include "messages/keys.hpp"
 #include "messages/grants.hpp"
+#include "messages/identity.hpp"
 #include "messages/json_codec.hpp"
+#include "messages/keys.hpp"
 #include "messages/proxy_outcome.hpp"
 #include "messages/token_response.hpp"
 #include "messages/wire_requests.hpp"
@@ -38,40 +38,23 @@ void round_trip(std::string_view text) {
 using decoder = void (*)(std::string_view);
 
 constexpr decoder decoders[] = {
-    round_trip<alter::injection>,
-    round_trip<alter::token_response>,
-    round_trip<alter::token_request>,
-    round_trip<alter::proxy_request>,
-    round_trip<alter::proxy_result>,
-    round_trip<alter::pending_approval>,
-    round_trip<alter::grant_item>,
-    round_trip<alter::grant_list>,
-    round_trip<alter::agent_info>,
-    round_trip<alter::approval_status>,
-    round_trip<alter::audit_page>,
-    round_trip<alter::provider_call_reports>,
-    round_trip<alter::agent_create>,
-    round_trip<alter::agent_created>,
-    round_trip<alter::agent_list>,
-    round_trip<alter::agent_update>,
-    round_trip<alter::key_info>,
-    round_trip<alter::minted_key>,
-    round_trip<alter::key_list>,
-    round_trip<alter::key_derivation>,
-    round_trip<alter::key_rotation>,
-    round_trip<alter::managed_secret_grant>,
-    round_trip<alter::created_grant>,
-    round_trip<alter::revoked_grant>,
-    round_trip<alter::revoked_delegation>,
-    round_trip<alter::connect_request>,
-    round_trip<alter::connect_session>,
-    round_trip<alter::connect_status>,
-    round_trip<alter::auth_session>,
-    round_trip<alter::auth_status>,
-    round_trip<alter::verified_user>,
-    round_trip<alter::identity_context>,
-    round_trip<alter::scope_catalog>,
-    round_trip<alter::provider_catalog>,
+    round_trip<alter::injection>,          round_trip<alter::token_response>,
+    round_trip<alter::token_request>,      round_trip<alter::proxy_request>,
+    round_trip<alter::proxy_result>,       round_trip<alter::pending_approval>,
+    round_trip<alter::grant_item>,         round_trip<alter::grant_list>,
+    round_trip<alter::agent_info>,         round_trip<alter::approval_status>,
+    round_trip<alter::audit_page>,         round_trip<alter::provider_call_reports>,
+    round_trip<alter::agent_create>,       round_trip<alter::agent_created>,
+    round_trip<alter::agent_list>,         round_trip<alter::agent_update>,
+    round_trip<alter::key_info>,           round_trip<alter::minted_key>,
+    round_trip<alter::key_list>,           round_trip<alter::key_derivation>,
+    round_trip<alter::key_rotation>,       round_trip<alter::managed_secret_grant>,
+    round_trip<alter::created_grant>,      round_trip<alter::revoked_grant>,
+    round_trip<alter::revoked_delegation>, round_trip<alter::connect_request>,
+    round_trip<alter::connect_session>,    round_trip<alter::connect_status>,
+    round_trip<alter::auth_session>,       round_trip<alter::auth_status>,
+    round_trip<alter::verified_user>,      round_trip<alter::identity_context>,
+    round_trip<alter::scope_catalog>,      round_trip<alter::provider_catalog>,
 };
 
 constexpr std::size_t decoder_count = sizeof(decoders) / sizeof(decoders[0]);

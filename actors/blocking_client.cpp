@@ -374,7 +374,7 @@ caf::actor url_listener(environment& env,
   // argument tuple when a function-based actor takes none (UBSan reports it).
   return env.system().spawn(
       [](caf::event_based_actor* self,
-         std::function<void(const std::string&)> callback) -> caf::behavior {
+         const std::function<void(const std::string&)>& callback) -> caf::behavior {
         return {[=](connect_atom, const std::string& url) {
           callback(url);
           self->quit();

@@ -20,6 +20,18 @@ std::optional<int64_t> int_query(const std::string& target, const char* name,
   return v;
 }
 
+std::optional<page_window> page_of(const api_call_ptr& call) {
+  const auto& target = call->request.target;
+  auto limit = int_query(target, "limit", 100);
+  auto offset = int_query(target, "offset", 0);
+  if (!limit || *limit < 1 || *limit > 1000 || !offset) {
+    call->fail(make_error(error_code::invalid_request,
+                          "limit must be 1-1000 and offset >= 0"));
+    return std::nullopt;
+  }
+  return page_window{*limit, *offset};
+}
+
 bool bool_member(std::string_view json_body, const char* name) {
   boost::system::error_code ec;
   auto v = boost::json::parse(json_body, ec);

@@ -15,6 +15,14 @@ namespace alter::backend {
 std::optional<int64_t> int_query(const std::string& target, const char* name,
                                  int64_t fallback);
 
+/// The `limit` (1-1000, default 100) and `offset` (>= 0) of a list request;
+/// nullopt, the call answered invalid_request, when either is malformed.
+struct page_window {
+  int64_t limit;
+  int64_t offset;
+};
+std::optional<page_window> page_of(const api_call_ptr& call);
+
 /// A boolean member of a JSON object body; false when absent or not a boolean.
 bool bool_member(std::string_view json_body, const char* name);
 

@@ -154,21 +154,19 @@ void create_agent(backend_context& ctx, const api_call_ptr& call) {
 }
 
 void list_agents(backend_context& ctx, const api_call_ptr& call) {
-  const auto& target = call->request.target;
-  auto limit = int_query(target, "limit", 100);
-  auto offset = int_query(target, "offset", 0);
-  if (!limit || *limit < 1 || *limit > 1000 || !offset)
-    return call->fail(make_error(error_code::invalid_request,
-                                 "limit must be 1-1000 and offset >= 0"));
-  auto include_revoked = net::query_param(target, "include_revoked").value_or("false");
+  auto page = page_of(call);
+  if (!page)
+    return;
+  auto include_revoked
+      = net::query_param(call->request.target, "include_revoked").value_or("false");
   agent_list out;
   auto rows = ctx.db.list_agents(call->identity.app_id(), include_revoked == "true",
-                                 *limit, *offset, out.total);
+                                 page->limit, page->offset, out.total);
   for (const auto& a : rows)
     out.agents.push_back(to_agent_info(a));
-  out.limit = *limit;
-  out.offset = *offset;
-  out.has_more = *offset + static_cast<int64_t>(rows.size()) < out.total;
+  out.limit = page->limit;
+  out.offset = page->offset;
+  out.has_more = page->offset + static_cast<int64_t>(rows.size()) < out.total;
   call->reply(200, to_json(out));
 }
 

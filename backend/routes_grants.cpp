@@ -20,21 +20,19 @@ void add_grant_routes(api_router& router, backend_context& ctx) {
   list.pattern = "/v1/grants";
   list.required_scope = std::string{scopes::grants_read};
   list.handler = [&ctx](const api_call_ptr& call) {
-    const auto& target = call->request.target;
-    auto limit = int_query(target, "limit", 100);
-    auto offset = int_query(target, "offset", 0);
-    if (!limit || *limit < 1 || *limit > 1000 || !offset)
-      return call->fail(make_error(error_code::invalid_request,
-                                   "limit must be 1-1000 and offset >= 0"));
+    auto page = page_of(call);
+    if (!page)
+      return;
     auto filter = usable_by(call->identity);
-    filter.provider_id = net::query_param(target, "provider_id").value_or("");
+    filter.provider_id
+        = net::query_param(call->request.target, "provider_id").value_or("");
     grant_list out;
-    auto rows = ctx.db.list_grants(filter, *limit, *offset, out.total);
+    auto rows = ctx.db.list_grants(filter, page->limit, page->offset, out.total);
     for (const auto& g : rows)
       out.grants.push_back(to_grant_item(ctx.db, g));
-    out.limit = *limit;
-    out.offset = *offset;
-    out.has_more = *offset + static_cast<int64_t>(rows.size()) < out.total;
+    out.limit = page->limit;
+    out.offset = page->offset;
+    out.has_more = page->offset + static_cast<int64_t>(rows.size()) < out.total;
     call->reply(200, to_json(out));
   };
   router.add(std::move(list));

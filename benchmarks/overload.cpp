@@ -70,9 +70,10 @@ int main(int argc, char** argv) {
     const auto& ok = r.latency["proxy"];
     const auto& refused = r.error_latency["overloaded"];
     std::printf("| %dx%s | %zu | %.0f | %.2f | %.2f | %zu | %.3f | %.3f |\n", factor,
-                credit ? " (credit)" : "", plan.concurrency, ok.count() / r.seconds,
-                ok.percentile(0.5), ok.percentile(0.99), refused.count(),
-                refused.percentile(0.5), refused.percentile(0.99));
+                credit ? " (credit)" : "", plan.concurrency,
+                static_cast<double>(ok.count()) / r.seconds, ok.percentile(0.5),
+                ok.percentile(0.99), refused.count(), refused.percentile(0.5),
+                refused.percentile(0.99));
     for (const auto& [code, n] : r.errors)
       if (code != "overloaded")
         std::printf("  (unexpected: %zu x %s)\n", n, code.c_str());

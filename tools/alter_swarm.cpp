@@ -178,7 +178,10 @@ bool parse(int argc, char** argv, options& opts, std::string& error) {
   merged.pop_back();
   bool empty_object = merged.find_first_not_of(" \t\r\n{") == std::string::npos;
   for (const auto& [key, v] : overrides) {
-    merged += (empty_object ? "" : ",") + std::string{"\""} + key + "\":" + v;
+    merged += empty_object ? "\"" : ",\"";
+    merged += key;
+    merged += "\":";
+    merged += v;
     empty_object = false;
   }
   merged += "}";

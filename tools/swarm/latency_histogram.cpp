@@ -14,7 +14,8 @@ double latency_histogram::percentile(double q) const {
   if (samples_.empty())
     return 0;
   sorted_samples();
-  auto rank = static_cast<std::size_t>(std::ceil(q * samples_.size()));
+  auto rank
+      = static_cast<std::size_t>(std::ceil(q * static_cast<double>(samples_.size())));
   return samples_[std::clamp<std::size_t>(rank, 1, samples_.size()) - 1];
 }
 

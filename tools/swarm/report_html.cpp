@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "backend/html_page.hpp"
 #include "tools/swarm/swarm_report.hpp"
 
 namespace alter::swarm {
@@ -11,26 +12,7 @@ namespace alter::swarm {
 namespace {
 
 std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return backend::escape_html(s);
 }
 
 std::string num(double v, const char* fmt = "%.2f") {
@@ -68,11 +50,12 @@ std::string latency_chart(const swarm_report& r) {
   std::string svg = "<svg viewBox=\"0 0 " + num(w, "%.0f") + " "
                     + num(h + bottom, "%.0f")
                     + "\" role=\"img\" aria-label=\"latency histogram\">";
-  double bar = (w - left) / buckets / std::max<std::size_t>(1, share.size());
+  double bar = (w - left) / buckets
+               / static_cast<double>(std::max<std::size_t>(1, share.size()));
   for (std::size_t k = 0; k < share.size(); ++k)
     for (int b = 0; b < buckets; ++b) {
       double height = top > 0 ? share[k][b] / top * (h - 10) : 0;
-      double x = left + (b * share.size() + k) * bar;
+      double x = left + static_cast<double>(b * share.size() + k) * bar;
       svg += "<rect x=\"" + num(x) + "\" y=\"" + num(h - height) + "\" width=\""
              + num(std::max(bar - 0.5, 0.5)) + "\" height=\"" + num(height)
              + "\" fill=\"" + palette[k % 6] + "\"/>";
@@ -106,9 +89,10 @@ std::string throughput_chart(const swarm_report& r) {
     top = std::max(top, n / step);
   std::string points;
   for (std::size_t i = 0; i < r.timeline.size(); ++i) {
-    double x = left
-               + (w - left) * static_cast<double>(i)
-                     / std::max<std::size_t>(1, r.timeline.size() - 1);
+    double x
+        = left
+          + (w - left) * static_cast<double>(i)
+                / static_cast<double>(std::max<std::size_t>(1, r.timeline.size() - 1));
     double y = h - (top > 0 ? r.timeline[i] / step / top * (h - 10) : 0);
     points += num(x) + "," + num(y) + " ";
   }

@@ -9,6 +9,7 @@
 #include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
 
+#include "actors/retry_policy.hpp"
 #include "messages/alter_error.hpp"
 
 namespace alter::swarm {
@@ -44,11 +45,8 @@ const char* name_of(call_type t) {
 /// The call type of call number k: a seeded hash into the weights, so a run is
 /// reproducible and types interleave.
 call_type pick(const call_mix_weights& w, uint64_t seed, uint64_t k) {
-  uint64_t z = seed + (k + 1) * 0x9E3779B97F4A7C15ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  z ^= z >> 31;
-  auto r = static_cast<unsigned>(z % w.total());
+  auto r = static_cast<unsigned>(jitter_rng{seed + k * 0x9E3779B97F4A7C15ULL}()
+                                 % w.total());
   const unsigned weights[]
       = {w.retrieve, w.proxy, w.denied, w.approval, w.constrained, w.traced};
   for (int i = 0; i < 6; ++i) {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A coordinator and two workers as separate processes on loopback: the merged
 # report must account for every call of the scenario, from both workers.
+# A second argument (--cluster-tls) runs the cluster link over caf::openssl.
 set -euo pipefail
 swarm="$1"
+link=(${2:-})
 work="$(mktemp -d)"
 pids=()
 cleanup() {
@@ -13,7 +15,7 @@ trap cleanup EXIT
 
 agents=40
 calls=5
-"$swarm" --coordinator --workers 2 --port 0 --agents "$agents" --calls-per-agent "$calls" \
+"$swarm" --coordinator "${link[@]}" --workers 2 --port 0 --agents "$agents" --calls-per-agent "$calls" \
   --report-dir "$work/reports" >"$work/coordinator.out" 2>"$work/coordinator.err" &
 coordinator=$!
 pids+=("$coordinator")
@@ -30,7 +32,7 @@ if [ -z "$port" ]; then
 fi
 
 for w in 1 2; do
-  "$swarm" --worker "127.0.0.1:$port" 2>"$work/worker$w.err" &
+  "$swarm" --worker "127.0.0.1:$port" "${link[@]}" 2>"$work/worker$w.err" &
   pids+=("$!")
 done
 for p in "${pids[@]:1}"; do

@@ -80,8 +80,10 @@ caf::result<provider_catalog> on_providers(Self self, bool force_refresh) {
 // -- grants ---------------------------------------------------------------------------
 
 inline std::optional<caf::error> bad_grant_policy(const grant_policy& p) {
-  if (p.max_ttl_seconds < 0 || p.default_ttl_seconds < 0)
-    return invalid("grant_policy TTLs must not be negative");
+  constexpr int64_t ten_years = int64_t{10} * 366 * 24 * 3600;
+  if (p.max_ttl_seconds < 0 || p.default_ttl_seconds < 0
+      || p.max_ttl_seconds > ten_years || p.default_ttl_seconds > ten_years)
+    return invalid("grant_policy TTLs must be 0 to 10 years");
   if (p.max_ttl_seconds > 0 && p.default_ttl_seconds > p.max_ttl_seconds)
     return invalid("grant_policy.default_ttl_seconds must not exceed max_ttl_seconds");
   if (!p.expires_at.empty() && !is_iso8601_utc(p.expires_at))

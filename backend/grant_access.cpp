@@ -165,7 +165,9 @@ grant_item to_grant_item(store& db, const grant_record& g) {
 /// The grant's expiry from its policy: an explicit time, else the default TTL;
 /// never beyond the maximum TTL.
 std::optional<std::string> grant_expiry(const grant_policy& p) {
+  constexpr int64_t ten_years = int64_t{10} * 366 * 24 * 3600;
   if (p.max_ttl_seconds < 0 || p.default_ttl_seconds < 0
+      || p.max_ttl_seconds > ten_years || p.default_ttl_seconds > ten_years
       || (p.max_ttl_seconds > 0 && p.default_ttl_seconds > p.max_ttl_seconds)
       || (!p.expires_at.empty() && !is_iso8601_utc(p.expires_at)))
     return std::nullopt;

@@ -113,8 +113,10 @@ http_response approve_connect(backend_context& ctx, interactive_session_record& 
   connect_status done{"completed", {}};
   bool won = false;
   ctx.db.transaction([&] {
-    auto user_id = !s.user_id.empty() ? s.user_id
-                                      : ctx.db.user_for_subject(s.app_id, account).id;
+    // Only a session that names its user (a verified JWT) makes that user's
+    // grants; otherwise the typed account is a label and the grant is the
+    // app's: whoever holds the link must not pick whose grant it becomes.
+    const auto& user_id = s.user_id;
     for (const auto& p : providers) {
       auto secret = make_secret(s.app_id, p, "user");
       ctx.db.insert_secret(secret);
@@ -201,6 +203,8 @@ void auth_pages(backend_context& ctx, const std::string& token, bool decision,
   auto username = field_or_empty(form_fields(req.body), "username");
   if (!valid_account(username))
     return respond(form_page("User names are letters, digits and @ . _ + -"));
+  if (ctx.idp == nullptr)
+    return respond(page(500, "Unavailable", "<p>No identity provider.</p>"));
   ctx.db.user_for_subject(s->app_id, username);
   auth_status done{"completed",
                    ctx.idp->issue(s->app_id, username, 3600, {{"name", username}}),

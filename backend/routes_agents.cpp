@@ -30,6 +30,16 @@ bool valid_blocks(const api_call_ptr& call, const field_list& metadata,
   return false;
 }
 
+/// Derived keys are short-lived by design; the keys agents get never expire, so a
+/// derived key must not mint them (it would outlive itself).
+bool refuse_derived(const api_call_ptr& call) {
+  if (call->identity.key.key_type != "derived")
+    return false;
+  call->fail(make_error(error_code::insufficient_scope,
+                        "a derived key cannot manage agents or their keys"));
+  return true;
+}
+
 /// The {id} agent of the caller's app, or the call is answered agent_not_found.
 std::optional<agent_record> app_agent(backend_context& ctx, const api_call_ptr& call) {
   const auto& id = call->params["id"];
@@ -67,7 +77,8 @@ minted_key mint_agent_key(backend_context& ctx, const agent_record& agent,
 
 void create_agent(backend_context& ctx, const api_call_ptr& call) {
   if (refuse_agent(call, error_code::agent_cannot_mint_subagents,
-                   "an agent key cannot create agents"))
+                   "an agent key cannot create agents")
+      || refuse_derived(call))
     return;
   auto body = read_body<agent_create>(call);
   if (!body)
@@ -323,7 +334,8 @@ void add_agent_routes(api_router& router, backend_context& ctx) {
   auto bind = [&ctx](void (*fn)(backend_context&, const api_call_ptr&)) {
     return [&ctx, fn](const api_call_ptr& call) {
       if (refuse_agent(call, error_code::insufficient_scope,
-                       "only app keys manage agents"))
+                       "only app keys manage agents")
+          || refuse_derived(call))
         return;
       fn(ctx, call);
     };

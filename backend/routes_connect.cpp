@@ -2,6 +2,7 @@
 // the end user, and polls until they decide (docs/protocol.md section 7.5).
 #include "auth/crypto.hpp"
 #include "auth/scope.hpp"
+#include "backend/grant_access.hpp"
 #include "backend/identity_provider.hpp"
 #include "backend/interactive_sessions.hpp"
 #include "backend/route_helpers.hpp"
@@ -41,6 +42,9 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
       return config_error("return_url and allowed_origin must be http(s) URLs");
   if (fields_to_json(body->metadata).size() > 8192)
     return config_error("metadata must be at most 8 KiB as JSON");
+  if (!grant_expiry(body->grant_policy))
+    return config_error("grant_policy: TTLs must be 0 to 10 years, default <= max, "
+                        "expires_at an ISO 8601 UTC time");
   interactive_session_record s;
   s.kind = "connect";
   s.app_id = id.app_id();

@@ -1,6 +1,7 @@
 // Who is calling and who the end user is: me(), the scope catalog, the local
 // identity provider's verify/resolve and its sign-in sessions.
 #include "auth/crypto.hpp"
+#include "auth/scope.hpp"
 #include "backend/account_views.hpp"
 #include "backend/identity_provider.hpp"
 #include "backend/interactive_sessions.hpp"
@@ -45,6 +46,8 @@ void resolve(backend_context& ctx, const api_call_ptr& call) {
   if (!token)
     return;
   const auto& app_id = call->identity.app_id();
+  if (ctx.idp == nullptr)
+    return call->fail(make_error(error_code::internal_error, "no identity provider"));
   auto claims = ctx.idp->verify(app_id, *token);
   if (!claims)
     return call->fail(make_error(error_code::reauth_required,
@@ -84,6 +87,10 @@ void poll_auth_session(backend_context& ctx, const api_call_ptr& call) {
     return call->fail(
         make_error(error_code::internal_error, "the session is unreadable"));
   status->status = s->status;
+  // The JWT leaves once: the session keeps only that it was completed.
+  if (!status->user_token.empty())
+    ctx.db.set_session_result(s->token_hash,
+                              to_json(auth_status{s->status, {}, status->user_info}));
   call->reply(200, to_json(*status));
 }
 
@@ -117,10 +124,20 @@ void add_catalog_and_identity_routes(api_router& router, backend_context& ctx) {
             });
   add_route(router, "POST", "/v1/identity/resolve", {},
             [&ctx](const api_call_ptr& call) { resolve(ctx, call); });
-  add_route(router, "POST", "/v1/auth/sessions", {},
-            [&ctx](const api_call_ptr& call) { create_auth_session(ctx, call); });
-  add_route(router, "GET", "/v1/auth/sessions/{token}", {},
-            [&ctx](const api_call_ptr& call) { poll_auth_session(ctx, call); });
+  // Signing a person in hands out their JWT: apps only, with connect:initiate
+  // (agents never act as users).
+  add_route(router, "POST", "/v1/auth/sessions", scopes::connect_initiate,
+            [&ctx](const api_call_ptr& call) {
+              if (!refuse_agent(call, error_code::insufficient_scope,
+                                "agents do not sign users in"))
+                create_auth_session(ctx, call);
+            });
+  add_route(router, "GET", "/v1/auth/sessions/{token}", scopes::connect_initiate,
+            [&ctx](const api_call_ptr& call) {
+              if (!refuse_agent(call, error_code::insufficient_scope,
+                                "agents do not sign users in"))
+                poll_auth_session(ctx, call);
+            });
 }
 
 } // namespace alter::backend

@@ -134,6 +134,7 @@ void rotate(backend_context& ctx, const api_call_ptr& call) {
       ctx.db.revoke_derived_keys(old->id, old->revoked_at);
     } else if (old->expires_at.empty() || grace_end < old->expires_at) {
       old->expires_at = grace_end;
+      ctx.db.cap_derived_expiry(old->id, grace_end);
     }
     ctx.db.update_key_state(*old);
     audit_admin(ctx, *call, "key.rotated", old->id);

@@ -114,6 +114,8 @@ public:
   std::vector<key_record> list_agent_keys(std::string_view agent_id);
   /// Writes a key's status, its timestamps and its expiry.
   void update_key_state(const key_record& x);
+  /// Keys derived (directly or not) from `key_id` expire by `at` at the latest.
+  void cap_derived_expiry(std::string_view key_id, std::string_view at);
   /// Revokes every live key derived (directly or not) from `key_id`.
   void revoke_derived_keys(std::string_view key_id, std::string_view now);
   void insert_delegation(std::string_view grant_id, std::string_view agent_id,
@@ -132,6 +134,8 @@ public:
   /// pending -> `status` with its result; false when no longer pending.
   bool complete_session(std::string_view token_hash, std::string_view status,
                         std::string_view result_json);
+  /// Replaces a session's result (whatever its status).
+  void set_session_result(std::string_view token_hash, std::string_view result_json);
   std::vector<provider_record> list_providers();
   std::optional<std::string> setting(std::string_view name);
   void put_setting(std::string_view name, std::string_view value);

@@ -83,6 +83,18 @@ void store::revoke_derived_keys(std::string_view key_id, std::string_view now) {
   s.execute();
 }
 
+void store::cap_derived_expiry(std::string_view key_id, std::string_view at) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("WITH RECURSIVE derived(id) AS ("
+                   "  SELECT id FROM api_keys WHERE parent_key_id = ?1"
+                   "  UNION SELECT k.id FROM api_keys k JOIN derived d"
+                   "    ON k.parent_key_id = d.id) "
+                   "UPDATE api_keys SET expires_at = ?2 WHERE id IN derived "
+                   "AND (expires_at IS NULL OR expires_at > ?2)");
+  s.bind(1, key_id).bind(2, at);
+  s.execute();
+}
+
 void store::insert_delegation(std::string_view grant_id, std::string_view agent_id,
                               std::string_view now) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
@@ -209,6 +221,15 @@ bool store::complete_session(std::string_view token_hash, std::string_view statu
   s.bind(1, token_hash).bind(2, status).bind(3, result_json);
   s.execute();
   return db_.changes() == 1;
+}
+
+void store::set_session_result(std::string_view token_hash,
+                               std::string_view result_json) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached(
+      "UPDATE interactive_sessions SET result_json = ?2 WHERE token_hash = ?1");
+  s.bind(1, token_hash).bind(2, result_json);
+  s.execute();
 }
 
 std::vector<provider_record> store::list_providers() {

@@ -290,6 +290,13 @@ CAF_TEST(derived keys only narrow and die with their parent) {
   e = thrown_by([&] { admin_client.keys().revoke(w.keys.app_key_id); });
   CAF_CHECK(e.code == error_code::key_not_found);
   auto own_child = admin_client.keys().derive(key_derivation{{"keys:derive"}, 600});
+  // Nor can a derived key mint lasting agent keys.
+  auto agent_admin = keys.derive(key_derivation{{"agents:admin", "agents:write"}, 600});
+  auto derived_operator = blocking::App{w.client(agent_admin.api_key), w.env}.agents();
+  CAF_CHECK(thrown_by([&] { derived_operator.mint_key(w.keys.agents[0].id); }).code
+            == error_code::insufficient_scope);
+  CAF_CHECK(thrown_by([&] { derived_operator.create(named("sneaky")); }).code
+            == error_code::insufficient_scope);
   CAF_CHECK_EQUAL(admin_client.keys().revoke(own_child.key.key_id).status, "revoked");
   CAF_CHECK_EQUAL(w.app().list_grants().total, 3);
 }
@@ -298,6 +305,13 @@ CAF_TEST(rotate hands out a successor and keeps the old key for the grace period
   world w{false};
   auto keys = w.app().keys();
   auto spare = keys.derive(key_derivation{{"grants:read"}, 3600});
+  // Keys derived from a rotated key expire with its grace period.
+  auto deriving = keys.derive(key_derivation{{"keys:derive", "grants:read"}, 3600});
+  auto grandchild = blocking::App{w.client(deriving.api_key), w.env}.keys().derive(
+      key_derivation{{"grants:read"}, 3000});
+  keys.rotate(key_rotation{deriving.key.key_id, 60});
+  auto capped = w.backend.db().find_key(grandchild.key.key_id)->expires_at;
+  CAF_CHECK(capped < grandchild.key.expires_at);
   auto rotated = keys.rotate(key_rotation{spare.key.key_id, 600});
   CAF_CHECK(rotated.api_key != spare.api_key);
   CAF_CHECK(rotated.key.scopes == spare.key.scopes);

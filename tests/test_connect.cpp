@@ -51,13 +51,14 @@ CAF_TEST(connect returns the grants the user approved and they work) {
   CAF_CHECK_EQUAL(made[0].provider_id, "sim-bearer");
   CAF_CHECK_EQUAL(made[0].account_identifier, "alice@example.com");
   CAF_CHECK(made[0].scopes == std::vector<std::string>({"read", "write"}));
-  // The grant is the user's: the app reaches it with the user's JWT.
-  auto jwt = w.backend.identity().issue(w.keys.app_id, "alice@example.com");
+  // The session named no user: the grant is the app's, and typing an account on
+  // the page does not make it anybody's (whoever holds the link could type any).
   provider_call c;
   c.url = w.provider_url("sim-bearer") + "/v1/items";
-  c.provider = "sim-bearer";
-  c.user_token = jwt;
+  c.grant_id = made[0].grant_id;
   CAF_CHECK_EQUAL(app.request(c).status, 200);
+  c.user_token = w.backend.identity().issue(w.keys.app_id, "alice@example.com");
+  CAF_CHECK(thrown_by([&] { app.request(c); }).code == error_code::grant_not_found);
   auto listed = app.list_grants(grant_query{"sim-bearer", 100, 0});
   bool found = false;
   for (const auto& g : listed.grants)

@@ -65,6 +65,14 @@ CAF_TEST(authenticate signs a user in and the token verifies) {
   CAF_CHECK_EQUAL(signed_in.status, "completed");
   CAF_CHECK_EQUAL(*find_field(signed_in.user_info, "sub"), "carol");
   CAF_CHECK_EQUAL(app.verify_user_token(signed_in.user_token).value_or(""), "carol");
+  // The JWT is handed out once; agents cannot sign users in at all.
+  auto again = app.create_auth_session();
+  w.browse("POST", w.path_of_page(again.auth_url) + "/decision", {}, "username=dora");
+  CAF_CHECK(!app.poll_auth_session(again.session_token).user_token.empty());
+  CAF_CHECK(app.poll_auth_session(again.session_token).user_token.empty());
+  auto agent_app = blocking::App{w.client(w.keys.agents[0].api_key), w.env};
+  CAF_CHECK(thrown_by([&] { agent_app.create_auth_session(); }).code
+            == error_code::insufficient_scope);
   CAF_CHECK(!app.verify_user_token("not.a.jwt").has_value());
   // A token for another app's audience does not verify here.
   auto foreign = w.backend.identity().issue("some-other-app", "carol");
@@ -214,6 +222,9 @@ CAF_TEST(managed secret grants serve every principal kind) {
   CAF_CHECK(thrown_by([&] { app.create_managed_secret_grant(bad); }).code
             == error_code::invalid_argument);
   bad.grant_policy = {"", 60, 600};
+  CAF_CHECK(thrown_by([&] { app.create_managed_secret_grant(bad); }).code
+            == error_code::invalid_argument);
+  bad.grant_policy = {"", int64_t{1} << 40, 0};
   CAF_CHECK(thrown_by([&] { app.create_managed_secret_grant(bad); }).code
             == error_code::invalid_argument);
   // An expired grant is refused when used.

@@ -259,7 +259,9 @@ CAF_TEST(revoking grants and delegations cuts exactly that access path) {
   auto e = thrown_by([&] { agent.revoke_delegation(grant_id); });
   CAF_CHECK(e.code == error_code::no_delegated_grant);
   CAF_CHECK(e.is(error_class::NoDelegatedGrantError));
-  CAF_CHECK_EQUAL(w.backend.db().find_grant(grant_id)->status, "active");
+  auto kept = w.backend.db().find_grant(grant_id);
+  CAF_REQUIRE(kept.has_value());
+  CAF_CHECK_EQUAL(kept->status, "active");
   // The app removes another agent's path.
   w.backend.db().insert_delegation(grant_id, w.keys.agents[1].id,
                                    "2026-01-01T00:00:00Z");

@@ -33,7 +33,12 @@ start_server() {
 start_server
 ALTER_API_KEY=$key "$load_bin" "$url" "$grant" "$providers" >"$dir/seen" 2>/dev/null &
 load=$!
-sleep 2
+# Crash under load: once enough calls went through (slow sanitized builds on a
+# busy machine need longer), never later than 30 s.
+for _ in $(seq 300); do
+  (( $(grep -c '^ok ' "$dir/seen" || true) >= 100 )) && break
+  sleep 0.1
+done
 kill -9 "$server"
 wait "$server" 2>/dev/null || true
 server=

@@ -19,6 +19,9 @@ struct api_call {
   /// Values of {name} segments of the route's path pattern.
   std::map<std::string, std::string> params;
   std::string request_id;
+  /// The extra fields of the caller's trace scope (x-alter-trace) as a JSON
+  /// object, decoded once by the router; empty without any.
+  std::string trace_json;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   responder respond;
 

@@ -99,11 +99,16 @@ void api_router::handle(server_request req, responder respond) {
     return call->fail(from_caf_error(identity.error()));
   call->identity = std::move(*identity);
   call->request = std::move(req);
-  if (const auto* t = find_field(call->request.headers, header::trace);
-      t && !decode_trace_extra(*t))
-    return call->fail(make_error(error_code::invalid_request,
-                                 "x-alter-trace must be base64url of a JSON object of "
-                                 "at most 16 trace fields"));
+  if (const auto* t = find_field(call->request.headers, header::trace)) {
+    auto extra = decode_trace_extra(*t);
+    if (!extra)
+      return call->fail(
+          make_error(error_code::invalid_request,
+                     "x-alter-trace must be base64url of a JSON object of "
+                     "at most 16 trace fields"));
+    if (!extra->empty())
+      call->trace_json = fields_to_json(*extra);
+  }
   auto path = net::path_of(call->request.target);
   const route* found = nullptr;
   bool path_known = false;

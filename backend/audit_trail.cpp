@@ -7,8 +7,6 @@
 
 #include "auth/request_signing.hpp"
 #include "messages/base64.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/trace_fields.hpp"
 
 namespace alter::backend {
 
@@ -36,9 +34,7 @@ audit_record audit_row(const api_call& call, std::string action) {
   row.run_id = header_value(call, header::run_id);
   row.thread_id = header_value(call, header::thread_id);
   row.tool_call_id = header_value(call, header::tool_call_id);
-  if (auto extra = decode_trace_extra(header_value(call, header::trace));
-      extra && !extra->empty())
-    row.trace_json = fields_to_json(*extra);
+  row.trace_json = call.trace_json;
   row.latency_ms = call.elapsed_ms();
   return row;
 }

@@ -71,26 +71,35 @@ void store::update_key_state(const key_record& x) {
   s.execute();
 }
 
+namespace {
+
+/// The keys derived from ?1, at any depth, as the table `derived(id)`.
+constexpr const char* derived_keys
+    = "WITH RECURSIVE derived(id) AS ("
+      "  SELECT id FROM api_keys WHERE parent_key_id = ?1"
+      "  UNION SELECT k.id FROM api_keys k JOIN derived d"
+      "    ON k.parent_key_id = d.id) ";
+
+} // namespace
+
 void store::revoke_derived_keys(std::string_view key_id, std::string_view now) {
+  static const std::string sql
+      = std::string{derived_keys}
+        + "UPDATE api_keys SET status = 'revoked', revoked_at = ?2 "
+          "WHERE id IN derived AND status != 'revoked'";
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("WITH RECURSIVE derived(id) AS ("
-                   "  SELECT id FROM api_keys WHERE parent_key_id = ?1"
-                   "  UNION SELECT k.id FROM api_keys k JOIN derived d"
-                   "    ON k.parent_key_id = d.id) "
-                   "UPDATE api_keys SET status = 'revoked', revoked_at = ?2 "
-                   "WHERE id IN derived AND status != 'revoked'");
+  auto& s = cached(sql.c_str());
   s.bind(1, key_id).bind(2, now);
   s.execute();
 }
 
 void store::cap_derived_expiry(std::string_view key_id, std::string_view at) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("WITH RECURSIVE derived(id) AS ("
-                   "  SELECT id FROM api_keys WHERE parent_key_id = ?1"
-                   "  UNION SELECT k.id FROM api_keys k JOIN derived d"
-                   "    ON k.parent_key_id = d.id) "
-                   "UPDATE api_keys SET expires_at = ?2 WHERE id IN derived "
-                   "AND (expires_at IS NULL OR expires_at > ?2)");
+  static const std::string sql
+      = std::string{derived_keys}
+        + "UPDATE api_keys SET expires_at = ?2 WHERE id IN derived "
+          "AND (expires_at IS NULL OR expires_at > ?2)";
+  auto& s = cached(sql.c_str());
   s.bind(1, key_id).bind(2, at);
   s.execute();
 }

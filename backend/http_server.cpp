@@ -1,9 +1,12 @@
 #include "backend/http_server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <sstream>
 #include <system_error>
+#include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -13,7 +16,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "auth/crypto.hpp"
+#include "auth/request_signing.hpp"
 #include "messages/json_codec.hpp"
+#include "messages/validation.hpp"
+#include "net/bounded_read.hpp"
 #include "net/io_runtime.hpp"
 #include "net/url.hpp"
 
@@ -26,13 +33,89 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
+using request_parser = http::request_parser<http::string_body>;
+using net::max_read_buffer;
 
+/// The read buffer bounds whatever the parser must hold whole: the header block,
+/// one chunk-size line with its extensions, the trailer block.
+std::size_t read_buffer_size(const server_limits& limits) {
+  return std::min(limits.max_header_bytes + 1024, max_read_buffer);
+}
+
+void configure(request_parser& parser, const server_limits& limits) {
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min(limits.max_header_bytes, max_read_buffer - 1024)));
+  parser.body_limit(limits.max_body_bytes);
+}
+
+/// What the server answers on its own carries what every API answer carries
+/// (protocol.md sections 1 and 6).
 http_response error_response(error_code code, std::string message) {
+  auto e = make_error(code, std::move(message));
+  e.request_id = "req_" + crypto::random_hex(8);
   http_response res;
   res.status = http_status_of(code);
-  res.headers.push_back({"Content-Type", "application/json"});
-  res.body = error_envelope(make_error(code, std::move(message)));
+  res.headers = {{"Content-Type", "application/json"},
+                 {"Cache-Control", "no-store"},
+                 {"X-Content-Type-Options", "nosniff"},
+                 {std::string{header::request_id}, e.request_id}};
+  res.body = error_envelope(e);
   return res;
+}
+
+struct refusal {
+  error_code code;
+  std::string message;
+};
+
+/// Framing that Beast reads one way and a proxy in front might read another
+/// (request smuggling): anything but exactly one "chunked", or both framings.
+std::optional<refusal> framing_problem(const http::fields& head) {
+  auto [first, last] = head.equal_range(http::field::transfer_encoding);
+  if (first == last)
+    return std::nullopt;
+  auto value = std::string_view{first->value()};
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+    value.remove_suffix(1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.remove_prefix(1);
+  if (std::next(first) != last || !iequals(value, "chunked"))
+    return refusal{error_code::invalid_request,
+                   "Transfer-Encoding must be exactly \"chunked\""};
+  if (head.count(http::field::content_length) != 0)
+    return refusal{error_code::invalid_request,
+                   "Transfer-Encoding and Content-Length must not come together"};
+  return std::nullopt;
+}
+
+/// The answer to a read that failed; nullopt when the peer left or timed out and
+/// the connection just closes.
+std::optional<refusal> refusal_for(const beast::error_code& ec, bool head_done,
+                                   const server_limits& limits) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout
+      || ec == asio::error::eof || ec == asio::error::connection_reset
+      || ec == asio::error::operation_aborted || ec == ssl::error::stream_truncated)
+    return std::nullopt;
+  if (ec == http::error::header_limit
+      || (ec == http::error::buffer_overflow && !head_done))
+    return refusal{error_code::headers_too_large,
+                   "request headers exceed " + std::to_string(limits.max_header_bytes)
+                       + " bytes"};
+  if (ec == http::error::buffer_overflow)
+    return refusal{error_code::invalid_request,
+                   "a chunk line or the trailers exceed "
+                       + std::to_string(read_buffer_size(limits)) + " bytes"};
+  if (ec == http::error::body_limit)
+    return refusal{error_code::payload_too_large,
+                   "request body exceeds " + std::to_string(limits.max_body_bytes)
+                       + " bytes"};
+  return refusal{error_code::invalid_request, "malformed HTTP request"};
+}
+
+refusal too_many_bytes(const server_limits& limits) {
+  return {error_code::payload_too_large, "request exceeds "
+                                             + std::to_string(limits.max_request_bytes)
+                                             + " bytes with its framing"};
 }
 
 server_request to_server_request(http::request<http::string_body> req,
@@ -52,20 +135,28 @@ server_request to_server_request(http::request<http::string_body> req,
 
 caf::expected<server_request> parse_request(std::string_view bytes,
                                             const server_limits& limits) {
-  http::request_parser<http::string_body> parser;
-  parser.eager(true);
-  parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-  parser.body_limit(limits.max_body_bytes);
-  boost::system::error_code ec;
-  auto used = parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
-  if (!ec && !parser.is_done() && used == bytes.size())
-    parser.put_eof(ec); // a body that runs to the end of the input
-  if (ec == http::error::header_limit)
-    return to_caf_error(error_code::headers_too_large, "request headers too large");
-  if (ec == http::error::body_limit)
-    return to_caf_error(error_code::payload_too_large, "request body too large");
-  if (ec || !parser.is_done())
-    return to_caf_error(error_code::invalid_request, "malformed HTTP request");
+  net::memory_stream in{bytes};
+  beast::flat_buffer buffer{read_buffer_size(limits)};
+  request_parser parser;
+  configure(parser, limits);
+  auto fail = [](const refusal& r) { return to_caf_error(r.code, r.message); };
+  beast::error_code ec;
+  auto received = http::read_header(in, buffer, parser, ec);
+  if (ec)
+    return fail(
+        refusal_for(ec, false, limits)
+            .value_or(refusal{error_code::invalid_request, "malformed HTTP request"}));
+  if (auto problem = framing_problem(parser.get()))
+    return fail(*problem);
+  while (!parser.is_done()) {
+    received += http::read_some(in, buffer, parser, ec);
+    if (ec)
+      return fail(refusal_for(ec, true, limits)
+                      .value_or(refusal{error_code::invalid_request,
+                                        "malformed HTTP request"}));
+    if (received > limits.max_request_bytes)
+      return fail(too_many_bytes(limits));
+  }
   return to_server_request(parser.release(), "127.0.0.1");
 }
 
@@ -75,10 +166,37 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   server_limits limits;
   std::optional<ssl::context> tls;
   std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> backoff;
   std::shared_ptr<fault_injector> faults;
-  std::atomic<std::size_t> connections{0};
+  mutable std::mutex mtx;
+  std::size_t connections = 0;
+  std::unordered_map<std::string, std::size_t> per_address;
+  std::atomic<std::uint64_t> refused{0};
 
   void accept();
+  void admit(tcp::socket socket);
+  void back_off();
+
+  /// Counts a connection from `ip` in; false when a cap is reached.
+  bool reserve(const std::string& ip) {
+    std::lock_guard guard{mtx};
+    if (connections >= limits.max_connections)
+      return false;
+    auto& n = per_address[ip];
+    if (n >= limits.max_connections_per_address)
+      return false;
+    ++n;
+    ++connections;
+    return true;
+  }
+
+  void release(const std::string& ip) {
+    std::lock_guard guard{mtx};
+    --connections;
+    auto i = per_address.find(ip);
+    if (i != per_address.end() && --i->second == 0)
+      per_address.erase(i);
+  }
 };
 
 namespace {
@@ -92,23 +210,24 @@ public:
 
   session(std::shared_ptr<server_impl> server, Stream stream, std::string client_ip)
       : server_(std::move(server)), stream_(std::move(stream)),
-        client_ip_(std::move(client_ip)) {
+        client_ip_(std::move(client_ip)), buffer_(read_buffer_size(server_->limits)) {
   }
 
   ~session() {
-    --server_->connections;
+    server_->release(client_ip_);
   }
 
   void start() {
+    tcp_layer().expires_after(limits().unauthenticated_idle_timeout);
     if constexpr (is_tls) {
-      tcp_layer().expires_after(server_->limits.read_timeout);
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
-                                if (!ec)
-                                  self->read();
+                                if (ec)
+                                  return self->close();
+                                self->wait_for_request();
                               });
     } else {
-      read();
+      wait_for_request();
     }
   }
 
@@ -117,41 +236,84 @@ private:
     return beast::get_lowest_layer(stream_);
   }
 
-  void read() {
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(server_->limits.max_header_bytes));
-    parser_->body_limit(server_->limits.max_body_bytes);
-    // The first request of a connection and every later one share the read
-    // deadline; idle keep-alive connections get the longer idle timeout.
-    tcp_layer().expires_after(served_ == 0 ? server_->limits.read_timeout
-                                           : server_->limits.idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](
-                         beast::error_code ec, std::size_t) { self->on_read(ec); });
+  const server_limits& limits() const {
+    return server_->limits;
   }
 
-  void on_read(beast::error_code ec) {
-    if (ec == http::error::header_limit)
-      return reply_and_close(error_response(
-          error_code::headers_too_large,
-          "request headers exceed " + std::to_string(server_->limits.max_header_bytes)
-              + " bytes"));
-    if (ec == http::error::body_limit)
-      return reply_and_close(error_response(
-          error_code::payload_too_large,
-          "request body exceeds " + std::to_string(server_->limits.max_body_bytes)
-              + " bytes"));
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout
-        || ec == asio::error::eof || ec == asio::error::connection_reset
-        || ec == asio::error::operation_aborted)
-      return close();
+  /// Idle until the next request's first byte: long once the connection has
+  /// authenticated, short before.
+  void wait_for_request() {
+    tcp_layer().expires_after(authenticated_->load(std::memory_order_relaxed)
+                                  ? limits().idle_timeout
+                                  : limits().unauthenticated_idle_timeout);
+    if (buffer_.size() > 0) // pipelined: the next request is already here
+      return read_head();
+    stream_.async_read_some(
+        buffer_.prepare(buffer_.max_size() - buffer_.size()),
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+          if (ec)
+            return self->close();
+          self->buffer_.commit(n);
+          self->read_head();
+        });
+  }
+
+  /// From the first byte on, the whole request must arrive within read_timeout.
+  void read_head() {
+    parser_.emplace();
+    configure(*parser_, limits());
+    received_ = 0;
+    tcp_layer().expires_after(limits().read_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->on_head(ec, n);
+        });
+  }
+
+  void on_head(beast::error_code ec, std::size_t n) {
+    received_ += n;
     if (ec)
-      return reply_and_close(
-          error_response(error_code::invalid_request, "malformed HTTP request"));
+      return on_read_error(ec);
+    if (auto problem = framing_problem(parser_->get()))
+      return refuse(*problem);
+    if (parser_->is_done())
+      return on_request();
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read_some(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->on_body(ec, n);
+        });
+  }
+
+  void on_body(beast::error_code ec, std::size_t n) {
+    received_ += n;
+    if (ec)
+      return on_read_error(ec);
+    if (received_ > limits().max_request_bytes)
+      return refuse(too_many_bytes(limits()));
+    if (!parser_->is_done())
+      return read_body();
+    on_request();
+  }
+
+  void on_read_error(const beast::error_code& ec) {
+    auto problem = refusal_for(ec, parser_->is_header_done(), limits());
+    if (!problem)
+      return close();
+    refuse(*problem);
+  }
+
+  void on_request() {
     tcp_layer().expires_never();
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
     auto in = to_server_request(std::move(req), client_ip_);
+    in.connection_authenticated = authenticated_;
     auto decision = server_->faults ? server_->faults->decide(net::path_of(in.target))
                                     : fault_decision{};
     switch (decision.kind) {
@@ -171,15 +333,26 @@ private:
     }
   }
 
-  /// Runs the handler; its answer comes back on this connection's strand.
-  void dispatch(const server_request& in, fault_decision decision) {
-    server_->handler(
-        std::move(in), [self = this->shared_from_this(), decision](http_response res) {
-          auto ex = self->stream_.get_executor();
-          asio::dispatch(ex, [self, decision, res = std::move(res)]() mutable {
-            self->deliver(std::move(res), decision);
-          });
+  /// Runs the handler; its answer comes back on this connection's strand. A
+  /// handler that throws before answering gets a 500 written for it: nothing
+  /// a handler does may end the I/O thread.
+  void dispatch(server_request in, fault_decision decision) {
+    answered_.store(false);
+    try {
+      server_->handler(std::move(in), [self = this->shared_from_this(),
+                                       decision](http_response res) {
+        if (self->answered_.exchange(true))
+          return; // answered twice: the first answer stands
+        auto ex = self->stream_.get_executor();
+        asio::dispatch(ex, [self, decision, res = std::move(res)]() mutable {
+          self->deliver(std::move(res), decision);
         });
+      });
+    } catch (const std::exception&) {
+      if (!answered_.exchange(true))
+        write(error_response(error_code::internal_error,
+                             "the request could not be handled"));
+    }
   }
 
   void deliver(http_response res, const fault_decision& decision) {
@@ -195,21 +368,21 @@ private:
   }
 
   static http_response injected_status(const fault_decision& d) {
-    http_response res;
-    res.status = d.status;
-    auto code = d.status == 429   ? error_code::rate_limited
-                : d.status == 503 ? error_code::service_unavailable
-                                  : error_code::internal_error;
     if (d.status == 502 || d.status == 504) {
       // What a gateway in front of the backend would send: no envelope.
+      http_response res;
+      res.status = d.status;
       res.headers.push_back({"Content-Type", "text/html"});
       res.body = "<html><body>" + std::to_string(d.status) + " gateway</body></html>";
       return res;
     }
-    res.headers.push_back({"Content-Type", "application/json"});
+    auto code = d.status == 429   ? error_code::rate_limited
+                : d.status == 503 ? error_code::service_unavailable
+                                  : error_code::internal_error;
+    auto res = error_response(code, "injected fault");
+    res.status = d.status;
     if (d.status == 429 || d.status == 503)
       res.headers.push_back({"Retry-After", std::to_string(d.retry_after_seconds)});
-    res.body = error_envelope(make_error(code, "injected fault"));
     return res;
   }
 
@@ -223,7 +396,7 @@ private:
     auto rest = std::make_shared<std::string>(truncate ? body.substr(0, body.size() / 2)
                                                        : body);
     auto header = std::make_shared<std::string>(head.str());
-    tcp_layer().expires_after(server_->limits.read_timeout);
+    tcp_layer().expires_after(limits().read_timeout);
     asio::async_write(
         stream_, asio::buffer(*header),
         [self = this->shared_from_this(), header, rest, truncate,
@@ -243,7 +416,11 @@ private:
         });
   }
 
+  /// The response to write; a handler's answer with a header that could split
+  /// the response is replaced by a 500 rather than sent.
   void prepare(http_response res) {
+    if (!std::all_of(res.headers.begin(), res.headers.end(), is_writable_header))
+      res = error_response(error_code::internal_error, "the answer was not writable");
     response_ = {};
     response_.version(11);
     response_.result(static_cast<unsigned>(res.status));
@@ -255,8 +432,13 @@ private:
   }
 
   void write(http_response res) {
-    prepare(std::move(res));
-    tcp_layer().expires_after(server_->limits.read_timeout);
+    try {
+      prepare(std::move(res));
+    } catch (const std::exception&) { // a header Beast cannot hold (over 64 KiB)
+      prepare(
+          error_response(error_code::internal_error, "the answer was not writable"));
+    }
+    tcp_layer().expires_after(limits().read_timeout);
     http::async_write(stream_, response_,
                       [self = this->shared_from_this()](
                           beast::error_code ec, std::size_t) { self->on_write(ec); });
@@ -264,14 +446,40 @@ private:
 
   void on_write(beast::error_code ec) {
     ++served_;
-    if (ec || !keep_alive_)
+    if (ec)
       return close();
-    read();
+    if (draining_)
+      return drain();
+    if (!keep_alive_)
+      return close();
+    wait_for_request();
   }
 
-  void reply_and_close(http_response res) {
+  /// Answers and closes; what the client still sends is drained first.
+  void refuse(const refusal& r) {
     keep_alive_ = false;
-    write(std::move(res));
+    draining_ = true;
+    write(error_response(r.code, r.message));
+  }
+
+  /// Lingering close: with unread bytes in its receive queue, closing would send
+  /// a reset that can destroy the answer before the client reads it.
+  void drain() {
+    beast::error_code ignored;
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_layer().expires_after(limits().drain_timeout);
+    drain_some(0);
+  }
+
+  void drain_some(std::size_t drained) {
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(buffer_.max_size()),
+                            [self = this->shared_from_this(),
+                             drained](beast::error_code ec, std::size_t n) {
+                              if (ec || drained + n >= self->limits().drain_bytes)
+                                return self->close();
+                              self->drain_some(drained + n);
+                            });
   }
 
   void close() {
@@ -285,9 +493,15 @@ private:
   std::string client_ip_;
   beast::flat_buffer buffer_;
   asio::steady_timer timer_{stream_.get_executor()};
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<request_parser> parser_;
   http::response<http::string_body> response_;
+  /// Set through server_request::mark_authenticated, from any thread.
+  std::shared_ptr<std::atomic<bool>> authenticated_
+      = std::make_shared<std::atomic<bool>>(false);
+  std::atomic<bool> answered_{false};
+  std::size_t received_ = 0;
   bool keep_alive_ = true;
+  bool draining_ = false;
   uint64_t served_ = 0;
 };
 
@@ -299,31 +513,48 @@ void http_server::impl::accept() {
       [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !self->acceptor->is_open())
           return;
-        if (!ec) {
-          if (self->connections.load() >= self->limits.max_connections) {
-            beast::error_code ignored;
-            socket.close(ignored);
-          } else {
-            ++self->connections;
-            beast::error_code ep_ec;
-            auto peer = socket.remote_endpoint(ep_ec);
-            auto ip = ep_ec ? std::string{} : peer.address().to_string();
-            socket.set_option(tcp::no_delay{true}, ep_ec);
-            if (self->tls) {
-              using tls_stream = beast::ssl_stream<beast::tcp_stream>;
-              std::make_shared<session<tls_stream>>(
-                  self, tls_stream{beast::tcp_stream{std::move(socket)}, *self->tls},
-                  std::move(ip))
-                  ->start();
-            } else {
-              std::make_shared<session<beast::tcp_stream>>(
-                  self, beast::tcp_stream{std::move(socket)}, std::move(ip))
-                  ->start();
-            }
-          }
+        // Out of descriptors: the connection stays queued in the kernel; accepting
+        // again at once would only spin.
+        if (ec == asio::error::no_descriptors
+            || ec == boost::system::errc::too_many_files_open_in_system) {
+          ++self->refused;
+          return self->back_off();
         }
+        if (!ec)
+          self->admit(std::move(socket));
         self->accept();
       });
+}
+
+void http_server::impl::back_off() {
+  backoff->expires_after(limits.accept_backoff);
+  backoff->async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec && self->acceptor->is_open())
+      self->accept();
+  });
+}
+
+void http_server::impl::admit(tcp::socket socket) {
+  beast::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  auto ip = ec ? std::string{} : peer.address().to_string();
+  if (ec || !reserve(ip)) {
+    ++refused;
+    socket.close(ec);
+    return;
+  }
+  socket.set_option(tcp::no_delay{true}, ec);
+  if (tls) {
+    using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+    std::make_shared<session<tls_stream>>(
+        shared_from_this(), tls_stream{beast::tcp_stream{std::move(socket)}, *tls},
+        std::move(ip))
+        ->start();
+  } else {
+    std::make_shared<session<beast::tcp_stream>>(
+        shared_from_this(), beast::tcp_stream{std::move(socket)}, std::move(ip))
+        ->start();
+  }
 }
 
 http_server::http_server(net::io_runtime& io, request_handler handler,
@@ -358,6 +589,7 @@ uint16_t http_server::listen(const std::string& address, uint16_t port) {
   acc.bind(ep);
   acc.listen(asio::socket_base::max_listen_connections);
   auto bound = acc.local_endpoint().port();
+  impl_->backoff.emplace(acc.get_executor());
   impl_->accept();
   return bound;
 }
@@ -369,6 +601,7 @@ void http_server::stop() {
     asio::dispatch(impl_->acceptor->get_executor(), [impl = impl_, done] {
       beast::error_code ignored;
       impl->acceptor->close(ignored);
+      impl->backoff->cancel();
       done->set_value();
     });
     // Bounded: if the I/O threads were already stopped, nothing accepts anyway.
@@ -378,6 +611,15 @@ void http_server::stop() {
 
 bool http_server::secure() const noexcept {
   return impl_->tls.has_value();
+}
+
+std::size_t http_server::open_connections() const noexcept {
+  std::lock_guard guard{impl_->mtx};
+  return impl_->connections;
+}
+
+std::uint64_t http_server::refused_connections() const noexcept {
+  return impl_->refused.load();
 }
 
 } // namespace alter::backend

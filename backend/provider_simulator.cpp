@@ -110,6 +110,7 @@ request_handler make_provider_simulator(store& db,
         }
     if (!authenticated)
       return respond(json_reply(401, {{"error", "invalid_credential"}}));
+    req.mark_authenticated();
     hits->record(path);
     int status = 200;
     auto rest = slash == std::string::npos ? std::string{} : path.substr(slash);

@@ -2,8 +2,10 @@
 // (resolve, connect, handshake, write, read), a deadline on every operation.
 #include "net/http_connection.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>
@@ -15,6 +17,8 @@
 #include <boost/beast/ssl.hpp>
 #include <openssl/ssl.h>
 
+#include "messages/validation.hpp"
+#include "net/bounded_read.hpp"
 #include "net/io_runtime.hpp"
 
 namespace alter::net {
@@ -108,6 +112,53 @@ alter_error io_error(error_code code, std::string what,
   return make_error(code, std::move(what) + ": " + ec.message());
 }
 
+std::size_t read_buffer_size(const client_limits& limits) {
+  return std::min(limits.max_response_header + 1024, max_read_buffer);
+}
+
+using response_parser = http::response_parser<http::string_body>;
+
+void configure(response_parser& parser, const client_limits& limits) {
+  parser.body_limit(limits.max_response_body);
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min(limits.max_response_header, max_read_buffer - 1024)));
+}
+
+/// What a read that failed (other than by the deadline) means for the caller.
+alter_error read_error(const beast::error_code& ec, bool head_done,
+                       const client_limits& limits, const std::string& origin) {
+  if (ec == http::error::body_limit)
+    return make_error(error_code::malformed_response,
+                      "response body from " + origin + " exceeds "
+                          + std::to_string(limits.max_response_body) + " bytes");
+  if (ec == http::error::header_limit
+      || (ec == http::error::buffer_overflow && !head_done))
+    return make_error(error_code::malformed_response,
+                      "response headers from " + origin + " are too large");
+  if (ec == http::error::buffer_overflow)
+    return make_error(error_code::malformed_response,
+                      "a chunk line or the trailers from " + origin + " exceed "
+                          + std::to_string(read_buffer_size(limits)) + " bytes");
+  // Over TLS a peer that just closes shows as a truncated stream.
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message
+      || ec == asio::error::eof || ec == asio::error::connection_reset
+      || ec == ssl::error::stream_truncated)
+    return io_error(error_code::network_error,
+                    "connection to " + origin + " closed before a full response", ec);
+  return io_error(error_code::malformed_response, "unreadable response from " + origin,
+                  ec);
+}
+
+http_response to_response(http::response<http::string_body> res) {
+  http_response out;
+  out.status = static_cast<int>(res.result_int());
+  out.headers.reserve(16);
+  for (const auto& h : res)
+    out.headers.push_back({std::string{h.name_string()}, std::string{h.value()}});
+  out.body = std::move(res.body());
+  return out;
+}
+
 template <class Stream>
 class beast_connection final
     : public http_connection,
@@ -120,7 +171,8 @@ public:
                    std::shared_ptr<connection_stats> stats)
       : resolver_(asio::make_strand(ioc)),
         stream_(make_stream(resolver_.get_executor(), tls)), tls_(std::move(tls)),
-        where_(std::move(where)), limits_(limits), stats_(std::move(stats)) {
+        where_(std::move(where)), limits_(limits), stats_(std::move(stats)),
+        buffer_(read_buffer_size(limits_)) {
   }
 
   void async_exchange(http_request req, std::chrono::milliseconds timeout,
@@ -129,9 +181,13 @@ public:
     handler_ = std::move(handler);
     outcome_ = exchange_outcome{};
     outcome_.reused = served_ > 0;
-    build_request(req);
+    auto problem = build_request(req);
     asio::dispatch(resolver_.get_executor(),
-                   [self = this->shared_from_this()] { self->start(); });
+                   [self = this->shared_from_this(), problem = std::move(problem)] {
+                     if (problem)
+                       return self->fail(*problem);
+                     self->start();
+                   });
   }
 
   bool reusable() const noexcept override {
@@ -160,7 +216,23 @@ private:
     tcp().expires_at(deadline_);
   }
 
-  void build_request(const http_request& in) {
+  /// The request to write, or why it cannot be written (nothing is sent then).
+  std::optional<alter_error> build_request(const http_request& in) {
+    if (!std::all_of(in.headers.begin(), in.headers.end(), is_writable_header)
+        || has_control_characters(in.target) || has_control_characters(in.method))
+      return make_error(error_code::invalid_argument,
+                        "a request header, the method or the target has a control "
+                        "character or an unusable name");
+    try {
+      fill_request(in);
+    } catch (const std::exception&) { // a field Beast cannot hold (over 64 KiB)
+      return make_error(error_code::invalid_argument,
+                        "a request header is too large to send");
+    }
+    return std::nullopt;
+  }
+
+  void fill_request(const http_request& in) {
     request_ = {};
     request_.version(11);
     request_.method_string(in.method);
@@ -267,8 +339,7 @@ private:
     }
     outcome_.request_sent = true;
     parser_.emplace();
-    parser_->body_limit(limits_.max_response_body);
-    parser_->header_limit(static_cast<std::uint32_t>(limits_.max_response_header));
+    configure(*parser_, limits_);
     arm_timer();
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](
@@ -280,33 +351,12 @@ private:
       if (ec == beast::error::timeout)
         return fail(make_error(error_code::timeout,
                                "no response from " + where_.origin() + " in time"));
-      if (ec == http::error::body_limit)
-        return fail(make_error(error_code::malformed_response,
-                               "response body from " + where_.origin() + " exceeds "
-                                   + std::to_string(limits_.max_response_body)
-                                   + " bytes"));
-      if (ec == http::error::header_limit)
-        return fail(
-            make_error(error_code::malformed_response,
-                       "response headers from " + where_.origin() + " are too large"));
-      // Over TLS a peer that just closes shows as a truncated stream.
-      if (ec == http::error::end_of_stream || ec == http::error::partial_message
-          || ec == asio::error::eof || ec == asio::error::connection_reset
-          || ec == ssl::error::stream_truncated)
-        return fail(io_error(
-            error_code::network_error,
-            "connection to " + where_.origin() + " closed before a full response", ec));
-      return fail(io_error(error_code::malformed_response,
-                           "unreadable response from " + where_.origin(), ec));
+      return fail(read_error(ec, parser_->is_header_done(), limits_, where_.origin()));
     }
     auto res = parser_->release();
     outcome_.ok = true;
-    outcome_.response.status = static_cast<int>(res.result_int());
-    for (const auto& h : res)
-      outcome_.response.headers.push_back(
-          {std::string{h.name_string()}, std::string{h.value()}});
-    outcome_.response.body = std::move(res.body());
     keep_alive_ = res.keep_alive();
+    outcome_.response = to_response(std::move(res));
     if constexpr (is_tls)
       if (served_ == 0)
         tls_->remember(stream_.native_handle());
@@ -348,7 +398,7 @@ private:
   exchange_handler handler_;
   exchange_outcome outcome_;
   http::request<http::string_body> request_;
-  std::optional<http::response_parser<http::string_body>> parser_;
+  std::optional<response_parser> parser_;
   beast::flat_buffer buffer_;
   std::atomic<bool> open_{false};
   std::atomic<bool> keep_alive_{true};
@@ -356,6 +406,23 @@ private:
 };
 
 } // namespace
+
+exchange_outcome parse_response(std::string_view bytes, const client_limits& limits) {
+  memory_stream in{bytes};
+  beast::flat_buffer buffer{read_buffer_size(limits)};
+  response_parser parser;
+  configure(parser, limits);
+  exchange_outcome out;
+  beast::error_code ec;
+  http::read(in, buffer, parser, ec);
+  if (ec) {
+    out.error = read_error(ec, parser.is_header_done(), limits, "the peer");
+    return out;
+  }
+  out.ok = true;
+  out.response = to_response(parser.release());
+  return out;
+}
 
 connection_factory
 make_beast_connection_factory(const std::shared_ptr<io_runtime>& io,

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "messages/alter_error.hpp"
 #include "messages/http_message.hpp"
@@ -63,6 +64,11 @@ struct client_limits {
   /// Largest response header block accepted.
   std::size_t max_response_header = 64 * 1024;
 };
+
+/// Reads one whole response from `bytes` exactly as a connection reads one (same
+/// limits, same bounded buffer, same errors), for the fuzzer and tests.
+exchange_outcome parse_response(std::string_view bytes,
+                                const client_limits& limits = {});
 
 /// Beast over TCP or TLS for `where`. Builds the TLS context once (certificate
 /// verification on, system trust store plus `where.tls` CAs) and shares it, and

@@ -1,5 +1,7 @@
 #include "net/io_runtime.hpp"
 
+#include <atomic>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -13,13 +15,28 @@ struct io_runtime::impl {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{
       ioc.get_executor()};
   std::vector<std::thread> threads;
+  std::atomic<std::uint64_t> escaped{0};
+
+  /// Runs handlers until stopped. A handler that throws would end the thread and
+  /// with it the process; the last line of defence counts it and runs on (the
+  /// handler's operation is gone, and with it whatever it kept alive).
+  void run() {
+    for (;;) {
+      try {
+        ioc.run();
+        return;
+      } catch (const std::exception&) {
+        ++escaped;
+      }
+    }
+  }
 };
 
 io_runtime::io_runtime(std::size_t threads) : impl_(std::make_unique<impl>()) {
   if (threads == 0)
     threads = 1;
   for (std::size_t i = 0; i < threads; ++i)
-    impl_->threads.emplace_back([ctx = &impl_->ioc] { ctx->run(); });
+    impl_->threads.emplace_back([self = impl_.get()] { self->run(); });
 }
 
 io_runtime::~io_runtime() {
@@ -36,6 +53,10 @@ void io_runtime::stop() {
 
 boost::asio::io_context& io_runtime::context() noexcept {
   return impl_->ioc;
+}
+
+std::uint64_t io_runtime::escaped_exceptions() const noexcept {
+  return impl_->escaped.load();
 }
 
 std::size_t io_runtime::thread_count() const noexcept {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace boost::asio {
@@ -30,6 +31,10 @@ public:
   boost::asio::io_context& context() noexcept;
 
   std::size_t thread_count() const noexcept;
+
+  /// Exceptions that escaped a handler and were caught by the I/O loop (0 unless
+  /// a bug let one through: tests assert it stays 0).
+  std::uint64_t escaped_exceptions() const noexcept;
 
 private:
   struct impl;

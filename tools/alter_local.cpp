@@ -3,6 +3,8 @@
 //   alter-local serve [--db FILE] [--address 127.0.0.1] [--port 8443]
 //                     [--provider-port 8444] [--plain] [--ca-out FILE]
 //                     [--bootstrap-agents N] [--faults FILE.json]
+//                     [--max-connections N] [--max-connections-per-address N]
+//                     [--unauthenticated-idle-timeout SECONDS]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
 //   alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID
 //                         --type RULE_TYPE [--body JSON] [--disabled]
@@ -42,6 +44,8 @@ int usage(const char* why = nullptr) {
          "  alter-local serve [--db FILE] [--address ADDR] [--port N]\n"
          "                    [--provider-port N] [--plain] [--ca-out FILE]\n"
          "                    [--bootstrap-agents N] [--faults FILE.json]\n"
+         "                    [--max-connections N] [--max-connections-per-address N]\n"
+         "                    [--unauthenticated-idle-timeout SECONDS]\n"
          "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
          "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
          "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
@@ -119,6 +123,21 @@ int serve(std::map<std::string, std::string>& flags) {
   opts.port = static_cast<uint16_t>(port);
   opts.provider_port = static_cast<uint16_t>(provider_port);
   opts.tls = flags.count("--plain") == 0;
+  long max_connections = static_cast<long>(opts.limits.max_connections);
+  long per_address = static_cast<long>(opts.limits.max_connections_per_address);
+  long unauthenticated_idle = opts.limits.unauthenticated_idle_timeout.count();
+  if ((flags.count("--max-connections")
+       && !to_int(flags["--max-connections"], 1, 1000000, max_connections))
+      || (flags.count("--max-connections-per-address")
+          && !to_int(flags["--max-connections-per-address"], 1, 1000000, per_address)))
+    return usage("connection caps must be numbers from 1 to 1000000");
+  if (flags.count("--unauthenticated-idle-timeout")
+      && !to_int(flags["--unauthenticated-idle-timeout"], 1, 3600,
+                 unauthenticated_idle))
+    return usage("--unauthenticated-idle-timeout must be 1 to 3600 seconds");
+  opts.limits.max_connections = static_cast<std::size_t>(max_connections);
+  opts.limits.max_connections_per_address = static_cast<std::size_t>(per_address);
+  opts.limits.unauthenticated_idle_timeout = std::chrono::seconds{unauthenticated_idle};
   if (flags.count("--faults")) {
     std::ifstream in{flags["--faults"]};
     if (!in)

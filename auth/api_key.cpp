@@ -12,9 +12,19 @@ constexpr std::string_view base62
     = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 constexpr std::size_t check_length = 6;
 constexpr std::string_view legacy_prefix = "alter_key_";
+constexpr std::size_t max_legacy_body = 200;
 
 bool is_base62(char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+bool is_legacy_body(std::string_view body) noexcept {
+  if (body.empty() || body.size() > max_legacy_body)
+    return false;
+  for (char c : body)
+    if (!is_base62(c) && c != '_' && c != '-')
+      return false;
+  return true;
 }
 
 std::string_view type_tag(key_type t) noexcept {
@@ -70,7 +80,9 @@ std::string generate_key(key_type type) {
 std::optional<key_type> type_of_key(std::string_view key) noexcept {
   if (key.size() > legacy_prefix.size()
       && key.substr(0, legacy_prefix.size()) == legacy_prefix)
-    return key_type::legacy;
+    return is_legacy_body(key.substr(legacy_prefix.size()))
+               ? std::optional<key_type>{key_type::legacy}
+               : std::nullopt;
   // alter_ + 2 + _ + body + _ + check
   constexpr auto scoped_length = 6 + 2 + 1 + key_body_length + 1 + check_length;
   if (key.size() != scoped_length || key.substr(0, 6) != "alter_" || key[8] != '_'
@@ -93,8 +105,16 @@ std::optional<key_type> type_of_key(std::string_view key) noexcept {
   return type;
 }
 
+std::optional<key_type> type_of_key(const char* key) noexcept {
+  return key == nullptr ? std::nullopt : type_of_key(std::string_view{key});
+}
+
 bool is_valid_key(std::string_view key) noexcept {
   return type_of_key(key).has_value();
+}
+
+bool is_valid_key(const char* key) noexcept {
+  return key != nullptr && is_valid_key(std::string_view{key});
 }
 
 std::string key_prefix(std::string_view key) {

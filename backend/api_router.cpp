@@ -5,6 +5,7 @@
 #include "auth/scope.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/trace_fields.hpp"
+#include "messages/validation.hpp"
 #include "net/url.hpp"
 
 namespace alter::backend {
@@ -94,9 +95,20 @@ void api_router::handle(server_request req, responder respond) {
   auto call = std::make_shared<api_call>();
   call->request_id = "req_" + crypto::random_hex(8);
   call->respond = std::move(respond);
+  // Attribution ends up in audit rows: refused at the edge when it is not text.
+  for (auto name : {header::caller, header::caller_type, header::run_id,
+                    header::thread_id, header::tool_call_id}) {
+    const auto* value = find_field(req.headers, name);
+    if (value != nullptr && !is_valid_attribution(*value))
+      return call->fail(make_error(error_code::invalid_attribution,
+                                   std::string{name}
+                                       + " must be at most 256 bytes of UTF-8 "
+                                         "without control characters"));
+  }
   auto identity = auth_.authenticate(req);
   if (!identity)
     return call->fail(from_caf_error(identity.error()));
+  req.mark_authenticated();
   call->identity = std::move(*identity);
   call->request = std::move(req);
   if (const auto* t = find_field(call->request.headers, header::trace)) {

@@ -7,14 +7,17 @@
 
 #include "auth/request_signing.hpp"
 #include "messages/base64.hpp"
+#include "messages/utf8.hpp"
 
 namespace alter::backend {
 
 namespace {
 
+/// Attribution as the row keeps it: the router refuses malformed values, and the
+/// row is repaired anyway so that no writer can store bytes a reader chokes on.
 std::string header_value(const api_call& call, std::string_view name) {
   const auto* v = find_field(call.request.headers, name);
-  return v ? *v : std::string{};
+  return v ? to_valid_utf8(*v) : std::string{};
 }
 
 } // namespace
@@ -29,8 +32,8 @@ audit_record audit_row(const api_call& call, std::string action) {
   row.agent_id = id.agent ? id.agent->id : std::string{};
   row.api_key_id = id.key.id;
   row.caller_key_prefix = id.key.key_prefix;
-  row.caller = id.caller;
-  row.caller_type = id.caller_type;
+  row.caller = to_valid_utf8(id.caller);
+  row.caller_type = to_valid_utf8(id.caller_type);
   row.run_id = header_value(call, header::run_id);
   row.thread_id = header_value(call, header::thread_id);
   row.tool_call_id = header_value(call, header::tool_call_id);

@@ -30,6 +30,7 @@ namespace alter {
   X(constraint_not_narrowing, 400, BackendError)                                       \
   X(user_token_not_allowed, 400, BackendError)                                         \
   X(idempotency_key_invalid, 400, BackendError)                                        \
+  X(invalid_attribution, 400, BackendError)                                            \
   X(not_found, 404, BackendError)                                                      \
   X(method_not_allowed, 405, BackendError)                                             \
   X(idempotency_in_progress, 409, BackendError)                                        \

@@ -16,6 +16,7 @@
 #include "messages/keys.hpp"
 #include "messages/proxy_outcome.hpp"
 #include "messages/token_response.hpp"
+#include "messages/utf8.hpp"
 #include "messages/wire_requests.hpp"
 
 namespace alter {
@@ -443,8 +444,14 @@ public:
   }
 
 private:
+  // Strings go out as valid UTF-8 whatever bytes they hold (a row stored before
+  // attribution was checked, a provider's body): one bad row must not make a
+  // whole page unreadable.
+  static json::string text(const std::string& x) {
+    return is_valid_utf8(x) ? json::string(x) : json::string(to_valid_utf8(x));
+  }
   static json::value to_value(const std::string& x) {
-    return json::string(x);
+    return text(x);
   }
   static json::value to_value(bool x) {
     return x;
@@ -461,19 +468,20 @@ private:
   static json::value to_value(const std::vector<std::string>& xs) {
     json::array arr;
     for (const auto& x : xs)
-      arr.emplace_back(json::string(x));
+      arr.emplace_back(text(x));
     return arr;
   }
   // Repeated names merge with ", " as HTTP allows; JSON objects have unique keys.
   static json::value to_value(const field_list& xs) {
     json::object obj;
     for (const auto& x : xs) {
-      if (auto* prev = obj.if_contains(x.name)) {
+      auto name = text(x.name);
+      if (auto* prev = obj.if_contains(name)) {
         auto& s = prev->as_string();
         s.append(", ");
-        s.append(x.value);
+        s.append(text(x.value));
       } else {
-        obj[x.name] = json::string(x.value);
+        obj[name] = text(x.value);
       }
     }
     return obj;
@@ -741,14 +749,14 @@ field_list fields_from_json(std::string_view text) {
 std::string error_envelope(const alter_error& e) {
   json::object err;
   err["code"] = name_of(e.code);
-  err["message"] = e.message;
+  err["message"] = to_valid_utf8(e.message);
   std::string why;
   auto details
       = e.details_json.empty() ? std::nullopt : parse_bounded(e.details_json, why);
   err["details"] = details && details->is_object() ? *details : json::object{};
   json::object root;
   root["error"] = std::move(err);
-  root["request_id"] = e.request_id;
+  root["request_id"] = to_valid_utf8(e.request_id);
   return json::serialize(root);
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "messages/utf8.hpp"
+
 namespace alter {
 
 namespace {
@@ -36,6 +38,16 @@ bool has_control_characters(std::string_view text) noexcept {
     auto u = static_cast<unsigned char>(c);
     return (u < 0x20 && c != '\t') || u == 0x7F;
   });
+}
+
+bool is_writable_header(const field& h) noexcept {
+  return !h.name.empty() && !has_control_characters(h.name)
+         && !has_control_characters(h.value)
+         && h.name.find_first_of(":() \t\"/,;<=>?@[\\]{}") == std::string::npos;
+}
+
+bool is_valid_attribution(std::string_view text) noexcept {
+  return text.size() <= 256 && !has_control_characters(text) && is_valid_utf8(text);
 }
 
 bool is_approval_id(std::string_view text) noexcept {

@@ -2,6 +2,7 @@
 #include "caf/test/unit_test.hpp"
 
 #include "actors/call_preparation.hpp"
+#include "actors/client_settings.hpp"
 #include "auth/api_key.hpp"
 #include "net/credential_injection.hpp"
 
@@ -127,3 +128,16 @@ CAF_TEST(credentials go exactly where the metadata says) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST(a key that would split its header is refused when the client is made) {
+  client_options o;
+  o.base_url = "http://127.0.0.1:1";
+  for (std::string key : {"alter_key_abc\r\nX-Injected: yes", "alter_key_abc\n"}) {
+    o.api_key = key;
+    auto made = make_client_settings(o);
+    CAF_REQUIRE(!made);
+    CAF_CHECK(from_caf_error(made.error()).code == error_code::invalid_argument);
+  }
+  o.api_key = "alter_key_abc";
+  CAF_CHECK(make_client_settings(o));
+}

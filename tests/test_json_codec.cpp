@@ -4,11 +4,13 @@
 #include <string>
 
 #include "messages/agent_info.hpp"
+#include "messages/audit_log.hpp"
 #include "messages/base64.hpp"
 #include "messages/grants.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/proxy_outcome.hpp"
 #include "messages/token_response.hpp"
+#include "messages/utf8.hpp"
 #include "messages/wire_requests.hpp"
 
 using namespace alter;
@@ -201,4 +203,37 @@ CAF_TEST(base64 round trips every byte and rejects non canonical text) {
   CAF_CHECK(!base64_decode("aGVsbG9="));
   CAF_CHECK(!base64_decode("aGV$bG8="));
   CAF_CHECK(!base64url_decode("a"));
+}
+
+CAF_TEST(UTF - 8 validation follows RFC 3629) {
+  for (std::string ok : {"", "plain", "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                         "\xef\xbf\xbd", "\xf4\x8f\xbf\xbf"})
+    CAF_CHECK(is_valid_utf8(ok));
+  for (std::string bad :
+       {"\xff", "\x80", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xed\xa0\x80",
+        "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xc3", "\xe2\x82", "a\xf0\x9f\x98"})
+    CAF_CHECK(!is_valid_utf8(bad));
+  CAF_CHECK_EQUAL(to_valid_utf8("a\xff"
+                                "b"),
+                  "a\xef\xbf\xbd"
+                  "b");
+  CAF_CHECK_EQUAL(to_valid_utf8("caf\xc3\xa9"), "caf\xc3\xa9");
+  CAF_CHECK_EQUAL(to_valid_utf8("\xe2\x82"), "\xef\xbf\xbd\xef\xbf\xbd");
+}
+
+CAF_TEST(what the codec writes is valid JSON whatever bytes the values hold) {
+  audit_entry e;
+  e.caller = "\xff\xfe";
+  e.run_id = "r\xc0\xaf";
+  e.context = {{"k\x80", "v\xed\xa0\x80"}};
+  auto text = to_json(e);
+  auto back = from_json<audit_entry>(text);
+  CAF_REQUIRE(back);
+  CAF_CHECK_EQUAL(back->caller, "\xef\xbf\xbd\xef\xbf\xbd");
+  CAF_CHECK_EQUAL(back->run_id, "r\xef\xbf\xbd\xef\xbf\xbd");
+  CAF_REQUIRE_EQUAL(back->context.size(), 1u);
+  CAF_CHECK_EQUAL(back->context[0].name, "k\xef\xbf\xbd");
+  alter_error err = make_error(error_code::invalid_request, "bad \xff byte");
+  CAF_CHECK_EQUAL(parse_error_envelope(400, error_envelope(err)).code,
+                  error_code::invalid_request);
 }

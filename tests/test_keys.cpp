@@ -64,3 +64,25 @@ CAF_TEST(legacy keys pass by prefix; junk and empty input fail) {
       std::string("alter_rk_\0bcdefghijklmnopqrstuvwxyz012345_36nKfC", 48)));
   CAF_CHECK_EQUAL(key_prefix("alter_ak_abcdef"), "alter_ak_abc");
 }
+
+CAF_TEST(legacy keys cannot carry a byte that would split the header they travel in) {
+  for (std::string bad :
+       {std::string{"alter_key_abc\r\nX-Injected: yes"}, std::string{"alter_key_a\nb"},
+        std::string{"alter_key_a b"}, std::string{"alter_key_a\tb"},
+        std::string{"alter_key_a:b"}, std::string("alter_key_a\0b", 13),
+        std::string{"alter_key_\xc3\xa9"}, "alter_key_" + std::string(201, 'k')}) {
+    CAF_MESSAGE("key of " << bad.size() << " bytes");
+    CAF_CHECK(!is_valid_key(bad));
+    CAF_CHECK(!type_of_key(bad));
+  }
+  CAF_CHECK(is_valid_key("alter_key_agent_0123-abc_XYZ"));
+  CAF_CHECK(is_valid_key("alter_key_" + std::string(200, 'k')));
+}
+
+CAF_TEST(a null C string is no key and no crash) {
+  const char* none = nullptr;
+  CAF_CHECK(!is_valid_key(none));
+  CAF_CHECK(!is_valid_key(nullptr));
+  CAF_CHECK(!type_of_key(none));
+  CAF_CHECK(is_valid_key("alter_key_x"));
+}

@@ -34,8 +34,10 @@ bool is_nonce(std::string_view s) {
 
 } // namespace
 
-authenticator::authenticator(store& db, std::function<int64_t()> clock)
-    : db_(db), clock_(std::move(clock)), nonces_(max_clock_skew_seconds) {
+authenticator::authenticator(store& db, const std::string& database_path,
+                             std::function<int64_t()> clock)
+    : db_(db), clock_(std::move(clock)),
+      nonces_(database_path, max_clock_skew_seconds) {
 }
 
 caf::expected<caller_identity> authenticator::authenticate(const server_request& req) {
@@ -82,7 +84,7 @@ caf::expected<caller_identity> authenticator::authenticate(const server_request&
     return reject(error_code::invalid_signature,
                   "the request signature does not match");
   // 4. The nonce: only after the signature, so nobody can burn others' nonces.
-  if (!nonces_.insert(nonce, now))
+  if (!nonces_.record(nonce, ts, now))
     return reject(error_code::nonce_replayed, "this request was already received");
   caller_identity id;
   // 5. Attenuation: signed, so decoded only now; it may only narrow the key.

@@ -10,15 +10,17 @@
 #include "backend/caller_identity.hpp"
 #include "backend/http_server.hpp"
 #include "backend/identity_provider.hpp"
-#include "backend/nonce_cache.hpp"
+#include "backend/nonce_ledger.hpp"
 #include "backend/store.hpp"
 
 namespace alter::backend {
 
 class authenticator {
 public:
-  /// `clock` returns the current unix time in seconds.
-  authenticator(store& db, std::function<int64_t()> clock);
+  /// `clock` returns the current unix time in seconds; nonces are kept in the
+  /// database at `database_path` (the store's).
+  authenticator(store& db, const std::string& database_path,
+                std::function<int64_t()> clock);
 
   caf::expected<caller_identity> authenticate(const server_request& req);
 
@@ -31,7 +33,7 @@ private:
   const identity_provider* idp_ = nullptr;
   store& db_;
   std::function<int64_t()> clock_;
-  nonce_cache nonces_;
+  nonce_ledger nonces_;
 };
 
 } // namespace alter::backend

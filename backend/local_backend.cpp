@@ -60,7 +60,8 @@ struct local_backend::impl {
 
   explicit impl(backend_options opts)
       : options(std::move(opts)), db(options.database_path),
-        auth(db, options.clock ? options.clock : system_seconds) {
+        auth(db, options.database_path,
+             options.clock ? options.clock : system_seconds) {
   }
 };
 

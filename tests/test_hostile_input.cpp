@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -21,111 +23,18 @@
 
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
+#include "messages/audit_log.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
 
 #include "backend_world.hpp"
+#include "raw_connection.hpp"
 
 using namespace alter;
 using namespace alter::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = boost::beast::http;
-using tcp = asio::ip::tcp;
-
-struct raw_reply {
-  bool answered = false;
-  int status = 0;
-  std::string body;
-  std::string content_type;
-  std::string nosniff;
-  /// The server closed the connection (after answering, or without a word).
-  bool closed = false;
-
-  std::string code() const {
-    return std::string{name_of(parse_error_envelope(status, body).code)};
-  }
-};
-
-/// A plain-HTTP client that writes exactly the bytes it is given. Every
-/// operation runs under its own deadline, after which it is cancelled.
-class raw_connection {
-public:
-  explicit raw_connection(uint16_t port) : socket_(io_) {
-    run(5s, [&](auto done) {
-      socket_.async_connect(tcp::endpoint{asio::ip::make_address("127.0.0.1"), port},
-                            done);
-    });
-  }
-
-  /// Writes what it can: a server may hang up before a huge request is sent.
-  void write(std::string_view bytes) {
-    run(10s, [&](auto done) {
-      asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
-                        [done](beast::error_code ec, std::size_t) { done(ec); });
-    });
-  }
-
-  raw_reply read(std::chrono::milliseconds timeout = 10s) {
-    raw_reply out;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
-    auto ec = run(timeout, [&](auto done) {
-      http::async_read(socket_, buffer_, parser,
-                       [done](beast::error_code ec, std::size_t) { done(ec); });
-    });
-    if (ec) {
-      out.closed = ec != asio::error::operation_aborted;
-      return out;
-    }
-    auto res = parser.release();
-    out.answered = true;
-    out.status = static_cast<int>(res.result_int());
-    out.body = res.body();
-    out.content_type = std::string{res[http::field::content_type]};
-    out.nosniff = std::string{res["X-Content-Type-Options"]};
-    if (!res.keep_alive())
-      out.closed = closed_by_peer(1s);
-    return out;
-  }
-
-  /// True when the peer closes the connection within `within`.
-  bool closed_by_peer(std::chrono::milliseconds within) {
-    auto ec = run(within, [&](auto done) {
-      socket_.async_read_some(asio::buffer(byte_, 1),
-                              [done](beast::error_code ec, std::size_t) { done(ec); });
-    });
-    // operation_aborted: the deadline cancelled the read, the peer kept quiet.
-    return ec && ec != asio::error::operation_aborted;
-  }
-
-private:
-  template <class Start>
-  beast::error_code run(std::chrono::milliseconds deadline, Start start) {
-    beast::error_code result;
-    asio::steady_timer timer{io_, deadline};
-    timer.async_wait([&](beast::error_code ec) {
-      if (!ec)
-        socket_.cancel();
-    });
-    start([&](beast::error_code ec) {
-      result = ec;
-      timer.cancel();
-    });
-    io_.restart();
-    io_.run(); // both handlers have run when this returns
-    return result;
-  }
-
-  asio::io_context io_;
-  tcp::socket socket_;
-  beast::flat_buffer buffer_;
-  char byte_[1] = {};
-};
 
 struct hostile_world : world {
   uint16_t port;
@@ -456,6 +365,7 @@ CAF_TEST(slow and idle connections are cut and the connection cap holds) {
   opts.limits.read_timeout = 1s;
   opts.limits.idle_timeout = 2s;
   opts.limits.max_connections = 8;
+  opts.limits.unauthenticated_idle_timeout = 1s;
   hostile_world w{opts};
   // Slowloris: a header trickling in, a byte every 250 ms, never finished. The
   // server cuts it at its read deadline, however steadily the bytes come.
@@ -470,7 +380,7 @@ CAF_TEST(slow and idle connections are cut and the connection cap holds) {
   }
   CAF_CHECK(cut);
   CAF_CHECK(std::chrono::steady_clock::now() - started < 3s);
-  // A connection that never sends anything is cut by the same deadline.
+  // A connection that never sends anything is cut by the unauthenticated idle timeout.
   raw_connection silent{w.port};
   CAF_CHECK(silent.closed_by_peer(3s));
   // At the cap, further connections are closed at once; served ones continue.
@@ -488,4 +398,260 @@ CAF_TEST(slow and idle connections are cut and the connection cap holds) {
     served = w.send(w.signed_bytes(w.agent_key(), w.get("/v1/me"))).status == 200;
   }
   CAF_CHECK(served);
+}
+
+// -- The hostile network (issue 13): each attack with a legitimate client after it,
+// -- and a bound on the process's memory where the attack is about memory.
+
+namespace {
+
+/// Resident memory of this process in KiB (VmRSS).
+long resident_kib() {
+  std::ifstream in{"/proc/self/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
+  return -1;
+}
+
+const std::string chunked_head
+    = "POST /v1/me HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+raw_reply send_to(uint16_t port, std::string_view bytes) {
+  raw_connection c{port};
+  c.write(bytes);
+  return c.read(5s);
+}
+
+/// True when the SDK call does not throw; prints the error when it does.
+template <class F>
+bool succeeds(F&& call) {
+  try {
+    call();
+    return true;
+  } catch (const errors::AlterSDKError& e) {
+    CAF_MESSAGE("failed: " << e.what());
+    return false;
+  }
+}
+
+uint16_t provider_port(const hostile_world& w) {
+  return net::parse_url(w.backend.provider_base_url())->where.port;
+}
+
+} // namespace
+
+CAF_TEST(a trailer field of 64 KiB gets 400 on both ports and nobody crashes) {
+  hostile_world w;
+  // One field over Beast's 16-bit field length made it throw out of the I/O thread.
+  auto one_big
+      = chunked_head + "0\r\nX-Big: " + std::string(70 * 1024, 'a') + "\r\n\r\n";
+  std::string many_small = chunked_head + "0\r\n";
+  for (int i = 0; i < 4000; ++i)
+    many_small += "X-T" + std::to_string(i) + ": aaaaaaaa\r\n";
+  many_small += "\r\n";
+  for (auto port : {w.port, provider_port(w)})
+    for (const auto& bytes : {one_big, many_small}) {
+      auto r = send_to(port, bytes);
+      CAF_CHECK_EQUAL(r.status, 400);
+      CAF_CHECK_EQUAL(r.code(), "invalid_request");
+      CAF_CHECK(r.closed);
+    }
+  w.check_still_serving();
+}
+
+CAF_TEST(a chunk extension that never ends is cut at the read buffer) {
+  hostile_world w;
+  {
+    raw_connection c{w.port};
+    c.write(chunked_head + "1;ext=");
+    std::string block(64 * 1024, 'e');
+    for (int i = 0; i < 8; ++i)
+      c.write(block);
+    auto r = c.read(5s);
+    CAF_CHECK_EQUAL(r.status, 400);
+    CAF_CHECK_EQUAL(r.code(), "invalid_request");
+  }
+  // Streaming on: the server drains a bounded amount, closes, and keeps nothing.
+  auto before = resident_kib();
+  for (int connection = 0; connection < 4; ++connection) {
+    raw_connection c{w.port};
+    c.write(chunked_head + "1;ext=");
+    std::string block(1024 * 1024, 'e');
+    for (int i = 0; i < 32 && !c.write(block); ++i) {
+    }
+  }
+  auto grown = resident_kib() - before;
+  CAF_MESSAGE("resident memory grew by " << grown
+                                         << " KiB over 4 x 32 MiB of extension");
+  CAF_CHECK_LESS(grown, 32 * 1024);
+  w.check_still_serving();
+}
+
+CAF_TEST(chunk framing counts against the request byte budget) {
+  auto opts = hostile_world::defaults();
+  opts.limits.max_request_bytes = 1024 * 1024;
+  hostile_world w{opts};
+  // 300 KiB of body, well under the body limit, as one-byte chunks: 1.8 MB on the wire.
+  std::string bytes = chunked_head;
+  for (int i = 0; i < 300 * 1024; ++i)
+    bytes += "1\r\nx\r\n";
+  bytes += "0\r\n\r\n";
+  auto r = send_to(w.port, bytes);
+  CAF_CHECK_EQUAL(r.status, 413);
+  CAF_CHECK_EQUAL(r.code(), "payload_too_large");
+  w.check_still_serving();
+}
+
+CAF_TEST(transfer encodings other than exactly chunked get 400 and a close) {
+  hostile_world w;
+  for (std::string te :
+       {"chunked, identity", "identity", "gzip, chunked", "chunked;q=1",
+        "chunked\r\nTransfer-Encoding: chunked", "x-chunked"}) {
+    CAF_MESSAGE("Transfer-Encoding: " << te);
+    auto r = send_to(w.port, "POST /v1/me HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                                 + te + "\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+    CAF_CHECK_EQUAL(r.status, 400);
+    CAF_CHECK_EQUAL(r.code(), "invalid_request");
+    CAF_CHECK(r.closed);
+  }
+  // Exactly chunked, in any case, is read as chunked.
+  auto r
+      = send_to(w.port, "POST /v1/me HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked"
+                        "\r\n\r\n0\r\n\r\n");
+  CAF_CHECK_EQUAL(r.status, 401);
+  w.check_still_serving();
+}
+
+CAF_TEST(refusals by the server itself arrive whole and carry the standard headers) {
+  hostile_world w;
+  // The client sends the whole 2 MiB body before it reads: the 413 must still be
+  // there to read, not a reset.
+  raw_connection big{w.port};
+  CAF_CHECK(
+      !big.write("POST /v1/me HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n"
+                 + std::string(2 * 1024 * 1024, 'b')));
+  auto r = big.read(5s);
+  CAF_CHECK_EQUAL(r.status, 413);
+  CAF_CHECK_EQUAL(r.code(), "payload_too_large");
+  auto headers_431 = "GET /v1/me HTTP/1.1\r\nHost: x\r\nX-Big: "
+                     + std::string(20000, 'h') + "\r\n\r\n";
+  auto r431 = send_to(w.port, headers_431);
+  CAF_CHECK_EQUAL(r431.status, 431);
+  auto r400 = send_to(w.port, "NOT HTTP\r\n\r\n");
+  for (const auto* answer : {&r, &r431, &r400}) {
+    CAF_CHECK_EQUAL(answer->cache_control, "no-store");
+    CAF_CHECK_EQUAL(answer->nosniff, "nosniff");
+    CAF_CHECK_EQUAL(answer->request_id.rfind("req_", 0), 0u);
+    CAF_CHECK(answer->body.find(answer->request_id) != std::string::npos);
+  }
+  w.check_still_serving();
+}
+
+CAF_TEST(attribution that is not UTF - 8 text is refused
+         and stored bytes stay readable) {
+  hostile_world w;
+  const auto& key = w.agent_key();
+  for (auto name : {header::caller, header::run_id, header::thread_id,
+                    header::tool_call_id, header::caller_type}) {
+    for (std::string bad : {std::string{"\xff\xfe"}, std::string{"a\xe2\x82"},
+                            std::string{"\xc0\xaf"}, std::string(300, 'r')}) {
+      auto req = w.get("/v1/me");
+      req.headers.push_back({std::string{name}, bad});
+      auto r = w.send(w.signed_bytes(key, req));
+      CAF_CHECK_EQUAL(r.status, 400);
+      CAF_CHECK_EQUAL(r.code(), "invalid_attribution");
+    }
+  }
+  // UTF-8 text is fine.
+  auto ok = w.get("/v1/me");
+  ok.headers.push_back({std::string{header::run_id}, "run-\xc3\xa9t\xc3\xa9"});
+  CAF_CHECK_EQUAL(w.send(w.signed_bytes(key, ok)).status, 200);
+  // A row written before the check existed, with raw bytes in every text column:
+  // the audit API still answers valid JSON and the SDK reads the page.
+  backend::audit_record row;
+  row.created_at = "2026-01-01T00:00:00.000Z";
+  row.request_id = "req_\xff";
+  row.action = "token.retrieved";
+  row.outcome = "success";
+  row.app_id = w.keys.app_id;
+  row.caller = "\xff\xfe\x80";
+  row.run_id = "r\xc0\xaf";
+  row.reason = "why\xed\xa0\x80";
+  row.url = "https://x/\xfe";
+  row.context_json = "{\"k\":\"v\"}";
+  w.backend.db().append_audit(row);
+  audit_page page;
+  CAF_CHECK(succeeds([&] { page = w.app().query_audit(); }));
+  auto found
+      = std::find_if(page.rows.begin(), page.rows.end(), [](const audit_entry& e) {
+          return e.request_id == "req_\xef\xbf\xbd";
+        });
+  CAF_REQUIRE(found != page.rows.end());
+  CAF_CHECK_EQUAL(found->caller, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  CAF_CHECK_EQUAL(found->reason, "why\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+}
+
+CAF_TEST(a request captured before a restart does not replay after it) {
+  auto dir = std::filesystem::temp_directory_path()
+             / ("alter-nonces-" + crypto::random_hex(8));
+  std::filesystem::create_directories(dir);
+  auto opts = hostile_world::defaults();
+  opts.database_path = (dir / "a.db").string();
+  std::string captured;
+  std::string captured_retrieve;
+  {
+    hostile_world w{opts};
+    captured = w.signed_bytes(w.agent_key(), w.get("/v1/me"));
+    captured_retrieve = w.signed_bytes(
+        w.agent_key(),
+        w.post_json("/v1/tokens/retrieve",
+                    R"({"grant_id":")" + w.keys.agents[0].grant_ids[0] + "\"}"));
+    CAF_CHECK_EQUAL(w.send(captured).status, 200);
+    CAF_CHECK_EQUAL(w.send(captured_retrieve).status, 200);
+    CAF_CHECK_EQUAL(w.send(captured).code(), "nonce_replayed");
+  }
+  {
+    hostile_world restarted{opts};
+    auto r = restarted.send(captured);
+    CAF_CHECK_EQUAL(r.status, 401);
+    CAF_CHECK_EQUAL(r.code(), "nonce_replayed");
+    // The credential is not handed out a second time.
+    r = restarted.send(captured_retrieve);
+    CAF_CHECK_EQUAL(r.code(), "nonce_replayed");
+    restarted.check_still_serving();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+CAF_TEST(one peer address at its cap does not shut out another) {
+  auto opts = hostile_world::defaults();
+  opts.limits.max_connections_per_address = 16;
+  opts.limits.unauthenticated_idle_timeout = 1s;
+  hostile_world w{opts};
+  // 127.0.0.2 holds its 16 idle connections; a 17th is closed at accept.
+  std::vector<std::unique_ptr<raw_connection>> held;
+  for (int i = 0; i < 16; ++i)
+    held.push_back(std::make_unique<raw_connection>(w.port, "127.0.0.2"));
+  std::this_thread::sleep_for(100ms);
+  raw_connection over{w.port, "127.0.0.2"};
+  CAF_CHECK(over.closed_by_peer(1s));
+  // Another address (the SDK's, 127.0.0.1) is served all along.
+  auto agent = w.agent();
+  for (int i = 0; i < 20; ++i)
+    CAF_CHECK(succeeds([&] { agent.me(); }));
+  // The idle, unauthenticated ones are cut after the short timeout ...
+  for (auto& c : held)
+    CAF_CHECK(c->closed_by_peer(3s));
+  // ... while a connection that authenticated is kept for the long one.
+  raw_connection authed{w.port, "127.0.0.3"};
+  authed.write(w.signed_bytes(w.agent_key(), w.get("/v1/me")));
+  CAF_CHECK_EQUAL(authed.read().status, 200);
+  CAF_CHECK(!authed.closed_by_peer(1500ms));
+  // And one that only sent an unauthenticated request is cut like an idle one.
+  raw_connection anonymous{w.port, "127.0.0.3"};
+  anonymous.write("GET /v1/me HTTP/1.1\r\nHost: x\r\n\r\n");
+  CAF_CHECK_EQUAL(anonymous.read().status, 401);
+  CAF_CHECK(anonymous.closed_by_peer(3s));
 }

@@ -19,7 +19,14 @@ namespace alter::backend {
 namespace {
 
 constexpr std::string_view cookie_name = "alter_approver";
-constexpr std::chrono::hours session_lifetime{8};
+
+/// The session cookie's attributes; `max_age` 0 clears it.
+std::string session_cookie(const approval_page_options& options,
+                           const std::string& value, std::chrono::seconds max_age) {
+  return std::string{cookie_name} + "=" + value
+         + "; Path=/approvals; HttpOnly; SameSite=Strict; Max-Age="
+         + std::to_string(max_age.count()) + (options.secure_cookies ? "; Secure" : "");
+}
 
 std::string session_token(const server_request& req) {
   const auto* cookies = find_field(req.headers, "cookie");
@@ -69,14 +76,22 @@ std::string row(const char* name, const std::string& value) {
          + "</td></tr>";
 }
 
+/// "Signed in as ..." with a sign-out button; `next` is where sign-out leads.
+std::string signed_in_banner(const approver_session& who, const std::string& next) {
+  return "<form method=\"post\" action=\"/approvals/logout\"><p>Signed in as "
+         + escape_html(who.approver_name)
+         + ". <input type=\"hidden\" name=\"csrf\" value=\""
+         + escape_html(who.csrf_token)
+         + "\"><input type=\"hidden\" name=\"next\" value=\"" + escape_html(next)
+         + "\"><button type=\"submit\" id=\"sign-out\">Sign out</button></p></form>";
+}
+
 http_response approval_view(backend_context& ctx, const approval_record& a,
                             const approver_session& who) {
   std::string agent_name;
   if (auto agent = ctx.db.find_agent(a.agent_id))
     agent_name = agent->name + " (" + agent->id + ")";
-  std::string body = "<p>Signed in as " + escape_html(who.approver_name)
-                     + ".</p>"
-                       "<p>Status: <strong id=\"status\">"
+  std::string body = signed_in_banner(who, a.id) + "<p>Status: <strong id=\"status\">"
                      + escape_html(a.status) + "</strong></p><table>";
   body += row("Method", a.method);
   // What the call would send: the URL as the audit shows it (credential-like
@@ -133,14 +148,31 @@ void login(backend_context& ctx, const approval_page_options& options,
   if (!approver)
     return respond(login_form(next, "That is not an approver token."));
   auto session = crypto::random_hex(32);
-  ctx.db.insert_approver_session(
-      crypto::sha256_hex(session), approver->id, crypto::random_hex(16),
-      now_iso8601(std::chrono::duration_cast<std::chrono::seconds>(session_lifetime)));
-  auto cookie = std::string{cookie_name} + "=" + session
-                + "; Path=/approvals; HttpOnly; SameSite=Strict; Max-Age="
-                + std::to_string(std::chrono::seconds{session_lifetime}.count())
-                + (options.secure_cookies ? "; Secure" : "");
-  respond(redirect("/approvals/" + next, std::move(cookie)));
+  ctx.db.insert_approver_session(crypto::sha256_hex(session), approver->id,
+                                 crypto::random_hex(16),
+                                 now_iso8601(options.session_lifetime));
+  respond(redirect("/approvals/" + next,
+                   session_cookie(options, session, options.session_lifetime)));
+}
+
+/// Ends the session in the store and clears the cookie. With a session, the
+/// form must carry its CSRF token; without one there is nothing to end.
+void logout(backend_context& ctx, const approval_page_options& options,
+            const server_request& req, const responder& respond) {
+  auto form = form_fields(req.body);
+  if (auto who = signed_in(ctx, req)) {
+    if (!crypto::constant_time_equals(field_or_empty(form, "csrf"), who->csrf_token))
+      return respond(
+          page(403, "Forbidden", "<p>The form is stale; reload the page.</p>"));
+    ctx.db.delete_approver_session(crypto::sha256_hex(session_token(req)));
+  }
+  auto clear = session_cookie(options, "", std::chrono::seconds{0});
+  auto next = field_or_empty(form, "next");
+  if (is_approval_id(next))
+    return respond(redirect("/approvals/" + next, std::move(clear)));
+  auto res = page(200, "Signed out", "<p id=\"outcome\">You are signed out.</p>");
+  res.headers.push_back({"Set-Cookie", std::move(clear)});
+  respond(std::move(res));
 }
 
 void decide(backend_context& ctx, const std::string& id, const server_request& req,
@@ -174,6 +206,8 @@ void serve_approval_pages(backend_context& ctx, const approval_page_options& opt
   auto rest = std::string_view{path}.substr(prefix.size());
   if (req.method == "POST" && rest == "login")
     return login(ctx, options, req, respond);
+  if (req.method == "POST" && rest == "logout")
+    return logout(ctx, options, req, respond);
   auto slash = rest.find('/');
   auto id = std::string{rest.substr(0, slash)};
   auto tail = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
@@ -187,8 +221,11 @@ void serve_approval_pages(backend_context& ctx, const approval_page_options& opt
   if (!who)
     return respond(login_form(id));
   auto a = ctx.approvals->current(id);
+  // Signed in as someone else (another app's approver): say so, and offer the
+  // way out.
   if (!a || a->app_id != who->app_id)
-    return respond(page(404, "Not found", "<p>No such approval.</p>"));
+    return respond(page(404, "Not found",
+                        signed_in_banner(*who, id) + "<p>No such approval.</p>"));
   respond(approval_view(ctx, *a, *who));
 }
 

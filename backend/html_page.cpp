@@ -39,7 +39,7 @@ http_response page(int status, const std::string& title, const std::string& body
                  {"Cache-Control", "no-store"},
                  {"X-Content-Type-Options", "nosniff"},
                  {"X-Frame-Options", "DENY"},
-                 {"Referrer-Policy", "no-referrer"},
+                 {"Referrer-Policy", "same-origin"},
                  {"Content-Security-Policy",
                   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                   "frame-ancestors 'none'; base-uri 'none'"}};

@@ -11,6 +11,8 @@
 #include "backend/grant_access.hpp"
 #include "backend/html_page.hpp"
 #include "backend/identity_provider.hpp"
+#include "backend/local_users.hpp"
+#include "backend/sign_in_throttle.hpp"
 #include "messages/connect.hpp"
 #include "messages/identity.hpp"
 #include "messages/json_codec.hpp"
@@ -36,17 +38,6 @@ find_live_session(backend_context& ctx, const std::string& token, const char* ki
 }
 
 namespace {
-
-/// Simple subjects and account names: letters, digits and @ . _ + -.
-bool valid_account(const std::string& s) {
-  if (s.empty() || s.size() > 128)
-    return false;
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '@' || c == '.' || c == '_' || c == '+' || c == '-'))
-      return false;
-  return true;
-}
 
 http_response finished_page(const interactive_session_record& s) {
   return page(s.status == "expired" ? 410 : 409, "This request is " + s.status,
@@ -171,7 +162,7 @@ void connect_pages(backend_context& ctx, const std::string& token, bool decision
   auto account = field_or_empty(form, "account");
   if (choice != "approve")
     return respond(connect_form(ctx, token, *s, "Choose Allow or Deny."));
-  if (!valid_account(account))
+  if (!is_account_name(account))
     return respond(connect_form(ctx, token, *s,
                                 "Enter your account: letters, digits and @ . _ + -"));
   try {
@@ -181,6 +172,50 @@ void connect_pages(backend_context& ctx, const std::string& token, bool decision
   }
 }
 
+http_response sign_in_form(const std::string& token, bool open_sign_in,
+                           const std::string& problem = {}, int status = 200) {
+  std::string body;
+  if (!problem.empty())
+    body += "<p role=\"alert\"><strong>" + escape_html(problem) + "</strong></p>";
+  if (open_sign_in)
+    body += "<p><strong>Development sign-in:</strong> any user name, no "
+            "password.</p>";
+  body += "<form method=\"post\" action=\"/auth/" + escape_html(token)
+          + "/decision\"><p><label>User name <input name=\"username\" "
+            "id=\"username\" maxlength=\"128\" autocomplete=\"username\"></label></p>";
+  if (!open_sign_in)
+    body += "<p><label>Password <input type=\"password\" name=\"password\" "
+            "id=\"password\" maxlength=\"1024\" "
+            "autocomplete=\"current-password\"></label></p>";
+  body += "<button id=\"sign-in\">Sign in</button></form>";
+  return page(status, "Sign in", body);
+}
+
+/// The password check, throttled per user name and client address. One answer
+/// for an unknown name and a wrong password; the password is never logged,
+/// echoed or audited.
+std::optional<http_response>
+refuse_password(backend_context& ctx, const std::string& token,
+                const interactive_session_record& s, const std::string& username,
+                const std::string& password, const std::string& client_ip) {
+  auto& failures = *ctx.sign_in_failures;
+  if (auto wait = failures.wait_seconds(username, client_ip); wait > 0) {
+    auto res = sign_in_form(token, false,
+                            "Too many failed sign-ins. Try again in "
+                                + std::to_string(wait) + " seconds.",
+                            429);
+    res.headers.push_back({"Retry-After", std::to_string(wait)});
+    return res;
+  }
+  if (check_local_user(ctx.db, username, password)) {
+    failures.succeeded(username, client_ip);
+    return std::nullopt;
+  }
+  failures.failed(username, client_ip);
+  page_audit(ctx, s, "auth.failed", "denied", {});
+  return sign_in_form(token, false, "Wrong user name or password.", 401);
+}
+
 void auth_pages(backend_context& ctx, const std::string& token, bool decision,
                 const server_request& req, const responder& respond) {
   auto s = find_live_session(ctx, token, "auth");
@@ -188,23 +223,22 @@ void auth_pages(backend_context& ctx, const std::string& token, bool decision,
     return respond(page(404, "Unknown link", "<p>This link is not valid.</p>"));
   if (s->status != "pending")
     return respond(finished_page(*s));
-  auto form_page = [&](const std::string& problem) {
-    std::string body;
-    if (!problem.empty())
-      body += "<p role=\"alert\"><strong>" + escape_html(problem) + "</strong></p>";
-    body += "<form method=\"post\" action=\"/auth/" + escape_html(token)
-            + "/decision\"><p><label>User name <input name=\"username\" "
-              "maxlength=\"128\" autocomplete=\"username\"></label></p>"
-              "<button id=\"sign-in\">Sign in</button></form>";
-    return page(200, "Sign in", body);
-  };
   if (!decision || req.method != "POST")
-    return respond(req.method == "GET" ? form_page({}) : page(405, "Not allowed", ""));
-  auto username = field_or_empty(form_fields(req.body), "username");
-  if (!valid_account(username))
-    return respond(form_page("User names are letters, digits and @ . _ + -"));
-  if (ctx.idp == nullptr)
+    return respond(req.method == "GET" ? sign_in_form(token, ctx.open_sign_in)
+                                       : page(405, "Not allowed", ""));
+  if (ctx.idp == nullptr || ctx.sign_in_failures == nullptr)
     return respond(page(500, "Unavailable", "<p>No identity provider.</p>"));
+  auto form = form_fields(req.body);
+  auto username = field_or_empty(form, "username");
+  if (ctx.open_sign_in) {
+    if (!is_account_name(username))
+      return respond(
+          sign_in_form(token, true, "User names are letters, digits and @ . _ + -"));
+  } else if (auto refused
+             = refuse_password(ctx, token, *s, username,
+                               field_or_empty(form, "password"), req.client_ip)) {
+    return respond(std::move(*refused));
+  }
   ctx.db.user_for_subject(s->app_id, username);
   auth_status done{"completed",
                    ctx.idp->issue(s->app_id, username, 3600, {{"name", username}}),

@@ -9,9 +9,11 @@
 #include "backend/html_page.hpp"
 #include "backend/identity_provider.hpp"
 #include "backend/interactive_sessions.hpp"
+#include "backend/page_origin.hpp"
 #include "backend/provider_simulator.hpp"
 #include "backend/routes.hpp"
 #include "backend/self_signed.hpp"
+#include "backend/sign_in_throttle.hpp"
 #include "backend/upstream_client.hpp"
 #include "messages/json_codec.hpp"
 #include "net/io_runtime.hpp"
@@ -51,6 +53,7 @@ struct local_backend::impl {
   std::unique_ptr<approval_desk> approvals;
   std::unique_ptr<identity_provider> idp;
   approval_page_options page_options;
+  std::unique_ptr<sign_in_throttle> sign_in_failures;
   std::unique_ptr<http_server> api_server;
   std::unique_ptr<http_server> provider_server;
   std::string base_url;
@@ -82,6 +85,10 @@ local_backend::local_backend(backend_options options)
   st.context->max_long_poll = opts.max_long_poll;
   st.context->clock = opts.clock ? opts.clock : system_seconds;
   st.page_options.secure_cookies = opts.tls;
+  st.page_options.session_lifetime = opts.approver_session_ttl;
+  st.sign_in_failures = std::make_unique<sign_in_throttle>(st.context->clock);
+  st.context->sign_in_failures = st.sign_in_failures.get();
+  st.context->open_sign_in = opts.insecure_dev_sign_in;
   st.idp = std::make_unique<identity_provider>(st.db, st.context->clock);
   st.context->idp = st.idp.get();
   st.auth.set_identity_provider(st.idp.get());
@@ -133,7 +140,14 @@ local_backend::~local_backend() {
 void local_backend::handle(server_request req, responder respond) {
   if (req.target.rfind("/v1/", 0) == 0)
     return impl_->router.handle(std::move(req), std::move(respond));
-  if (req.target.rfind("/approvals/", 0) == 0 && impl_->approvals) {
+  const auto& t = req.target;
+  bool html_page = t.rfind("/approvals/", 0) == 0 || t.rfind("/connect/", 0) == 0
+                   || t.rfind("/auth/", 0) == 0;
+  // Every form of every page, sign-in included, must come from this origin.
+  if (html_page && is_state_changing(req.method)
+      && check_origin(req, impl_->base_url) != origin_verdict::same_origin)
+    return respond(cross_origin_refusal());
+  if (t.rfind("/approvals/", 0) == 0 && impl_->approvals) {
     try {
       return serve_approval_pages(*impl_->context, impl_->page_options, req, respond);
     } catch (const std::exception&) {
@@ -144,7 +158,6 @@ void local_backend::handle(server_request req, responder respond) {
       return respond(std::move(res));
     }
   }
-  const auto& t = req.target;
   if (t.rfind("/connect/", 0) == 0 || t.rfind("/auth/", 0) == 0) {
     try {
       return serve_interactive_pages(*impl_->context, req, respond);

@@ -39,6 +39,13 @@ struct backend_options {
   bool simulated_providers = true;
   /// How long a held call waits for a human before it expires.
   std::chrono::seconds approval_ttl{15 * 60};
+  /// How long an approver stays signed in on the approval page (the cookie's
+  /// Max-Age and the session's expiry in the store).
+  std::chrono::seconds approver_session_ttl{60 * 60};
+  /// DEVELOPMENT ONLY: the local identity provider's sign-in page takes any
+  /// typed user name without a password (alter-local --insecure-dev-sign-in).
+  /// Off: users sign in with the password an operator set (local_users.hpp).
+  bool insecure_dev_sign_in = false;
   /// The longest an approval status long-poll is held.
   std::chrono::seconds max_long_poll{30};
   /// Unix seconds; tests may move the backend's clock.

@@ -15,6 +15,7 @@ namespace alter::backend {
 
 class approval_desk;
 class identity_provider;
+class sign_in_throttle;
 
 /// What routes share: the store, the upstream client and the proxy limits.
 struct backend_context {
@@ -35,6 +36,10 @@ struct backend_context {
   identity_provider* idp = nullptr;
   /// What clients use as base_url; page links (Connect, sign-in) start with it.
   std::string base_url;
+  /// Failed password sign-ins at the identity provider's page.
+  sign_in_throttle* sign_in_failures = nullptr;
+  /// backend_options::insecure_dev_sign_in: any typed name signs in.
+  bool open_sign_in = false;
 };
 
 /// GET /v1/me

@@ -92,6 +92,8 @@ CREATE TABLE IF NOT EXISTS idempotency(
   app_id TEXT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,
   state TEXT NOT NULL, response_status INTEGER, response_body TEXT,
   created_at TEXT NOT NULL, PRIMARY KEY(app_id, idem_key));
+CREATE TABLE IF NOT EXISTS local_idp_users(
+  name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at TEXT NOT NULL);
 )sql";
 
 } // namespace

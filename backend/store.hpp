@@ -160,6 +160,17 @@ public:
                                std::string_view expires_at);
   std::optional<approver_session> find_approver_session(std::string_view session_hash,
                                                         std::string_view now);
+  /// Ends a session (sign-out); false when there was none.
+  bool delete_approver_session(std::string_view session_hash);
+
+  // The local identity provider's users (store_users.cpp): a name and the
+  // scrypt hash of its password (backend/password_hash.hpp), never the password.
+  /// Adds `name`, or replaces its password hash.
+  void put_local_idp_user(std::string_view name, std::string_view password_hash,
+                          std::string_view created_at);
+  std::optional<std::string> local_idp_password_hash(std::string_view name);
+  bool delete_local_idp_user(std::string_view name);
+  std::vector<std::string> list_local_idp_users();
 
   // Approvals (store_approvals.cpp). Transitions are conditional updates: of
   // two racing decisions, or a decision racing expiry, exactly one wins.

@@ -143,4 +143,12 @@ store::find_approver_session(std::string_view session_hash, std::string_view now
   });
 }
 
+bool store::delete_approver_session(std::string_view session_hash) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("DELETE FROM approver_sessions WHERE session_hash = ?1");
+  s.bind(1, session_hash);
+  s.execute();
+  return db_.changes() == 1;
+}
+
 } // namespace alter::backend

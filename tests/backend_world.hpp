@@ -70,19 +70,29 @@ struct world {
     return backend.provider_base_url() + "/" + provider;
   }
 
-  /// A page of the backend over HTTP, as a browser would use it (no Alter key).
-  http_response browse(const std::string& method, const std::string& target,
-                       const std::string& cookie = {}, const std::string& form = {}) {
+  /// A request to a page as a browser sends it from the backend's own pages:
+  /// forms (anything but GET) carry the backend's Origin.
+  http_request page_request(const std::string& method, const std::string& target,
+                            const std::string& cookie = {},
+                            const std::string& form = {}) const {
     http_request req;
     req.method = method;
     req.target = target;
     if (!cookie.empty())
       req.headers.push_back({"Cookie", cookie});
+    if (method != "GET")
+      req.headers.push_back({"Origin", backend.base_url()});
     if (!form.empty()) {
       req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
       req.body = form;
     }
-    return raw({}, std::move(req), 0, {});
+    return req;
+  }
+
+  /// A page of the backend over HTTP, as a browser would use it (no Alter key).
+  http_response browse(const std::string& method, const std::string& target,
+                       const std::string& cookie = {}, const std::string& form = {}) {
+    return raw({}, page_request(method, target, cookie, form), 0, {});
   }
 
   /// The path of one of the backend's page URLs (connect_url, auth_url).

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <regex>
@@ -16,6 +17,7 @@
 
 #include "auth/crypto.hpp"
 #include "backend/bootstrap.hpp"
+#include "backend/local_users.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
 
@@ -30,7 +32,10 @@ namespace {
 
 struct approval_world : world {
   explicit approval_world(std::chrono::seconds ttl = std::chrono::seconds{900})
-      : world(options_with(ttl)) {
+      : approval_world(options_with(ttl)) {
+  }
+
+  explicit approval_world(const backend::backend_options& opts) : world(opts) {
     // Every call of agent 0 waits for a human.
     backend::rule_record r;
     r.id = "rule_hold";
@@ -66,10 +71,14 @@ struct approval_world : world {
     return browse(method, target, cookie, form);
   }
 
+  static std::string login_form(const std::string& token,
+                                const std::string& approval_id) {
+    return "token=" + net::percent_encode(token) + "&next=" + approval_id;
+  }
+
   /// Signs in with `token` for `approval_id`; the session cookie, or "".
   std::string sign_in(const std::string& token, const std::string& approval_id) {
-    auto res = page("POST", "/approvals/login", {},
-                    "token=" + net::percent_encode(token) + "&next=" + approval_id);
+    auto res = page("POST", "/approvals/login", {}, login_form(token, approval_id));
     const auto* set = find_field(res.headers, "set-cookie");
     if (res.status != 303 || set == nullptr)
       return {};
@@ -107,6 +116,24 @@ struct approval_world : world {
   http_response decide(const std::string& approval_id, const std::string& decision,
                        const std::string& note = "ok") {
     return post_decision(approver_for(approval_id), approval_id, decision, note);
+  }
+
+  /// A page request with the browser's Origin and Referer replaced by
+  /// `headers` (none: a request that says nowhere where it comes from).
+  http_response page_from(const field_list& headers, const std::string& target,
+                          const std::string& cookie, const std::string& form) {
+    auto req = page_request("POST", target, cookie, form);
+    req.headers.erase(
+        std::remove_if(req.headers.begin(), req.headers.end(),
+                       [](const auto& h) { return iequals(h.name, "origin"); }),
+        req.headers.end());
+    req.headers.insert(req.headers.end(), headers.begin(), headers.end());
+    return raw({}, std::move(req), 0, {});
+  }
+
+  bool is_sign_in_page(const http_response& res) {
+    return res.body.find("Approver token") != std::string::npos
+           && res.body.find("/v1/payments") == std::string::npos;
   }
 
   static std::string id_from_url(const std::string& url) {
@@ -370,4 +397,168 @@ CAF_TEST(only a signed in approver of the app sees and decides) {
   // Traversal and junk under /approvals find nothing.
   CAF_CHECK_EQUAL(w.page("GET", "/approvals/../v1/me").status, 404);
   CAF_CHECK_EQUAL(w.page("GET", "/approvals/%2e%2e%2fetc%2fpasswd").status, 404);
+}
+
+namespace {
+
+bool refused_as_cross_origin(const http_response& res) {
+  const auto* code = find_field(res.headers, "x-alter-error-code");
+  return res.status == 403 && code != nullptr && *code == "cross_origin_request"
+         && find_field(res.headers, "set-cookie") == nullptr;
+}
+
+std::string max_age_of(const std::string& set_cookie) {
+  std::smatch m;
+  std::regex re{"Max-Age=([0-9]+)"};
+  return std::regex_search(set_cookie, m, re) ? m[1].str() : std::string{};
+}
+
+} // namespace
+
+CAF_TEST(a sign in posted from another site is refused and one from the page works) {
+  approval_world w;
+  auto id = w.agent(0).proxy_request(w.held_call()).approval.approval_id;
+  // The attacker's own approver token, posted by the attacker's site into the
+  // victim's browser (login CSRF): refused, no cookie set.
+  backend::bootstrap_spec other;
+  other.app_name = "attacker-app";
+  other.agents = 0;
+  auto attacker = backend::bootstrap(w.backend.db(), other);
+  auto form = approval_world::login_form(attacker.approver_token, id);
+  CAF_CHECK(refused_as_cross_origin(
+      w.page_from({{"Origin", "https://evil.example"}}, "/approvals/login", {}, form)));
+  // Same-origin: signed in, with the cookie's protective attributes.
+  auto res = w.page("POST", "/approvals/login", {},
+                    approval_world::login_form(w.keys.approver_token, id));
+  CAF_CHECK_EQUAL(res.status, 303);
+  const auto* set = find_field(res.headers, "set-cookie");
+  CAF_REQUIRE(set != nullptr);
+  for (auto attribute : {"; Path=/approvals", "; HttpOnly", "; SameSite=Strict"})
+    CAF_CHECK(set->find(attribute) != std::string::npos);
+  CAF_CHECK_EQUAL(max_age_of(*set), "3600");
+  // Plain HTTP: not Secure (the browser would drop it); over TLS it is.
+  CAF_CHECK(set->find("Secure") == std::string::npos);
+  auto tls_opts = approval_world::options_with(std::chrono::seconds{900});
+  tls_opts.tls = true;
+  approval_world tls{tls_opts};
+  auto tls_id = tls.agent(0).proxy_request(tls.held_call()).approval.approval_id;
+  auto tls_res = tls.page("POST", "/approvals/login", {},
+                          approval_world::login_form(tls.keys.approver_token, tls_id));
+  CAF_CHECK_EQUAL(tls_res.status, 303);
+  const auto* tls_set = find_field(tls_res.headers, "set-cookie");
+  CAF_REQUIRE(tls_set != nullptr);
+  CAF_CHECK(tls_set->find("; Secure") != std::string::npos);
+  // The pages let the browser send Origin on their own forms (under
+  // no-referrer a browser sends "Origin: null").
+  auto view = w.page("GET", "/approvals/" + id);
+  CAF_CHECK_EQUAL(*find_field(view.headers, "referrer-policy"), "same-origin");
+}
+
+CAF_TEST(every page form without or with a wrong origin is refused) {
+  approval_world w;
+  auto app = w.app();
+  auto id = w.agent(0).proxy_request(w.held_call()).approval.approval_id;
+  auto approver = w.approver_for(id);
+  connect_request creq;
+  creq.allowed_providers = {"sim-bearer"};
+  auto connect = app.create_connect_session(creq);
+  auto auth = app.create_auth_session();
+  backend::set_local_user_password(w.backend.db(), "carol", "carol-password");
+  struct form_post {
+    std::string target;
+    std::string cookie;
+    std::string form;
+  };
+  std::vector<form_post> posts{
+      {"/approvals/login", {}, approval_world::login_form(w.keys.approver_token, id)},
+      {"/approvals/" + id + "/decision", approver.cookie,
+       "csrf=" + approver.csrf + "&decision=approve&reason=x"},
+      {"/approvals/logout", approver.cookie, "csrf=" + approver.csrf},
+      {w.path_of_page(connect.connect_url) + "/decision",
+       {},
+       "decision=approve&account=carol"},
+      {w.path_of_page(auth.auth_url) + "/decision",
+       {},
+       "username=carol&password=carol-password"}};
+  auto own = w.backend.base_url();
+  auto port = own.substr(own.rfind(':') + 1);
+  std::vector<field_list> foreign{
+      {},
+      {{"Origin", "https://evil.example"}},
+      {{"Origin", "null"}},
+      {{"Origin", "http://127.0.0.1:1"}},
+      {{"Origin", "https://127.0.0.1:" + port}},
+      {{"Origin", own + ".evil.example"}},
+      {{"Referer", "https://evil.example/approvals/" + id}},
+      {{"Origin", "null"}, {"Referer", "http://localhost:" + port + "/"}},
+      {{"Origin", "https://evil.example"}, {"Referer", own + "/approvals/" + id}}};
+  for (const auto& p : posts)
+    for (const auto& headers : foreign) {
+      auto res = w.page_from(headers, p.target, p.cookie, p.form);
+      if (!refused_as_cross_origin(res))
+        CAF_FAIL(p.target << " from "
+                          << (headers.empty() ? "nowhere" : headers[0].value)
+                          << " answered " << res.status);
+    }
+  // Nothing happened: still pending, still signed in.
+  CAF_CHECK_EQUAL(w.agent(0).get_approval_status(id).status, "pending");
+  CAF_CHECK_EQUAL(app.poll_connect_session(connect.session_token).status, "pending");
+  CAF_CHECK_EQUAL(app.poll_auth_session(auth.session_token).status, "pending");
+  CAF_CHECK(!w.is_sign_in_page(w.page("GET", "/approvals/" + id, approver.cookie)));
+  // "Origin: null" with the page as Referer is the page's own form.
+  auto res = w.page_from({{"Origin", "null"}, {"Referer", own + "/approvals/" + id}},
+                         "/approvals/login", {},
+                         approval_world::login_form(w.keys.approver_token, id));
+  CAF_CHECK_EQUAL(res.status, 303);
+}
+
+CAF_TEST(signing out ends the session in the store) {
+  approval_world w;
+  auto id = w.agent(0).proxy_request(w.held_call()).approval.approval_id;
+  auto s = w.approver_for(id);
+  auto view = w.page("GET", "/approvals/" + id, s.cookie);
+  CAF_CHECK(view.body.find("id=\"sign-out\"") != std::string::npos);
+  // Without the session's CSRF token: refused, still signed in.
+  CAF_CHECK_EQUAL(
+      w.page("POST", "/approvals/logout", s.cookie, "csrf=00&next=" + id).status, 403);
+  CAF_CHECK(!w.is_sign_in_page(w.page("GET", "/approvals/" + id, s.cookie)));
+  auto out
+      = w.page("POST", "/approvals/logout", s.cookie, "csrf=" + s.csrf + "&next=" + id);
+  CAF_CHECK_EQUAL(out.status, 303);
+  CAF_CHECK_EQUAL(*find_field(out.headers, "location"), "/approvals/" + id);
+  const auto* cleared = find_field(out.headers, "set-cookie");
+  CAF_REQUIRE(cleared != nullptr);
+  CAF_CHECK(cleared->rfind("alter_approver=;", 0) == 0);
+  CAF_CHECK_EQUAL(max_age_of(*cleared), "0");
+  // The old cookie is worth nothing now, even to a browser that kept it.
+  CAF_CHECK(w.is_sign_in_page(w.page("GET", "/approvals/" + id, s.cookie)));
+  CAF_CHECK(w.is_sign_in_page(w.post_decision(s, id, "approve", "late")));
+  CAF_CHECK_EQUAL(w.agent(0).get_approval_status(id).status, "pending");
+  // Signed in as another app's approver (e.g. after a forged sign-in): the 404
+  // offers the way out.
+  backend::bootstrap_spec other;
+  other.app_name = "other-app";
+  other.agents = 0;
+  auto stranger
+      = w.sign_in(backend::bootstrap(w.backend.db(), other).approver_token, id);
+  auto not_found = w.page("GET", "/approvals/" + id, stranger);
+  CAF_CHECK_EQUAL(not_found.status, 404);
+  CAF_CHECK(not_found.body.find("id=\"sign-out\"") != std::string::npos);
+  CAF_CHECK(not_found.body.find("/v1/payments") == std::string::npos);
+}
+
+CAF_TEST(an expired approver session is refused) {
+  auto opts = approval_world::options_with(std::chrono::seconds{900});
+  opts.approver_session_ttl = std::chrono::seconds{1};
+  approval_world w{opts};
+  auto id = w.agent(0).proxy_request(w.held_call()).approval.approval_id;
+  auto res = w.page("POST", "/approvals/login", {},
+                    approval_world::login_form(w.keys.approver_token, id));
+  CAF_CHECK_EQUAL(max_age_of(*find_field(res.headers, "set-cookie")), "1");
+  auto s = w.approver_for(id);
+  CAF_REQUIRE(!s.csrf.empty());
+  std::this_thread::sleep_for(2100ms);
+  CAF_CHECK(w.is_sign_in_page(w.page("GET", "/approvals/" + id, s.cookie)));
+  CAF_CHECK(w.is_sign_in_page(w.post_decision(s, id, "approve", "late")));
+  CAF_CHECK_EQUAL(w.agent(0).get_approval_status(id).status, "pending");
 }

@@ -26,6 +26,7 @@
 #include "messages/audit_log.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
+#include "net/io_runtime.hpp"
 
 #include "backend_world.hpp"
 #include "raw_connection.hpp"
@@ -654,4 +655,28 @@ CAF_TEST(one peer address at its cap does not shut out another) {
   anonymous.write("GET /v1/me HTTP/1.1\r\nHost: x\r\n\r\n");
   CAF_CHECK_EQUAL(anonymous.read().status, 401);
   CAF_CHECK(anonymous.closed_by_peer(3s));
+}
+
+CAF_TEST(a handler that throws or answers a header that could split gets a 500) {
+  net::io_runtime io{1};
+  backend::http_server server{
+      io, [](const backend::server_request& req, const backend::responder& respond) {
+        if (req.target == "/throws")
+          throw std::runtime_error{"handler failed"};
+        http_response res;
+        res.status = 200;
+        res.headers = {{"X-Note", "a\r\nInjected: yes"}};
+        res.body = "{}";
+        respond(std::move(res));
+      }};
+  auto port = server.listen("127.0.0.1", 0);
+  for (std::string target : {"/splits", "/throws", "/splits"}) {
+    auto r = send_to(port, "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    CAF_CHECK_EQUAL(r.status, 500);
+    CAF_CHECK_EQUAL(r.code(), "internal_error");
+    CAF_CHECK(r.body.find("Injected") == std::string::npos);
+  }
+  CAF_CHECK_EQUAL(io.escaped_exceptions(), 0u);
+  server.stop();
+  io.stop();
 }

@@ -378,3 +378,27 @@ CAF_TEST(a hostile provider in proxy mode is an upstream error from the backend)
               || e.is(error_class::NetworkError));
   }
 }
+
+CAF_TEST(the SDK never writes a header that could split its request) {
+  sdk s;
+  std::atomic<int> heads{0};
+  hostile_peer peer{[&heads](tcp::socket& sock, const std::atomic<bool>&) {
+    if (read_head(sock))
+      ++heads;
+  }};
+  auto where = net::parse_url(peer.url())->where;
+  caf::scoped_actor self{s.env->system()};
+  for (const auto& bad : {field{"X-Note", "a\r\nInjected: yes"}, field{"Bad Name", "v"},
+                          field{"X-Nul", std::string("a\0b", 3)},
+                          field{"X-Huge", std::string(70 * 1024, 'v')}}) {
+    http_request req;
+    req.target = "/";
+    req.headers.push_back(bad);
+    auto code = error_code::unknown_error;
+    self->request(s.env->transport(), caf::infinite, exchange_atom_v, where, req)
+        .receive([&](http_response&) {},
+                 [&](caf::error& e) { code = from_caf_error(e).code; });
+    CAF_CHECK(code == error_code::invalid_argument);
+  }
+  CAF_CHECK_EQUAL(heads.load(), 0);
+}

@@ -5,13 +5,23 @@
 #define CAF_SUITE identity
 #include "caf/test/unit_test.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <iterator>
 #include <thread>
 
 #include "caf/event_based_actor.hpp"
 #include "caf/send.hpp"
 
+#include "auth/crypto.hpp"
 #include "backend/identity_provider.hpp"
+#include "backend/local_users.hpp"
+#include "backend/password_hash.hpp"
+#include "backend/sign_in_throttle.hpp"
 
 #include "backend_world.hpp"
 #include "interactive_flow.hpp"
@@ -43,6 +53,14 @@ std::string connect_account(world& w, blocking::App& app, const std::string& sub
   return app.poll_connect_session(session.session_token).results.at(0).grant_id;
 }
 
+/// Posts the sign-in form of the page at `path`.
+http_response sign_in(world& w, const std::string& path, const std::string& user,
+                      const std::string& password) {
+  return w.browse("POST", path + "/decision", {},
+                  "username=" + net::percent_encode(user)
+                      + "&password=" + net::percent_encode(password));
+}
+
 /// The managed secret behind one of the bootstrapped system grants.
 std::string some_secret(world& w) {
   return w.backend.db().find_grant(w.keys.system_grant_ids[0])->managed_secret_id;
@@ -55,19 +73,22 @@ CAF_TEST(authenticate signs a user in and the token verifies) {
   auto app = w.app();
   interactive_flow<auth_status> flow{
       [&](auto on_url) { return app.authenticate(10, on_url); }};
+  backend::set_local_user_password(w.backend.db(), "carol", "carol-password");
+  backend::set_local_user_password(w.backend.db(), "dora", "dora-password");
   auto path = w.path_of_page(flow.url());
-  CAF_CHECK_EQUAL(w.browse("GET", path).status, 200);
-  auto bad = w.browse("POST", path + "/decision", {}, "username=%3Cx%3E");
+  auto form = w.browse("GET", path);
+  CAF_CHECK_EQUAL(form.status, 200);
+  CAF_CHECK(form.body.find("type=\"password\"") != std::string::npos);
+  auto bad = w.browse("POST", path + "/decision", {}, "username=%3Cx%3E&password=x");
   CAF_CHECK(bad.body.find("<x>") == std::string::npos);
-  CAF_CHECK_EQUAL(w.browse("POST", path + "/decision", {}, "username=carol").status,
-                  200);
+  CAF_CHECK_EQUAL(sign_in(w, path, "carol", "carol-password").status, 200);
   auto signed_in = flow.result();
   CAF_CHECK_EQUAL(signed_in.status, "completed");
   CAF_CHECK_EQUAL(*find_field(signed_in.user_info, "sub"), "carol");
   CAF_CHECK_EQUAL(app.verify_user_token(signed_in.user_token).value_or(""), "carol");
   // The JWT is handed out once; agents cannot sign users in at all.
   auto again = app.create_auth_session();
-  w.browse("POST", w.path_of_page(again.auth_url) + "/decision", {}, "username=dora");
+  sign_in(w, w.path_of_page(again.auth_url), "dora", "dora-password");
   CAF_CHECK(!app.poll_auth_session(again.session_token).user_token.empty());
   CAF_CHECK(app.poll_auth_session(again.session_token).user_token.empty());
   auto agent_app = blocking::App{w.client(w.keys.agents[0].api_key), w.env};
@@ -336,4 +357,224 @@ CAF_TEST(an asynchronous user token source feeds identity mode calls) {
   c.user_token.clear();
   auto e = thrown_by([&] { for_ivan.request(c); });
   CAF_CHECK(e.code == error_code::reauth_required);
+}
+
+namespace {
+
+/// A backend whose clock the test moves (the sign-in throttle reads it).
+struct clocked_world : world {
+  std::shared_ptr<std::atomic<int64_t>> offset;
+
+  explicit clocked_world(std::shared_ptr<std::atomic<int64_t>> shift
+                         = std::make_shared<std::atomic<int64_t>>(0))
+      : world(with_clock(shift)), offset(std::move(shift)) {
+  }
+
+  static backend::backend_options with_clock(std::shared_ptr<std::atomic<int64_t>> s) {
+    auto o = options(false);
+    o.clock = [s] { return unix_now() + s->load(); };
+    return o;
+  }
+
+  /// A sign-in session's page path.
+  std::string sign_in_page() {
+    return path_of_page(app().create_auth_session().auth_url);
+  }
+
+  /// The sign-in form posted straight to the backend, as if from `address`.
+  int sign_in_from(const std::string& address, const std::string& path,
+                   const std::string& user, const std::string& password) {
+    backend::server_request req;
+    req.method = "POST";
+    req.target = path + "/decision";
+    req.headers = {{"Origin", backend.base_url()},
+                   {"Content-Type", "application/x-www-form-urlencoded"}};
+    req.body = "username=" + user + "&password=" + password;
+    req.client_ip = address;
+    std::promise<int> status;
+    backend.handle(std::move(req),
+                   [&status](http_response res) { status.set_value(res.status); });
+    return status.get_future().get();
+  }
+};
+
+} // namespace
+
+CAF_TEST(sign in needs the password and an unknown user gets the same answer) {
+  world w{false};
+  auto app = w.app();
+  backend::set_local_user_password(w.backend.db(), "admin", "the-admin-password");
+  auto session = app.create_auth_session();
+  auto path = w.path_of_page(session.auth_url);
+  // The old open form: a typed name alone gives nothing.
+  auto bare = w.browse("POST", path + "/decision", {}, "username=admin");
+  CAF_CHECK_EQUAL(bare.status, 401);
+  auto wrong = sign_in(w, path, "admin", "not-the-password");
+  auto unknown = sign_in(w, path, "nobody", "not-the-password");
+  CAF_CHECK_EQUAL(wrong.status, 401);
+  CAF_CHECK_EQUAL(unknown.status, 401);
+  CAF_CHECK_EQUAL(wrong.body, unknown.body);
+  CAF_CHECK(wrong.body.find("Wrong user name or password") != std::string::npos);
+  CAF_CHECK(wrong.body.find("not-the-password") == std::string::npos);
+  // A long password is refused without hashing, with the same answer.
+  CAF_CHECK_EQUAL(sign_in(w, path, "admin", std::string(5000, 'x')).body, wrong.body);
+  CAF_CHECK_EQUAL(app.poll_auth_session(session.session_token).status, "pending");
+  CAF_CHECK_EQUAL(sign_in(w, path, "admin", "the-admin-password").status, 200);
+  auto done = app.poll_auth_session(session.session_token);
+  CAF_CHECK_EQUAL(done.status, "completed");
+  CAF_CHECK_EQUAL(app.verify_user_token(done.user_token).value_or(""), "admin");
+  // Failures are audited, without the password.
+  int failures = 0;
+  for (const auto& r : w.backend.db().audit_rows(100)) {
+    failures += r.action == "auth.failed" ? 1 : 0;
+    CAF_CHECK(r.reason.find("not-the-password") == std::string::npos);
+  }
+  CAF_CHECK_EQUAL(failures, 4);
+}
+
+CAF_TEST(failed sign ins are throttled per user and per address) {
+  clocked_world w;
+  backend::set_local_user_password(w.backend.db(), "carol", "carol-password");
+  backend::set_local_user_password(w.backend.db(), "dora", "dora-password");
+  // Per user: five failures from five addresses lock carol, even for her right
+  // password from a sixth, and an unknown name locks the same way.
+  for (int i = 0; i < 5; ++i) {
+    CAF_CHECK_EQUAL(w.sign_in_from("10.0.0." + std::to_string(i), w.sign_in_page(),
+                                   "carol", "guess"),
+                    401);
+    CAF_CHECK_EQUAL(w.sign_in_from("10.0.1." + std::to_string(i), w.sign_in_page(),
+                                   "nobody", "guess"),
+                    401);
+  }
+  auto carol_page = w.sign_in_page();
+  CAF_CHECK_EQUAL(w.sign_in_from("10.0.0.9", carol_page, "carol", "carol-password"),
+                  429);
+  CAF_CHECK_EQUAL(w.sign_in_from("10.0.0.9", w.sign_in_page(), "nobody", "guess"), 429);
+  // Others are not locked.
+  CAF_CHECK_EQUAL(w.sign_in_from("10.0.0.9", w.sign_in_page(), "dora", "dora-password"),
+                  200);
+  // The lock ends (30 s for the fifth failure); the session was not spent.
+  *w.offset += 31;
+  CAF_CHECK_EQUAL(w.sign_in_from("10.0.0.9", carol_page, "carol", "carol-password"),
+                  200);
+  // Per address: five failures at five names lock the address for every name.
+  for (int i = 0; i < 5; ++i)
+    CAF_CHECK_EQUAL(w.sign_in_from("10.9.9.9", w.sign_in_page(),
+                                   "user" + std::to_string(i), "guess"),
+                    401);
+  CAF_CHECK_EQUAL(w.sign_in_from("10.9.9.9", w.sign_in_page(), "dora", "dora-password"),
+                  429);
+  CAF_CHECK_EQUAL(w.sign_in_from("10.9.9.8", w.sign_in_page(), "dora", "dora-password"),
+                  200);
+  // Over real sockets the lock answers 429 with Retry-After.
+  for (int i = 0; i < 5; ++i)
+    sign_in(w, w.sign_in_page(), "erin", "guess");
+  auto locked = sign_in(w, w.sign_in_page(), "erin", "guess");
+  CAF_CHECK_EQUAL(locked.status, 429);
+  CAF_CHECK(find_field(locked.headers, "retry-after") != nullptr);
+}
+
+CAF_TEST(the throttle doubles its locks and its table stays bounded) {
+  int64_t now = 1000;
+  backend::sign_in_throttle_settings settings;
+  settings.max_entries = 16;
+  backend::sign_in_throttle t{[&now] { return now; }, settings};
+  for (int i = 0; i < 5; ++i)
+    t.failed("carol", "a");
+  CAF_CHECK_EQUAL(t.wait_seconds("carol", "b"), 30);
+  CAF_CHECK_EQUAL(t.wait_seconds("dora", "a"), 30);
+  t.failed("carol", "a");
+  CAF_CHECK_EQUAL(t.wait_seconds("carol", "b"), 60);
+  for (int i = 0; i < 20; ++i)
+    t.failed("carol", "a");
+  CAF_CHECK_EQUAL(t.wait_seconds("carol", "b"), 15 * 60);
+  t.succeeded("carol", "a");
+  CAF_CHECK_EQUAL(t.wait_seconds("carol", "b"), 0);
+  CAF_CHECK_EQUAL(t.wait_seconds("dora", "a"), 15 * 60);
+  // A flood of names and addresses keeps at most max_entries.
+  for (int i = 0; i < 10000; ++i) {
+    now += 1;
+    t.failed("u" + std::to_string(i), "addr" + std::to_string(i));
+  }
+  CAF_CHECK_LESS_OR_EQUAL(t.size(), 16u);
+}
+
+CAF_TEST(the insecure dev flag restores the open sign in) {
+  auto opts = world::options(false);
+  opts.insecure_dev_sign_in = true;
+  world w{opts};
+  auto app = w.app();
+  auto session = app.create_auth_session();
+  auto path = w.path_of_page(session.auth_url);
+  auto form = w.browse("GET", path);
+  CAF_CHECK(form.body.find("Development sign-in") != std::string::npos);
+  CAF_CHECK(form.body.find("type=\"password\"") == std::string::npos);
+  CAF_CHECK_EQUAL(w.browse("POST", path + "/decision", {}, "username=admin").status,
+                  200);
+  auto done = app.poll_auth_session(session.session_token);
+  CAF_CHECK_EQUAL(app.verify_user_token(done.user_token).value_or(""), "admin");
+}
+
+CAF_TEST(local users are stored as scrypt hashes only) {
+  char dir_template[] = "/tmp/alter-users-XXXXXX";
+  std::string dir = ::mkdtemp(dir_template);
+  const std::string password = "a-password-" + crypto::random_hex(8);
+  {
+    backend::store db{dir + "/alter.db"};
+    backend::set_local_user_password(db, "carol", password);
+    CAF_CHECK(backend::check_local_user(db, "carol", password));
+    CAF_CHECK(!backend::check_local_user(db, "carol", password + "x"));
+    CAF_CHECK(!backend::check_local_user(db, "nobody", password));
+    auto stored = db.local_idp_password_hash("carol").value_or("");
+    CAF_CHECK(stored.rfind("scrypt$15$8$1$", 0) == 0);
+    CAF_CHECK(stored.find(password) == std::string::npos);
+    // Bad names and passwords are refused, and the message holds no password.
+    for (auto [name, pw] : std::vector<std::pair<std::string, std::string>>{
+             {"carol", "short"},
+             {"bad name", password},
+             {"", password},
+             {"carol", std::string(1025, 'p')}}) {
+      try {
+        backend::set_local_user_password(db, name, pw);
+        CAF_FAIL("accepted " << name);
+      } catch (const std::invalid_argument& e) {
+        CAF_CHECK(std::string{e.what()}.find(pw) == std::string::npos);
+      }
+    }
+    // A new password replaces the old one.
+    backend::set_local_user_password(db, "carol", "the-second-password");
+    CAF_CHECK(!backend::check_local_user(db, "carol", password));
+    CAF_CHECK(backend::check_local_user(db, "carol", "the-second-password"));
+    backend::set_local_user_password(db, "dora", password);
+    CAF_CHECK_EQUAL(backend::list_local_users(db),
+                    (std::vector<std::string>{"carol", "dora"}));
+    CAF_CHECK(backend::remove_local_user(db, "dora"));
+    CAF_CHECK(!backend::remove_local_user(db, "dora"));
+    backend::set_local_user_password(db, "erin", password);
+  }
+  // The database file (and its WAL) never holds the password itself.
+  for (auto file : {"/alter.db", "/alter.db-wal"}) {
+    std::ifstream in{dir + file, std::ios::binary};
+    std::string bytes{std::istreambuf_iterator<char>{in}, {}};
+    CAF_CHECK(bytes.find(password) == std::string::npos);
+  }
+  std::string cmd = "rm -rf '" + dir + "'";
+  CAF_CHECK_EQUAL(std::system(cmd.c_str()), 0);
+}
+
+CAF_TEST(password hashes verify only their password and bounded parameters) {
+  backend::scrypt_params fast{10, 8, 1};
+  auto h = backend::hash_password("pw-12345678", fast);
+  CAF_CHECK(backend::verify_password("pw-12345678", h));
+  CAF_CHECK(!backend::verify_password("pw-12345679", h));
+  CAF_CHECK(!backend::verify_password("", h));
+  // The same password twice: different salts, different hashes.
+  CAF_CHECK_NOT_EQUAL(h, backend::hash_password("pw-12345678", fast));
+  // Tampered or malformed stored forms never verify, and never ask for 2^30.
+  auto tail = h.substr(std::string{"scrypt$10$8$1$"}.size());
+  for (auto bad :
+       {std::string{"scrypt$30$8$1$"} + tail, std::string{"scrypt$10$99$1$"} + tail,
+        std::string{"bcrypt$10$8$1$"} + tail, h.substr(0, h.size() - 2), h + "$",
+        std::string{}, std::string{"scrypt$$$$$"}})
+    CAF_CHECK(!backend::verify_password("pw-12345678", bad));
 }

@@ -5,11 +5,15 @@
 //                     [--bootstrap-agents N] [--faults FILE.json]
 //                     [--max-connections N] [--max-connections-per-address N]
 //                     [--unauthenticated-idle-timeout SECONDS]
+//                     [--approver-session-minutes 60] [--insecure-dev-sign-in]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
 //   alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID
 //                         --type RULE_TYPE [--body JSON] [--disabled]
 //   alter-local rules list|remove --db FILE --app APP [--id RULE]
 //   alter-local approver add --db FILE --app APP --name NAME
+//   alter-local users add NAME --db FILE [--password-file FILE]   (else stdin)
+//   alter-local users list --db FILE
+//   alter-local users remove NAME --db FILE
 //   alter-local audit --db FILE --app APP [--after CURSOR] [--limit N]
 //
 // Plaintext keys are printed once, when they are made; the store keeps hashes.
@@ -24,11 +28,14 @@
 #include <limits>
 
 #include <semaphore.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 
 #include "backend/bootstrap.hpp"
 #include "backend/local_backend.hpp"
+#include "backend/local_users.hpp"
 #include "backend/provider_simulator.hpp"
 #include "backend/rule_validation.hpp"
 
@@ -46,12 +53,16 @@ int usage(const char* why = nullptr) {
          "                    [--bootstrap-agents N] [--faults FILE.json]\n"
          "                    [--max-connections N] [--max-connections-per-address N]\n"
          "                    [--unauthenticated-idle-timeout SECONDS]\n"
+         "                    [--approver-session-minutes N] [--insecure-dev-sign-in]\n"
          "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
          "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
          "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
          "  alter-local rules list --db FILE --app APP\n"
          "  alter-local rules remove --db FILE --app APP --id RULE\n"
          "  alter-local approver add --db FILE --app APP --name NAME\n"
+         "  alter-local users add NAME --db FILE [--password-file FILE]\n"
+         "  alter-local users list --db FILE\n"
+         "  alter-local users remove NAME --db FILE\n"
          "  alter-local audit --db FILE --app APP [--after CURSOR] [--limit N]\n";
   return 2;
 }
@@ -59,7 +70,7 @@ int usage(const char* why = nullptr) {
 /// "--name value" pairs and bare "--flag"s after the command.
 bool parse_flags(int argc, char** argv, int first,
                  std::map<std::string, std::string>& out, std::string& error) {
-  static const char* flags[] = {"--plain", "--disabled"};
+  static const char* flags[] = {"--plain", "--disabled", "--insecure-dev-sign-in"};
   for (int i = first; i < argc; ++i) {
     std::string name = argv[i];
     if (name.rfind("--", 0) != 0) {
@@ -138,6 +149,16 @@ int serve(std::map<std::string, std::string>& flags) {
   opts.limits.max_connections = static_cast<std::size_t>(max_connections);
   opts.limits.max_connections_per_address = static_cast<std::size_t>(per_address);
   opts.limits.unauthenticated_idle_timeout = std::chrono::seconds{unauthenticated_idle};
+  long session_minutes = 60;
+  if (flags.count("--approver-session-minutes")
+      && !to_int(flags["--approver-session-minutes"], 1, 24 * 60, session_minutes))
+    return usage("--approver-session-minutes must be a number from 1 to 1440");
+  opts.approver_session_ttl = std::chrono::minutes{session_minutes};
+  opts.insecure_dev_sign_in = flags.count("--insecure-dev-sign-in") != 0;
+  if (opts.insecure_dev_sign_in)
+    std::cerr << "alter-local: WARNING: --insecure-dev-sign-in: the sign-in page "
+                 "gives a user token for any typed name, without a password. For "
+                 "development only.\n";
   if (flags.count("--faults")) {
     std::ifstream in{flags["--faults"]};
     if (!in)
@@ -270,6 +291,69 @@ int approver(const std::string& action, std::map<std::string, std::string>& flag
   return 0;
 }
 
+/// A password from `--password-file` (its first line) or stdin, not echoed
+/// when stdin is a terminal.
+bool read_password(std::map<std::string, std::string>& flags, std::string& out) {
+  if (flags.count("--password-file")) {
+    std::ifstream in{flags["--password-file"]};
+    if (!in)
+      return false;
+    std::getline(in, out);
+  } else {
+    termios saved{};
+    bool terminal
+        = ::isatty(STDIN_FILENO) == 1 && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (terminal) {
+      std::cerr << "password: " << std::flush;
+      auto quiet = saved;
+      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+      ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    std::getline(std::cin, out);
+    if (terminal) {
+      ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+      std::cerr << "\n";
+    }
+  }
+  if (!out.empty() && out.back() == '\r')
+    out.pop_back();
+  return true;
+}
+
+int users(const std::string& action, const std::string& name,
+          std::map<std::string, std::string>& flags) {
+  if (!flags.count("--db"))
+    return usage("users needs --db FILE");
+  alter::backend::store db{flags["--db"]};
+  if (action == "list") {
+    for (const auto& n : alter::backend::list_local_users(db))
+      std::cout << n << "\n";
+    return 0;
+  }
+  if (name.empty())
+    return usage(("users " + action + " needs a user name").c_str());
+  if (action == "remove") {
+    if (!alter::backend::remove_local_user(db, name)) {
+      std::cerr << "alter-local: no user " << name << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  if (action != "add")
+    return usage("users takes add, list or remove");
+  std::string password;
+  if (!read_password(flags, password))
+    return usage(("cannot read " + flags["--password-file"]).c_str());
+  try {
+    alter::backend::set_local_user_password(db, name, password);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "alter-local: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "user " << name << " (password stored as a scrypt hash)\n";
+  return 0;
+}
+
 int audit(std::map<std::string, std::string>& flags) {
   std::string why;
   if (!db_and_app(flags, why))
@@ -312,14 +396,19 @@ int main(int argc, char** argv) {
   if (argc < 2)
     return usage();
   std::string command = argv[1];
-  // "rules add", "approver add": a second word before the flags.
-  bool has_action = command == "rules" || command == "approver";
+  // "rules add", "approver add": a second word before the flags; "users add
+  // NAME": and a third.
+  bool has_action = command == "rules" || command == "approver" || command == "users";
   if (has_action && argc < 3)
     return usage((command + " needs an action").c_str());
   std::string action = has_action ? argv[2] : "";
+  int first_flag = has_action ? 3 : 2;
+  std::string user_name;
+  if (command == "users" && argc > 3 && std::string{argv[3]}.rfind("--", 0) != 0)
+    user_name = argv[first_flag++];
   std::map<std::string, std::string> flags;
   std::string error;
-  if (!parse_flags(argc, argv, has_action ? 3 : 2, flags, error))
+  if (!parse_flags(argc, argv, first_flag, flags, error))
     return usage(error.c_str());
   try {
     if (command == "serve")
@@ -332,6 +421,8 @@ int main(int argc, char** argv) {
       return approver(action, flags);
     if (command == "audit")
       return audit(flags);
+    if (command == "users")
+      return users(action, user_name, flags);
   } catch (const std::exception& e) {
     std::cerr << "alter-local: " << e.what() << "\n";
     return 1;

@@ -16,6 +16,28 @@ if sqlite3 "$dir/a.db" .dump | grep -q "$key"; then
   echo "the plaintext key is in the database"; exit 1
 fi
 
+# Local identity provider users: the password from stdin or a file, stored as
+# a scrypt hash only; never printed.
+password="smoke-pass-$RANDOM-$RANDOM"
+out=$(printf '%s\n' "$password" | "$bin" users add carol --db "$dir/a.db")
+grep -q '^user carol' <<<"$out" || { echo "users add: $out"; exit 1; }
+printf '%s\n' "other-$password" >"$dir/pw"
+"$bin" users add dora --db "$dir/a.db" --password-file "$dir/pw" >/dev/null
+[[ $("$bin" users list --db "$dir/a.db" | tr '\n' ' ') == "carol dora " ]] \
+  || { echo "users list wrong"; exit 1; }
+if sqlite3 "$dir/a.db" .dump | grep -q -e "$password"; then
+  echo "the plaintext password is in the database"; exit 1
+fi
+sqlite3 "$dir/a.db" "SELECT password_hash FROM local_idp_users WHERE name='carol'" \
+  | grep -q '^scrypt\$15\$8\$1\$[0-9a-f]\{32\}\$[0-9a-f]\{64\}$' || { echo "no scrypt hash"; exit 1; }
+set +e
+printf 'short\n' | "$bin" users add eve --db "$dir/a.db" >"$dir/out" 2>"$dir/err"; rc=$?
+set -e
+[[ $rc == 1 ]] && grep -q "8 to 1024 bytes" "$dir/err" || { echo "short password not refused"; exit 1; }
+if grep -q short "$dir/out" "$dir/err"; then echo "a password was echoed"; exit 1; fi
+"$bin" users remove dora --db "$dir/a.db"
+[[ $("$bin" users list --db "$dir/a.db") == "carol" ]] || { echo "users remove failed"; exit 1; }
+
 set +e
 "$bin" serve --port nope >/dev/null 2>"$dir/err"; rc=$?
 set -e
@@ -43,7 +65,26 @@ body=$(curl -s "$url/v1/me")
 grep -q '"code":"service_unavailable"' <<<"$body" || { echo "no injected fault: $body"; exit 1; }
 body=$(curl -s "$url/v1/me")
 grep -q '"code":"missing_api_key"' <<<"$body" || { echo "unexpected: $body"; exit 1; }
+# A page form from nowhere (no Origin, no Referer) is refused, with its code.
+code=$(curl -s -o /dev/null -w '%{http_code}' -d 'token=x&next=apr_0' "$url/approvals/login")
+[[ $code == 403 ]] || { echo "an originless sign-in answered $code"; exit 1; }
+curl -s -D - -o /dev/null -d 'token=x' -H "Origin: http://evil.example" "$url/approvals/login" \
+  | grep -qi '^x-alter-error-code: cross_origin_request' || { echo "no cross-origin code"; exit 1; }
+grep -q "insecure-dev-sign-in" "$dir/log" && { echo "dev warning without the flag"; exit 1; }
 kill -TERM "$server"
 wait "$server"
 grep -q "stopping" "$dir/log"
+# The open sign-in of development warns at start.
+"$bin" serve --db "$dir/d.db" --port 0 --provider-port 0 --plain --insecure-dev-sign-in \
+  --approver-session-minutes 5 >"$dir/log" 2>&1 &
+server=$!
+for _ in $(seq 50); do grep -q "API on" "$dir/log" && break; sleep 0.1; done
+grep -q "WARNING: --insecure-dev-sign-in" "$dir/log" || { cat "$dir/log"; exit 1; }
+kill -TERM "$server"
+wait "$server"
+server=
+set +e
+"$bin" serve --approver-session-minutes 0 2>"$dir/err"; rc=$?
+set -e
+[[ $rc == 2 ]] && grep -q "approver-session-minutes" "$dir/err" || { echo "bad session minutes not refused"; exit 1; }
 echo "alter-local smoke: ok"

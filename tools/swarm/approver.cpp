@@ -33,14 +33,19 @@ struct approver_state {
 
 using approver_pointer = approver_actor::stateful_pointer<approver_state>;
 
-http_request page_request(const std::string& method, const std::string& target,
-                          const std::string& cookie, const std::string& form) {
+/// A page request as the approver's browser sends it: forms carry the page's
+/// own origin, as the backend requires of every POST.
+http_request page_request(approver_pointer self, const std::string& method,
+                          const std::string& target, const std::string& cookie,
+                          const std::string& form) {
   http_request req;
   req.method = method;
   req.target = target;
   req.timeout_ms = 10000;
   if (!cookie.empty())
     req.headers.push_back({"Cookie", cookie});
+  if (method == "POST")
+    req.headers.push_back({"Origin", self->state.settings.backend.origin()});
   if (!form.empty()) {
     req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
     req.body = form;
@@ -67,19 +72,24 @@ void post_decision(approver_pointer self, const std::string& id,
   // One session for both steps: a concurrent sign-in may replace st.cookie, and
   // the CSRF token belongs to the session that showed the page.
   auto cookie = self->state.cookie;
-  browse(self, page_request("GET", "/approvals/" + id, cookie, {}), rp,
+  browse(self, page_request(self, "GET", "/approvals/" + id, cookie, {}), rp,
          [=](http_response& page) mutable {
            static const std::regex csrf_re{R"re(name="csrf" value="([0-9a-f]+)")re"};
            std::smatch m;
-           if (page.status != 200 || !std::regex_search(page.body, m, csrf_re))
+           if (page.status != 200 || !std::regex_search(page.body, m, csrf_re)) {
+             // An expired session shows the sign-in form: sign in again next time.
+             if (self->state.cookie == cookie)
+               self->state.cookie.clear();
              return fail(rp, "the approval page of " + id + " answered "
                                  + std::to_string(page.status));
+           }
            std::bernoulli_distribution deny{self->state.settings.deny_ratio};
            bool approve = !deny(self->state.rng);
            auto form = "csrf=" + m[1].str() + "&decision="
                        + (approve ? "approve" : "deny") + "&reason=swarm";
            browse(self,
-                  page_request("POST", "/approvals/" + id + "/decision", cookie, form),
+                  page_request(self, "POST", "/approvals/" + id + "/decision", cookie,
+                               form),
                   rp, [=](http_response& done) mutable {
                     if (done.status >= 400)
                       return fail(rp, "deciding " + id + " answered "
@@ -97,7 +107,7 @@ void decide(approver_pointer self, const std::string& id,
     return post_decision(self, id, rp);
   auto form
       = "token=" + net::percent_encode(st.settings.approver_token) + "&next=" + id;
-  browse(self, page_request("POST", "/approvals/login", {}, form), rp,
+  browse(self, page_request(self, "POST", "/approvals/login", {}, form), rp,
          [=](http_response& res) mutable {
            const auto* set = find_field(res.headers, "set-cookie");
            if (res.status != 303 || set == nullptr)

@@ -1,0 +1,47 @@
+#include "backend/page_origin.hpp"
+
+#include "backend/html_page.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+/// "scheme://host[:port]" of an absolute URL, or empty.
+std::string_view origin_of(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos || scheme_end == 0)
+    return {};
+  auto path = url.find_first_of("/?#", scheme_end + 3);
+  return url.substr(0, path);
+}
+
+} // namespace
+
+origin_verdict check_origin(const server_request& req, std::string_view own_origin) {
+  std::string_view claimed;
+  if (const auto* origin = find_field(req.headers, "origin");
+      origin != nullptr && *origin != "null")
+    claimed = *origin;
+  else if (const auto* referer = find_field(req.headers, "referer"))
+    claimed = origin_of(*referer);
+  if (claimed.empty())
+    return origin_verdict::unknown_origin;
+  return iequals(claimed, origin_of(own_origin)) ? origin_verdict::same_origin
+                                                 : origin_verdict::cross_origin;
+}
+
+bool is_state_changing(std::string_view method) noexcept {
+  return method != "GET" && method != "HEAD";
+}
+
+http_response cross_origin_refusal() {
+  auto res
+      = page(403, "Forbidden",
+             std::string{"<p id=\"error\" data-error-code=\""} + cross_origin_error_code
+                 + "\">This form was not sent from this site's own page. Open "
+                   "the link again and use the form there.</p>");
+  res.headers.push_back({"X-Alter-Error-Code", cross_origin_error_code});
+  return res;
+}
+
+} // namespace alter::backend

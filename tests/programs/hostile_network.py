@@ -9,6 +9,8 @@ peak resident memory during it and the legitimate client's p99 latency.
 Only loopback addresses are used; every loop is bounded in count and time.
 """
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import resource
@@ -339,6 +341,46 @@ def out_of_descriptors(args, directory):
         server.stop()
 
 
+def signed_get(path, key):
+    """GET `path` signed as docs/protocol.md section 3 says, as raw bytes."""
+    ts = str(int(time.time()))
+    nonce = os.urandom(16).hex()
+    signing_key = hmac.new(key.encode(), b"alter-signing-v1", hashlib.sha256).digest()
+    canonical = "\n".join(["GET", path, "", hashlib.sha256(b"").hexdigest(), ts, nonce, ""])
+    signature = hmac.new(signing_key, canonical.encode(), hashlib.sha256).hexdigest()
+    return ("GET %s HTTP/1.1\r\nHost: x\r\nx-api-key: %s\r\nx-alter-timestamp: %s\r\n"
+            "x-alter-nonce: %s\r\nx-alter-signature: %s\r\n\r\n"
+            % (path, key, ts, nonce, signature)).encode()
+
+
+def replay_after_restart(args, directory):
+    """A request captured before a restart is refused after it."""
+    server = Server(args.local, directory, "replay", ["--plain"])
+    captured = signed_get("/v1/me", server.agent_key)
+    answers = []
+    try:
+        for _ in range(2):
+            s = connect(server)
+            send_all(s, captured)
+            answers.append(read_answer(s))
+            s.close()
+    finally:
+        server.stop()
+    if answers[0][0] != 200 or answers[1][0] != 401:
+        fail("before the restart: %d then %d, not 200 then 401" % (answers[0][0], answers[1][0]))
+    restarted = Server(args.local, directory, "replay", ["--plain"])
+    try:
+        s = connect(restarted)
+        send_all(s, captured)
+        status, _, body = read_answer(s)
+        s.close()
+        if status != 401 or b"nonce_replayed" not in body:
+            fail("a request captured before the restart got %d after it" % status)
+    finally:
+        restarted.stop()
+    results.append(("replay after a restart", 0, 0, 0, 0, "401 nonce_replayed"))
+
+
 class HostileBackend:
     """A 'backend' for the SDK that answers every request with `answer`."""
 
@@ -437,12 +479,17 @@ def main():
             server.stop()
             plain.stop()
         out_of_descriptors(args, directory)
+        replay_after_restart(args, directory)
     hostile_backend_for_the_sdk(args)
     print("| attack | backend RSS before (MiB) | peak during (MiB) | legit p50 (ms) "
           "| legit p99 (ms) | outcome |")
     print("|---|---|---|---|---|---|")
     for name, before, peak, p50, p99, verdict in results:
-        print("| %s | %.1f | %.1f | %.1f | %.1f | %s |" % (name, before, peak, p50, p99, verdict))
+        if before == 0:  # no legitimate traffic measured alongside
+            print("| %s | - | - | - | - | %s |" % (name, verdict))
+        else:
+            print("| %s | %.1f | %.1f | %.1f | %.1f | %s |"
+                  % (name, before, peak, p50, p99, verdict))
     print()
     print("| hostile backend, SDK side | `alter me` took (ms) | outcome |")
     print("|---|---|---|")

@@ -336,6 +336,7 @@ private:
   /// Runs the handler; its answer comes back on this connection's strand. A
   /// handler that throws before answering gets a 500 written for it: nothing
   /// a handler does may end the I/O thread.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): moved into the handler
   void dispatch(server_request in, fault_decision decision) {
     answered_.store(false);
     try {

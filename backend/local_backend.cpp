@@ -62,7 +62,7 @@ struct local_backend::impl {
   std::shared_ptr<provider_hits> hits = std::make_shared<provider_hits>();
 
   explicit impl(backend_options opts)
-      : options(std::move(opts)), db(options.database_path),
+      : options(std::move(opts)), db(options.database_path, options.master_key),
         auth(db, options.database_path,
              options.clock ? options.clock : system_seconds) {
   }

@@ -24,6 +24,9 @@ class identity_provider;
 struct backend_options {
   /// A SQLite file; ":memory:" keeps everything in memory.
   std::string database_path = ":memory:";
+  /// The master key of its encryption at rest; by default "<database>.master-key",
+  /// made on first start (a key kept nowhere for ":memory:").
+  master_key_options master_key;
   /// Loopback by default; the backend is not meant to face a network.
   std::string address = "127.0.0.1";
   /// 0 picks a free port.

@@ -85,6 +85,14 @@ statement& statement::bind_null(int index) {
   return *this;
 }
 
+statement& statement::bind_blob(int index, std::string_view bytes) {
+  if (sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
+                        SQLITE_TRANSIENT)
+      != SQLITE_OK)
+    fail(db_, "cannot bind parameter");
+  return *this;
+}
+
 statement& statement::bind_or_null(int index, std::string_view text) {
   return text.empty() ? bind_null(index) : bind(index, text);
 }
@@ -117,12 +125,23 @@ std::string statement::text(int column) const {
            : std::string{};
 }
 
+std::string statement::blob(int column) const {
+  const auto* p = sqlite3_column_blob(stmt_, column);
+  auto n = sqlite3_column_bytes(stmt_, column);
+  return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n))
+           : std::string{};
+}
+
 int64_t statement::integer(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }
 
 bool statement::is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+bool statement::is_text(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_TEXT;
 }
 
 void statement::execute() {

@@ -56,6 +56,7 @@ public:
   statement& bind(int index, std::string_view text);
   statement& bind(int index, int64_t value);
   statement& bind_null(int index);
+  statement& bind_blob(int index, std::string_view bytes);
   /// Binds the text, or NULL when it is empty.
   statement& bind_or_null(int index, std::string_view text);
 
@@ -79,8 +80,11 @@ public:
   }
 
   std::string text(int column) const;
+  /// The cell's bytes as stored (a BLOB, or TEXT without conversion).
+  std::string blob(int column) const;
   int64_t integer(int column) const;
   bool is_null(int column) const;
+  bool is_text(int column) const;
 
 private:
   sqlite3* db_;

@@ -1,11 +1,15 @@
 #include "backend/store.hpp"
 
+#include "backend/barrier.hpp"
 #include "backend/store_rows.hpp"
+#include "backend/store_sealing.hpp"
 
 #include <chrono>
 #include <ctime>
 
 #include <boost/json.hpp>
+
+#include "auth/crypto.hpp"
 
 namespace alter::backend {
 
@@ -34,7 +38,8 @@ CREATE TABLE IF NOT EXISTS managed_secrets(
   name TEXT NOT NULL, provider_id TEXT NOT NULL REFERENCES providers(id),
   value TEXT NOT NULL, injection_header TEXT NOT NULL, injection_format TEXT NOT NULL,
   additional_credentials_json TEXT NOT NULL DEFAULT '{}',
-  additional_injections_json TEXT NOT NULL DEFAULT '[]', created_at TEXT NOT NULL);
+  additional_injections_json TEXT NOT NULL DEFAULT '[]', created_at TEXT NOT NULL,
+  value_lookup TEXT);
 CREATE TABLE IF NOT EXISTS grants(
   id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id),
   grant_kind TEXT NOT NULL, managed_secret_id TEXT REFERENCES managed_secrets(id),
@@ -43,7 +48,6 @@ CREATE TABLE IF NOT EXISTS grants(
   account_identifier TEXT NOT NULL DEFAULT '', scopes_json TEXT NOT NULL DEFAULT '[]',
   status TEXT NOT NULL DEFAULT 'active', expires_at TEXT, created_at TEXT NOT NULL,
   last_used_at TEXT);
-CREATE INDEX IF NOT EXISTS secrets_by_value ON managed_secrets(provider_id, value);
 CREATE INDEX IF NOT EXISTS grants_by_principal ON grants(app_id, agent_id, provider_id);
 CREATE TABLE IF NOT EXISTS audit_log(
   id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,
@@ -88,6 +92,8 @@ CREATE TABLE IF NOT EXISTS interactive_sessions(
   agent_id TEXT, user_id TEXT, request_json TEXT NOT NULL, status TEXT NOT NULL,
   result_json TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS backend_settings(name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS barrier_keys(
+  id INTEGER PRIMARY KEY, sealed_key BLOB NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS idempotency(
   app_id TEXT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,
   state TEXT NOT NULL, response_status INTEGER, response_body TEXT,
@@ -200,7 +206,10 @@ std::string now_iso8601(std::chrono::seconds offset) {
   return buf;
 }
 
-store::store(const std::string& path) : db_(path) {
+store::store(const std::string& path, const master_key_options& key) : db_(path) {
+  // Deleted and overwritten cells are zeroed, so no old value (a clear one of
+  // an upgraded database, an answer replaced) lingers in free space.
+  db_.exec("PRAGMA secure_delete=ON");
   db_.exec(schema);
   // Databases made by earlier versions get the columns added since.
   for (const char* column :
@@ -214,13 +223,19 @@ store::store(const std::string& path) : db_(path) {
         "api_keys ADD COLUMN parent_key_id TEXT",
         "agents ADD COLUMN scopes_json TEXT NOT NULL DEFAULT '{}'",
         "agents ADD COLUMN policy_json TEXT NOT NULL DEFAULT '{}'",
-        "grants ADD COLUMN principal_id TEXT", "grants ADD COLUMN revoked_at TEXT"}) {
+        "grants ADD COLUMN principal_id TEXT", "grants ADD COLUMN revoked_at TEXT",
+        "managed_secrets ADD COLUMN value_lookup TEXT"}) {
     try {
       db_.exec((std::string{"ALTER TABLE "} + column).c_str());
     } catch (const sqlite_error&) {
       // already there
     }
   }
+  // Older databases indexed the secret values themselves.
+  db_.exec("DROP INDEX IF EXISTS secrets_by_value");
+  db_.exec("CREATE INDEX IF NOT EXISTS secrets_by_lookup "
+           "ON managed_secrets(provider_id, value_lookup)");
+  open_barrier(key, path);
 }
 
 statement& store::cached(const char* sql) {
@@ -276,12 +291,16 @@ void store::insert_secret(const secret_record& x) {
   auto& s = cached(
       "INSERT INTO managed_secrets(id, app_id, slug, name, provider_id, value, "
       "injection_header, injection_format, additional_credentials_json, "
-      "additional_injections_json, created_at) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "additional_injections_json, created_at, value_lookup) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   s.bind(1, x.id).bind(2, x.app_id).bind(3, x.slug).bind(4, x.name);
-  s.bind(5, x.provider_id).bind(6, x.value).bind(7, x.injection_header);
-  s.bind(8, x.injection_format).bind(9, x.additional_credentials_json);
+  s.bind(5, x.provider_id)
+      .bind_blob(6, seal(sealed_column::secret_value, {x.id}, x.value));
+  s.bind(7, x.injection_header).bind(8, x.injection_format);
+  s.bind_blob(9, seal(sealed_column::secret_credentials, {x.id},
+                      x.additional_credentials_json));
   s.bind(10, x.additional_injections_json).bind(11, x.created_at);
+  s.bind(12, barrier_->lookup_hash(x.provider_id, x.value));
   s.execute();
 }
 
@@ -356,15 +375,20 @@ std::optional<secret_record> store::find_secret(std::string_view id) {
     x.slug = s.text(2);
     x.name = s.text(3);
     x.provider_id = s.text(4);
-    x.value = s.text(5);
+    x.value = s.blob(5);
     x.injection_header = s.text(6);
     x.injection_format = s.text(7);
-    x.additional_credentials_json = s.text(8);
+    x.additional_credentials_json = s.blob(8);
     x.additional_injections_json = s.text(9);
     x.created_at = s.text(10);
     out = std::move(x);
   }
   s.reset();
+  if (out) {
+    out->value = open(sealed_column::secret_value, {out->id}, out->value);
+    out->additional_credentials_json = open(
+        sealed_column::secret_credentials, {out->id}, out->additional_credentials_json);
+  }
   return out;
 }
 
@@ -419,16 +443,20 @@ std::vector<grant_record> store::list_grants(const grant_filter& f, int64_t limi
 std::optional<secret_record> store::find_secret_by_value(std::string_view provider_id,
                                                          std::string_view value) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s
-      = cached("SELECT id FROM managed_secrets WHERE provider_id = ?1 AND value = ?2");
-  s.bind(1, provider_id).bind(2, value);
+  auto& s = cached("SELECT id FROM managed_secrets WHERE provider_id = ?1 "
+                   "AND value_lookup = ?2");
+  s.bind(1, provider_id).bind(2, barrier_->lookup_hash(provider_id, value));
   std::string id;
   if (s.step())
     id = s.text(0);
   s.reset();
   if (id.empty())
     return std::nullopt;
-  return find_secret(id);
+  auto found = find_secret(id);
+  // The hash found it; the value itself decides.
+  if (!found || !crypto::constant_time_equals(found->value, value))
+    return std::nullopt;
+  return found;
 }
 
 void store::transaction(const std::function<void()>& fn) {
@@ -496,11 +524,13 @@ idempotency_claim store::claim_idempotency(std::string_view app_id,
     if (sel.text(0) != request_hash)
       out.kind = idempotency_claim::mismatch;
     else if (sel.text(1) == "done")
-      out = {idempotency_claim::done, static_cast<int>(sel.integer(2)), sel.text(3)};
+      out = {idempotency_claim::done, static_cast<int>(sel.integer(2)), sel.blob(3)};
     else
       out.kind = idempotency_claim::in_progress;
   }
   sel.reset();
+  if (out.kind == idempotency_claim::done)
+    out.body = open(sealed_column::idempotency_response, {app_id, key}, out.body);
   return out;
 }
 
@@ -509,7 +539,8 @@ void store::complete_idempotency(std::string_view app_id, std::string_view key,
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("UPDATE idempotency SET state = 'done', response_status = ?3, "
                    "response_body = ?4 WHERE app_id = ?1 AND idem_key = ?2");
-  s.bind(1, app_id).bind(2, key).bind(3, int64_t{status}).bind(4, body);
+  s.bind(1, app_id).bind(2, key).bind(3, int64_t{status});
+  s.bind_blob(4, seal(sealed_column::idempotency_response, {app_id, key}, body));
   s.execute();
 }
 

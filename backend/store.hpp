@@ -4,17 +4,23 @@
 
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "backend/master_key.hpp"
 #include "backend/records.hpp"
 #include "backend/sqlite.hpp"
 
 namespace alter::backend {
+
+class barrier;
+enum class sealed_column;
 
 struct grant_filter {
   std::string app_id;
@@ -46,8 +52,12 @@ struct idempotency_claim {
 
 class store {
 public:
-  /// Opens or creates the database at `path` and its schema.
-  explicit store(const std::string& path);
+  /// Opens or creates the database at `path` and its schema. Its secret columns
+  /// are encrypted under data keys sealed by the master key `key` names (see
+  /// barrier.hpp); an older database's clear values are encrypted on open.
+  /// Throws encryption_error for a missing, loose or wrong master key.
+  explicit store(const std::string& path, const master_key_options& key = {});
+  ~store();
 
   void insert_app(const app_record& x);
   void insert_agent(const agent_record& x);
@@ -193,12 +203,32 @@ public:
                        int64_t result_status, std::string_view result_json,
                        std::string_view executed_at);
 
+  // Encryption at rest (store_encryption.cpp).
+  /// Re-seals the data keys under `next` (master key rotation); values stay.
+  void reseal_data_keys(const master_key& next);
+  /// A new data key: every sealed value re-encrypted under it in one
+  /// transaction, the old data keys dropped. `kek` must be the master key.
+  void rotate_data_key(const master_key& kek);
+  /// The id of the data key new values are sealed with.
+  uint32_t data_key_id();
+
 private:
   statement& cached(const char* sql);
+  std::string seal(sealed_column c, std::initializer_list<std::string_view> row,
+                   std::string_view plaintext);
+  /// The plaintext of a stored cell; throws encryption_error when it does not
+  /// decrypt for this row (an empty nullable cell is an empty value).
+  std::string open(sealed_column c, std::initializer_list<std::string_view> row,
+                   std::string_view stored);
+  void open_barrier(const master_key_options& key, const std::string& path);
+  /// Seals the clear cells of the secret columns (all cells when `all`, under
+  /// the current data key) and refreshes the lookup hashes; returns how many.
+  int64_t reseal_values(bool all);
 
   std::recursive_mutex mtx_;
   database db_;
   std::map<const char*, statement> statements_;
+  std::unique_ptr<barrier> barrier_;
 };
 
 /// The current UTC time as ISO 8601 with milliseconds, e.g. 2026-11-28T16:09:32.123Z;

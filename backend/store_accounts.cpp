@@ -2,6 +2,7 @@
 // settings.
 #include "backend/store.hpp"
 #include "backend/store_rows.hpp"
+#include "backend/store_sealing.hpp"
 
 namespace alter::backend {
 
@@ -168,7 +169,7 @@ interactive_session_record read_session(const statement& s) {
   x.user_id = s.text(4);
   x.request_json = s.text(5);
   x.status = s.text(6);
-  x.result_json = s.text(7);
+  x.result_json = s.blob(7);
   x.created_at = s.text(8);
   x.expires_at = s.text(9);
   return x;
@@ -208,7 +209,8 @@ void store::insert_session(const interactive_session_record& x) {
                "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   s.bind(1, x.token_hash).bind(2, x.kind).bind(3, x.app_id).bind_or_null(4, x.agent_id);
   s.bind_or_null(5, x.user_id).bind(6, x.request_json).bind(7, x.status);
-  s.bind(8, x.result_json).bind(9, x.created_at).bind(10, x.expires_at);
+  s.bind_blob(8, seal(sealed_column::session_result, {x.token_hash}, x.result_json));
+  s.bind(9, x.created_at).bind(10, x.expires_at);
   s.execute();
 }
 
@@ -219,7 +221,11 @@ store::find_session(std::string_view token_hash) {
                    "status, result_json, created_at, expires_at "
                    "FROM interactive_sessions WHERE token_hash = ?1");
   s.bind(1, token_hash);
-  return s.first(read_session);
+  auto out = s.first(read_session);
+  if (out)
+    out->result_json
+        = open(sealed_column::session_result, {out->token_hash}, out->result_json);
+  return out;
 }
 
 bool store::complete_session(std::string_view token_hash, std::string_view status,
@@ -227,7 +233,8 @@ bool store::complete_session(std::string_view token_hash, std::string_view statu
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("UPDATE interactive_sessions SET status = ?2, result_json = ?3 "
                    "WHERE token_hash = ?1 AND status = 'pending'");
-  s.bind(1, token_hash).bind(2, status).bind(3, result_json);
+  s.bind(1, token_hash).bind(2, status);
+  s.bind_blob(3, seal(sealed_column::session_result, {token_hash}, result_json));
   s.execute();
   return db_.changes() == 1;
 }
@@ -237,7 +244,8 @@ void store::set_session_result(std::string_view token_hash,
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached(
       "UPDATE interactive_sessions SET result_json = ?2 WHERE token_hash = ?1");
-  s.bind(1, token_hash).bind(2, result_json);
+  s.bind(1, token_hash);
+  s.bind_blob(2, seal(sealed_column::session_result, {token_hash}, result_json));
   s.execute();
 }
 
@@ -255,14 +263,17 @@ std::optional<std::string> store::setting(std::string_view name) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("SELECT value FROM backend_settings WHERE name = ?1");
   s.bind(1, name);
-  return s.first([](const statement& st) { return st.text(0); });
+  auto stored = s.first([](const statement& st) { return st.blob(0); });
+  if (!stored)
+    return std::nullopt;
+  return open(sealed_column::setting_value, {name}, *stored);
 }
 
 void store::put_setting(std::string_view name, std::string_view value) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s
       = cached("INSERT OR REPLACE INTO backend_settings(name, value) VALUES(?1, ?2)");
-  s.bind(1, name).bind(2, value);
+  s.bind(1, name).bind_blob(2, seal(sealed_column::setting_value, {name}, value));
   s.execute();
 }
 

@@ -1,6 +1,7 @@
 // The store's approvals: one row per held call, moved through its states by
 // conditional updates so that concurrent deciders and expiry cannot both win.
 #include "backend/store.hpp"
+#include "backend/store_sealing.hpp"
 
 namespace alter::backend {
 
@@ -33,7 +34,7 @@ approval_record read_approval(const statement& s) {
   x.decision_reason = s.text(22);
   x.executed_at = s.text(23);
   x.result_status = s.integer(24);
-  x.result_json = s.text(25);
+  x.result_json = s.blob(25);
   return x;
 }
 
@@ -69,7 +70,11 @@ std::optional<approval_record> store::find_approval(std::string_view id) {
       "decided_by, decision_reason, executed_at, result_status, result_json "
       "FROM approvals WHERE id = ?1");
   s.bind(1, id);
-  return s.first(read_approval);
+  auto out = s.first(read_approval);
+  if (out)
+    out->result_json
+        = open(sealed_column::approval_result, {out->id}, out->result_json);
+  return out;
 }
 
 bool store::decide_approval(std::string_view id, std::string_view decision,
@@ -105,12 +110,27 @@ bool store::start_approval_execution(std::string_view id) {
 int64_t store::fail_interrupted_approvals(std::string_view result_json,
                                           std::string_view now) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("UPDATE approvals SET status = 'failed', result_status = 500, "
-                   "result_json = ?1, executed_at = ?2 "
-                   "WHERE status IN ('approved', 'executing')");
-  s.bind(1, result_json).bind(2, now);
-  s.execute();
-  return db_.changes();
+  // Row by row: each result is sealed for its own row.
+  auto& select
+      = cached("SELECT id FROM approvals WHERE status IN ('approved', 'executing')");
+  std::vector<std::string> ids;
+  while (select.step())
+    ids.push_back(select.text(0));
+  select.reset();
+  int64_t failed = 0;
+  transaction([&] {
+    auto& s = cached("UPDATE approvals SET status = 'failed', result_status = 500, "
+                     "result_json = ?2, executed_at = ?3 "
+                     "WHERE id = ?1 AND status IN ('approved', 'executing')");
+    for (const auto& id : ids) {
+      s.bind(1, id)
+          .bind_blob(2, seal(sealed_column::approval_result, {id}, result_json))
+          .bind(3, now);
+      s.execute();
+      failed += db_.changes();
+    }
+  });
+  return failed;
 }
 
 void store::finish_approval(std::string_view id, std::string_view status,
@@ -120,7 +140,8 @@ void store::finish_approval(std::string_view id, std::string_view status,
   auto& s = cached("UPDATE approvals SET status = ?2, result_status = ?3, "
                    "result_json = ?4, executed_at = ?5 "
                    "WHERE id = ?1 AND status = 'executing'");
-  s.bind(1, id).bind(2, status).bind(3, result_status).bind(4, result_json);
+  s.bind(1, id).bind(2, status).bind(3, result_status);
+  s.bind_blob(4, seal(sealed_column::approval_result, {id}, result_json));
   s.bind(5, executed_at);
   s.execute();
 }

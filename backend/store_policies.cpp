@@ -1,5 +1,6 @@
 // The store's rules, approvers and approver sessions.
 #include "backend/store.hpp"
+#include "backend/store_sealing.hpp"
 
 namespace alter::backend {
 
@@ -126,7 +127,9 @@ void store::insert_approver_session(std::string_view session_hash,
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("INSERT INTO approver_sessions(session_hash, approver_id, "
                    "csrf_token, expires_at) VALUES(?1, ?2, ?3, ?4)");
-  s.bind(1, session_hash).bind(2, approver_id).bind(3, csrf).bind(4, expires_at);
+  s.bind(1, session_hash).bind(2, approver_id);
+  s.bind_blob(3, seal(sealed_column::approver_csrf, {session_hash}, csrf));
+  s.bind(4, expires_at);
   s.execute();
 }
 
@@ -137,10 +140,14 @@ store::find_approver_session(std::string_view session_hash, std::string_view now
                    "FROM approver_sessions s JOIN approvers a ON a.id = s.approver_id "
                    "WHERE s.session_hash = ?1 AND s.expires_at > ?2");
   s.bind(1, session_hash).bind(2, now);
-  return s.first([](const statement& row) {
-    return approver_session{row.text(0), row.text(1), row.text(2), row.text(3),
+  auto out = s.first([](const statement& row) {
+    return approver_session{row.text(0), row.text(1), row.text(2), row.blob(3),
                             row.text(4)};
   });
+  if (out)
+    out->csrf_token
+        = open(sealed_column::approver_csrf, {session_hash}, out->csrf_token);
+  return out;
 }
 
 bool store::delete_approver_session(std::string_view session_hash) {

@@ -15,6 +15,12 @@
 //   alter-local users list --db FILE
 //   alter-local users remove NAME --db FILE
 //   alter-local audit --db FILE --app APP [--after CURSOR] [--limit N]
+//   alter-local rotate-master-key --db FILE [--new-master-key-file FILE]
+//   alter-local rotate-data-key --db FILE
+//
+// Every command also takes --master-key-file FILE (default FILE.master-key,
+// made on first start) or the environment variable ALTER_MASTER_KEY (base64 of
+// 32 bytes): the key the database's secrets are encrypted under.
 //
 // Plaintext keys are printed once, when they are made; the store keeps hashes.
 #include <csignal>
@@ -34,6 +40,7 @@
 #include <boost/json.hpp>
 
 #include "backend/bootstrap.hpp"
+#include "backend/key_rotation.hpp"
 #include "backend/local_backend.hpp"
 #include "backend/local_users.hpp"
 #include "backend/provider_simulator.hpp"
@@ -63,7 +70,11 @@ int usage(const char* why = nullptr) {
          "  alter-local users add NAME --db FILE [--password-file FILE]\n"
          "  alter-local users list --db FILE\n"
          "  alter-local users remove NAME --db FILE\n"
-         "  alter-local audit --db FILE --app APP [--after CURSOR] [--limit N]\n";
+         "  alter-local audit --db FILE --app APP [--after CURSOR] [--limit N]\n"
+         "  alter-local rotate-master-key --db FILE [--new-master-key-file FILE]\n"
+         "  alter-local rotate-data-key --db FILE\n"
+         "every command: [--master-key-file FILE] (default: the database path\n"
+         "  + .master-key, made on first start) or ALTER_MASTER_KEY=base64\n";
   return 2;
 }
 
@@ -114,6 +125,17 @@ void print_keys(const bootstrap_result& r) {
                "hashes)\n";
 }
 
+/// --master-key-file, else ALTER_MASTER_KEY, else the file next to the database.
+alter::backend::master_key_options
+key_options(std::map<std::string, std::string>& flags) {
+  alter::backend::master_key_options out;
+  if (flags.count("--master-key-file"))
+    out.file = flags["--master-key-file"];
+  else if (const char* env = std::getenv("ALTER_MASTER_KEY"))
+    out.base64 = env;
+  return out;
+}
+
 sem_t stop_signal;
 
 int serve(std::map<std::string, std::string>& flags) {
@@ -159,6 +181,7 @@ int serve(std::map<std::string, std::string>& flags) {
     std::cerr << "alter-local: WARNING: --insecure-dev-sign-in: the sign-in page "
                  "gives a user token for any typed name, without a password. For "
                  "development only.\n";
+  opts.master_key = key_options(flags);
   if (flags.count("--faults")) {
     std::ifstream in{flags["--faults"]};
     if (!in)
@@ -200,7 +223,7 @@ int offline_bootstrap(std::map<std::string, std::string>& flags) {
     return usage("--agents must be a number from 0 to 1000000");
   auto provider_url = flags.count("--provider-url") ? flags["--provider-url"]
                                                     : "https://127.0.0.1:8444";
-  alter::backend::store db{flags["--db"]};
+  alter::backend::store db{flags["--db"], key_options(flags)};
   // Register the simulated providers at the URL the server will serve them on.
   for (const auto& p : alter::backend::simulated_providers)
     db.put_provider({p.id, provider_url + "/" + p.id, p.id});
@@ -232,7 +255,7 @@ int rules(const std::string& action, std::map<std::string, std::string>& flags) 
   std::string why;
   if (!db_and_app(flags, why))
     return usage(why.c_str());
-  alter::backend::store db{flags["--db"]};
+  alter::backend::store db{flags["--db"], key_options(flags)};
   const auto& app = flags["--app"];
   if (action == "list") {
     for (const auto& r : db.list_rules(app))
@@ -284,7 +307,7 @@ int approver(const std::string& action, std::map<std::string, std::string>& flag
     return usage(why.c_str());
   if (action != "add" || !flags.count("--name"))
     return usage("approver add needs --name NAME");
-  alter::backend::store db{flags["--db"]};
+  alter::backend::store db{flags["--db"], key_options(flags)};
   std::cout << "approver " << flags["--name"] << "\n  token: "
             << alter::backend::add_approver(db, flags["--app"], flags["--name"])
             << "\n(shown once; the backend stores only its hash)\n";
@@ -324,7 +347,7 @@ int users(const std::string& action, const std::string& name,
           std::map<std::string, std::string>& flags) {
   if (!flags.count("--db"))
     return usage("users needs --db FILE");
-  alter::backend::store db{flags["--db"]};
+  alter::backend::store db{flags["--db"], key_options(flags)};
   if (action == "list") {
     for (const auto& n : alter::backend::list_local_users(db))
       std::cout << n << "\n";
@@ -367,7 +390,7 @@ int audit(std::map<std::string, std::string>& flags) {
   if (hash != std::string::npos
       && !to_int(after.substr(hash + 1), 0, std::numeric_limits<long>::max(), sequence))
     return usage("--after must be a cursor (created_at#sequence) or a created_at");
-  alter::backend::store db{flags["--db"]};
+  alter::backend::store db{flags["--db"], key_options(flags)};
   auto rows = db.audit_page(flags["--app"], after.substr(0, hash), sequence, limit);
   for (const auto& r : rows) {
     boost::json::object o{{"created_at", r.created_at},
@@ -387,6 +410,25 @@ int audit(std::map<std::string, std::string>& flags) {
                           {"cursor", r.created_at + "#" + std::to_string(r.sequence)}};
     std::cout << boost::json::serialize(o) << "\n";
   }
+  return 0;
+}
+
+/// rotate-master-key and rotate-data-key.
+int rotate(const std::string& command, std::map<std::string, std::string>& flags) {
+  if (!flags.count("--db"))
+    return usage((command + " needs --db FILE").c_str());
+  auto key = key_options(flags);
+  if (command == "rotate-data-key") {
+    auto id = alter::backend::rotate_data_key(flags["--db"], key);
+    std::cout << "alter-local: every secret of " << flags["--db"]
+              << " is re-encrypted under data key " << id << "\n";
+    return 0;
+  }
+  auto file = alter::backend::rotate_master_key(flags["--db"], key,
+                                                flags["--new-master-key-file"]);
+  std::cout << "alter-local: the data keys of " << flags["--db"]
+            << " are sealed under a new master key, in " << file
+            << "; the old key no longer opens the database\n";
   return 0;
 }
 
@@ -423,6 +465,8 @@ int main(int argc, char** argv) {
       return audit(flags);
     if (command == "users")
       return users(action, user_name, flags);
+    if (command == "rotate-master-key" || command == "rotate-data-key")
+      return rotate(command, flags);
   } catch (const std::exception& e) {
     std::cerr << "alter-local: " << e.what() << "\n";
     return 1;

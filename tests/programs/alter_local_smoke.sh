@@ -16,6 +16,34 @@ if sqlite3 "$dir/a.db" .dump | grep -q "$key"; then
   echo "the plaintext key is in the database"; exit 1
 fi
 
+# Encryption at rest: the first start made a 0600 key file next to the database;
+# a looser one, a wrong key and a missing key are refused; rotation keeps the data.
+app=$(grep -m1 '^app ' <<<"$out" | awk '{print $2}')
+keyfile="$dir/a.db.master-key"
+[[ $(stat -c %a "$keyfile") == 600 ]] || { echo "key file is not 0600"; exit 1; }
+refused() { # expected message, then the command
+  local want=$1; shift
+  set +e
+  "$@" >/dev/null 2>"$dir/err"; local rc=$?
+  set -e
+  [[ $rc == 1 ]] && grep -q "$want" "$dir/err" || { echo "not refused ($want): $(cat "$dir/err")"; exit 1; }
+}
+chmod 644 "$keyfile"
+refused "looser than 0600" "$bin" audit --db "$dir/a.db" --app "$app"
+chmod 600 "$keyfile"
+ALTER_MASTER_KEY=$(head -c 32 /dev/urandom | base64) \
+  refused "wrong key" "$bin" audit --db "$dir/a.db" --app "$app"
+cp "$keyfile" "$dir/old.key"
+"$bin" rotate-master-key --db "$dir/a.db" | grep -q "sealed under a new master key" \
+  || { echo "rotate-master-key failed"; exit 1; }
+refused "wrong key" "$bin" audit --db "$dir/a.db" --app "$app" --master-key-file "$dir/old.key"
+"$bin" audit --db "$dir/a.db" --app "$app" >/dev/null
+"$bin" rotate-data-key --db "$dir/a.db" | grep -q "data key 2" \
+  || { echo "rotate-data-key failed"; exit 1; }
+"$bin" approver add --db "$dir/a.db" --app "$app" --name second >/dev/null
+mv "$keyfile" "$dir/moved.key"
+refused "is missing" "$bin" audit --db "$dir/a.db" --app "$app"
+mv "$dir/moved.key" "$keyfile"
 # Local identity provider users: the password from stdin or a file, stored as
 # a scrypt hash only; never printed.
 password="smoke-pass-$RANDOM-$RANDOM"

@@ -22,6 +22,7 @@
 #include "backend/barrier.hpp"
 #include "backend/identity_provider.hpp"
 #include "backend/key_rotation.hpp"
+#include "backend/local_users.hpp"
 #include "backend/sealed_box.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
@@ -194,8 +195,9 @@ CAF_TEST(no secret value is in the database file or its WAL) {
     // A completed sign-in whose JWT waits to be polled.
     auto app = w.app();
     auto session = app.create_auth_session();
+    backend::set_local_user_password(db, "erin", "erin-password");
     CAF_CHECK_EQUAL(w.browse("POST", w.path_of_page(session.auth_url) + "/decision", {},
-                             "username=erin")
+                             "username=erin&password=erin-password")
                         .status,
                     200);
     auto stored = db.find_session(crypto::sha256_hex(session.session_token));

@@ -5,8 +5,9 @@
 // progress line and a summary, and writes the report as JSON and HTML.
 //
 //   alter-swarm [--scenario FILE] [scenario flags] [--report-dir DIR]
-//   alter-swarm --coordinator --workers N [--port P] [--bind ADDR] [--cluster-tls] ...
-//   alter-swarm --worker HOST:PORT [--cluster-tls]
+//   alter-swarm --coordinator --workers N [--port P] [--bind ADDR]
+//               [--cluster-certs DIR] [--join-timeout S] [--insecure-plain-cluster] ...
+//   alter-swarm --worker HOST:PORT [--cluster-certs DIR] [--insecure-plain-cluster]
 #include <unistd.h>
 
 #include <cstdlib>
@@ -38,9 +39,15 @@ constexpr const char* usage_text
       "                   [--fault-profile none|light|heavy] [--seed N] [--plain]\n"
       "                   [--approver-delay-ms N] [--approver-deny-ratio R]\n"
       "                   [--report-dir DIR] [--quiet]\n"
-      "       alter-swarm --coordinator --workers N [--port P] [--bind ADDR] "
-      "[--cluster-tls] [scenario flags]\n"
-      "       alter-swarm --worker HOST:PORT [--cluster-tls]\n";
+      "       alter-swarm --coordinator --workers N [--port P] [--bind ADDR]\n"
+      "                   [--cluster-certs DIR] [--join-timeout SECONDS]\n"
+      "                   [--insecure-plain-cluster] [scenario flags]\n"
+      "       alter-swarm --worker HOST:PORT [--cluster-certs DIR] "
+      "[--insecure-plain-cluster]\n";
+
+/// Where the coordinator writes the cluster's certificates, and where a worker
+/// on the same machine finds its copy.
+constexpr const char* default_cluster_certs = "swarm-cluster";
 
 struct options {
   scenario plan;
@@ -101,11 +108,12 @@ bool parse(int argc, char** argv, options& opts, std::string& error) {
       opts.quiet = true;
     } else if (name == "--coordinator") {
       opts.coordinator = true;
-    } else if (name == "--cluster-tls") {
-      opts.cluster.tls = true;
+    } else if (name == "--insecure-plain-cluster") {
+      opts.cluster.link = cluster_link::insecure_plain;
     } else if (name == "--scenario" || name == "--report-dir" || name == "--worker"
                || name == "--bind" || name == "--port" || name == "--workers"
-               || name == "--mix" || name == "--fault-profile") {
+               || name == "--mix" || name == "--fault-profile"
+               || name == "--cluster-certs" || name == "--join-timeout") {
       auto v = value();
       if (!v)
         return false;
@@ -119,21 +127,28 @@ bool parse(int argc, char** argv, options& opts, std::string& error) {
         opts.worker_of = *v;
       if (name == "--bind")
         opts.cluster.address = *v;
+      if (name == "--cluster-certs")
+        opts.cluster.credentials_dir = *v;
       if (name == "--mix")
         overrides["mix"] = mix_json(*v);
       if (name == "--fault-profile")
         overrides["fault_profile"] = "\"" + *v + "\"";
-      if (name == "--port" || name == "--workers") {
+      if (name == "--port" || name == "--workers" || name == "--join-timeout") {
         char* end = nullptr;
         auto n = std::strtol(v->c_str(), &end, 10);
-        if (*end != '\0' || n < 0 || n > 65535 || (name == "--workers" && n < 1)) {
-          error = name + " must be a number (workers 1 to 65535, port 0 to 65535)";
+        if (v->empty() || *end != '\0' || n < 0 || n > 65535
+            || (name != "--port" && n < 1)) {
+          error = name
+                  + " must be a number (workers and join timeout 1 to 65535, "
+                    "port 0 to 65535)";
           return false;
         }
         if (name == "--port")
           opts.cluster.port = static_cast<uint16_t>(n);
-        else
+        else if (name == "--workers")
           opts.workers = static_cast<std::size_t>(n);
+        else
+          opts.cluster.join_timeout = std::chrono::seconds{n};
       }
     } else if (name.rfind("--", 0) == 0) {
       static const std::map<std::string, std::string> numeric
@@ -165,6 +180,10 @@ bool parse(int argc, char** argv, options& opts, std::string& error) {
       return false;
     }
   }
+  if (opts.cluster.credentials_dir.empty())
+    opts.cluster.credentials_dir = opts.worker_of.empty()
+                                       ? std::string{default_cluster_certs}
+                                       : std::string{default_cluster_certs} + "/worker";
   if (!opts.worker_of.empty())
     return true;
   // The file first, then the flags over it: one parser checks both.
@@ -212,7 +231,7 @@ int finish(const options& opts, const swarm_report& report) {
   }
   std::cout << "reports: " << std::filesystem::absolute(json_path).string() << "\n"
             << "         " << std::filesystem::absolute(html_path).string() << "\n";
-  return report.failed() == 0 ? 0 : 1;
+  return report.failed() == 0 && report.complete() ? 0 : 1;
 }
 
 int run_worker(const options& opts) {
@@ -224,8 +243,8 @@ int run_worker(const options& opts) {
   if (colon == std::string::npos || *end != '\0' || port < 1 || port > 65535)
     return usage("--worker needs HOST:PORT");
   std::string error;
-  if (!work(opts.worker_of.substr(0, colon), static_cast<uint16_t>(port),
-            opts.cluster.tls, error)) {
+  if (!work(opts.worker_of.substr(0, colon), static_cast<uint16_t>(port), opts.cluster,
+            error)) {
     std::cerr << "alter-swarm worker: " << error << "\n";
     return 1;
   }
@@ -242,6 +261,10 @@ int main(int argc, char** argv) {
   try {
     if (!opts.worker_of.empty())
       return run_worker(opts);
+    // Before the backend starts: a refused link costs nothing.
+    if (opts.coordinator
+        && !link_allowed(opts.cluster.link, opts.cluster.address, error))
+      return usage(error);
     const auto& s = opts.plan;
     swarm_target target;
     auto backend = start_embedded(s, target);
@@ -257,13 +280,19 @@ int main(int argc, char** argv) {
           [&](uint16_t port) {
             std::cout << "alter-swarm: coordinator listening on "
                       << opts.cluster.address << ":" << port << ", waiting for "
-                      << opts.workers << " workers" << std::endl;
+                      << opts.workers << " workers";
+            if (opts.cluster.link == cluster_link::mutual_tls)
+              std::cout << " (mutual TLS: copy " << opts.cluster.credentials_dir
+                        << "/worker/ to each worker, --cluster-certs COPY)";
+            else
+              std::cout << " (insecure plain TCP on loopback)";
+            std::cout << std::endl;
           },
           error);
-      if (!report) {
+      if (!error.empty())
         std::cerr << "alter-swarm: " << error << "\n";
+      if (!report)
         return 1;
-      }
       return finish(opts, *report);
     }
     caf::actor_system_config cfg;

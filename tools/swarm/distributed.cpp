@@ -1,6 +1,9 @@
 #include "tools/swarm/distributed.hpp"
 
+#include <algorithm>
 #include <iostream>
+#include <memory>
+#include <tuple>
 
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
@@ -10,6 +13,8 @@
 #include "caf/scoped_actor.hpp"
 #include "caf/stateful_actor.hpp"
 
+#include "tools/swarm/cluster_credentials.hpp"
+
 namespace alter::swarm {
 
 namespace {
@@ -17,34 +22,101 @@ namespace {
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using result_atom = caf::atom_constant<caf::atom("result")>;
 using wait_atom = caf::atom_constant<caf::atom("wait")>;
+using join_deadline_atom = caf::atom_constant<caf::atom("joinDue")>;
+using ask_atom = caf::atom_constant<caf::atom("ask")>;
 
-/// Every type that crosses the wire, in both processes.
-void configure(caf::actor_system_config& cfg, bool tls) {
+/// Every type that crosses the wire, in both processes, and the link.
+void configure(caf::actor_system_config& cfg, const cluster_options& opts,
+               const cluster_member_files* tls) {
   cfg.add_message_type<scenario>("alter.swarm.scenario");
   cfg.add_message_type<swarm_target>("alter.swarm.target");
   cfg.add_message_type<swarm_report>("alter.swarm.report");
   cfg.load<caf::io::middleman>();
-  if (tls)
+  if (tls != nullptr) {
     cfg.load<caf::openssl::manager>();
+    // With any of these set, CAF 0.17's sessions set SSL_VERIFY_PEER |
+    // SSL_VERIFY_FAIL_IF_NO_PEER_CERT on both ends and trust the cafile only
+    // (no system CAs): a peer without a certificate of this run's cluster CA
+    // fails the TLS handshake before a byte of BASP is read.
+    cfg.openssl_certificate = tls->certificate;
+    cfg.openssl_key = tls->key;
+    cfg.openssl_cafile = tls->ca;
+  }
+  cfg.set("middleman.heartbeat-interval", caf::timespan{opts.heartbeat_interval});
+  cfg.set("middleman.connection-timeout", caf::timespan{opts.silence_timeout});
   cfg.set("logger.console", caf::atom("none"));
 }
+
+caf::error refusal(std::string why) {
+  return caf::make_error(caf::sec::runtime_error, std::move(why));
+}
+
+enum class slot_phase {
+  /// Joined; waits for the others.
+  waiting,
+  /// Has its share and drives it.
+  running,
+  /// outcome.fate says how it ended.
+  ended,
+};
+
+struct worker_slot {
+  caf::actor_addr peer;
+  caf::response_promise start;
+  slot_phase phase = slot_phase::waiting;
+  worker_outcome outcome;
+};
 
 struct coordinator_state {
   scenario plan;
   swarm_target target;
   std::size_t workers = 0;
-  std::vector<caf::response_promise> joined;
-  std::size_t reported = 0;
+  std::chrono::seconds join_timeout{0};
+  std::vector<worker_slot> slots;
+  bool started = false;
   swarm_report merged;
+  /// Set once every worker has reported or is gone.
+  std::optional<swarm_report> final;
   caf::response_promise done;
 
   static inline const char* name = "alter.swarm-coordinator";
 };
 
+using coordinator_actor = caf::stateful_actor<coordinator_state>;
+
+worker_slot* find_slot(coordinator_actor* self, const caf::actor_addr& peer) {
+  for (auto& slot : self->state.slots)
+    if (slot.peer == peer)
+      return &slot;
+  return nullptr;
+}
+
+/// Closes the run: the merged counts and what became of every worker.
+void finish(coordinator_actor* self) {
+  auto& st = self->state;
+  auto out = st.merged;
+  out.workers = st.workers;
+  out.calls_planned
+      = st.plan.duration_seconds > 0 ? 0 : st.plan.agents * st.plan.calls_per_agent;
+  for (const auto& slot : st.slots)
+    out.cluster.push_back(slot.outcome);
+  st.final = std::move(out);
+  if (st.done.pending())
+    st.done.deliver(*st.final);
+}
+
+void finish_if_all_ended(coordinator_actor* self) {
+  auto& slots = self->state.slots;
+  if (std::all_of(slots.begin(), slots.end(),
+                  [](const auto& s) { return s.phase == slot_phase::ended; }))
+    finish(self);
+}
+
 /// Hands every worker its share once all have joined: agents split evenly,
 /// each worker with a window proportional to its share.
-void hand_out(caf::stateful_actor<coordinator_state>* self) {
+void hand_out(coordinator_actor* self) {
   auto& st = self->state;
+  st.started = true;
   auto n = st.target.agents.size();
   for (std::size_t w = 0; w < st.workers; ++w) {
     auto begin = n * w / st.workers;
@@ -56,45 +128,168 @@ void hand_out(caf::stateful_actor<coordinator_state>* self) {
     part.agents = end - begin;
     part.concurrency = std::max<uint64_t>(1, st.plan.concurrency / st.workers);
     part.seed = st.plan.seed + w;
-    st.joined[w].deliver(part, share);
+    auto& slot = st.slots[w];
+    slot.phase = slot_phase::running;
+    slot.outcome.agents = end - begin;
+    slot.start.deliver(part, share);
   }
 }
 
-caf::behavior coordinator(caf::stateful_actor<coordinator_state>* self, scenario plan,
-                          swarm_target target, std::size_t workers) {
-  self->state.plan = std::move(plan);
-  self->state.target = std::move(target);
-  self->state.workers = workers;
-  self->state.merged.scenario = self->state.plan.name;
-  self->state.merged.workers = workers;
-  self->state.merged.budget_min = 0;
+/// The join timeout passed with places still free: nothing was handed out, so
+/// the waiting workers are sent home and the run ends with nothing counted.
+void call_off(coordinator_actor* self) {
+  auto& st = self->state;
+  auto why = std::to_string(st.slots.size()) + " of " + std::to_string(st.workers)
+             + " workers joined within the " + std::to_string(st.join_timeout.count())
+             + " s join timeout";
+  for (auto& slot : st.slots) {
+    slot.start.deliver(refusal("the run was called off: " + why));
+    slot.phase = slot_phase::ended;
+    slot.outcome.fate = worker_fate::called_off;
+    slot.outcome.reason = why;
+  }
+  for (auto i = st.slots.size(); i < st.workers; ++i) {
+    worker_slot missing;
+    missing.phase = slot_phase::ended;
+    missing.outcome.index = i + 1;
+    missing.outcome.fate = worker_fate::never_joined;
+    missing.outcome.reason = why;
+    st.slots.push_back(std::move(missing));
+  }
+  finish(self);
+}
+
+caf::behavior coordinator(coordinator_actor* self, scenario plan, swarm_target target,
+                          std::size_t workers, std::chrono::seconds join_timeout) {
+  auto& st = self->state;
+  st.plan = std::move(plan);
+  st.target = std::move(target);
+  st.workers = workers;
+  st.join_timeout = join_timeout;
+  st.merged.scenario = st.plan.name;
+  st.merged.workers = workers;
+  st.merged.budget_min = 0;
+  self->delayed_send(self, join_timeout, join_deadline_atom::value);
+  // A worker's link closing (kill, crash, or silence past the connection
+  // timeout) kills its proxy, and the monitor says so.
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    auto* slot = find_slot(self, dm.source);
+    if (slot == nullptr || slot->phase == slot_phase::ended)
+      return;
+    if (slot->phase == slot_phase::waiting) {
+      // Gone before the start: its place is free for another worker.
+      st.slots.erase(st.slots.begin() + (slot - st.slots.data()));
+      for (std::size_t i = 0; i < st.slots.size(); ++i)
+        st.slots[i].outcome.index = i + 1;
+      return;
+    }
+    slot->phase = slot_phase::ended;
+    slot->outcome.fate = worker_fate::lost;
+    slot->outcome.reason = "its link ended: " + self->system().render(dm.reason);
+    finish_if_all_ended(self);
+  });
   return {
-      [=](join_atom) {
+      // `worker` lives as long as the worker's session: the monitor on it
+      // says when that process or its link is gone.
+      [=](join_atom, const caf::actor& worker) {
         auto& st = self->state;
         auto rp = self->make_response_promise();
-        if (st.joined.size() >= st.workers) {
-          rp.deliver(caf::make_error(caf::sec::unexpected_message));
+        if (st.started || st.final || st.slots.size() >= st.workers || !worker
+            || find_slot(self, worker.address()) != nullptr) {
+          rp.deliver(refusal("the cluster has all its workers"));
           return rp;
         }
-        st.joined.push_back(rp);
-        if (st.joined.size() == st.workers)
+        self->monitor(worker);
+        worker_slot slot;
+        slot.peer = worker.address();
+        slot.start = rp;
+        slot.outcome.index = st.slots.size() + 1;
+        slot.outcome.node = to_string(worker.node());
+        st.slots.push_back(std::move(slot));
+        if (st.slots.size() == st.workers)
           hand_out(self);
         return rp;
       },
-      [=](result_atom, const swarm_report& part) -> bool {
+      [=](result_atom, const caf::actor& worker,
+          const swarm_report& part) -> caf::result<bool> {
         auto& st = self->state;
+        auto* slot = find_slot(self, worker.address());
+        if (slot == nullptr || slot->phase != slot_phase::running)
+          return refusal("no share of this run was handed to the sender");
         auto workers_before = st.merged.workers;
         merge(st.merged, part);
         st.merged.workers = workers_before;
-        if (++st.reported == st.workers && st.done.pending())
-          st.done.deliver(st.merged);
+        slot->phase = slot_phase::ended;
+        slot->outcome.fate = worker_fate::reported;
+        slot->outcome.calls_counted = part.calls;
+        finish_if_all_ended(self);
         return true;
       },
+      [=](join_deadline_atom) {
+        if (!self->state.started && !self->state.final)
+          call_off(self);
+      },
       [=](wait_atom) {
-        self->state.done = self->make_response_promise();
-        return self->state.done;
+        auto& st = self->state;
+        auto rp = self->make_response_promise();
+        if (st.final)
+          rp.deliver(*st.final);
+        else
+          st.done = rp;
+        return rp;
       },
   };
+}
+
+/// The coordinator's answer to `request...`, or nullopt and `error` when it
+/// refuses, does not answer within `timeout`, or its link ends first (a request
+/// alone would wait out its timeout once the coordinator is gone: CAF fails no
+/// pending request when a proxy dies, but tells its monitors).
+template <class... Answer, class... Request>
+std::optional<std::tuple<Answer...>>
+ask(caf::actor_system& sys, const caf::actor& coord, std::chrono::seconds timeout,
+    std::string& error, Request... request) {
+  struct pending {
+    caf::response_promise answer;
+    std::optional<std::string> gone;
+  };
+  auto helper = sys.spawn([=](caf::event_based_actor* h) -> caf::behavior {
+    auto st = std::make_shared<pending>();
+    h->monitor(coord);
+    h->set_down_handler([=](caf::down_msg& dm) {
+      st->gone = "the coordinator's link ended: " + h->system().render(dm.reason);
+      if (st->answer.pending()) {
+        st->answer.deliver(refusal(*st->gone));
+        h->quit();
+      }
+    });
+    return {[=](ask_atom) {
+      st->answer = h->make_response_promise();
+      if (st->gone) {
+        st->answer.deliver(refusal(*st->gone));
+        h->quit();
+        return st->answer;
+      }
+      h->request(coord, timeout, request...)
+          .then(
+              [=](Answer&... a) {
+                st->answer.deliver(std::move(a)...);
+                h->quit();
+              },
+              [=](caf::error& e) {
+                st->answer.deliver(std::move(e));
+                h->quit();
+              });
+      return st->answer;
+    }};
+  });
+  caf::scoped_actor self{sys};
+  std::optional<std::tuple<Answer...>> out;
+  self->request(helper, caf::infinite, ask_atom::value)
+      .receive([&](Answer&... a) { out.emplace(std::move(a)...); },
+               [&](caf::error& e) { error = sys.render(e); });
+  return out;
 }
 
 } // namespace
@@ -103,13 +298,20 @@ std::optional<swarm_report> coordinate(const scenario& s, const swarm_target& ta
                                        std::size_t workers, const cluster_options& opts,
                                        const std::function<void(uint16_t)>& listening,
                                        std::string& error) {
+  if (!link_allowed(opts.link, opts.address, error))
+    return std::nullopt;
+  std::optional<cluster_member_files> tls;
+  if (opts.link == cluster_link::mutual_tls) {
+    tls = issue_cluster_credentials(opts.credentials_dir, error);
+    if (!tls)
+      return std::nullopt;
+  }
   caf::actor_system_config cfg;
-  configure(cfg, opts.tls);
+  configure(cfg, opts, tls ? &*tls : nullptr);
   caf::actor_system sys{cfg};
-  auto coord = sys.spawn(coordinator, s, target, workers);
+  auto coord = sys.spawn(coordinator, s, target, workers, opts.join_timeout);
   auto port
-      = opts.tls
-            ? caf::openssl::publish(coord, opts.port, opts.address.c_str(), true)
+      = tls ? caf::openssl::publish(coord, opts.port, opts.address.c_str(), true)
             : sys.middleman().publish(coord, opts.port, opts.address.c_str(), true);
   if (!port) {
     error = "cannot listen on " + opts.address + ": " + sys.render(port.error());
@@ -119,19 +321,30 @@ std::optional<swarm_report> coordinate(const scenario& s, const swarm_target& ta
   listening(*port);
   caf::scoped_actor self{sys};
   std::optional<swarm_report> out;
-  // Joining, driving and reporting must all fit: the join timeout plus the
-  // scenario's own length, generously.
-  auto limit = std::chrono::seconds{opts.join_timeout.count() + 86400};
-  self->request(coord, limit, wait_atom::value)
+  // No time limit of its own: the join timeout bounds the start, and every
+  // started worker either reports or loses its link (closed, or silent past
+  // the connection timeout).
+  self->request(coord, caf::infinite, wait_atom::value)
       .receive([&](swarm_report& r) { out = std::move(r); },
                [&](caf::error& e) { error = "the cluster failed: " + sys.render(e); });
   caf::anon_send_exit(coord, caf::exit_reason::user_shutdown);
+  if (out && !out->complete())
+    error = "the run is incomplete: " + describe_missing(*out);
   return out;
 }
 
-bool work(const std::string& host, uint16_t port, bool tls, std::string& error) {
+bool work(const std::string& host, uint16_t port, const cluster_options& opts,
+          std::string& error) {
+  if (!link_allowed(opts.link, host, error))
+    return false;
+  std::optional<cluster_member_files> tls;
+  if (opts.link == cluster_link::mutual_tls) {
+    tls = load_worker_credentials(opts.credentials_dir, error);
+    if (!tls)
+      return false;
+  }
   caf::actor_system_config cfg;
-  configure(cfg, tls);
+  configure(cfg, opts, tls ? &*tls : nullptr);
   caf::actor_system sys{cfg};
   auto coord = tls ? caf::openssl::remote_actor(sys, host, port)
                    : sys.middleman().remote_actor(host, port);
@@ -140,28 +353,29 @@ bool work(const std::string& host, uint16_t port, bool tls, std::string& error) 
             + ": " + sys.render(coord.error());
     return false;
   }
-  caf::scoped_actor self{sys};
-  scenario plan;
-  swarm_target share;
-  bool joined = false;
-  self->request(*coord, std::chrono::seconds{3600}, join_atom::value)
-      .receive(
-          [&](scenario& s, swarm_target& t) {
-            plan = std::move(s);
-            share = std::move(t);
-            joined = true;
-          },
-          [&](caf::error& e) { error = "the coordinator refused: " + sys.render(e); });
-  if (!joined)
+  // Names this worker to the coordinator for the whole session (the actors
+  // that ask come and go).
+  caf::scoped_actor session{sys};
+  auto self = caf::actor_cast<caf::actor>(session);
+  // The coordinator answers within its join timeout; the worker waits as long
+  // (it is told the same or the default) and a little more.
+  auto share = ask<scenario, swarm_target>(sys, *coord,
+                                           opts.join_timeout + std::chrono::seconds{30},
+                                           error, join_atom::value, self);
+  if (!share) {
+    error = "the coordinator refused: " + error;
     return false;
-  std::cerr << "alter-swarm worker: driving " << share.agents.size() << " agents\n";
-  auto report = drive(sys, plan, share, &std::cerr, false);
+  }
+  auto& [plan, target] = *share;
+  std::cerr << "alter-swarm worker: driving " << target.agents.size() << " agents\n";
+  auto report = drive(sys, plan, target, &std::cerr, false);
   // Acknowledged, so the report has arrived before this process goes away.
-  bool delivered = false;
-  self->request(*coord, std::chrono::seconds{300}, result_atom::value, report)
-      .receive([&](bool) { delivered = true; },
-               [&](caf::error& e) { error = "the report was lost: " + sys.render(e); });
-  return delivered;
+  if (!ask<bool>(sys, *coord, std::chrono::seconds{60}, error, result_atom::value, self,
+                 report)) {
+    error = "the report was lost: " + error;
+    return false;
+  }
+  return true;
 }
 
 } // namespace alter::swarm

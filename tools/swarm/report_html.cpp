@@ -126,6 +126,8 @@ std::string to_html(const swarm_report& r) {
           + "<strong>" + std::to_string(r.failed()) + " failed</strong>; "
           + std::to_string(r.retries) + " retries; peak memory "
           + num(static_cast<double>(r.peak_rss_kib) / 1024.0, "%.1f") + " MiB.</p>";
+  if (!r.complete())
+    body += "<p><strong>Partial run:</strong> " + escape(describe_missing(r)) + ".</p>";
   body += "<h2>Latency by call type</h2><table><tr><th>type</th><th>calls</th><th>p50 "
           "ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th></tr>";
   for (const auto& [kind, h] : r.latency)

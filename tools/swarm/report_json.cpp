@@ -59,6 +59,19 @@ std::string to_json(const swarm_report& r) {
       {"timeline_step_seconds", r.timeline_step_seconds},
       {"timeline", std::move(timeline)},
       {"peak_rss_kib", r.peak_rss_kib}};
+  if (!r.cluster.empty()) {
+    json::array workers;
+    for (const auto& w : r.cluster)
+      workers.push_back({{"worker", w.index},
+                         {"state", to_string(w.fate)},
+                         {"node", w.node},
+                         {"agents", w.agents},
+                         {"calls_counted", w.calls_counted},
+                         {"reason", w.reason}});
+    out["cluster"] = {{"complete", r.complete()},
+                      {"calls_planned", r.calls_planned},
+                      {"workers", std::move(workers)}};
+  }
   return json::serialize(out);
 }
 

@@ -6,6 +6,52 @@
 
 namespace alter::swarm {
 
+const char* to_string(worker_fate fate) {
+  switch (fate) {
+    case worker_fate::reported:
+      return "reported";
+    case worker_fate::lost:
+      return "lost";
+    case worker_fate::called_off:
+      return "called_off";
+    case worker_fate::never_joined:
+      return "never_joined";
+  }
+  return "unknown";
+}
+
+std::string describe_missing(const swarm_report& r) {
+  std::string out;
+  std::size_t reported = 0;
+  for (const auto& w : r.cluster) {
+    auto who = "worker " + std::to_string(w.index)
+               + (w.node.empty() ? std::string{} : " (node " + w.node + ")");
+    switch (w.fate) {
+      case worker_fate::reported:
+        ++reported;
+        continue;
+      case worker_fate::lost:
+        out += who + " was lost after the run started (" + w.reason + "): its "
+               + std::to_string(w.agents) + " agents are not counted; ";
+        break;
+      case worker_fate::called_off:
+        out += who + " joined, but the run was called off (" + w.reason + "); ";
+        break;
+      case worker_fate::never_joined:
+        out += who + " never joined (" + w.reason + "); ";
+        break;
+    }
+  }
+  if (out.empty())
+    return out;
+  out += "counted " + std::to_string(r.calls)
+         + (r.calls_planned > 0 ? " of " + std::to_string(r.calls_planned) + " planned"
+                                : std::string{})
+         + " calls from " + std::to_string(reported) + " of "
+         + std::to_string(r.cluster.size()) + " workers";
+  return out;
+}
+
 void merge(swarm_report& into, const swarm_report& part) {
   auto add = [](auto& to, const auto& from) {
     for (const auto& [k, v] : from)
@@ -69,6 +115,8 @@ void print(std::ostream& out, const swarm_report& r) {
                 static_cast<long long>(r.budget_min),
                 static_cast<double>(r.peak_rss_kib) / 1024.0);
   out << line;
+  if (!r.complete())
+    out << "  PARTIAL: " << describe_missing(r) << "\n";
 }
 
 uint64_t peak_rss_kib() {

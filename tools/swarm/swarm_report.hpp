@@ -13,6 +13,35 @@
 
 namespace alter::swarm {
 
+/// What became of one worker of a distributed run.
+enum class worker_fate {
+  /// Drove its share and sent its report.
+  reported,
+  /// Its link closed or went silent after the run started (killed, crashed,
+  /// cut off): its share is not counted.
+  lost,
+  /// Joined, but the run never started because another worker did not join.
+  called_off,
+  /// Did not join within the join timeout.
+  never_joined,
+};
+
+/// "reported", "lost", "called_off", "never_joined".
+const char* to_string(worker_fate fate);
+
+struct worker_outcome {
+  /// 1-based, in the order the workers joined (never-joined ones last).
+  std::size_t index = 0;
+  worker_fate fate = worker_fate::never_joined;
+  /// The worker's CAF node (host hash and process id); empty if it never joined.
+  std::string node;
+  /// Its share of the scenario and what its report counted.
+  std::size_t agents = 0;
+  std::size_t calls_counted = 0;
+  /// Why it was lost or called off, for people.
+  std::string reason;
+};
+
 struct swarm_report {
   std::string scenario;
   std::size_t agents = 0;
@@ -44,6 +73,19 @@ struct swarm_report {
   /// Largest resident set of the process(es), KiB.
   uint64_t peak_rss_kib = 0;
   std::size_t workers = 1;
+  /// A distributed run's workers, filled by the coordinator (never sent over
+  /// the cluster link); empty for a single process.
+  std::vector<worker_outcome> cluster;
+  /// Calls the scenario planned (0 when it runs for a duration).
+  std::size_t calls_planned = 0;
+
+  /// False when a worker did not report: the counts are partial.
+  bool complete() const noexcept {
+    for (const auto& w : cluster)
+      if (w.fate != worker_fate::reported)
+        return false;
+    return true;
+  }
 
   /// Calls that ended other than the scenario expects.
   std::size_t failed() const noexcept {
@@ -64,6 +106,10 @@ typename Inspector::result_type inspect(Inspector& f, swarm_report& x) {
            x.budget_min, x.timeline, x.timeline_step_seconds, x.seconds, x.peak_rss_kib,
            x.workers);
 }
+
+/// What a partial run's report misses, one sentence per worker that did not
+/// report; empty when the run is complete.
+std::string describe_missing(const swarm_report& r);
 
 /// Adds `part` (another worker's report) to `into`.
 void merge(swarm_report& into, const swarm_report& part);

@@ -29,7 +29,9 @@ start_coordinator() {
   pids+=("$coordinator")
   port=""
   for _ in $(seq 1 300); do
-    port="$(sed -n 's/.*coordinator listening on [0-9.]*:\([0-9]*\).*/\1/p' "$work/coordinator.out")"
+    # The coordinator may not have opened its output yet: not an error.
+    port="$(sed -n 's/.*coordinator listening on [0-9.]*:\([0-9]*\).*/\1/p' \
+      "$work/coordinator.out" 2>/dev/null || true)"
     [ -n "$port" ] && break
     kill -0 "$coordinator" 2>/dev/null || break
     sleep 0.1

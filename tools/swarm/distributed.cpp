@@ -254,36 +254,40 @@ ask(caf::actor_system& sys, const caf::actor& coord, std::chrono::seconds timeou
     caf::response_promise answer;
     std::optional<std::string> gone;
   };
-  auto helper = sys.spawn([=](caf::event_based_actor* h) -> caf::behavior {
-    auto st = std::make_shared<pending>();
-    h->monitor(coord);
-    h->set_down_handler([=](caf::down_msg& dm) {
-      st->gone = "the coordinator's link ended: " + h->system().render(dm.reason);
-      if (st->answer.pending()) {
-        st->answer.deliver(refusal(*st->gone));
-        h->quit();
-      }
-    });
-    return {[=](ask_atom) {
-      st->answer = h->make_response_promise();
-      if (st->gone) {
-        st->answer.deliver(refusal(*st->gone));
-        h->quit();
-        return st->answer;
-      }
-      h->request(coord, timeout, request...)
-          .then(
-              [=](Answer&... a) {
-                st->answer.deliver(std::move(a)...);
-                h->quit();
-              },
-              [=](caf::error& e) {
-                st->answer.deliver(std::move(e));
-                h->quit();
-              });
-      return st->answer;
-    }};
-  });
+  // The coordinator travels as a spawn argument: CAF 0.17 binds a reference to
+  // a null tuple for a function actor without arguments (UBSan reports it).
+  auto helper = sys.spawn(
+      [=](caf::event_based_actor* h, const caf::actor& coord) -> caf::behavior {
+        auto st = std::make_shared<pending>();
+        h->monitor(coord);
+        h->set_down_handler([=](caf::down_msg& dm) {
+          st->gone = "the coordinator's link ended: " + h->system().render(dm.reason);
+          if (st->answer.pending()) {
+            st->answer.deliver(refusal(*st->gone));
+            h->quit();
+          }
+        });
+        return {[=](ask_atom) {
+          st->answer = h->make_response_promise();
+          if (st->gone) {
+            st->answer.deliver(refusal(*st->gone));
+            h->quit();
+            return st->answer;
+          }
+          h->request(coord, timeout, request...)
+              .then(
+                  [=](Answer&... a) {
+                    st->answer.deliver(std::move(a)...);
+                    h->quit();
+                  },
+                  [=](caf::error& e) {
+                    st->answer.deliver(std::move(e));
+                    h->quit();
+                  });
+          return st->answer;
+        }};
+      },
+      coord);
   caf::scoped_actor self{sys};
   std::optional<std::tuple<Answer...>> out;
   self->request(helper, caf::infinite, ask_atom::value)

@@ -68,12 +68,19 @@ struct refusal {
   std::string message;
 };
 
+std::size_t field_count(const http::fields& fields) {
+  return static_cast<std::size_t>(std::distance(fields.begin(), fields.end()));
+}
+
 /// Framing that Beast reads one way and a proxy in front might read another
-/// (request smuggling): anything but exactly one "chunked", or both framings.
-std::optional<refusal> framing_problem(const http::fields& head) {
+/// (request smuggling): anything but exactly one "chunked", both framings, or
+/// chunked in HTTP/1.0 (RFC 9112 section 6.1).
+std::optional<refusal> framing_problem(const http::request<http::string_body>& head) {
   auto [first, last] = head.equal_range(http::field::transfer_encoding);
   if (first == last)
     return std::nullopt;
+  if (head.version() < 11)
+    return refusal{error_code::invalid_request, "Transfer-Encoding needs HTTP/1.1"};
   auto value = std::string_view{first->value()};
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
     value.remove_suffix(1);
@@ -88,6 +95,18 @@ std::optional<refusal> framing_problem(const http::fields& head) {
   return std::nullopt;
 }
 
+/// Beast bounds only the unparsed part of a header block: fields it has parsed
+/// leave the buffer, so the whole block is counted here.
+refusal headers_too_large(const server_limits& limits) {
+  return {error_code::headers_too_large, "request headers exceed "
+                                             + std::to_string(limits.max_header_bytes)
+                                             + " bytes"};
+}
+
+refusal trailers_refused() {
+  return {error_code::invalid_request, "trailer fields are not accepted"};
+}
+
 /// The answer to a read that failed; nullopt when the peer left or timed out and
 /// the connection just closes.
 std::optional<refusal> refusal_for(const beast::error_code& ec, bool head_done,
@@ -98,9 +117,7 @@ std::optional<refusal> refusal_for(const beast::error_code& ec, bool head_done,
     return std::nullopt;
   if (ec == http::error::header_limit
       || (ec == http::error::buffer_overflow && !head_done))
-    return refusal{error_code::headers_too_large,
-                   "request headers exceed " + std::to_string(limits.max_header_bytes)
-                       + " bytes"};
+    return headers_too_large(limits);
   if (ec == http::error::buffer_overflow)
     return refusal{error_code::invalid_request,
                    "a chunk line or the trailers exceed "
@@ -141,22 +158,27 @@ caf::expected<server_request> parse_request(std::string_view bytes,
   configure(parser, limits);
   auto fail = [](const refusal& r) { return to_caf_error(r.code, r.message); };
   beast::error_code ec;
-  auto received = http::read_header(in, buffer, parser, ec);
-  if (ec)
-    return fail(
-        refusal_for(ec, false, limits)
-            .value_or(refusal{error_code::invalid_request, "malformed HTTP request"}));
+  std::size_t received = 0;
+  auto malformed = refusal{error_code::invalid_request, "malformed HTTP request"};
+  while (!parser.is_header_done()) {
+    received += http::read_some(in, buffer, parser, ec);
+    if (ec)
+      return fail(refusal_for(ec, parser.is_header_done(), limits).value_or(malformed));
+    if (received > limits.max_header_bytes)
+      return fail(headers_too_large(limits));
+  }
   if (auto problem = framing_problem(parser.get()))
     return fail(*problem);
+  auto head_fields = field_count(parser.get());
   while (!parser.is_done()) {
     received += http::read_some(in, buffer, parser, ec);
     if (ec)
-      return fail(refusal_for(ec, true, limits)
-                      .value_or(refusal{error_code::invalid_request,
-                                        "malformed HTTP request"}));
+      return fail(refusal_for(ec, true, limits).value_or(malformed));
     if (received > limits.max_request_bytes)
       return fail(too_many_bytes(limits));
   }
+  if (field_count(parser.get()) != head_fields)
+    return fail(trailers_refused());
   return to_server_request(parser.release(), "127.0.0.1");
 }
 
@@ -243,9 +265,12 @@ private:
   /// Idle until the next request's first byte: long once the connection has
   /// authenticated, short before.
   void wait_for_request() {
-    tcp_layer().expires_after(authenticated_->load(std::memory_order_relaxed)
-                                  ? limits().idle_timeout
-                                  : limits().unauthenticated_idle_timeout);
+    // Before the first request the deadline set at accept still runs: the TLS
+    // handshake and the first byte share it.
+    if (served_ > 0)
+      tcp_layer().expires_after(authenticated_->load(std::memory_order_relaxed)
+                                    ? limits().idle_timeout
+                                    : limits().unauthenticated_idle_timeout);
     if (buffer_.size() > 0) // pipelined: the next request is already here
       return read_head();
     stream_.async_read_some(
@@ -264,19 +289,41 @@ private:
     configure(*parser_, limits());
     received_ = 0;
     tcp_layer().expires_after(limits().read_timeout);
-    http::async_read_header(
-        stream_, buffer_, *parser_,
+    read_head_some();
+  }
+
+  /// The header block is fed to the parser by hand: Beast bounds only what it
+  /// has not parsed yet and drops parsed fields from the buffer, so a block sent
+  /// a field at a time would never reach its limit. Here parsed and buffered
+  /// bytes together may not pass it, and the socket is never asked for more.
+  void read_head_some() {
+    beast::error_code ec;
+    auto used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    received_ += used;
+    if (ec && ec != http::error::need_more)
+      return on_read_error(ec);
+    if (parser_->is_header_done())
+      return on_head();
+    auto taken = received_ + buffer_.size();
+    if (taken >= limits().max_header_bytes)
+      return refuse(headers_too_large(limits()));
+    auto room = std::min(buffer_.max_size() - buffer_.size(),
+                         limits().max_header_bytes - taken);
+    stream_.async_read_some(
+        buffer_.prepare(room),
         [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-          self->on_head(ec, n);
+          if (ec)
+            return self->on_read_error(ec);
+          self->buffer_.commit(n);
+          self->read_head_some();
         });
   }
 
-  void on_head(beast::error_code ec, std::size_t n) {
-    received_ += n;
-    if (ec)
-      return on_read_error(ec);
+  void on_head() {
     if (auto problem = framing_problem(parser_->get()))
       return refuse(*problem);
+    head_fields_ = field_count(parser_->get());
     if (parser_->is_done())
       return on_request();
     read_body();
@@ -309,6 +356,9 @@ private:
   }
 
   void on_request() {
+    // A trailer would reach handlers as a header no proxy in front has seen.
+    if (field_count(parser_->get()) != head_fields_)
+      return refuse(trailers_refused());
     tcp_layer().expires_never();
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
@@ -338,25 +388,38 @@ private:
   /// a handler does may end the I/O thread.
   // NOLINTNEXTLINE(performance-unnecessary-value-param): moved into the handler
   void dispatch(server_request in, fault_decision decision) {
-    answered_.store(false);
+    auto request = ++dispatched_;
     try {
-      server_->handler(std::move(in), [self = this->shared_from_this(),
-                                       decision](http_response res) {
-        if (self->answered_.exchange(true))
-          return; // answered twice: the first answer stands
+      server_->handler(std::move(in), [self = this->shared_from_this(), decision,
+                                       request](http_response res) {
+        // The first answer to this request stands; a late one to an earlier
+        // request (whose handler threw and got a 500) is dropped.
+        if (!self->claim_answer(request))
+          return;
         auto ex = self->stream_.get_executor();
         asio::dispatch(ex, [self, decision, res = std::move(res)]() mutable {
           self->deliver(std::move(res), decision);
         });
       });
     } catch (const std::exception&) {
-      if (!answered_.exchange(true))
+      if (claim_answer(request))
         write(error_response(error_code::internal_error,
                              "the request could not be handled"));
     }
   }
 
+  /// True for the first answer to request number `request` (requests of a
+  /// connection are answered in order, one at a time).
+  bool claim_answer(uint64_t request) {
+    auto previous = request - 1;
+    return answered_.compare_exchange_strong(previous, request);
+  }
+
   void deliver(http_response res, const fault_decision& decision) {
+    // A connection is kept only once it has authenticated: whoever has not cannot
+    // hold a slot by sending one anonymous request after another.
+    if (!authenticated_->load(std::memory_order_relaxed))
+      keep_alive_ = false;
     switch (decision.kind) {
       case fault_kind::reset_after:
         return close();
@@ -499,7 +562,10 @@ private:
   /// Set through server_request::mark_authenticated, from any thread.
   std::shared_ptr<std::atomic<bool>> authenticated_
       = std::make_shared<std::atomic<bool>>(false);
-  std::atomic<bool> answered_{false};
+  /// Requests dispatched on this connection, and the last one answered.
+  uint64_t dispatched_ = 0;
+  std::atomic<uint64_t> answered_{0};
+  std::size_t head_fields_ = 0;
   std::size_t received_ = 0;
   bool keep_alive_ = true;
   bool draining_ = false;
@@ -585,12 +651,13 @@ uint16_t http_server::listen(const std::string& address, uint16_t port) {
   auto ep = tcp::endpoint{asio::ip::make_address(address), port};
   impl_->acceptor.emplace(asio::make_strand(impl_->io->context()));
   auto& acc = *impl_->acceptor;
+  // Before anything can throw: stop() cancels it once the acceptor is open.
+  impl_->backoff.emplace(acc.get_executor());
   acc.open(ep.protocol());
   acc.set_option(asio::socket_base::reuse_address(true));
   acc.bind(ep);
   acc.listen(asio::socket_base::max_listen_connections);
   auto bound = acc.local_endpoint().port();
-  impl_->backoff.emplace(acc.get_executor());
   impl_->accept();
   return bound;
 }

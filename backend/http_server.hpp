@@ -100,7 +100,7 @@ public:
   http_server& operator=(const http_server&) = delete;
 
   /// Binds and starts accepting; port 0 picks a free port. Returns the bound port.
-  /// Throws std::system_error when the address cannot be bound.
+  /// Throws boost::system::system_error when the address cannot be bound.
   uint16_t listen(const std::string& address, uint16_t port);
 
   /// Stops accepting; connections already open finish their current request.

@@ -149,6 +149,23 @@ alter_error read_error(const beast::error_code& ec, bool head_done,
                   ec);
 }
 
+/// Beast bounds only the unparsed part of a header block and nothing of the
+/// framing: the reader counts what it consumed.
+std::optional<alter_error> over_budget(const response_parser& parser,
+                                       std::size_t received,
+                                       const client_limits& limits,
+                                       const std::string& origin) {
+  if (!parser.is_header_done() && received > limits.max_response_header)
+    return make_error(error_code::malformed_response,
+                      "response headers from " + origin + " are too large");
+  auto budget = limits.max_response_header + 3 * limits.max_response_body;
+  if (received > budget)
+    return make_error(error_code::malformed_response,
+                      "the response from " + origin + " exceeds "
+                          + std::to_string(budget) + " bytes with its framing");
+  return std::nullopt;
+}
+
 http_response to_response(http::response<http::string_body> res) {
   http_response out;
   out.status = static_cast<int>(res.result_int());
@@ -340,19 +357,31 @@ private:
     outcome_.request_sent = true;
     parser_.emplace();
     configure(*parser_, limits_);
+    received_ = 0;
     arm_timer();
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](
-                         beast::error_code ec, std::size_t) { self->on_read(ec); });
+    read_some();
   }
 
-  void on_read(beast::error_code ec) {
+  void read_some() {
+    http::async_read_some(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->on_read(ec, n);
+        });
+  }
+
+  void on_read(beast::error_code ec, std::size_t n) {
+    received_ += n;
     if (ec) {
       if (ec == beast::error::timeout)
         return fail(make_error(error_code::timeout,
                                "no response from " + where_.origin() + " in time"));
       return fail(read_error(ec, parser_->is_header_done(), limits_, where_.origin()));
     }
+    if (auto e = over_budget(*parser_, received_, limits_, where_.origin()))
+      return fail(std::move(*e));
+    if (!parser_->is_done())
+      return read_some();
     auto res = parser_->release();
     outcome_.ok = true;
     keep_alive_ = res.keep_alive();
@@ -400,6 +429,8 @@ private:
   http::request<http::string_body> request_;
   std::optional<response_parser> parser_;
   beast::flat_buffer buffer_;
+  /// Bytes of the response being read, framing included.
+  std::size_t received_ = 0;
   std::atomic<bool> open_{false};
   std::atomic<bool> keep_alive_{true};
   uint64_t served_ = 0;
@@ -414,10 +445,17 @@ exchange_outcome parse_response(std::string_view bytes, const client_limits& lim
   configure(parser, limits);
   exchange_outcome out;
   beast::error_code ec;
-  http::read(in, buffer, parser, ec);
-  if (ec) {
-    out.error = read_error(ec, parser.is_header_done(), limits, "the peer");
-    return out;
+  std::size_t received = 0;
+  while (!parser.is_done()) {
+    received += http::read_some(in, buffer, parser, ec);
+    if (ec) {
+      out.error = read_error(ec, parser.is_header_done(), limits, "the peer");
+      return out;
+    }
+    if (auto e = over_budget(parser, received, limits, "the peer")) {
+      out.error = std::move(*e);
+      return out;
+    }
   }
   out.ok = true;
   out.response = to_response(parser.release());

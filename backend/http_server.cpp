@@ -150,6 +150,48 @@ server_request to_server_request(http::request<http::string_body> req,
 
 } // namespace
 
+/// Where feeding a header block stands: refused, complete, or waiting for at
+/// most `room` more bytes.
+struct head_progress {
+  std::optional<refusal> refused;
+  bool done = false;
+  std::size_t room = 0;
+};
+
+/// Feeds the buffered bytes of a header block to the parser, by hand: Beast
+/// bounds only what it has not parsed yet and drops parsed fields from the
+/// buffer, so a block sent a field at a time would never reach its limit. Here
+/// parsed and buffered bytes together may not pass it, and the reader is never
+/// allowed to take more than the rest of the limit. The connection and
+/// parse_request both read headers through this.
+head_progress feed_head(request_parser& parser, beast::flat_buffer& buffer,
+                        std::size_t& received, const server_limits& limits) {
+  head_progress out;
+  beast::error_code ec;
+  auto used = parser.put(buffer.data(), ec);
+  buffer.consume(used);
+  received += used;
+  if (ec && ec != http::error::need_more) {
+    out.refused
+        = refusal_for(ec, false, limits)
+              .value_or(refusal{error_code::invalid_request, "malformed HTTP request"});
+    return out;
+  }
+  if (parser.is_header_done()) {
+    out.done = true;
+    out.refused = framing_problem(parser.get());
+    return out;
+  }
+  auto taken = received + buffer.size();
+  if (taken >= limits.max_header_bytes) {
+    out.refused = headers_too_large(limits);
+    return out;
+  }
+  out.room
+      = std::min(buffer.max_size() - buffer.size(), limits.max_header_bytes - taken);
+  return out;
+}
+
 caf::expected<server_request> parse_request(std::string_view bytes,
                                             const server_limits& limits) {
   net::memory_stream in{bytes};
@@ -160,15 +202,17 @@ caf::expected<server_request> parse_request(std::string_view bytes,
   beast::error_code ec;
   std::size_t received = 0;
   auto malformed = refusal{error_code::invalid_request, "malformed HTTP request"};
-  while (!parser.is_header_done()) {
-    received += http::read_some(in, buffer, parser, ec);
-    if (ec)
-      return fail(refusal_for(ec, parser.is_header_done(), limits).value_or(malformed));
-    if (received > limits.max_header_bytes)
-      return fail(headers_too_large(limits));
+  for (;;) {
+    auto step = feed_head(parser, buffer, received, limits);
+    if (step.refused)
+      return fail(*step.refused);
+    if (step.done)
+      break;
+    auto n = in.read_some(buffer.prepare(step.room), ec);
+    if (ec) // the input ended inside the header block
+      return fail(malformed);
+    buffer.commit(n);
   }
-  if (auto problem = framing_problem(parser.get()))
-    return fail(*problem);
   auto head_fields = field_count(parser.get());
   while (!parser.is_done()) {
     received += http::read_some(in, buffer, parser, ec);
@@ -190,10 +234,9 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::steady_timer> backoff;
   std::shared_ptr<fault_injector> faults;
-  mutable std::mutex mtx;
+  std::mutex mtx;
   std::size_t connections = 0;
   std::unordered_map<std::string, std::size_t> per_address;
-  std::atomic<std::uint64_t> refused{0};
 
   void accept();
   void admit(tcp::socket socket);
@@ -292,26 +335,14 @@ private:
     read_head_some();
   }
 
-  /// The header block is fed to the parser by hand: Beast bounds only what it
-  /// has not parsed yet and drops parsed fields from the buffer, so a block sent
-  /// a field at a time would never reach its limit. Here parsed and buffered
-  /// bytes together may not pass it, and the socket is never asked for more.
   void read_head_some() {
-    beast::error_code ec;
-    auto used = parser_->put(buffer_.data(), ec);
-    buffer_.consume(used);
-    received_ += used;
-    if (ec && ec != http::error::need_more)
-      return on_read_error(ec);
-    if (parser_->is_header_done())
+    auto step = feed_head(*parser_, buffer_, received_, limits());
+    if (step.refused)
+      return refuse(*step.refused);
+    if (step.done)
       return on_head();
-    auto taken = received_ + buffer_.size();
-    if (taken >= limits().max_header_bytes)
-      return refuse(headers_too_large(limits()));
-    auto room = std::min(buffer_.max_size() - buffer_.size(),
-                         limits().max_header_bytes - taken);
     stream_.async_read_some(
-        buffer_.prepare(room),
+        buffer_.prepare(step.room),
         [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
           if (ec)
             return self->on_read_error(ec);
@@ -321,8 +352,6 @@ private:
   }
 
   void on_head() {
-    if (auto problem = framing_problem(parser_->get()))
-      return refuse(*problem);
     head_fields_ = field_count(parser_->get());
     if (parser_->is_done())
       return on_request();
@@ -584,7 +613,6 @@ void http_server::impl::accept() {
         // again at once would only spin.
         if (ec == asio::error::no_descriptors
             || ec == boost::system::errc::too_many_files_open_in_system) {
-          ++self->refused;
           return self->back_off();
         }
         if (!ec)
@@ -606,7 +634,6 @@ void http_server::impl::admit(tcp::socket socket) {
   auto peer = socket.remote_endpoint(ec);
   auto ip = ec ? std::string{} : peer.address().to_string();
   if (ec || !reserve(ip)) {
-    ++refused;
     socket.close(ec);
     return;
   }
@@ -679,15 +706,6 @@ void http_server::stop() {
 
 bool http_server::secure() const noexcept {
   return impl_->tls.has_value();
-}
-
-std::size_t http_server::open_connections() const noexcept {
-  std::lock_guard guard{impl_->mtx};
-  return impl_->connections;
-}
-
-std::uint64_t http_server::refused_connections() const noexcept {
-  return impl_->refused.load();
 }
 
 } // namespace alter::backend

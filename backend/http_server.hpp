@@ -108,10 +108,6 @@ public:
 
   bool secure() const noexcept;
 
-  /// Connections open now, and accepts refused by the caps or the descriptor limit.
-  std::size_t open_connections() const noexcept;
-  std::uint64_t refused_connections() const noexcept;
-
   /// Shared with the connections; defined in http_server.cpp.
   struct impl;
 

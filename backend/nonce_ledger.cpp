@@ -39,12 +39,6 @@ bool nonce_ledger::record(std::string_view nonce, int64_t timestamp, int64_t now
   return db_.changes() == 1;
 }
 
-int64_t nonce_ledger::size() {
-  std::lock_guard guard{mtx_};
-  auto count = db_.prepare("SELECT COUNT(*) FROM request_nonces");
-  return count.first([](const statement& s) { return s.integer(0); }).value_or(0);
-}
-
 void nonce_ledger::sweep(int64_t now) {
   last_sweep_ = now;
   prune_.bind(1, now);

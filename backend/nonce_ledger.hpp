@@ -23,9 +23,6 @@ public:
   /// fails (the caller answers 500: a nonce that cannot be recorded is not accepted).
   bool record(std::string_view nonce, int64_t timestamp, int64_t now);
 
-  /// Entries kept now, expired ones included until the next sweep.
-  int64_t size();
-
 private:
   void sweep(int64_t now);
 

@@ -1,27 +1,26 @@
 #include "backend/page_origin.hpp"
 
 #include "backend/html_page.hpp"
+#include "net/url.hpp"
 
 namespace alter::backend {
 
 namespace {
 
-/// "scheme://host[:port]" of an absolute URL, or empty.
-std::string_view origin_of(std::string_view url) {
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos || scheme_end == 0)
-    return {};
-  auto path = url.find_first_of("/?#", scheme_end + 3);
-  return url.substr(0, path);
+/// "scheme://host:port" of an absolute URL, the default port spelled out (a
+/// browser leaves it out, base_url never does), or empty.
+std::string origin_of(std::string_view url) {
+  auto parsed = net::parse_url(url);
+  return parsed ? parsed->where.origin() : std::string{};
 }
 
 } // namespace
 
 origin_verdict check_origin(const server_request& req, std::string_view own_origin) {
-  std::string_view claimed;
+  std::string claimed;
   if (const auto* origin = find_field(req.headers, "origin");
       origin != nullptr && *origin != "null")
-    claimed = *origin;
+    claimed = origin_of(*origin);
   else if (const auto* referer = find_field(req.headers, "referer"))
     claimed = origin_of(*referer);
   if (claimed.empty())

@@ -22,8 +22,11 @@ constexpr std::size_t hash_bytes = 32;
 /// Bounds on what a stored hash may ask for: a tampered row must not make a
 /// sign-in allocate gigabytes or spin for minutes.
 bool sane(const scrypt_params& p) {
-  return p.log2_n >= 10 && p.log2_n <= 20 && p.r >= 1 && p.r <= 16 && p.p >= 1
-         && p.p <= 4;
+  if (!(p.log2_n >= 10 && p.log2_n <= 20 && p.r >= 1 && p.r <= 16 && p.p >= 1
+        && p.p <= 4))
+    return false;
+  // The work area is 128 * r * N bytes: at most 64 MiB, twice the default.
+  return 128 * uint64_t{p.r} * (uint64_t{1} << p.log2_n) <= (uint64_t{64} << 20);
 }
 
 std::optional<std::string> scrypt(std::string_view password, std::string_view salt,
@@ -38,8 +41,9 @@ std::optional<std::string> scrypt(std::string_view password, std::string_view sa
   uint64_t n = uint64_t{1} << params.log2_n;
   uint32_t r = params.r;
   uint32_t p = params.p;
-  // Room for the work area (128 * r * N * p) plus OpenSSL's bookkeeping.
-  uint64_t maxmem = 128 * uint64_t{r} * n * (p + 1) + (uint64_t{1} << 20);
+  // Room for the work area (128 * r * N, reused for each of the p passes) and the
+  // 128 * r * p block buffer, plus OpenSSL's bookkeeping.
+  uint64_t maxmem = 128 * uint64_t{r} * n + 128 * uint64_t{r} * p + (uint64_t{1} << 20);
   // An empty view may have no data pointer; OpenSSL wants one.
   static char empty[] = "";
   OSSL_PARAM ps[]

@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <iterator>
 
+#include "auth/crypto.hpp"
+
 namespace alter::backend {
 
 namespace {
 
-// Names and addresses share the table; the prefix keeps them apart.
+// Names and addresses share the table; the prefix keeps them apart. A name is
+// kept as its digest: the form field is the client's, of any length up to the
+// body limit, and the table must stay small however long the names typed.
 std::string user_key(std::string_view user) {
-  return "u:" + std::string{user};
+  return "u:" + crypto::sha256_hex(user);
 }
 
 std::string address_key(std::string_view address) {

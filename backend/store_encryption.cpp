@@ -123,8 +123,9 @@ int64_t store::reseal_values(bool all) {
         throw encryption_error("a row vanished while resealing");
       auto first = read.text(0);
       auto second = c.row_parts > 1 ? read.text(1) : std::string{};
-      auto stored = read.blob(c.row_parts);
+      // The type first: reading the value as a blob may convert it.
       bool is_clear = read.is_text(c.row_parts);
+      auto stored = read.blob(c.row_parts);
       read.reset();
       std::initializer_list<std::string_view> one{first};
       std::initializer_list<std::string_view> two{first, second};

@@ -18,6 +18,7 @@
 #include "auth/crypto.hpp"
 #include "backend/bootstrap.hpp"
 #include "backend/local_users.hpp"
+#include "backend/page_origin.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
 
@@ -561,4 +562,25 @@ CAF_TEST(an expired approver session is refused) {
   CAF_CHECK(w.is_sign_in_page(w.page("GET", "/approvals/" + id, s.cookie)));
   CAF_CHECK(w.is_sign_in_page(w.post_decision(s, id, "approve", "late")));
   CAF_CHECK_EQUAL(w.agent(0).get_approval_status(id).status, "pending");
+}
+
+CAF_TEST(origins compare with their default ports spelled out) {
+  auto from = [](std::string name, std::string value) {
+    backend::server_request req;
+    req.headers.push_back({std::move(name), std::move(value)});
+    return req;
+  };
+  using backend::origin_verdict;
+  CAF_CHECK(backend::check_origin(from("Origin", "https://example.com"),
+                                  "https://example.com:443")
+            == origin_verdict::same_origin);
+  CAF_CHECK(backend::check_origin(from("Referer", "http://Example.com/approvals/x"),
+                                  "http://example.com:80")
+            == origin_verdict::same_origin);
+  CAF_CHECK(backend::check_origin(from("Origin", "https://example.com:8443"),
+                                  "https://example.com:443")
+            == origin_verdict::cross_origin);
+  CAF_CHECK(
+      backend::check_origin(from("Origin", "not a url"), "https://example.com:443")
+      == origin_verdict::unknown_origin);
 }

@@ -497,6 +497,12 @@ CAF_TEST(the throttle doubles its locks and its table stays bounded) {
     t.failed("u" + std::to_string(i), "addr" + std::to_string(i));
   }
   CAF_CHECK_LESS_OR_EQUAL(t.size(), 16u);
+  // Names of any length are kept as digests, and still throttled as themselves.
+  std::string huge(1024 * 1024, 'n');
+  for (int i = 0; i < 5; ++i)
+    t.failed(huge, "addr-huge-" + std::to_string(i));
+  CAF_CHECK_GREATER(t.wait_seconds(huge, "elsewhere"), 0);
+  CAF_CHECK_EQUAL(t.wait_seconds(huge + "x", "elsewhere"), 0);
 }
 
 CAF_TEST(the insecure dev flag restores the open sign in) {

@@ -194,8 +194,21 @@ caf::behavior coordinator(coordinator_actor* self, scenario plan, swarm_target t
       // says when that process or its link is gone.
       [=](join_atom, const caf::actor& worker) {
         auto& st = self->state;
+        // Every worker holds the same certificate: a peer may only join for an
+        // actor of its own node, once per node (read before the promise, which
+        // takes the sender out of the message).
+        auto sender = self->current_sender();
+        bool foreign = !worker || !sender || sender->node() != worker.node();
+        auto node = worker ? to_string(worker.node()) : std::string{};
+        bool node_joined
+            = std::any_of(st.slots.begin(), st.slots.end(),
+                          [&](const worker_slot& s) { return s.outcome.node == node; });
         auto rp = self->make_response_promise();
-        if (st.started || st.final || st.slots.size() >= st.workers || !worker
+        if (foreign) {
+          rp.deliver(refusal("a worker joins for itself only"));
+          return rp;
+        }
+        if (st.started || st.final || st.slots.size() >= st.workers || node_joined
             || find_slot(self, worker.address()) != nullptr) {
           rp.deliver(refusal("the cluster has all its workers"));
           return rp;
@@ -214,6 +227,9 @@ caf::behavior coordinator(coordinator_actor* self, scenario plan, swarm_target t
       [=](result_atom, const caf::actor& worker,
           const swarm_report& part) -> caf::result<bool> {
         auto& st = self->state;
+        auto sender = self->current_sender();
+        if (!sender || !worker || sender->node() != worker.node())
+          return refusal("a worker reports for itself only");
         auto* slot = find_slot(self, worker.address());
         if (slot == nullptr || slot->phase != slot_phase::running)
           return refusal("no share of this run was handed to the sender");

@@ -4,7 +4,7 @@
 
 #include "auth/api_key.hpp"
 #include "auth/crypto.hpp"
-#include "backend/provider_simulator.hpp"
+#include "backend/sim/provider_simulator.hpp"
 
 namespace alter::backend {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "backend/store.hpp"
+#include "backend/store/store.hpp"
 
 namespace alter::backend {
 

@@ -12,10 +12,10 @@
 #include <memory>
 #include <string>
 
-#include "backend/fault_injector.hpp"
-#include "backend/http_server.hpp"
-#include "backend/provider_simulator.hpp"
-#include "backend/store.hpp"
+#include "backend/sim/fault_injector.hpp"
+#include "backend/http/http_server.hpp"
+#include "backend/sim/provider_simulator.hpp"
+#include "backend/store/store.hpp"
 
 namespace alter::backend {
 

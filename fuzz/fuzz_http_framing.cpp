@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "backend/http_server.hpp"
+#include "backend/http/http_server.hpp"
 #include "fuzz_check.hpp"
 #include "http_message_builder.hpp"
 #include "messages/alter_error.hpp"

@@ -93,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
   }
   // Half the page requests come from the backend's own origin, so inputs reach
-  // the page handlers behind the cross-origin check (backend/page_origin.hpp).
+  // the page handlers behind the cross-origin check (backend/http/page_origin.hpp).
   if (!is_api && (data[0] / 3) % 2 == 0)
     parsed->headers.push_back({"Origin", h.backend->base_url()});
   auto answered = std::make_shared<std::promise<http_response>>();

@@ -17,8 +17,8 @@
 
 #include "auth/crypto.hpp"
 #include "backend/bootstrap.hpp"
-#include "backend/local_users.hpp"
-#include "backend/page_origin.hpp"
+#include "backend/identity/local_users.hpp"
+#include "backend/http/page_origin.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
 

@@ -4,7 +4,7 @@
 #define CAF_SUITE connect
 #include "caf/test/unit_test.hpp"
 
-#include "backend/identity_provider.hpp"
+#include "backend/identity/identity_provider.hpp"
 
 #include "backend_world.hpp"
 #include "interactive_flow.hpp"

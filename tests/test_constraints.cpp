@@ -10,7 +10,7 @@
 
 #include "auth/constraints.hpp"
 #include "auth/scope.hpp"
-#include "backend/caller_identity.hpp"
+#include "backend/access/caller_identity.hpp"
 
 #include "backend_world.hpp"
 

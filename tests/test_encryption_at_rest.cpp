@@ -19,11 +19,11 @@
 #include <boost/json.hpp>
 
 #include "auth/crypto.hpp"
-#include "backend/barrier.hpp"
-#include "backend/identity_provider.hpp"
-#include "backend/key_rotation.hpp"
-#include "backend/local_users.hpp"
-#include "backend/sealed_box.hpp"
+#include "backend/encryption/barrier.hpp"
+#include "backend/identity/identity_provider.hpp"
+#include "backend/encryption/key_rotation.hpp"
+#include "backend/identity/local_users.hpp"
+#include "backend/encryption/sealed_box.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"

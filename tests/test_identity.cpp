@@ -18,10 +18,10 @@
 #include "caf/send.hpp"
 
 #include "auth/crypto.hpp"
-#include "backend/identity_provider.hpp"
-#include "backend/local_users.hpp"
-#include "backend/password_hash.hpp"
-#include "backend/sign_in_throttle.hpp"
+#include "backend/identity/identity_provider.hpp"
+#include "backend/identity/local_users.hpp"
+#include "backend/identity/password_hash.hpp"
+#include "backend/identity/sign_in_throttle.hpp"
 
 #include "backend_world.hpp"
 #include "interactive_flow.hpp"

@@ -11,7 +11,7 @@
 
 #include "auth/constraints.hpp"
 #include "auth/crypto.hpp"
-#include "backend/policy_engine.hpp"
+#include "backend/policy/policy_engine.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
 

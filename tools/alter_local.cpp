@@ -40,11 +40,11 @@
 #include <boost/json.hpp>
 
 #include "backend/bootstrap.hpp"
-#include "backend/key_rotation.hpp"
+#include "backend/encryption/key_rotation.hpp"
 #include "backend/local_backend.hpp"
-#include "backend/local_users.hpp"
-#include "backend/provider_simulator.hpp"
-#include "backend/rule_validation.hpp"
+#include "backend/identity/local_users.hpp"
+#include "backend/sim/provider_simulator.hpp"
+#include "backend/policy/rule_validation.hpp"
 
 namespace {
 

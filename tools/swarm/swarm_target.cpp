@@ -5,7 +5,7 @@
 #include "actors/runtime.hpp"
 #include "backend/bootstrap.hpp"
 #include "backend/local_backend.hpp"
-#include "backend/rule_validation.hpp"
+#include "backend/policy/rule_validation.hpp"
 #include "messages/alter_error.hpp"
 #include "net/url.hpp"
 #include "tools/swarm/swarm_driver.hpp"

@@ -1,0 +1,40 @@
+// One authenticated API request on its way through a route. Routes that answer
+// later (the proxy) hold it by shared_ptr.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "backend/access/caller_identity.hpp"
+#include "backend/http/http_server.hpp"
+#include "messages/alter_error.hpp"
+
+namespace alter::backend {
+
+struct api_call {
+  server_request request;
+  caller_identity identity;
+  /// Values of {name} segments of the route's path pattern.
+  std::map<std::string, std::string> params;
+  std::string request_id;
+  /// The extra fields of the caller's trace scope (x-alter-trace) as a JSON
+  /// object, decoded once by the router; empty without any.
+  std::string trace_json;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  responder respond;
+
+  /// Sends a JSON body with the given status (plus the standard headers).
+  void reply(int status, std::string json_body, field_list extra_headers = {});
+
+  /// Sends the error envelope with the code's status (and Retry-After when the
+  /// error says when to come back).
+  void fail(alter_error e);
+
+  int64_t elapsed_ms() const;
+};
+
+using api_call_ptr = std::shared_ptr<api_call>;
+
+} // namespace alter::backend

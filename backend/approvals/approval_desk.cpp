@@ -1,0 +1,287 @@
+#include "backend/approvals/approval_desk.hpp"
+
+#include <stdexcept>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/json.hpp>
+
+#include "auth/crypto.hpp"
+#include "backend/audit/audit_trail.hpp"
+#include "backend/access/grant_access.hpp"
+#include "backend/proxy/proxy_execution.hpp"
+#include "backend/routes/routes.hpp"
+#include "messages/json_codec.hpp"
+#include "net/io_runtime.hpp"
+
+namespace alter::backend {
+
+struct approval_desk::waiter {
+  std::string status;
+  std::function<void(approval_record)> done;
+  /// Created on its own strand: cancel() comes from whichever I/O thread
+  /// notifies, and Asio timers must not be touched from two threads at once
+  /// (ThreadSanitizer caught that).
+  std::unique_ptr<boost::asio::steady_timer> timer;
+  bool fired = false;
+};
+
+namespace {
+
+/// A row about `a`, before its outcome is known.
+audit_record row_about(const approval_record& a, std::string action) {
+  audit_record row;
+  row.created_at = now_iso8601();
+  row.request_id = "req_" + crypto::random_hex(8);
+  row.action = std::move(action);
+  row.app_id = a.app_id;
+  row.agent_id = a.agent_id;
+  row.api_key_id = a.api_key_id;
+  row.caller = a.caller;
+  row.caller_type = a.caller_type;
+  row.grant_id = a.grant_id;
+  row.provider_id = a.provider_id;
+  row.method = a.method;
+  row.url = a.url;
+  row.reason = a.reason;
+  row.run_id = a.run_id;
+  row.thread_id = a.thread_id;
+  row.tool_call_id = a.tool_call_id;
+  row.approval_id = a.id;
+  return row;
+}
+
+} // namespace
+
+approval_desk::approval_desk(backend_context& ctx, net::io_runtime& io,
+                             std::string public_base_url, std::chrono::seconds ttl)
+    : ctx_(ctx), io_(io), base_url_(std::move(public_base_url)), ttl_(ttl) {
+  // A previous process may have died between a decision and the end of its
+  // execution: whether the provider saw the call is unknown, so it is never
+  // run again; its waiters learn that it failed.
+  ctx_.db.fail_interrupted_approvals(
+      error_envelope(make_error(error_code::internal_error,
+                                "the backend restarted while this call was executing; "
+                                "whether the provider received it is unknown")),
+      now_iso8601());
+}
+
+approval_desk::~approval_desk() = default;
+
+bool approval_desk::is_terminal(const std::string& status) noexcept {
+  return status == "executed" || status == "failed" || status == "denied"
+         || status == "expired";
+}
+
+caf::expected<approval_record> approval_desk::hold(approval_record x,
+                                                   audit_record row) {
+  x.id = "apr_" + crypto::random_hex(16);
+  x.status = "pending";
+  x.created_at = now_iso8601();
+  x.expires_at = now_iso8601(ttl_);
+  row.approval_id = x.id;
+  // The held call and its audit row commit together, or neither does.
+  try {
+    ctx_.db.transaction([&] {
+      ctx_.db.insert_approval(x);
+      if (!write_audit(ctx_.db, row))
+        throw std::runtime_error{"audit write failed"};
+    });
+  } catch (const std::exception&) {
+    return to_caf_error(error_code::audit_write_failed,
+                        "the held call could not be recorded");
+  }
+  return x;
+}
+
+std::string approval_desk::url_of(const std::string& id) const {
+  return base_url_ + "/approvals/" + id;
+}
+
+std::optional<approval_record> approval_desk::current(const std::string& id) {
+  auto a = ctx_.db.find_approval(id);
+  if (a && a->status == "pending" && a->expires_at <= now_iso8601()
+      && ctx_.db.expire_approval(id, now_iso8601())) {
+    auto row = row_about(*a, "approval.expired");
+    row.outcome = "denied";
+    row.error_code = "approval_expired";
+    write_audit(ctx_.db, row);
+    a = ctx_.db.find_approval(id);
+    notify(id);
+  }
+  return a;
+}
+
+void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
+                         std::function<void(approval_record)> done) {
+  auto now = current(id);
+  if (!now || is_terminal(now->status) || wait.count() <= 0)
+    return done(now ? std::move(*now) : approval_record{});
+  // Wake at the deadline, or at the expiry when that comes first.
+  auto w = std::make_shared<waiter>();
+  w->status = now->status;
+  w->done = std::move(done);
+  w->timer = std::make_unique<boost::asio::steady_timer>(
+      boost::asio::make_strand(io_.context()), wait);
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    waiters_[id].push_back(w);
+  }
+  // A decision between the read above and the registration would have found
+  // no waiter to wake: look again.
+  if (auto again = ctx_.db.find_approval(id); again && again->status != w->status)
+    notify(id);
+  auto on_expiry = [this, id, w](boost::system::error_code) {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (w->fired)
+        return;
+      w->fired = true;
+      auto& list = waiters_[id];
+      list.erase(std::remove(list.begin(), list.end(), w), list.end());
+      if (list.empty())
+        waiters_.erase(id);
+    }
+    std::optional<approval_record> latest;
+    try {
+      latest = current(id);
+    } catch (const std::exception&) {
+      latest = ctx_.db.find_approval(id); // expiry could not be recorded now
+    }
+    w->done(latest ? std::move(*latest) : approval_record{});
+  };
+  boost::asio::dispatch(w->timer->get_executor(),
+                        [w, on_expiry] { w->timer->async_wait(on_expiry); });
+}
+
+void approval_desk::notify(const std::string& id) {
+  std::vector<std::shared_ptr<waiter>> woken;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto i = waiters_.find(id);
+    if (i == waiters_.end())
+      return;
+    woken.swap(i->second);
+    waiters_.erase(i);
+    for (auto& w : woken)
+      w->fired = true;
+  }
+  auto latest = ctx_.db.find_approval(id);
+  for (auto& w : woken) {
+    boost::asio::dispatch(w->timer->get_executor(), [w] { w->timer->cancel(); });
+    // Answer on the I/O threads, never inside the notifier's own call stack.
+    boost::asio::post(io_.context(),
+                      [w, latest] { w->done(latest ? *latest : approval_record{}); });
+  }
+}
+
+caf::expected<approval_record> approval_desk::decide(const std::string& id,
+                                                     bool approve,
+                                                     const approver_session& who,
+                                                     const std::string& reason) {
+  auto a = current(id);
+  if (!a || a->app_id != who.app_id)
+    return to_caf_error(error_code::approval_not_found, "no approval with that id");
+  // The decision and its audit row commit together, or neither does.
+  auto row = row_about(*a, approve ? "approval.approved" : "approval.denied");
+  row.outcome = approve ? "success" : "denied";
+  row.decided_by = who.approver_name;
+  row.context_json = boost::json::serialize(boost::json::object{{"reason", reason}});
+  bool decided_now = false;
+  try {
+    ctx_.db.transaction([&] {
+      decided_now = ctx_.db.decide_approval(id, approve ? "approved" : "denied",
+                                            who.approver_name, reason.substr(0, 1000),
+                                            now_iso8601());
+      if (decided_now && !write_audit(ctx_.db, row))
+        throw std::runtime_error{"audit write failed"};
+    });
+  } catch (const std::exception&) {
+    return to_caf_error(error_code::audit_write_failed,
+                        "the decision could not be recorded; nothing was decided");
+  }
+  if (!decided_now) {
+    auto latest = current(id);
+    return to_caf_error(error_code::invalid_request,
+                        "the approval is no longer pending (it is "
+                            + (latest ? latest->status : std::string{"gone"}) + ")");
+  }
+  auto decided = ctx_.db.find_approval(id);
+  notify(id);
+  if (approve)
+    execute(*decided);
+  return *decided;
+}
+
+void approval_desk::execute(const approval_record& approval) {
+  if (!ctx_.db.start_approval_execution(approval.id))
+    return;
+  notify(approval.id);
+  auto started = std::chrono::steady_clock::now();
+  auto finish = [this, approval, started](provider_outcome out) {
+    auto row = row_about(approval, "proxy.executed");
+    row.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - started)
+                         .count();
+    if (auto req = from_json<proxy_request>(approval.request_json))
+      record_proxy_request(row, *req);
+    if (auto grant = ctx_.db.find_grant(approval.grant_id))
+      record_grant(row, *grant);
+    std::string status;
+    int64_t result_status = 0;
+    std::string result_json;
+    if (out.ok) {
+      out.result.approval_id = approval.id;
+      status = "executed";
+      result_status = out.result.status_code;
+      result_json = to_json(out.result);
+      row.outcome = "success";
+      row.status_code = out.result.status_code;
+    } else {
+      status = "failed";
+      result_status = http_status_of(out.error.code);
+      result_json = error_envelope(out.error);
+      row.outcome = "error";
+      row.error_code = std::string{name_of(out.error.code)};
+    }
+    if (!write_audit(ctx_.db, row)) {
+      // No row, no result: the execution counts as failed.
+      status = "failed";
+      result_json = error_envelope(make_error(error_code::audit_write_failed,
+                                              "the audit row could not be written"));
+    }
+    ctx_.db.finish_approval(approval.id, status, result_status, result_json,
+                            now_iso8601());
+    notify(approval.id);
+  };
+  // Access may have changed while the call waited: the grant, the agent and
+  // the key must all still be usable now.
+  auto refuse = [&](alter_error e) {
+    provider_outcome refused;
+    refused.error = std::move(e);
+    finish(std::move(refused));
+  };
+  auto grant = ctx_.db.find_grant(approval.grant_id);
+  auto req = from_json<proxy_request>(approval.request_json);
+  if (!grant || !req)
+    return refuse(
+        make_error(error_code::grant_not_found, "the approved call's grant is gone"));
+  if (auto usable = check_grant_state(*grant); !usable)
+    return refuse(from_caf_error(usable.error()));
+  if (!approval.agent_id.empty()) {
+    auto agent = ctx_.db.find_agent(approval.agent_id);
+    if (!agent || agent->status != "active")
+      return refuse(
+          make_error(error_code::agent_inactive,
+                     "the agent was paused or revoked while its call waited"));
+  }
+  if (auto key = ctx_.db.find_key(approval.api_key_id);
+      !key || key->status == "revoked")
+    return refuse(make_error(error_code::key_revoked,
+                             "the key was revoked while its call waited"));
+  call_provider(ctx_, *grant, *req, std::move(finish));
+}
+
+} // namespace alter::backend

@@ -1,0 +1,232 @@
+#include "backend/approvals/approval_pages.hpp"
+
+#include <string>
+#include <string_view>
+
+#include "auth/crypto.hpp"
+#include "backend/approvals/approval_desk.hpp"
+#include "backend/audit/audit_trail.hpp"
+#include "backend/http/html_page.hpp"
+#include "backend/routes/routes.hpp"
+#include "messages/base64.hpp"
+#include "messages/json_codec.hpp"
+#include "messages/validation.hpp"
+#include "messages/wire_requests.hpp"
+#include "net/url.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+constexpr std::string_view cookie_name = "alter_approver";
+
+/// The session cookie's attributes; `max_age` 0 clears it.
+std::string session_cookie(const approval_page_options& options,
+                           const std::string& value, std::chrono::seconds max_age) {
+  return std::string{cookie_name} + "=" + value
+         + "; Path=/approvals; HttpOnly; SameSite=Strict; Max-Age="
+         + std::to_string(max_age.count()) + (options.secure_cookies ? "; Secure" : "");
+}
+
+std::string session_token(const server_request& req) {
+  const auto* cookies = find_field(req.headers, "cookie");
+  if (cookies == nullptr)
+    return {};
+  std::string_view rest{*cookies};
+  while (!rest.empty()) {
+    auto semi = rest.find(';');
+    auto item = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    while (!item.empty() && item.front() == ' ')
+      item.remove_prefix(1);
+    if (item.size() > cookie_name.size() + 1
+        && item.substr(0, cookie_name.size()) == cookie_name
+        && item[cookie_name.size()] == '=')
+      return std::string{item.substr(cookie_name.size() + 1)};
+  }
+  return {};
+}
+
+std::optional<approver_session> signed_in(backend_context& ctx,
+                                          const server_request& req) {
+  auto token = session_token(req);
+  if (token.empty() || token.size() > 128)
+    return std::nullopt;
+  return ctx.db.find_approver_session(crypto::sha256_hex(token), now_iso8601());
+}
+
+http_response login_form(const std::string& next, const std::string& problem = {}) {
+  std::string body;
+  if (!problem.empty())
+    body += "<p role=\"alert\"><strong>" + escape_html(problem) + "</strong></p>";
+  body += "<p>Sign in with your approver token to review this request.</p>"
+          "<form method=\"post\" action=\"/approvals/login\">"
+          "<input type=\"hidden\" name=\"next\" value=\""
+          + escape_html(next)
+          + "\"><label>Approver token <input type=\"password\" name=\"token\" "
+            "id=\"token\" autocomplete=\"off\" required></label> "
+            "<button type=\"submit\" id=\"sign-in\">Sign in</button></form>";
+  return page(problem.empty() ? 200 : 401, "Approver sign-in", body);
+}
+
+std::string row(const char* name, const std::string& value) {
+  if (value.empty())
+    return {};
+  return std::string{"<tr><th>"} + name + "</th><td>" + escape_html(value)
+         + "</td></tr>";
+}
+
+/// "Signed in as ..." with a sign-out button; `next` is where sign-out leads.
+std::string signed_in_banner(const approver_session& who, const std::string& next) {
+  return "<form method=\"post\" action=\"/approvals/logout\"><p>Signed in as "
+         + escape_html(who.approver_name)
+         + ". <input type=\"hidden\" name=\"csrf\" value=\""
+         + escape_html(who.csrf_token)
+         + "\"><input type=\"hidden\" name=\"next\" value=\"" + escape_html(next)
+         + "\"><button type=\"submit\" id=\"sign-out\">Sign out</button></p></form>";
+}
+
+http_response approval_view(backend_context& ctx, const approval_record& a,
+                            const approver_session& who) {
+  std::string agent_name;
+  if (auto agent = ctx.db.find_agent(a.agent_id))
+    agent_name = agent->name + " (" + agent->id + ")";
+  std::string body = signed_in_banner(who, a.id) + "<p>Status: <strong id=\"status\">"
+                     + escape_html(a.status) + "</strong></p><table>";
+  body += row("Method", a.method);
+  // What the call would send: the URL as the audit shows it (credential-like
+  // query values redacted) and the start of the body. Credentials are injected
+  // at execution, so none is here to show.
+  body += row("URL", redact_url(a.url));
+  if (auto req = from_json<proxy_request>(a.request_json)) {
+    auto payload = base64_decode(req->body_b64).value_or(std::string{});
+    if (payload.size() > 2000)
+      payload = payload.substr(0, 2000) + " [...]";
+    body += row("Body", payload);
+  }
+  body += row("Reason", a.reason);
+  body += row("Caller", a.caller);
+  body += row("Caller type", a.caller_type);
+  body += row("Agent", agent_name.empty() ? a.agent_id : agent_name);
+  body += row("Provider", a.provider_id);
+  body += row("Grant", a.grant_id);
+  body += row("Run", a.run_id);
+  body += row("Thread", a.thread_id);
+  body += row("Tool call", a.tool_call_id);
+  body += row("Requested", a.created_at);
+  body += row("Expires", a.expires_at);
+  body += row("Decided by", a.decided_by);
+  body += row("Decision reason", a.decision_reason);
+  if (a.status == "executed" || a.status == "failed")
+    body += row("Provider status", std::to_string(a.result_status));
+  body += "</table>";
+  if (a.status == "pending") {
+    auto form = [&](const char* decision, const char* label) {
+      return std::string{"<form method=\"post\" action=\"/approvals/"} + a.id
+             + "/decision\"><input type=\"hidden\" name=\"csrf\" value=\""
+             + escape_html(who.csrf_token)
+             + "\"><input type=\"hidden\" name=\"decision\" " + "value=\"" + decision
+             + "\"><label>Note <input name=\"reason\" id=\"reason-" + decision
+             + "\"></label> <button type=\"submit\" id=\"" + decision + "\">" + label
+             + "</button></form>";
+    };
+    body += form("approve", "Approve") + form("deny", "Deny");
+  }
+  return page(200, "Approval " + a.id, body);
+}
+
+void login(backend_context& ctx, const approval_page_options& options,
+           const server_request& req, const responder& respond) {
+  auto form = form_fields(req.body);
+  auto next = field_or_empty(form, "next");
+  if (!is_approval_id(next))
+    return respond(page(400, "Bad request", "<p>Unknown approval.</p>"));
+  auto token = field_or_empty(form, "token");
+  auto approver = token.empty() || token.size() > 256
+                      ? std::nullopt
+                      : ctx.db.find_approver_by_token_hash(crypto::sha256_hex(token));
+  if (!approver)
+    return respond(login_form(next, "That is not an approver token."));
+  auto session = crypto::random_hex(32);
+  ctx.db.insert_approver_session(crypto::sha256_hex(session), approver->id,
+                                 crypto::random_hex(16),
+                                 now_iso8601(options.session_lifetime));
+  respond(redirect("/approvals/" + next,
+                   session_cookie(options, session, options.session_lifetime)));
+}
+
+/// Ends the session in the store and clears the cookie. With a session, the
+/// form must carry its CSRF token; without one there is nothing to end.
+void logout(backend_context& ctx, const approval_page_options& options,
+            const server_request& req, const responder& respond) {
+  auto form = form_fields(req.body);
+  if (auto who = signed_in(ctx, req)) {
+    if (!crypto::constant_time_equals(field_or_empty(form, "csrf"), who->csrf_token))
+      return respond(
+          page(403, "Forbidden", "<p>The form is stale; reload the page.</p>"));
+    ctx.db.delete_approver_session(crypto::sha256_hex(session_token(req)));
+  }
+  auto clear = session_cookie(options, "", std::chrono::seconds{0});
+  auto next = field_or_empty(form, "next");
+  if (is_approval_id(next))
+    return respond(redirect("/approvals/" + next, std::move(clear)));
+  auto res = page(200, "Signed out", "<p id=\"outcome\">You are signed out.</p>");
+  res.headers.push_back({"Set-Cookie", std::move(clear)});
+  respond(std::move(res));
+}
+
+void decide(backend_context& ctx, const std::string& id, const server_request& req,
+            const responder& respond) {
+  auto who = signed_in(ctx, req);
+  if (!who)
+    return respond(login_form(id));
+  auto form = form_fields(req.body);
+  if (!crypto::constant_time_equals(field_or_empty(form, "csrf"), who->csrf_token))
+    return respond(
+        page(403, "Forbidden", "<p>The form is stale; reload the page.</p>"));
+  auto decision = field_or_empty(form, "decision");
+  if (decision != "approve" && decision != "deny")
+    return respond(page(400, "Bad request", "<p>Approve or deny.</p>"));
+  auto done = ctx.approvals->decide(id, decision == "approve", *who,
+                                    field_or_empty(form, "reason"));
+  if (!done) {
+    auto e = from_caf_error(done.error());
+    return respond(page(e.code == error_code::approval_not_found ? 404 : 409,
+                        "Not decided", "<p>" + escape_html(e.message) + "</p>"));
+  }
+  respond(redirect("/approvals/" + id));
+}
+
+} // namespace
+
+void serve_approval_pages(backend_context& ctx, const approval_page_options& options,
+                          const server_request& req, const responder& respond) {
+  auto path = std::string{net::path_of(req.target)};
+  static constexpr std::string_view prefix = "/approvals/";
+  auto rest = std::string_view{path}.substr(prefix.size());
+  if (req.method == "POST" && rest == "login")
+    return login(ctx, options, req, respond);
+  if (req.method == "POST" && rest == "logout")
+    return logout(ctx, options, req, respond);
+  auto slash = rest.find('/');
+  auto id = std::string{rest.substr(0, slash)};
+  auto tail = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+  if (!is_approval_id(id))
+    return respond(page(404, "Not found", "<p>No such approval.</p>"));
+  if (req.method == "POST" && tail == "/decision")
+    return decide(ctx, id, req, respond);
+  if (req.method != "GET" || !tail.empty())
+    return respond(page(404, "Not found", "<p>No such page.</p>"));
+  auto who = signed_in(ctx, req);
+  if (!who)
+    return respond(login_form(id));
+  auto a = ctx.approvals->current(id);
+  // Signed in as someone else (another app's approver): say so, and offer the
+  // way out.
+  if (!a || a->app_id != who->app_id)
+    return respond(page(404, "Not found",
+                        signed_in_banner(*who, id) + "<p>No such approval.</p>"));
+  respond(approval_view(ctx, *a, *who));
+}
+
+} // namespace alter::backend

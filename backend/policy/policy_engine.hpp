@@ -1,0 +1,87 @@
+// The policy evaluator: after the default-deny base (valid key, right scope, a
+// grant the caller may use), every enabled rule attached to the call's app,
+// agent, grant or provider, plus the client's one-off constraint rule, runs
+// against the facts of the call. Rules only narrow: each can deny or hold the
+// call for approval, none can allow what the base refused. A rule that cannot be
+// evaluated denies (fail closed).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "auth/constraints.hpp"
+#include "backend/store/records.hpp"
+#include "messages/alter_error.hpp"
+
+namespace alter::backend {
+
+namespace rule_kinds {
+constexpr std::string_view json_match = "json_match";
+constexpr std::string_view require_approval = "require_approval";
+constexpr std::string_view ip_allowlist = "ip_allowlist";
+constexpr std::string_view time_window = "time_window";
+constexpr std::string_view rate_limit = "rate_limit";
+constexpr std::string_view parameter = "parameter";
+} // namespace rule_kinds
+
+/// What the rules see of one credential-using call.
+struct policy_facts {
+  /// method (proxy only), provider_id, app_id, agent_id, api_key_id,
+  /// environment, client_ip, resource_kind.
+  call_attributes attributes;
+  /// The proxied request's body; nullopt for a token retrieval.
+  std::optional<std::string> body;
+  /// Unix seconds.
+  int64_t now = 0;
+};
+
+enum class policy_effect { allow, deny, require_approval };
+
+struct policy_decision {
+  policy_effect effect = policy_effect::allow;
+  /// The refusal, for deny (PolicyViolationError with details.policy_error).
+  std::optional<alter_error> refusal;
+  /// The rule that decided (empty for the client's constraint rule).
+  std::string rule_id;
+};
+
+/// Checks a rule's type and body before it is stored; the error says what is
+/// wrong (invalid_request).
+std::optional<std::string> rule_body_problem(std::string_view rule_type,
+                                             const std::string& body_json);
+
+/// Sliding-window counters of the rate_limit rules, shared by all calls.
+/// Checking and counting happen under hold(), so that concurrent calls cannot
+/// both take the last slot.
+class rate_counters {
+public:
+  std::unique_lock<std::mutex> hold();
+
+  /// Under hold(): whether `key` may make one more call within `window`; when
+  /// not, `retry_after` says when a slot frees.
+  bool would_admit(const std::string& key, int64_t max_calls,
+                   std::chrono::seconds window,
+                   std::chrono::steady_clock::time_point now,
+                   std::chrono::milliseconds& retry_after);
+
+  /// Under hold(): counts a call of `key`.
+  void record(const std::string& key, std::chrono::steady_clock::time_point now);
+
+private:
+  std::mutex mtx_;
+  std::unordered_map<std::string, std::vector<std::chrono::steady_clock::time_point>>
+      calls_;
+};
+
+/// Runs `rules` (the enabled ones) and the client's `constraint` against `facts`.
+/// Denials win over approvals; approvals over allow.
+policy_decision evaluate_policy(const std::vector<rule_record>& rules,
+                                const std::optional<constraint_rule>& constraint,
+                                const policy_facts& facts, rate_counters& counters);
+
+} // namespace alter::backend

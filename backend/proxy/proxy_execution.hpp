@@ -1,0 +1,39 @@
+// Calling the provider for a proxied request: the URL checked against the
+// provider, the grant's credential injected, the upstream answer turned into a
+// proxy_result. Shared by direct proxy calls and approved ones.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "backend/store/records.hpp"
+#include "backend/routes/routes.hpp"
+#include "messages/alter_error.hpp"
+#include "messages/proxy_outcome.hpp"
+#include "messages/wire_requests.hpp"
+
+namespace alter::backend {
+
+struct provider_outcome {
+  bool ok = false;
+  proxy_result result;
+  /// When !ok: upstream_unreachable / upstream_timeout, or what stopped the call
+  /// before it left (url_not_allowed, a grant or credential error).
+  alter_error error;
+  /// Whether the provider may have seen the request.
+  bool request_sent = false;
+};
+
+/// Checks the request's method, headers, body and URL (invalid_request,
+/// forbidden_header, url_not_allowed); the error when one fails.
+std::optional<alter_error> proxy_request_problem(store& db, const proxy_request& req,
+                                                 const grant_record& grant);
+
+/// Injects the grant's credential and calls the provider; `done` runs once, on
+/// an I/O thread.
+void call_provider(backend_context& ctx, const grant_record& grant,
+                   const proxy_request& req,
+                   std::function<void(provider_outcome)> done);
+
+} // namespace alter::backend

@@ -1,0 +1,105 @@
+// Clients follow their held calls: the state (with a bounded long-poll) and,
+// once executed, the provider's answer.
+#include "backend/routes/routes.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "auth/scope.hpp"
+#include "backend/approvals/approval_desk.hpp"
+#include "messages/approvals.hpp"
+#include "messages/json_codec.hpp"
+#include "net/url.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+constexpr int64_t max_wait_seconds = 30;
+
+approval_status status_of(const approval_record& a) {
+  approval_status s;
+  s.approval_id = a.id;
+  s.status = a.status;
+  s.expires_at = a.expires_at;
+  s.decided_at = a.decided_at;
+  s.decision_reason = a.decision_reason;
+  s.executed_at = a.executed_at;
+  s.has_result
+      = a.status == approval_states::executed || a.status == approval_states::failed;
+  return s;
+}
+
+/// The approval when the caller may see it: same app, and an agent only its own.
+std::optional<approval_record> visible(backend_context& ctx, const api_call& call) {
+  auto a = ctx.approvals->current(call.params.at("id"));
+  if (!a || a->app_id != call.identity.app_id())
+    return std::nullopt;
+  if (call.identity.agent && a->agent_id != call.identity.agent->id)
+    return std::nullopt;
+  return a;
+}
+
+void get_status(backend_context& ctx, const api_call_ptr& call) {
+  int64_t wait = 0;
+  if (auto text = net::query_param(call->request.target, "wait")) {
+    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), wait);
+    if (ec != std::errc{} || ptr != text->data() + text->size() || wait < 0
+        || wait > max_wait_seconds)
+      return call->fail(
+          make_error(error_code::invalid_request, "wait must be 0 to 30 seconds"));
+  }
+  auto a = visible(ctx, *call);
+  if (!a)
+    return call->fail(make_error(error_code::approval_not_found, "no such approval"));
+  auto held = std::min(std::chrono::seconds{wait}, ctx.max_long_poll);
+  ctx.approvals->wait(a->id, held, [call](const approval_record& now) {
+    call->reply(200, to_json(status_of(now)));
+  });
+}
+
+void get_result(backend_context& ctx, const api_call_ptr& call) {
+  auto a = visible(ctx, *call);
+  if (!a)
+    return call->fail(make_error(error_code::approval_not_found, "no such approval"));
+  if (a->status == approval_states::executed)
+    return call->reply(200, a->result_json);
+  if (a->status == approval_states::denied)
+    return call->fail(make_error(
+        error_code::approval_denied,
+        "the approver denied the call"
+            + (a->decision_reason.empty() ? std::string{}
+                                          : ": " + a->decision_reason.substr(0, 200))));
+  if (a->status == approval_states::expired)
+    return call->fail(
+        make_error(error_code::approval_expired, "nobody decided before it expired"));
+  if (a->status == approval_states::failed) {
+    auto cause
+        = parse_error_envelope(static_cast<int>(a->result_status), a->result_json);
+    return call->fail(
+        make_error(error_code::approval_execution_failed,
+                   "approved, but the execution failed: " + cause.message,
+                   "{\"cause\":\"" + std::string{name_of(cause.code)} + "\"}"));
+  }
+  call->fail(make_error(error_code::invalid_request,
+                        "the approval is still " + a->status + ": no result yet"));
+}
+
+} // namespace
+
+void add_approval_routes(api_router& router, backend_context& ctx) {
+  route status;
+  status.method = "GET";
+  status.pattern = "/v1/approvals/{id}";
+  status.required_scope = std::string{scopes::proxy_execute};
+  status.handler = [&ctx](const api_call_ptr& call) { get_status(ctx, call); };
+  router.add(std::move(status));
+  route result;
+  result.method = "GET";
+  result.pattern = "/v1/approvals/{id}/result";
+  result.required_scope = std::string{scopes::proxy_execute};
+  result.handler = [&ctx](const api_call_ptr& call) { get_result(ctx, call); };
+  router.add(std::move(result));
+}
+
+} // namespace alter::backend

@@ -1,0 +1,117 @@
+// Connect through the API: an app asks for a consent session, shows its URL to
+// the end user, and polls until they decide (docs/protocol.md section 7.5).
+#include "auth/crypto.hpp"
+#include "auth/scope.hpp"
+#include "backend/access/grant_access.hpp"
+#include "backend/identity/identity_provider.hpp"
+#include "backend/identity/interactive_sessions.hpp"
+#include "backend/routes/route_helpers.hpp"
+#include "messages/catalogs.hpp"
+#include "messages/connect.hpp"
+#include "messages/validation.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+/// The scopes the simulated OAuth providers offer.
+const std::vector<provider_scope>& offered_scopes() {
+  static const std::vector<provider_scope> scopes
+      = {{"read", "read the account's resources"},
+         {"write", "change the account's resources"}};
+  return scopes;
+}
+
+bool is_web_url(const std::string& url) {
+  return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+}
+
+void create_session(backend_context& ctx, const api_call_ptr& call) {
+  auto body = read_body<connect_request>(call);
+  if (!body)
+    return;
+  const auto& id = call->identity;
+  auto config_error = [&](std::string why) {
+    call->fail(make_error(error_code::connect_config_invalid, std::move(why)));
+  };
+  for (const auto& p : body->allowed_providers)
+    if (!ctx.db.find_provider(p))
+      return config_error("unknown provider " + p.substr(0, 128));
+  for (const auto* url : {&body->return_url, &body->allowed_origin})
+    if (!url->empty() && (!is_web_url(*url) || url->size() > 2048))
+      return config_error("return_url and allowed_origin must be http(s) URLs");
+  if (fields_to_json(body->metadata).size() > 8192)
+    return config_error("metadata must be at most 8 KiB as JSON");
+  if (!grant_expiry(body->grant_policy))
+    return config_error("grant_policy: TTLs must be 0 to 10 years, default <= max, "
+                        "expires_at an ISO 8601 UTC time");
+  interactive_session_record s;
+  s.kind = "connect";
+  s.app_id = id.app_id();
+  if (!body->agent_id.empty()) {
+    auto agent
+        = is_uuid(body->agent_id) ? ctx.db.find_agent(body->agent_id) : std::nullopt;
+    if (!agent || agent->app_id != id.app_id() || agent->status == "revoked")
+      return call->fail(make_error(error_code::agent_not_found,
+                                   "no live agent " + body->agent_id + " in this app"));
+    s.agent_id = agent->id;
+  }
+  if (!body->user_token.empty()) {
+    auto user
+        = ctx.idp ? ctx.idp->user_of(id.app_id(), body->user_token) : std::nullopt;
+    if (!user)
+      return call->fail(make_error(error_code::reauth_required,
+                                   "the user_token is invalid or expired"));
+    s.user_id = user->id;
+  } else if (id.user) {
+    s.user_id = id.user->id;
+  }
+  // The JWT is not kept: the session remembers whom it names.
+  body->user_token.clear();
+  s.request_json = to_json(*body);
+  auto token = new_session_token("cs_");
+  s.token_hash = crypto::sha256_hex(token);
+  s.created_at = now_iso8601();
+  s.expires_at = now_iso8601(std::chrono::minutes{session_lifetime_minutes});
+  s.result_json = to_json(connect_status{"pending", {}});
+  ctx.db.transaction([&] {
+    ctx.db.insert_session(s);
+    audit_admin(ctx, *call, "connect.session_created", s.agent_id);
+  });
+  call->reply(201, to_json(connect_session{token, ctx.base_url + "/connect/" + token,
+                                           s.expires_at}));
+}
+
+void poll_session(backend_context& ctx, const api_call_ptr& call) {
+  auto s = find_live_session(ctx, call->params["token"], "connect");
+  if (!s || s->app_id != call->identity.app_id())
+    return call->fail(
+        make_error(error_code::not_found, "no Connect session with that token"));
+  auto status = from_json<connect_status>(s->result_json);
+  if (!status)
+    return call->fail(
+        make_error(error_code::internal_error, "the session is unreadable"));
+  status->status = s->status;
+  call->reply(200, to_json(*status));
+}
+
+void list_providers(backend_context& ctx, const api_call_ptr& call) {
+  provider_catalog out;
+  for (const auto& p : ctx.db.list_providers())
+    out.providers.push_back(
+        {p.id, p.display_name.empty() ? p.id : p.display_name, offered_scopes()});
+  call->reply(200, to_json(out));
+}
+
+} // namespace
+
+void add_connect_routes(api_router& router, backend_context& ctx) {
+  add_route(router, "POST", "/v1/connect/sessions", scopes::connect_initiate,
+            [&ctx](const api_call_ptr& call) { create_session(ctx, call); });
+  add_route(router, "GET", "/v1/connect/sessions/{token}", scopes::connect_initiate,
+            [&ctx](const api_call_ptr& call) { poll_session(ctx, call); });
+  add_route(router, "GET", "/v1/oauth/providers", {},
+            [&ctx](const api_call_ptr& call) { list_providers(ctx, call); });
+}
+
+} // namespace alter::backend

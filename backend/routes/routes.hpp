@@ -1,0 +1,79 @@
+// The /v1 routes, one file per concern. Each adds its routes to the router.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+#include <functional>
+
+#include "backend/api/api_router.hpp"
+#include "backend/policy/policy_engine.hpp"
+#include "backend/store/store.hpp"
+#include "backend/proxy/upstream_client.hpp"
+
+namespace alter::backend {
+
+class approval_desk;
+class identity_provider;
+class sign_in_throttle;
+
+/// What routes share: the store, the upstream client and the proxy limits.
+struct backend_context {
+  store& db;
+  upstream_client& upstream;
+  /// Upstream bodies above this are cut and flagged body_truncated.
+  std::size_t max_proxy_body = 1024 * 1024;
+  std::chrono::milliseconds upstream_timeout{30000};
+  /// Counters of the rate_limit rules.
+  rate_counters* rates = nullptr;
+  /// Held calls and their decisions.
+  approval_desk* approvals = nullptr;
+  /// The longest an approval status request is held (clients ask for <= 30 s).
+  std::chrono::seconds max_long_poll{30};
+  /// Unix seconds (the authenticator's clock: tests may move it).
+  std::function<int64_t()> clock;
+  /// Signs and verifies end-user JWTs.
+  identity_provider* idp = nullptr;
+  /// What clients use as base_url; page links (Connect, sign-in) start with it.
+  std::string base_url;
+  /// Failed password sign-ins at the identity provider's page.
+  sign_in_throttle* sign_in_failures = nullptr;
+  /// backend_options::insecure_dev_sign_in: any typed name signs in.
+  bool open_sign_in = false;
+};
+
+/// GET /v1/me
+void add_identity_routes(api_router& router, backend_context& ctx);
+
+/// POST /v1/tokens/retrieve, POST /v1/proxy/execute
+void add_credential_routes(api_router& router, backend_context& ctx);
+
+/// GET /v1/grants
+void add_grant_routes(api_router& router, backend_context& ctx);
+
+/// POST /v1/grants/managed-secret, POST /v1/grants/{id}/revoke, DELETE
+/// /v1/grants/{id}/delegations/{agent_id}, DELETE /v1/grants/{id}/delegation
+void add_grant_admin_routes(api_router& router, backend_context& ctx);
+
+/// /v1/agents and /v1/agents/{id}/keys (the agents namespace)
+void add_agent_routes(api_router& router, backend_context& ctx);
+
+/// POST /v1/keys/derive, /v1/keys/{id}/rotate, /v1/keys/{id}/revoke
+void add_key_routes(api_router& router, backend_context& ctx);
+
+/// POST/GET /v1/connect/sessions, GET /v1/oauth/providers
+void add_connect_routes(api_router& router, backend_context& ctx);
+
+/// GET /v1/scopes, POST /v1/identity/verify|resolve, POST/GET /v1/auth/sessions
+void add_catalog_and_identity_routes(api_router& router, backend_context& ctx);
+
+/// GET/POST /v1/rules, PATCH/DELETE /v1/rules/{id}
+void add_policy_routes(api_router& router, backend_context& ctx);
+
+/// GET /v1/approvals/{id}[?wait=], GET /v1/approvals/{id}/result
+void add_approval_routes(api_router& router, backend_context& ctx);
+
+/// GET /v1/audit?after=&limit=, POST /v1/audit/events
+void add_audit_routes(api_router& router, backend_context& ctx);
+
+} // namespace alter::backend

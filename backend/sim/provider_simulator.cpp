@@ -1,0 +1,137 @@
+#include "backend/sim/provider_simulator.hpp"
+
+#include <charconv>
+
+#include <boost/json.hpp>
+
+#include "auth/crypto.hpp"
+#include "backend/access/grant_access.hpp"
+#include "net/credential_injection.hpp"
+#include "net/url.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+http_response json_reply(int status, const boost::json::object& body) {
+  http_response res;
+  res.status = status;
+  res.headers.push_back({"Content-Type", "application/json"});
+  res.body = boost::json::serialize(body);
+  return res;
+}
+
+/// The values a request might carry a credential in, for the lookup by value.
+std::vector<std::string> candidate_values(const server_request& req) {
+  std::vector<std::string> out;
+  if (const auto* auth = find_field(req.headers, "authorization")) {
+    auto space = auth->find(' ');
+    out.push_back(space == std::string::npos ? *auth : auth->substr(space + 1));
+  }
+  if (const auto* key = find_field(req.headers, "x-api-key"))
+    out.push_back(*key);
+  if (auto q = net::query_param(req.target, "api_key"))
+    out.push_back(*q);
+  return out;
+}
+
+/// True when `req` carries every injection the secret prescribes, exactly.
+bool carries_credential(const server_request& req, const secret_record& secret) {
+  auto expected = net::inject_credential(http_request{"GET", "/", {}, {}, 0},
+                                         token_from_secret(secret));
+  if (!expected)
+    return false;
+  for (const auto& h : expected->headers) {
+    const auto* got = find_field(req.headers, h.name);
+    if (got == nullptr || !crypto::constant_time_equals(*got, h.value))
+      return false;
+  }
+  auto expected_query = net::query_of(expected->target);
+  while (!expected_query.empty()) {
+    auto amp = expected_query.find('&');
+    auto part = expected_query.substr(0, amp);
+    auto eq = part.find('=');
+    auto name = net::percent_decode(part.substr(0, eq)).value_or("");
+    auto value = net::percent_decode(part.substr(eq + 1)).value_or("");
+    auto got = net::query_param(req.target, name);
+    if (!got || !crypto::constant_time_equals(*got, value))
+      return false;
+    if (amp == std::string_view::npos)
+      break;
+    expected_query.remove_prefix(amp + 1);
+  }
+  return true;
+}
+
+} // namespace
+
+void provider_hits::record(const std::string& path) {
+  std::lock_guard guard{mtx_};
+  ++counts_[path];
+}
+
+int64_t provider_hits::count(const std::string& path) const {
+  std::lock_guard guard{mtx_};
+  auto i = counts_.find(path);
+  return i == counts_.end() ? 0 : i->second;
+}
+
+int64_t provider_hits::max_count() const {
+  std::lock_guard guard{mtx_};
+  int64_t out = 0;
+  for (const auto& [path, n] : counts_)
+    out = std::max(out, n);
+  return out;
+}
+
+int64_t provider_hits::total() const {
+  std::lock_guard guard{mtx_};
+  int64_t out = 0;
+  for (const auto& [path, n] : counts_)
+    out += n;
+  return out;
+}
+
+request_handler make_provider_simulator(store& db,
+                                        std::shared_ptr<provider_hits> hits) {
+  return [&db, hits](const server_request& req, const responder& respond) {
+    auto path = std::string{net::path_of(req.target)};
+    auto slash = path.find('/', 1);
+    auto provider_id
+        = path.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
+    if (!db.find_provider(provider_id))
+      return respond(json_reply(404, {{"error", "unknown_provider"}}));
+    bool authenticated = false;
+    for (const auto& value : candidate_values(req))
+      if (auto secret = db.find_secret_by_value(provider_id, value))
+        if (carries_credential(req, *secret)) {
+          authenticated = true;
+          break;
+        }
+    if (!authenticated)
+      return respond(json_reply(401, {{"error", "invalid_credential"}}));
+    req.mark_authenticated();
+    hits->record(path);
+    int status = 200;
+    auto rest = slash == std::string::npos ? std::string{} : path.substr(slash);
+    if (rest.rfind("/status/", 0) == 0) {
+      auto code = std::string_view{rest}.substr(8);
+      std::from_chars(code.data(), code.data() + code.size(), status);
+      if (status < 200 || status > 599)
+        status = 400;
+    }
+    boost::json::object headers;
+    for (const auto& h : req.headers)
+      headers[h.name] = h.value;
+    boost::json::object echo;
+    echo["provider"] = provider_id;
+    echo["method"] = req.method;
+    echo["path"] = path;
+    echo["query"] = std::string{net::query_of(req.target)};
+    echo["headers"] = std::move(headers);
+    echo["body"] = req.body;
+    respond(json_reply(status, echo));
+  };
+}
+
+} // namespace alter::backend

@@ -1,0 +1,54 @@
+// Simulated provider APIs served by the local backend, so both call paths run
+// for real. A provider answers only a request that carries the credential of one
+// of its grants, injected exactly as that secret's metadata says, and echoes what
+// it received:
+//
+//   {path}/{provider_id}/...           -> 200 {"provider", "method", "path",
+//                                              "query", "headers", "body"}
+//   {path}/{provider_id}/status/{code} -> that status, same echo
+//   missing or wrong credential        -> 401 {"error": "invalid_credential"}
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "backend/http/http_server.hpp"
+#include "backend/store/store.hpp"
+
+namespace alter::backend {
+
+/// Counts executions per request path, so tests can prove "at most once".
+class provider_hits {
+public:
+  void record(const std::string& path);
+  int64_t count(const std::string& path) const;
+  /// The highest count of any path.
+  int64_t max_count() const;
+  int64_t total() const;
+
+private:
+  mutable std::mutex mtx_;
+  std::unordered_map<std::string, int64_t> counts_;
+};
+
+/// The request handler of the provider server; counts authenticated requests.
+request_handler make_provider_simulator(store& db, std::shared_ptr<provider_hits> hits);
+
+/// The simulated providers and how each expects its credential.
+struct simulated_provider {
+  const char* id;
+  const char* injection_header;
+  const char* injection_format;
+  /// Extra injections as JSON (the wire's additional_injections).
+  const char* additional_injections_json;
+};
+
+inline constexpr simulated_provider simulated_providers[] = {
+    {"sim-bearer", "Authorization", "Bearer {token}", "[]"},
+    {"sim-apikey", "X-API-Key", "{token}", "[]"},
+    {"sim-query", "", "{token}",
+     R"([{"target":"query","key":"api_key","value_source":"token"}])"},
+};
+
+} // namespace alter::backend

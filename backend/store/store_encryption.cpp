@@ -1,0 +1,222 @@
+// The store's encryption at rest: its keyring (data keys sealed by the master
+// key, table barrier_keys), sealing and opening the secret columns listed in
+// store_sealing.hpp, encrypting an older database's clear values on open, and
+// rotating the master key and the data key.
+#include "backend/store/store.hpp"
+
+#include <sys/stat.h>
+
+#include <vector>
+
+#include <openssl/crypto.h>
+
+#include "backend/encryption/barrier.hpp"
+#include "backend/store/store_sealing.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+struct sealed_data_key {
+  uint32_t id = 0;
+  std::string box;
+};
+
+std::vector<sealed_data_key> read_keyring(database& db) {
+  auto s = db.prepare("SELECT id, sealed_key FROM barrier_keys ORDER BY id");
+  std::vector<sealed_data_key> out;
+  while (s.step())
+    out.push_back({static_cast<uint32_t>(s.integer(0)), s.blob(1)});
+  return out;
+}
+
+void store_data_key(database& db, uint32_t id, const std::string& box) {
+  auto s = db.prepare("INSERT OR REPLACE INTO barrier_keys(id, sealed_key, created_at) "
+                      "VALUES(?1, ?2, ?3)");
+  s.bind(1, int64_t{id}).bind_blob(2, box).bind(3, now_iso8601());
+  s.run();
+}
+
+std::string wrong_key_message(const master_key_options& options,
+                              const std::string& path) {
+  std::string out = "the master key does not open the data keys of " + path
+                    + " (a wrong key for this database)";
+  auto file = master_key_file(options, path);
+  struct stat st {};
+  if (!file.empty() && ::stat((file + ".new").c_str(), &st) == 0)
+    out += "; an interrupted rotation left " + file
+           + ".new: if it opens the database, move it to " + file;
+  return out;
+}
+
+/// The rowids of the cells to reseal: clear (TEXT) ones, or every sealed one.
+std::vector<int64_t> cells_to_reseal(database& db, const sealed_column_spec& c,
+                                     bool all) {
+  auto sql = std::string{"SELECT rowid FROM "} + c.table + " WHERE typeof(" + c.column
+             + ")" + (all ? " IN ('text', 'blob')" : " = 'text'");
+  auto s = db.prepare(sql);
+  std::vector<int64_t> out;
+  while (s.step())
+    out.push_back(s.integer(0));
+  return out;
+}
+
+} // namespace
+
+store::~store() = default;
+
+std::string store::seal(sealed_column c, std::initializer_list<std::string_view> row,
+                        std::string_view plaintext) {
+  const auto& spec = spec_of(c);
+  return barrier_->seal(plaintext, {spec.table, spec.column, row});
+}
+
+std::string store::open(sealed_column c, std::initializer_list<std::string_view> row,
+                        std::string_view stored) {
+  const auto& spec = spec_of(c);
+  if (stored.empty() && spec.nullable)
+    return {};
+  return barrier_->open(stored, {spec.table, spec.column, row});
+}
+
+void store::open_barrier(const master_key_options& options, const std::string& path) {
+  int64_t sealed_now = 0;
+  // One transaction: a second process opening the same new database waits and
+  // then finds the keyring this one made.
+  transaction([&] {
+    auto keyring = read_keyring(db_);
+    auto kek = resolve_master_key(options, path, keyring.empty());
+    if (keyring.empty()) {
+      auto dek = barrier::generate_data_key();
+      keyring.push_back({1, barrier::seal_data_key(kek, 1, dek)});
+      store_data_key(db_, 1, keyring.back().box);
+      OPENSSL_cleanse(dek.data(), dek.size());
+    }
+    std::map<uint32_t, std::string> keys;
+    for (const auto& k : keyring) {
+      auto dek = barrier::open_data_key(kek, k.id, k.box);
+      if (!dek)
+        throw encryption_error(wrong_key_message(options, path));
+      keys.emplace(k.id, std::move(*dek));
+    }
+    barrier_ = std::make_unique<barrier>(std::move(keys));
+    sealed_now = reseal_values(false);
+  });
+  // The clear pages of an upgraded database leave the main file and the WAL
+  // (secure_delete zeroed what the updates freed).
+  if (sealed_now > 0)
+    db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+int64_t store::reseal_values(bool all) {
+  int64_t count = 0;
+  for (const auto& c : sealed_columns) {
+    auto read_sql = std::string{"SELECT "} + c.row_key + ", " + c.column + " FROM "
+                    + c.table + " WHERE rowid = ?1";
+    auto write_sql = std::string{"UPDATE "} + c.table + " SET " + c.column
+                     + " = ?2 WHERE rowid = ?1";
+    auto read = db_.prepare(read_sql);
+    auto write = db_.prepare(write_sql);
+    for (auto rowid : cells_to_reseal(db_, c, all)) {
+      read.bind(1, rowid);
+      if (!read.step())
+        throw encryption_error("a row vanished while resealing");
+      auto first = read.text(0);
+      auto second = c.row_parts > 1 ? read.text(1) : std::string{};
+      // The type first: reading the value as a blob may convert it.
+      bool is_clear = read.is_text(c.row_parts);
+      auto stored = read.blob(c.row_parts);
+      read.reset();
+      std::initializer_list<std::string_view> one{first};
+      std::initializer_list<std::string_view> two{first, second};
+      auto row = c.row_parts > 1 ? two : one;
+      auto plain = is_clear ? stored : open(c.which, row, stored);
+      write.bind(1, rowid).bind_blob(2, seal(c.which, row, plain));
+      write.execute();
+      OPENSSL_cleanse(plain.data(), plain.size());
+      ++count;
+    }
+  }
+  // Managed secrets are found by value (the simulated providers do) through a
+  // keyed hash, never the value itself.
+  auto ids = db_.prepare(all ? "SELECT id FROM managed_secrets"
+                             : "SELECT id FROM managed_secrets "
+                               "WHERE value_lookup IS NULL");
+  std::vector<std::string> missing;
+  while (ids.step())
+    missing.push_back(ids.text(0));
+  auto read
+      = db_.prepare("SELECT provider_id, value FROM managed_secrets WHERE id = ?1");
+  auto write
+      = db_.prepare("UPDATE managed_secrets SET value_lookup = ?2 WHERE id = ?1");
+  for (const auto& id : missing) {
+    read.bind(1, id);
+    if (!read.step())
+      throw encryption_error("a row vanished while resealing");
+    auto provider = read.text(0);
+    auto plain = open(sealed_column::secret_value, {id}, read.blob(1));
+    read.reset();
+    write.bind(1, id).bind(2, barrier_->lookup_hash(provider, plain));
+    write.execute();
+    OPENSSL_cleanse(plain.data(), plain.size());
+  }
+  return count;
+}
+
+void store::reseal_data_keys(const master_key& next) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  transaction([&] {
+    // Another process may have changed the keyring since this store opened it.
+    auto keyring = read_keyring(db_);
+    const auto& known = barrier_->data_keys();
+    if (keyring.size() != known.size())
+      throw encryption_error("the keyring changed since the database was opened");
+    for (const auto& k : keyring) {
+      auto dek = known.find(k.id);
+      if (dek == known.end())
+        throw encryption_error("the keyring changed since the database was opened");
+      store_data_key(db_, k.id, barrier::seal_data_key(next, k.id, dek->second));
+    }
+  });
+}
+
+void store::rotate_data_key(const master_key& kek) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  // A rolled back rotation must leave the keys in memory as the database has them.
+  auto previous = barrier_->data_keys();
+  try {
+    transaction([&] {
+      auto keyring = read_keyring(db_);
+      if (keyring.empty()
+          || !barrier::open_data_key(kek, keyring.back().id, keyring.back().box))
+        throw encryption_error(
+            "the master key does not open this database's data keys");
+      auto id = keyring.back().id + 1;
+      auto dek = barrier::generate_data_key();
+      store_data_key(db_, id, barrier::seal_data_key(kek, id, dek));
+      // Old values open with the old keys while they are resealed under the new.
+      auto keys = previous;
+      keys.emplace(id, dek);
+      barrier_ = std::make_unique<barrier>(std::move(keys));
+      reseal_values(true);
+      auto retire = db_.prepare("DELETE FROM barrier_keys WHERE id < ?1");
+      retire.bind(1, int64_t{id});
+      retire.run();
+      barrier_ = std::make_unique<barrier>(std::map<uint32_t, std::string>{{id, dek}});
+      OPENSSL_cleanse(dek.data(), dek.size());
+    });
+  } catch (...) {
+    barrier_ = std::make_unique<barrier>(std::move(previous));
+    throw;
+  }
+  for (auto& entry : previous)
+    OPENSSL_cleanse(entry.second.data(), entry.second.size());
+  db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+uint32_t store::data_key_id() {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  return barrier_->current_key_id();
+}
+
+} // namespace alter::backend

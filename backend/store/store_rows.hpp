@@ -1,0 +1,24 @@
+// Internal to the store's .cpp files: the column lists and row readers that
+// several of them share, so each table is read one way.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "backend/store/records.hpp"
+#include "backend/store/sqlite.hpp"
+
+namespace alter::backend {
+
+std::string to_json_array(const std::vector<std::string>& xs);
+std::vector<std::string> from_json_array(const std::string& text);
+
+extern const char* const key_columns;
+extern const char* const agent_columns;
+extern const char* const grant_columns;
+
+key_record read_key(const statement& s);
+agent_record read_agent(const statement& s);
+grant_record read_grant(const statement& s);
+
+} // namespace alter::backend

@@ -1,20 +1,23 @@
 #include "backend/local_backend.hpp"
 
+#include <algorithm>
 #include <chrono>
 
+#include "backend/access/authenticator.hpp"
 #include "backend/api/api_router.hpp"
+#include "backend/api/idempotency_guard.hpp"
+#include "backend/api/idempotency_pruner.hpp"
 #include "backend/approvals/approval_desk.hpp"
 #include "backend/approvals/approval_pages.hpp"
-#include "backend/access/authenticator.hpp"
 #include "backend/http/html_page.hpp"
+#include "backend/http/page_origin.hpp"
+#include "backend/http/self_signed.hpp"
 #include "backend/identity/identity_provider.hpp"
 #include "backend/identity/interactive_sessions.hpp"
-#include "backend/http/page_origin.hpp"
-#include "backend/sim/provider_simulator.hpp"
-#include "backend/routes/routes.hpp"
-#include "backend/http/self_signed.hpp"
 #include "backend/identity/sign_in_throttle.hpp"
 #include "backend/proxy/upstream_client.hpp"
+#include "backend/routes/routes.hpp"
+#include "backend/sim/provider_simulator.hpp"
 #include "messages/json_codec.hpp"
 #include "net/io_runtime.hpp"
 
@@ -51,6 +54,7 @@ struct local_backend::impl {
   std::unique_ptr<backend_context> context;
   rate_counters rates;
   std::unique_ptr<approval_desk> approvals;
+  std::unique_ptr<idempotency_pruner> pruner;
   std::unique_ptr<identity_provider> idp;
   approval_page_options page_options;
   std::unique_ptr<sign_in_throttle> sign_in_failures;
@@ -59,12 +63,12 @@ struct local_backend::impl {
   std::string base_url;
   std::string provider_base_url;
   std::shared_ptr<fault_injector> faults;
-  std::shared_ptr<provider_hits> hits = std::make_shared<provider_hits>();
+  std::shared_ptr<provider_hits> hits;
 
   explicit impl(backend_options opts)
       : options(std::move(opts)), db(options.database_path, options.master_key),
-        auth(db, options.database_path,
-             options.clock ? options.clock : system_seconds) {
+        auth(db, options.database_path, options.clock ? options.clock : system_seconds),
+        hits(std::make_shared<provider_hits>(options.provider_log_path)) {
   }
 };
 
@@ -118,6 +122,13 @@ local_backend::local_backend(backend_options options)
   st.approvals = std::make_unique<approval_desk>(*st.context, *st.io, st.base_url,
                                                  opts.approval_ttl);
   st.context->approvals = st.approvals.get();
+  // Claims a previous process left unfinished: its requests never run again
+  // unless they had not reached the provider.
+  settle_interrupted_claims(st.db);
+  st.pruner = std::make_unique<idempotency_pruner>(
+      st.db, *st.io, opts.idempotency_window,
+      std::clamp(opts.idempotency_window / 4, std::chrono::seconds{1},
+                 std::chrono::seconds{300}));
   if (opts.simulated_providers) {
     st.provider_server = std::make_unique<http_server>(
         *st.io, make_provider_simulator(st.db, st.hits), opts.limits, st.identity);

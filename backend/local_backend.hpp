@@ -12,8 +12,8 @@
 #include <memory>
 #include <string>
 
-#include "backend/sim/fault_injector.hpp"
 #include "backend/http/http_server.hpp"
+#include "backend/sim/fault_injector.hpp"
 #include "backend/sim/provider_simulator.hpp"
 #include "backend/store/store.hpp"
 
@@ -49,6 +49,13 @@ struct backend_options {
   /// typed user name without a password (alter-local --insecure-dev-sign-in).
   /// Off: users sign in with the password an operator set (local_users.hpp).
   bool insecure_dev_sign_in = false;
+  /// How long answers stay stored under their Idempotency-Keys: a retry within
+  /// the window replays, the same key after it is a new request.
+  std::chrono::seconds idempotency_window{24 * 60 * 60};
+  /// When set, the simulated providers append one line per request they
+  /// execute ("METHOD PATH") to this file before answering: an execution log
+  /// that survives a crash of the backend (tests count duplicates with it).
+  std::string provider_log_path;
   /// The longest an approval status long-poll is held.
   std::chrono::seconds max_long_poll{30};
   /// Unix seconds; tests may move the backend's clock.

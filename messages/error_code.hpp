@@ -30,10 +30,12 @@ namespace alter {
   X(constraint_not_narrowing, 400, BackendError)                                       \
   X(user_token_not_allowed, 400, BackendError)                                         \
   X(idempotency_key_invalid, 400, BackendError)                                        \
+  X(idempotency_key_required, 400, BackendError)                                       \
   X(invalid_attribution, 400, BackendError)                                            \
   X(not_found, 404, BackendError)                                                      \
   X(method_not_allowed, 405, BackendError)                                             \
   X(idempotency_in_progress, 409, BackendError)                                        \
+  X(idempotency_outcome_unknown, 409, BackendError)                                    \
   X(payload_too_large, 413, BackendError)                                              \
   X(unsupported_media_type, 415, BackendError)                                         \
   X(headers_too_large, 431, BackendError)                                              \

@@ -408,9 +408,10 @@ CAF_TEST(an older database with clear values is encrypted on open) {
     s.created_at = backend::now_iso8601();
     db.insert_secret(s);
     db.put_setting("idp_signing_key_pem", "x");
-    CAF_REQUIRE(db.claim_idempotency("app_1", "idem", "hash").kind
-                == backend::idempotency_claim::fresh);
-    db.complete_idempotency("app_1", "idem", 200, "x");
+    CAF_REQUIRE(db.insert_idempotency_claim("app_1", "idem", "hash",
+                                            backend::idempotency_state::executing,
+                                            "owner"));
+    db.complete_idempotency("app_1", "idem", "owner", 200, "x");
     backend::approval_record a;
     a.id = "apr_1";
     a.app_id = "app_1";
@@ -482,9 +483,10 @@ CAF_TEST(an older database with clear values is encrypted on open) {
     CAF_CHECK(db.find_secret_by_value("sim-bearer", clear("value")).has_value());
     CAF_CHECK(!db.find_secret_by_value("sim-bearer", "x").has_value());
     CAF_CHECK_EQUAL(db.setting("idp_signing_key_pem").value_or(""), clear("pem"));
-    auto answer = db.claim_idempotency("app_1", "idem", "hash");
-    CAF_CHECK(answer.kind == backend::idempotency_claim::done);
-    CAF_CHECK_EQUAL(answer.body, clear("answer"));
+    auto answer = db.find_idempotency("app_1", "idem");
+    CAF_REQUIRE(answer.has_value());
+    CAF_CHECK(answer->state == backend::idempotency_state::done);
+    CAF_CHECK_EQUAL(answer->body, clear("answer"));
     auto approval = db.find_approval("apr_1");
     CAF_REQUIRE(approval.has_value());
     CAF_CHECK_EQUAL(approval->result_json, clear("result"));

@@ -312,6 +312,7 @@ CAF_TEST(the constraint rule of a client runs through the same evaluator) {
     req.target = "/v1/proxy/execute";
     req.body = to_json(p);
     req.headers = {{"Content-Type", "application/json"},
+                   {"Idempotency-Key", crypto::random_hex(8)},
                    {"x-alter-constraints", encode_constraints_header(c)}};
     return w.raw(w.keys.agents[0].api_key, req, unix_now(), crypto::random_hex(16));
   };

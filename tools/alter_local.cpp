@@ -6,6 +6,7 @@
 //                     [--max-connections N] [--max-connections-per-address N]
 //                     [--unauthenticated-idle-timeout SECONDS]
 //                     [--approver-session-minutes 60] [--insecure-dev-sign-in]
+//                     [--idempotency-window-hours 24] [--provider-log FILE]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
 //   alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID
 //                         --type RULE_TYPE [--body JSON] [--disabled]
@@ -41,10 +42,10 @@
 
 #include "backend/bootstrap.hpp"
 #include "backend/encryption/key_rotation.hpp"
-#include "backend/local_backend.hpp"
 #include "backend/identity/local_users.hpp"
-#include "backend/sim/provider_simulator.hpp"
+#include "backend/local_backend.hpp"
 #include "backend/policy/rule_validation.hpp"
+#include "backend/sim/provider_simulator.hpp"
 
 namespace {
 
@@ -61,6 +62,7 @@ int usage(const char* why = nullptr) {
          "                    [--max-connections N] [--max-connections-per-address N]\n"
          "                    [--unauthenticated-idle-timeout SECONDS]\n"
          "                    [--approver-session-minutes N] [--insecure-dev-sign-in]\n"
+         "                    [--idempotency-window-hours N] [--provider-log FILE]\n"
          "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
          "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
          "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
@@ -176,6 +178,13 @@ int serve(std::map<std::string, std::string>& flags) {
       && !to_int(flags["--approver-session-minutes"], 1, 24 * 60, session_minutes))
     return usage("--approver-session-minutes must be a number from 1 to 1440");
   opts.approver_session_ttl = std::chrono::minutes{session_minutes};
+  long window_hours = 24;
+  if (flags.count("--idempotency-window-hours")
+      && !to_int(flags["--idempotency-window-hours"], 1, 24 * 30, window_hours))
+    return usage("--idempotency-window-hours must be a number from 1 to 720");
+  opts.idempotency_window = std::chrono::hours{window_hours};
+  if (flags.count("--provider-log"))
+    opts.provider_log_path = flags["--provider-log"];
   opts.insecure_dev_sign_in = flags.count("--insecure-dev-sign-in") != 0;
   if (opts.insecure_dev_sign_in)
     std::cerr << "alter-local: WARNING: --insecure-dev-sign-in: the sign-in page "

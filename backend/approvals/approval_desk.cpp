@@ -9,8 +9,8 @@
 #include <boost/json.hpp>
 
 #include "auth/crypto.hpp"
-#include "backend/audit/audit_trail.hpp"
 #include "backend/access/grant_access.hpp"
+#include "backend/audit/audit_trail.hpp"
 #include "backend/proxy/proxy_execution.hpp"
 #include "backend/routes/routes.hpp"
 #include "messages/json_codec.hpp"
@@ -75,8 +75,9 @@ bool approval_desk::is_terminal(const std::string& status) noexcept {
          || status == "expired";
 }
 
-caf::expected<approval_record> approval_desk::hold(approval_record x,
-                                                   audit_record row) {
+caf::expected<approval_record>
+approval_desk::hold(approval_record x, audit_record row,
+                    const std::function<void(const approval_record&)>& also) {
   x.id = "apr_" + crypto::random_hex(16);
   x.status = "pending";
   x.created_at = now_iso8601();
@@ -88,6 +89,8 @@ caf::expected<approval_record> approval_desk::hold(approval_record x,
       ctx_.db.insert_approval(x);
       if (!write_audit(ctx_.db, row))
         throw std::runtime_error{"audit write failed"};
+      if (also)
+        also(x);
     });
   } catch (const std::exception&) {
     return to_caf_error(error_code::audit_write_failed,

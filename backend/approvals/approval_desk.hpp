@@ -39,8 +39,11 @@ public:
 
   /// Stores `x` as pending with its expiry, together with `row` (its audit row,
   /// which gets the approval id); returns it as stored, or audit_write_failed
-  /// when nothing could be stored.
-  caf::expected<approval_record> hold(approval_record x, audit_record row);
+  /// when nothing could be stored. `also` runs in the same transaction (the
+  /// answer stored under the call's Idempotency-Key).
+  caf::expected<approval_record>
+  hold(approval_record x, audit_record row,
+       const std::function<void(const approval_record&)>& also = {});
 
   /// `{base_url}/approvals/{id}`.
   std::string url_of(const std::string& id) const;

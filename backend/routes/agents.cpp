@@ -7,8 +7,9 @@
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
-#include "backend/routes/account_views.hpp"
+#include "backend/api/idempotency_guard.hpp"
 #include "backend/bootstrap.hpp"
+#include "backend/routes/account_views.hpp"
 #include "backend/routes/route_helpers.hpp"
 #include "messages/agents.hpp"
 #include "messages/validation.hpp"
@@ -75,6 +76,23 @@ minted_key mint_agent_key(backend_context& ctx, const agent_record& agent,
   return out;
 }
 
+/// The answer to a replayed creation: the agent as it is now, never its key.
+void replay_created_agent(backend_context& ctx, const api_call_ptr& call,
+                          const std::string& stored_body) {
+  auto stored = from_json<agent_info>(stored_body);
+  auto agent = stored ? ctx.db.find_agent(stored->id) : std::nullopt;
+  if (!agent)
+    return call->fail(make_error(error_code::internal_error,
+                                 "the agent of this Idempotency-Key is gone"));
+  if (agent->status == "revoked")
+    return call->fail(make_error(error_code::idempotency_key_agent_revoked,
+                                 "the agent created with this key was deleted"));
+  if (agent->status == "inactive")
+    return call->fail(make_error(error_code::idempotency_key_agent_inactive,
+                                 "the agent created with this key is paused"));
+  call->reply(200, to_json(agent_created{to_agent_info(*agent), {}}));
+}
+
 void create_agent(backend_context& ctx, const api_call_ptr& call) {
   if (refuse_agent(call, error_code::agent_cannot_mint_subagents,
                    "an agent key cannot create agents")
@@ -98,39 +116,21 @@ void create_agent(backend_context& ctx, const api_call_ptr& call) {
     if (!is_valid_idempotency_key(*k))
       return call->fail(
           make_error(error_code::idempotency_key_invalid,
-                     "Idempotency-Key must be 1-255 printable characters"));
+                     "Idempotency-Key must be 1-255 visible ASCII characters"));
     // Its own namespace: a proxy call's key never collides with it.
     idem = "agents.create:" + *k;
-    auto claim = ctx.db.claim_idempotency(app_id, idem,
-                                          crypto::sha256_hex(call->request.body));
-    switch (claim.kind) {
-      case idempotency_claim::done: {
-        auto stored = from_json<agent_info>(claim.body);
-        auto agent = stored ? ctx.db.find_agent(stored->id) : std::nullopt;
-        if (!agent)
-          return call->fail(make_error(error_code::internal_error,
-                                       "the agent of this Idempotency-Key is gone"));
-        if (agent->status == "revoked")
-          return call->fail(make_error(error_code::idempotency_key_agent_revoked,
-                                       "the agent created with this key was deleted"));
-        if (agent->status == "inactive")
-          return call->fail(make_error(error_code::idempotency_key_agent_inactive,
-                                       "the agent created with this key is paused"));
-        // A replay shows the metadata again, never the key.
-        return call->reply(200, to_json(agent_created{to_agent_info(*agent), {}}));
-      }
-      case idempotency_claim::in_progress:
-        return call->fail(make_error(error_code::idempotency_in_progress,
-                                     "a request with this Idempotency-Key is still "
-                                     "executing"));
-      case idempotency_claim::mismatch:
-        return call->fail(
-            make_error(error_code::idempotency_key_body_mismatch,
-                       "this Idempotency-Key was used with another body"));
-      case idempotency_claim::fresh:
-        break;
-    }
   }
+  idempotency_guard guard{ctx.db, app_id, idem, crypto::sha256_hex(call->request.body),
+                          ctx.idempotency_lease};
+  auto seen = guard.look_up();
+  if (seen.kind == idempotency_lookup::proceed) {
+    if (auto taken = guard.claim(idempotency_state::pending))
+      seen = std::move(*taken);
+  }
+  if (seen.kind == idempotency_lookup::replay)
+    return replay_created_agent(ctx, call, seen.body);
+  if (seen.kind != idempotency_lookup::proceed)
+    return call->fail(idempotency_refusal(seen));
   agent_record a;
   a.id = crypto::random_uuid();
   a.app_id = app_id;
@@ -151,16 +151,12 @@ void create_agent(backend_context& ctx, const api_call_ptr& call) {
     ctx.db.insert_agent(a);
     out.api_key = mint_agent_key(ctx, a, "default").api_key;
     audit_admin(ctx, *call, "agent.created", a.id);
+    out.agent = to_agent_info(a);
+    guard.complete(201, to_json(out.agent));
   });
-  out.agent = to_agent_info(a);
-  if (name_taken) {
-    if (!idem.empty())
-      ctx.db.release_idempotency(app_id, idem);
+  if (name_taken)
     return call->fail(make_error(error_code::agent_name_exists,
                                  "a live agent of this app is named " + a.name));
-  }
-  if (!idem.empty())
-    ctx.db.complete_idempotency(app_id, idem, 201, to_json(out.agent));
   call->reply(201, to_json(out));
 }
 

@@ -8,9 +8,10 @@
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
+#include "backend/access/grant_access.hpp"
+#include "backend/api/idempotency_guard.hpp"
 #include "backend/approvals/approval_desk.hpp"
 #include "backend/audit/audit_trail.hpp"
-#include "backend/access/grant_access.hpp"
 #include "backend/proxy/proxy_execution.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
@@ -30,6 +31,21 @@ void deny(backend_context& ctx, const api_call_ptr& call, audit_record row,
   row.latency_ms = call->elapsed_ms();
   write_audit(ctx.db, row); // the call fails either way
   call->fail(std::move(e));
+}
+
+/// Answers a request whose key another request holds or already answered: a
+/// replay of the stored answer (audited as proxy.replayed), or the refusal.
+void idempotency_answer(backend_context& ctx, const api_call_ptr& call,
+                        audit_record row, const idempotency_lookup& seen) {
+  if (seen.kind != idempotency_lookup::replay)
+    return deny(ctx, call, std::move(row), idempotency_refusal(seen));
+  row.action = "proxy.replayed";
+  row.outcome = seen.status < 400 ? "success" : "error";
+  row.status_code = seen.status;
+  if (!write_audit(ctx.db, row))
+    return call->fail(make_error(error_code::audit_write_failed,
+                                 "the audit row could not be written"));
+  call->reply(seen.status, seen.body);
 }
 
 /// The rules of every target of this call, and the client's constraint rule.
@@ -88,22 +104,41 @@ void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
   call->reply(200, to_json(*token));
 }
 
-/// Holds the call for a human: stores it with its audit row and answers 202; the
-/// answer is kept under the Idempotency-Key, so a retry gets the same approval.
+/// The answer of a proxied call: its audit row and the answer stored under its
+/// Idempotency-Key in one transaction, so a crash keeps both or neither.
+void answer_proxy(backend_context& ctx, const api_call_ptr& call,
+                  const audit_record& row, idempotency_guard& guard, int status,
+                  std::string body) {
+  bool written = false;
+  try {
+    ctx.db.transaction([&] {
+      if (!write_audit(ctx.db, row))
+        throw std::runtime_error{"audit row refused"};
+      guard.complete(status, body);
+    });
+    written = true;
+  } catch (const std::exception&) {
+    // Nothing happens off the record; the stored answer says so.
+  }
+  if (!written) {
+    auto e = make_error(error_code::audit_write_failed,
+                        "the audit row could not be written");
+    guard.complete(http_status_of(e.code), error_envelope(e));
+    return call->fail(std::move(e));
+  }
+  call->reply(status, std::move(body));
+}
+
+/// Holds the call for a human: stores it, its audit row and its 202 (under the
+/// Idempotency-Key, so a retry gets the same approval) in one transaction.
 void hold_for_approval(backend_context& ctx, const api_call_ptr& call, audit_record row,
                        const grant_record& grant, const proxy_request& body,
-                       const std::string& rule_id, const std::string& idem_key) {
+                       const std::string& rule_id, idempotency_guard& guard) {
   const auto& id = call->identity;
-  auto release = [&] {
-    if (!idem_key.empty())
-      ctx.db.release_idempotency(id.app_id(), idem_key);
-  };
-  if (body.reason.empty()) {
-    release();
+  if (body.reason.empty())
     return deny(ctx, call, std::move(row),
                 make_error(error_code::invalid_request,
                            "calls that need an approval must give a reason"));
-  }
   approval_record a;
   a.app_id = id.app_id();
   a.agent_id = id.agent ? id.agent->id : std::string{};
@@ -120,20 +155,22 @@ void hold_for_approval(backend_context& ctx, const api_call_ptr& call, audit_rec
   a.run_id = row.run_id;
   a.thread_id = row.thread_id;
   a.tool_call_id = row.tool_call_id;
-  a.idempotency_key = idem_key;
+  a.idempotency_key = guard.key();
   row.action = "approval.requested";
   row.outcome = "pending";
   row.status_code = 202;
   row.latency_ms = call->elapsed_ms();
-  auto held = ctx.approvals->hold(std::move(a), std::move(row));
-  if (!held) {
-    release();
+  if (auto taken = guard.claim(idempotency_state::pending))
+    return idempotency_answer(ctx, call, std::move(row), *taken);
+  std::string answer;
+  auto held = ctx.approvals->hold(
+      std::move(a), std::move(row), [&](const approval_record& x) {
+        answer = to_json(
+            pending_approval{x.id, ctx.approvals->url_of(x.id), x.expires_at});
+        guard.complete(202, answer);
+      });
+  if (!held)
     return call->fail(from_caf_error(held.error()));
-  }
-  auto answer = to_json(
-      pending_approval{held->id, ctx.approvals->url_of(held->id), held->expires_at});
-  if (!idem_key.empty())
-    ctx.db.complete_idempotency(id.app_id(), idem_key, 202, answer);
   call->reply(202, std::move(answer));
 }
 
@@ -151,92 +188,61 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
   record_grant(row, *grant);
   if (auto problem = proxy_request_problem(ctx.db, *body, *grant))
     return deny(ctx, call, row, std::move(*problem));
-  std::string idem_key;
-  if (const auto* k = find_field(call->request.headers, header::idempotency_key))
-    idem_key = *k;
-  if (!idem_key.empty() && !is_valid_idempotency_key(idem_key))
+  const auto* idem_key = find_field(call->request.headers, header::idempotency_key);
+  // Exactly once is the promise, so every execution names its logical call.
+  if (idem_key == nullptr || idem_key->empty())
+    return deny(ctx, call, row,
+                make_error(error_code::idempotency_key_required,
+                           "POST /v1/proxy/execute needs an Idempotency-Key header"));
+  if (!is_valid_idempotency_key(*idem_key))
     return deny(ctx, call, row,
                 make_error(error_code::idempotency_key_invalid,
                            "Idempotency-Key must be 1-255 visible ASCII characters"));
-  const auto& app_id = call->identity.app_id();
-  // Exactly once: a key that already has an answer (an execution, or a held
-  // call's 202) replays it; one still executing asks the retry to wait; a
-  // fresh one owns the call from here on.
-  if (!idem_key.empty()) {
-    // The request is the body plus who runs it with which grant: the same key
-    // and body from another agent is another request, never a replay.
-    auto agent_id = call->identity.agent ? call->identity.agent->id : std::string{};
-    auto request_hash
-        = crypto::sha256_hex(grant->id + "\n" + agent_id + "\n" + call->request.body);
-    auto claim = ctx.db.claim_idempotency(app_id, idem_key, request_hash);
-    switch (claim.kind) {
-      case idempotency_claim::done:
-        row.action = "proxy.replayed";
-        row.outcome = claim.status < 400 ? "success" : "error";
-        row.status_code = claim.status;
-        if (!write_audit(ctx.db, row))
-          return call->fail(make_error(error_code::audit_write_failed,
-                                       "the audit row could not be written"));
-        return call->reply(claim.status, std::move(claim.body));
-      case idempotency_claim::in_progress:
-        return deny(ctx, call, row,
-                    make_error(error_code::idempotency_in_progress,
-                               "a request with this Idempotency-Key is still "
-                               "executing"));
-      case idempotency_claim::mismatch:
-        return deny(ctx, call, row,
-                    make_error(error_code::idempotency_key_body_mismatch,
-                               "this Idempotency-Key was used for a different "
-                               "request"));
-      case idempotency_claim::fresh:
-        break;
-    }
-  }
+  // The request is the body plus who runs it with which grant: the same key
+  // and body from another agent is another request, never a replay.
+  auto agent_id = call->identity.agent ? call->identity.agent->id : std::string{};
+  auto guard = std::make_shared<idempotency_guard>(
+      ctx.db, call->identity.app_id(), *idem_key,
+      crypto::sha256_hex(grant->id + "\n" + agent_id + "\n" + call->request.body),
+      ctx.idempotency_lease);
+  // A key with an answer (an execution, a held call's 202, an outcome unknown)
+  // replays it; one still executing asks the retry to wait.
+  auto seen = guard->look_up();
+  if (seen.kind != idempotency_lookup::proceed)
+    return idempotency_answer(ctx, call, std::move(row), seen);
   auto decision = run_policy(ctx, *call, *grant, body->method,
                              base64_decode(body->body_b64).value_or(std::string{}));
-  if (decision.effect == policy_effect::deny) {
-    // A denial is not stored under the key: a later retry is judged afresh.
-    if (!idem_key.empty())
-      ctx.db.release_idempotency(app_id, idem_key);
+  // A denial is not stored under the key: a later retry is judged afresh.
+  if (decision.effect == policy_effect::deny)
     return deny(ctx, call, row, std::move(*decision.refusal));
-  }
   if (decision.effect == policy_effect::require_approval)
     return hold_for_approval(ctx, call, std::move(row), *grant, *body, decision.rule_id,
-                             idem_key);
+                             *guard);
+  // From here the provider may see the request: a crash leaves the claim
+  // executing, and it is never run again.
+  if (auto taken = guard->claim(idempotency_state::executing))
+    return idempotency_answer(ctx, call, std::move(row), *taken);
   auto grant_id = grant->id;
   call_provider(ctx, *grant, *body,
-                [&ctx, call, row, grant_id, idem_key](provider_outcome out) mutable {
-                  const auto& app_id = call->identity.app_id();
+                [&ctx, call, row, grant_id, guard](provider_outcome out) mutable {
                   row.latency_ms = call->elapsed_ms();
-                  // Records the final answer under the key before it leaves.
-                  auto answer = [&](alter_error e) {
-                    if (!idem_key.empty())
-                      ctx.db.complete_idempotency(
-                          app_id, idem_key, http_status_of(e.code), error_envelope(e));
-                    call->fail(std::move(e));
-                  };
                   if (!out.ok) {
                     row.outcome = "error";
                     row.error_code = std::string{name_of(out.error.code)};
-                    write_audit(ctx.db, row);
                     if (!out.request_sent) {
                       // The provider never saw it: a retry may execute it.
-                      if (!idem_key.empty())
-                        ctx.db.release_idempotency(app_id, idem_key);
+                      guard->release();
+                      write_audit(ctx.db, row);
                       return call->fail(std::move(out.error));
                     }
-                    return answer(std::move(out.error));
+                    auto status = http_status_of(out.error.code);
+                    return answer_proxy(ctx, call, row, *guard, status,
+                                        error_envelope(out.error));
                   }
                   row.outcome = "success";
                   row.status_code = out.result.status_code;
-                  if (!write_audit(ctx.db, row))
-                    return answer(make_error(error_code::audit_write_failed,
-                                             "the audit row could not be written"));
                   ctx.db.touch_grant(grant_id, now_iso8601());
-                  auto body = to_json(out.result);
-                  if (!idem_key.empty())
-                    ctx.db.complete_idempotency(app_id, idem_key, 200, body);
-                  call->reply(200, std::move(body));
+                  answer_proxy(ctx, call, row, *guard, 200, to_json(out.result));
                 });
 }
 

@@ -24,6 +24,9 @@ struct backend_context {
   /// Upstream bodies above this are cut and flagged body_truncated.
   std::size_t max_proxy_body = 1024 * 1024;
   std::chrono::milliseconds upstream_timeout{30000};
+  /// How long an Idempotency-Key claim may stay unfinished before it counts as
+  /// abandoned by a dead owner: well beyond the upstream timeout.
+  std::chrono::seconds idempotency_lease{60};
   /// Counters of the rate_limit rules.
   rate_counters* rates = nullptr;
   /// Held calls and their decisions.

@@ -9,6 +9,13 @@
 #include "net/credential_injection.hpp"
 #include "net/url.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
 namespace alter::backend {
 
 namespace {
@@ -65,9 +72,33 @@ bool carries_credential(const server_request& req, const secret_record& secret) 
 
 } // namespace
 
+provider_hits::provider_hits(const std::string& log_path) {
+  if (log_path.empty())
+    return;
+  log_fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd_ < 0)
+    throw std::runtime_error{"cannot open the provider log " + log_path + ": "
+                             + std::strerror(errno)};
+}
+
+provider_hits::~provider_hits() {
+  if (log_fd_ >= 0)
+    ::close(log_fd_);
+}
+
 void provider_hits::record(const std::string& path) {
   std::lock_guard guard{mtx_};
   ++counts_[path];
+  if (log_fd_ < 0)
+    return;
+  // One write() per line: whole lines even when the process is killed.
+  std::string line = path;
+  for (auto& c : line)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      c = '?';
+  line += '\n';
+  auto written = ::write(log_fd_, line.data(), line.size());
+  (void) written; // a full disk loses log lines, never an answer
 }
 
 int64_t provider_hits::count(const std::string& path) const {

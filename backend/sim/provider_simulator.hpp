@@ -21,6 +21,13 @@ namespace alter::backend {
 /// Counts executions per request path, so tests can prove "at most once".
 class provider_hits {
 public:
+  /// With `log_path`, every execution is also appended to that file as one
+  /// line, written before the answer leaves (see backend_options).
+  explicit provider_hits(const std::string& log_path = {});
+  ~provider_hits();
+  provider_hits(const provider_hits&) = delete;
+  provider_hits& operator=(const provider_hits&) = delete;
+
   void record(const std::string& path);
   int64_t count(const std::string& path) const;
   /// The highest count of any path.
@@ -30,6 +37,7 @@ public:
 private:
   mutable std::mutex mtx_;
   std::unordered_map<std::string, int64_t> counts_;
+  int log_fd_ = -1;
 };
 
 /// The request handler of the provider server; counts authenticated requests.

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace alter::backend {
@@ -128,6 +130,28 @@ struct interactive_session_record {
 };
 
 /// One row of the audit trail: who called, with which grant, what, and how it ended.
+/// Where an Idempotency-Key's request stands.
+enum class idempotency_state {
+  /// Claimed; nothing irreversible happened yet: if its owner dies, a retry runs.
+  pending,
+  /// The provider may have seen the request: it never runs again.
+  executing,
+  /// Finished: the stored answer is replayed.
+  done,
+};
+std::string_view to_string(idempotency_state x) noexcept;
+std::optional<idempotency_state> idempotency_state_from(std::string_view x) noexcept;
+
+struct idempotency_record {
+  std::string request_hash;
+  idempotency_state state = idempotency_state::pending;
+  /// The answer, when done.
+  int status = 0;
+  std::string body;
+  std::string created_at;
+  std::string owner;
+};
+
 struct audit_record {
   std::string created_at;
   std::string request_id;

@@ -97,7 +97,7 @@ CREATE TABLE IF NOT EXISTS barrier_keys(
 CREATE TABLE IF NOT EXISTS idempotency(
   app_id TEXT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,
   state TEXT NOT NULL, response_status INTEGER, response_body TEXT,
-  created_at TEXT NOT NULL, PRIMARY KEY(app_id, idem_key));
+  created_at TEXT NOT NULL, owner TEXT, PRIMARY KEY(app_id, idem_key));
 CREATE TABLE IF NOT EXISTS local_idp_users(
   name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at TEXT NOT NULL);
 )sql";
@@ -224,7 +224,8 @@ store::store(const std::string& path, const master_key_options& key) : db_(path)
         "agents ADD COLUMN scopes_json TEXT NOT NULL DEFAULT '{}'",
         "agents ADD COLUMN policy_json TEXT NOT NULL DEFAULT '{}'",
         "grants ADD COLUMN principal_id TEXT", "grants ADD COLUMN revoked_at TEXT",
-        "managed_secrets ADD COLUMN value_lookup TEXT"}) {
+        "managed_secrets ADD COLUMN value_lookup TEXT",
+        "idempotency ADD COLUMN owner TEXT"}) {
     try {
       db_.exec((std::string{"ALTER TABLE "} + column).c_str());
     } catch (const sqlite_error&) {
@@ -232,6 +233,7 @@ store::store(const std::string& path, const master_key_options& key) : db_(path)
     }
   }
   // Older databases indexed the secret values themselves.
+  db_.exec("CREATE INDEX IF NOT EXISTS idempotency_by_age ON idempotency(created_at)");
   db_.exec("DROP INDEX IF EXISTS secrets_by_value");
   db_.exec("CREATE INDEX IF NOT EXISTS secrets_by_lookup "
            "ON managed_secrets(provider_id, value_lookup)");
@@ -496,58 +498,6 @@ void store::touch_grant(std::string_view grant_id, std::string_view now) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached("UPDATE grants SET last_used_at = ?2 WHERE id = ?1");
   s.bind(1, grant_id).bind(2, now);
-  s.execute();
-}
-
-idempotency_claim store::claim_idempotency(std::string_view app_id,
-                                           std::string_view key,
-                                           std::string_view request_hash,
-                                           std::chrono::seconds stale_after) {
-  std::lock_guard<std::recursive_mutex> guard{mtx_};
-  // A claim whose owner never finished (the backend died mid-call) is released.
-  auto& stale = cached("DELETE FROM idempotency WHERE app_id = ?1 AND idem_key = ?2 "
-                       "AND state = 'in_progress' AND created_at < ?3");
-  stale.bind(1, app_id).bind(2, key).bind(3, now_iso8601(-stale_after));
-  stale.execute();
-  auto& ins = cached("INSERT OR IGNORE INTO idempotency(app_id, idem_key, "
-                     "request_hash, state, created_at) "
-                     "VALUES(?1, ?2, ?3, 'in_progress', ?4)");
-  ins.bind(1, app_id).bind(2, key).bind(3, request_hash).bind(4, now_iso8601());
-  ins.execute();
-  if (db_.changes() == 1)
-    return {idempotency_claim::fresh, 0, {}};
-  auto& sel = cached("SELECT request_hash, state, response_status, response_body "
-                     "FROM idempotency WHERE app_id = ?1 AND idem_key = ?2");
-  sel.bind(1, app_id).bind(2, key);
-  idempotency_claim out;
-  if (sel.step()) {
-    if (sel.text(0) != request_hash)
-      out.kind = idempotency_claim::mismatch;
-    else if (sel.text(1) == "done")
-      out = {idempotency_claim::done, static_cast<int>(sel.integer(2)), sel.blob(3)};
-    else
-      out.kind = idempotency_claim::in_progress;
-  }
-  sel.reset();
-  if (out.kind == idempotency_claim::done)
-    out.body = open(sealed_column::idempotency_response, {app_id, key}, out.body);
-  return out;
-}
-
-void store::complete_idempotency(std::string_view app_id, std::string_view key,
-                                 int status, std::string_view body) {
-  std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("UPDATE idempotency SET state = 'done', response_status = ?3, "
-                   "response_body = ?4 WHERE app_id = ?1 AND idem_key = ?2");
-  s.bind(1, app_id).bind(2, key).bind(3, int64_t{status});
-  s.bind_blob(4, seal(sealed_column::idempotency_response, {app_id, key}, body));
-  s.execute();
-}
-
-void store::release_idempotency(std::string_view app_id, std::string_view key) {
-  std::lock_guard<std::recursive_mutex> guard{mtx_};
-  auto& s = cached("DELETE FROM idempotency WHERE app_id = ?1 AND idem_key = ?2");
-  s.bind(1, app_id).bind(2, key);
   s.execute();
 }
 

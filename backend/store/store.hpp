@@ -33,23 +33,6 @@ struct grant_filter {
   std::string user_id;
 };
 
-/// What an Idempotency-Key already stands for.
-struct idempotency_claim {
-  enum kind_t {
-    /// First use: this request now owns the key and must complete or release it.
-    fresh,
-    /// Another request with this key is still executing.
-    in_progress,
-    /// Executed before: `status` and `body` are its answer, to replay.
-    done,
-    /// Used before with a different request.
-    mismatch,
-  };
-  kind_t kind = fresh;
-  int status = 0;
-  std::string body;
-};
-
 class store {
 public:
   /// Opens or creates the database at `path` and its schema. Its secret columns
@@ -91,17 +74,33 @@ public:
   void set_grant_status(std::string_view grant_id, std::string_view status);
   void touch_grant(std::string_view grant_id, std::string_view now);
 
-  /// Claims `key` for the request whose hash is `request_hash` (per app). A claim
-  /// still in progress after `stale_after` is taken over: its owner died.
-  idempotency_claim claim_idempotency(std::string_view app_id, std::string_view key,
-                                      std::string_view request_hash,
-                                      std::chrono::seconds stale_after
-                                      = std::chrono::seconds{60});
-  /// Stores the answer of the request that owns the key.
-  void complete_idempotency(std::string_view app_id, std::string_view key, int status,
-                            std::string_view body);
-  /// Gives the key up: the request never reached the upstream, a retry may run.
-  void release_idempotency(std::string_view app_id, std::string_view key);
+  // Idempotency-Key claims (store_idempotency.cpp). The protocol around them
+  // lives in backend/api/idempotency_guard.hpp; these are its rows.
+  std::optional<idempotency_record> find_idempotency(std::string_view app_id,
+                                                     std::string_view key);
+  /// Inserts a claim; false when the key already has a row.
+  bool insert_idempotency_claim(std::string_view app_id, std::string_view key,
+                                std::string_view request_hash, idempotency_state state,
+                                std::string_view owner);
+  /// The owner's claim -> done with its answer; false when it is no longer
+  /// the owner's (settled as abandoned meanwhile).
+  bool complete_idempotency(std::string_view app_id, std::string_view key,
+                            std::string_view owner, int status, std::string_view body);
+  /// Deletes the owner's unfinished claim: a retry may run the request.
+  void release_idempotency(std::string_view app_id, std::string_view key,
+                           std::string_view owner);
+  /// A claim still unfinished since before `claimed_before` -> done with this
+  /// answer (an executing claim) or deleted (a pending one). Returns whether
+  /// anything changed.
+  bool settle_stale_idempotency(std::string_view app_id, std::string_view key,
+                                std::string_view claimed_before, int status,
+                                std::string_view body);
+  /// Every unfinished claim of owners other than `owner`: executing -> done
+  /// with this answer, pending -> deleted (a restart). Returns how many.
+  int64_t settle_foreign_idempotency(std::string_view owner, int status,
+                                     std::string_view body);
+  /// Deletes up to `limit` finished claims made before `before`; returns how many.
+  int64_t prune_idempotency(std::string_view before, int64_t limit);
 
   /// Appends one audit row durably; throws sqlite_error when it cannot.
   void append_audit(const audit_record& x);
@@ -174,7 +173,8 @@ public:
   bool delete_approver_session(std::string_view session_hash);
 
   // The local identity provider's users (store_users.cpp): a name and the
-  // scrypt hash of its password (backend/identity/password_hash.hpp), never the password.
+  // scrypt hash of its password (backend/identity/password_hash.hpp), never the
+  // password.
   /// Adds `name`, or replaces its password hash.
   void put_local_idp_user(std::string_view name, std::string_view password_hash,
                           std::string_view created_at);

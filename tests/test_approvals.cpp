@@ -17,8 +17,8 @@
 
 #include "auth/crypto.hpp"
 #include "backend/bootstrap.hpp"
-#include "backend/identity/local_users.hpp"
 #include "backend/http/page_origin.hpp"
+#include "backend/identity/local_users.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
 
@@ -262,6 +262,32 @@ CAF_TEST(an approval runs only if access still holds when it is decided) {
   auto e = thrown_by([&] { agent.await_approval(out.approval.approval_id, 10.0); });
   CAF_CHECK(e.code == error_code::approval_execution_failed);
   CAF_CHECK(e.details_json.find("grant_revoked") != std::string::npos);
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
+}
+
+CAF_TEST(a key that expires while its call waits for approval does not execute) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  // The agent's key expires while the call waits (a derived key's TTL, say).
+  auto& db = w.backend.db();
+  auto keys = db.list_agent_keys(w.keys.agents[0].id);
+  CAF_REQUIRE(!keys.empty());
+  for (auto k : keys) {
+    k.expires_at = backend::now_iso8601(std::chrono::seconds{-1});
+    db.update_key_state(k);
+  }
+  CAF_CHECK_EQUAL(w.decide(out.approval.approval_id, "approve").status, 303);
+  auto result = w.backend.db().find_approval(out.approval.approval_id);
+  for (int i = 0;
+       i < 200 && result && result->status != "failed" && result->status != "executed";
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    result = w.backend.db().find_approval(out.approval.approval_id);
+  }
+  CAF_REQUIRE(result.has_value());
+  CAF_CHECK_EQUAL(result->status, "failed");
+  CAF_CHECK(result->result_json.find("invalid_key") != std::string::npos);
   CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
 }
 

@@ -7,6 +7,7 @@
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
+#include "backend/access/liveness.hpp"
 #include "messages/alter_error.hpp"
 #include "messages/validation.hpp"
 
@@ -50,13 +51,12 @@ caf::expected<caller_identity> authenticator::authenticate(const server_request&
   auto record = db_.find_key_by_hash(crypto::sha256_hex(*key));
   // One answer for unknown, revoked and expired keys: callers learn nothing
   // about which keys exist.
-  if (!record || record->status == "revoked"
-      || (!record->expires_at.empty() && record->expires_at <= now_iso8601()))
+  if (!record || !key_is_live(*record, std::chrono::system_clock::now()))
     return reject(error_code::invalid_key, "the API key is not valid");
   std::optional<agent_record> owner;
   if (!record->agent_id.empty()) {
     owner = db_.find_agent(record->agent_id);
-    if (!owner || owner->status == "revoked")
+    if (!owner || !agent_is_live(*owner))
       return reject(error_code::invalid_key, "the API key is not valid");
   }
   // 2. The timestamp: within the skew window of the backend's clock.
@@ -110,7 +110,7 @@ caf::expected<caller_identity> authenticator::authenticate(const server_request&
   } else if (id.caller_type == "agent" && is_uuid(id.caller)) {
     // An app key acting as one of its agents (App.get_agent).
     auto agent = db_.find_agent(id.caller);
-    if (!agent || agent->app_id != id.key.app_id || agent->status == "revoked")
+    if (!agent || agent->app_id != id.key.app_id || !agent_is_live(*agent))
       return reject(error_code::agent_not_found,
                     "no agent " + id.caller + " in this app");
     id.agent = std::move(agent);

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "backend/access/liveness.hpp"
 #include "messages/alter_error.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/validation.hpp"
@@ -10,16 +11,11 @@ namespace alter::backend {
 
 namespace {
 
-bool is_expired(const grant_record& g) {
-  // ISO 8601 UTC strings of one format compare in time order.
-  return g.status == "expired"
-         || (!g.expires_at.empty() && g.expires_at < now_iso8601());
-}
-
 caf::expected<grant_record> check_state_impl(grant_record g) {
-  if (g.status == "revoked")
+  auto unusable = grant_unusable(g, std::chrono::system_clock::now());
+  if (unusable == error_code::grant_revoked)
     return to_caf_error(error_code::grant_revoked, "the grant has been revoked");
-  if (is_expired(g))
+  if (unusable)
     return to_caf_error(error_code::grant_expired, "the grant has expired");
   return g;
 }
@@ -143,7 +139,8 @@ grant_item to_grant_item(store& db, const grant_record& g) {
   item.grant_id = g.id;
   item.provider_id = g.provider_id;
   item.scopes = g.scopes;
-  item.status = is_expired(g) ? "expired" : g.status;
+  item.status
+      = std::string{effective_grant_status(g, std::chrono::system_clock::now())};
   item.principal_type = g.principal_type;
   item.created_at = g.created_at;
   item.last_used_at = g.last_used_at;

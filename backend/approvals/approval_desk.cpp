@@ -10,6 +10,7 @@
 
 #include "auth/crypto.hpp"
 #include "backend/access/grant_access.hpp"
+#include "backend/access/liveness.hpp"
 #include "backend/audit/audit_trail.hpp"
 #include "backend/proxy/proxy_execution.hpp"
 #include "backend/routes/routes.hpp"
@@ -275,15 +276,15 @@ void approval_desk::execute(const approval_record& approval) {
     return refuse(from_caf_error(usable.error()));
   if (!approval.agent_id.empty()) {
     auto agent = ctx_.db.find_agent(approval.agent_id);
-    if (!agent || agent->status != "active")
+    if (!agent || !agent_may_act(*agent))
       return refuse(
           make_error(error_code::agent_inactive,
                      "the agent was paused or revoked while its call waited"));
   }
   if (auto key = ctx_.db.find_key(approval.api_key_id);
-      !key || key->status == "revoked")
-    return refuse(make_error(error_code::key_revoked,
-                             "the key was revoked while its call waited"));
+      !key || !key_is_live(*key, std::chrono::system_clock::now()))
+    return refuse(make_error(error_code::invalid_key,
+                             "the key was revoked or expired while its call waited"));
   call_provider(ctx_, *grant, *req, std::move(finish));
 }
 

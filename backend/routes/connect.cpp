@@ -1,13 +1,14 @@
 // Connect through the API: an app asks for a consent session, shows its URL to
 // the end user, and polls until they decide (docs/protocol.md section 7.5).
+#include "messages/connect.hpp"
 #include "auth/crypto.hpp"
 #include "auth/scope.hpp"
 #include "backend/access/grant_access.hpp"
+#include "backend/access/liveness.hpp"
 #include "backend/identity/identity_provider.hpp"
 #include "backend/identity/interactive_sessions.hpp"
 #include "backend/routes/route_helpers.hpp"
 #include "messages/catalogs.hpp"
-#include "messages/connect.hpp"
 #include "messages/validation.hpp"
 
 namespace alter::backend {
@@ -51,7 +52,7 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
   if (!body->agent_id.empty()) {
     auto agent
         = is_uuid(body->agent_id) ? ctx.db.find_agent(body->agent_id) : std::nullopt;
-    if (!agent || agent->app_id != id.app_id() || agent->status == "revoked")
+    if (!agent || agent->app_id != id.app_id() || !agent_is_live(*agent))
       return call->fail(make_error(error_code::agent_not_found,
                                    "no live agent " + body->agent_id + " in this app"));
     s.agent_id = agent->id;

@@ -7,8 +7,8 @@
 #include <stdexcept>
 
 #include "auth/crypto.hpp"
-#include "backend/bootstrap.hpp"
 #include "backend/access/grant_access.hpp"
+#include "backend/bootstrap.hpp"
 #include "backend/http/html_page.hpp"
 #include "backend/identity/identity_provider.hpp"
 #include "backend/identity/local_users.hpp"
@@ -19,45 +19,11 @@
 
 namespace alter::backend {
 
-std::string new_session_token(const char* prefix) {
-  return prefix + crypto::random_hex(24);
-}
-
-std::optional<interactive_session_record>
-find_live_session(backend_context& ctx, const std::string& token, const char* kind) {
-  if (token.size() > 128)
-    return std::nullopt;
-  auto s = ctx.db.find_session(crypto::sha256_hex(token));
-  if (!s || s->kind != kind)
-    return std::nullopt;
-  if (s->status == "pending" && s->expires_at < now_iso8601()) {
-    ctx.db.complete_session(s->token_hash, "expired", s->result_json);
-    s->status = "expired";
-  }
-  return s;
-}
-
 namespace {
 
 http_response finished_page(const interactive_session_record& s) {
   return page(s.status == "expired" ? 410 : 409, "This request is " + s.status,
               "<p>Nothing more to do here.</p>");
-}
-
-void page_audit(backend_context& ctx, const interactive_session_record& s,
-                std::string action, std::string outcome, const std::string& grant_id) {
-  audit_record row;
-  row.created_at = now_iso8601();
-  row.request_id = crypto::random_hex(16);
-  row.action = std::move(action);
-  row.outcome = std::move(outcome);
-  row.app_id = s.app_id;
-  row.agent_id = s.agent_id;
-  row.grant_id = grant_id;
-  row.principal_type = s.kind == "connect" ? "user" : "";
-  row.grant_kind = grant_id.empty() ? "" : "oauth";
-  row.status_code = 200;
-  ctx.db.append_audit(row);
 }
 
 http_response connect_form(backend_context& ctx, const std::string& token,
@@ -87,57 +53,6 @@ http_response connect_form(backend_context& ctx, const std::string& token,
   return page(200, "Connect your account", body);
 }
 
-/// Approve: one OAuth-style grant per provider for the user, delegated to the
-/// session's agent when it has one; all or nothing.
-http_response approve_connect(backend_context& ctx, interactive_session_record& s,
-                              const std::string& account) {
-  auto req = from_json<connect_request>(s.request_json);
-  if (!req)
-    return page(500, "Connect failed", "<p>The session is unreadable.</p>");
-  auto expires_at = grant_expiry(req->grant_policy).value_or("");
-  std::vector<provider_record> providers;
-  for (const auto& p : ctx.db.list_providers())
-    if (req->allowed_providers.empty()
-        || std::find(req->allowed_providers.begin(), req->allowed_providers.end(), p.id)
-               != req->allowed_providers.end())
-      providers.push_back(p);
-  connect_status done{"completed", {}};
-  bool won = false;
-  ctx.db.transaction([&] {
-    // Only a session that names its user (a verified JWT) makes that user's
-    // grants; otherwise the typed account is a label and the grant is the
-    // app's: whoever holds the link must not pick whose grant it becomes.
-    const auto& user_id = s.user_id;
-    for (const auto& p : providers) {
-      auto secret = make_secret(s.app_id, p, "user");
-      ctx.db.insert_secret(secret);
-      grant_record g;
-      g.id = crypto::random_uuid();
-      g.app_id = s.app_id;
-      g.grant_kind = "oauth";
-      g.managed_secret_id = secret.id;
-      g.provider_id = p.id;
-      g.principal_type = "user";
-      g.principal_id = user_id;
-      g.account_identifier = account;
-      g.scopes = {"read", "write"};
-      g.expires_at = expires_at;
-      g.created_at = now_iso8601();
-      ctx.db.insert_grant(g);
-      if (!s.agent_id.empty())
-        ctx.db.insert_delegation(g.id, s.agent_id, g.created_at);
-      page_audit(ctx, s, "connect.completed", "success", g.id);
-      done.results.push_back({g.id, p.id, account, g.scopes, req->grant_policy});
-    }
-    won = ctx.db.complete_session(s.token_hash, "completed", to_json(done));
-    if (!won)
-      throw std::runtime_error{"decided concurrently"};
-  });
-  return page(200, "Connected",
-              "<p id=\"outcome\">Your account is connected. You can close this "
-              "page.</p>");
-}
-
 void connect_pages(backend_context& ctx, const std::string& token, bool decision,
                    const server_request& req, const responder& respond) {
   auto s = find_live_session(ctx, token, "connect");
@@ -151,10 +66,8 @@ void connect_pages(backend_context& ctx, const std::string& token, bool decision
   auto form = form_fields(req.body);
   auto choice = field_or_empty(form, "decision");
   if (choice == "deny") {
-    if (!ctx.db.complete_session(s->token_hash, "denied",
-                                 to_json(connect_status{"denied", {}})))
+    if (!deny_connect(ctx, *s))
       return respond(page(409, "Already decided", ""));
-    page_audit(ctx, *s, "connect.denied", "denied", {});
     return respond(page(200, "Not connected",
                         "<p id=\"outcome\">Nothing was shared. You can close this "
                         "page.</p>"));
@@ -166,10 +79,15 @@ void connect_pages(backend_context& ctx, const std::string& token, bool decision
     return respond(connect_form(ctx, token, *s,
                                 "Enter your account: letters, digits and @ . _ + -"));
   try {
-    respond(approve_connect(ctx, *s, account));
-  } catch (const std::runtime_error&) {
-    respond(page(409, "Already decided", "<p>This request was already decided.</p>"));
+    if (!approve_connect(ctx, *s, account))
+      return respond(
+          page(409, "Already decided", "<p>This request was already decided.</p>"));
+  } catch (const std::invalid_argument&) {
+    return respond(page(500, "Connect failed", "<p>The session is unreadable.</p>"));
   }
+  respond(page(200, "Connected",
+               "<p id=\"outcome\">Your account is connected. You can close this "
+               "page.</p>"));
 }
 
 http_response sign_in_form(const std::string& token, bool open_sign_in,
@@ -212,7 +130,7 @@ refuse_password(backend_context& ctx, const std::string& token,
     return std::nullopt;
   }
   failures.failed(username, client_ip);
-  page_audit(ctx, s, "auth.failed", "denied", {});
+  record_failed_sign_in(ctx, s);
   return sign_in_form(token, false, "Wrong user name or password.", 401);
 }
 
@@ -239,13 +157,8 @@ void auth_pages(backend_context& ctx, const std::string& token, bool decision,
                                field_or_empty(form, "password"), req.client_ip)) {
     return respond(std::move(*refused));
   }
-  ctx.db.user_for_subject(s->app_id, username);
-  auth_status done{"completed",
-                   ctx.idp->issue(s->app_id, username, 3600, {{"name", username}}),
-                   {{"sub", username}, {"name", username}}};
-  if (!ctx.db.complete_session(s->token_hash, "completed", to_json(done)))
+  if (!complete_sign_in(ctx, *s, username))
     return respond(page(409, "Already signed in", ""));
-  page_audit(ctx, *s, "auth.completed", "success", {});
   respond(page(200, "Signed in",
                "<p id=\"outcome\">You are signed in. You can close this page.</p>"));
 }

@@ -20,6 +20,25 @@ std::string new_session_token(const char* prefix);
 std::optional<interactive_session_record>
 find_live_session(backend_context& ctx, const std::string& token, const char* kind);
 
+/// Approve on the Connect page: one OAuth-style grant per allowed provider for
+/// the session's user, delegated to its agent when it has one, audited; all or
+/// nothing. False when the session was decided concurrently; throws
+/// std::invalid_argument for an unreadable session.
+bool approve_connect(backend_context& ctx, const interactive_session_record& s,
+                     const std::string& account);
+
+/// Deny on the Connect page; false when the session was decided concurrently.
+bool deny_connect(backend_context& ctx, const interactive_session_record& s);
+
+/// A person signed in at the local identity provider as `username`: the app's
+/// user (created on first sight), a token for the waiting app, the audit row.
+/// False when the session was completed concurrently.
+bool complete_sign_in(backend_context& ctx, const interactive_session_record& s,
+                      const std::string& username);
+
+/// Audits a refused password (never the password itself).
+void record_failed_sign_in(backend_context& ctx, const interactive_session_record& s);
+
 /// Serves GET /connect/{token}, POST /connect/{token}/decision, GET /auth/{token}
 /// and POST /auth/{token}/decision.
 void serve_interactive_pages(backend_context& ctx, const server_request& req,

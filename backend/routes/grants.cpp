@@ -131,7 +131,8 @@ void revoke_grant(backend_context& ctx, const api_call_ptr& call) {
     record_grant(row, *g);
     if (const auto* r = find_field(reason, "reason"))
       row.reason = r->substr(0, 500);
-    ctx.db.append_audit(row);
+    if (!write_audit(ctx.db, row))
+      throw std::runtime_error{"the audit row could not be written"};
   });
   call->reply(200, to_json(revoked_grant{true, "grant revoked", g->id, now}));
 }

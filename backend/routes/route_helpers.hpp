@@ -59,14 +59,9 @@ inline bool refuse_agent(const api_call_ptr& call, error_code code, const char* 
   return true;
 }
 
-/// Writes the audit row of an administrative action (who did what to which id).
-inline void audit_admin(backend_context& ctx, const api_call& call, std::string action,
-                        const std::string& target_id) {
-  auto row = audit_row(call, std::move(action));
-  row.outcome = "success";
-  row.status_code = 200;
-  row.url = target_id;
-  ctx.db.append_audit(row);
-}
+/// Writes the audit row of an administrative action (who did what to which id);
+/// throws when it cannot, so the transaction around the action rolls back.
+void audit_admin(backend_context& ctx, const api_call& call, std::string action,
+                 const std::string& target_id);
 
 } // namespace alter::backend

@@ -1,0 +1,151 @@
+// What completing a Connect or sign-in session does; the pages that ask the
+// person (interactive_pages.cpp) only render and read forms.
+#include "backend/identity/interactive_sessions.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "auth/crypto.hpp"
+#include "backend/access/grant_access.hpp"
+#include "backend/audit/audit_trail.hpp"
+#include "backend/bootstrap.hpp"
+#include "backend/identity/identity_provider.hpp"
+#include "messages/connect.hpp"
+#include "messages/identity.hpp"
+#include "messages/json_codec.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+/// Thrown inside a transaction when another decision won: rolls it back.
+struct decided_concurrently {};
+
+/// The audit row of a person's decision (no API key: the session names the app).
+void audit_session(backend_context& ctx, const interactive_session_record& s,
+                   std::string action, std::string outcome,
+                   const std::string& grant_id) {
+  audit_record row;
+  row.created_at = now_iso8601();
+  row.request_id = crypto::random_hex(16);
+  row.action = std::move(action);
+  row.outcome = std::move(outcome);
+  row.app_id = s.app_id;
+  row.agent_id = s.agent_id;
+  row.grant_id = grant_id;
+  row.principal_type = s.kind == "connect" ? "user" : "";
+  row.grant_kind = grant_id.empty() ? "" : "oauth";
+  row.status_code = 200;
+  if (!write_audit(ctx.db, row))
+    throw std::runtime_error{"the audit row could not be written"};
+}
+
+} // namespace
+
+std::string new_session_token(const char* prefix) {
+  return prefix + crypto::random_hex(24);
+}
+
+std::optional<interactive_session_record>
+find_live_session(backend_context& ctx, const std::string& token, const char* kind) {
+  if (token.size() > 128)
+    return std::nullopt;
+  auto s = ctx.db.find_session(crypto::sha256_hex(token));
+  if (!s || s->kind != kind)
+    return std::nullopt;
+  if (s->status == "pending" && s->expires_at < now_iso8601()) {
+    ctx.db.complete_session(s->token_hash, "expired", s->result_json);
+    s->status = "expired";
+  }
+  return s;
+}
+
+bool approve_connect(backend_context& ctx, const interactive_session_record& s,
+                     const std::string& account) {
+  auto req = from_json<connect_request>(s.request_json);
+  if (!req)
+    throw std::invalid_argument{"the session is unreadable"};
+  auto expires_at = grant_expiry(req->grant_policy).value_or("");
+  std::vector<provider_record> providers;
+  for (const auto& p : ctx.db.list_providers())
+    if (req->allowed_providers.empty()
+        || std::find(req->allowed_providers.begin(), req->allowed_providers.end(), p.id)
+               != req->allowed_providers.end())
+      providers.push_back(p);
+  connect_status done{"completed", {}};
+  try {
+    ctx.db.transaction([&] {
+      // Only a session that names its user (a verified JWT) makes that user's
+      // grants; otherwise the typed account is a label and the grant is the
+      // app's: whoever holds the link must not pick whose grant it becomes.
+      for (const auto& p : providers) {
+        auto secret = make_secret(s.app_id, p, "user");
+        ctx.db.insert_secret(secret);
+        grant_record g;
+        g.id = crypto::random_uuid();
+        g.app_id = s.app_id;
+        g.grant_kind = "oauth";
+        g.managed_secret_id = secret.id;
+        g.provider_id = p.id;
+        g.principal_type = "user";
+        g.principal_id = s.user_id;
+        g.account_identifier = account;
+        g.scopes = {"read", "write"};
+        g.expires_at = expires_at;
+        g.created_at = now_iso8601();
+        ctx.db.insert_grant(g);
+        if (!s.agent_id.empty())
+          ctx.db.insert_delegation(g.id, s.agent_id, g.created_at);
+        audit_session(ctx, s, "connect.completed", "success", g.id);
+        done.results.push_back({g.id, p.id, account, g.scopes, req->grant_policy});
+      }
+      if (!ctx.db.complete_session(s.token_hash, "completed", to_json(done)))
+        throw decided_concurrently{};
+    });
+  } catch (const decided_concurrently&) {
+    return false;
+  }
+  return true;
+}
+
+bool deny_connect(backend_context& ctx, const interactive_session_record& s) {
+  try {
+    ctx.db.transaction([&] {
+      if (!ctx.db.complete_session(s.token_hash, "denied",
+                                   to_json(connect_status{"denied", {}})))
+        throw decided_concurrently{};
+      audit_session(ctx, s, "connect.denied", "denied", {});
+    });
+  } catch (const decided_concurrently&) {
+    return false;
+  }
+  return true;
+}
+
+bool complete_sign_in(backend_context& ctx, const interactive_session_record& s,
+                      const std::string& username) {
+  auth_status done{"completed",
+                   ctx.idp->issue(s.app_id, username, 3600, {{"name", username}}),
+                   {{"sub", username}, {"name", username}}};
+  try {
+    ctx.db.transaction([&] {
+      ctx.db.user_for_subject(s.app_id, username);
+      if (!ctx.db.complete_session(s.token_hash, "completed", to_json(done)))
+        throw decided_concurrently{};
+      audit_session(ctx, s, "auth.completed", "success", {});
+    });
+  } catch (const decided_concurrently&) {
+    return false;
+  }
+  return true;
+}
+
+void record_failed_sign_in(backend_context& ctx, const interactive_session_record& s) {
+  try {
+    audit_session(ctx, s, "auth.failed", "denied", {});
+  } catch (const std::runtime_error&) {
+    // The refusal stands either way.
+  }
+}
+
+} // namespace alter::backend

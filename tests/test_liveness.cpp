@@ -67,3 +67,13 @@ CAF_TEST(revocation wins and an unreadable expiry counts as expired) {
   a.status = "revoked";
   CAF_CHECK(!agent_is_live(a));
 }
+
+CAF_TEST(the sooner of two expiries) {
+  CAF_CHECK(expires_sooner("2026-11-28T16:09:32Z", ""));
+  CAF_CHECK(!expires_sooner("", "2026-11-28T16:09:32Z"));
+  CAF_CHECK(!expires_sooner("", ""));
+  CAF_CHECK(expires_sooner("2026-11-28T16:09:31.999Z", "2026-11-28T16:09:32Z"));
+  CAF_CHECK(!expires_sooner("2026-11-28T16:09:32Z", "2026-11-28T16:09:32.000Z"));
+  // Text order would put "9" after "2026-..."; time order cannot be fooled.
+  CAF_CHECK(expires_sooner("9", "2026-11-28T16:09:32Z"));
+}

@@ -40,6 +40,16 @@ bool has_expired(std::string_view expires_at, time_point now) noexcept {
   return !at || now >= *at;
 }
 
+bool expires_sooner(std::string_view a, std::string_view b) noexcept {
+  if (a.empty())
+    return false;
+  if (b.empty())
+    return true;
+  auto ta = parse_timestamp(a).value_or(time_point{});
+  auto tb = parse_timestamp(b).value_or(time_point{});
+  return ta < tb;
+}
+
 bool key_is_live(const key_record& k, time_point now) noexcept {
   return k.status != "revoked" && !has_expired(k.expires_at, now);
 }

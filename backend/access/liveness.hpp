@@ -24,6 +24,10 @@ std::optional<time_point> parse_timestamp(std::string_view text) noexcept;
 /// Whether `expires_at` (empty: never) has been reached at `now`.
 bool has_expired(std::string_view expires_at, time_point now) noexcept;
 
+/// Whether expiry `a` comes before expiry `b` (empty: never; unreadable: already
+/// passed, so it counts as the sooner).
+bool expires_sooner(std::string_view a, std::string_view b) noexcept;
+
 /// A key may authenticate: not revoked, not expired.
 bool key_is_live(const key_record& k, time_point now) noexcept;
 

@@ -106,7 +106,8 @@ std::string approval_desk::url_of(const std::string& id) const {
 
 std::optional<approval_record> approval_desk::current(const std::string& id) {
   auto a = ctx_.db.find_approval(id);
-  if (a && a->status == "pending" && a->expires_at <= now_iso8601()
+  if (a && a->status == "pending"
+      && has_expired(a->expires_at, std::chrono::system_clock::now())
       && ctx_.db.expire_approval(id, now_iso8601())) {
     auto row = row_about(*a, "approval.expired");
     row.outcome = "denied";

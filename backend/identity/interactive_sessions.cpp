@@ -7,6 +7,7 @@
 
 #include "auth/crypto.hpp"
 #include "backend/access/grant_access.hpp"
+#include "backend/access/liveness.hpp"
 #include "backend/audit/audit_trail.hpp"
 #include "backend/bootstrap.hpp"
 #include "backend/identity/identity_provider.hpp"
@@ -53,7 +54,8 @@ find_live_session(backend_context& ctx, const std::string& token, const char* ki
   auto s = ctx.db.find_session(crypto::sha256_hex(token));
   if (!s || s->kind != kind)
     return std::nullopt;
-  if (s->status == "pending" && s->expires_at < now_iso8601()) {
+  if (s->status == "pending"
+      && has_expired(s->expires_at, std::chrono::system_clock::now())) {
     ctx.db.complete_session(s->token_hash, "expired", s->result_json);
     s->status = "expired";
   }

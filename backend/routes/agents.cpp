@@ -7,6 +7,7 @@
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
+#include "backend/access/liveness.hpp"
 #include "backend/api/idempotency_guard.hpp"
 #include "backend/bootstrap.hpp"
 #include "backend/routes/account_views.hpp"
@@ -299,10 +300,9 @@ void change_key(backend_context& ctx, const api_call_ptr& call, const char* chan
     bool force = bool_member(call->request.body, "force");
     auto keys = ctx.db.list_agent_keys(agent->id);
     // Expired keys (a rotation's grace period over) no longer count as live.
-    auto now_text = now_iso8601();
-    auto live = std::count_if(keys.begin(), keys.end(), [&](const key_record& k) {
-      return k.status != "revoked" && (k.expires_at.empty() || k.expires_at > now_text);
-    });
+    auto now = std::chrono::system_clock::now();
+    auto live = std::count_if(keys.begin(), keys.end(),
+                              [&](const key_record& k) { return key_is_live(k, now); });
     if (live <= 1 && !force)
       return call->fail(make_error(error_code::last_active_key,
                                    "this is the agent's last active key: mint another "

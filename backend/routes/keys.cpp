@@ -1,12 +1,13 @@
 // The keys namespace: derive (a short-lived, narrower key of the caller's own),
 // rotate (a successor; the old key lives for a grace period) and revoke
 // (immediate, with every key derived from it).
+#include "messages/keys.hpp"
 #include "auth/api_key.hpp"
 #include "auth/crypto.hpp"
 #include "auth/scope.hpp"
+#include "backend/access/liveness.hpp"
 #include "backend/routes/account_views.hpp"
 #include "backend/routes/route_helpers.hpp"
-#include "messages/keys.hpp"
 #include "messages/validation.hpp"
 
 namespace alter::backend {
@@ -101,7 +102,7 @@ void derive(backend_context& ctx, const api_call_ptr& call) {
   k.parent_key_id = id.key.id;
   k.expires_at = now_iso8601(std::chrono::seconds{body->expires_in});
   // Never outliving its parent.
-  if (!id.key.expires_at.empty() && id.key.expires_at < k.expires_at)
+  if (expires_sooner(id.key.expires_at, k.expires_at))
     k.expires_at = id.key.expires_at;
   ctx.db.transaction([&] {
     ctx.db.insert_key(k);
@@ -132,7 +133,7 @@ void rotate(backend_context& ctx, const api_call_ptr& call) {
       old->status = "revoked";
       old->revoked_at = now_iso8601();
       ctx.db.revoke_derived_keys(old->id, old->revoked_at);
-    } else if (old->expires_at.empty() || grace_end < old->expires_at) {
+    } else if (expires_sooner(grace_end, old->expires_at)) {
       old->expires_at = grace_end;
       ctx.db.cap_derived_expiry(old->id, grace_end);
     }

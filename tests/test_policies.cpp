@@ -12,6 +12,7 @@
 #include "auth/constraints.hpp"
 #include "auth/crypto.hpp"
 #include "backend/policy/policy_engine.hpp"
+#include "backend/policy/rule_book.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
 
@@ -387,6 +388,9 @@ int severity(backend::policy_effect e) {
 
 CAF_TEST(adding a rule or a constraint never widens what a call may do) {
   std::mt19937_64 rng{20261128};
+  // One book for every round: rule ids repeat with other bodies, which must
+  // never evaluate an earlier round's parse.
+  backend::rule_book book{{}};
   for (int round = 0; round < 2000; ++round) {
     std::vector<backend::rule_record> rules;
     auto count = rng() % 4;
@@ -396,15 +400,17 @@ CAF_TEST(adding a rule or a constraint never widens what a call may do) {
     backend::rate_counters fresh_a;
     backend::rate_counters fresh_b;
     backend::rate_counters fresh_c;
-    auto before = backend::evaluate_policy(rules, std::nullopt, facts, fresh_a);
+    auto before
+        = backend::evaluate_policy(book.load(rules), std::nullopt, facts, fresh_a);
     auto more = rules;
     more.push_back(random_rule(rng, 99));
-    auto after = backend::evaluate_policy(more, std::nullopt, facts, fresh_b);
+    auto after
+        = backend::evaluate_policy(book.load(more), std::nullopt, facts, fresh_b);
     CAF_CHECK_GREATER_OR_EQUAL(severity(after.effect), severity(before.effect));
     // A constrained client: whatever it may do, its parent may do too.
     constraint_rule c{rng() % 2 ? "json_match" : "require_approval",
                       {{"method", {rng() % 2 ? "GET" : "DELETE"}}}};
-    auto constrained = backend::evaluate_policy(rules, c, facts, fresh_c);
+    auto constrained = backend::evaluate_policy(book.load(rules), c, facts, fresh_c);
     CAF_CHECK_GREATER_OR_EQUAL(severity(constrained.effect), severity(before.effect));
     if (after.effect == backend::policy_effect::deny)
       CAF_CHECK(after.refusal.has_value());

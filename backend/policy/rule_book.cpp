@@ -6,18 +6,21 @@
 
 namespace alter::backend {
 
-namespace {
-
-/// What a parse depends on; the NUL keeps type and body apart.
-std::string digest_of(const rule_record& r) {
-  std::string text;
-  text.reserve(r.rule_type.size() + 1 + r.rule_body_json.size());
-  text.append(r.rule_type).push_back('\0');
-  text.append(r.rule_body_json);
-  return crypto::sha256(text);
+rule_book::source rule_book::source::of(const rule_record& r) {
+  if (r.rule_body_json.size() <= max_rule_body_chars)
+    return {r.rule_type, r.rule_body_json, false};
+  return {r.rule_type, crypto::sha256(r.rule_body_json), true};
 }
 
-} // namespace
+bool rule_book::source::same(const rule_record& r) const {
+  if (type != r.rule_type)
+    return false;
+  // Comparing text is cheaper than any parse; only the long bodies are hashed.
+  if (!digest)
+    return body == r.rule_body_json;
+  return r.rule_body_json.size() > max_rule_body_chars
+         && body == crypto::sha256(r.rule_body_json);
+}
 
 rule_book::rule_book(warning_sink warn, std::size_t capacity)
     : warn_(std::move(warn)), capacity_(capacity > 0 ? capacity : 1) {
@@ -32,9 +35,8 @@ std::vector<loaded_rule> rule_book::load(const std::vector<rule_record>& records
     for (const auto& r : records) {
       if (!r.enabled)
         continue;
-      auto digest = digest_of(r);
       auto i = entries_.find(r.id);
-      if (i != entries_.end() && i->second.digest == digest) {
+      if (i != entries_.end() && i->second.parsed_from.same(r)) {
         recency_.splice(recency_.begin(), recency_, i->second.recency);
         out.push_back({r.id, r.name, i->second.parse});
         continue;
@@ -48,7 +50,7 @@ std::vector<loaded_rule> rule_book::load(const std::vector<rule_record>& records
                            + " does not parse and denies every call it applies "
                              "to: "
                            + parse->problem().to_string());
-      keep(r.id, std::move(digest), parse);
+      keep(r.id, source::of(r), parse);
       out.push_back({r.id, r.name, std::move(parse)});
     }
   }
@@ -60,9 +62,9 @@ std::vector<loaded_rule> rule_book::load(const std::vector<rule_record>& records
 
 void rule_book::remember(const rule_record& r, parsed_rule parsed) {
   auto parse = std::make_shared<const rule_parse>(std::move(parsed));
-  auto digest = digest_of(r);
+  auto from = source::of(r);
   std::lock_guard<std::mutex> guard{mtx_};
-  keep(r.id, std::move(digest), std::move(parse));
+  keep(r.id, std::move(from), std::move(parse));
 }
 
 std::size_t rule_book::parses() const {
@@ -70,11 +72,11 @@ std::size_t rule_book::parses() const {
   return parses_;
 }
 
-void rule_book::keep(const std::string& id, std::string digest,
+void rule_book::keep(const std::string& id, source from,
                      std::shared_ptr<const rule_parse> parse) {
   auto i = entries_.find(id);
   if (i != entries_.end()) {
-    i->second.digest = std::move(digest);
+    i->second.parsed_from = std::move(from);
     i->second.parse = std::move(parse);
     recency_.splice(recency_.begin(), recency_, i->second.recency);
     return;
@@ -84,7 +86,7 @@ void rule_book::keep(const std::string& id, std::string digest,
     recency_.pop_back();
   }
   recency_.push_front(id);
-  entries_.emplace(id, entry{std::move(digest), std::move(parse), recency_.begin()});
+  entries_.emplace(id, entry{std::move(from), std::move(parse), recency_.begin()});
 }
 
 } // namespace alter::backend

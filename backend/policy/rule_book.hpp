@@ -1,8 +1,9 @@
 // Parsed rules kept between calls. A rule is parsed when it is stored
 // (remember) or first loaded from the database (load), and again only when its
-// type or body changed: entries are keyed by rule id and a digest of type and
-// body, so that a backend sharing its database with others never evaluates a
-// stale parse of a rule another one changed. A stored rule that does not parse
+// type or body changed: entries are keyed by rule id and hold the type and body
+// they parsed (a digest for a body too long to parse), so that a backend
+// sharing its database with others never evaluates a stale parse of a rule
+// another one changed. A stored rule that does not parse
 // is reported once and denies every call it applies to (fail closed).
 #pragma once
 
@@ -43,14 +44,26 @@ public:
   std::size_t parses() const;
 
 private:
+  /// What a parse depends on: the type and the body, or the body's SHA-256
+  /// when it is too long to parse (so that no entry holds a hostile body).
+  struct source {
+    std::string type;
+    std::string body;
+    bool digest = false;
+
+    static source of(const rule_record& r);
+    /// True when `r` still has this type and body.
+    bool same(const rule_record& r) const;
+  };
+
   struct entry {
-    std::string digest;
+    source parsed_from;
     std::shared_ptr<const rule_parse> parse;
     std::list<std::string>::iterator recency;
   };
 
   /// Under mtx_: puts `parse` under `id`, evicting the oldest entry when full.
-  void keep(const std::string& id, std::string digest,
+  void keep(const std::string& id, source from,
             std::shared_ptr<const rule_parse> parse);
 
   warning_sink warn_;

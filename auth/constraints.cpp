@@ -1,7 +1,5 @@
 #include "auth/constraints.hpp"
 
-#include <algorithm>
-
 #include <boost/json.hpp>
 
 #include "auth/scope.hpp"
@@ -36,15 +34,16 @@ caf::expected<void> check(const constraints& c, error_code code) {
   if (!c.rule)
     return caf::unit;
   const auto& r = *c.rule;
-  if (r.type != rule_types::json_match && r.type != rule_types::require_approval)
+  rule_type type{};
+  if (!from_string(r.type, type)
+      || (type != rule_type::json_match && type != rule_type::require_approval))
     return invalid(code, "rule type must be json_match or require_approval");
   if (r.when.empty())
     return invalid(code, "a rule needs at least one condition in 'when'");
   if (r.when.size() > max_conditions)
     return invalid(code, "at most " + std::to_string(max_conditions) + " conditions");
-  const auto& known = rule_attributes();
   for (const auto& cond : r.when) {
-    if (std::find(known.begin(), known.end(), cond.attribute) == known.end())
+    if (!is_rule_attribute(cond.attribute))
       return invalid(code, "unknown rule attribute '"
                                + cond.attribute.substr(0, max_value_chars) + "'");
     if (cond.values.empty() || cond.values.size() > max_values)
@@ -87,15 +86,8 @@ caf::expected<constraint_rule> rule_of(const json::value& v) {
         return invalid(error_code::invalid_constraints, "'rule.type' must be a string");
       r.type = value.get_string();
     } else if (key == "when") {
-      if (!value.is_object())
-        return invalid(error_code::invalid_constraints,
-                       "'rule.when' must be an object");
-      for (const auto& [attribute, wanted] : value.get_object()) {
-        auto values = strings_of(wanted, "rule.when values");
-        if (!values)
-          return values.error();
-        r.when.push_back({std::string{attribute}, std::move(*values)});
-      }
+      if (auto problem = parse_conditions(value, "rule.when", r.when))
+        return invalid(error_code::invalid_constraints, problem->to_string());
     } else if (key == "effect") {
       // json_match rules only ever deny; accept the explicit spelling of that.
       if (!value.is_string() || value.get_string() != "deny")
@@ -111,23 +103,12 @@ caf::expected<constraint_rule> rule_of(const json::value& v) {
 
 } // namespace
 
-bool operator==(const rule_condition& a, const rule_condition& b) noexcept {
-  return a.attribute == b.attribute && a.values == b.values;
-}
-
 bool operator==(const constraint_rule& a, const constraint_rule& b) noexcept {
   return a.type == b.type && a.when == b.when;
 }
 
 bool operator==(const constraints& a, const constraints& b) noexcept {
   return a.scopes == b.scopes && a.rule == b.rule;
-}
-
-const std::vector<std::string_view>& rule_attributes() {
-  static const std::vector<std::string_view> names{
-      "method",     "provider_id", "app_id",    "agent_id",
-      "api_key_id", "environment", "client_ip", "resource_kind"};
-  return names;
 }
 
 caf::expected<void> validate(const constraints& c) {
@@ -195,18 +176,12 @@ caf::expected<constraints> decode_constraints_header(std::string_view text) {
   return c;
 }
 
-bool rule_matches(const constraint_rule& r, const call_attributes& call) {
-  for (const auto& cond : r.when) {
-    auto fact = std::find_if(call.begin(), call.end(), [&](const auto& kv) {
-      return kv.first == cond.attribute;
-    });
-    if (fact == call.end())
-      continue; // the call has no such attribute: satisfied (decisions.md section 8)
-    if (std::find(cond.values.begin(), cond.values.end(), fact->second)
-        == cond.values.end())
-      return false;
-  }
-  return true;
+rule_type type_of(const constraint_rule& r) {
+  rule_type type{};
+  // Anything but a well-formed require_approval denies (fail closed).
+  return from_string(r.type, type) && type == rule_type::require_approval
+             ? rule_type::require_approval
+             : rule_type::json_match;
 }
 
 } // namespace alter

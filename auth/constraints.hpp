@@ -14,18 +14,17 @@
 #include <caf/expected.hpp>
 #include <caf/meta/type_name.hpp>
 
-namespace alter {
+#include "auth/rule_conditions.hpp"
+#include "auth/rule_type.hpp"
 
-/// One condition of a rule: the call's `attribute` must equal one of `values`.
-struct rule_condition {
-  std::string attribute;
-  std::vector<std::string> values;
-};
+namespace alter {
 
 /// {"type": "json_match" | "require_approval", "when": {attribute: value | [values]}}.
 /// A rule matches a call when every condition holds; json_match then denies,
 /// require_approval holds the call for a human.
 struct constraint_rule {
+  /// to_string(rule_type::json_match) or to_string(rule_type::require_approval);
+  /// text, because it is what SDK users write and what travels.
   std::string type;
   std::vector<rule_condition> when;
 };
@@ -36,12 +35,6 @@ struct constraints {
   std::optional<constraint_rule> rule;
 };
 
-namespace rule_types {
-constexpr std::string_view json_match = "json_match";
-constexpr std::string_view require_approval = "require_approval";
-} // namespace rule_types
-
-bool operator==(const rule_condition& a, const rule_condition& b) noexcept;
 bool operator==(const constraint_rule& a, const constraint_rule& b) noexcept;
 bool operator==(const constraints& a, const constraints& b) noexcept;
 
@@ -76,9 +69,6 @@ typename Inspector::result_type inspect(Inspector& f, constraints& x) {
   }
 }
 
-/// The attributes a rule may test (decisions.md section 8).
-const std::vector<std::string_view>& rule_attributes();
-
 /// Checks scopes and rule; an error names what is wrong (invalid_argument).
 caf::expected<void> validate(const constraints& c);
 
@@ -88,11 +78,7 @@ std::string encode_constraints_header(const constraints& c);
 /// Decodes and validates a header value; errors are invalid_constraints.
 caf::expected<constraints> decode_constraints_header(std::string_view text);
 
-/// The facts of one call that rules test; an attribute the call does not have (a
-/// token retrieval has no method) counts as satisfied.
-using call_attributes = std::vector<std::pair<std::string, std::string>>;
-
-/// True when every condition of `r` holds for `call`.
-bool rule_matches(const constraint_rule& r, const call_attributes& call);
+/// The type of a valid constraint rule (json_match or require_approval).
+rule_type type_of(const constraint_rule& r);
 
 } // namespace alter

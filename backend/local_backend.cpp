@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iostream>
 
 #include "backend/access/authenticator.hpp"
 #include "backend/api/api_router.hpp"
@@ -15,6 +16,7 @@
 #include "backend/identity/identity_provider.hpp"
 #include "backend/identity/interactive_sessions.hpp"
 #include "backend/identity/sign_in_throttle.hpp"
+#include "backend/policy/rule_book.hpp"
 #include "backend/proxy/upstream_client.hpp"
 #include "backend/routes/routes.hpp"
 #include "backend/sim/provider_simulator.hpp"
@@ -53,6 +55,7 @@ struct local_backend::impl {
   std::unique_ptr<upstream_client> upstream;
   std::unique_ptr<backend_context> context;
   rate_counters rates;
+  std::unique_ptr<rule_book> rules;
   std::unique_ptr<approval_desk> approvals;
   std::unique_ptr<idempotency_pruner> pruner;
   std::unique_ptr<identity_provider> idp;
@@ -86,6 +89,11 @@ local_backend::local_backend(backend_options options)
   st.context = std::make_unique<backend_context>(
       backend_context{st.db, *st.upstream, opts.max_proxy_body});
   st.context->rates = &st.rates;
+  auto warn = opts.log_warning;
+  if (!warn)
+    warn = [](const std::string& line) { std::cerr << "alter: " << line << "\n"; };
+  st.rules = std::make_unique<rule_book>(std::move(warn));
+  st.context->rules = st.rules.get();
   st.context->max_long_poll = opts.max_long_poll;
   st.context->clock = opts.clock ? opts.clock : system_seconds;
   st.page_options.secure_cookies = opts.tls;
@@ -214,6 +222,10 @@ fault_injector& local_backend::faults() noexcept {
 
 provider_hits& local_backend::hits() noexcept {
   return *impl_->hits;
+}
+
+rule_book& local_backend::rules() noexcept {
+  return *impl_->rules;
 }
 
 } // namespace alter::backend

@@ -20,6 +20,7 @@
 namespace alter::backend {
 
 class identity_provider;
+class rule_book;
 
 struct backend_options {
   /// A SQLite file; ":memory:" keeps everything in memory.
@@ -64,6 +65,9 @@ struct backend_options {
   std::vector<fault_rule> faults;
   /// Seed of the fault draws; 0 seeds from the operating system.
   uint64_t fault_seed = 0;
+  /// What the operator should know about, one line each (a stored rule that
+  /// does not parse); standard error when empty.
+  std::function<void(const std::string&)> log_warning;
 };
 
 class local_backend {
@@ -98,6 +102,9 @@ public:
 
   /// How often the simulated providers executed each request path.
   provider_hits& hits() noexcept;
+
+  /// The stored rules as parsed, shared by every call.
+  rule_book& rules() noexcept;
 
 private:
   struct impl;

@@ -5,6 +5,7 @@
 #include "caf/test/unit_test.hpp"
 
 #include <ctime>
+#include <mutex>
 #include <random>
 
 #include <boost/json.hpp>
@@ -12,6 +13,7 @@
 #include "auth/constraints.hpp"
 #include "auth/crypto.hpp"
 #include "backend/policy/policy_engine.hpp"
+#include "backend/policy/rule_book.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
 
@@ -25,6 +27,9 @@ namespace {
 
 struct policy_world : world {
   policy_world() : world(false) {
+  }
+
+  explicit policy_world(const backend::backend_options& opts) : world(opts) {
   }
 
   http_response api(const std::string& key, const std::string& method,
@@ -299,6 +304,89 @@ CAF_TEST(a rule that cannot be evaluated denies) {
   CAF_CHECK_EQUAL(w.agent(1).proxy_request(w.call(1)).result.status_code, 200);
 }
 
+CAF_TEST(a refused rule body names the field that is wrong) {
+  policy_world w;
+  // The refusal of `type` with `body`: 400 invalid_request, its message.
+  auto refusal = [&](const std::string& type, const std::string& body) {
+    auto res
+        = w.api(w.keys.app_key, "POST", "/v1/rules",
+                R"({"name":"x","target":{"type":"app","id":")" + w.keys.app_id
+                    + R"("},"rule_type":")" + type + R"(","rule_body":)" + body + "}");
+    auto e = parse_error_envelope(res.status, res.body);
+    CAF_CHECK_EQUAL(res.status, 400);
+    CAF_CHECK_EQUAL(code_of(e), "invalid_request");
+    return e.message;
+  };
+  auto names = [](const std::string& message, const std::string& field) {
+    if (message.rfind(field + ": ", 0) == 0)
+      return true;
+    CAF_MESSAGE("'" << message << "' does not start with '" << field << ": '");
+    return false;
+  };
+  CAF_CHECK(names(refusal("json_match", R"({"when":{"method":7}})"),
+                  "rule_body.when.method"));
+  CAF_CHECK(names(refusal("require_approval", R"({"when":{"method":["GET",3]}})"),
+                  "rule_body.when.method[1]"));
+  CAF_CHECK(names(refusal("ip_allowlist", R"({"cidrs":["10.0.0.0/8","300.1.1.1/8"]})"),
+                  "rule_body.cidrs[1]"));
+  CAF_CHECK(names(refusal("time_window", R"({"start":"09:00","end":"25:00"})"),
+                  "rule_body.end"));
+  CAF_CHECK(names(refusal("time_window",
+                          R"({"start":"09:00","end":"17:00","days":["mon","funday"]})"),
+                  "rule_body.days[1]"));
+  CAF_CHECK(names(refusal("rate_limit", R"({"max_calls":5,"per_seconds":0})"),
+                  "rule_body.per_seconds"));
+  CAF_CHECK(names(refusal("parameter", R"({"field":"amount"})"), "rule_body"));
+  CAF_CHECK(names(refusal("nope", "{}"), "rule_type"));
+  CAF_CHECK(names(refusal("ip_allowlist", "[]"), "rule_body"));
+  // Accepted before, silently: a flag that is no bool (the field was then
+  // optional), and a misspelt field (its check was then never made).
+  CAF_CHECK(
+      names(refusal("parameter", R"({"field":"amount","max":10,"required":"yes"})"),
+            "rule_body.required"));
+  auto misspelt
+      = refusal("time_window", R"({"start":"09:00","end":"17:00","day":["mon"]})");
+  CAF_CHECK(names(misspelt, "rule_body"));
+  CAF_CHECK(misspelt.find("unknown field 'day'") != std::string::npos);
+  CAF_CHECK_EQUAL(json::parse(w.api(w.keys.app_key, "GET", "/v1/rules").body)
+                      .at("rules")
+                      .as_array()
+                      .size(),
+                  0u);
+}
+
+CAF_TEST(a corrupt rule body in the database denies without a crash) {
+  policy_world w;
+  // Bytes no API would store, written straight into the database.
+  std::string nested(100000, '[');
+  std::vector<std::string> corrupt{
+      std::string{"\xff\x00{\"when\"", 8},
+      nested,
+      std::string(1 << 20, ' ') + "{}",
+      R"({"cidrs":"10.0.0.0/8"})",
+      R"({"cidrs":[{"deep":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}]})",
+      "null"};
+  for (std::size_t i = 0; i < corrupt.size(); ++i) {
+    backend::rule_record r;
+    r.id = "rule_corrupt_" + std::to_string(i);
+    r.app_id = w.keys.app_id;
+    r.name = "corrupt " + std::to_string(i);
+    r.target_type = "agent";
+    r.target_id = w.agent_id(0);
+    r.rule_type = "ip_allowlist";
+    r.rule_body_json = corrupt[i];
+    r.created_at = backend::now_iso8601();
+    w.backend.db().insert_rule(r);
+    auto e = thrown_by([&] { w.agent(0).proxy_request(w.call(0)); });
+    CAF_CHECK_EQUAL(code_of(e), "policy_denied");
+    CAF_CHECK_EQUAL(policy_error_of(e), "rule_unevaluable");
+    w.backend.db().delete_rule(w.keys.app_id, r.id);
+  }
+  // The backend still serves, and agent 1 was never a target.
+  CAF_CHECK_EQUAL(w.agent(0).proxy_request(w.call(0)).result.status_code, 200);
+  CAF_CHECK_EQUAL(w.agent(1).proxy_request(w.call(1)).result.status_code, 200);
+}
+
 CAF_TEST(the constraint rule of a client runs through the same evaluator) {
   policy_world w;
   auto with_constraints = [&](const constraints& c, const std::string& method) {
@@ -388,6 +476,9 @@ int severity(backend::policy_effect e) {
 
 CAF_TEST(adding a rule or a constraint never widens what a call may do) {
   std::mt19937_64 rng{20261128};
+  // One book for every round: rule ids repeat with other bodies, which must
+  // never evaluate an earlier round's parse.
+  backend::rule_book book{{}};
   for (int round = 0; round < 2000; ++round) {
     std::vector<backend::rule_record> rules;
     auto count = rng() % 4;
@@ -397,17 +488,126 @@ CAF_TEST(adding a rule or a constraint never widens what a call may do) {
     backend::rate_counters fresh_a;
     backend::rate_counters fresh_b;
     backend::rate_counters fresh_c;
-    auto before = backend::evaluate_policy(rules, std::nullopt, facts, fresh_a);
+    auto before
+        = backend::evaluate_policy(book.load(rules), std::nullopt, facts, fresh_a);
     auto more = rules;
     more.push_back(random_rule(rng, 99));
-    auto after = backend::evaluate_policy(more, std::nullopt, facts, fresh_b);
+    auto after
+        = backend::evaluate_policy(book.load(more), std::nullopt, facts, fresh_b);
     CAF_CHECK_GREATER_OR_EQUAL(severity(after.effect), severity(before.effect));
     // A constrained client: whatever it may do, its parent may do too.
     constraint_rule c{rng() % 2 ? "json_match" : "require_approval",
                       {{"method", {rng() % 2 ? "GET" : "DELETE"}}}};
-    auto constrained = backend::evaluate_policy(rules, c, facts, fresh_c);
+    auto constrained = backend::evaluate_policy(book.load(rules), c, facts, fresh_c);
     CAF_CHECK_GREATER_OR_EQUAL(severity(constrained.effect), severity(before.effect));
     if (after.effect == backend::policy_effect::deny)
       CAF_CHECK(after.refusal.has_value());
   }
+}
+
+namespace {
+
+/// Warnings a backend reports, from whichever thread reports them.
+struct warning_log {
+  std::mutex mtx;
+  std::vector<std::string> lines;
+
+  std::vector<std::string> taken() {
+    std::lock_guard<std::mutex> guard{mtx};
+    return lines;
+  }
+};
+
+backend::backend_options logging_to(const std::shared_ptr<warning_log>& log) {
+  auto o = world::options(false);
+  o.log_warning = [log](const std::string& line) {
+    std::lock_guard<std::mutex> guard{log->mtx};
+    log->lines.push_back(line);
+  };
+  return o;
+}
+
+backend::rule_record stored_rule(policy_world& w, const std::string& id,
+                                 const std::string& type, const std::string& body) {
+  backend::rule_record r;
+  r.id = id;
+  r.app_id = w.keys.app_id;
+  r.name = id;
+  r.target_type = "app";
+  r.target_id = w.keys.app_id;
+  r.rule_type = type;
+  r.rule_body_json = body;
+  r.created_at = backend::now_iso8601();
+  return r;
+}
+
+} // namespace
+
+CAF_TEST(calls parse no rule that was parsed before) {
+  policy_world w;
+  auto& book = w.backend.rules();
+  // Written straight into the database: parsed when first loaded.
+  const std::vector<std::pair<std::string, std::string>> rules{
+      {"json_match", R"({"when":{"method":"DELETE"}})"},
+      {"ip_allowlist", R"({"cidrs":["127.0.0.0/8","::1/128"]})"},
+      {"time_window", R"({"start":"00:00","end":"24:00"})"},
+      {"rate_limit", R"({"max_calls":1000,"per_seconds":60})"},
+      {"parameter", R"({"field":"amount","max":100})"}};
+  for (std::size_t i = 0; i < rules.size(); ++i)
+    w.backend.db().insert_rule(stored_rule(w, "rule_db_" + std::to_string(i),
+                                           rules[i].first, rules[i].second));
+  auto before = book.parses();
+  auto agent = w.agent(0);
+  constexpr int calls = 20;
+  for (int i = 0; i < calls; ++i)
+    CAF_CHECK_EQUAL(agent.proxy_request(w.call(0)).result.status_code, 200);
+  CAF_CHECK_EQUAL(book.parses() - before, rules.size());
+  // Stored through the API: parsed by the validation, never again by calls.
+  auto id = w.add_rule("json_match", "agent", w.agent_id(0),
+                       {{"when", {{"method", "PUT"}}}});
+  auto stored = book.parses();
+  for (int i = 0; i < calls; ++i)
+    CAF_CHECK_EQUAL(agent.proxy_request(w.call(0)).result.status_code, 200);
+  CAF_CHECK_EQUAL(book.parses(), stored);
+  // Changed through the API: the new body is in force at once, unparsed by calls.
+  w.api(w.keys.app_key, "PATCH", "/v1/rules/" + id,
+        R"({"rule_body":{"when":{"method":"GET"}}})");
+  auto patched = book.parses();
+  CAF_CHECK_EQUAL(code_of(thrown_by([&] { agent.proxy_request(w.call(0)); })),
+                  "policy_denied");
+  CAF_CHECK_EQUAL(book.parses(), patched);
+}
+
+CAF_TEST(a rule another backend changed in the shared database is parsed again) {
+  policy_world w;
+  auto& book = w.backend.rules();
+  auto r = stored_rule(w, "rule_shared", "ip_allowlist", R"({"cidrs":["10.0.0.0/8"]})");
+  w.backend.db().insert_rule(r);
+  auto agent = w.agent(0);
+  CAF_CHECK_EQUAL(policy_error_of(thrown_by([&] { agent.proxy_request(w.call(0)); })),
+                  "ip_not_allowed");
+  auto parsed = book.parses();
+  // What another instance's PATCH leaves in the database.
+  r.rule_body_json = R"({"cidrs":["127.0.0.0/8"]})";
+  CAF_REQUIRE(w.backend.db().update_rule(r));
+  CAF_CHECK_EQUAL(agent.proxy_request(w.call(0)).result.status_code, 200);
+  CAF_CHECK_EQUAL(agent.proxy_request(w.call(0)).result.status_code, 200);
+  CAF_CHECK_EQUAL(book.parses(), parsed + 1);
+}
+
+CAF_TEST(a stored rule that does not parse is reported once and denies every call) {
+  auto log = std::make_shared<warning_log>();
+  policy_world w{logging_to(log)};
+  w.backend.db().insert_rule(
+      stored_rule(w, "rule_bad", "time_window", R"({"start":"09:00","end":"9pm"})"));
+  auto agent = w.agent(0);
+  for (int i = 0; i < 5; ++i) {
+    auto e = thrown_by([&] { agent.proxy_request(w.call(0)); });
+    CAF_CHECK_EQUAL(policy_error_of(e), "rule_unevaluable");
+    CAF_CHECK(e.message.find("rule_body.end") != std::string::npos);
+  }
+  auto lines = log->taken();
+  CAF_REQUIRE_EQUAL(lines.size(), 1u);
+  CAF_CHECK(lines[0].find("'rule_bad'") != std::string::npos);
+  CAF_CHECK(lines[0].find("rule_body.end") != std::string::npos);
 }

@@ -296,12 +296,9 @@ int rules(const std::string& action, std::map<std::string, std::string>& flags) 
   r.rule_type = flags["--type"];
   r.rule_body_json = flags.count("--body") ? flags["--body"] : "{}";
   r.enabled = flags.count("--disabled") == 0;
-  boost::system::error_code ec;
-  auto body = boost::json::parse(r.rule_body_json, ec);
-  if (ec || !body.is_object())
-    return usage("--body must be a JSON object");
-  if (auto problem = alter::backend::rule_problem(db, r)) {
-    std::cerr << "alter-local: " << problem->message << "\n";
+  if (auto parsed = alter::backend::check_rule(db, r); !parsed) {
+    std::cerr << "alter-local: " << alter::from_caf_error(parsed.error()).message
+              << "\n";
     return 1;
   }
   r.created_at = alter::backend::now_iso8601();

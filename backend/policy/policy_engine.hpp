@@ -2,12 +2,14 @@
 // grant the caller may use), every enabled rule attached to the call's app,
 // agent, grant or provider, plus the client's one-off constraint rule, runs
 // against the facts of the call. Rules only narrow: each can deny or hold the
-// call for approval, none can allow what the base refused. A rule that cannot be
-// evaluated denies (fail closed).
+// call for approval, none can allow what the base refused. It reads rules
+// parsed beforehand (rule_book.hpp), never their JSON; a rule whose body did
+// not parse denies (fail closed).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,19 +17,19 @@
 #include <vector>
 
 #include "auth/constraints.hpp"
-#include "backend/store/records.hpp"
 #include "messages/alter_error.hpp"
 
 namespace alter::backend {
 
-namespace rule_kinds {
-constexpr std::string_view json_match = "json_match";
-constexpr std::string_view require_approval = "require_approval";
-constexpr std::string_view ip_allowlist = "ip_allowlist";
-constexpr std::string_view time_window = "time_window";
-constexpr std::string_view rate_limit = "rate_limit";
-constexpr std::string_view parameter = "parameter";
-} // namespace rule_kinds
+class rule_parse;
+
+/// A stored rule ready to evaluate.
+struct loaded_rule {
+  std::string id;
+  std::string name;
+  /// Its parsed body, or why the stored body does not parse (then it denies).
+  std::shared_ptr<const rule_parse> parse;
+};
 
 /// What the rules see of one credential-using call.
 struct policy_facts {
@@ -49,11 +51,6 @@ struct policy_decision {
   /// The rule that decided (empty for the client's constraint rule).
   std::string rule_id;
 };
-
-/// Checks a rule's type and body before it is stored; the error says what is
-/// wrong (invalid_request).
-std::optional<std::string> rule_body_problem(std::string_view rule_type,
-                                             const std::string& body_json);
 
 /// Sliding-window counters of the rate_limit rules, shared by all calls.
 /// Checking and counting happen under hold(), so that concurrent calls cannot
@@ -78,9 +75,9 @@ private:
       calls_;
 };
 
-/// Runs `rules` (the enabled ones) and the client's `constraint` against `facts`.
-/// Denials win over approvals; approvals over allow.
-policy_decision evaluate_policy(const std::vector<rule_record>& rules,
+/// Runs `rules` and the client's `constraint` against `facts`. Denials win over
+/// approvals; approvals over allow.
+policy_decision evaluate_policy(const std::vector<loaded_rule>& rules,
                                 const std::optional<constraint_rule>& constraint,
                                 const policy_facts& facts, rate_counters& counters);
 

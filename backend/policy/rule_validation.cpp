@@ -1,14 +1,18 @@
 #include "backend/policy/rule_validation.hpp"
 
 #include "auth/crypto.hpp"
-#include "backend/policy/policy_engine.hpp"
+#include "backend/policy/rule_parser.hpp"
 
 namespace alter::backend {
 
 namespace {
 
-alter_error invalid(std::string message) {
-  return make_error(error_code::invalid_request, std::move(message));
+caf::error invalid(std::string message) {
+  return to_caf_error(error_code::invalid_request, std::move(message));
+}
+
+caf::error not_found(std::string message) {
+  return to_caf_error(error_code::not_found, std::move(message));
 }
 
 } // namespace
@@ -17,7 +21,7 @@ std::string new_rule_id() {
   return "rule_" + crypto::random_hex(16);
 }
 
-std::optional<alter_error> rule_problem(store& db, const rule_record& r) {
+caf::expected<parsed_rule> check_rule(store& db, const rule_record& r) {
   if (r.name.empty() || r.name.size() > 200)
     return invalid("a rule needs a name of 1 to 200 characters");
   const auto& t = r.target_type;
@@ -27,22 +31,21 @@ std::optional<alter_error> rule_problem(store& db, const rule_record& r) {
   } else if (t == "agent") {
     auto a = db.find_agent(r.target_id);
     if (!a || a->app_id != r.app_id)
-      return make_error(error_code::not_found,
-                        "no agent " + r.target_id + " in this app");
+      return not_found("no agent " + r.target_id + " in this app");
   } else if (t == "grant") {
     auto g = db.find_grant(r.target_id);
     if (!g || g->app_id != r.app_id)
-      return make_error(error_code::not_found,
-                        "no grant " + r.target_id + " in this app");
+      return not_found("no grant " + r.target_id + " in this app");
   } else if (t == "provider") {
     if (!db.find_provider(r.target_id))
-      return make_error(error_code::not_found, "no provider " + r.target_id);
+      return not_found("no provider " + r.target_id);
   } else {
     return invalid("target.type must be app, agent, grant or provider");
   }
-  if (auto why = rule_body_problem(r.rule_type, r.rule_body_json))
-    return invalid("rule_body: " + *why);
-  return std::nullopt;
+  auto parsed = parse_rule(r.rule_type, r.rule_body_json);
+  if (!parsed)
+    return invalid(parsed.problem().to_string());
+  return *parsed;
 }
 
 } // namespace alter::backend

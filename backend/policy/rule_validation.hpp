@@ -1,18 +1,20 @@
 // What a rule must satisfy before it is stored, whether it comes through the API
-// or the command line: a known type with a well-formed body, and a target of
-// the rule's own app.
+// or the command line: a name, a target of the rule's own app, and a type and
+// body that parse (validating the body is parsing it: rule_parser.hpp).
 #pragma once
 
-#include <optional>
+#include <caf/expected.hpp>
 
+#include "backend/policy/parsed_rule.hpp"
 #include "backend/store/records.hpp"
 #include "backend/store/store.hpp"
 #include "messages/alter_error.hpp"
 
 namespace alter::backend {
 
-/// invalid_request naming the problem, or nullopt for a rule that may be stored.
-std::optional<alter_error> rule_problem(store& db, const rule_record& r);
+/// The parsed rule when `r` may be stored. Otherwise invalid_request naming the
+/// field and what is wrong with it, or not_found for a target outside the app.
+caf::expected<parsed_rule> check_rule(store& db, const rule_record& r);
 
 /// A fresh id ("rule_" + 32 hex digits).
 std::string new_rule_id();

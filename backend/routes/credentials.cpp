@@ -12,6 +12,7 @@
 #include "backend/api/idempotency_guard.hpp"
 #include "backend/approvals/approval_desk.hpp"
 #include "backend/audit/audit_trail.hpp"
+#include "backend/policy/rule_book.hpp"
 #include "backend/proxy/proxy_execution.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
@@ -64,8 +65,9 @@ policy_decision run_policy(backend_context& ctx, const api_call& call,
     facts.attributes.emplace_back("method", method);
   facts.body = std::move(body);
   facts.now = ctx.clock ? ctx.clock() : 0;
-  auto rules = ctx.db.rules_for(id.app_id(), id.agent ? id.agent->id : std::string{},
-                                grant.id, grant.provider_id);
+  auto rules = ctx.rules->load(ctx.db.rules_for(id.app_id(),
+                                                id.agent ? id.agent->id : std::string{},
+                                                grant.id, grant.provider_id));
   std::optional<constraint_rule> constraint;
   if (id.constraints && id.constraints->rule)
     constraint = id.constraints->rule;

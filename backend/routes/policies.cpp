@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "backend/policy/rule_book.hpp"
 #include "backend/policy/rule_validation.hpp"
 
 namespace json = boost::json;
@@ -68,10 +69,12 @@ void create(backend_context& ctx, const api_call_ptr& call) {
           make_error(error_code::invalid_request, "enabled must be a bool"));
     r.enabled = enabled->get_bool();
   }
-  if (auto problem = rule_problem(ctx.db, r))
-    return call->fail(std::move(*problem));
+  auto parsed = check_rule(ctx.db, r);
+  if (!parsed)
+    return call->fail(from_caf_error(parsed.error()));
   r.created_at = now_iso8601();
   ctx.db.insert_rule(r);
+  ctx.rules->remember(r, std::move(*parsed));
   call->reply(201, json::serialize(rule_json(r)));
 }
 
@@ -98,9 +101,11 @@ void update(backend_context& ctx, const api_call_ptr& call) {
     return call->fail(
         make_error(error_code::invalid_request,
                    "a rule's target and type cannot change: add a new rule"));
-  if (auto problem = rule_problem(ctx.db, r))
-    return call->fail(std::move(*problem));
+  auto parsed = check_rule(ctx.db, r);
+  if (!parsed)
+    return call->fail(from_caf_error(parsed.error()));
   ctx.db.update_rule(r);
+  ctx.rules->remember(r, std::move(*parsed));
   call->reply(200, json::serialize(rule_json(r)));
 }
 

@@ -8,13 +8,14 @@
 
 #include "backend/api/api_router.hpp"
 #include "backend/policy/policy_engine.hpp"
-#include "backend/store/store.hpp"
 #include "backend/proxy/upstream_client.hpp"
+#include "backend/store/store.hpp"
 
 namespace alter::backend {
 
 class approval_desk;
 class identity_provider;
+class rule_book;
 class sign_in_throttle;
 
 /// What routes share: the store, the upstream client and the proxy limits.
@@ -29,6 +30,8 @@ struct backend_context {
   std::chrono::seconds idempotency_lease{60};
   /// Counters of the rate_limit rules.
   rate_counters* rates = nullptr;
+  /// Stored rules, parsed once (when stored or first loaded).
+  rule_book* rules = nullptr;
   /// Held calls and their decisions.
   approval_desk* approvals = nullptr;
   /// The longest an approval status request is held (clients ask for <= 30 s).

@@ -7,8 +7,8 @@
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
-#include "backend/routes/account_views.hpp"
 #include "backend/bootstrap.hpp"
+#include "backend/routes/account_views.hpp"
 #include "backend/routes/route_helpers.hpp"
 #include "messages/agents.hpp"
 #include "messages/validation.hpp"
@@ -116,8 +116,8 @@ void create_agent(backend_context& ctx, const api_call_ptr& call) {
         if (agent->status == "inactive")
           return call->fail(make_error(error_code::idempotency_key_agent_inactive,
                                        "the agent created with this key is paused"));
-        // A replay shows the metadata again, never the key.
-        return call->reply(200, to_json(agent_created{to_agent_info(*agent), {}}));
+        // A replay shows the metadata again: AgentInfo alone, no api_key field.
+        return call->reply(200, to_json(to_agent_info(*agent)));
       }
       case idempotency_claim::in_progress:
         return call->fail(make_error(error_code::idempotency_in_progress,

@@ -20,9 +20,11 @@ std::string new_session_token(const char* prefix);
 std::optional<interactive_session_record>
 find_live_session(backend_context& ctx, const std::string& token, const char* kind);
 
-/// Serves GET /connect/{token}, POST /connect/{token}/decision, GET /auth/{token}
-/// and POST /auth/{token}/decision.
-void serve_interactive_pages(backend_context& ctx, const server_request& req,
-                             const responder& respond);
+/// The Connect consent and sign-in pages' route group: forms from `own_origin`
+/// only (page_origin.hpp); the session token in the path is the credential.
+route_group_spec interactive_page_group(const std::string& own_origin);
+
+/// GET and POST of /connect/{token}[/decision] and /auth/{token}[/decision].
+void add_interactive_page_routes(router& routes, backend_context& ctx);
 
 } // namespace alter::backend

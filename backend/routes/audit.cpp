@@ -182,20 +182,14 @@ void report(backend_context& ctx, const api_call_ptr& call) {
 
 } // namespace
 
-void add_audit_routes(api_router& router, backend_context& ctx) {
-  route read;
-  read.method = "GET";
-  read.pattern = "/v1/audit";
-  read.required_scope = "audit_logs:read";
-  read.handler = [&ctx](const api_call_ptr& call) { query(ctx, call); };
-  router.add(std::move(read));
-  route events;
-  events.method = "POST";
-  events.pattern = "/v1/audit/events";
-  events.required_scope = std::string{scopes::audit_emit};
-  events.key_scope_only = true;
-  events.handler = [&ctx](const api_call_ptr& call) { report(ctx, call); };
-  router.add(std::move(events));
+void add_audit_routes(router& routes, backend_context& ctx) {
+  routes.add({
+      route{"GET", "/v1/audit", scopes::audit_logs_read,
+            [&ctx](const api_call_ptr& call) { query(ctx, call); }},
+      route{"POST", "/v1/audit/events", scopes::audit_emit,
+            [&ctx](const api_call_ptr& call) { report(ctx, call); }}
+          .checking_key_scope_only(),
+  });
 }
 
 } // namespace alter::backend

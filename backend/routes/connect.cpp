@@ -1,5 +1,6 @@
 // Connect through the API: an app asks for a consent session, shows its URL to
 // the end user, and polls until they decide (docs/protocol.md section 7.5).
+#include "messages/connect.hpp"
 #include "auth/crypto.hpp"
 #include "auth/scope.hpp"
 #include "backend/access/grant_access.hpp"
@@ -7,7 +8,6 @@
 #include "backend/identity/interactive_sessions.hpp"
 #include "backend/routes/route_helpers.hpp"
 #include "messages/catalogs.hpp"
-#include "messages/connect.hpp"
 #include "messages/validation.hpp"
 
 namespace alter::backend {
@@ -105,13 +105,17 @@ void list_providers(backend_context& ctx, const api_call_ptr& call) {
 
 } // namespace
 
-void add_connect_routes(api_router& router, backend_context& ctx) {
-  add_route(router, "POST", "/v1/connect/sessions", scopes::connect_initiate,
-            [&ctx](const api_call_ptr& call) { create_session(ctx, call); });
-  add_route(router, "GET", "/v1/connect/sessions/{token}", scopes::connect_initiate,
-            [&ctx](const api_call_ptr& call) { poll_session(ctx, call); });
-  add_route(router, "GET", "/v1/oauth/providers", {},
-            [&ctx](const api_call_ptr& call) { list_providers(ctx, call); });
+void add_connect_routes(router& routes, backend_context& ctx) {
+  routes.add({
+      route{"POST", "/v1/connect/sessions", scopes::connect_initiate,
+            [&ctx](const api_call_ptr& call) { create_session(ctx, call); }},
+      route{"GET", "/v1/connect/sessions/{token}", scopes::connect_initiate,
+            [&ctx](const api_call_ptr& call) { poll_session(ctx, call); }},
+      route{"GET",
+            "/v1/oauth/providers",
+            {},
+            [&ctx](const api_call_ptr& call) { list_providers(ctx, call); }},
+  });
 }
 
 } // namespace alter::backend

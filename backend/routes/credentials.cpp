@@ -8,9 +8,9 @@
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
+#include "backend/access/grant_access.hpp"
 #include "backend/approvals/approval_desk.hpp"
 #include "backend/audit/audit_trail.hpp"
-#include "backend/access/grant_access.hpp"
 #include "backend/proxy/proxy_execution.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
@@ -242,19 +242,13 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
 
 } // namespace
 
-void add_credential_routes(api_router& router, backend_context& ctx) {
-  route tokens;
-  tokens.method = "POST";
-  tokens.pattern = "/v1/tokens/retrieve";
-  tokens.required_scope = std::string{scopes::tokens_retrieve};
-  tokens.handler = [&ctx](const api_call_ptr& call) { retrieve_token(ctx, call); };
-  router.add(std::move(tokens));
-  route proxy;
-  proxy.method = "POST";
-  proxy.pattern = "/v1/proxy/execute";
-  proxy.required_scope = std::string{scopes::proxy_execute};
-  proxy.handler = [&ctx](const api_call_ptr& call) { execute_proxy(ctx, call); };
-  router.add(std::move(proxy));
+void add_credential_routes(router& routes, backend_context& ctx) {
+  routes.add({
+      route{"POST", "/v1/tokens/retrieve", scopes::tokens_retrieve,
+            [&ctx](const api_call_ptr& call) { retrieve_token(ctx, call); }},
+      route{"POST", "/v1/proxy/execute", scopes::proxy_execute,
+            [&ctx](const api_call_ptr& call) { execute_proxy(ctx, call); }},
+  });
 }
 
 } // namespace alter::backend

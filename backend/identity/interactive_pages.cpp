@@ -277,23 +277,20 @@ route_group_spec interactive_page_group(const std::string& own_origin) {
 void add_interactive_page_routes(router& routes, backend_context& ctx) {
   using page_fn = void (*)(backend_context&, const std::string&, bool,
                            const server_request&, const responder&);
-  // GET shows the form (also at /decision, where a failed POST leaves the
-  // browser); POST to /decision decides; POST elsewhere is 405 after the
-  // session's state (a finished session says so first).
+  // GET shows the page; POST to /decision decides. Any other method on these
+  // paths is the group's 405.
   auto serve = [&ctx](page_fn fn, bool decision) {
     return [&ctx, fn, decision](const api_call_ptr& call) {
       fn(ctx, call->params.at("token"), decision, call->request, call->respond);
     };
   };
   constexpr auto group = route_group::interactive_pages;
-  for (auto method : {"GET", "POST"})
-    routes.add({
-        route{method, "/connect/{token}", {}, serve(connect_pages, false)}.in(group),
-        route{method, "/connect/{token}/decision", {}, serve(connect_pages, true)}.in(
-            group),
-        route{method, "/auth/{token}", {}, serve(auth_pages, false)}.in(group),
-        route{method, "/auth/{token}/decision", {}, serve(auth_pages, true)}.in(group),
-    });
+  routes.add({
+      route{"GET", "/connect/{token}", {}, serve(connect_pages, false)}.in(group),
+      route{"POST", "/connect/{token}/decision", {}, serve(connect_pages, true)}.in(group),
+      route{"GET", "/auth/{token}", {}, serve(auth_pages, false)}.in(group),
+      route{"POST", "/auth/{token}/decision", {}, serve(auth_pages, true)}.in(group),
+  });
 }
 
 } // namespace alter::backend

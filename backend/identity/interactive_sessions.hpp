@@ -24,7 +24,8 @@ find_live_session(backend_context& ctx, const std::string& token, const char* ki
 /// only (page_origin.hpp); the session token in the path is the credential.
 route_group_spec interactive_page_group(const std::string& own_origin);
 
-/// GET and POST of /connect/{token}[/decision] and /auth/{token}[/decision].
+/// GET /connect/{token}, POST /connect/{token}/decision, GET /auth/{token} and
+/// POST /auth/{token}/decision.
 void add_interactive_page_routes(router& routes, backend_context& ctx);
 
 } // namespace alter::backend

@@ -287,7 +287,8 @@ void add_interactive_page_routes(router& routes, backend_context& ctx) {
   constexpr auto group = route_group::interactive_pages;
   routes.add({
       route{"GET", "/connect/{token}", {}, serve(connect_pages, false)}.in(group),
-      route{"POST", "/connect/{token}/decision", {}, serve(connect_pages, true)}.in(group),
+      route{"POST", "/connect/{token}/decision", {}, serve(connect_pages, true)}.in(
+          group),
       route{"GET", "/auth/{token}", {}, serve(auth_pages, false)}.in(group),
       route{"POST", "/auth/{token}/decision", {}, serve(auth_pages, true)}.in(group),
   });

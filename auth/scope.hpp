@@ -8,6 +8,9 @@
 #include <string_view>
 #include <vector>
 
+// The named scopes (scopes::...) live with the table they come from.
+#include "auth/scope_table.hpp"
+
 namespace alter {
 
 struct scope {
@@ -31,19 +34,5 @@ bool set_implies(const std::vector<std::string>& granted, std::string_view requi
 /// True when every scope of `narrower` is implied by `wider`.
 bool set_implies_all(const std::vector<std::string>& wider,
                      const std::vector<std::string>& narrower);
-
-namespace scopes {
-constexpr std::string_view tokens_retrieve = "tokens:retrieve";
-constexpr std::string_view proxy_execute = "proxy:execute";
-constexpr std::string_view connect_initiate = "connect:initiate";
-constexpr std::string_view keys_derive = "keys:derive";
-constexpr std::string_view audit_emit = "audit:emit";
-constexpr std::string_view grants_read = "grants:read";
-constexpr std::string_view grants_write = "grants:write";
-constexpr std::string_view agents_read = "agents:read";
-constexpr std::string_view agents_write = "agents:write";
-constexpr std::string_view agents_admin = "agents:admin";
-constexpr std::string_view keys_admin = "keys:admin";
-} // namespace scopes
 
 } // namespace alter

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/scope_table.hpp"
 #include "backend/store/store.hpp"
 
 namespace alter::backend {
@@ -16,12 +17,9 @@ struct bootstrap_spec {
   int agents = 3;
   /// Agent names are "<prefix>-<n>".
   std::string agent_prefix = "agent";
-  std::vector<std::string> app_scopes
-      = {"tokens:retrieve", "proxy:execute", "grants:admin",     "agents:admin",
-         "keys:derive",     "keys:admin",    "connect:initiate", "audit:emit",
-         "audit_logs:read", "policies:admin"};
-  std::vector<std::string> agent_scopes
-      = {"tokens:retrieve", "proxy:execute", "grants:read", "audit:emit"};
+  /// The scope table's defaults (auth/scope_table.hpp).
+  std::vector<std::string> app_scopes = default_scopes(key_holder::app);
+  std::vector<std::string> agent_scopes = default_scopes(key_holder::agent);
   /// Providers to make secrets and grants for (registered beforehand, e.g. the
   /// simulated ones a local_backend registers at start).
   std::vector<std::string> providers = {"sim-bearer", "sim-apikey", "sim-query"};

@@ -5,9 +5,10 @@
 #include <iostream>
 
 #include "backend/access/authenticator.hpp"
-#include "backend/api/api_router.hpp"
+#include "backend/api/api_group.hpp"
 #include "backend/api/idempotency_guard.hpp"
 #include "backend/api/idempotency_pruner.hpp"
+#include "backend/api/router.hpp"
 #include "backend/approvals/approval_desk.hpp"
 #include "backend/approvals/approval_pages.hpp"
 #include "backend/http/html_page.hpp"
@@ -33,12 +34,30 @@ int64_t system_seconds() {
       .count();
 }
 
-http_response not_found() {
-  http_response res;
-  res.status = 404;
-  res.headers.push_back({"Content-Type", "application/json"});
-  res.body = error_envelope(make_error(error_code::not_found, "no such endpoint"));
-  return res;
+/// /.well-known/: public documents, no key and no session.
+route_group_spec well_known_group() {
+  route_group_spec g;
+  g.group = route_group::well_known;
+  g.prefixes = {"/.well-known/"};
+  g.no_route
+      = [](const api_call_ptr& call, bool) { call->respond(no_such_endpoint()); };
+  g.on_exception = [](const api_call_ptr& call) {
+    call->fail(
+        make_error(error_code::internal_error, "the request could not be handled"));
+  };
+  return g;
+}
+
+void add_well_known_routes(router& routes, identity_provider& idp) {
+  routes.add(route{
+      "GET", "/.well-known/jwks.json", {}, [&idp](const api_call_ptr& call) {
+        http_response res;
+        res.status = 200;
+        res.headers
+            = {{"Content-Type", "application/json"}, {"Cache-Control", "max-age=300"}};
+        res.body = idp.jwks_json();
+        call->respond(std::move(res));
+      }}.in(route_group::well_known));
 }
 
 } // namespace
@@ -50,7 +69,7 @@ struct local_backend::impl {
   store db;
   std::optional<tls_identity> identity;
   authenticator auth;
-  api_router router{auth};
+  router routes;
   std::shared_ptr<net::io_runtime> io;
   std::unique_ptr<upstream_client> upstream;
   std::unique_ptr<backend_context> context;
@@ -104,17 +123,26 @@ local_backend::local_backend(backend_options options)
   st.idp = std::make_unique<identity_provider>(st.db, st.context->clock);
   st.context->idp = st.idp.get();
   st.auth.set_identity_provider(st.idp.get());
-  add_identity_routes(st.router, *st.context);
-  add_catalog_and_identity_routes(st.router, *st.context);
-  add_agent_routes(st.router, *st.context);
-  add_key_routes(st.router, *st.context);
-  add_grant_admin_routes(st.router, *st.context);
-  add_connect_routes(st.router, *st.context);
-  add_credential_routes(st.router, *st.context);
-  add_grant_routes(st.router, *st.context);
-  add_policy_routes(st.router, *st.context);
-  add_approval_routes(st.router, *st.context);
-  add_audit_routes(st.router, *st.context);
+  // The whole route table, before the server accepts its first request.
+  auto& routes = st.routes;
+  routes.add_group(api_group(st.auth));
+  routes.add_group(approval_page_group(*st.context, st.base_url));
+  routes.add_group(interactive_page_group(st.base_url));
+  routes.add_group(well_known_group());
+  add_identity_routes(routes, *st.context);
+  add_catalog_and_identity_routes(routes, *st.context);
+  add_agent_routes(routes, *st.context);
+  add_key_routes(routes, *st.context);
+  add_grant_admin_routes(routes, *st.context);
+  add_connect_routes(routes, *st.context);
+  add_credential_routes(routes, *st.context);
+  add_grant_routes(routes, *st.context);
+  add_policy_routes(routes, *st.context);
+  add_approval_routes(routes, *st.context);
+  add_audit_routes(routes, *st.context);
+  add_approval_page_routes(routes, *st.context, st.page_options);
+  add_interactive_page_routes(routes, *st.context);
+  add_well_known_routes(routes, *st.idp);
   auto scheme = opts.tls ? std::string{"https://"} : std::string{"http://"};
   st.faults = std::make_shared<fault_injector>(opts.fault_seed);
   st.faults->set_rules(opts.faults);
@@ -157,42 +185,11 @@ local_backend::~local_backend() {
 }
 
 void local_backend::handle(server_request req, responder respond) {
-  if (req.target.rfind("/v1/", 0) == 0)
-    return impl_->router.handle(std::move(req), std::move(respond));
-  const auto& t = req.target;
-  bool html_page = t.rfind("/approvals/", 0) == 0 || t.rfind("/connect/", 0) == 0
-                   || t.rfind("/auth/", 0) == 0;
-  // Every form of every page, sign-in included, must come from this origin.
-  if (html_page && is_state_changing(req.method)
-      && check_origin(req, impl_->base_url) != origin_verdict::same_origin)
-    return respond(cross_origin_refusal());
-  if (t.rfind("/approvals/", 0) == 0 && impl_->approvals) {
-    try {
-      return serve_approval_pages(*impl_->context, impl_->page_options, req, respond);
-    } catch (const std::exception&) {
-      http_response res;
-      res.status = 500;
-      res.headers = {{"Content-Type", "text/plain"}, {"Cache-Control", "no-store"}};
-      res.body = "the approval page is unavailable; try again";
-      return respond(std::move(res));
-    }
-  }
-  if (t.rfind("/connect/", 0) == 0 || t.rfind("/auth/", 0) == 0) {
-    try {
-      return serve_interactive_pages(*impl_->context, req, respond);
-    } catch (const std::exception&) {
-      return respond(page(500, "Unavailable", "<p>Try again.</p>"));
-    }
-  }
-  if (req.method == "GET" && t == "/.well-known/jwks.json") {
-    http_response res;
-    res.status = 200;
-    res.headers
-        = {{"Content-Type", "application/json"}, {"Cache-Control", "max-age=300"}};
-    res.body = impl_->idp->jwks_json();
-    return respond(std::move(res));
-  }
-  respond(not_found());
+  impl_->routes.handle(std::move(req), std::move(respond));
+}
+
+const std::vector<route>& local_backend::route_table() const noexcept {
+  return impl_->routes.table();
 }
 
 const std::string& local_backend::base_url() const noexcept {

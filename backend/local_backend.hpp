@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "backend/api/router.hpp"
 #include "backend/http/http_server.hpp"
 #include "backend/sim/fault_injector.hpp"
 #include "backend/sim/provider_simulator.hpp"
@@ -82,6 +83,9 @@ public:
   /// What the API server does with each request it has read; callable directly
   /// (the fuzzer does), answers through `respond`, possibly from another thread.
   void handle(server_request req, responder respond);
+
+  /// Every route the API server serves (method, pattern, group, scope...).
+  const std::vector<route>& route_table() const noexcept;
 
   /// "https://127.0.0.1:PORT": what clients use as base_url.
   const std::string& base_url() const noexcept;

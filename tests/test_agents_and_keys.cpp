@@ -6,6 +6,8 @@
 #include "caf/test/unit_test.hpp"
 
 #include "auth/api_key.hpp"
+#include "auth/crypto.hpp"
+#include "messages/json_codec.hpp"
 
 #include "backend_world.hpp"
 
@@ -121,6 +123,25 @@ CAF_TEST(an idempotent create replays the metadata without the key) {
   agents.remove(first.agent.id);
   e = thrown_by([&] { agents.create(named("once"), "create-once-1"); });
   CAF_CHECK(e.code == error_code::idempotency_key_agent_revoked);
+}
+
+CAF_TEST(an idempotent create replay leaves the api_key field out on the wire) {
+  world w{false};
+  http_request req;
+  req.method = "POST";
+  req.target = "/v1/agents";
+  req.headers
+      = {{"Content-Type", "application/json"}, {"Idempotency-Key", "create-raw-1"}};
+  req.body = to_json(named("raw-once"));
+  auto first = w.raw(w.keys.app_key, req, unix_now(), crypto::random_hex(16));
+  CAF_CHECK_EQUAL(first.status, 201);
+  CAF_CHECK(first.body.find("\"api_key\":\"alter_") != std::string::npos);
+  auto again = w.raw(w.keys.app_key, req, unix_now(), crypto::random_hex(16));
+  CAF_CHECK_EQUAL(again.status, 200);
+  // docs/protocol.md 7.4: the replay has the same metadata and no api_key at all
+  // (it used to carry "api_key":"").
+  CAF_CHECK(again.body.find("api_key") == std::string::npos);
+  CAF_CHECK(again.body.find("raw-once") != std::string::npos);
 }
 
 CAF_TEST(update may widen scopes but never narrow them and pauses an agent) {

@@ -179,3 +179,44 @@ CAF_TEST(an audit write that fails fails the call and hands out nothing) {
   std::string cmd = "rm -rf '" + dir + "'";
   CAF_CHECK_EQUAL(std::system(cmd.c_str()), 0);
 }
+
+namespace {
+
+/// GET /v1/audit?after=<after> with the app key, signed by hand.
+http_response audit_after(world& w, const std::string& after) {
+  http_request req;
+  req.method = "GET";
+  req.target = "/v1/audit?after=" + after + "&limit=1000";
+  return w.raw(w.keys.app_key, req, unix_now(), crypto::random_hex(16));
+}
+
+} // namespace
+
+CAF_TEST(after accepts only a cursor or a created_at and refuses other text) {
+  world w{false};
+  auto agent = w.agent();
+  agent.request(call_for(w));
+  auto first = w.app().query_audit();
+  CAF_REQUIRE_EQUAL(first.rows.size(), 1u);
+  const auto& created_at = first.rows[0].created_at;
+  // Before the fix these were compared as text with created_at: "9" sorted after
+  // every row (nothing), "0" before every row (everything).
+  for (const char* bad :
+       {"9", "0", "yesterday", "2024-13-01T00:00:00.000Z", "2024-01-01", "%23%23",
+        "2024-01-01T00:00:00.000Z%23", "2024-01-01T00:00:00.000Z%23x"}) {
+    auto res = audit_after(w, bad);
+    CAF_MESSAGE("after=" << bad);
+    CAF_CHECK_EQUAL(res.status, 400);
+    CAF_CHECK(res.body.find("invalid_request") != std::string::npos);
+  }
+  // A bare created_at starts after that time; a cursor after that row.
+  auto before = audit_after(w, "2000-01-01T00:00:00.000Z");
+  CAF_CHECK_EQUAL(before.status, 200);
+  CAF_CHECK(before.body.find(created_at) != std::string::npos);
+  auto after_it = audit_after(w, created_at);
+  CAF_CHECK_EQUAL(after_it.status, 200);
+  CAF_CHECK(after_it.body.find("\"rows\":[]") != std::string::npos);
+  auto by_cursor = audit_after(w, net::percent_encode(first.next_cursor));
+  CAF_CHECK_EQUAL(by_cursor.status, 200);
+  CAF_CHECK(by_cursor.body.find("\"rows\":[]") != std::string::npos);
+}

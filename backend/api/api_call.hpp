@@ -1,10 +1,12 @@
-// One authenticated API request on its way through a route. Routes that answer
-// later (the proxy) hold it by shared_ptr.
+// One request on its way through the router: a /v1 call (authenticated by the
+// api group's chain) or a page request. Routes that answer later (the proxy)
+// hold it by shared_ptr.
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "backend/access/caller_identity.hpp"
@@ -12,6 +14,8 @@
 #include "messages/alter_error.hpp"
 
 namespace alter::backend {
+
+struct route;
 
 struct api_call {
   server_request request;
@@ -22,6 +26,10 @@ struct api_call {
   /// The extra fields of the caller's trace scope (x-alter-trace) as a JSON
   /// object, decoded once by the router; empty without any.
   std::string trace_json;
+  /// The route table's entry for the request; null until routing found one.
+  const route* matched = nullptr;
+  /// The approval pages' signed-in approver (their chain sets it).
+  std::optional<approver_session> approver;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   responder respond;
 

@@ -7,6 +7,7 @@
 #include "backend/approvals/approval_desk.hpp"
 #include "backend/audit/audit_trail.hpp"
 #include "backend/http/html_page.hpp"
+#include "backend/http/page_origin.hpp"
 #include "backend/routes/routes.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
@@ -155,17 +156,15 @@ void login(backend_context& ctx, const approval_page_options& options,
                    session_cookie(options, session, options.session_lifetime)));
 }
 
-/// Ends the session in the store and clears the cookie. With a session, the
-/// form must carry its CSRF token; without one there is nothing to end.
+/// Ends the session in the store (the chain checked the form's CSRF token) and
+/// clears the cookie; without a session there is nothing to end.
 void logout(backend_context& ctx, const approval_page_options& options,
-            const server_request& req, const responder& respond) {
+            const api_call& call) {
+  const auto& req = call.request;
+  const auto& respond = call.respond;
   auto form = form_fields(req.body);
-  if (auto who = signed_in(ctx, req)) {
-    if (!crypto::constant_time_equals(field_or_empty(form, "csrf"), who->csrf_token))
-      return respond(
-          page(403, "Forbidden", "<p>The form is stale; reload the page.</p>"));
+  if (call.approver)
     ctx.db.delete_approver_session(crypto::sha256_hex(session_token(req)));
-  }
   auto clear = session_cookie(options, "", std::chrono::seconds{0});
   auto next = field_or_empty(form, "next");
   if (is_approval_id(next))
@@ -175,15 +174,12 @@ void logout(backend_context& ctx, const approval_page_options& options,
   respond(std::move(res));
 }
 
-void decide(backend_context& ctx, const std::string& id, const server_request& req,
-            const responder& respond) {
-  auto who = signed_in(ctx, req);
-  if (!who)
-    return respond(login_form(id));
-  auto form = form_fields(req.body);
-  if (!crypto::constant_time_equals(field_or_empty(form, "csrf"), who->csrf_token))
-    return respond(
-        page(403, "Forbidden", "<p>The form is stale; reload the page.</p>"));
+/// The chain made sure of the approver and the form's CSRF token.
+void decide(backend_context& ctx, const api_call& call) {
+  const auto& id = call.params.at("id");
+  const auto& who = call.approver;
+  const auto& respond = call.respond;
+  auto form = form_fields(call.request.body);
   auto decision = field_or_empty(form, "decision");
   if (decision != "approve" && decision != "deny")
     return respond(page(400, "Bad request", "<p>Approve or deny.</p>"));
@@ -197,36 +193,117 @@ void decide(backend_context& ctx, const std::string& id, const server_request& r
   respond(redirect("/approvals/" + id));
 }
 
-} // namespace
-
-void serve_approval_pages(backend_context& ctx, const approval_page_options& options,
-                          const server_request& req, const responder& respond) {
-  auto path = std::string{net::path_of(req.target)};
-  static constexpr std::string_view prefix = "/approvals/";
-  auto rest = std::string_view{path}.substr(prefix.size());
-  if (req.method == "POST" && rest == "login")
-    return login(ctx, options, req, respond);
-  if (req.method == "POST" && rest == "logout")
-    return logout(ctx, options, req, respond);
-  auto slash = rest.find('/');
-  auto id = std::string{rest.substr(0, slash)};
-  auto tail = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
-  if (!is_approval_id(id))
-    return respond(page(404, "Not found", "<p>No such approval.</p>"));
-  if (req.method == "POST" && tail == "/decision")
-    return decide(ctx, id, req, respond);
-  if (req.method != "GET" || !tail.empty())
-    return respond(page(404, "Not found", "<p>No such page.</p>"));
-  auto who = signed_in(ctx, req);
-  if (!who)
-    return respond(login_form(id));
+/// GET /approvals/{id}: the held request and, while pending, the decision forms.
+void view(backend_context& ctx, const api_call& call) {
+  const auto& id = call.params.at("id");
+  const auto& who = *call.approver;
   auto a = ctx.approvals->current(id);
   // Signed in as someone else (another app's approver): say so, and offer the
   // way out.
-  if (!a || a->app_id != who->app_id)
-    return respond(page(404, "Not found",
-                        signed_in_banner(*who, id) + "<p>No such approval.</p>"));
-  respond(approval_view(ctx, *a, *who));
+  if (!a || a->app_id != who.app_id)
+    return call.respond(
+        page(404, "Not found", signed_in_banner(who, id) + "<p>No such approval.</p>"));
+  call.respond(approval_view(ctx, *a, who));
+}
+
+/// After routing: the session from the cookie, the sign-in form for a
+/// signed-out visitor of an approval, the CSRF token of every other form.
+bool approver_checked(backend_context& ctx, const api_call_ptr& call) {
+  const auto& r = *call->matched;
+  if (r.approver == approver_access::starts_session)
+    return true;
+  call->approver = signed_in(ctx, call->request);
+  if (r.approver == approver_access::signed_in) {
+    const auto& id = call->params.at("id");
+    if (!is_approval_id(id)) {
+      call->respond(page(404, "Not found", "<p>No such approval.</p>"));
+      return false;
+    }
+    if (!call->approver) {
+      call->respond(login_form(id));
+      return false;
+    }
+  }
+  if (call->approver && is_state_changing(call->request.method)
+      && !crypto::constant_time_equals(
+          field_or_empty(form_fields(call->request.body), "csrf"),
+          call->approver->csrf_token)) {
+    call->respond(page(403, "Forbidden", "<p>The form is stale; reload the page.</p>"));
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+route_group_spec approval_page_group(backend_context& ctx,
+                                     const std::string& own_origin) {
+  route_group_spec g;
+  g.group = route_group::approval_pages;
+  g.prefixes = {"/approvals/"};
+  g.before_routing
+      = {[&own_origin](const api_call_ptr& call) {
+           auto refusal = cross_origin_form_refusal(call->request, own_origin);
+           if (refusal)
+             call->respond(std::move(*refusal));
+           return !refusal;
+         },
+         // Requests that come before the desk exists (the server listens first).
+         [&ctx](const api_call_ptr& call) {
+           if (ctx.approvals != nullptr)
+             return true;
+           call->respond(no_such_endpoint());
+           return false;
+         }};
+  g.no_route = [](const api_call_ptr& call, bool) {
+    auto rest = net::path_of(call->request.target).substr(11); // "/approvals/"
+    auto id = std::string{rest.substr(0, rest.find('/'))};
+    call->respond(is_approval_id(id)
+                      ? page(404, "Not found", "<p>No such page.</p>")
+                      : page(404, "Not found", "<p>No such approval.</p>"));
+  };
+  g.after_routing
+      = {[&ctx](const api_call_ptr& call) { return approver_checked(ctx, call); }};
+  g.on_exception = [](const api_call_ptr& call) {
+    http_response res;
+    res.status = 500;
+    res.headers = {{"Content-Type", "text/plain"}, {"Cache-Control", "no-store"}};
+    res.body = "the approval page is unavailable; try again";
+    call->respond(std::move(res));
+  };
+  return g;
+}
+
+void add_approval_page_routes(router& routes, backend_context& ctx,
+                              const approval_page_options& options) {
+  constexpr auto group = route_group::approval_pages;
+  routes.add({
+      route{"GET",
+            "/approvals/{id}",
+            {},
+            [&ctx](const api_call_ptr& call) { view(ctx, *call); }}
+          .in(group)
+          .with(approver_access::signed_in),
+      route{"POST",
+            "/approvals/login",
+            {},
+            [&ctx, &options](const api_call_ptr& call) {
+              login(ctx, options, call->request, call->respond);
+            }}
+          .in(group)
+          .with(approver_access::starts_session),
+      route{"POST",
+            "/approvals/logout",
+            {},
+            [&ctx, &options](const api_call_ptr& call) { logout(ctx, options, *call); }}
+          .in(group),
+      route{"POST",
+            "/approvals/{id}/decision",
+            {},
+            [&ctx](const api_call_ptr& call) { decide(ctx, *call); }}
+          .in(group)
+          .with(approver_access::signed_in),
+  });
 }
 
 } // namespace alter::backend

@@ -6,7 +6,8 @@
 // hashed); the page then keeps an HttpOnly, SameSite=Strict session cookie
 // scoped to /approvals, and every decision and sign-out form carries the
 // session's CSRF token. Every POST (sign-in included) must come from the
-// backend's own origin (page_origin.hpp, checked before these handlers run).
+// backend's own origin (page_origin.hpp). The group's chain does these checks;
+// the handlers find call->approver set.
 // Sign-out ends the session in the store and clears the cookie. The approval
 // URL itself holds no secret, so the agent that received it cannot approve its
 // own call, and the page never shows a credential.
@@ -14,6 +15,7 @@
 
 #include <chrono>
 
+#include "backend/api/router.hpp"
 #include "backend/http/http_server.hpp"
 
 namespace alter::backend {
@@ -27,9 +29,16 @@ struct approval_page_options {
   std::chrono::seconds session_lifetime{60 * 60};
 };
 
-/// Serves GET /approvals/{id}, POST /approvals/login, POST /approvals/logout
-/// and POST /approvals/{id}/decision; anything else under /approvals is 404.
-void serve_approval_pages(backend_context& ctx, const approval_page_options& options,
-                          const server_request& req, const responder& respond);
+/// The approval pages' route group: before routing, forms from `own_origin`
+/// only (page_origin.hpp); after routing, the approver session from the cookie,
+/// the sign-in form for a signed-out visitor, and every other form's CSRF
+/// token (route::approver says which applies). Anything unrouted is a 404 page.
+route_group_spec approval_page_group(backend_context& ctx,
+                                     const std::string& own_origin);
+
+/// GET /approvals/{id}, POST /approvals/login, POST /approvals/logout and
+/// POST /approvals/{id}/decision.
+void add_approval_page_routes(router& routes, backend_context& ctx,
+                              const approval_page_options& options);
 
 } // namespace alter::backend

@@ -43,4 +43,12 @@ http_response cross_origin_refusal() {
   return res;
 }
 
+std::optional<http_response> cross_origin_form_refusal(const server_request& req,
+                                                       std::string_view own_origin) {
+  if (is_state_changing(req.method)
+      && check_origin(req, own_origin) != origin_verdict::same_origin)
+    return cross_origin_refusal();
+  return std::nullopt;
+}
+
 } // namespace alter::backend

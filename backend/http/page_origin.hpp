@@ -6,6 +6,7 @@
 // the pages' Referrer-Policy (same-origin) keeps it from being "null".
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "backend/http/http_server.hpp"
@@ -32,5 +33,10 @@ constexpr const char* cross_origin_error_code = "cross_origin_request";
 
 /// 403 page naming cross_origin_error_code.
 http_response cross_origin_refusal();
+
+/// The refusal of a state-changing request that does not come from
+/// `own_origin`; nullopt for a request the pages may serve.
+std::optional<http_response> cross_origin_form_refusal(const server_request& req,
+                                                       std::string_view own_origin);
 
 } // namespace alter::backend

@@ -10,6 +10,7 @@
 #include "backend/access/grant_access.hpp"
 #include "backend/bootstrap.hpp"
 #include "backend/http/html_page.hpp"
+#include "backend/http/page_origin.hpp"
 #include "backend/identity/identity_provider.hpp"
 #include "backend/identity/local_users.hpp"
 #include "backend/identity/sign_in_throttle.hpp"
@@ -165,24 +166,45 @@ void auth_pages(backend_context& ctx, const std::string& token, bool decision,
 
 } // namespace
 
-void serve_interactive_pages(backend_context& ctx, const server_request& req,
-                             const responder& respond) {
-  std::string_view path = req.target;
-  path = path.substr(0, path.find('?'));
-  bool connect = path.rfind("/connect/", 0) == 0;
-  path.remove_prefix(connect ? 9 : 6);
-  bool decision = false;
-  if (auto slash = path.find('/'); slash != std::string_view::npos) {
-    if (path.substr(slash) != "/decision")
-      return respond(page(404, "Unknown link", "<p>This link is not valid.</p>"));
-    decision = true;
-    path = path.substr(0, slash);
-  }
-  std::string token{path};
-  if (connect)
-    connect_pages(ctx, token, decision, req, respond);
-  else
-    auth_pages(ctx, token, decision, req, respond);
+route_group_spec interactive_page_group(const std::string& own_origin) {
+  route_group_spec g;
+  g.group = route_group::interactive_pages;
+  g.prefixes = {"/connect/", "/auth/"};
+  g.before_routing = {[&own_origin](const api_call_ptr& call) {
+    auto refusal = cross_origin_form_refusal(call->request, own_origin);
+    if (refusal)
+      call->respond(std::move(*refusal));
+    return !refusal;
+  }};
+  g.no_route = [](const api_call_ptr& call, bool path_known) {
+    call->respond(path_known
+                      ? page(405, "Not allowed", "")
+                      : page(404, "Unknown link", "<p>This link is not valid.</p>"));
+  };
+  g.on_exception = [](const api_call_ptr& call) {
+    call->respond(page(500, "Unavailable", "<p>Try again.</p>"));
+  };
+  return g;
+}
+
+void add_interactive_page_routes(router& routes, backend_context& ctx) {
+  using page_fn = void (*)(backend_context&, const std::string&, bool,
+                           const server_request&, const responder&);
+  // GET shows the page; POST to /decision decides. Any other method on these
+  // paths is the group's 405.
+  auto serve = [&ctx](page_fn fn, bool decision) {
+    return [&ctx, fn, decision](const api_call_ptr& call) {
+      fn(ctx, call->params.at("token"), decision, call->request, call->respond);
+    };
+  };
+  constexpr auto group = route_group::interactive_pages;
+  routes.add({
+      route{"GET", "/connect/{token}", {}, serve(connect_pages, false)}.in(group),
+      route{"POST", "/connect/{token}/decision", {}, serve(connect_pages, true)}.in(
+          group),
+      route{"GET", "/auth/{token}", {}, serve(auth_pages, false)}.in(group),
+      route{"POST", "/auth/{token}/decision", {}, serve(auth_pages, true)}.in(group),
+  });
 }
 
 } // namespace alter::backend

@@ -39,9 +39,12 @@ bool complete_sign_in(backend_context& ctx, const interactive_session_record& s,
 /// Audits a refused password (never the password itself).
 void record_failed_sign_in(backend_context& ctx, const interactive_session_record& s);
 
-/// Serves GET /connect/{token}, POST /connect/{token}/decision, GET /auth/{token}
-/// and POST /auth/{token}/decision.
-void serve_interactive_pages(backend_context& ctx, const server_request& req,
-                             const responder& respond);
+/// The Connect consent and sign-in pages' route group: forms from `own_origin`
+/// only (page_origin.hpp); the session token in the path is the credential.
+route_group_spec interactive_page_group(const std::string& own_origin);
+
+/// GET /connect/{token}, POST /connect/{token}/decision, GET /auth/{token} and
+/// POST /auth/{token}/decision.
+void add_interactive_page_routes(router& routes, backend_context& ctx);
 
 } // namespace alter::backend

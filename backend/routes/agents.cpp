@@ -91,7 +91,8 @@ void replay_created_agent(backend_context& ctx, const api_call_ptr& call,
   if (agent->status == "inactive")
     return call->fail(make_error(error_code::idempotency_key_agent_inactive,
                                  "the agent created with this key is paused"));
-  call->reply(200, to_json(agent_created{to_agent_info(*agent), {}}));
+  // A replay shows the metadata again: AgentInfo alone, no api_key field.
+  call->reply(200, to_json(to_agent_info(*agent)));
 }
 
 void create_agent(backend_context& ctx, const api_call_ptr& call) {
@@ -325,8 +326,9 @@ void change_key(backend_context& ctx, const api_call_ptr& call, const char* chan
 
 } // namespace
 
-void add_agent_routes(api_router& router, backend_context& ctx) {
+void add_agent_routes(router& routes, backend_context& ctx) {
   using namespace scopes;
+  // Everything but create: app keys only, never derived ones.
   auto bind = [&ctx](void (*fn)(backend_context&, const api_call_ptr&)) {
     return [&ctx, fn](const api_call_ptr& call) {
       if (refuse_agent(call, error_code::insufficient_scope,
@@ -336,15 +338,16 @@ void add_agent_routes(api_router& router, backend_context& ctx) {
       fn(ctx, call);
     };
   };
-  add_route(router, "POST", "/v1/agents", agents_write,
-            [&ctx](const api_call_ptr& c) { create_agent(ctx, c); });
-  add_route(router, "GET", "/v1/agents", agents_read, bind(list_agents));
-  add_route(router, "GET", "/v1/agents/{id}", agents_read,
+  routes.add({
+      route{"POST", "/v1/agents", agents_write,
+            [&ctx](const api_call_ptr& c) { create_agent(ctx, c); }},
+      route{"GET", "/v1/agents", agents_read, bind(list_agents)},
+      route{"GET", "/v1/agents/{id}", agents_read,
             bind([](backend_context& ctx, const api_call_ptr& call) {
               if (auto agent = app_agent(ctx, call))
                 call->reply(200, to_json(to_agent_info(*agent)));
-            }));
-  add_route(router, "GET", "/v1/agents/by-name/{name}", agents_read,
+            })},
+      route{"GET", "/v1/agents/by-name/{name}", agents_read,
             bind([](backend_context& ctx, const api_call_ptr& call) {
               auto agent = ctx.db.find_live_agent_by_name(call->identity.app_id(),
                                                           call->params["name"]);
@@ -352,23 +355,24 @@ void add_agent_routes(api_router& router, backend_context& ctx) {
                 return call->fail(make_error(error_code::agent_not_found,
                                              "no live agent with that name"));
               call->reply(200, to_json(to_agent_info(*agent)));
-            }));
-  add_route(router, "PATCH", "/v1/agents/{id}", agents_write, bind(update_agent));
-  add_route(router, "DELETE", "/v1/agents/{id}", agents_write, bind(delete_agent));
-  add_route(router, "POST", "/v1/agents/{id}/keys", agents_admin, bind(mint_key));
-  add_route(router, "GET", "/v1/agents/{id}/keys", agents_read, bind(list_keys));
-  add_route(router, "POST", "/v1/agents/{id}/keys/{key_id}/deprecate", agents_admin,
+            })},
+      route{"PATCH", "/v1/agents/{id}", agents_write, bind(update_agent)},
+      route{"DELETE", "/v1/agents/{id}", agents_write, bind(delete_agent)},
+      route{"POST", "/v1/agents/{id}/keys", agents_admin, bind(mint_key)},
+      route{"GET", "/v1/agents/{id}/keys", agents_read, bind(list_keys)},
+      route{"POST", "/v1/agents/{id}/keys/{key_id}/deprecate", agents_admin,
             bind([](backend_context& ctx, const api_call_ptr& call) {
               change_key(ctx, call, "deprecate");
-            }));
-  add_route(router, "POST", "/v1/agents/{id}/keys/{key_id}/undeprecate", agents_admin,
+            })},
+      route{"POST", "/v1/agents/{id}/keys/{key_id}/undeprecate", agents_admin,
             bind([](backend_context& ctx, const api_call_ptr& call) {
               change_key(ctx, call, "undeprecate");
-            }));
-  add_route(router, "POST", "/v1/agents/{id}/keys/{key_id}/revoke", agents_admin,
+            })},
+      route{"POST", "/v1/agents/{id}/keys/{key_id}/revoke", agents_admin,
             bind([](backend_context& ctx, const api_call_ptr& call) {
               change_key(ctx, call, "revoke");
-            }));
+            })},
+  });
 }
 
 } // namespace alter::backend

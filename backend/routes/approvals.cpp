@@ -87,19 +87,13 @@ void get_result(backend_context& ctx, const api_call_ptr& call) {
 
 } // namespace
 
-void add_approval_routes(api_router& router, backend_context& ctx) {
-  route status;
-  status.method = "GET";
-  status.pattern = "/v1/approvals/{id}";
-  status.required_scope = std::string{scopes::proxy_execute};
-  status.handler = [&ctx](const api_call_ptr& call) { get_status(ctx, call); };
-  router.add(std::move(status));
-  route result;
-  result.method = "GET";
-  result.pattern = "/v1/approvals/{id}/result";
-  result.required_scope = std::string{scopes::proxy_execute};
-  result.handler = [&ctx](const api_call_ptr& call) { get_result(ctx, call); };
-  router.add(std::move(result));
+void add_approval_routes(router& routes, backend_context& ctx) {
+  routes.add({
+      route{"GET", "/v1/approvals/{id}", scopes::proxy_execute,
+            [&ctx](const api_call_ptr& call) { get_status(ctx, call); }},
+      route{"GET", "/v1/approvals/{id}/result", scopes::proxy_execute,
+            [&ctx](const api_call_ptr& call) { get_result(ctx, call); }},
+  });
 }
 
 } // namespace alter::backend

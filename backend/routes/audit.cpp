@@ -8,8 +8,8 @@
 #include <boost/json.hpp>
 
 #include "auth/scope.hpp"
-#include "backend/audit/audit_trail.hpp"
 #include "backend/access/grant_access.hpp"
+#include "backend/audit/audit_trail.hpp"
 #include "messages/audit_log.hpp"
 #include "messages/json_codec.hpp"
 #include "net/url.hpp"
@@ -21,17 +21,37 @@ namespace {
 constexpr int64_t max_page = 1000;
 constexpr std::size_t max_reports = 500;
 
-/// "created_at#sequence" (or a bare created_at) into its two parts.
+/// The form the backend writes created_at in: "YYYY-MM-DDTHH:MM:SS.mmmZ". Only
+/// that compares with the stored text in time order.
+bool is_created_at(std::string_view t) {
+  static constexpr std::string_view shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (t.size() != shape.size())
+    return false;
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    if (shape[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != shape[i])
+      return false;
+  auto two = [&](std::size_t at) { return (t[at] - '0') * 10 + (t[at + 1] - '0'); };
+  return two(5) >= 1 && two(5) <= 12 && two(8) >= 1 && two(8) <= 31 && two(11) <= 23
+         && two(14) <= 59 && two(17) <= 60;
+}
+
+/// "created_at#sequence", a bare created_at, or nothing (from the start) into its
+/// two parts; false for anything else.
 bool parse_cursor(const std::string& text, std::string& created_at, int64_t& sequence) {
   auto hash = text.find('#');
   created_at = text.substr(0, hash);
   sequence = 0;
+  if (text.empty())
+    return true;
+  if (!is_created_at(created_at))
+    return false;
   if (hash == std::string::npos)
-    return created_at.size() <= 64;
+    return true;
   auto digits = std::string_view{text}.substr(hash + 1);
   auto [ptr, ec]
       = std::from_chars(digits.data(), digits.data() + digits.size(), sequence);
-  return ec == std::errc{} && ptr == digits.data() + digits.size() && sequence >= 0;
+  return !digits.empty() && ec == std::errc{} && ptr == digits.data() + digits.size()
+         && sequence >= 0;
 }
 
 field_list fields_of_json(const std::string& text) {
@@ -162,20 +182,14 @@ void report(backend_context& ctx, const api_call_ptr& call) {
 
 } // namespace
 
-void add_audit_routes(api_router& router, backend_context& ctx) {
-  route read;
-  read.method = "GET";
-  read.pattern = "/v1/audit";
-  read.required_scope = "audit_logs:read";
-  read.handler = [&ctx](const api_call_ptr& call) { query(ctx, call); };
-  router.add(std::move(read));
-  route events;
-  events.method = "POST";
-  events.pattern = "/v1/audit/events";
-  events.required_scope = std::string{scopes::audit_emit};
-  events.key_scope_only = true;
-  events.handler = [&ctx](const api_call_ptr& call) { report(ctx, call); };
-  router.add(std::move(events));
+void add_audit_routes(router& routes, backend_context& ctx) {
+  routes.add({
+      route{"GET", "/v1/audit", scopes::audit_logs_read,
+            [&ctx](const api_call_ptr& call) { query(ctx, call); }},
+      route{"POST", "/v1/audit/events", scopes::audit_emit,
+            [&ctx](const api_call_ptr& call) { report(ctx, call); }}
+          .checking_key_scope_only(),
+  });
 }
 
 } // namespace alter::backend

@@ -106,13 +106,17 @@ void list_providers(backend_context& ctx, const api_call_ptr& call) {
 
 } // namespace
 
-void add_connect_routes(api_router& router, backend_context& ctx) {
-  add_route(router, "POST", "/v1/connect/sessions", scopes::connect_initiate,
-            [&ctx](const api_call_ptr& call) { create_session(ctx, call); });
-  add_route(router, "GET", "/v1/connect/sessions/{token}", scopes::connect_initiate,
-            [&ctx](const api_call_ptr& call) { poll_session(ctx, call); });
-  add_route(router, "GET", "/v1/oauth/providers", {},
-            [&ctx](const api_call_ptr& call) { list_providers(ctx, call); });
+void add_connect_routes(router& routes, backend_context& ctx) {
+  routes.add({
+      route{"POST", "/v1/connect/sessions", scopes::connect_initiate,
+            [&ctx](const api_call_ptr& call) { create_session(ctx, call); }},
+      route{"GET", "/v1/connect/sessions/{token}", scopes::connect_initiate,
+            [&ctx](const api_call_ptr& call) { poll_session(ctx, call); }},
+      route{"GET",
+            "/v1/oauth/providers",
+            {},
+            [&ctx](const api_call_ptr& call) { list_providers(ctx, call); }},
+  });
 }
 
 } // namespace alter::backend

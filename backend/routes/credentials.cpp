@@ -250,19 +250,13 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
 
 } // namespace
 
-void add_credential_routes(api_router& router, backend_context& ctx) {
-  route tokens;
-  tokens.method = "POST";
-  tokens.pattern = "/v1/tokens/retrieve";
-  tokens.required_scope = std::string{scopes::tokens_retrieve};
-  tokens.handler = [&ctx](const api_call_ptr& call) { retrieve_token(ctx, call); };
-  router.add(std::move(tokens));
-  route proxy;
-  proxy.method = "POST";
-  proxy.pattern = "/v1/proxy/execute";
-  proxy.required_scope = std::string{scopes::proxy_execute};
-  proxy.handler = [&ctx](const api_call_ptr& call) { execute_proxy(ctx, call); };
-  router.add(std::move(proxy));
+void add_credential_routes(router& routes, backend_context& ctx) {
+  routes.add({
+      route{"POST", "/v1/tokens/retrieve", scopes::tokens_retrieve,
+            [&ctx](const api_call_ptr& call) { retrieve_token(ctx, call); }},
+      route{"POST", "/v1/proxy/execute", scopes::proxy_execute,
+            [&ctx](const api_call_ptr& call) { execute_proxy(ctx, call); }},
+  });
 }
 
 } // namespace alter::backend

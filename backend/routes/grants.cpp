@@ -14,11 +14,8 @@
 
 namespace alter::backend {
 
-void add_grant_routes(api_router& router, backend_context& ctx) {
-  route list;
-  list.method = "GET";
-  list.pattern = "/v1/grants";
-  list.required_scope = std::string{scopes::grants_read};
+void add_grant_routes(router& routes, backend_context& ctx) {
+  route list{"GET", "/v1/grants", scopes::grants_read, {}};
   list.handler = [&ctx](const api_call_ptr& call) {
     auto page = page_of(call);
     if (!page)
@@ -35,7 +32,7 @@ void add_grant_routes(api_router& router, backend_context& ctx) {
     out.has_more = page->offset + static_cast<int64_t>(rows.size()) < out.total;
     call->reply(200, to_json(out));
   };
-  router.add(std::move(list));
+  routes.add(std::move(list));
 }
 
 } // namespace alter::backend
@@ -156,29 +153,34 @@ void remove_delegation(backend_context& ctx, const api_call_ptr& call,
 
 } // namespace
 
-void add_grant_admin_routes(api_router& router, backend_context& ctx) {
-  add_route(
-      router, "POST", "/v1/grants/managed-secret", scopes::grants_write,
-      [&ctx](const api_call_ptr& call) { create_managed_secret_grant(ctx, call); });
-  add_route(router, "POST", "/v1/grants/{grant_id}/revoke", scopes::grants_write,
-            [&ctx](const api_call_ptr& call) { revoke_grant(ctx, call); });
-  add_route(router, "DELETE", "/v1/grants/{grant_id}/delegations/{agent_id}",
-            scopes::grants_write, [&ctx](const api_call_ptr& call) {
+void add_grant_admin_routes(router& routes, backend_context& ctx) {
+  routes.add({
+      route{
+          "POST", "/v1/grants/managed-secret", scopes::grants_write,
+          [&ctx](const api_call_ptr& call) { create_managed_secret_grant(ctx, call); }},
+      route{"POST", "/v1/grants/{grant_id}/revoke", scopes::grants_write,
+            [&ctx](const api_call_ptr& call) { revoke_grant(ctx, call); }},
+      route{"DELETE", "/v1/grants/{grant_id}/delegations/{agent_id}",
+            scopes::grants_write,
+            [&ctx](const api_call_ptr& call) {
               if (refuse_agent(call, error_code::insufficient_scope,
                                "an agent revokes its own delegation: DELETE "
                                "/v1/grants/{grant_id}/delegation"))
                 return;
               remove_delegation(ctx, call, call->params["agent_id"]);
-            });
-  // An agent's own access path: no grants scope needed to give it up.
-  add_route(router, "DELETE", "/v1/grants/{grant_id}/delegation", {},
+            }},
+      // An agent's own access path: no grants scope needed to give it up.
+      route{"DELETE",
+            "/v1/grants/{grant_id}/delegation",
+            {},
             [&ctx](const api_call_ptr& call) {
               if (!call->identity.agent)
                 return call->fail(make_error(error_code::invalid_request,
                                              "only an agent identity has its own "
                                              "delegation; an app names the agent"));
               remove_delegation(ctx, call, call->identity.agent->id);
-            });
+            }},
+  });
 }
 
 } // namespace alter::backend

@@ -1,33 +1,32 @@
 // Who is calling and who the end user is: me(), the scope catalog, the local
 // identity provider's verify/resolve and its sign-in sessions.
+#include "messages/identity.hpp"
 #include "auth/crypto.hpp"
-#include "auth/scope.hpp"
-#include "backend/routes/account_views.hpp"
+#include "auth/scope_table.hpp"
 #include "backend/identity/identity_provider.hpp"
 #include "backend/identity/interactive_sessions.hpp"
+#include "backend/routes/account_views.hpp"
 #include "backend/routes/route_helpers.hpp"
 #include "messages/catalogs.hpp"
-#include "messages/identity.hpp"
 
 namespace alter::backend {
 
 namespace {
 
+/// GET /v1/scopes: the scope table as the wire's catalog.
 const scope_catalog& catalog() {
-  static const scope_catalog c{
-      {{"agents", {"read", "write", "admin"}, "managed agents; admin: their keys"},
-       {"grants", {"read", "write", "admin"}, "grants and delegations"},
-       {"keys", {"read", "write", "admin"}, "API keys; admin: rotate and revoke"},
-       {"secrets", {"read", "write", "admin"}, "managed secrets"},
-       {"idp_users", {"read", "write", "admin"}, "end users of the identity provider"},
-       {"audit_logs", {"read", "write", "admin"}, "the audit trail"},
-       {"usage", {"read", "write", "admin"}, "usage figures"},
-       {"policies", {"read", "write", "admin"}, "policy rules"}},
-      {{"tokens:retrieve", "retrieve a credential (request())"},
-       {"proxy:execute", "call a provider through the backend (proxy_request())"},
-       {"connect:initiate", "start Connect sessions"},
-       {"keys:derive", "derive short-lived, narrower keys"},
-       {"audit:emit", "append provider-call reports to the audit log"}}};
+  static const scope_catalog c = [] {
+    scope_catalog out;
+    for (const auto& f : scope_table()) {
+      if (f.kind == scope_kind::crud)
+        out.resources.push_back({std::string{f.name},
+                                 {"read", "write", "admin"},
+                                 std::string{f.description}});
+      else
+        out.actions.push_back({std::string{f.name}, std::string{f.description}});
+    }
+    return out;
+  }();
   return c;
 }
 
@@ -96,24 +95,37 @@ void poll_auth_session(backend_context& ctx, const api_call_ptr& call) {
 
 } // namespace
 
-void add_identity_routes(api_router& router, backend_context&) {
-  add_route(
-      router, "GET", "/v1/me", {},
-      [](const api_call_ptr& call) {
+void add_identity_routes(router& routes, backend_context&) {
+  routes.add(route{
+      "GET", "/v1/me", {}, [](const api_call_ptr& call) {
         const auto& agent = call->identity.agent;
         if (!agent)
-          return call->fail(make_error(error_code::me_requires_agent_key,
-                                       "me() needs an agent key, or an app key acting "
-                                       "as an agent (get_agent)"));
+          return call->fail(
+              make_error(error_code::me_requires_agent_key,
+                         "me() needs an agent key, or an app key acting as an agent "
+                         "(get_agent)"));
         call->reply(200, to_json(to_agent_info(*agent)));
-      },
-      true);
+      }}.allowing_inactive_agent());
 }
 
-void add_catalog_and_identity_routes(api_router& router, backend_context& ctx) {
-  add_route(router, "GET", "/v1/scopes", {},
-            [](const api_call_ptr& call) { call->reply(200, to_json(catalog())); });
-  add_route(router, "POST", "/v1/identity/verify", {},
+void add_catalog_and_identity_routes(router& routes, backend_context& ctx) {
+  // Signing a person in hands out their JWT: apps only, with connect:initiate
+  // (agents never act as users).
+  auto apps_only = [&ctx](void (*fn)(backend_context&, const api_call_ptr&)) {
+    return [&ctx, fn](const api_call_ptr& call) {
+      if (!refuse_agent(call, error_code::insufficient_scope,
+                        "agents do not sign users in"))
+        fn(ctx, call);
+    };
+  };
+  routes.add({
+      route{"GET",
+            "/v1/scopes",
+            {},
+            [](const api_call_ptr& call) { call->reply(200, to_json(catalog())); }},
+      route{"POST",
+            "/v1/identity/verify",
+            {},
             [&ctx](const api_call_ptr& call) {
               auto token = token_in_body(call);
               if (!token)
@@ -121,23 +133,16 @@ void add_catalog_and_identity_routes(api_router& router, backend_context& ctx) {
               auto claims = ctx.idp->verify(call->identity.app_id(), *token);
               call->reply(200, to_json(claims ? verified_user{true, claims->subject}
                                               : verified_user{false, {}}));
-            });
-  add_route(router, "POST", "/v1/identity/resolve", {},
-            [&ctx](const api_call_ptr& call) { resolve(ctx, call); });
-  // Signing a person in hands out their JWT: apps only, with connect:initiate
-  // (agents never act as users).
-  add_route(router, "POST", "/v1/auth/sessions", scopes::connect_initiate,
-            [&ctx](const api_call_ptr& call) {
-              if (!refuse_agent(call, error_code::insufficient_scope,
-                                "agents do not sign users in"))
-                create_auth_session(ctx, call);
-            });
-  add_route(router, "GET", "/v1/auth/sessions/{token}", scopes::connect_initiate,
-            [&ctx](const api_call_ptr& call) {
-              if (!refuse_agent(call, error_code::insufficient_scope,
-                                "agents do not sign users in"))
-                poll_auth_session(ctx, call);
-            });
+            }},
+      route{"POST",
+            "/v1/identity/resolve",
+            {},
+            [&ctx](const api_call_ptr& call) { resolve(ctx, call); }},
+      route{"POST", "/v1/auth/sessions", scopes::connect_initiate,
+            apps_only(create_auth_session)},
+      route{"GET", "/v1/auth/sessions/{token}", scopes::connect_initiate,
+            apps_only(poll_auth_session)},
+  });
 }
 
 } // namespace alter::backend

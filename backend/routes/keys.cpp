@@ -164,15 +164,15 @@ void revoke(backend_context& ctx, const api_call_ptr& call) {
 
 } // namespace
 
-void add_key_routes(api_router& router, backend_context& ctx) {
+void add_key_routes(router& routes, backend_context& ctx) {
   auto bind = [&ctx](void (*fn)(backend_context&, const api_call_ptr&)) {
     return [&ctx, fn](const api_call_ptr& call) { fn(ctx, call); };
   };
-  add_route(router, "POST", "/v1/keys/derive", scopes::keys_derive, bind(derive));
-  add_route(router, "POST", "/v1/keys/{key_id}/rotate", scopes::keys_admin,
-            bind(rotate));
-  add_route(router, "POST", "/v1/keys/{key_id}/revoke", scopes::keys_admin,
-            bind(revoke));
+  routes.add({
+      route{"POST", "/v1/keys/derive", scopes::keys_derive, bind(derive)},
+      route{"POST", "/v1/keys/{key_id}/rotate", scopes::keys_admin, bind(rotate)},
+      route{"POST", "/v1/keys/{key_id}/revoke", scopes::keys_admin, bind(revoke)},
+  });
 }
 
 } // namespace alter::backend

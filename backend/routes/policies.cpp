@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "auth/scope_table.hpp"
 #include "backend/policy/rule_book.hpp"
 #include "backend/policy/rule_validation.hpp"
 
@@ -115,23 +116,19 @@ void remove(backend_context& ctx, const api_call_ptr& call) {
   call->reply(200, R"({"deleted":true})");
 }
 
-route make(const char* method, const char* pattern, const char* scope,
-           void (*fn)(backend_context&, const api_call_ptr&), backend_context& ctx) {
-  route r;
-  r.method = method;
-  r.pattern = pattern;
-  r.required_scope = scope;
-  r.handler = [&ctx, fn](const api_call_ptr& call) { fn(ctx, call); };
-  return r;
-}
-
 } // namespace
 
-void add_policy_routes(api_router& router, backend_context& ctx) {
-  router.add(make("GET", "/v1/rules", "policies:read", list, ctx));
-  router.add(make("POST", "/v1/rules", "policies:write", create, ctx));
-  router.add(make("PATCH", "/v1/rules/{id}", "policies:write", update, ctx));
-  router.add(make("DELETE", "/v1/rules/{id}", "policies:write", remove, ctx));
+void add_policy_routes(router& routes, backend_context& ctx) {
+  auto bind = [&ctx](void (*fn)(backend_context&, const api_call_ptr&)) {
+    return [&ctx, fn](const api_call_ptr& call) { fn(ctx, call); };
+  };
+  using namespace scopes;
+  routes.add({
+      route{"GET", "/v1/rules", policies_read, bind(list)},
+      route{"POST", "/v1/rules", policies_write, bind(create)},
+      route{"PATCH", "/v1/rules/{id}", policies_write, bind(update)},
+      route{"DELETE", "/v1/rules/{id}", policies_write, bind(remove)},
+  });
 }
 
 } // namespace alter::backend

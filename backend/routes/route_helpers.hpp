@@ -26,19 +26,6 @@ std::optional<page_window> page_of(const api_call_ptr& call);
 /// A boolean member of a JSON object body; false when absent or not a boolean.
 bool bool_member(std::string_view json_body, const char* name);
 
-/// Registers one route.
-inline void add_route(api_router& router, std::string method, std::string pattern,
-                      std::string_view scope, route_handler handler,
-                      bool allows_inactive_agent = false) {
-  route r;
-  r.method = std::move(method);
-  r.pattern = std::move(pattern);
-  r.required_scope = std::string{scope};
-  r.allows_inactive_agent = allows_inactive_agent;
-  r.handler = std::move(handler);
-  router.add(std::move(r));
-}
-
 /// The request body as a T; on failure the call is answered (malformed_json).
 template <class T>
 std::optional<T> read_body(const api_call_ptr& call) {

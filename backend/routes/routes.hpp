@@ -1,4 +1,5 @@
-// The /v1 routes, one file per concern. Each adds its routes to the router.
+// The /v1 routes, one file per concern. Each adds its entries of the route
+// table (backend/api/router.hpp) to the router.
 #pragma once
 
 #include <chrono>
@@ -6,7 +7,7 @@
 
 #include <functional>
 
-#include "backend/api/api_router.hpp"
+#include "backend/api/router.hpp"
 #include "backend/policy/policy_engine.hpp"
 #include "backend/proxy/upstream_client.hpp"
 #include "backend/store/store.hpp"
@@ -49,37 +50,37 @@ struct backend_context {
 };
 
 /// GET /v1/me
-void add_identity_routes(api_router& router, backend_context& ctx);
+void add_identity_routes(router& routes, backend_context& ctx);
 
 /// POST /v1/tokens/retrieve, POST /v1/proxy/execute
-void add_credential_routes(api_router& router, backend_context& ctx);
+void add_credential_routes(router& routes, backend_context& ctx);
 
 /// GET /v1/grants
-void add_grant_routes(api_router& router, backend_context& ctx);
+void add_grant_routes(router& routes, backend_context& ctx);
 
 /// POST /v1/grants/managed-secret, POST /v1/grants/{id}/revoke, DELETE
 /// /v1/grants/{id}/delegations/{agent_id}, DELETE /v1/grants/{id}/delegation
-void add_grant_admin_routes(api_router& router, backend_context& ctx);
+void add_grant_admin_routes(router& routes, backend_context& ctx);
 
 /// /v1/agents and /v1/agents/{id}/keys (the agents namespace)
-void add_agent_routes(api_router& router, backend_context& ctx);
+void add_agent_routes(router& routes, backend_context& ctx);
 
 /// POST /v1/keys/derive, /v1/keys/{id}/rotate, /v1/keys/{id}/revoke
-void add_key_routes(api_router& router, backend_context& ctx);
+void add_key_routes(router& routes, backend_context& ctx);
 
 /// POST/GET /v1/connect/sessions, GET /v1/oauth/providers
-void add_connect_routes(api_router& router, backend_context& ctx);
+void add_connect_routes(router& routes, backend_context& ctx);
 
 /// GET /v1/scopes, POST /v1/identity/verify|resolve, POST/GET /v1/auth/sessions
-void add_catalog_and_identity_routes(api_router& router, backend_context& ctx);
+void add_catalog_and_identity_routes(router& routes, backend_context& ctx);
 
 /// GET/POST /v1/rules, PATCH/DELETE /v1/rules/{id}
-void add_policy_routes(api_router& router, backend_context& ctx);
+void add_policy_routes(router& routes, backend_context& ctx);
 
 /// GET /v1/approvals/{id}[?wait=], GET /v1/approvals/{id}/result
-void add_approval_routes(api_router& router, backend_context& ctx);
+void add_approval_routes(router& routes, backend_context& ctx);
 
 /// GET /v1/audit?after=&limit=, POST /v1/audit/events
-void add_audit_routes(api_router& router, backend_context& ctx);
+void add_audit_routes(router& routes, backend_context& ctx);
 
 } // namespace alter::backend

@@ -10,8 +10,9 @@ constexpr std::size_t max_idle_per_origin = 64;
 } // namespace
 
 upstream_client::upstream_client(std::shared_ptr<net::io_runtime> io,
-                                 net::tls_settings trust, net::client_limits limits)
-    : io_(std::move(io)), trust_(std::move(trust)), limits_(limits) {
+                                 net::tls_settings trust, net::client_limits limits,
+                                 upstream_options options)
+    : io_(std::move(io)), trust_(std::move(trust)), limits_(limits), options_(options) {
 }
 
 std::shared_ptr<net::http_connection>

@@ -118,6 +118,23 @@ struct upstream {
       : client(io, {}, {}, options) {
   }
 
+  /// `n` calls at once; how many succeeded.
+  int burst(const hostile_peer& peer, int n) {
+    std::atomic<int> left{n};
+    std::atomic<int> succeeded{0};
+    std::promise<void> all_done;
+    for (int i = 0; i < n; ++i)
+      client.exchange(net::parse_url(peer.url())->where, request("GET"), 3s,
+                      [&](net::exchange_outcome out) {
+                        if (out.ok)
+                          ++succeeded;
+                        if (--left == 0)
+                          all_done.set_value();
+                      });
+    all_done.get_future().wait();
+    return succeeded;
+  }
+
   net::exchange_outcome call(const hostile_peer& peer, http_request req) {
     std::promise<net::exchange_outcome> result;
     auto answer = result.get_future();
@@ -154,6 +171,20 @@ CAF_TEST(a provider connection closed by the provider while idle is not reused) 
   CAF_CHECK(!after_idle.reused);
   CAF_CHECK_EQUAL(heads.load(), 2);
   CAF_CHECK_EQUAL(provider.connections(), 2);
+}
+
+CAF_TEST(a burst after the provider closed every idle connection succeeds) {
+  std::atomic<int> heads{0};
+  hostile_peer provider{closes_when_idle(300ms, heads)};
+  backend::upstream_options options;
+  options.idle_timeout = 60s; // only the check before reuse can tell
+  upstream pool{options};
+  CAF_CHECK_EQUAL(pool.burst(provider, 48), 48);
+  auto opened = provider.connections();
+  std::this_thread::sleep_for(700ms);
+  CAF_CHECK_EQUAL(pool.burst(provider, 48), 48);
+  CAF_CHECK_EQUAL(heads.load(), 96);
+  CAF_CHECK_GREATER(provider.connections(), opened);
 }
 
 CAF_TEST(a provider connection idle past the idle limit is closed and not reused) {

@@ -15,6 +15,7 @@
 
 #include "backend/proxy/upstream_client.hpp"
 #include "messages/atoms.hpp"
+#include "net/connection_pool.hpp"
 #include "net/io_runtime.hpp"
 #include "net/url.hpp"
 
@@ -165,7 +166,7 @@ CAF_TEST(a provider connection closed by the provider while idle is not reused) 
   options.idle_timeout = 60s; // only the check before reuse can tell
   upstream pool{options};
   CAF_CHECK(pool.call(provider, request("GET")).ok);
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(700ms);
   auto after_idle = pool.call(provider, request("POST"));
   CAF_CHECK(after_idle.ok);
   CAF_CHECK(!after_idle.reused);
@@ -181,7 +182,7 @@ CAF_TEST(a burst after the provider closed every idle connection succeeds) {
   upstream pool{options};
   CAF_CHECK_EQUAL(pool.burst(provider, 48), 48);
   auto opened = provider.connections();
-  std::this_thread::sleep_for(700ms);
+  std::this_thread::sleep_for(900ms);
   CAF_CHECK_EQUAL(pool.burst(provider, 48), 48);
   CAF_CHECK_EQUAL(heads.load(), 96);
   CAF_CHECK_GREATER(provider.connections(), opened);
@@ -192,12 +193,12 @@ CAF_TEST(a provider connection idle past the idle limit is closed and not reused
   std::atomic<int> client_closed{0};
   hostile_peer provider{keeps_connections(heads, client_closed)};
   backend::upstream_options options;
-  options.idle_timeout = 300ms;
+  options.idle_timeout = 1s;
   upstream pool{options};
   CAF_CHECK(pool.call(provider, request("GET")).ok);
   CAF_CHECK(pool.call(provider, request("GET")).reused);
   CAF_CHECK_EQUAL(provider.connections(), 1);
-  std::this_thread::sleep_for(600ms);
+  std::this_thread::sleep_for(1500ms);
   auto after_idle = pool.call(provider, request("GET"));
   CAF_CHECK(after_idle.ok);
   CAF_CHECK(!after_idle.reused);
@@ -266,12 +267,28 @@ CAF_TEST(a proxied call after the simulated provider closed idle connections wor
     call.url = w.provider_url("sim-bearer") + "/v1/items";
     call.grant_id = w.keys.agents[0].grant_ids[0];
     call.method = "POST";
+    // Connections the SDK opened to the backend: a healthy one, TLS or not, is
+    // reused (the check before reuse must not misjudge it), idle spell or not.
+    auto sdk_opened = [&] {
+      auto where = net::parse_url(w.backend.base_url())->where;
+      where.tls.ca_pem = w.backend.certificate_pem();
+      caf::scoped_actor self{w.env->system()};
+      int64_t out = -1;
+      self->request(w.env->transport(), caf::infinite, credit_atom_v, where)
+          .receive([&](const net::pool_stats& s) { out = s.opened; },
+                   [&](caf::error&) {});
+      return out;
+    };
     CAF_CHECK_EQUAL(agent.proxy_request(call).result.status_code, 200);
+    auto opened = sdk_opened();
+    CAF_CHECK_EQUAL(agent.proxy_request(call).result.status_code, 200);
+    CAF_CHECK_EQUAL(sdk_opened(), opened);
     std::this_thread::sleep_for(1600ms);
     auto e = thrown_by(
         [&] { CAF_CHECK_EQUAL(agent.proxy_request(call).result.status_code, 200); });
     CAF_CHECK_EQUAL(e.message, "nothing was thrown");
-    CAF_CHECK_EQUAL(w.backend.hits().total(), 2);
+    CAF_CHECK_EQUAL(w.backend.hits().total(), 3);
+    CAF_CHECK_EQUAL(sdk_opened(), opened);
   }
 }
 
@@ -290,7 +307,7 @@ CAF_TEST(the SDK does not reuse a connection its backend closed while idle) {
     return outcome;
   };
   CAF_CHECK_EQUAL(exchange(), "200");
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(700ms);
   CAF_CHECK_EQUAL(exchange(), "200");
   CAF_CHECK_EQUAL(heads.load(), 2);
   CAF_CHECK_EQUAL(backend.connections(), 2);

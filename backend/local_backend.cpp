@@ -104,7 +104,10 @@ local_backend::local_backend(backend_options options)
   net::tls_settings trust;
   if (st.identity)
     trust.ca_pem = st.identity->certificate_pem;
-  st.upstream = std::make_unique<upstream_client>(st.io, trust, net::client_limits{});
+  upstream_options upstream;
+  upstream.idle_timeout = opts.upstream_idle_timeout;
+  st.upstream
+      = std::make_unique<upstream_client>(st.io, trust, net::client_limits{}, upstream);
   st.context = std::make_unique<backend_context>(
       backend_context{st.db, *st.upstream, opts.max_proxy_body});
   st.context->rates = &st.rates;
@@ -166,8 +169,11 @@ local_backend::local_backend(backend_options options)
       std::clamp(opts.idempotency_window / 4, std::chrono::seconds{1},
                  std::chrono::seconds{300}));
   if (opts.simulated_providers) {
+    auto provider_limits = opts.limits;
+    if (opts.simulated_provider_idle_timeout)
+      provider_limits.idle_timeout = *opts.simulated_provider_idle_timeout;
     st.provider_server = std::make_unique<http_server>(
-        *st.io, make_provider_simulator(st.db, st.hits), opts.limits, st.identity);
+        *st.io, make_provider_simulator(st.db, st.hits), provider_limits, st.identity);
     auto pport = st.provider_server->listen(opts.address, opts.provider_port);
     st.provider_base_url = scheme + opts.address + ":" + std::to_string(pport);
     // The providers' URLs change with the port; keep the store in step.

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "backend/api/router.hpp"
@@ -40,8 +41,16 @@ struct backend_options {
   server_limits limits;
   /// Proxied upstream bodies above this are cut and flagged body_truncated.
   std::size_t max_proxy_body = 1024 * 1024;
+  /// A kept-alive provider connection idle longer than this is closed, never
+  /// reused: below the keep-alive limit of common servers (5 s for Node.js and
+  /// Apache), so the backend, not the provider, ends idle connections.
+  std::chrono::milliseconds upstream_idle_timeout{4000};
   /// Serve the simulated providers (and register them in the store).
   bool simulated_providers = true;
+  /// How long the simulated providers keep an idle connection open; unset: the
+  /// API server's `limits.idle_timeout` (120 s). Tests shorten it to make the
+  /// provider close connections the backend holds.
+  std::optional<std::chrono::seconds> simulated_provider_idle_timeout;
   /// How long a held call waits for a human before it expires.
   std::chrono::seconds approval_ttl{15 * 60};
   /// How long an approver stays signed in on the approval page (the cookie's

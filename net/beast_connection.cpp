@@ -2,8 +2,11 @@
 // (resolve, connect, handshake, write, read), a deadline on every operation.
 #include "net/http_connection.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -208,7 +211,7 @@ public:
   }
 
   bool reusable() const noexcept override {
-    return open_.load() && keep_alive_.load();
+    return open_.load() && keep_alive_.load() && quiet_while_idle();
   }
 
   void close() override {
@@ -227,6 +230,17 @@ private:
 
   beast::tcp_stream& tcp() {
     return beast::get_lowest_layer(stream_);
+  }
+
+  /// Between exchanges a peer has nothing to say: an end of stream means it
+  /// closed the connection, bytes (a 408, a TLS close_notify) that it is about
+  /// to. A non-blocking peek on the descriptor reads nothing away, and no
+  /// operation of the strand is pending on it then (pools call reusable() only
+  /// between exchanges).
+  bool quiet_while_idle() const noexcept {
+    char byte = 0;
+    auto n = ::recv(fd_.load(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
   }
 
   void arm_timer() {
@@ -294,6 +308,7 @@ private:
     if (ec)
       return fail(connect_error(ec));
     ++stats_->opened;
+    fd_ = tcp().socket().native_handle();
     tcp().socket().set_option(tcp::no_delay{true}, ec);
     if constexpr (is_tls) {
       auto* native = stream_.native_handle();
@@ -372,6 +387,8 @@ private:
 
   void on_read(beast::error_code ec, std::size_t n) {
     received_ += n;
+    // Bytes the parser has not taken yet stay in the buffer.
+    outcome_.response_started = received_ > 0 || buffer_.size() > 0;
     if (ec) {
       if (ec == beast::error::timeout)
         return fail(make_error(error_code::timeout,
@@ -384,7 +401,9 @@ private:
       return read_some();
     auto res = parser_->release();
     outcome_.ok = true;
-    keep_alive_ = res.keep_alive();
+    // Bytes after the response answer nothing we asked (HTTP/1.1 without
+    // pipelining): they would be read as the next response, so no reuse.
+    keep_alive_ = res.keep_alive() && buffer_.size() == 0;
     outcome_.response = to_response(std::move(res));
     if constexpr (is_tls)
       if (served_ == 0)
@@ -412,6 +431,7 @@ private:
 
   void shutdown() {
     open_ = false;
+    fd_ = -1;
     beast::error_code ignored;
     tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
     tcp().close();
@@ -432,6 +452,8 @@ private:
   /// Bytes of the response being read, framing included.
   std::size_t received_ = 0;
   std::atomic<bool> open_{false};
+  /// The socket's descriptor while connected, for the idle check.
+  std::atomic<int> fd_{-1};
   std::atomic<bool> keep_alive_{true};
   uint64_t served_ = 0;
 };

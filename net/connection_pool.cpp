@@ -9,6 +9,8 @@
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
+#include "net/idle_connections.hpp"
+
 namespace alter::net {
 
 namespace {
@@ -21,11 +23,6 @@ struct waiting_call {
   time_point deadline;
 };
 
-struct idle_connection {
-  std::shared_ptr<http_connection> connection;
-  time_point since;
-};
-
 struct running_call {
   std::shared_ptr<http_connection> connection;
   waiting_call call;
@@ -35,7 +32,8 @@ struct pool_state {
   endpoint where;
   pool_options options;
   connection_factory factory;
-  std::vector<idle_connection> idle;
+  /// Replaced by one sized from the options when the pool starts.
+  idle_connections idle{pool_options{}.idle_timeout, pool_options{}.max_connections};
   std::unordered_map<uint64_t, running_call> running;
   std::deque<waiting_call> queue;
   uint64_t next_id = 1;
@@ -65,14 +63,8 @@ alter_error timeout_error(const pool_state& st) {
 /// (then nullptr).
 std::shared_ptr<http_connection> take_connection(pool_pointer self) {
   auto& st = self->state;
-  while (!st.idle.empty()) {
-    auto entry = std::move(st.idle.back());
-    st.idle.pop_back();
-    if (entry.connection->reusable()
-        && now(self) - entry.since < st.options.idle_timeout)
-      return std::move(entry.connection);
-    entry.connection->close();
-  }
+  if (auto idle = st.idle.take(now(self)))
+    return idle;
   if (now(self) < st.reconnect_after)
     return nullptr;
   return st.factory();
@@ -155,8 +147,7 @@ void on_done(pool_pointer self, connection_done& done) {
   auto& outcome = done.outcome;
   note_connect(self, outcome);
   if (outcome.ok) {
-    if (entry.connection->reusable())
-      st.idle.push_back({std::move(entry.connection), now(self)});
+    st.idle.put(std::move(entry.connection), now(self));
     entry.call.promise.deliver(std::move(outcome.response));
   } else {
     // Whether the request reached the wire decides whether it may be retried.
@@ -179,9 +170,7 @@ void fail_all(pool_pointer self, const alter_error& why) {
   for (auto& call : st.queue)
     call.promise.deliver(to_caf_error(why));
   st.queue.clear();
-  for (auto& idle : st.idle)
-    idle.connection->close();
-  st.idle.clear();
+  st.idle.close_all();
 }
 
 /// Fails queued calls whose deadline passed while they waited for a connection.
@@ -204,6 +193,7 @@ connection_pool(pool_pointer self, endpoint where, pool_options options,
   self->state.stats = stats ? std::move(stats) : std::make_shared<connection_stats>();
   self->state.where = std::move(where);
   self->state.options = options;
+  self->state.idle = idle_connections{options.idle_timeout, options.max_connections};
   self->state.factory = std::move(factory);
   self->set_exit_handler([=](caf::exit_msg& msg) {
     fail_all(self,

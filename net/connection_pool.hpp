@@ -77,7 +77,7 @@ typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, exchange_outcome& x) {
   return f(caf::meta::type_name("exchange_outcome"), x.ok, x.response, x.error,
-           x.request_sent, x.reused);
+           x.request_sent, x.reused, x.response_started);
 }
 
 template <class Inspector>

@@ -27,6 +27,9 @@ struct exchange_outcome {
   bool request_sent = false;
   /// Whether the exchange ran on a connection that had served earlier requests.
   bool reused = false;
+  /// Whether any byte of a response arrived: a failure before that on a reused
+  /// connection is the peer closing it while the request was on its way.
+  bool response_started = false;
 };
 
 using exchange_handler = std::function<void(exchange_outcome)>;
@@ -41,7 +44,8 @@ public:
                               exchange_handler handler)
       = 0;
 
-  /// True when the connection is open and the peer allows another request.
+  /// True when the connection is open, the peer allows another request and has
+  /// not closed it meanwhile. Pools call it only between exchanges.
   virtual bool reusable() const noexcept = 0;
 
   /// Closes the socket (asynchronously, on the connection's own strand).

@@ -5,21 +5,10 @@
 #define CAF_SUITE hostile_upstream
 #include "caf/test/unit_test.hpp"
 
-#include <sys/socket.h>
-
 #include <atomic>
 #include <chrono>
-#include <functional>
-#include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
-#include <vector>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/write.hpp>
 
 #include "auth/api_key.hpp"
 #include "messages/atoms.hpp"
@@ -27,6 +16,7 @@
 #include "net/transport.hpp"
 
 #include "backend_world.hpp"
+#include "hostile_peer.hpp"
 
 using namespace alter;
 using namespace alter::testing;
@@ -36,81 +26,6 @@ namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-
-/// What the peer does with one accepted connection (blocking calls are fine:
-/// every connection has its own thread).
-using behaviour = std::function<void(tcp::socket&, const std::atomic<bool>& stopping)>;
-
-/// A TCP server on loopback that treats every connection with one behaviour.
-class hostile_peer {
-public:
-  explicit hostile_peer(behaviour b)
-      : behaviour_(std::move(b)),
-        acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
-    port_ = acceptor_.local_endpoint().port();
-    accept_thread_ = std::thread{[this] { accept_loop(); }};
-  }
-
-  ~hostile_peer() {
-    stopping_ = true;
-    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      for (auto& s : sockets_)
-        ::shutdown(s->native_handle(), SHUT_RDWR);
-    }
-    accept_thread_.join();
-    for (auto& t : workers_)
-      t.join();
-  }
-
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port_);
-  }
-
-  int connections() const {
-    return accepted_;
-  }
-
-private:
-  void accept_loop() {
-    while (!stopping_) {
-      auto socket = std::make_shared<tcp::socket>(io_);
-      boost::system::error_code ec;
-      acceptor_.accept(*socket, ec);
-      if (ec || stopping_)
-        return;
-      ++accepted_;
-      std::lock_guard<std::mutex> guard{mtx_};
-      sockets_.push_back(socket);
-      workers_.emplace_back([this, socket] { behaviour_(*socket, stopping_); });
-    }
-  }
-
-  behaviour behaviour_;
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> accepted_{0};
-  std::mutex mtx_;
-  std::vector<std::shared_ptr<tcp::socket>> sockets_;
-  std::vector<std::thread> workers_;
-  std::thread accept_thread_;
-};
-
-/// Reads one request head; false when the client went away.
-bool read_head(tcp::socket& s) {
-  asio::streambuf buf;
-  boost::system::error_code ec;
-  asio::read_until(s, buf, "\r\n\r\n", ec);
-  return !ec;
-}
-
-void send(tcp::socket& s, const std::string& bytes) {
-  boost::system::error_code ec;
-  asio::write(s, asio::buffer(bytes), ec);
-}
 
 /// Answers every request on the connection with `bytes`, as often as asked.
 behaviour answer(std::string bytes) {

@@ -5,6 +5,8 @@
 //                     [--bootstrap-agents N] [--faults FILE.json]
 //                     [--max-connections N] [--max-connections-per-address N]
 //                     [--unauthenticated-idle-timeout SECONDS]
+//                     [--upstream-idle-timeout-ms MS]
+//                     [--simulated-provider-idle-timeout SECONDS]
 //                     [--approver-session-minutes 60] [--insecure-dev-sign-in]
 //                     [--idempotency-window-hours 24] [--provider-log FILE]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
@@ -61,6 +63,8 @@ int usage(const char* why = nullptr) {
          "                    [--bootstrap-agents N] [--faults FILE.json]\n"
          "                    [--max-connections N] [--max-connections-per-address N]\n"
          "                    [--unauthenticated-idle-timeout SECONDS]\n"
+         "                    [--upstream-idle-timeout-ms MS]\n"
+         "                    [--simulated-provider-idle-timeout SECONDS]\n"
          "                    [--approver-session-minutes N] [--insecure-dev-sign-in]\n"
          "                    [--idempotency-window-hours N] [--provider-log FILE]\n"
          "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
@@ -173,6 +177,17 @@ int serve(std::map<std::string, std::string>& flags) {
   opts.limits.max_connections = static_cast<std::size_t>(max_connections);
   opts.limits.max_connections_per_address = static_cast<std::size_t>(per_address);
   opts.limits.unauthenticated_idle_timeout = std::chrono::seconds{unauthenticated_idle};
+  long upstream_idle_ms = static_cast<long>(opts.upstream_idle_timeout.count());
+  if (flags.count("--upstream-idle-timeout-ms")
+      && !to_int(flags["--upstream-idle-timeout-ms"], 1, 3600 * 1000, upstream_idle_ms))
+    return usage("--upstream-idle-timeout-ms must be 1 to 3600000 milliseconds");
+  opts.upstream_idle_timeout = std::chrono::milliseconds{upstream_idle_ms};
+  if (flags.count("--simulated-provider-idle-timeout")) {
+    long provider_idle = 0;
+    if (!to_int(flags["--simulated-provider-idle-timeout"], 1, 3600, provider_idle))
+      return usage("--simulated-provider-idle-timeout must be 1 to 3600 seconds");
+    opts.simulated_provider_idle_timeout = std::chrono::seconds{provider_idle};
+  }
   long session_minutes = 60;
   if (flags.count("--approver-session-minutes")
       && !to_int(flags["--approver-session-minutes"], 1, 24 * 60, session_minutes))

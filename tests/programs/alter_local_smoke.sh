@@ -71,6 +71,11 @@ set +e
 set -e
 [[ $rc == 2 ]] && grep -q "ports must be numbers" "$dir/err" || { echo "bad port not refused"; exit 1; }
 set +e
+"$bin" serve --upstream-idle-timeout-ms 0 >/dev/null 2>"$dir/err"; rc=$?
+set -e
+[[ $rc == 2 ]] && grep -q "upstream-idle-timeout-ms must be" "$dir/err" \
+  || { echo "bad upstream idle timeout not refused"; exit 1; }
+set +e
 "$bin" frobnicate 2>"$dir/err"; rc=$?
 set -e
 [[ $rc == 2 ]] && grep -q "unknown command" "$dir/err" || { echo "bad command not refused"; exit 1; }
@@ -83,6 +88,7 @@ set -e
 echo '{"rules": [{"path": "/v1/me", "kind": "status", "status": 503, "limit": 1}]}' >"$dir/faults.json"
 
 "$bin" serve --db "$dir/s.db" --port 0 --provider-port 0 --plain \
+  --upstream-idle-timeout-ms 2000 --simulated-provider-idle-timeout 5 \
   --faults "$dir/faults.json" >"$dir/log" 2>&1 &
 server=$!
 for _ in $(seq 50); do grep -q "API on" "$dir/log" && break; sleep 0.1; done

@@ -18,6 +18,7 @@
 #include "auth/crypto.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
+#include "messages/proxy_outcome.hpp"
 #include "messages/wire_requests.hpp"
 
 #include "backend_world.hpp"
@@ -215,6 +216,13 @@ CAF_TEST(the answer and the audit row of an execution are stored together) {
   auto rows = w.backend.db().audit_rows(1000);
   CAF_REQUIRE(!rows.empty());
   CAF_CHECK_EQUAL(rows.back().action, "proxy.executed");
+  // The provider sees a key derived from the app and the caller's key, so a
+  // provider that deduplicates does so too, and the caller's value stays here.
+  auto result = from_json<proxy_result>(first.body);
+  CAF_REQUIRE(result);
+  auto echo = base64_decode(result->body_b64).value_or("");
+  CAF_CHECK(echo.find("alter-") != std::string::npos);
+  CAF_CHECK(echo.find("charge-4") == std::string::npos);
   auto replay = w.raw(a.key, req, unix_now(), crypto::random_hex(16));
   CAF_CHECK_EQUAL(replay.body, first.body);
   CAF_CHECK_EQUAL(w.backend.hits().count("/sim-bearer/v1/charges/stored"), 1);

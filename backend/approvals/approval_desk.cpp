@@ -286,7 +286,10 @@ void approval_desk::execute(const approval_record& approval) {
       !key || !key_is_live(*key, std::chrono::system_clock::now()))
     return refuse(make_error(error_code::invalid_key,
                              "the key was revoked or expired while its call waited"));
-  call_provider(ctx_, *grant, *req, std::move(finish));
+  auto key = approval.idempotency_key.empty()
+                 ? std::string{}
+                 : upstream_idempotency_key(approval.app_id, approval.idempotency_key);
+  call_provider(ctx_, *grant, *req, key, std::move(finish));
 }
 
 } // namespace alter::backend

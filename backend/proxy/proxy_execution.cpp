@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "auth/crypto.hpp"
+#include "auth/request_signing.hpp"
 #include "backend/access/grant_access.hpp"
 #include "messages/base64.hpp"
 #include "messages/validation.hpp"
@@ -75,8 +77,13 @@ std::optional<alter_error> proxy_request_problem(store& db, const proxy_request&
   return std::nullopt;
 }
 
+std::string upstream_idempotency_key(const std::string& app_id,
+                                     const std::string& key) {
+  return "alter-" + crypto::sha256_hex(app_id + "\n" + key).substr(0, 40);
+}
+
 void call_provider(backend_context& ctx, const grant_record& grant,
-                   const proxy_request& req,
+                   const proxy_request& req, const std::string& idempotency_key,
                    std::function<void(provider_outcome)> done) {
   provider_outcome refused;
   if (auto problem = proxy_request_problem(ctx.db, req, grant)) {
@@ -91,6 +98,8 @@ void call_provider(backend_context& ctx, const grant_record& grant,
   auto target = net::parse_url(req.url);
   http_request base{req.method, target->target, req.headers,
                     *base64_decode(req.body_b64), 0};
+  if (!idempotency_key.empty() && !find_field(base.headers, header::idempotency_key))
+    base.headers.push_back({std::string{header::idempotency_key}, idempotency_key});
   auto upstream = net::inject_credential(std::move(base), *token);
   if (!upstream) {
     refused.error = from_caf_error(upstream.error());

@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "backend/store/records.hpp"
 #include "backend/routes/routes.hpp"
+#include "backend/store/records.hpp"
 #include "messages/alter_error.hpp"
 #include "messages/proxy_outcome.hpp"
 #include "messages/wire_requests.hpp"
@@ -30,10 +30,18 @@ struct provider_outcome {
 std::optional<alter_error> proxy_request_problem(store& db, const proxy_request& req,
                                                  const grant_record& grant);
 
+/// The Idempotency-Key the provider sees for a call keyed `key` by `app_id`:
+/// derived, so one app's keys never collide with another's at a provider they
+/// share, and the caller's own value stays with the backend.
+std::string upstream_idempotency_key(const std::string& app_id, const std::string& key);
+
 /// Injects the grant's credential and calls the provider; `done` runs once, on
-/// an I/O thread.
+/// an I/O thread. With `idempotency_key` (upstream_idempotency_key), the
+/// request carries it unless the caller set one: a provider that honours it
+/// deduplicates, and a request that failed on a reused connection before any
+/// answer byte may be sent once more (upstream_client).
 void call_provider(backend_context& ctx, const grant_record& grant,
-                   const proxy_request& req,
+                   const proxy_request& req, const std::string& idempotency_key,
                    std::function<void(provider_outcome)> done);
 
 } // namespace alter::backend

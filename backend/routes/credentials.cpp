@@ -226,6 +226,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
     return idempotency_answer(ctx, call, std::move(row), *taken);
   auto grant_id = grant->id;
   call_provider(ctx, *grant, *body,
+                upstream_idempotency_key(call->identity.app_id(), guard->key()),
                 [&ctx, call, row, grant_id, guard](provider_outcome out) mutable {
                   row.latency_ms = call->elapsed_ms();
                   if (!out.ok) {

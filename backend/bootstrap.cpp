@@ -70,6 +70,11 @@ key_record make_key(std::string app_id, std::string agent_id,
   return k;
 }
 
+void register_simulated_providers(store& db, const std::string& base_url) {
+  for (const auto& p : simulated_providers)
+    db.add_provider({p.id, base_url + "/" + p.id, p.id});
+}
+
 std::string add_approver(store& db, const std::string& app_id,
                          const std::string& name) {
   // 32 random bytes, hex: shown once, stored as its SHA-256.

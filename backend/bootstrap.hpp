@@ -51,6 +51,13 @@ struct bootstrap_result {
 /// Runs in one transaction. Throws std::invalid_argument for an unknown provider.
 bootstrap_result bootstrap(store& db, const bootstrap_spec& spec);
 
+/// Registers the simulated providers at `base_url` + "/" + id, for a database
+/// bootstrapped offline (`alter-local bootstrap`) that a server will serve.
+/// Additive: a provider already registered keeps its row, since a server
+/// running on this database reads it for every call (a server registers its own
+/// URLs when it starts).
+void register_simulated_providers(store& db, const std::string& base_url);
+
 /// Adds an approver to `app_id` and returns the sign-in token (stored hashed).
 std::string add_approver(store& db, const std::string& app_id, const std::string& name);
 

@@ -41,10 +41,10 @@
 
 #include "backend/bootstrap.hpp"
 #include "backend/encryption/key_rotation.hpp"
-#include "backend/local_backend.hpp"
 #include "backend/identity/local_users.hpp"
-#include "backend/sim/provider_simulator.hpp"
+#include "backend/local_backend.hpp"
 #include "backend/policy/rule_validation.hpp"
+#include "backend/sim/provider_simulator.hpp"
 
 namespace {
 
@@ -225,8 +225,7 @@ int offline_bootstrap(std::map<std::string, std::string>& flags) {
                                                     : "https://127.0.0.1:8444";
   alter::backend::store db{flags["--db"], key_options(flags)};
   // Register the simulated providers at the URL the server will serve them on.
-  for (const auto& p : alter::backend::simulated_providers)
-    db.put_provider({p.id, provider_url + "/" + p.id, p.id});
+  alter::backend::register_simulated_providers(db, provider_url);
   alter::backend::bootstrap_spec spec;
   spec.agents = static_cast<int>(agents);
   print_keys(alter::backend::bootstrap(db, spec));

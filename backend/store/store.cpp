@@ -286,6 +286,14 @@ void store::put_provider(const provider_record& x) {
   s.execute();
 }
 
+void store::add_provider(const provider_record& x) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto& s = cached("INSERT INTO providers(id, base_url, display_name) "
+                   "VALUES(?1, ?2, ?3) ON CONFLICT(id) DO NOTHING");
+  s.bind(1, x.id).bind(2, x.base_url).bind(3, x.display_name);
+  s.execute();
+}
+
 void store::insert_secret(const secret_record& x) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto& s = cached(

@@ -62,8 +62,11 @@ public:
   void insert_app(const app_record& x);
   void insert_agent(const agent_record& x);
   void insert_key(const key_record& x);
-  /// Inserts or replaces.
+  /// Inserts or replaces (a server registering where it serves a provider).
   void put_provider(const provider_record& x);
+  /// Inserts unless a provider with this id exists, whose row stays as it is
+  /// (bootstrap must not move a provider a running server serves).
+  void add_provider(const provider_record& x);
   void insert_secret(const secret_record& x);
   void insert_grant(const grant_record& x);
 
@@ -174,7 +177,8 @@ public:
   bool delete_approver_session(std::string_view session_hash);
 
   // The local identity provider's users (store_users.cpp): a name and the
-  // scrypt hash of its password (backend/identity/password_hash.hpp), never the password.
+  // scrypt hash of its password (backend/identity/password_hash.hpp), never the
+  // password.
   /// Adds `name`, or replaces its password hash.
   void put_local_idp_user(std::string_view name, std::string_view password_hash,
                           std::string_view created_at);

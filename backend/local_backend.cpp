@@ -1,20 +1,21 @@
 #include "backend/local_backend.hpp"
+#include "backend/store/sqlite/sqlite_store.hpp"
 
 #include <chrono>
 
+#include "backend/access/authenticator.hpp"
 #include "backend/api/api_router.hpp"
 #include "backend/approvals/approval_desk.hpp"
 #include "backend/approvals/approval_pages.hpp"
-#include "backend/access/authenticator.hpp"
 #include "backend/http/html_page.hpp"
+#include "backend/http/page_origin.hpp"
+#include "backend/http/self_signed.hpp"
 #include "backend/identity/identity_provider.hpp"
 #include "backend/identity/interactive_sessions.hpp"
-#include "backend/http/page_origin.hpp"
-#include "backend/sim/provider_simulator.hpp"
-#include "backend/routes/routes.hpp"
-#include "backend/http/self_signed.hpp"
 #include "backend/identity/sign_in_throttle.hpp"
 #include "backend/proxy/upstream_client.hpp"
+#include "backend/routes/routes.hpp"
+#include "backend/sim/provider_simulator.hpp"
 #include "messages/json_codec.hpp"
 #include "net/io_runtime.hpp"
 
@@ -42,7 +43,7 @@ http_response not_found() {
 // runs while the router and the store go away.
 struct local_backend::impl {
   backend_options options;
-  store db;
+  sqlite_store db;
   std::optional<tls_identity> identity;
   authenticator auth;
   api_router router{auth};
@@ -125,7 +126,7 @@ local_backend::local_backend(backend_options options)
     st.provider_base_url = scheme + opts.address + ":" + std::to_string(pport);
     // The providers' URLs change with the port; keep the store in step.
     for (const auto& p : simulated_providers)
-      st.db.put_provider({p.id, st.provider_base_url + "/" + p.id, p.id});
+      st.db.grants().put_provider({p.id, st.provider_base_url + "/" + p.id, p.id});
   }
 }
 

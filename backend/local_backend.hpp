@@ -12,8 +12,9 @@
 #include <memory>
 #include <string>
 
-#include "backend/sim/fault_injector.hpp"
+#include "backend/encryption/master_key.hpp"
 #include "backend/http/http_server.hpp"
+#include "backend/sim/fault_injector.hpp"
 #include "backend/sim/provider_simulator.hpp"
 #include "backend/store/store.hpp"
 

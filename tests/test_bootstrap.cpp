@@ -7,6 +7,7 @@
 #include <string>
 
 #include "backend/bootstrap.hpp"
+#include "backend/store/sqlite/sqlite_store.hpp"
 
 #include "backend_world.hpp"
 #include "temp_files.hpp"
@@ -35,7 +36,7 @@ CAF_TEST(an offline bootstrap of a live database keeps its proxy calls working) 
   CAF_REQUIRE_EQUAL(agent.proxy_request(call).result.status_code, 200);
   {
     // What `alter-local bootstrap --db FILE` does, from a second handle.
-    backend::store other{db_path};
+    backend::sqlite_store other{db_path};
     backend::register_simulated_providers(other, "https://127.0.0.1:8444");
     backend::bootstrap_spec spec;
     spec.agents = 1;
@@ -44,7 +45,7 @@ CAF_TEST(an offline bootstrap of a live database keeps its proxy calls working) 
   auto after = thrown_by([&] { agent.proxy_request(call); });
   // unknown_error: nothing was thrown.
   CAF_CHECK_EQUAL(after.message, "nothing was thrown");
-  auto registered = w.backend.db().find_provider("sim-bearer");
+  auto registered = w.backend.db().grants().find_provider("sim-bearer");
   CAF_REQUIRE(registered.has_value());
   CAF_CHECK_EQUAL(registered->base_url, w.provider_url("sim-bearer"));
 }

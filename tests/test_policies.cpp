@@ -169,7 +169,7 @@ CAF_TEST(json_match denies the calls it matches and no others) {
   CAF_CHECK_EQUAL(w.agent(1).proxy_request(w.call(1, "DELETE")).result.status_code,
                   200);
   // The denial has its audit row, and the provider never saw the call.
-  auto rows = w.backend.db().audit_rows(100);
+  auto rows = w.backend.db().audit().rows(100);
   auto denied = std::count_if(rows.begin(), rows.end(), [](const auto& r) {
     return r.outcome == "denied" && r.error_code == "policy_denied";
   });
@@ -288,13 +288,13 @@ CAF_TEST(a rule that cannot be evaluated denies) {
   broken.rule_type = "ip_allowlist";
   broken.rule_body_json = R"({"cidrs": ["not-a-network"]})";
   broken.created_at = backend::now_iso8601();
-  w.backend.db().insert_rule(broken);
+  w.backend.db().rules().insert(broken);
   auto e = thrown_by([&] { w.agent().proxy_request(w.call()); });
   CAF_CHECK_EQUAL(code_of(e), "policy_denied");
   CAF_CHECK_EQUAL(policy_error_of(e), "rule_unevaluable");
   broken.id = "rule_unknown";
   broken.rule_type = "from_the_future";
-  w.backend.db().insert_rule(broken);
+  w.backend.db().rules().insert(broken);
   // Agent 1 is no target of either rule.
   CAF_CHECK_EQUAL(w.agent(1).proxy_request(w.call(1)).result.status_code, 200);
 }

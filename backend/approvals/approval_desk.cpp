@@ -9,8 +9,8 @@
 #include <boost/json.hpp>
 
 #include "auth/crypto.hpp"
-#include "backend/audit/audit_trail.hpp"
 #include "backend/access/grant_access.hpp"
+#include "backend/audit/audit_trail.hpp"
 #include "backend/proxy/proxy_execution.hpp"
 #include "backend/routes/routes.hpp"
 #include "messages/json_codec.hpp"
@@ -61,7 +61,7 @@ approval_desk::approval_desk(backend_context& ctx, net::io_runtime& io,
   // A previous process may have died between a decision and the end of its
   // execution: whether the provider saw the call is unknown, so it is never
   // run again; its waiters learn that it failed.
-  ctx_.db.fail_interrupted_approvals(
+  ctx_.db.approvals().fail_interrupted(
       error_envelope(make_error(error_code::internal_error,
                                 "the backend restarted while this call was executing; "
                                 "whether the provider received it is unknown")),
@@ -84,11 +84,13 @@ caf::expected<approval_record> approval_desk::hold(approval_record x,
   row.approval_id = x.id;
   // The held call and its audit row commit together, or neither does.
   try {
-    ctx_.db.transaction([&] {
-      ctx_.db.insert_approval(x);
-      if (!write_audit(ctx_.db, row))
+    {
+      auto tx = ctx_.db.begin();
+      tx.approvals().insert(x);
+      if (!write_audit(tx, row))
         throw std::runtime_error{"audit write failed"};
-    });
+      tx.commit();
+    }
   } catch (const std::exception&) {
     return to_caf_error(error_code::audit_write_failed,
                         "the held call could not be recorded");
@@ -101,14 +103,14 @@ std::string approval_desk::url_of(const std::string& id) const {
 }
 
 std::optional<approval_record> approval_desk::current(const std::string& id) {
-  auto a = ctx_.db.find_approval(id);
+  auto a = ctx_.db.approvals().find(id);
   if (a && a->status == "pending" && a->expires_at <= now_iso8601()
-      && ctx_.db.expire_approval(id, now_iso8601())) {
+      && ctx_.db.approvals().expire(id, now_iso8601())) {
     auto row = row_about(*a, "approval.expired");
     row.outcome = "denied";
     row.error_code = "approval_expired";
     write_audit(ctx_.db, row);
-    a = ctx_.db.find_approval(id);
+    a = ctx_.db.approvals().find(id);
     notify(id);
   }
   return a;
@@ -131,7 +133,7 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
   }
   // A decision between the read above and the registration would have found
   // no waiter to wake: look again.
-  if (auto again = ctx_.db.find_approval(id); again && again->status != w->status)
+  if (auto again = ctx_.db.approvals().find(id); again && again->status != w->status)
     notify(id);
   auto on_expiry = [this, id, w](boost::system::error_code) {
     {
@@ -148,7 +150,7 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
     try {
       latest = current(id);
     } catch (const std::exception&) {
-      latest = ctx_.db.find_approval(id); // expiry could not be recorded now
+      latest = ctx_.db.approvals().find(id); // expiry could not be recorded now
     }
     w->done(latest ? std::move(*latest) : approval_record{});
   };
@@ -168,7 +170,7 @@ void approval_desk::notify(const std::string& id) {
     for (auto& w : woken)
       w->fired = true;
   }
-  auto latest = ctx_.db.find_approval(id);
+  auto latest = ctx_.db.approvals().find(id);
   for (auto& w : woken) {
     boost::asio::dispatch(w->timer->get_executor(), [w] { w->timer->cancel(); });
     // Answer on the I/O threads, never inside the notifier's own call stack.
@@ -191,13 +193,15 @@ caf::expected<approval_record> approval_desk::decide(const std::string& id,
   row.context_json = boost::json::serialize(boost::json::object{{"reason", reason}});
   bool decided_now = false;
   try {
-    ctx_.db.transaction([&] {
-      decided_now = ctx_.db.decide_approval(id, approve ? "approved" : "denied",
-                                            who.approver_name, reason.substr(0, 1000),
-                                            now_iso8601());
-      if (decided_now && !write_audit(ctx_.db, row))
+    {
+      auto tx = ctx_.db.begin();
+      decided_now = tx.approvals().decide(id, approve ? "approved" : "denied",
+                                          who.approver_name, reason.substr(0, 1000),
+                                          now_iso8601());
+      if (decided_now && !write_audit(tx, row))
         throw std::runtime_error{"audit write failed"};
-    });
+      tx.commit();
+    }
   } catch (const std::exception&) {
     return to_caf_error(error_code::audit_write_failed,
                         "the decision could not be recorded; nothing was decided");
@@ -208,7 +212,7 @@ caf::expected<approval_record> approval_desk::decide(const std::string& id,
                         "the approval is no longer pending (it is "
                             + (latest ? latest->status : std::string{"gone"}) + ")");
   }
-  auto decided = ctx_.db.find_approval(id);
+  auto decided = ctx_.db.approvals().find(id);
   notify(id);
   if (approve)
     execute(*decided);
@@ -216,7 +220,7 @@ caf::expected<approval_record> approval_desk::decide(const std::string& id,
 }
 
 void approval_desk::execute(const approval_record& approval) {
-  if (!ctx_.db.start_approval_execution(approval.id))
+  if (!ctx_.db.approvals().start_execution(approval.id))
     return;
   notify(approval.id);
   auto started = std::chrono::steady_clock::now();
@@ -227,7 +231,7 @@ void approval_desk::execute(const approval_record& approval) {
                          .count();
     if (auto req = from_json<proxy_request>(approval.request_json))
       record_proxy_request(row, *req);
-    if (auto grant = ctx_.db.find_grant(approval.grant_id))
+    if (auto grant = ctx_.db.grants().find(approval.grant_id))
       record_grant(row, *grant);
     std::string status;
     int64_t result_status = 0;
@@ -252,8 +256,8 @@ void approval_desk::execute(const approval_record& approval) {
       result_json = error_envelope(make_error(error_code::audit_write_failed,
                                               "the audit row could not be written"));
     }
-    ctx_.db.finish_approval(approval.id, status, result_status, result_json,
-                            now_iso8601());
+    ctx_.db.approvals().finish(approval.id, status, result_status, result_json,
+                               now_iso8601());
     notify(approval.id);
   };
   // Access may have changed while the call waited: the grant, the agent and
@@ -263,7 +267,7 @@ void approval_desk::execute(const approval_record& approval) {
     refused.error = std::move(e);
     finish(std::move(refused));
   };
-  auto grant = ctx_.db.find_grant(approval.grant_id);
+  auto grant = ctx_.db.grants().find(approval.grant_id);
   auto req = from_json<proxy_request>(approval.request_json);
   if (!grant || !req)
     return refuse(
@@ -271,13 +275,13 @@ void approval_desk::execute(const approval_record& approval) {
   if (auto usable = check_grant_state(*grant); !usable)
     return refuse(from_caf_error(usable.error()));
   if (!approval.agent_id.empty()) {
-    auto agent = ctx_.db.find_agent(approval.agent_id);
+    auto agent = ctx_.db.accounts().find_agent(approval.agent_id);
     if (!agent || agent->status != "active")
       return refuse(
           make_error(error_code::agent_inactive,
                      "the agent was paused or revoked while its call waited"));
   }
-  if (auto key = ctx_.db.find_key(approval.api_key_id);
+  if (auto key = ctx_.db.accounts().find_key(approval.api_key_id);
       !key || key->status == "revoked")
     return refuse(make_error(error_code::key_revoked,
                              "the key was revoked while its call waited"));

@@ -52,7 +52,8 @@ std::optional<approver_session> signed_in(backend_context& ctx,
   auto token = session_token(req);
   if (token.empty() || token.size() > 128)
     return std::nullopt;
-  return ctx.db.find_approver_session(crypto::sha256_hex(token), now_iso8601());
+  return ctx.db.approvals().find_approver_session(crypto::sha256_hex(token),
+                                                  now_iso8601());
 }
 
 http_response login_form(const std::string& next, const std::string& problem = {}) {
@@ -89,7 +90,7 @@ std::string signed_in_banner(const approver_session& who, const std::string& nex
 http_response approval_view(backend_context& ctx, const approval_record& a,
                             const approver_session& who) {
   std::string agent_name;
-  if (auto agent = ctx.db.find_agent(a.agent_id))
+  if (auto agent = ctx.db.accounts().find_agent(a.agent_id))
     agent_name = agent->name + " (" + agent->id + ")";
   std::string body = signed_in_banner(who, a.id) + "<p>Status: <strong id=\"status\">"
                      + escape_html(a.status) + "</strong></p><table>";
@@ -142,15 +143,16 @@ void login(backend_context& ctx, const approval_page_options& options,
   if (!is_approval_id(next))
     return respond(page(400, "Bad request", "<p>Unknown approval.</p>"));
   auto token = field_or_empty(form, "token");
-  auto approver = token.empty() || token.size() > 256
-                      ? std::nullopt
-                      : ctx.db.find_approver_by_token_hash(crypto::sha256_hex(token));
+  auto approver
+      = token.empty() || token.size() > 256
+            ? std::nullopt
+            : ctx.db.approvals().find_approver_by_token_hash(crypto::sha256_hex(token));
   if (!approver)
     return respond(login_form(next, "That is not an approver token."));
   auto session = crypto::random_hex(32);
-  ctx.db.insert_approver_session(crypto::sha256_hex(session), approver->id,
-                                 crypto::random_hex(16),
-                                 now_iso8601(options.session_lifetime));
+  ctx.db.approvals().insert_approver_session(crypto::sha256_hex(session), approver->id,
+                                             crypto::random_hex(16),
+                                             now_iso8601(options.session_lifetime));
   respond(redirect("/approvals/" + next,
                    session_cookie(options, session, options.session_lifetime)));
 }
@@ -164,7 +166,7 @@ void logout(backend_context& ctx, const approval_page_options& options,
     if (!crypto::constant_time_equals(field_or_empty(form, "csrf"), who->csrf_token))
       return respond(
           page(403, "Forbidden", "<p>The form is stale; reload the page.</p>"));
-    ctx.db.delete_approver_session(crypto::sha256_hex(session_token(req)));
+    ctx.db.approvals().delete_approver_session(crypto::sha256_hex(session_token(req)));
   }
   auto clear = session_cookie(options, "", std::chrono::seconds{0});
   auto next = field_or_empty(form, "next");

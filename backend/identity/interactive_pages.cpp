@@ -7,8 +7,8 @@
 #include <stdexcept>
 
 #include "auth/crypto.hpp"
-#include "backend/bootstrap.hpp"
 #include "backend/access/grant_access.hpp"
+#include "backend/bootstrap.hpp"
 #include "backend/http/html_page.hpp"
 #include "backend/identity/identity_provider.hpp"
 #include "backend/identity/local_users.hpp"
@@ -27,11 +27,11 @@ std::optional<interactive_session_record>
 find_live_session(backend_context& ctx, const std::string& token, const char* kind) {
   if (token.size() > 128)
     return std::nullopt;
-  auto s = ctx.db.find_session(crypto::sha256_hex(token));
+  auto s = ctx.db.sessions().find(crypto::sha256_hex(token));
   if (!s || s->kind != kind)
     return std::nullopt;
   if (s->status == "pending" && s->expires_at < now_iso8601()) {
-    ctx.db.complete_session(s->token_hash, "expired", s->result_json);
+    ctx.db.sessions().complete(s->token_hash, "expired", s->result_json);
     s->status = "expired";
   }
   return s;
@@ -44,7 +44,7 @@ http_response finished_page(const interactive_session_record& s) {
               "<p>Nothing more to do here.</p>");
 }
 
-void page_audit(backend_context& ctx, const interactive_session_record& s,
+void page_audit(repositories& db, const interactive_session_record& s,
                 std::string action, std::string outcome, const std::string& grant_id) {
   audit_record row;
   row.created_at = now_iso8601();
@@ -57,7 +57,7 @@ void page_audit(backend_context& ctx, const interactive_session_record& s,
   row.principal_type = s.kind == "connect" ? "user" : "";
   row.grant_kind = grant_id.empty() ? "" : "oauth";
   row.status_code = 200;
-  ctx.db.append_audit(row);
+  db.audit().append(row);
 }
 
 http_response connect_form(backend_context& ctx, const std::string& token,
@@ -70,13 +70,13 @@ http_response connect_form(backend_context& ctx, const std::string& token,
   body += "<p>An application asks to use your account at:</p><ul>";
   auto providers = req ? req->allowed_providers : std::vector<std::string>{};
   if (providers.empty())
-    for (const auto& p : ctx.db.list_providers())
+    for (const auto& p : ctx.db.grants().list_providers())
       providers.push_back(p.id);
   for (const auto& p : providers)
     body += "<li>" + escape_html(p) + "</li>";
   body += "</ul>";
   if (!s.agent_id.empty())
-    if (auto agent = ctx.db.find_agent(s.agent_id))
+    if (auto agent = ctx.db.accounts().find_agent(s.agent_id))
       body += "<p>Its agent <strong>" + escape_html(agent->name)
               + "</strong> may use the connection on your behalf.</p>";
   body += "<form method=\"post\" action=\"/connect/" + escape_html(token)
@@ -96,21 +96,22 @@ http_response approve_connect(backend_context& ctx, interactive_session_record& 
     return page(500, "Connect failed", "<p>The session is unreadable.</p>");
   auto expires_at = grant_expiry(req->grant_policy).value_or("");
   std::vector<provider_record> providers;
-  for (const auto& p : ctx.db.list_providers())
+  for (const auto& p : ctx.db.grants().list_providers())
     if (req->allowed_providers.empty()
         || std::find(req->allowed_providers.begin(), req->allowed_providers.end(), p.id)
                != req->allowed_providers.end())
       providers.push_back(p);
   connect_status done{"completed", {}};
   bool won = false;
-  ctx.db.transaction([&] {
+  {
+    auto tx = ctx.db.begin();
     // Only a session that names its user (a verified JWT) makes that user's
     // grants; otherwise the typed account is a label and the grant is the
     // app's: whoever holds the link must not pick whose grant it becomes.
     const auto& user_id = s.user_id;
     for (const auto& p : providers) {
       auto secret = make_secret(s.app_id, p, "user");
-      ctx.db.insert_secret(secret);
+      tx.secrets().insert(secret);
       grant_record g;
       g.id = crypto::random_uuid();
       g.app_id = s.app_id;
@@ -123,16 +124,17 @@ http_response approve_connect(backend_context& ctx, interactive_session_record& 
       g.scopes = {"read", "write"};
       g.expires_at = expires_at;
       g.created_at = now_iso8601();
-      ctx.db.insert_grant(g);
+      tx.grants().insert(g);
       if (!s.agent_id.empty())
-        ctx.db.insert_delegation(g.id, s.agent_id, g.created_at);
-      page_audit(ctx, s, "connect.completed", "success", g.id);
+        tx.grants().delegate(g.id, s.agent_id, g.created_at);
+      page_audit(tx, s, "connect.completed", "success", g.id);
       done.results.push_back({g.id, p.id, account, g.scopes, req->grant_policy});
     }
-    won = ctx.db.complete_session(s.token_hash, "completed", to_json(done));
+    won = tx.sessions().complete(s.token_hash, "completed", to_json(done));
     if (!won)
       throw std::runtime_error{"decided concurrently"};
-  });
+    tx.commit();
+  }
   return page(200, "Connected",
               "<p id=\"outcome\">Your account is connected. You can close this "
               "page.</p>");
@@ -151,10 +153,10 @@ void connect_pages(backend_context& ctx, const std::string& token, bool decision
   auto form = form_fields(req.body);
   auto choice = field_or_empty(form, "decision");
   if (choice == "deny") {
-    if (!ctx.db.complete_session(s->token_hash, "denied",
-                                 to_json(connect_status{"denied", {}})))
+    if (!ctx.db.sessions().complete(s->token_hash, "denied",
+                                    to_json(connect_status{"denied", {}})))
       return respond(page(409, "Already decided", ""));
-    page_audit(ctx, *s, "connect.denied", "denied", {});
+    page_audit(ctx.db, *s, "connect.denied", "denied", {});
     return respond(page(200, "Not connected",
                         "<p id=\"outcome\">Nothing was shared. You can close this "
                         "page.</p>"));
@@ -212,7 +214,7 @@ refuse_password(backend_context& ctx, const std::string& token,
     return std::nullopt;
   }
   failures.failed(username, client_ip);
-  page_audit(ctx, s, "auth.failed", "denied", {});
+  page_audit(ctx.db, s, "auth.failed", "denied", {});
   return sign_in_form(token, false, "Wrong user name or password.", 401);
 }
 
@@ -239,13 +241,13 @@ void auth_pages(backend_context& ctx, const std::string& token, bool decision,
                                field_or_empty(form, "password"), req.client_ip)) {
     return respond(std::move(*refused));
   }
-  ctx.db.user_for_subject(s->app_id, username);
+  ctx.db.accounts().user_for_subject(s->app_id, username);
   auth_status done{"completed",
                    ctx.idp->issue(s->app_id, username, 3600, {{"name", username}}),
                    {{"sub", username}, {"name", username}}};
-  if (!ctx.db.complete_session(s->token_hash, "completed", to_json(done)))
+  if (!ctx.db.sessions().complete(s->token_hash, "completed", to_json(done)))
     return respond(page(409, "Already signed in", ""));
-  page_audit(ctx, *s, "auth.completed", "success", {});
+  page_audit(ctx.db, *s, "auth.completed", "success", {});
   respond(page(200, "Signed in",
                "<p id=\"outcome\">You are signed in. You can close this page.</p>"));
 }

@@ -7,8 +7,8 @@
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
-#include "backend/routes/account_views.hpp"
 #include "backend/bootstrap.hpp"
+#include "backend/routes/account_views.hpp"
 #include "backend/routes/route_helpers.hpp"
 #include "messages/agents.hpp"
 #include "messages/validation.hpp"
@@ -43,7 +43,7 @@ bool refuse_derived(const api_call_ptr& call) {
 /// The {id} agent of the caller's app, or the call is answered agent_not_found.
 std::optional<agent_record> app_agent(backend_context& ctx, const api_call_ptr& call) {
   const auto& id = call->params["id"];
-  auto agent = is_uuid(id) ? ctx.db.find_agent(id) : std::nullopt;
+  auto agent = is_uuid(id) ? ctx.db.accounts().find_agent(id) : std::nullopt;
   if (!agent || agent->app_id != call->identity.app_id()) {
     call->fail(make_error(error_code::agent_not_found, "no agent with that id"));
     return std::nullopt;
@@ -55,7 +55,7 @@ std::optional<agent_record> app_agent(backend_context& ctx, const api_call_ptr& 
 std::optional<key_record> agent_key(backend_context& ctx, const api_call_ptr& call,
                                     const agent_record& agent) {
   const auto& id = call->params["key_id"];
-  auto key = is_uuid(id) ? ctx.db.find_key(id) : std::nullopt;
+  auto key = is_uuid(id) ? ctx.db.accounts().find_key(id) : std::nullopt;
   if (!key || key->agent_id != agent.id || key->key_type != "agent") {
     call->fail(
         make_error(error_code::key_not_found, "the agent has no key with that id"));
@@ -64,13 +64,13 @@ std::optional<key_record> agent_key(backend_context& ctx, const api_call_ptr& ca
   return key;
 }
 
-minted_key mint_agent_key(backend_context& ctx, const agent_record& agent,
+minted_key mint_agent_key(accounts_repository& accounts, const agent_record& agent,
                           std::string name) {
   minted_key out;
   auto key
       = make_key(agent.app_id, agent.id, bootstrap_spec{}.agent_scopes, out.api_key);
   key.name = std::move(name);
-  ctx.db.insert_key(key);
+  accounts.insert_key(key);
   out.key = to_key_info(key);
   return out;
 }
@@ -101,12 +101,12 @@ void create_agent(backend_context& ctx, const api_call_ptr& call) {
                      "Idempotency-Key must be 1-255 printable characters"));
     // Its own namespace: a proxy call's key never collides with it.
     idem = "agents.create:" + *k;
-    auto claim = ctx.db.claim_idempotency(app_id, idem,
-                                          crypto::sha256_hex(call->request.body));
+    auto claim = ctx.db.idempotency().claim(app_id, idem,
+                                            crypto::sha256_hex(call->request.body));
     switch (claim.kind) {
       case idempotency_claim::done: {
         auto stored = from_json<agent_info>(claim.body);
-        auto agent = stored ? ctx.db.find_agent(stored->id) : std::nullopt;
+        auto agent = stored ? ctx.db.accounts().find_agent(stored->id) : std::nullopt;
         if (!agent)
           return call->fail(make_error(error_code::internal_error,
                                        "the agent of this Idempotency-Key is gone"));
@@ -143,24 +143,25 @@ void create_agent(backend_context& ctx, const api_call_ptr& call) {
   a.created_at = now_iso8601();
   agent_created out;
   bool name_taken = false;
-  ctx.db.transaction([&] {
-    if (ctx.db.find_live_agent_by_name(app_id, a.name)) {
-      name_taken = true;
-      return;
+  {
+    auto tx = ctx.db.begin();
+    name_taken = tx.accounts().find_live_agent_by_name(app_id, a.name).has_value();
+    if (!name_taken) {
+      tx.accounts().insert_agent(a);
+      out.api_key = mint_agent_key(tx.accounts(), a, "default").api_key;
+      audit_admin(tx, *call, "agent.created", a.id);
+      tx.commit();
     }
-    ctx.db.insert_agent(a);
-    out.api_key = mint_agent_key(ctx, a, "default").api_key;
-    audit_admin(ctx, *call, "agent.created", a.id);
-  });
+  }
   out.agent = to_agent_info(a);
   if (name_taken) {
     if (!idem.empty())
-      ctx.db.release_idempotency(app_id, idem);
+      ctx.db.idempotency().release(app_id, idem);
     return call->fail(make_error(error_code::agent_name_exists,
                                  "a live agent of this app is named " + a.name));
   }
   if (!idem.empty())
-    ctx.db.complete_idempotency(app_id, idem, 201, to_json(out.agent));
+    ctx.db.idempotency().complete(app_id, idem, 201, to_json(out.agent));
   call->reply(201, to_json(out));
 }
 
@@ -171,8 +172,9 @@ void list_agents(backend_context& ctx, const api_call_ptr& call) {
   auto include_revoked
       = net::query_param(call->request.target, "include_revoked").value_or("false");
   agent_list out;
-  auto rows = ctx.db.list_agents(call->identity.app_id(), include_revoked == "true",
-                                 page->limit, page->offset, out.total);
+  auto rows = ctx.db.accounts().list_agents(call->identity.app_id(),
+                                            include_revoked == "true", page->limit,
+                                            page->offset, out.total);
   for (const auto& a : rows)
     out.agents.push_back(to_agent_info(a));
   out.limit = page->limit;
@@ -222,18 +224,21 @@ void update_agent(backend_context& ctx, const api_call_ptr& call) {
     agent->policy_json = fields_to_json(body->policy);
   if (!body->status.empty())
     agent->status = body->status;
-  ctx.db.transaction([&] {
-    ctx.db.update_agent(*agent);
-    audit_admin(ctx, *call, "agent.updated", agent->id);
-  });
+  {
+    auto tx = ctx.db.begin();
+    tx.accounts().update_agent(*agent);
+    audit_admin(tx, *call, "agent.updated", agent->id);
+    tx.commit();
+  }
   call->reply(200, to_json(to_agent_info(*agent)));
 }
 
-void revoke_key_row(backend_context& ctx, key_record& k, const std::string& now) {
+void revoke_key_row(accounts_repository& accounts, key_record& k,
+                    const std::string& now) {
   k.status = "revoked";
   k.revoked_at = now;
-  ctx.db.update_key_state(k);
-  ctx.db.revoke_derived_keys(k.id, now);
+  accounts.update_key_state(k);
+  accounts.revoke_derived_keys(k.id, now);
 }
 
 void delete_agent(backend_context& ctx, const api_call_ptr& call) {
@@ -241,14 +246,16 @@ void delete_agent(backend_context& ctx, const api_call_ptr& call) {
   if (!agent)
     return;
   auto now = now_iso8601();
-  ctx.db.transaction([&] {
+  {
+    auto tx = ctx.db.begin();
     agent->status = "revoked";
-    ctx.db.update_agent(*agent);
-    for (auto& k : ctx.db.list_agent_keys(agent->id))
+    tx.accounts().update_agent(*agent);
+    for (auto& k : tx.accounts().list_agent_keys(agent->id))
       if (k.status != "revoked")
-        revoke_key_row(ctx, k, now);
-    audit_admin(ctx, *call, "agent.deleted", agent->id);
-  });
+        revoke_key_row(tx.accounts(), k, now);
+    audit_admin(tx, *call, "agent.deleted", agent->id);
+    tx.commit();
+  }
   call->reply(200, to_json(to_agent_info(*agent)));
 }
 
@@ -269,10 +276,12 @@ void mint_key(backend_context& ctx, const api_call_ptr& call) {
   if (agent->status == "revoked")
     return call->fail(make_error(error_code::agent_revoked, "the agent was deleted"));
   minted_key out;
-  ctx.db.transaction([&] {
-    out = mint_agent_key(ctx, *agent, key_name);
-    audit_admin(ctx, *call, "key.minted", out.key.key_id);
-  });
+  {
+    auto tx = ctx.db.begin();
+    out = mint_agent_key(tx.accounts(), *agent, key_name);
+    audit_admin(tx, *call, "key.minted", out.key.key_id);
+    tx.commit();
+  }
   call->reply(201, to_json(out));
 }
 
@@ -281,7 +290,7 @@ void list_keys(backend_context& ctx, const api_call_ptr& call) {
   if (!agent)
     return;
   key_list out;
-  for (const auto& k : ctx.db.list_agent_keys(agent->id))
+  for (const auto& k : ctx.db.accounts().list_agent_keys(agent->id))
     out.items.push_back(to_key_info(k));
   call->reply(200, to_json(out));
 }
@@ -301,7 +310,7 @@ void change_key(backend_context& ctx, const api_call_ptr& call, const char* chan
       return call->fail(
           make_error(error_code::key_already_revoked, "the key is already revoked"));
     bool force = bool_member(call->request.body, "force");
-    auto keys = ctx.db.list_agent_keys(agent->id);
+    auto keys = ctx.db.accounts().list_agent_keys(agent->id);
     // Expired keys (a rotation's grace period over) no longer count as live.
     auto now_text = now_iso8601();
     auto live = std::count_if(keys.begin(), keys.end(), [&](const key_record& k) {
@@ -314,16 +323,18 @@ void change_key(backend_context& ctx, const api_call_ptr& call, const char* chan
   } else if (key->status == "revoked") {
     return call->fail(make_error(error_code::key_revoked, "the key is revoked"));
   }
-  ctx.db.transaction([&] {
+  {
+    auto tx = ctx.db.begin();
     if (what == "revoke") {
-      revoke_key_row(ctx, *key, now);
+      revoke_key_row(tx.accounts(), *key, now);
     } else {
       key->status = what == "deprecate" ? "deprecated" : "active";
       key->deprecated_at = what == "deprecate" ? now : std::string{};
-      ctx.db.update_key_state(*key);
+      tx.accounts().update_key_state(*key);
     }
-    audit_admin(ctx, *call, "key." + what + "d", key->id);
-  });
+    audit_admin(tx, *call, "key." + what + "d", key->id);
+    tx.commit();
+  }
   call->reply(200, to_json(to_key_info(*key)));
 }
 
@@ -350,8 +361,8 @@ void add_agent_routes(api_router& router, backend_context& ctx) {
             }));
   add_route(router, "GET", "/v1/agents/by-name/{name}", agents_read,
             bind([](backend_context& ctx, const api_call_ptr& call) {
-              auto agent = ctx.db.find_live_agent_by_name(call->identity.app_id(),
-                                                          call->params["name"]);
+              auto agent = ctx.db.accounts().find_live_agent_by_name(
+                  call->identity.app_id(), call->params["name"]);
               if (!agent)
                 return call->fail(make_error(error_code::agent_not_found,
                                              "no live agent with that name"));

@@ -1,5 +1,6 @@
 // Connect through the API: an app asks for a consent session, shows its URL to
 // the end user, and polls until they decide (docs/protocol.md section 7.5).
+#include "messages/connect.hpp"
 #include "auth/crypto.hpp"
 #include "auth/scope.hpp"
 #include "backend/access/grant_access.hpp"
@@ -7,7 +8,6 @@
 #include "backend/identity/interactive_sessions.hpp"
 #include "backend/routes/route_helpers.hpp"
 #include "messages/catalogs.hpp"
-#include "messages/connect.hpp"
 #include "messages/validation.hpp"
 
 namespace alter::backend {
@@ -35,7 +35,7 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
     call->fail(make_error(error_code::connect_config_invalid, std::move(why)));
   };
   for (const auto& p : body->allowed_providers)
-    if (!ctx.db.find_provider(p))
+    if (!ctx.db.grants().find_provider(p))
       return config_error("unknown provider " + p.substr(0, 128));
   for (const auto* url : {&body->return_url, &body->allowed_origin})
     if (!url->empty() && (!is_web_url(*url) || url->size() > 2048))
@@ -49,8 +49,8 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
   s.kind = "connect";
   s.app_id = id.app_id();
   if (!body->agent_id.empty()) {
-    auto agent
-        = is_uuid(body->agent_id) ? ctx.db.find_agent(body->agent_id) : std::nullopt;
+    auto agent = is_uuid(body->agent_id) ? ctx.db.accounts().find_agent(body->agent_id)
+                                         : std::nullopt;
     if (!agent || agent->app_id != id.app_id() || agent->status == "revoked")
       return call->fail(make_error(error_code::agent_not_found,
                                    "no live agent " + body->agent_id + " in this app"));
@@ -74,10 +74,12 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
   s.created_at = now_iso8601();
   s.expires_at = now_iso8601(std::chrono::minutes{session_lifetime_minutes});
   s.result_json = to_json(connect_status{"pending", {}});
-  ctx.db.transaction([&] {
-    ctx.db.insert_session(s);
-    audit_admin(ctx, *call, "connect.session_created", s.agent_id);
-  });
+  {
+    auto tx = ctx.db.begin();
+    tx.sessions().insert(s);
+    audit_admin(tx, *call, "connect.session_created", s.agent_id);
+    tx.commit();
+  }
   call->reply(201, to_json(connect_session{token, ctx.base_url + "/connect/" + token,
                                            s.expires_at}));
 }
@@ -97,7 +99,7 @@ void poll_session(backend_context& ctx, const api_call_ptr& call) {
 
 void list_providers(backend_context& ctx, const api_call_ptr& call) {
   provider_catalog out;
-  for (const auto& p : ctx.db.list_providers())
+  for (const auto& p : ctx.db.grants().list_providers())
     out.providers.push_back(
         {p.id, p.display_name.empty() ? p.id : p.display_name, offered_scopes()});
   call->reply(200, to_json(out));

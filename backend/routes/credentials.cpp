@@ -8,9 +8,9 @@
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
+#include "backend/access/grant_access.hpp"
 #include "backend/approvals/approval_desk.hpp"
 #include "backend/audit/audit_trail.hpp"
-#include "backend/access/grant_access.hpp"
 #include "backend/proxy/proxy_execution.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
@@ -48,7 +48,8 @@ policy_decision run_policy(backend_context& ctx, const api_call& call,
     facts.attributes.emplace_back("method", method);
   facts.body = std::move(body);
   facts.now = ctx.clock ? ctx.clock() : 0;
-  auto rules = ctx.db.rules_for(id.app_id(), id.agent ? id.agent->id : std::string{},
+  auto rules
+      = ctx.db.rules().for_call(id.app_id(), id.agent ? id.agent->id : std::string{},
                                 grant.id, grant.provider_id);
   std::optional<constraint_rule> constraint;
   if (id.constraints && id.constraints->rule)
@@ -84,7 +85,7 @@ void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
   if (!write_audit(ctx.db, row))
     return call->fail(make_error(error_code::audit_write_failed,
                                  "the audit row could not be written"));
-  ctx.db.touch_grant(grant->id, now_iso8601());
+  ctx.db.grants().touch(grant->id, now_iso8601());
   call->reply(200, to_json(*token));
 }
 
@@ -96,7 +97,7 @@ void hold_for_approval(backend_context& ctx, const api_call_ptr& call, audit_rec
   const auto& id = call->identity;
   auto release = [&] {
     if (!idem_key.empty())
-      ctx.db.release_idempotency(id.app_id(), idem_key);
+      ctx.db.idempotency().release(id.app_id(), idem_key);
   };
   if (body.reason.empty()) {
     release();
@@ -133,7 +134,7 @@ void hold_for_approval(backend_context& ctx, const api_call_ptr& call, audit_rec
   auto answer = to_json(
       pending_approval{held->id, ctx.approvals->url_of(held->id), held->expires_at});
   if (!idem_key.empty())
-    ctx.db.complete_idempotency(id.app_id(), idem_key, 202, answer);
+    ctx.db.idempotency().complete(id.app_id(), idem_key, 202, answer);
   call->reply(202, std::move(answer));
 }
 
@@ -168,7 +169,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
     auto agent_id = call->identity.agent ? call->identity.agent->id : std::string{};
     auto request_hash
         = crypto::sha256_hex(grant->id + "\n" + agent_id + "\n" + call->request.body);
-    auto claim = ctx.db.claim_idempotency(app_id, idem_key, request_hash);
+    auto claim = ctx.db.idempotency().claim(app_id, idem_key, request_hash);
     switch (claim.kind) {
       case idempotency_claim::done:
         row.action = "proxy.replayed";
@@ -197,7 +198,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
   if (decision.effect == policy_effect::deny) {
     // A denial is not stored under the key: a later retry is judged afresh.
     if (!idem_key.empty())
-      ctx.db.release_idempotency(app_id, idem_key);
+      ctx.db.idempotency().release(app_id, idem_key);
     return deny(ctx, call, row, std::move(*decision.refusal));
   }
   if (decision.effect == policy_effect::require_approval)
@@ -211,7 +212,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
                   // Records the final answer under the key before it leaves.
                   auto answer = [&](alter_error e) {
                     if (!idem_key.empty())
-                      ctx.db.complete_idempotency(
+                      ctx.db.idempotency().complete(
                           app_id, idem_key, http_status_of(e.code), error_envelope(e));
                     call->fail(std::move(e));
                   };
@@ -222,7 +223,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
                     if (!out.request_sent) {
                       // The provider never saw it: a retry may execute it.
                       if (!idem_key.empty())
-                        ctx.db.release_idempotency(app_id, idem_key);
+                        ctx.db.idempotency().release(app_id, idem_key);
                       return call->fail(std::move(out.error));
                     }
                     return answer(std::move(out.error));
@@ -232,10 +233,10 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
                   if (!write_audit(ctx.db, row))
                     return answer(make_error(error_code::audit_write_failed,
                                              "the audit row could not be written"));
-                  ctx.db.touch_grant(grant_id, now_iso8601());
+                  ctx.db.grants().touch(grant_id, now_iso8601());
                   auto body = to_json(out.result);
                   if (!idem_key.empty())
-                    ctx.db.complete_idempotency(app_id, idem_key, 200, body);
+                    ctx.db.idempotency().complete(app_id, idem_key, 200, body);
                   call->reply(200, std::move(body));
                 });
 }

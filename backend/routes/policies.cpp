@@ -41,7 +41,7 @@ std::string string_at(const json::object& o, const char* key) {
 
 void list(backend_context& ctx, const api_call_ptr& call) {
   json::array rules;
-  for (const auto& r : ctx.db.list_rules(call->identity.app_id()))
+  for (const auto& r : ctx.db.rules().list(call->identity.app_id()))
     rules.push_back(rule_json(r));
   call->reply(200, json::serialize(json::object{{"rules", std::move(rules)}}));
 }
@@ -71,12 +71,12 @@ void create(backend_context& ctx, const api_call_ptr& call) {
   if (auto problem = rule_problem(ctx.db, r))
     return call->fail(std::move(*problem));
   r.created_at = now_iso8601();
-  ctx.db.insert_rule(r);
+  ctx.db.rules().insert(r);
   call->reply(201, json::serialize(rule_json(r)));
 }
 
 void update(backend_context& ctx, const api_call_ptr& call) {
-  auto found = ctx.db.find_rule(call->identity.app_id(), call->params.at("id"));
+  auto found = ctx.db.rules().find(call->identity.app_id(), call->params.at("id"));
   if (!found)
     return call->fail(make_error(error_code::not_found, "no such rule"));
   auto body = body_object(*call);
@@ -100,12 +100,12 @@ void update(backend_context& ctx, const api_call_ptr& call) {
                    "a rule's target and type cannot change: add a new rule"));
   if (auto problem = rule_problem(ctx.db, r))
     return call->fail(std::move(*problem));
-  ctx.db.update_rule(r);
+  ctx.db.rules().update(r);
   call->reply(200, json::serialize(rule_json(r)));
 }
 
 void remove(backend_context& ctx, const api_call_ptr& call) {
-  if (!ctx.db.delete_rule(call->identity.app_id(), call->params.at("id")))
+  if (!ctx.db.rules().remove(call->identity.app_id(), call->params.at("id")))
     return call->fail(make_error(error_code::not_found, "no such rule"));
   call->reply(200, R"({"deleted":true})");
 }

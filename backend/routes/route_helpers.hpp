@@ -59,14 +59,11 @@ inline bool refuse_agent(const api_call_ptr& call, error_code code, const char* 
   return true;
 }
 
-/// Writes the audit row of an administrative action (who did what to which id).
-inline void audit_admin(backend_context& ctx, const api_call& call, std::string action,
+/// Writes the audit row of an administrative action (who did what to which id),
+/// in the transaction `db` of the change when there is one.
+inline void audit_admin(repositories& db, const api_call& call, std::string action,
                         const std::string& target_id) {
-  auto row = audit_row(call, std::move(action));
-  row.outcome = "success";
-  row.status_code = 200;
-  row.url = target_id;
-  ctx.db.append_audit(row);
+  append_admin_audit(db, audit_row(call, std::move(action)), target_id);
 }
 
 } // namespace alter::backend

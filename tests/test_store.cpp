@@ -24,8 +24,8 @@ using backend::sqlite_store;
 namespace {
 
 // The tables exactly as the backend made them before it recorded schema
-// versions (frozen from store.cpp of that time): its CREATE statements, then the
-// columns and indexes it added on every open (ignoring those that failed, as
+// versions (frozen from backend/store/store.cpp at 141b659): its CREATE statements,
+// then the columns and indexes it added on every open (ignoring those that failed, as
 // it did: some columns are in the CREATE statements too).
 constexpr const char* unversioned_tables = R"sql(
 CREATE TABLE IF NOT EXISTS apps(

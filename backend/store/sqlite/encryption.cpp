@@ -1,6 +1,6 @@
 // The store's encryption at rest: its keyring (data keys sealed by the master
 // key, table barrier_keys), sealing and opening the secret columns listed in
-// store_sealing.hpp, encrypting an older database's clear values on open, and
+// sealed_columns.hpp, encrypting an older database's clear values on open, and
 // rotating the master key and the data key.
 #include "backend/store/sqlite/sqlite_store.hpp"
 

@@ -4,6 +4,7 @@
 
 #include "auth/api_key.hpp"
 #include "auth/crypto.hpp"
+#include "backend/audit/audit_trail.hpp"
 #include "backend/sim/provider_simulator.hpp"
 
 namespace alter::backend {
@@ -70,39 +71,70 @@ key_record make_key(std::string app_id, std::string agent_id,
   return k;
 }
 
-std::string add_approver(store& db, const std::string& app_id,
+void register_simulated_providers(store& db, const std::string& base_url) {
+  for (const auto& p : simulated_providers)
+    db.grants().add_provider({p.id, base_url + "/" + p.id, p.id});
+}
+
+std::string add_approver(repositories& db, const std::string& app_id,
                          const std::string& name) {
   // 32 random bytes, hex: shown once, stored as its SHA-256.
   auto token = "alter_apv_" + crypto::random_hex(32);
-  db.insert_approver(
+  db.approvals().insert_approver(
       {crypto::random_uuid(), app_id, name, crypto::sha256_hex(token), now_iso8601()});
   return token;
 }
 
+namespace {
+
+/// The attribution of every row one bootstrap writes: one request, the operator.
+audit_record bootstrap_row(const std::string& request_id, const std::string& app_id,
+                           std::string action) {
+  audit_record row;
+  row.created_at = now_iso8601();
+  row.request_id = request_id;
+  row.action = std::move(action);
+  row.app_id = app_id;
+  row.caller = "bootstrap";
+  row.caller_type = "operator";
+  return row;
+}
+
+} // namespace
+
 bootstrap_result bootstrap(store& db, const bootstrap_spec& spec) {
   std::vector<provider_record> providers;
   for (const auto& id : spec.providers) {
-    auto p = db.find_provider(id);
+    auto p = db.grants().find_provider(id);
     if (!p)
       throw std::invalid_argument("unknown provider " + id);
     providers.push_back(std::move(*p));
   }
   bootstrap_result out;
-  db.transaction([&] {
+  {
+    auto tx = db.begin();
     out.app_id = crypto::random_uuid();
-    db.insert_app({out.app_id, spec.app_name, now_iso8601()});
+    // The same administrative rows as the same creations through the API.
+    auto request_id = "bootstrap-" + crypto::random_uuid();
+    auto audit = [&](const char* action, const std::string& id) {
+      append_admin_audit(tx, bootstrap_row(request_id, out.app_id, action), id);
+    };
+    tx.accounts().insert_app({out.app_id, spec.app_name, now_iso8601()});
+    audit("app.created", out.app_id);
     auto app_key = make_key(out.app_id, {}, spec.app_scopes, out.app_key);
     out.app_key_id = app_key.id;
-    db.insert_key(app_key);
+    tx.accounts().insert_key(app_key);
+    audit("key.minted", app_key.id);
     for (const auto& p : providers) {
       auto secret = make_secret(out.app_id, p, "app");
-      db.insert_secret(secret);
+      tx.secrets().insert(secret);
       auto grant = make_grant(secret, {});
-      db.insert_grant(grant);
+      tx.grants().insert(grant);
+      audit("grant.created", grant.id);
       out.system_grant_ids.push_back(grant.id);
     }
     if (!spec.approver_name.empty())
-      out.approver_token = add_approver(db, out.app_id, spec.approver_name);
+      out.approver_token = add_approver(tx, out.app_id, spec.approver_name);
     for (int i = 0; i < spec.agents; ++i) {
       bootstrapped_agent a;
       a.id = crypto::random_uuid();
@@ -113,18 +145,23 @@ bootstrap_result bootstrap(store& db, const bootstrap_spec& spec) {
       rec.name = a.name;
       rec.display_name = a.name;
       rec.created_at = now_iso8601();
-      db.insert_agent(rec);
-      db.insert_key(make_key(out.app_id, a.id, spec.agent_scopes, a.api_key));
+      tx.accounts().insert_agent(rec);
+      // Its first key is part of its creation, as POST /v1/agents makes it.
+      tx.accounts().insert_key(
+          make_key(out.app_id, a.id, spec.agent_scopes, a.api_key));
+      audit("agent.created", a.id);
       for (const auto& p : providers) {
         auto secret = make_secret(out.app_id, p, a.name);
-        db.insert_secret(secret);
+        tx.secrets().insert(secret);
         auto grant = make_grant(secret, a.id);
-        db.insert_grant(grant);
+        tx.grants().insert(grant);
+        audit("grant.created", grant.id);
         a.grant_ids.push_back(grant.id);
       }
       out.agents.push_back(std::move(a));
     }
-  });
+    tx.commit();
+  }
   return out;
 }
 

@@ -46,11 +46,23 @@ struct bootstrap_result {
   std::string approver_token;
 };
 
-/// Runs in one transaction. Throws std::invalid_argument for an unknown provider.
+/// Runs in one transaction, with the audit rows the API writes for the same
+/// creations (app.created, key.minted, agent.created, grant.created; caller
+/// "bootstrap", caller type "operator", one request id). Additive: it only adds
+/// rows, so it may run on a database a server is using. Throws
+/// std::invalid_argument for an unknown provider.
 bootstrap_result bootstrap(store& db, const bootstrap_spec& spec);
 
+/// Registers the simulated providers at `base_url` + "/" + id, for a database
+/// bootstrapped offline (`alter-local bootstrap`) that a server will serve.
+/// Additive: a provider already registered keeps its row, since a server
+/// running on this database reads it for every call (a server registers its own
+/// URLs when it starts).
+void register_simulated_providers(store& db, const std::string& base_url);
+
 /// Adds an approver to `app_id` and returns the sign-in token (stored hashed).
-std::string add_approver(store& db, const std::string& app_id, const std::string& name);
+std::string add_approver(repositories& db, const std::string& app_id,
+                         const std::string& name);
 
 /// A managed secret of `provider` for `owner` (a name in its slug), injected the
 /// way that provider expects; its value is a fresh random credential.

@@ -21,6 +21,7 @@
 #include "backend/proxy/upstream_client.hpp"
 #include "backend/routes/routes.hpp"
 #include "backend/sim/provider_simulator.hpp"
+#include "backend/store/sqlite/sqlite_store.hpp"
 #include "messages/json_codec.hpp"
 #include "net/io_runtime.hpp"
 
@@ -66,7 +67,7 @@ void add_well_known_routes(router& routes, identity_provider& idp) {
 // runs while the router and the store go away.
 struct local_backend::impl {
   backend_options options;
-  store db;
+  sqlite_store db;
   std::optional<tls_identity> identity;
   authenticator auth;
   router routes;
@@ -178,7 +179,7 @@ local_backend::local_backend(backend_options options)
     st.provider_base_url = scheme + opts.address + ":" + std::to_string(pport);
     // The providers' URLs change with the port; keep the store in step.
     for (const auto& p : simulated_providers)
-      st.db.put_provider({p.id, st.provider_base_url + "/" + p.id, p.id});
+      st.db.grants().put_provider({p.id, st.provider_base_url + "/" + p.id, p.id});
   }
 }
 

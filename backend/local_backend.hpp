@@ -14,6 +14,7 @@
 #include <string>
 
 #include "backend/api/router.hpp"
+#include "backend/encryption/master_key.hpp"
 #include "backend/http/http_server.hpp"
 #include "backend/sim/fault_injector.hpp"
 #include "backend/sim/provider_simulator.hpp"

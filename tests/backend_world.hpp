@@ -3,9 +3,11 @@
 // drive the backend over real sockets.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "caf/scoped_actor.hpp"
 #include "caf/test/unit_test.hpp"
@@ -120,6 +122,23 @@ struct world {
     return out;
   }
 };
+
+/// `rows` without those a bootstrap wrote for what it created (their request
+/// ids start with "bootstrap-"): what the calls of a test left on the trail.
+template <class Rows>
+Rows without_bootstrap_rows(Rows rows) {
+  rows.erase(std::remove_if(rows.begin(), rows.end(),
+                            [](const auto& r) {
+                              return r.request_id.rfind("bootstrap-", 0) == 0;
+                            }),
+             rows.end());
+  return rows;
+}
+
+/// The audit rows of a test's calls, in the order they were written.
+inline std::vector<backend::audit_record> calls_audited(backend::store& db) {
+  return without_bootstrap_rows(db.audit().rows(1000000));
+}
 
 /// The error a blocking call throws, or a default error when it did not throw.
 template <class F>

@@ -47,7 +47,7 @@ struct approval_world : world {
     r.rule_type = "require_approval";
     r.rule_body_json = "{}";
     r.created_at = backend::now_iso8601();
-    backend.db().insert_rule(r);
+    backend.db().rules().insert(r);
   }
 
   static backend::backend_options options_with(std::chrono::seconds ttl) {
@@ -174,7 +174,7 @@ CAF_TEST(a held call runs once after approval and the waiting client gets its re
   CAF_CHECK_EQUAL(w.backend.hits().total(), 1);
   // The trail: requested, approved (by whom), executed.
   std::vector<std::string> actions;
-  for (const auto& r : w.backend.db().audit_rows(100))
+  for (const auto& r : w.backend.db().audit().rows(100))
     if (r.approval_id == out.approval.approval_id)
       actions.push_back(r.action + "/" + r.outcome + "/" + r.decided_by);
   CAF_CHECK_EQUAL(actions,
@@ -257,7 +257,7 @@ CAF_TEST(an approval runs only if access still holds when it is decided) {
   approval_world w;
   auto agent = w.agent(0);
   auto out = agent.proxy_request(w.held_call());
-  w.backend.db().set_grant_status(w.keys.agents[0].grant_ids[0], "revoked");
+  w.backend.db().grants().set_status(w.keys.agents[0].grant_ids[0], "revoked");
   CAF_CHECK_EQUAL(w.decide(out.approval.approval_id, "approve").status, 303);
   auto e = thrown_by([&] { agent.await_approval(out.approval.approval_id, 10.0); });
   CAF_CHECK(e.code == error_code::approval_execution_failed);
@@ -271,19 +271,19 @@ CAF_TEST(a key that expires while its call waits for approval does not execute) 
   auto out = agent.proxy_request(w.held_call());
   // The agent's key expires while the call waits (a derived key's TTL, say).
   auto& db = w.backend.db();
-  auto keys = db.list_agent_keys(w.keys.agents[0].id);
+  auto keys = db.accounts().list_agent_keys(w.keys.agents[0].id);
   CAF_REQUIRE(!keys.empty());
   for (auto k : keys) {
     k.expires_at = backend::now_iso8601(std::chrono::seconds{-1});
-    db.update_key_state(k);
+    db.accounts().update_key_state(k);
   }
   CAF_CHECK_EQUAL(w.decide(out.approval.approval_id, "approve").status, 303);
-  auto result = w.backend.db().find_approval(out.approval.approval_id);
+  auto result = w.backend.db().approvals().find(out.approval.approval_id);
   for (int i = 0;
        i < 200 && result && result->status != "failed" && result->status != "executed";
        ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    result = w.backend.db().find_approval(out.approval.approval_id);
+    result = w.backend.db().approvals().find(out.approval.approval_id);
   }
   CAF_REQUIRE(result.has_value());
   CAF_CHECK_EQUAL(result->status, "failed");
@@ -309,23 +309,23 @@ CAF_TEST(a restart fails approvals that were mid execution) {
     r.target_id = w.keys.agents[0].id;
     r.rule_type = "require_approval";
     r.created_at = backend::now_iso8601();
-    w.backend.db().insert_rule(r);
+    w.backend.db().rules().insert(r);
     provider_call c;
     c.url = w.provider_url("sim-bearer") + "/x";
     c.grant_id = w.keys.agents[0].grant_ids[0];
     c.reason = "interrupted";
     id = w.agent(0).proxy_request(c).approval.approval_id;
     // As if the process died after the decision, while the call was running.
-    CAF_REQUIRE(w.backend.db().decide_approval(id, "approved", "alice", "",
-                                               backend::now_iso8601()));
-    CAF_REQUIRE(w.backend.db().start_approval_execution(id));
+    CAF_REQUIRE(w.backend.db().approvals().decide(id, "approved", "alice", "",
+                                                  backend::now_iso8601()));
+    CAF_REQUIRE(w.backend.db().approvals().start_execution(id));
   }
   {
     backend::backend_options opts;
     opts.tls = false;
     opts.database_path = dir + "/alter.db";
     backend::local_backend restarted{opts};
-    auto a = restarted.db().find_approval(id);
+    auto a = restarted.db().approvals().find(id);
     CAF_REQUIRE(a.has_value());
     CAF_CHECK_EQUAL(a->status, "failed");
     CAF_CHECK(a->result_json.find("restarted") != std::string::npos);

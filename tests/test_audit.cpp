@@ -46,6 +46,7 @@ CAF_TEST(proxy rows carry who what and how with secrets stripped and bodies capp
   c.json = "{\"blob\":\"" + std::string(std::size_t{20} * 1024, 'x') + "\"}";
   CAF_CHECK_EQUAL(agent.proxy_request(c).result.status_code, 200);
   auto page = w.app().query_audit();
+  page.rows = without_bootstrap_rows(page.rows);
   CAF_REQUIRE_EQUAL(page.rows.size(), 1u);
   const auto& row = page.rows[0];
   CAF_CHECK_EQUAL(row.action, "proxy.executed");
@@ -82,7 +83,8 @@ CAF_TEST(the trail pages by cursor and only for keys that may read it) {
   q.limit = 3;
   std::vector<audit_entry> all;
   std::set<std::string> cursors;
-  for (int pages = 0; pages < 10; ++pages) {
+  // The bootstrap's own rows come first (13), then the calls' ten.
+  for (int pages = 0; pages < 20; ++pages) {
     auto page = app.query_audit(q);
     if (page.rows.empty())
       break;
@@ -91,6 +93,7 @@ CAF_TEST(the trail pages by cursor and only for keys that may read it) {
     all.insert(all.end(), page.rows.begin(), page.rows.end());
     q.after = page.next_cursor;
   }
+  all = without_bootstrap_rows(all);
   CAF_REQUIRE_EQUAL(all.size(), 10u);
   for (std::size_t i = 1; i < all.size(); ++i)
     CAF_CHECK_LESS_OR_EQUAL(all[i - 1].created_at, all[i].created_at);
@@ -122,7 +125,7 @@ CAF_TEST(a failed provider call in retrieve mode is reported as an error) {
   thrown_by([&] { agent.request(c); });
   agent.close();
   std::vector<std::string> outcomes;
-  for (const auto& r : w.backend.db().audit_rows(100))
+  for (const auto& r : w.backend.db().audit().rows(100))
     if (r.action == "provider_call.reported")
       outcomes.push_back(std::to_string(r.status_code) + "/" + r.outcome + "/"
                          + r.error_code);
@@ -197,6 +200,7 @@ CAF_TEST(after accepts only a cursor or a created_at and refuses other text) {
   auto agent = w.agent();
   agent.request(call_for(w));
   auto first = w.app().query_audit();
+  first.rows = without_bootstrap_rows(first.rows);
   CAF_REQUIRE_EQUAL(first.rows.size(), 1u);
   const auto& created_at = first.rows[0].created_at;
   // Before the fix these were compared as text with created_at: "9" sorted after

@@ -137,7 +137,7 @@ CAF_TEST(sessions created through the api delegate to an agent) {
   auto e = thrown_by([&] { w.agent(0).request(c); });
   CAF_CHECK(e.code == error_code::no_delegated_grant);
   // The grant carries its policy's expiry.
-  CAF_CHECK(!w.backend.db().find_grant(grant_id)->expires_at.empty());
+  CAF_CHECK(!w.backend.db().grants().find(grant_id)->expires_at.empty());
   // Errors: an unknown provider, an unknown agent, an unknown session.
   connect_request unknown;
   unknown.allowed_providers = {"nowhere"};
@@ -186,7 +186,7 @@ CAF_TEST(the provider catalog is cached for five minutes unless refreshed) {
   auto first = app.list_oauth_providers();
   CAF_CHECK_EQUAL(first.providers.size(), 3u);
   CAF_CHECK_EQUAL(first.providers[0].scopes.size(), 2u);
-  w.backend.db().put_provider({"sim-late", "http://127.0.0.1:1/late", "Late"});
+  w.backend.db().grants().put_provider({"sim-late", "http://127.0.0.1:1/late", "Late"});
   CAF_CHECK_EQUAL(app.list_oauth_providers().providers.size(), 3u);
   CAF_CHECK_EQUAL(app.list_oauth_providers(true).providers.size(), 4u);
   CAF_CHECK_EQUAL(w.agent().list_oauth_providers().providers.size(), 4u);

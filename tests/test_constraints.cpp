@@ -69,7 +69,7 @@ CAF_TEST(bad constraints are refused before any I / O) {
   CAF_CHECK(e.code == error_code::client_closed);
   CAF_CHECK(!e.is(error_class::AlterValueError));
   // None of this reached the backend.
-  CAF_CHECK_EQUAL(w.backend.db().audit_rows(10).size(), 0u);
+  CAF_CHECK_EQUAL(calls_audited(w.backend.db()).size(), 0u);
 }
 
 CAF_TEST(constraint scopes narrow every request of the sub client) {
@@ -116,7 +116,7 @@ CAF_TEST(a narrowed client still reports its retrieve mode calls) {
   auto narrow = w.agent().with_constraints(scopes_only({"tokens:retrieve"}));
   CAF_CHECK_EQUAL(narrow.request(call_for(w)).status, 200);
   narrow.close();
-  auto rows = w.backend.db().audit_rows(100);
+  auto rows = w.backend.db().audit().rows(100);
   CAF_CHECK(std::any_of(rows.begin(), rows.end(), [](const auto& r) {
     return r.action == "provider_call.reported" && r.status_code == 200;
   }));

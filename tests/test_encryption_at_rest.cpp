@@ -20,10 +20,12 @@
 
 #include "auth/crypto.hpp"
 #include "backend/encryption/barrier.hpp"
-#include "backend/identity/identity_provider.hpp"
 #include "backend/encryption/key_rotation.hpp"
-#include "backend/identity/local_users.hpp"
 #include "backend/encryption/sealed_box.hpp"
+#include "backend/identity/identity_provider.hpp"
+#include "backend/identity/local_users.hpp"
+#include "backend/store/sqlite/database.hpp"
+#include "backend/store/sqlite/sqlite_store.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
@@ -41,6 +43,7 @@ namespace {
 using backend::encryption_error;
 using backend::master_key;
 using backend::master_key_options;
+using backend::sqlite_store;
 using backend::store;
 
 backend::backend_options plain_options(const std::string& db_path) {
@@ -79,7 +82,7 @@ mode_t mode_of(const std::string& path) {
 }
 
 std::string secret_value_of_grant(store& db, const std::string& grant_id) {
-  return db.find_secret(db.find_grant(grant_id)->managed_secret_id)->value;
+  return db.secrets().find(db.grants().find(grant_id)->managed_secret_id)->value;
 }
 
 /// A field of a JSON object text, or "".
@@ -118,7 +121,7 @@ void hold_agent_one(world& w) {
   r.rule_type = "require_approval";
   r.rule_body_json = "{}";
   r.created_at = backend::now_iso8601();
-  w.backend.db().insert_rule(r);
+  w.backend.db().rules().insert(r);
 }
 
 /// Signs in as the bootstrap approver on the approval page; cookie and CSRF.
@@ -153,7 +156,7 @@ CAF_TEST(no secret value is in the database file or its WAL) {
         secrets.push_back(secret_value_of_grant(db, g));
     for (const auto& g : w.keys.system_grant_ids)
       secrets.push_back(secret_value_of_grant(db, g));
-    auto pem = db.setting("idp_signing_key_pem");
+    auto pem = db.settings().find("idp_signing_key_pem");
     CAF_REQUIRE(pem && pem->find("PRIVATE KEY") != std::string::npos);
     // Every base64 line of the key's body.
     std::regex line{"\n([A-Za-z0-9+/=]{64})\n"};
@@ -189,7 +192,7 @@ CAF_TEST(no secret value is in the database file or its WAL) {
                         .status,
                     303);
     CAF_CHECK_EQUAL(agent.await_approval(id, 20.0).status_code, 200);
-    auto result = db.find_approval(id)->result_json;
+    auto result = db.approvals().find(id)->result_json;
     secrets.push_back(json_field(result, "body_b64"));
     CAF_CHECK_GREATER(secrets.back().size(), 40u);
     // A completed sign-in whose JWT waits to be polled.
@@ -200,15 +203,15 @@ CAF_TEST(no secret value is in the database file or its WAL) {
                              "username=erin&password=erin-password")
                         .status,
                     200);
-    auto stored = db.find_session(crypto::sha256_hex(session.session_token));
+    auto stored = db.sessions().find(crypto::sha256_hex(session.session_token));
     CAF_REQUIRE(stored.has_value());
     auto jwt = json_field(stored->result_json, "user_token");
     CAF_CHECK_EQUAL(jwt.size() > 100, true);
     secrets.push_back(jwt);
     // Something stored in clear, to show the scan would find a value.
-    auto agent_row = *db.find_agent(w.keys.agents[0].id);
+    auto agent_row = *db.accounts().find_agent(w.keys.agents[0].id);
     agent_row.display_name = marker;
-    db.update_agent(agent_row);
+    db.accounts().update_agent(agent_row);
     // While the backend runs, much of it is still in the WAL.
     auto live = database_bytes(db_path);
     CAF_CHECK(live.find(marker) != std::string::npos);
@@ -234,7 +237,7 @@ CAF_TEST(a wrong or missing master key is refused) {
   auto key_file = db_path + ".master-key";
   auto right = read_file(key_file);
   auto other = master_key::generate().to_base64();
-  auto wrong = refusal_of([&] { store{db_path, {{}, other}}; });
+  auto wrong = refusal_of([&] { sqlite_store{db_path, {{}, other}}; });
   CAF_CHECK(wrong.find("wrong key") != std::string::npos);
   CAF_CHECK(wrong.find(other) == std::string::npos);
   CAF_CHECK(wrong.find(right.substr(0, 44)) == std::string::npos);
@@ -243,37 +246,38 @@ CAF_TEST(a wrong or missing master key is refused) {
   opts.master_key.base64 = other;
   CAF_CHECK(!refusal_of([&] { backend::local_backend{opts}; }).empty());
   // The right key as base64 opens it, with no key file needed.
-  CAF_CHECK_EQUAL(refusal_of([&] { store{db_path, {{}, right}}; }), "");
+  CAF_CHECK_EQUAL(refusal_of([&] { sqlite_store{db_path, {{}, right}}; }), "");
   CAF_REQUIRE_EQUAL(::unlink(key_file.c_str()), 0);
-  auto missing = refusal_of([&] { store{db_path}; });
+  auto missing = refusal_of([&] { sqlite_store{db_path}; });
   CAF_CHECK(missing.find("is missing") != std::string::npos);
   // Refusing made no new key file.
   CAF_CHECK_EQUAL(mode_of(key_file), 0u);
   // Keys that are no keys.
-  CAF_CHECK(!refusal_of([&] { store{db_path, {{}, "c2hvcnQ="}}; }).empty());
-  CAF_CHECK(!refusal_of([&] { store{db_path, {{}, "not base64!"}}; }).empty());
-  store reopened{db_path, {{}, right}};
-  CAF_CHECK_EQUAL(reopened.find_secret_by_value("sim-bearer", value).has_value(), true);
+  CAF_CHECK(!refusal_of([&] { sqlite_store{db_path, {{}, "c2hvcnQ="}}; }).empty());
+  CAF_CHECK(!refusal_of([&] { sqlite_store{db_path, {{}, "not base64!"}}; }).empty());
+  sqlite_store reopened{db_path, {{}, right}};
+  CAF_CHECK_EQUAL(reopened.secrets().find_by_value("sim-bearer", value).has_value(),
+                  true);
 }
 
 CAF_TEST(a key file others could read is refused) {
   temp_dir dir;
   auto db_path = dir.path + "/alter.db";
-  { store first{db_path}; }
+  { sqlite_store first{db_path}; }
   auto key_file = db_path + ".master-key";
   CAF_REQUIRE_EQUAL(mode_of(key_file), 0600u);
   for (mode_t loose : {0644, 0640, 0604, 0660, 0606}) {
     CAF_REQUIRE_EQUAL(::chmod(key_file.c_str(), loose), 0);
-    auto why = refusal_of([&] { store{db_path}; });
+    auto why = refusal_of([&] { sqlite_store{db_path}; });
     CAF_CHECK(why.find("looser than 0600") != std::string::npos);
   }
   CAF_REQUIRE_EQUAL(::chmod(key_file.c_str(), 0400), 0);
-  CAF_CHECK_EQUAL(refusal_of([&] { store{db_path}; }), "");
+  CAF_CHECK_EQUAL(refusal_of([&] { sqlite_store{db_path}; }), "");
   // A symlink to the key is not followed, nor is a named file that is none.
   auto link = dir.path + "/link.key";
   CAF_REQUIRE_EQUAL(::symlink(key_file.c_str(), link.c_str()), 0);
-  CAF_CHECK(!refusal_of([&] { store{db_path, {link, {}}}; }).empty());
-  CAF_CHECK(!refusal_of([&] { store{db_path, {dir.path, {}}}; }).empty());
+  CAF_CHECK(!refusal_of([&] { sqlite_store{db_path, {link, {}}}; }).empty());
+  CAF_CHECK(!refusal_of([&] { sqlite_store{db_path, {dir.path, {}}}; }).empty());
 }
 
 CAF_TEST(a ciphertext moved to another row does not decrypt and fails only its call) {
@@ -282,9 +286,9 @@ CAF_TEST(a ciphertext moved to another row does not decrypt and fails only its c
   world w{plain_options(db_path)};
   auto& db = w.backend.db();
   const auto& grants = w.keys.agents[0].grant_ids;
-  auto a = db.find_grant(grants[0])->managed_secret_id;
-  auto b = db.find_grant(grants[1])->managed_secret_id;
-  auto value_b = db.find_secret(b)->value;
+  auto a = db.grants().find(grants[0])->managed_secret_id;
+  auto b = db.grants().find(grants[1])->managed_secret_id;
+  auto value_b = db.secrets().find(b)->value;
   {
     backend::database raw{db_path};
     auto read = raw.prepare("SELECT value FROM managed_secrets WHERE id = ?1");
@@ -304,7 +308,7 @@ CAF_TEST(a ciphertext moved to another row does not decrypt and fails only its c
     write.bind(1, a).bind_blob(2, box_b);
     write.run();
   }
-  auto why = refusal_of([&] { db.find_secret(a); });
+  auto why = refusal_of([&] { db.secrets().find(a); });
   CAF_CHECK(why.find("managed_secrets.value") != std::string::npos);
   CAF_CHECK(why.find(value_b) == std::string::npos);
   // Over the API: that grant's call is a 500 internal_error naming no secret;
@@ -333,15 +337,16 @@ CAF_TEST(rotating the master key and the data key keeps every value readable) {
     world w{plain_options(db_path)};
     auto& db = w.backend.db();
     for (const auto& g : w.keys.agents[0].grant_ids)
-      values.emplace_back(db.find_grant(g)->provider_id, secret_value_of_grant(db, g));
-    pem = *db.setting("idp_signing_key_pem");
+      values.emplace_back(db.grants().find(g)->provider_id,
+                          secret_value_of_grant(db, g));
+    pem = *db.settings().find("idp_signing_key_pem");
   }
   CAF_REQUIRE_EQUAL(values.size(), 3u);
   auto readable = [&](const master_key_options& key) {
-    store db{db_path, key};
-    bool all = db.setting("idp_signing_key_pem") == pem;
+    sqlite_store db{db_path, key};
+    bool all = db.settings().find("idp_signing_key_pem") == pem;
     for (const auto& [provider, value] : values) {
-      auto found = db.find_secret_by_value(provider, value);
+      auto found = db.secrets().find_by_value(provider, value);
       all = all && found && found->value == value;
     }
     return all;
@@ -355,7 +360,7 @@ CAF_TEST(rotating the master key and the data key keeps every value readable) {
   CAF_CHECK_EQUAL(mode_of(key_file + ".new"), 0u);
   CAF_CHECK(readable({}));
   CAF_CHECK(refusal_of([&] {
-              store{db_path, {{}, old_key}};
+              sqlite_store{db_path, {{}, old_key}};
             }).find("wrong key")
             != std::string::npos);
   // To another file: the key given as base64 stays as it was until then.
@@ -364,7 +369,7 @@ CAF_TEST(rotating the master key and the data key keeps every value readable) {
                   next_file);
   CAF_CHECK_EQUAL(mode_of(next_file), 0600u);
   CAF_CHECK(readable({next_file, {}}));
-  CAF_CHECK(!refusal_of([&] { store{db_path}; }).empty());
+  CAF_CHECK(!refusal_of([&] { sqlite_store{db_path}; }).empty());
   // Base64 without a file to write to is refused, and nothing changed.
   CAF_CHECK(!refusal_of([&] {
                backend::rotate_master_key(db_path, {{}, read_file(next_file)});
@@ -395,9 +400,10 @@ CAF_TEST(an older database with clear values is encrypted on open) {
   std::string session_hash = crypto::sha256_hex("session");
   std::string token_hash = crypto::sha256_hex("token");
   {
-    store db{db_path};
-    db.insert_app({"app_1", "app", backend::now_iso8601()});
-    db.put_provider({"sim-bearer", "http://127.0.0.1:1/sim-bearer", "sim-bearer"});
+    sqlite_store db{db_path};
+    db.accounts().insert_app({"app_1", "app", backend::now_iso8601()});
+    db.grants().put_provider(
+        {"sim-bearer", "http://127.0.0.1:1/sim-bearer", "sim-bearer"});
     backend::secret_record s;
     s.id = secret_id;
     s.app_id = "app_1";
@@ -406,12 +412,11 @@ CAF_TEST(an older database with clear values is encrypted on open) {
     s.provider_id = "sim-bearer";
     s.value = "x";
     s.created_at = backend::now_iso8601();
-    db.insert_secret(s);
-    db.put_setting("idp_signing_key_pem", "x");
-    CAF_REQUIRE(db.insert_idempotency_claim("app_1", "idem", "hash",
-                                            backend::idempotency_state::executing,
-                                            "owner"));
-    db.complete_idempotency("app_1", "idem", "owner", 200, "x");
+    db.secrets().insert(s);
+    db.settings().put("idp_signing_key_pem", "x");
+    CAF_REQUIRE(db.idempotency().claim("app_1", "idem", "hash",
+                                       backend::idempotency_state::executing, "owner"));
+    db.idempotency().complete("app_1", "idem", "owner", 200, "x");
     backend::approval_record a;
     a.id = "apr_1";
     a.app_id = "app_1";
@@ -423,11 +428,11 @@ CAF_TEST(an older database with clear values is encrypted on open) {
     a.reason = "r";
     a.status = "executed";
     a.created_at = a.expires_at = backend::now_iso8601();
-    db.insert_approval(a);
-    db.insert_approver(
+    db.approvals().insert(a);
+    db.approvals().insert_approver(
         {"apv_1", "app_1", "alice", crypto::sha256_hex("t"), backend::now_iso8601()});
-    db.insert_approver_session(session_hash, "apv_1", "x",
-                               backend::now_iso8601(std::chrono::seconds{3600}));
+    db.approvals().insert_approver_session(
+        session_hash, "apv_1", "x", backend::now_iso8601(std::chrono::seconds{3600}));
     backend::interactive_session_record is;
     is.token_hash = token_hash;
     is.kind = "auth";
@@ -435,10 +440,10 @@ CAF_TEST(an older database with clear values is encrypted on open) {
     is.result_json = "x";
     is.created_at = backend::now_iso8601();
     is.expires_at = backend::now_iso8601(std::chrono::seconds{600});
-    db.insert_session(is);
+    db.sessions().insert(is);
   }
   // Make it what an older version wrote: clear TEXT, an index of the values
-  // themselves, no keyring and no key file.
+  // themselves, no keyring, no key file and no schema version.
   {
     backend::database raw{db_path};
     auto set = [&](const char* sql, const std::string& value, const std::string& row) {
@@ -462,6 +467,7 @@ CAF_TEST(an older database with clear values is encrypted on open) {
         clear("jwt"), token_hash);
     raw.exec("DELETE FROM barrier_keys");
     raw.exec("CREATE INDEX secrets_by_value ON managed_secrets(provider_id, value)");
+    raw.exec("PRAGMA user_version = 0");
   }
   CAF_REQUIRE_EQUAL(::unlink((db_path + ".master-key").c_str()), 0);
   std::vector<std::string> clears;
@@ -472,28 +478,30 @@ CAF_TEST(an older database with clear values is encrypted on open) {
   for (const auto& c : clears)
     CAF_CHECK(before.find(c) != std::string::npos);
   {
-    store db{db_path};
+    sqlite_store db{db_path};
     CAF_CHECK_EQUAL(mode_of(db_path + ".master-key"), 0600u);
     // Copies: a check must not hold a member of a destroyed optional.
-    auto secret = db.find_secret(secret_id);
+    auto secret = db.secrets().find(secret_id);
     CAF_REQUIRE(secret.has_value());
     CAF_CHECK_EQUAL(secret->value, clear("value"));
     CAF_CHECK(secret->additional_credentials_json.find(clear("credential"))
               != std::string::npos);
-    CAF_CHECK(db.find_secret_by_value("sim-bearer", clear("value")).has_value());
-    CAF_CHECK(!db.find_secret_by_value("sim-bearer", "x").has_value());
-    CAF_CHECK_EQUAL(db.setting("idp_signing_key_pem").value_or(""), clear("pem"));
-    auto answer = db.find_idempotency("app_1", "idem");
+    CAF_CHECK(db.secrets().find_by_value("sim-bearer", clear("value")).has_value());
+    CAF_CHECK(!db.secrets().find_by_value("sim-bearer", "x").has_value());
+    CAF_CHECK_EQUAL(db.settings().find("idp_signing_key_pem").value_or(""),
+                    clear("pem"));
+    auto answer = db.idempotency().find("app_1", "idem");
     CAF_REQUIRE(answer.has_value());
     CAF_CHECK(answer->state == backend::idempotency_state::done);
     CAF_CHECK_EQUAL(answer->body, clear("answer"));
-    auto approval = db.find_approval("apr_1");
+    auto approval = db.approvals().find("apr_1");
     CAF_REQUIRE(approval.has_value());
     CAF_CHECK_EQUAL(approval->result_json, clear("result"));
-    auto approver = db.find_approver_session(session_hash, backend::now_iso8601());
+    auto approver
+        = db.approvals().find_approver_session(session_hash, backend::now_iso8601());
     CAF_REQUIRE(approver.has_value());
     CAF_CHECK_EQUAL(approver->csrf_token, clear("csrf"));
-    auto session = db.find_session(token_hash);
+    auto session = db.sessions().find(token_hash);
     CAF_REQUIRE(session.has_value());
     CAF_CHECK_EQUAL(session->result_json, clear("jwt"));
     // Already while open: the upgrade was checkpointed out of the WAL.

@@ -117,7 +117,7 @@ CAF_TEST(every credential use leaves an audit row without secrets) {
   agent.close(); // sends the report of the retrieve-mode provider call
   std::vector<backend::audit_record> rows;
   int reports = 0;
-  for (auto& r : w.backend.db().audit_rows(100)) {
+  for (auto& r : calls_audited(w.backend.db())) {
     if (r.action == "provider_call.reported")
       ++reports;
     else
@@ -224,9 +224,9 @@ CAF_TEST(revoked keys and missing scopes get their documented errors) {
   auto agent = w.agent();
   agent.me();
   auto hash = crypto::sha256_hex(w.keys.agents[0].api_key);
-  auto record = w.backend.db().find_key_by_hash(hash);
+  auto record = w.backend.db().accounts().find_key_by_hash(hash);
   CAF_REQUIRE(record.has_value());
-  w.backend.db().set_key_status(record->id, "revoked");
+  w.backend.db().accounts().set_key_status(record->id, "revoked");
   auto revoked = thrown_by([&] { agent.list_grants(); });
   CAF_CHECK(revoked.code == error_code::invalid_key);
   CAF_CHECK(revoked.is(error_class::InvalidKeyError));
@@ -235,12 +235,12 @@ CAF_TEST(revoked keys and missing scopes get their documented errors) {
   auto expired = backend::make_key(w.keys.app_id, w.keys.agents[1].id, {"grants:read"},
                                    expired_key);
   expired.expires_at = "2020-01-01T00:00:00.000Z";
-  w.backend.db().insert_key(expired);
+  w.backend.db().accounts().insert_key(expired);
   blocking::Agent stale{w.client(expired_key), w.env};
   CAF_CHECK(thrown_by([&] { stale.list_grants(); }).code == error_code::invalid_key);
   std::string narrow_key;
-  w.backend.db().insert_key(backend::make_key(w.keys.app_id, w.keys.agents[1].id,
-                                              {"grants:read"}, narrow_key));
+  w.backend.db().accounts().insert_key(backend::make_key(
+      w.keys.app_id, w.keys.agents[1].id, {"grants:read"}, narrow_key));
   blocking::Agent narrow{w.client(narrow_key), w.env};
   CAF_CHECK_EQUAL(narrow.list_grants().total, 3);
   auto scope = thrown_by([&] { narrow.request(call_to(w, "sim-bearer", 0, 1)); });
@@ -260,7 +260,7 @@ CAF_TEST(grant and provider failures are typed) {
   missing_grant.grant_id = "00000000-0000-4000-8000-000000000000";
   CAF_CHECK(thrown_by([&] { agent.request(missing_grant); }).code
             == error_code::grant_not_found);
-  w.backend.db().set_grant_status(w.keys.agents[0].grant_ids[0], "revoked");
+  w.backend.db().grants().set_status(w.keys.agents[0].grant_ids[0], "revoked");
   auto revoked = thrown_by([&] { agent.request(call_to(w, "sim-bearer", 0)); });
   CAF_CHECK(revoked.code == error_code::grant_revoked);
   CAF_CHECK(revoked.is(error_class::ReAuthRequiredError));

@@ -198,7 +198,7 @@ CAF_TEST(a proxy execution without an Idempotency - Key is refused before it run
   CAF_CHECK_EQUAL(res.status, 400);
   CAF_CHECK_EQUAL(code_of(res), "idempotency_key_required");
   CAF_CHECK_EQUAL(w.backend.hits().count("/sim-bearer/v1/charges/keyless"), 0);
-  auto rows = w.backend.db().audit_rows(1000);
+  auto rows = w.backend.db().audit().rows(1000);
   CAF_REQUIRE(!rows.empty());
   CAF_CHECK_EQUAL(rows.back().error_code, "idempotency_key_required");
 }
@@ -209,11 +209,11 @@ CAF_TEST(the answer and the audit row of an execution are stored together) {
   auto req = proxy_call(w, a, "/v1/charges/stored", "charge-4");
   auto first = w.raw(a.key, req, unix_now(), crypto::random_hex(16));
   CAF_REQUIRE_EQUAL(first.status, 200);
-  auto stored = w.backend.db().find_idempotency(a.app_id, "charge-4");
+  auto stored = w.backend.db().idempotency().find(a.app_id, "charge-4");
   CAF_REQUIRE(stored.has_value());
   CAF_CHECK(stored->state == backend::idempotency_state::done);
   CAF_CHECK_EQUAL(stored->body, first.body);
-  auto rows = w.backend.db().audit_rows(1000);
+  auto rows = w.backend.db().audit().rows(1000);
   CAF_REQUIRE(!rows.empty());
   CAF_CHECK_EQUAL(rows.back().action, "proxy.executed");
   // The provider sees a key derived from the app and the caller's key, so a
@@ -248,8 +248,8 @@ CAF_TEST(stored answers are pruned once the idempotency window has passed) {
   o.idempotency_window = std::chrono::hours{1};
   world w{o};
   // The first round runs at start.
-  for (int i = 0; i < 100 && w.backend.db().find_idempotency(app_id, "old"); ++i)
+  for (int i = 0; i < 100 && w.backend.db().idempotency().find(app_id, "old"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  CAF_CHECK(!w.backend.db().find_idempotency(app_id, "old").has_value());
-  CAF_CHECK(w.backend.db().find_idempotency(app_id, "recent").has_value());
+  CAF_CHECK(!w.backend.db().idempotency().find(app_id, "old").has_value());
+  CAF_CHECK(w.backend.db().idempotency().find(app_id, "recent").has_value());
 }

@@ -15,6 +15,8 @@
 #include "backend/bootstrap.hpp"
 #include "backend/local_backend.hpp"
 #include "net/url.hpp"
+
+#include "backend_world.hpp"
 #include "tools/swarm/swarm_driver.hpp"
 
 using namespace alter;
@@ -120,7 +122,7 @@ CAF_TEST(a proxied call executes once even when its answer is lost) {
   CAF_CHECK_EQUAL(out.result.status_code, 200);
   CAF_CHECK_EQUAL(out.retries.attempts, 2);
   CAF_CHECK_EQUAL(b.hits().count("/sim-bearer/orders"), 1);
-  auto rows = b.db().audit_rows(10);
+  auto rows = alter::testing::calls_audited(b.db());
   CAF_REQUIRE_EQUAL(rows.size(), 2u);
   CAF_CHECK_EQUAL(rows[0].action, "proxy.executed");
   CAF_CHECK_EQUAL(rows[1].action, "proxy.replayed");

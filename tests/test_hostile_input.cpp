@@ -271,7 +271,7 @@ CAF_TEST(SQL metacharacters in every string field are data) {
   auto all_there = [&] {
     for (const auto& a : w.keys.agents)
       for (const auto& g : a.grant_ids)
-        if (!w.backend.db().find_grant(g))
+        if (!w.backend.db().grants().find(g))
           return false;
     return true;
   };
@@ -313,7 +313,7 @@ CAF_TEST(SQL metacharacters in every string field are data) {
   auto app_call = w.get("/v1/grants");
   CAF_CHECK_EQUAL(w.send(w.signed_bytes(w.keys.app_key, app_call)).status, 200);
   // The audit trail kept the hostile reasons verbatim, as data.
-  auto rows = w.backend.db().audit_rows(1000);
+  auto rows = w.backend.db().audit().rows(1000);
   CAF_CHECK(std::any_of(rows.begin(), rows.end(),
                         [&](const auto& row) { return row.reason == payloads[1]; }));
   w.check_still_serving();
@@ -390,7 +390,7 @@ CAF_TEST(slow and idle connections are cut and the connection cap holds) {
     held.push_back(std::make_unique<raw_connection>(w.port));
   std::this_thread::sleep_for(100ms);
   raw_connection over{w.port};
-  CAF_CHECK(over.closed_by_peer(1s));
+  CAF_CHECK(over.closed_by_peer(3s)); // generous: a loaded machine accepts late
   held.clear();
   // Once the held ones go, the server accepts again.
   bool served = false;
@@ -582,7 +582,7 @@ CAF_TEST(attribution that is not UTF - 8 text is refused
   row.reason = "why\xed\xa0\x80";
   row.url = "https://x/\xfe";
   row.context_json = "{\"k\":\"v\"}";
-  w.backend.db().append_audit(row);
+  w.backend.db().audit().append(row);
   audit_page page;
   CAF_CHECK(succeeds([&] { page = w.app().query_audit(); }));
   auto found

@@ -279,10 +279,10 @@ CAF_TEST(a hostile provider in proxy mode is an upstream error from the backend)
                  endless_chunk_extension()}) {
     hostile_peer provider{b};
     // Point the provider of the agent's first grant at the hostile peer.
-    auto grant = w.backend.db().find_grant(w.keys.agents[0].grant_ids[0]);
-    auto p = w.backend.db().find_provider(grant->provider_id);
+    auto grant = w.backend.db().grants().find(w.keys.agents[0].grant_ids[0]);
+    auto p = w.backend.db().grants().find_provider(grant->provider_id);
     p->base_url = provider.url();
-    w.backend.db().put_provider(*p);
+    w.backend.db().grants().put_provider(*p);
     provider_call call;
     call.url = provider.url() + "/v1/items";
     call.grant_id = grant->id;

@@ -22,6 +22,7 @@
 #include "backend/identity/local_users.hpp"
 #include "backend/identity/password_hash.hpp"
 #include "backend/identity/sign_in_throttle.hpp"
+#include "backend/store/sqlite/sqlite_store.hpp"
 
 #include "backend_world.hpp"
 #include "interactive_flow.hpp"
@@ -63,7 +64,7 @@ http_response sign_in(world& w, const std::string& path, const std::string& user
 
 /// The managed secret behind one of the bootstrapped system grants.
 std::string some_secret(world& w) {
-  return w.backend.db().find_grant(w.keys.system_grant_ids[0])->managed_secret_id;
+  return w.backend.db().grants().find(w.keys.system_grant_ids[0])->managed_secret_id;
 }
 
 } // namespace
@@ -174,9 +175,9 @@ CAF_TEST(identity mode resolves the grant among the users own) {
   CAF_CHECK(e.code == error_code::user_token_not_allowed);
   CAF_CHECK_EQUAL(e.http_status, 400);
   // A suspended user is refused.
-  auto user = w.backend.db().user_for_subject(w.keys.app_id, "erin");
+  auto user = w.backend.db().accounts().user_for_subject(w.keys.app_id, "erin");
   user.status = "suspended";
-  w.backend.db().update_user(user);
+  w.backend.db().accounts().update_user(user);
   CAF_CHECK(thrown_by([&] { app.request(pick); }).code == error_code::reauth_required);
   CAF_CHECK_EQUAL(app.resolve_identity(erin).user_status, "suspended");
 }
@@ -210,9 +211,9 @@ CAF_TEST(managed secret grants serve every principal kind) {
             }).code
             == error_code::insufficient_scope);
   std::string writer_key;
-  w.backend.db().insert_key(backend::make_key(w.keys.app_id, w.keys.agents[1].id,
-                                              {"tokens:retrieve", "grants:write"},
-                                              writer_key));
+  w.backend.db().accounts().insert_key(
+      backend::make_key(w.keys.app_id, w.keys.agents[1].id,
+                        {"tokens:retrieve", "grants:write"}, writer_key));
   auto agent = blocking::Agent{w.client(writer_key), w.env};
   g.principal = {"agent", {}, {}, {}, "own"};
   auto own = agent.create_managed_secret_grant(g);
@@ -280,11 +281,11 @@ CAF_TEST(revoking grants and delegations cuts exactly that access path) {
   auto e = thrown_by([&] { agent.revoke_delegation(grant_id); });
   CAF_CHECK(e.code == error_code::no_delegated_grant);
   CAF_CHECK(e.is(error_class::NoDelegatedGrantError));
-  auto kept = w.backend.db().find_grant(grant_id);
+  auto kept = w.backend.db().grants().find(grant_id);
   CAF_REQUIRE(kept.has_value());
   CAF_CHECK_EQUAL(kept->status, "active");
   // The app removes another agent's path.
-  w.backend.db().insert_delegation(grant_id, w.keys.agents[1].id,
+  w.backend.db().grants().delegate(grant_id, w.keys.agents[1].id,
                                    "2026-01-01T00:00:00Z");
   CAF_CHECK_EQUAL(w.agent(1).request(c).status, 200);
   CAF_CHECK(app.revoke_delegation(grant_id, w.keys.agents[1].id).success);
@@ -306,7 +307,7 @@ CAF_TEST(revoking grants and delegations cuts exactly that access path) {
             == error_code::invalid_argument);
   // The audit trail has the revocation with its reason.
   bool audited = false;
-  for (const auto& r : w.backend.db().audit_rows(200))
+  for (const auto& r : w.backend.db().audit().rows(200))
     audited = audited || (r.action == "grant.revoked" && r.reason == "user left");
   CAF_CHECK(audited);
   // Agents cannot revoke grants.
@@ -425,7 +426,7 @@ CAF_TEST(sign in needs the password and an unknown user gets the same answer) {
   CAF_CHECK_EQUAL(app.verify_user_token(done.user_token).value_or(""), "admin");
   // Failures are audited, without the password.
   int failures = 0;
-  for (const auto& r : w.backend.db().audit_rows(100)) {
+  for (const auto& r : w.backend.db().audit().rows(100)) {
     failures += r.action == "auth.failed" ? 1 : 0;
     CAF_CHECK(r.reason.find("not-the-password") == std::string::npos);
   }
@@ -526,12 +527,12 @@ CAF_TEST(local users are stored as scrypt hashes only) {
   std::string dir = ::mkdtemp(dir_template);
   const std::string password = "a-password-" + crypto::random_hex(8);
   {
-    backend::store db{dir + "/alter.db"};
+    backend::sqlite_store db{dir + "/alter.db"};
     backend::set_local_user_password(db, "carol", password);
     CAF_CHECK(backend::check_local_user(db, "carol", password));
     CAF_CHECK(!backend::check_local_user(db, "carol", password + "x"));
     CAF_CHECK(!backend::check_local_user(db, "nobody", password));
-    auto stored = db.local_idp_password_hash("carol").value_or("");
+    auto stored = db.local_users().password_hash("carol").value_or("");
     CAF_CHECK(stored.rfind("scrypt$15$8$1$", 0) == 0);
     CAF_CHECK(stored.find(password) == std::string::npos);
     // Bad names and passwords are refused, and the message holds no password.

@@ -174,7 +174,7 @@ CAF_TEST(json_match denies the calls it matches and no others) {
   CAF_CHECK_EQUAL(w.agent(1).proxy_request(w.call(1, "DELETE")).result.status_code,
                   200);
   // The denial has its audit row, and the provider never saw the call.
-  auto rows = w.backend.db().audit_rows(100);
+  auto rows = w.backend.db().audit().rows(100);
   auto denied = std::count_if(rows.begin(), rows.end(), [](const auto& r) {
     return r.outcome == "denied" && r.error_code == "policy_denied";
   });
@@ -293,13 +293,13 @@ CAF_TEST(a rule that cannot be evaluated denies) {
   broken.rule_type = "ip_allowlist";
   broken.rule_body_json = R"({"cidrs": ["not-a-network"]})";
   broken.created_at = backend::now_iso8601();
-  w.backend.db().insert_rule(broken);
+  w.backend.db().rules().insert(broken);
   auto e = thrown_by([&] { w.agent().proxy_request(w.call()); });
   CAF_CHECK_EQUAL(code_of(e), "policy_denied");
   CAF_CHECK_EQUAL(policy_error_of(e), "rule_unevaluable");
   broken.id = "rule_unknown";
   broken.rule_type = "from_the_future";
-  w.backend.db().insert_rule(broken);
+  w.backend.db().rules().insert(broken);
   // Agent 1 is no target of either rule.
   CAF_CHECK_EQUAL(w.agent(1).proxy_request(w.call(1)).result.status_code, 200);
 }
@@ -376,11 +376,11 @@ CAF_TEST(a corrupt rule body in the database denies without a crash) {
     r.rule_type = "ip_allowlist";
     r.rule_body_json = corrupt[i];
     r.created_at = backend::now_iso8601();
-    w.backend.db().insert_rule(r);
+    w.backend.db().rules().insert(r);
     auto e = thrown_by([&] { w.agent(0).proxy_request(w.call(0)); });
     CAF_CHECK_EQUAL(code_of(e), "policy_denied");
     CAF_CHECK_EQUAL(policy_error_of(e), "rule_unevaluable");
-    w.backend.db().delete_rule(w.keys.app_id, r.id);
+    w.backend.db().rules().remove(w.keys.app_id, r.id);
   }
   // The backend still serves, and agent 1 was never a target.
   CAF_CHECK_EQUAL(w.agent(0).proxy_request(w.call(0)).result.status_code, 200);
@@ -554,7 +554,7 @@ CAF_TEST(calls parse no rule that was parsed before) {
       {"rate_limit", R"({"max_calls":1000,"per_seconds":60})"},
       {"parameter", R"({"field":"amount","max":100})"}};
   for (std::size_t i = 0; i < rules.size(); ++i)
-    w.backend.db().insert_rule(stored_rule(w, "rule_db_" + std::to_string(i),
+    w.backend.db().rules().insert(stored_rule(w, "rule_db_" + std::to_string(i),
                                            rules[i].first, rules[i].second));
   auto before = book.parses();
   auto agent = w.agent(0);
@@ -582,14 +582,14 @@ CAF_TEST(a rule another backend changed in the shared database is parsed again) 
   policy_world w;
   auto& book = w.backend.rules();
   auto r = stored_rule(w, "rule_shared", "ip_allowlist", R"({"cidrs":["10.0.0.0/8"]})");
-  w.backend.db().insert_rule(r);
+  w.backend.db().rules().insert(r);
   auto agent = w.agent(0);
   CAF_CHECK_EQUAL(policy_error_of(thrown_by([&] { agent.proxy_request(w.call(0)); })),
                   "ip_not_allowed");
   auto parsed = book.parses();
   // What another instance's PATCH leaves in the database.
   r.rule_body_json = R"({"cidrs":["127.0.0.0/8"]})";
-  CAF_REQUIRE(w.backend.db().update_rule(r));
+  CAF_REQUIRE(w.backend.db().rules().update(r));
   CAF_CHECK_EQUAL(agent.proxy_request(w.call(0)).result.status_code, 200);
   CAF_CHECK_EQUAL(agent.proxy_request(w.call(0)).result.status_code, 200);
   CAF_CHECK_EQUAL(book.parses(), parsed + 1);
@@ -598,7 +598,7 @@ CAF_TEST(a rule another backend changed in the shared database is parsed again) 
 CAF_TEST(a stored rule that does not parse is reported once and denies every call) {
   auto log = std::make_shared<warning_log>();
   policy_world w{logging_to(log)};
-  w.backend.db().insert_rule(
+  w.backend.db().rules().insert(
       stored_rule(w, "rule_bad", "time_window", R"({"start":"09:00","end":"9pm"})"));
   auto agent = w.agent(0);
   for (int i = 0; i < 5; ++i) {

@@ -42,15 +42,15 @@ struct secrets_world : world {
     for (const auto& a : keys.agents) {
       add_key(a.api_key);
       for (const auto& g : a.grant_ids) {
-        auto grant = backend.db().find_grant(g);
-        auto secret = backend.db().find_secret(grant->managed_secret_id);
+        auto grant = backend.db().grants().find(g);
+        auto secret = backend.db().secrets().find(grant->managed_secret_id);
         managed_values.push_back(secret->value);
       }
     }
     for (const auto& g : keys.system_grant_ids) {
-      auto grant = backend.db().find_grant(g);
+      auto grant = backend.db().grants().find(g);
       managed_values.push_back(
-          backend.db().find_secret(grant->managed_secret_id)->value);
+          backend.db().secrets().find(grant->managed_secret_id)->value);
     }
   }
 
@@ -143,8 +143,9 @@ CAF_TEST(no secret reaches errors answers audit rows or the stored keys) {
       {std::string{header::constraints}, encode_constraints_header(wide)});
   w.record_answer(w.raw(key, constrained, unix_now(), crypto::random_hex(16)));
   // A revoked key, last.
-  w.backend.db().set_key_status(
-      w.backend.db().find_key_by_hash(crypto::sha256_hex(key))->id, "revoked");
+  w.backend.db().accounts().set_key_status(
+      w.backend.db().accounts().find_key_by_hash(crypto::sha256_hex(key))->id,
+      "revoked");
   w.record_failure("revoked key", [&] { agent.me(); });
   agent.close();
   app.close();
@@ -154,7 +155,7 @@ CAF_TEST(no secret reaches errors answers audit rows or the stored keys) {
   CAF_CHECK(w.transcript.find("nonce_replayed") != std::string::npos);
   CAF_CHECK(w.transcript.find("constraint_not_narrowing") != std::string::npos);
   // Audit rows: every field of every row.
-  auto rows = w.backend.db().audit_rows(10000);
+  auto rows = w.backend.db().audit().rows(10000);
   CAF_CHECK_GREATER_OR_EQUAL(rows.size(), 8u);
   // A credential the caller put into a query string is redacted, not kept.
   CAF_CHECK(std::any_of(rows.begin(), rows.end(), [](const auto& r) {

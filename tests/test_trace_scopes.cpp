@@ -26,7 +26,7 @@ provider_call call_for(const world& w, const std::string& reason) {
 /// The audit row of the call with this reason and action.
 backend::audit_record row_of(world& w, const std::string& action,
                              const std::string& reason) {
-  for (const auto& r : w.backend.db().audit_rows(500))
+  for (const auto& r : w.backend.db().audit().rows(500))
     if (r.action == action && r.reason == reason)
       return r;
   CAF_FAIL("no " << action << " row with reason " << reason);
@@ -57,7 +57,7 @@ CAF_TEST(calls inside a trace scope carry its fields into the audit trail) {
   CAF_CHECK(row_of(w, "proxy.executed", "outer again").tool_call_id.empty());
   // The SDK's report of the provider call carries the ids too.
   step.close();
-  auto rows = w.backend.db().audit_rows(500);
+  auto rows = w.backend.db().audit().rows(500);
   CAF_CHECK(std::any_of(rows.begin(), rows.end(), [](const auto& r) {
     return r.action == "provider_call.reported" && r.tool_call_id == "call-1";
   }));
@@ -103,7 +103,7 @@ CAF_TEST(bad trace fields are refused before any I / O) {
               outer.trace({{}, {}, {}, more});
             }).code
             == error_code::invalid_argument);
-  CAF_CHECK_EQUAL(w.backend.db().audit_rows(10).size(), 0u);
+  CAF_CHECK_EQUAL(calls_audited(w.backend.db()).size(), 0u);
   // The backend refuses a malformed header sent by hand.
   http_request req;
   req.method = "GET";

@@ -48,6 +48,7 @@
 #include "backend/local_backend.hpp"
 #include "backend/policy/rule_validation.hpp"
 #include "backend/sim/provider_simulator.hpp"
+#include "backend/store/sqlite/sqlite_store.hpp"
 
 namespace {
 
@@ -247,10 +248,9 @@ int offline_bootstrap(std::map<std::string, std::string>& flags) {
     return usage("--agents must be a number from 0 to 1000000");
   auto provider_url = flags.count("--provider-url") ? flags["--provider-url"]
                                                     : "https://127.0.0.1:8444";
-  alter::backend::store db{flags["--db"], key_options(flags)};
+  alter::backend::sqlite_store db{flags["--db"], key_options(flags)};
   // Register the simulated providers at the URL the server will serve them on.
-  for (const auto& p : alter::backend::simulated_providers)
-    db.put_provider({p.id, provider_url + "/" + p.id, p.id});
+  alter::backend::register_simulated_providers(db, provider_url);
   alter::backend::bootstrap_spec spec;
   spec.agents = static_cast<int>(agents);
   print_keys(alter::backend::bootstrap(db, spec));
@@ -279,17 +279,17 @@ int rules(const std::string& action, std::map<std::string, std::string>& flags) 
   std::string why;
   if (!db_and_app(flags, why))
     return usage(why.c_str());
-  alter::backend::store db{flags["--db"], key_options(flags)};
+  alter::backend::sqlite_store db{flags["--db"], key_options(flags)};
   const auto& app = flags["--app"];
   if (action == "list") {
-    for (const auto& r : db.list_rules(app))
+    for (const auto& r : db.rules().list(app))
       print_rule(r);
     return 0;
   }
   if (action == "remove") {
     if (!flags.count("--id"))
       return usage("rules remove needs --id RULE");
-    if (!db.delete_rule(app, flags["--id"])) {
+    if (!db.rules().remove(app, flags["--id"])) {
       std::cerr << "alter-local: no rule " << flags["--id"] << " in app " << app
                 << "\n";
       return 1;
@@ -317,7 +317,7 @@ int rules(const std::string& action, std::map<std::string, std::string>& flags) 
     return 1;
   }
   r.created_at = alter::backend::now_iso8601();
-  db.insert_rule(r);
+  db.rules().insert(r);
   print_rule(r);
   return 0;
 }
@@ -328,7 +328,7 @@ int approver(const std::string& action, std::map<std::string, std::string>& flag
     return usage(why.c_str());
   if (action != "add" || !flags.count("--name"))
     return usage("approver add needs --name NAME");
-  alter::backend::store db{flags["--db"], key_options(flags)};
+  alter::backend::sqlite_store db{flags["--db"], key_options(flags)};
   std::cout << "approver " << flags["--name"] << "\n  token: "
             << alter::backend::add_approver(db, flags["--app"], flags["--name"])
             << "\n(shown once; the backend stores only its hash)\n";
@@ -368,7 +368,7 @@ int users(const std::string& action, const std::string& name,
           std::map<std::string, std::string>& flags) {
   if (!flags.count("--db"))
     return usage("users needs --db FILE");
-  alter::backend::store db{flags["--db"], key_options(flags)};
+  alter::backend::sqlite_store db{flags["--db"], key_options(flags)};
   if (action == "list") {
     for (const auto& n : alter::backend::list_local_users(db))
       std::cout << n << "\n";
@@ -411,8 +411,8 @@ int audit(std::map<std::string, std::string>& flags) {
   if (hash != std::string::npos
       && !to_int(after.substr(hash + 1), 0, std::numeric_limits<long>::max(), sequence))
     return usage("--after must be a cursor (created_at#sequence) or a created_at");
-  alter::backend::store db{flags["--db"], key_options(flags)};
-  auto rows = db.audit_page(flags["--app"], after.substr(0, hash), sequence, limit);
+  alter::backend::sqlite_store db{flags["--db"], key_options(flags)};
+  auto rows = db.audit().page(flags["--app"], after.substr(0, hash), sequence, limit);
   for (const auto& r : rows) {
     boost::json::object o{{"created_at", r.created_at},
                           {"action", r.action},

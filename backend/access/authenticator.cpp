@@ -48,14 +48,14 @@ caf::expected<caller_identity> authenticator::authenticate(const server_request&
     return reject(error_code::missing_api_key, "the x-api-key header is missing");
   if (!is_valid_key(*key))
     return reject(error_code::invalid_key, "the API key is not valid");
-  auto record = db_.find_key_by_hash(crypto::sha256_hex(*key));
+  auto record = db_.accounts().find_key_by_hash(crypto::sha256_hex(*key));
   // One answer for unknown, revoked and expired keys: callers learn nothing
   // about which keys exist.
   if (!record || !key_is_live(*record, std::chrono::system_clock::now()))
     return reject(error_code::invalid_key, "the API key is not valid");
   std::optional<agent_record> owner;
   if (!record->agent_id.empty()) {
-    owner = db_.find_agent(record->agent_id);
+    owner = db_.accounts().find_agent(record->agent_id);
     if (!owner || !agent_is_live(*owner))
       return reject(error_code::invalid_key, "the API key is not valid");
   }
@@ -109,7 +109,7 @@ caf::expected<caller_identity> authenticator::authenticate(const server_request&
                     "a user token");
   } else if (id.caller_type == "agent" && is_uuid(id.caller)) {
     // An app key acting as one of its agents (App.get_agent).
-    auto agent = db_.find_agent(id.caller);
+    auto agent = db_.accounts().find_agent(id.caller);
     if (!agent || agent->app_id != id.key.app_id || !agent_is_live(*agent))
       return reject(error_code::agent_not_found,
                     "no agent " + id.caller + " in this app");

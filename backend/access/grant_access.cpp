@@ -27,7 +27,7 @@ bool may_use(store& db, const caller_identity& caller, const grant_record& g) {
     return false;
   if (caller.agent)
     return (g.principal_type == "agent" && g.agent_id == caller.agent->id)
-           || db.is_delegated(g.id, caller.agent->id);
+           || db.grants().is_delegated(g.id, caller.agent->id);
   if (caller.user)
     return g.principal_type == "user" && g.principal_id == caller.user->id;
   return g.principal_type != "agent";
@@ -53,7 +53,7 @@ caf::expected<grant_record> resolve_grant(store& db, const caller_identity& call
     return to_caf_error(error_code::invalid_request,
                         "exactly one of grant_id and provider must be given");
   if (!selector.grant_id.empty()) {
-    auto g = db.find_grant(selector.grant_id);
+    auto g = db.grants().find(selector.grant_id);
     if (!g || g->app_id != caller.app_id())
       return to_caf_error(error_code::grant_not_found, "no grant with that id");
     if (!may_use(db, caller, *g))
@@ -68,7 +68,7 @@ caf::expected<grant_record> resolve_grant(store& db, const caller_identity& call
   filter.account = selector.account;
   filter.label = selector.label;
   int64_t total = 0;
-  auto found = db.list_grants(filter, 11, 0, total);
+  auto found = db.grants().list(filter, 11, 0, total);
   if (found.empty())
     return caller.agent ? to_caf_error(error_code::no_delegated_grant,
                                        "the agent has no grant for provider "
@@ -95,7 +95,7 @@ caf::expected<grant_record> resolve_grant(store& db, const caller_identity& call
 }
 
 caf::expected<token_response> credential_of(store& db, const grant_record& grant) {
-  auto secret = db.find_secret(grant.managed_secret_id);
+  auto secret = db.secrets().find(grant.managed_secret_id);
   if (!secret)
     return to_caf_error(error_code::credential_revoked,
                         "the grant's credential no longer exists");
@@ -148,10 +148,10 @@ grant_item to_grant_item(store& db, const grant_record& g) {
   item.label = g.label;
   item.account_identifier = g.account_identifier;
   item.agent_id = g.agent_id;
-  item.delegated_agent_ids = db.delegated_agents(g.id);
+  item.delegated_agent_ids = db.grants().delegated_agents(g.id);
   if (g.grant_kind == "managed_secret") {
     item.managed_secret_id = g.managed_secret_id;
-    if (auto s = db.find_secret(g.managed_secret_id)) {
+    if (auto s = db.secrets().find(g.managed_secret_id)) {
       item.managed_secret_slug = s->slug;
       item.managed_secret_name = s->name;
     }

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "backend/store/sqlite.hpp"
+#include "backend/store/sqlite/database.hpp"
 
 namespace alter::backend {
 

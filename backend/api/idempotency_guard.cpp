@@ -41,11 +41,12 @@ idempotency_guard::~idempotency_guard() {
   // cannot have seen it.
   try {
     if (*claimed_ == idempotency_state::pending)
-      db_.release_idempotency(app_id_, key_, idempotency_owner());
+      db_.idempotency().release(app_id_, key_, idempotency_owner());
     else
-      db_.complete_idempotency(app_id_, key_, idempotency_owner(),
-                               http_status_of(error_code::idempotency_outcome_unknown),
-                               outcome_unknown_envelope());
+      db_.idempotency().complete(
+          app_id_, key_, idempotency_owner(),
+          http_status_of(error_code::idempotency_outcome_unknown),
+          outcome_unknown_envelope());
   } catch (const std::exception&) {
     // Left unfinished: the lease or the next start settles it.
   }
@@ -54,13 +55,13 @@ idempotency_guard::~idempotency_guard() {
 idempotency_lookup idempotency_guard::look_up() {
   if (!active())
     return {};
-  auto row = db_.find_idempotency(app_id_, key_);
+  auto row = db_.idempotency().find(app_id_, key_);
   if (row && row->state != idempotency_state::done
-      && db_.settle_stale_idempotency(
+      && db_.idempotency().settle_stale(
           app_id_, key_, now_iso8601(-lease_),
           http_status_of(error_code::idempotency_outcome_unknown),
           outcome_unknown_envelope()))
-    row = db_.find_idempotency(app_id_, key_);
+    row = db_.idempotency().find(app_id_, key_);
   if (!row)
     return {};
   if (row->request_hash != request_hash_)
@@ -73,8 +74,8 @@ idempotency_lookup idempotency_guard::look_up() {
 std::optional<idempotency_lookup> idempotency_guard::claim(idempotency_state state) {
   if (!active())
     return std::nullopt;
-  if (db_.insert_idempotency_claim(app_id_, key_, request_hash_, state,
-                                   idempotency_owner())) {
+  if (db_.idempotency().claim(app_id_, key_, request_hash_, state,
+                              idempotency_owner())) {
     claimed_ = state;
     return std::nullopt;
   }
@@ -82,8 +83,8 @@ std::optional<idempotency_lookup> idempotency_guard::claim(idempotency_state sta
   auto found = look_up();
   if (found.kind != idempotency_lookup::proceed)
     return found;
-  if (db_.insert_idempotency_claim(app_id_, key_, request_hash_, state,
-                                   idempotency_owner())) {
+  if (db_.idempotency().claim(app_id_, key_, request_hash_, state,
+                              idempotency_owner())) {
     claimed_ = state;
     return std::nullopt;
   }
@@ -93,19 +94,19 @@ std::optional<idempotency_lookup> idempotency_guard::claim(idempotency_state sta
 void idempotency_guard::release() {
   if (!claimed_)
     return;
-  db_.release_idempotency(app_id_, key_, idempotency_owner());
+  db_.idempotency().release(app_id_, key_, idempotency_owner());
   claimed_.reset();
 }
 
-void idempotency_guard::complete(int status, std::string_view body) {
+void idempotency_guard::complete(repositories& db, int status, std::string_view body) {
   if (!claimed_)
     return;
-  db_.complete_idempotency(app_id_, key_, idempotency_owner(), status, body);
+  db.idempotency().complete(app_id_, key_, idempotency_owner(), status, body);
   claimed_.reset();
 }
 
 int64_t settle_interrupted_claims(store& db) {
-  return db.settle_foreign_idempotency(
+  return db.idempotency().settle_foreign(
       idempotency_owner(), http_status_of(error_code::idempotency_outcome_unknown),
       outcome_unknown_envelope());
 }
@@ -115,7 +116,7 @@ int64_t prune_idempotency(store& db, std::chrono::seconds window) {
   auto before = now_iso8601(-window);
   int64_t total = 0;
   for (;;) {
-    auto n = db.prune_idempotency(before, batch);
+    auto n = db.idempotency().prune(before, batch);
     total += n;
     if (n < batch)
       return total;

@@ -16,6 +16,7 @@
 
 namespace alter::backend {
 
+class repositories;
 class store;
 
 /// What presenting a key found.
@@ -71,9 +72,9 @@ public:
   /// retry may run it.
   void release();
 
-  /// Stores the answer (call inside the transaction that writes the request's
-  /// audit row); the guard no longer gives the key back.
-  void complete(int status, std::string_view body);
+  /// Stores the answer through `db`: the transaction that writes the request's
+  /// audit row. The guard no longer gives the key back.
+  void complete(repositories& db, int status, std::string_view body);
 
 private:
   store& db_;

@@ -62,7 +62,7 @@ approval_desk::approval_desk(backend_context& ctx, net::io_runtime& io,
   // A previous process may have died between a decision and the end of its
   // execution: whether the provider saw the call is unknown, so it is never
   // run again; its waiters learn that it failed.
-  ctx_.db.fail_interrupted_approvals(
+  ctx_.db.approvals().fail_interrupted(
       error_envelope(make_error(error_code::internal_error,
                                 "the backend restarted while this call was executing; "
                                 "whether the provider received it is unknown")),
@@ -76,9 +76,9 @@ bool approval_desk::is_terminal(const std::string& status) noexcept {
          || status == "expired";
 }
 
-caf::expected<approval_record>
-approval_desk::hold(approval_record x, audit_record row,
-                    const std::function<void(const approval_record&)>& also) {
+caf::expected<approval_record> approval_desk::hold(
+    approval_record x, audit_record row,
+    const std::function<void(repositories&, const approval_record&)>& also) {
   x.id = "apr_" + crypto::random_hex(16);
   x.status = "pending";
   x.created_at = now_iso8601();
@@ -86,12 +86,12 @@ approval_desk::hold(approval_record x, audit_record row,
   row.approval_id = x.id;
   // The held call and its audit row commit together, or neither does.
   try {
-    ctx_.db.transaction([&] {
-      ctx_.db.insert_approval(x);
-      if (!write_audit(ctx_.db, row))
+    in_transaction(ctx_.db, [&](transaction& tx) {
+      tx.approvals().insert(x);
+      if (!write_audit(tx, row))
         throw std::runtime_error{"audit write failed"};
       if (also)
-        also(x);
+        also(tx, x);
     });
   } catch (const std::exception&) {
     return to_caf_error(error_code::audit_write_failed,
@@ -105,15 +105,15 @@ std::string approval_desk::url_of(const std::string& id) const {
 }
 
 std::optional<approval_record> approval_desk::current(const std::string& id) {
-  auto a = ctx_.db.find_approval(id);
+  auto a = ctx_.db.approvals().find(id);
   if (a && a->status == "pending"
       && has_expired(a->expires_at, std::chrono::system_clock::now())
-      && ctx_.db.expire_approval(id, now_iso8601())) {
+      && ctx_.db.approvals().expire(id, now_iso8601())) {
     auto row = row_about(*a, "approval.expired");
     row.outcome = "denied";
     row.error_code = "approval_expired";
     write_audit(ctx_.db, row);
-    a = ctx_.db.find_approval(id);
+    a = ctx_.db.approvals().find(id);
     notify(id);
   }
   return a;
@@ -136,7 +136,7 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
   }
   // A decision between the read above and the registration would have found
   // no waiter to wake: look again.
-  if (auto again = ctx_.db.find_approval(id); again && again->status != w->status)
+  if (auto again = ctx_.db.approvals().find(id); again && again->status != w->status)
     notify(id);
   auto on_expiry = [this, id, w](boost::system::error_code) {
     {
@@ -153,7 +153,7 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
     try {
       latest = current(id);
     } catch (const std::exception&) {
-      latest = ctx_.db.find_approval(id); // expiry could not be recorded now
+      latest = ctx_.db.approvals().find(id); // expiry could not be recorded now
     }
     w->done(latest ? std::move(*latest) : approval_record{});
   };
@@ -173,7 +173,7 @@ void approval_desk::notify(const std::string& id) {
     for (auto& w : woken)
       w->fired = true;
   }
-  auto latest = ctx_.db.find_approval(id);
+  auto latest = ctx_.db.approvals().find(id);
   for (auto& w : woken) {
     boost::asio::dispatch(w->timer->get_executor(), [w] { w->timer->cancel(); });
     // Answer on the I/O threads, never inside the notifier's own call stack.
@@ -196,11 +196,11 @@ caf::expected<approval_record> approval_desk::decide(const std::string& id,
   row.context_json = boost::json::serialize(boost::json::object{{"reason", reason}});
   bool decided_now = false;
   try {
-    ctx_.db.transaction([&] {
-      decided_now = ctx_.db.decide_approval(id, approve ? "approved" : "denied",
-                                            who.approver_name, reason.substr(0, 1000),
-                                            now_iso8601());
-      if (decided_now && !write_audit(ctx_.db, row))
+    in_transaction(ctx_.db, [&](transaction& tx) {
+      decided_now = tx.approvals().decide(id, approve ? "approved" : "denied",
+                                          who.approver_name, reason.substr(0, 1000),
+                                          now_iso8601());
+      if (decided_now && !write_audit(tx, row))
         throw std::runtime_error{"audit write failed"};
     });
   } catch (const std::exception&) {
@@ -213,7 +213,7 @@ caf::expected<approval_record> approval_desk::decide(const std::string& id,
                         "the approval is no longer pending (it is "
                             + (latest ? latest->status : std::string{"gone"}) + ")");
   }
-  auto decided = ctx_.db.find_approval(id);
+  auto decided = ctx_.db.approvals().find(id);
   notify(id);
   if (approve)
     execute(*decided);
@@ -221,7 +221,7 @@ caf::expected<approval_record> approval_desk::decide(const std::string& id,
 }
 
 void approval_desk::execute(const approval_record& approval) {
-  if (!ctx_.db.start_approval_execution(approval.id))
+  if (!ctx_.db.approvals().start_execution(approval.id))
     return;
   notify(approval.id);
   auto started = std::chrono::steady_clock::now();
@@ -232,7 +232,7 @@ void approval_desk::execute(const approval_record& approval) {
                          .count();
     if (auto req = from_json<proxy_request>(approval.request_json))
       record_proxy_request(row, *req);
-    if (auto grant = ctx_.db.find_grant(approval.grant_id))
+    if (auto grant = ctx_.db.grants().find(approval.grant_id))
       record_grant(row, *grant);
     std::string status;
     int64_t result_status = 0;
@@ -257,8 +257,8 @@ void approval_desk::execute(const approval_record& approval) {
       result_json = error_envelope(make_error(error_code::audit_write_failed,
                                               "the audit row could not be written"));
     }
-    ctx_.db.finish_approval(approval.id, status, result_status, result_json,
-                            now_iso8601());
+    ctx_.db.approvals().finish(approval.id, status, result_status, result_json,
+                               now_iso8601());
     notify(approval.id);
   };
   // Access may have changed while the call waited: the grant, the agent and
@@ -268,7 +268,7 @@ void approval_desk::execute(const approval_record& approval) {
     refused.error = std::move(e);
     finish(std::move(refused));
   };
-  auto grant = ctx_.db.find_grant(approval.grant_id);
+  auto grant = ctx_.db.grants().find(approval.grant_id);
   auto req = from_json<proxy_request>(approval.request_json);
   if (!grant || !req)
     return refuse(
@@ -276,13 +276,13 @@ void approval_desk::execute(const approval_record& approval) {
   if (auto usable = check_grant_state(*grant); !usable)
     return refuse(from_caf_error(usable.error()));
   if (!approval.agent_id.empty()) {
-    auto agent = ctx_.db.find_agent(approval.agent_id);
+    auto agent = ctx_.db.accounts().find_agent(approval.agent_id);
     if (!agent || !agent_may_act(*agent))
       return refuse(
           make_error(error_code::agent_inactive,
                      "the agent was paused or revoked while its call waited"));
   }
-  if (auto key = ctx_.db.find_key(approval.api_key_id);
+  if (auto key = ctx_.db.accounts().find_key(approval.api_key_id);
       !key || !key_is_live(*key, std::chrono::system_clock::now()))
     return refuse(make_error(error_code::invalid_key,
                              "the key was revoked or expired while its call waited"));

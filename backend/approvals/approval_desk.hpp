@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "backend/store/records.hpp"
+#include "backend/store/repositories.hpp"
 #include "messages/alter_error.hpp"
 
 namespace alter::net {
@@ -43,7 +44,7 @@ public:
   /// answer stored under the call's Idempotency-Key).
   caf::expected<approval_record>
   hold(approval_record x, audit_record row,
-       const std::function<void(const approval_record&)>& also = {});
+       const std::function<void(repositories&, const approval_record&)>& also = {});
 
   /// `{base_url}/approvals/{id}`.
   std::string url_of(const std::string& id) const;

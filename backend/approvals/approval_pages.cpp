@@ -53,7 +53,7 @@ std::optional<approver_session> signed_in(backend_context& ctx,
   auto token = session_token(req);
   if (token.empty() || token.size() > 128)
     return std::nullopt;
-  return ctx.db.find_approver_session(crypto::sha256_hex(token), now_iso8601());
+  return ctx.db.approvals().find_approver_session(crypto::sha256_hex(token), now_iso8601());
 }
 
 http_response login_form(const std::string& next, const std::string& problem = {}) {
@@ -90,7 +90,7 @@ std::string signed_in_banner(const approver_session& who, const std::string& nex
 http_response approval_view(backend_context& ctx, const approval_record& a,
                             const approver_session& who) {
   std::string agent_name;
-  if (auto agent = ctx.db.find_agent(a.agent_id))
+  if (auto agent = ctx.db.accounts().find_agent(a.agent_id))
     agent_name = agent->name + " (" + agent->id + ")";
   std::string body = signed_in_banner(who, a.id) + "<p>Status: <strong id=\"status\">"
                      + escape_html(a.status) + "</strong></p><table>";
@@ -145,11 +145,11 @@ void login(backend_context& ctx, const approval_page_options& options,
   auto token = field_or_empty(form, "token");
   auto approver = token.empty() || token.size() > 256
                       ? std::nullopt
-                      : ctx.db.find_approver_by_token_hash(crypto::sha256_hex(token));
+                      : ctx.db.approvals().find_approver_by_token_hash(crypto::sha256_hex(token));
   if (!approver)
     return respond(login_form(next, "That is not an approver token."));
   auto session = crypto::random_hex(32);
-  ctx.db.insert_approver_session(crypto::sha256_hex(session), approver->id,
+  ctx.db.approvals().insert_approver_session(crypto::sha256_hex(session), approver->id,
                                  crypto::random_hex(16),
                                  now_iso8601(options.session_lifetime));
   respond(redirect("/approvals/" + next,
@@ -164,7 +164,7 @@ void logout(backend_context& ctx, const approval_page_options& options,
   const auto& respond = call.respond;
   auto form = form_fields(req.body);
   if (call.approver)
-    ctx.db.delete_approver_session(crypto::sha256_hex(session_token(req)));
+    ctx.db.approvals().delete_approver_session(crypto::sha256_hex(session_token(req)));
   auto clear = session_cookie(options, "", std::chrono::seconds{0});
   auto next = field_or_empty(form, "next");
   if (is_approval_id(next))

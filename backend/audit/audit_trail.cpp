@@ -114,19 +114,27 @@ std::string redact_url(std::string_view url) {
   return out;
 }
 
-bool write_audit(store& db, const audit_record& row) {
+bool write_audit(repositories& db, const audit_record& row) {
   try {
     if (row.url.find('?') == std::string::npos) {
-      db.append_audit(row);
+      db.audit().append(row);
       return true;
     }
     auto redacted = row;
     redacted.url = redact_url(row.url);
-    db.append_audit(redacted);
+    db.audit().append(redacted);
     return true;
   } catch (const std::exception&) {
     return false;
   }
+}
+
+void append_admin_audit(repositories& db, audit_record row,
+                        const std::string& target_id) {
+  row.outcome = "success";
+  row.status_code = 200;
+  row.url = target_id;
+  db.audit().append(row);
 }
 
 } // namespace alter::backend

@@ -7,6 +7,7 @@
 
 #include "backend/api/api_call.hpp"
 #include "backend/store/records.hpp"
+#include "backend/store/repositories.hpp"
 #include "backend/store/store.hpp"
 #include "messages/wire_requests.hpp"
 
@@ -28,6 +29,12 @@ std::string redact_url(std::string_view url);
 
 /// Appends the row (its URL redacted); false (and nothing thrown) when the store
 /// refused it.
-bool write_audit(store& db, const audit_record& row);
+bool write_audit(repositories& db, const audit_record& row);
+
+/// Appends the row of an administrative change (agent.created, grant.created,
+/// ...): a success naming the changed id in `url`. Meant for the change's
+/// transaction, which the row's failure (thrown) rolls back.
+void append_admin_audit(repositories& db, audit_record row,
+                        const std::string& target_id);
 
 } // namespace alter::backend

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "backend/store/store.hpp"
+#include "backend/store/sqlite/sqlite_store.hpp"
 
 namespace alter::backend {
 
@@ -14,7 +14,7 @@ std::string rotate_master_key(const std::string& database_path,
     throw encryption_error("the master key does not come from a file: name the new "
                            "key file (--new-master-key-file)");
   // Opening proves the current key (a wrong one is refused here).
-  store db{database_path, current};
+  sqlite_store db{database_path, current};
   auto next = master_key::generate();
   auto target = new_key_file.empty() ? current_file + ".new" : new_key_file;
   write_master_key_file(target, next);
@@ -40,7 +40,7 @@ std::string rotate_master_key(const std::string& database_path,
 
 uint32_t rotate_data_key(const std::string& database_path,
                          const master_key_options& key) {
-  store db{database_path, key};
+  sqlite_store db{database_path, key};
   db.rotate_data_key(resolve_master_key(key, database_path, false));
   return db.data_key_id();
 }

@@ -9,11 +9,11 @@ namespace {
 constexpr const char* key_setting = "idp_signing_key_pem";
 
 jwt::signing_key load_or_make(store& db) {
-  if (auto pem = db.setting(key_setting))
+  if (auto pem = db.settings().find(key_setting))
     if (auto key = jwt::signing_key::from_pem(*pem))
       return std::move(*key);
   auto key = jwt::signing_key::generate();
-  db.put_setting(key_setting, key.to_pem());
+  db.settings().put(key_setting, key.to_pem());
   return key;
 }
 
@@ -50,7 +50,7 @@ identity_provider::user_of(const std::string& app_id, std::string_view token) co
   auto claims = verify(app_id, token);
   if (!claims)
     return std::nullopt;
-  return db_.user_for_subject(app_id, claims->subject);
+  return db_.accounts().user_for_subject(app_id, claims->subject);
 }
 
 std::string identity_provider::jwks_json() const {

@@ -37,13 +37,13 @@ http_response connect_form(backend_context& ctx, const std::string& token,
   body += "<p>An application asks to use your account at:</p><ul>";
   auto providers = req ? req->allowed_providers : std::vector<std::string>{};
   if (providers.empty())
-    for (const auto& p : ctx.db.list_providers())
+    for (const auto& p : ctx.db.grants().list_providers())
       providers.push_back(p.id);
   for (const auto& p : providers)
     body += "<li>" + escape_html(p) + "</li>";
   body += "</ul>";
   if (!s.agent_id.empty())
-    if (auto agent = ctx.db.find_agent(s.agent_id))
+    if (auto agent = ctx.db.accounts().find_agent(s.agent_id))
       body += "<p>Its agent <strong>" + escape_html(agent->name)
               + "</strong> may use the connection on your behalf.</p>";
   body += "<form method=\"post\" action=\"/connect/" + escape_html(token)

@@ -23,7 +23,7 @@ namespace {
 struct decided_concurrently {};
 
 /// The audit row of a person's decision (no API key: the session names the app).
-void audit_session(backend_context& ctx, const interactive_session_record& s,
+void audit_session(repositories& db, const interactive_session_record& s,
                    std::string action, std::string outcome,
                    const std::string& grant_id) {
   audit_record row;
@@ -37,7 +37,7 @@ void audit_session(backend_context& ctx, const interactive_session_record& s,
   row.principal_type = s.kind == "connect" ? "user" : "";
   row.grant_kind = grant_id.empty() ? "" : "oauth";
   row.status_code = 200;
-  if (!write_audit(ctx.db, row))
+  if (!write_audit(db, row))
     throw std::runtime_error{"the audit row could not be written"};
 }
 
@@ -51,12 +51,12 @@ std::optional<interactive_session_record>
 find_live_session(backend_context& ctx, const std::string& token, const char* kind) {
   if (token.size() > 128)
     return std::nullopt;
-  auto s = ctx.db.find_session(crypto::sha256_hex(token));
+  auto s = ctx.db.sessions().find(crypto::sha256_hex(token));
   if (!s || s->kind != kind)
     return std::nullopt;
   if (s->status == "pending"
       && has_expired(s->expires_at, std::chrono::system_clock::now())) {
-    ctx.db.complete_session(s->token_hash, "expired", s->result_json);
+    ctx.db.sessions().complete(s->token_hash, "expired", s->result_json);
     s->status = "expired";
   }
   return s;
@@ -69,20 +69,20 @@ bool approve_connect(backend_context& ctx, const interactive_session_record& s,
     throw std::invalid_argument{"the session is unreadable"};
   auto expires_at = grant_expiry(req->grant_policy).value_or("");
   std::vector<provider_record> providers;
-  for (const auto& p : ctx.db.list_providers())
+  for (const auto& p : ctx.db.grants().list_providers())
     if (req->allowed_providers.empty()
         || std::find(req->allowed_providers.begin(), req->allowed_providers.end(), p.id)
                != req->allowed_providers.end())
       providers.push_back(p);
   connect_status done{"completed", {}};
   try {
-    ctx.db.transaction([&] {
+    in_transaction(ctx.db, [&](transaction& tx) {
       // Only a session that names its user (a verified JWT) makes that user's
       // grants; otherwise the typed account is a label and the grant is the
       // app's: whoever holds the link must not pick whose grant it becomes.
       for (const auto& p : providers) {
         auto secret = make_secret(s.app_id, p, "user");
-        ctx.db.insert_secret(secret);
+        tx.secrets().insert(secret);
         grant_record g;
         g.id = crypto::random_uuid();
         g.app_id = s.app_id;
@@ -95,13 +95,13 @@ bool approve_connect(backend_context& ctx, const interactive_session_record& s,
         g.scopes = {"read", "write"};
         g.expires_at = expires_at;
         g.created_at = now_iso8601();
-        ctx.db.insert_grant(g);
+        tx.grants().insert(g);
         if (!s.agent_id.empty())
-          ctx.db.insert_delegation(g.id, s.agent_id, g.created_at);
-        audit_session(ctx, s, "connect.completed", "success", g.id);
+          tx.grants().delegate(g.id, s.agent_id, g.created_at);
+        audit_session(tx, s, "connect.completed", "success", g.id);
         done.results.push_back({g.id, p.id, account, g.scopes, req->grant_policy});
       }
-      if (!ctx.db.complete_session(s.token_hash, "completed", to_json(done)))
+      if (!tx.sessions().complete(s.token_hash, "completed", to_json(done)))
         throw decided_concurrently{};
     });
   } catch (const decided_concurrently&) {
@@ -112,11 +112,11 @@ bool approve_connect(backend_context& ctx, const interactive_session_record& s,
 
 bool deny_connect(backend_context& ctx, const interactive_session_record& s) {
   try {
-    ctx.db.transaction([&] {
-      if (!ctx.db.complete_session(s.token_hash, "denied",
-                                   to_json(connect_status{"denied", {}})))
+    in_transaction(ctx.db, [&](transaction& tx) {
+      if (!tx.sessions().complete(s.token_hash, "denied",
+                                  to_json(connect_status{"denied", {}})))
         throw decided_concurrently{};
-      audit_session(ctx, s, "connect.denied", "denied", {});
+      audit_session(tx, s, "connect.denied", "denied", {});
     });
   } catch (const decided_concurrently&) {
     return false;
@@ -130,11 +130,11 @@ bool complete_sign_in(backend_context& ctx, const interactive_session_record& s,
                    ctx.idp->issue(s.app_id, username, 3600, {{"name", username}}),
                    {{"sub", username}, {"name", username}}};
   try {
-    ctx.db.transaction([&] {
-      ctx.db.user_for_subject(s.app_id, username);
-      if (!ctx.db.complete_session(s.token_hash, "completed", to_json(done)))
+    in_transaction(ctx.db, [&](transaction& tx) {
+      tx.accounts().user_for_subject(s.app_id, username);
+      if (!tx.sessions().complete(s.token_hash, "completed", to_json(done)))
         throw decided_concurrently{};
-      audit_session(ctx, s, "auth.completed", "success", {});
+      audit_session(tx, s, "auth.completed", "success", {});
     });
   } catch (const decided_concurrently&) {
     return false;
@@ -144,7 +144,7 @@ bool complete_sign_in(backend_context& ctx, const interactive_session_record& s,
 
 void record_failed_sign_in(backend_context& ctx, const interactive_session_record& s) {
   try {
-    audit_session(ctx, s, "auth.failed", "denied", {});
+    audit_session(ctx.db, s, "auth.failed", "denied", {});
   } catch (const std::runtime_error&) {
     // The refusal stands either way.
   }

@@ -23,19 +23,20 @@ void set_local_user_password(store& db, const std::string& name,
     throw std::invalid_argument("user names are 1-128 letters, digits and @ . _ + -");
   if (password.size() < min_password_bytes || password.size() > max_password_bytes)
     throw std::invalid_argument("passwords are 8 to 1024 bytes long");
-  db.put_local_idp_user(name, hash_password(password), now_iso8601());
+  db.local_users().put(name, hash_password(password), now_iso8601());
 }
 
 bool remove_local_user(store& db, const std::string& name) {
-  return db.delete_local_idp_user(name);
+  return db.local_users().remove(name);
 }
 
 std::vector<std::string> list_local_users(store& db) {
-  return db.list_local_idp_users();
+  return db.local_users().list();
 }
 
 bool check_local_user(store& db, std::string_view name, std::string_view password) {
-  auto stored = is_account_name(name) ? db.local_idp_password_hash(name) : std::nullopt;
+  auto stored
+      = is_account_name(name) ? db.local_users().password_hash(name) : std::nullopt;
   if (!stored || password.size() > max_password_bytes) {
     verify_dummy_password(password.substr(0, max_password_bytes));
     return false;

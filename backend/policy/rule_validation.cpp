@@ -29,15 +29,15 @@ caf::expected<parsed_rule> check_rule(store& db, const rule_record& r) {
     if (r.target_id != r.app_id)
       return invalid("an app rule must target the caller's own app");
   } else if (t == "agent") {
-    auto a = db.find_agent(r.target_id);
+    auto a = db.accounts().find_agent(r.target_id);
     if (!a || a->app_id != r.app_id)
       return not_found("no agent " + r.target_id + " in this app");
   } else if (t == "grant") {
-    auto g = db.find_grant(r.target_id);
+    auto g = db.grants().find(r.target_id);
     if (!g || g->app_id != r.app_id)
       return not_found("no grant " + r.target_id + " in this app");
   } else if (t == "provider") {
-    if (!db.find_provider(r.target_id))
+    if (!db.grants().find_provider(r.target_id))
       return not_found("no provider " + r.target_id);
   } else {
     return invalid("target.type must be app, agent, grant or provider");

@@ -70,7 +70,7 @@ std::optional<alter_error> proxy_request_problem(store& db, const proxy_request&
     return invalid("body_b64 is not valid base64");
   if (!net::parse_url(req.url))
     return invalid("url is not an absolute http(s) URL");
-  auto provider = db.find_provider(grant.provider_id);
+  auto provider = db.grants().find_provider(grant.provider_id);
   if (!provider || !url_allowed(req.url, provider->base_url))
     return make_error(error_code::url_not_allowed,
                       "the URL is outside the provider's base URL");

@@ -45,7 +45,7 @@ bool refuse_derived(const api_call_ptr& call) {
 /// The {id} agent of the caller's app, or the call is answered agent_not_found.
 std::optional<agent_record> app_agent(backend_context& ctx, const api_call_ptr& call) {
   const auto& id = call->params["id"];
-  auto agent = is_uuid(id) ? ctx.db.find_agent(id) : std::nullopt;
+  auto agent = is_uuid(id) ? ctx.db.accounts().find_agent(id) : std::nullopt;
   if (!agent || agent->app_id != call->identity.app_id()) {
     call->fail(make_error(error_code::agent_not_found, "no agent with that id"));
     return std::nullopt;
@@ -57,7 +57,7 @@ std::optional<agent_record> app_agent(backend_context& ctx, const api_call_ptr& 
 std::optional<key_record> agent_key(backend_context& ctx, const api_call_ptr& call,
                                     const agent_record& agent) {
   const auto& id = call->params["key_id"];
-  auto key = is_uuid(id) ? ctx.db.find_key(id) : std::nullopt;
+  auto key = is_uuid(id) ? ctx.db.accounts().find_key(id) : std::nullopt;
   if (!key || key->agent_id != agent.id || key->key_type != "agent") {
     call->fail(
         make_error(error_code::key_not_found, "the agent has no key with that id"));
@@ -66,13 +66,13 @@ std::optional<key_record> agent_key(backend_context& ctx, const api_call_ptr& ca
   return key;
 }
 
-minted_key mint_agent_key(backend_context& ctx, const agent_record& agent,
+minted_key mint_agent_key(accounts_repository& accounts, const agent_record& agent,
                           std::string name) {
   minted_key out;
   auto key
       = make_key(agent.app_id, agent.id, bootstrap_spec{}.agent_scopes, out.api_key);
   key.name = std::move(name);
-  ctx.db.insert_key(key);
+  accounts.insert_key(key);
   out.key = to_key_info(key);
   return out;
 }
@@ -81,7 +81,7 @@ minted_key mint_agent_key(backend_context& ctx, const agent_record& agent,
 void replay_created_agent(backend_context& ctx, const api_call_ptr& call,
                           const std::string& stored_body) {
   auto stored = from_json<agent_info>(stored_body);
-  auto agent = stored ? ctx.db.find_agent(stored->id) : std::nullopt;
+  auto agent = stored ? ctx.db.accounts().find_agent(stored->id) : std::nullopt;
   if (!agent)
     return call->fail(make_error(error_code::internal_error,
                                  "the agent of this Idempotency-Key is gone"));
@@ -145,16 +145,16 @@ void create_agent(backend_context& ctx, const api_call_ptr& call) {
   a.created_at = now_iso8601();
   agent_created out;
   bool name_taken = false;
-  ctx.db.transaction([&] {
-    if (ctx.db.find_live_agent_by_name(app_id, a.name)) {
+  in_transaction(ctx.db, [&](transaction& tx) {
+    if (tx.accounts().find_live_agent_by_name(app_id, a.name)) {
       name_taken = true;
       return;
     }
-    ctx.db.insert_agent(a);
-    out.api_key = mint_agent_key(ctx, a, "default").api_key;
-    audit_admin(ctx, *call, "agent.created", a.id);
+    tx.accounts().insert_agent(a);
+    out.api_key = mint_agent_key(tx.accounts(), a, "default").api_key;
+    audit_admin(tx, *call, "agent.created", a.id);
     out.agent = to_agent_info(a);
-    guard.complete(201, to_json(out.agent));
+    guard.complete(tx, 201, to_json(out.agent));
   });
   if (name_taken)
     return call->fail(make_error(error_code::agent_name_exists,
@@ -169,8 +169,9 @@ void list_agents(backend_context& ctx, const api_call_ptr& call) {
   auto include_revoked
       = net::query_param(call->request.target, "include_revoked").value_or("false");
   agent_list out;
-  auto rows = ctx.db.list_agents(call->identity.app_id(), include_revoked == "true",
-                                 page->limit, page->offset, out.total);
+  auto rows = ctx.db.accounts().list_agents(call->identity.app_id(),
+                                            include_revoked == "true", page->limit,
+                                            page->offset, out.total);
   for (const auto& a : rows)
     out.agents.push_back(to_agent_info(a));
   out.limit = page->limit;
@@ -220,18 +221,19 @@ void update_agent(backend_context& ctx, const api_call_ptr& call) {
     agent->policy_json = fields_to_json(body->policy);
   if (!body->status.empty())
     agent->status = body->status;
-  ctx.db.transaction([&] {
-    ctx.db.update_agent(*agent);
-    audit_admin(ctx, *call, "agent.updated", agent->id);
+  in_transaction(ctx.db, [&](transaction& tx) {
+    tx.accounts().update_agent(*agent);
+    audit_admin(tx, *call, "agent.updated", agent->id);
   });
   call->reply(200, to_json(to_agent_info(*agent)));
 }
 
-void revoke_key_row(backend_context& ctx, key_record& k, const std::string& now) {
+void revoke_key_row(accounts_repository& accounts, key_record& k,
+                    const std::string& now) {
   k.status = "revoked";
   k.revoked_at = now;
-  ctx.db.update_key_state(k);
-  ctx.db.revoke_derived_keys(k.id, now);
+  accounts.update_key_state(k);
+  accounts.revoke_derived_keys(k.id, now);
 }
 
 void delete_agent(backend_context& ctx, const api_call_ptr& call) {
@@ -239,13 +241,13 @@ void delete_agent(backend_context& ctx, const api_call_ptr& call) {
   if (!agent)
     return;
   auto now = now_iso8601();
-  ctx.db.transaction([&] {
+  in_transaction(ctx.db, [&](transaction& tx) {
     agent->status = "revoked";
-    ctx.db.update_agent(*agent);
-    for (auto& k : ctx.db.list_agent_keys(agent->id))
+    tx.accounts().update_agent(*agent);
+    for (auto& k : tx.accounts().list_agent_keys(agent->id))
       if (k.status != "revoked")
-        revoke_key_row(ctx, k, now);
-    audit_admin(ctx, *call, "agent.deleted", agent->id);
+        revoke_key_row(tx.accounts(), k, now);
+    audit_admin(tx, *call, "agent.deleted", agent->id);
   });
   call->reply(200, to_json(to_agent_info(*agent)));
 }
@@ -267,9 +269,9 @@ void mint_key(backend_context& ctx, const api_call_ptr& call) {
   if (agent->status == "revoked")
     return call->fail(make_error(error_code::agent_revoked, "the agent was deleted"));
   minted_key out;
-  ctx.db.transaction([&] {
-    out = mint_agent_key(ctx, *agent, key_name);
-    audit_admin(ctx, *call, "key.minted", out.key.key_id);
+  in_transaction(ctx.db, [&](transaction& tx) {
+    out = mint_agent_key(tx.accounts(), *agent, key_name);
+    audit_admin(tx, *call, "key.minted", out.key.key_id);
   });
   call->reply(201, to_json(out));
 }
@@ -279,7 +281,7 @@ void list_keys(backend_context& ctx, const api_call_ptr& call) {
   if (!agent)
     return;
   key_list out;
-  for (const auto& k : ctx.db.list_agent_keys(agent->id))
+  for (const auto& k : ctx.db.accounts().list_agent_keys(agent->id))
     out.items.push_back(to_key_info(k));
   call->reply(200, to_json(out));
 }
@@ -299,7 +301,7 @@ void change_key(backend_context& ctx, const api_call_ptr& call, const char* chan
       return call->fail(
           make_error(error_code::key_already_revoked, "the key is already revoked"));
     bool force = bool_member(call->request.body, "force");
-    auto keys = ctx.db.list_agent_keys(agent->id);
+    auto keys = ctx.db.accounts().list_agent_keys(agent->id);
     // Expired keys (a rotation's grace period over) no longer count as live.
     auto now = std::chrono::system_clock::now();
     auto live = std::count_if(keys.begin(), keys.end(),
@@ -311,15 +313,15 @@ void change_key(backend_context& ctx, const api_call_ptr& call, const char* chan
   } else if (key->status == "revoked") {
     return call->fail(make_error(error_code::key_revoked, "the key is revoked"));
   }
-  ctx.db.transaction([&] {
+  in_transaction(ctx.db, [&](transaction& tx) {
     if (what == "revoke") {
-      revoke_key_row(ctx, *key, now);
+      revoke_key_row(tx.accounts(), *key, now);
     } else {
       key->status = what == "deprecate" ? "deprecated" : "active";
       key->deprecated_at = what == "deprecate" ? now : std::string{};
-      ctx.db.update_key_state(*key);
+      tx.accounts().update_key_state(*key);
     }
-    audit_admin(ctx, *call, "key." + what + "d", key->id);
+    audit_admin(tx, *call, "key." + what + "d", key->id);
   });
   call->reply(200, to_json(to_key_info(*key)));
 }
@@ -349,8 +351,8 @@ void add_agent_routes(router& routes, backend_context& ctx) {
             })},
       route{"GET", "/v1/agents/by-name/{name}", agents_read,
             bind([](backend_context& ctx, const api_call_ptr& call) {
-              auto agent = ctx.db.find_live_agent_by_name(call->identity.app_id(),
-                                                          call->params["name"]);
+              auto agent = ctx.db.accounts().find_live_agent_by_name(
+                  call->identity.app_id(), call->params["name"]);
               if (!agent)
                 return call->fail(make_error(error_code::agent_not_found,
                                              "no live agent with that name"));

@@ -120,7 +120,7 @@ void query(backend_context& ctx, const api_call_ptr& call) {
           make_error(error_code::invalid_request, "limit must be 1-1000"));
   }
   auto rows
-      = ctx.db.audit_page(call->identity.app_id(), after_time, after_sequence, limit);
+      = ctx.db.audit().page(call->identity.app_id(), after_time, after_sequence, limit);
   audit_page page;
   page.next_cursor = net::query_param(target, "after").value_or("");
   if (!rows.empty())
@@ -141,18 +141,19 @@ void report(backend_context& ctx, const api_call_ptr& call) {
         make_error(error_code::invalid_request, "send 1 to 500 events per request"));
   // Check every event first: a batch is written whole or not at all.
   for (const auto& ev : batch->events) {
-    auto grant = ctx.db.find_grant(ev.grant_id);
+    auto grant = ctx.db.grants().find(ev.grant_id);
     if (!grant || !may_use(ctx.db, call->identity, *grant))
       return call->fail(make_error(error_code::grant_not_found,
                                    "an event names a grant this caller cannot use"));
   }
   bool written = true;
   try {
-    ctx.db.transaction([&] {
+    {
+      auto tx = ctx.db.begin();
       for (const auto& ev : batch->events) {
         auto row = audit_row(*call, "provider_call.reported");
         row.grant_id = ev.grant_id;
-        if (auto grant = ctx.db.find_grant(ev.grant_id))
+        if (auto grant = tx.grants().find(ev.grant_id))
           record_grant(row, *grant);
         row.method = ev.method.substr(0, 16);
         row.url = ev.url.substr(0, 2048);
@@ -168,11 +169,12 @@ void report(backend_context& ctx, const api_call_ptr& call) {
           row.thread_id = ev.thread_id.substr(0, 200);
         if (!ev.tool_call_id.empty())
           row.tool_call_id = ev.tool_call_id.substr(0, 200);
-        written = written && write_audit(ctx.db, row);
+        written = written && write_audit(tx, row);
       }
       if (!written)
         throw std::runtime_error{"audit write failed"};
-    });
+      tx.commit();
+    }
   } catch (const std::exception&) {
     return call->fail(
         make_error(error_code::audit_write_failed, "the reports could not be written"));

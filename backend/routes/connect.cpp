@@ -36,7 +36,7 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
     call->fail(make_error(error_code::connect_config_invalid, std::move(why)));
   };
   for (const auto& p : body->allowed_providers)
-    if (!ctx.db.find_provider(p))
+    if (!ctx.db.grants().find_provider(p))
       return config_error("unknown provider " + p.substr(0, 128));
   for (const auto* url : {&body->return_url, &body->allowed_origin})
     if (!url->empty() && (!is_web_url(*url) || url->size() > 2048))
@@ -50,8 +50,8 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
   s.kind = "connect";
   s.app_id = id.app_id();
   if (!body->agent_id.empty()) {
-    auto agent
-        = is_uuid(body->agent_id) ? ctx.db.find_agent(body->agent_id) : std::nullopt;
+    auto agent = is_uuid(body->agent_id) ? ctx.db.accounts().find_agent(body->agent_id)
+                                         : std::nullopt;
     if (!agent || agent->app_id != id.app_id() || !agent_is_live(*agent))
       return call->fail(make_error(error_code::agent_not_found,
                                    "no live agent " + body->agent_id + " in this app"));
@@ -75,9 +75,9 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
   s.created_at = now_iso8601();
   s.expires_at = now_iso8601(std::chrono::minutes{session_lifetime_minutes});
   s.result_json = to_json(connect_status{"pending", {}});
-  ctx.db.transaction([&] {
-    ctx.db.insert_session(s);
-    audit_admin(ctx, *call, "connect.session_created", s.agent_id);
+  in_transaction(ctx.db, [&](transaction& tx) {
+    tx.sessions().insert(s);
+    audit_admin(tx, *call, "connect.session_created", s.agent_id);
   });
   call->reply(201, to_json(connect_session{token, ctx.base_url + "/connect/" + token,
                                            s.expires_at}));
@@ -98,7 +98,7 @@ void poll_session(backend_context& ctx, const api_call_ptr& call) {
 
 void list_providers(backend_context& ctx, const api_call_ptr& call) {
   provider_catalog out;
-  for (const auto& p : ctx.db.list_providers())
+  for (const auto& p : ctx.db.grants().list_providers())
     out.providers.push_back(
         {p.id, p.display_name.empty() ? p.id : p.display_name, offered_scopes()});
   call->reply(200, to_json(out));

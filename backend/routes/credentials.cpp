@@ -65,9 +65,9 @@ policy_decision run_policy(backend_context& ctx, const api_call& call,
     facts.attributes.emplace_back("method", method);
   facts.body = std::move(body);
   facts.now = ctx.clock ? ctx.clock() : 0;
-  auto rules = ctx.rules->load(ctx.db.rules_for(id.app_id(),
-                                                id.agent ? id.agent->id : std::string{},
-                                                grant.id, grant.provider_id));
+  auto rules = ctx.rules->load(
+      ctx.db.rules().for_call(id.app_id(), id.agent ? id.agent->id : std::string{},
+                              grant.id, grant.provider_id));
   std::optional<constraint_rule> constraint;
   if (id.constraints && id.constraints->rule)
     constraint = id.constraints->rule;
@@ -102,7 +102,7 @@ void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
   if (!write_audit(ctx.db, row))
     return call->fail(make_error(error_code::audit_write_failed,
                                  "the audit row could not be written"));
-  ctx.db.touch_grant(grant->id, now_iso8601());
+  ctx.db.grants().touch(grant->id, now_iso8601());
   call->reply(200, to_json(*token));
 }
 
@@ -113,10 +113,10 @@ void answer_proxy(backend_context& ctx, const api_call_ptr& call,
                   std::string body) {
   bool written = false;
   try {
-    ctx.db.transaction([&] {
-      if (!write_audit(ctx.db, row))
+    in_transaction(ctx.db, [&](transaction& tx) {
+      if (!write_audit(tx, row))
         throw std::runtime_error{"audit row refused"};
-      guard.complete(status, body);
+      guard.complete(tx, status, body);
     });
     written = true;
   } catch (const std::exception&) {
@@ -125,7 +125,7 @@ void answer_proxy(backend_context& ctx, const api_call_ptr& call,
   if (!written) {
     auto e = make_error(error_code::audit_write_failed,
                         "the audit row could not be written");
-    guard.complete(http_status_of(e.code), error_envelope(e));
+    guard.complete(ctx.db, http_status_of(e.code), error_envelope(e));
     return call->fail(std::move(e));
   }
   call->reply(status, std::move(body));
@@ -166,10 +166,10 @@ void hold_for_approval(backend_context& ctx, const api_call_ptr& call, audit_rec
     return idempotency_answer(ctx, call, std::move(row), *taken);
   std::string answer;
   auto held = ctx.approvals->hold(
-      std::move(a), std::move(row), [&](const approval_record& x) {
+      std::move(a), std::move(row), [&](repositories& tx, const approval_record& x) {
         answer = to_json(
             pending_approval{x.id, ctx.approvals->url_of(x.id), x.expires_at});
-        guard.complete(202, answer);
+        guard.complete(tx, 202, answer);
       });
   if (!held)
     return call->fail(from_caf_error(held.error()));
@@ -244,7 +244,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
                   }
                   row.outcome = "success";
                   row.status_code = out.result.status_code;
-                  ctx.db.touch_grant(grant_id, now_iso8601());
+                  ctx.db.grants().touch(grant_id, now_iso8601());
                   answer_proxy(ctx, call, row, *guard, 200, to_json(out.result));
                 });
 }

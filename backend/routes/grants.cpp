@@ -24,7 +24,7 @@ void add_grant_routes(router& routes, backend_context& ctx) {
     filter.provider_id
         = net::query_param(call->request.target, "provider_id").value_or("");
     grant_list out;
-    auto rows = ctx.db.list_grants(filter, page->limit, page->offset, out.total);
+    auto rows = ctx.db.grants().list(filter, page->limit, page->offset, out.total);
     for (const auto& g : rows)
       out.grants.push_back(to_grant_item(ctx.db, g));
     out.limit = page->limit;
@@ -46,7 +46,7 @@ void create_managed_secret_grant(backend_context& ctx, const api_call_ptr& call)
   if (!body)
     return;
   const auto& id = call->identity;
-  auto secret = ctx.db.find_secret(body->managed_secret_id);
+  auto secret = ctx.db.secrets().find(body->managed_secret_id);
   if (!secret || secret->app_id != id.app_id())
     return call->fail(
         make_error(error_code::not_found, "no managed secret with that id"));
@@ -91,9 +91,9 @@ void create_managed_secret_grant(backend_context& ctx, const api_call_ptr& call)
         make_error(error_code::invalid_request,
                    "principal.type must be user, group, system or agent"));
   }
-  ctx.db.transaction([&] {
-    ctx.db.insert_grant(g);
-    audit_admin(ctx, *call, "grant.created", g.id);
+  in_transaction(ctx.db, [&](transaction& tx) {
+    tx.grants().insert(g);
+    audit_admin(tx, *call, "grant.created", g.id);
   });
   call->reply(201, to_json(created_grant{g.id, g.principal_type, g.label, g.created_at,
                                          g.expires_at}));
@@ -101,7 +101,7 @@ void create_managed_secret_grant(backend_context& ctx, const api_call_ptr& call)
 
 /// The {grant_id} grant of the caller's app, or the call is answered.
 std::optional<grant_record> app_grant(backend_context& ctx, const api_call_ptr& call) {
-  auto g = ctx.db.find_grant(call->params["grant_id"]);
+  auto g = ctx.db.grants().find(call->params["grant_id"]);
   if (!g || g->app_id != call->identity.app_id()) {
     call->fail(make_error(error_code::grant_not_found, "no grant with that id"));
     return std::nullopt;
@@ -120,15 +120,15 @@ void revoke_grant(backend_context& ctx, const api_call_ptr& call) {
         make_error(error_code::grant_revoked, "the grant is already revoked"));
   auto reason = fields_from_json(call->request.body);
   auto now = now_iso8601();
-  ctx.db.transaction([&] {
-    ctx.db.revoke_grant(g->id, now);
+  in_transaction(ctx.db, [&](transaction& tx) {
+    tx.grants().revoke(g->id, now);
     auto row = audit_row(*call, "grant.revoked");
     row.outcome = "success";
     row.status_code = 200;
     record_grant(row, *g);
     if (const auto* r = find_field(reason, "reason"))
       row.reason = r->substr(0, 500);
-    if (!write_audit(ctx.db, row))
+    if (!write_audit(tx, row))
       throw std::runtime_error{"the audit row could not be written"};
   });
   call->reply(200, to_json(revoked_grant{true, "grant revoked", g->id, now}));
@@ -140,10 +140,10 @@ void remove_delegation(backend_context& ctx, const api_call_ptr& call,
   if (!g)
     return;
   bool removed = false;
-  ctx.db.transaction([&] {
-    removed = ctx.db.revoke_delegation(g->id, agent_id, now_iso8601());
+  in_transaction(ctx.db, [&](transaction& tx) {
+    removed = tx.grants().revoke_delegation(g->id, agent_id, now_iso8601());
     if (removed)
-      audit_admin(ctx, *call, "delegation.revoked", g->id + " " + agent_id);
+      audit_admin(tx, *call, "delegation.revoked", g->id + " " + agent_id);
   });
   if (!removed)
     return call->fail(make_error(error_code::no_delegated_grant,

@@ -51,7 +51,7 @@ void resolve(backend_context& ctx, const api_call_ptr& call) {
   if (!claims)
     return call->fail(make_error(error_code::reauth_required,
                                  "the user token is invalid or expired"));
-  auto user = ctx.db.user_for_subject(app_id, claims->subject);
+  auto user = ctx.db.accounts().user_for_subject(app_id, claims->subject);
   identity_context out;
   out.app_user_id = user.id;
   out.agent_id = call->identity.agent ? call->identity.agent->id : std::string{};
@@ -71,7 +71,7 @@ void create_auth_session(backend_context& ctx, const api_call_ptr& call) {
   s.created_at = now_iso8601();
   s.expires_at = now_iso8601(std::chrono::minutes{session_lifetime_minutes});
   s.result_json = to_json(auth_status{"pending", {}, {}});
-  ctx.db.insert_session(s);
+  ctx.db.sessions().insert(s);
   call->reply(
       201, to_json(auth_session{token, ctx.base_url + "/auth/" + token, s.expires_at}));
 }
@@ -88,8 +88,8 @@ void poll_auth_session(backend_context& ctx, const api_call_ptr& call) {
   status->status = s->status;
   // The JWT leaves once: the session keeps only that it was completed.
   if (!status->user_token.empty())
-    ctx.db.set_session_result(s->token_hash,
-                              to_json(auth_status{s->status, {}, status->user_info}));
+    ctx.db.sessions().set_result(
+        s->token_hash, to_json(auth_status{s->status, {}, status->user_info}));
   call->reply(200, to_json(*status));
 }
 

@@ -50,7 +50,7 @@ bool derives_from(backend_context& ctx, key_record target, const std::string& ca
       return true;
     if (target.parent_key_id.empty())
       return false;
-    auto parent = ctx.db.find_key(target.parent_key_id);
+    auto parent = ctx.db.accounts().find_key(target.parent_key_id);
     if (!parent)
       return false;
     target = std::move(*parent);
@@ -62,7 +62,7 @@ bool derives_from(backend_context& ctx, key_record target, const std::string& ca
 /// A derived key manages only itself and the keys derived from it.
 std::optional<key_record> app_key(backend_context& ctx, const api_call_ptr& call) {
   const auto& id = call->params["key_id"];
-  auto key = is_uuid(id) ? ctx.db.find_key(id) : std::nullopt;
+  auto key = is_uuid(id) ? ctx.db.accounts().find_key(id) : std::nullopt;
   const auto& caller = call->identity.key;
   if (!key || key->app_id != call->identity.app_id()
       || (caller.key_type == "derived" && !derives_from(ctx, *key, caller.id))) {
@@ -104,9 +104,9 @@ void derive(backend_context& ctx, const api_call_ptr& call) {
   // Never outliving its parent.
   if (expires_sooner(id.key.expires_at, k.expires_at))
     k.expires_at = id.key.expires_at;
-  ctx.db.transaction([&] {
-    ctx.db.insert_key(k);
-    audit_admin(ctx, *call, "key.derived", k.id);
+  in_transaction(ctx.db, [&](transaction& tx) {
+    tx.accounts().insert_key(k);
+    audit_admin(tx, *call, "key.derived", k.id);
   });
   out.key = to_key_info(k);
   call->reply(201, to_json(out));
@@ -127,18 +127,18 @@ void rotate(backend_context& ctx, const api_call_ptr& call) {
   minted_key out;
   auto fresh = successor(*old, out.api_key);
   auto grace_end = now_iso8601(std::chrono::seconds{body->grace_period_seconds});
-  ctx.db.transaction([&] {
-    ctx.db.insert_key(fresh);
+  in_transaction(ctx.db, [&](transaction& tx) {
+    tx.accounts().insert_key(fresh);
     if (body->grace_period_seconds == 0) {
       old->status = "revoked";
       old->revoked_at = now_iso8601();
-      ctx.db.revoke_derived_keys(old->id, old->revoked_at);
+      tx.accounts().revoke_derived_keys(old->id, old->revoked_at);
     } else if (expires_sooner(grace_end, old->expires_at)) {
       old->expires_at = grace_end;
-      ctx.db.cap_derived_expiry(old->id, grace_end);
+      tx.accounts().cap_derived_expiry(old->id, grace_end);
     }
-    ctx.db.update_key_state(*old);
-    audit_admin(ctx, *call, "key.rotated", old->id);
+    tx.accounts().update_key_state(*old);
+    audit_admin(tx, *call, "key.rotated", old->id);
   });
   out.key = to_key_info(fresh);
   call->reply(201, to_json(out));
@@ -152,12 +152,12 @@ void revoke(backend_context& ctx, const api_call_ptr& call) {
     return call->fail(
         make_error(error_code::key_already_revoked, "the key is already revoked"));
   auto now = now_iso8601();
-  ctx.db.transaction([&] {
+  in_transaction(ctx.db, [&](transaction& tx) {
     key->status = "revoked";
     key->revoked_at = now;
-    ctx.db.update_key_state(*key);
-    ctx.db.revoke_derived_keys(key->id, now);
-    audit_admin(ctx, *call, "key.revoked", key->id);
+    tx.accounts().update_key_state(*key);
+    tx.accounts().revoke_derived_keys(key->id, now);
+    audit_admin(tx, *call, "key.revoked", key->id);
   });
   call->reply(200, to_json(to_key_info(*key)));
 }

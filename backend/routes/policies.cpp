@@ -43,7 +43,7 @@ std::string string_at(const json::object& o, const char* key) {
 
 void list(backend_context& ctx, const api_call_ptr& call) {
   json::array rules;
-  for (const auto& r : ctx.db.list_rules(call->identity.app_id()))
+  for (const auto& r : ctx.db.rules().list(call->identity.app_id()))
     rules.push_back(rule_json(r));
   call->reply(200, json::serialize(json::object{{"rules", std::move(rules)}}));
 }
@@ -74,13 +74,13 @@ void create(backend_context& ctx, const api_call_ptr& call) {
   if (!parsed)
     return call->fail(from_caf_error(parsed.error()));
   r.created_at = now_iso8601();
-  ctx.db.insert_rule(r);
+  ctx.db.rules().insert(r);
   ctx.rules->remember(r, std::move(*parsed));
   call->reply(201, json::serialize(rule_json(r)));
 }
 
 void update(backend_context& ctx, const api_call_ptr& call) {
-  auto found = ctx.db.find_rule(call->identity.app_id(), call->params.at("id"));
+  auto found = ctx.db.rules().find(call->identity.app_id(), call->params.at("id"));
   if (!found)
     return call->fail(make_error(error_code::not_found, "no such rule"));
   auto body = body_object(*call);
@@ -105,13 +105,13 @@ void update(backend_context& ctx, const api_call_ptr& call) {
   auto parsed = check_rule(ctx.db, r);
   if (!parsed)
     return call->fail(from_caf_error(parsed.error()));
-  ctx.db.update_rule(r);
+  ctx.db.rules().update(r);
   ctx.rules->remember(r, std::move(*parsed));
   call->reply(200, json::serialize(rule_json(r)));
 }
 
 void remove(backend_context& ctx, const api_call_ptr& call) {
-  if (!ctx.db.delete_rule(call->identity.app_id(), call->params.at("id")))
+  if (!ctx.db.rules().remove(call->identity.app_id(), call->params.at("id")))
     return call->fail(make_error(error_code::not_found, "no such rule"));
   call->reply(200, R"({"deleted":true})");
 }

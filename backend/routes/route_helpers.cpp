@@ -1,7 +1,6 @@
 #include "backend/routes/route_helpers.hpp"
 
 #include <charconv>
-#include <stdexcept>
 
 #include <boost/json.hpp>
 
@@ -40,16 +39,6 @@ bool bool_member(std::string_view json_body, const char* name) {
     return false;
   const auto* m = v.get_object().if_contains(name);
   return m && m->is_bool() && m->get_bool();
-}
-
-void audit_admin(backend_context& ctx, const api_call& call, std::string action,
-                 const std::string& target_id) {
-  auto row = audit_row(call, std::move(action));
-  row.outcome = "success";
-  row.status_code = 200;
-  row.url = target_id;
-  if (!write_audit(ctx.db, row))
-    throw std::runtime_error{"the audit row could not be written"};
 }
 
 } // namespace alter::backend

@@ -46,9 +46,11 @@ inline bool refuse_agent(const api_call_ptr& call, error_code code, const char* 
   return true;
 }
 
-/// Writes the audit row of an administrative action (who did what to which id);
-/// throws when it cannot, so the transaction around the action rolls back.
-void audit_admin(backend_context& ctx, const api_call& call, std::string action,
-                 const std::string& target_id);
+/// Writes the audit row of an administrative action (who did what to which id),
+/// in the transaction `db` of the change when there is one.
+inline void audit_admin(repositories& db, const api_call& call, std::string action,
+                        const std::string& target_id) {
+  append_admin_audit(db, audit_row(call, std::move(action)), target_id);
+}
 
 } // namespace alter::backend

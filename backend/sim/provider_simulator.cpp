@@ -130,11 +130,11 @@ request_handler make_provider_simulator(store& db,
     auto slash = path.find('/', 1);
     auto provider_id
         = path.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
-    if (!db.find_provider(provider_id))
+    if (!db.grants().find_provider(provider_id))
       return respond(json_reply(404, {{"error", "unknown_provider"}}));
     bool authenticated = false;
     for (const auto& value : candidate_values(req))
-      if (auto secret = db.find_secret_by_value(provider_id, value))
+      if (auto secret = db.secrets().find_by_value(provider_id, value))
         if (carries_credential(req, *secret)) {
           authenticated = true;
           break;

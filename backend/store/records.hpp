@@ -1,4 +1,4 @@
-// The backend's stored entities, one struct per table of store.cpp's schema.
+// The backend's stored entities, one struct per table (schema: sqlite/migrations.cpp).
 #pragma once
 
 #include <cstdint>

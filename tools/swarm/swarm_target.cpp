@@ -75,8 +75,8 @@ std::unique_ptr<backend::local_backend> start_embedded(const scenario& s,
       target.governed_provider = i;
   }
   if (wants_rules) {
-    be->db().insert_rule(rule(keys.app_id, "json_match", "DELETE"));
-    be->db().insert_rule(rule(keys.app_id, "require_approval", "PUT"));
+    be->db().rules().insert(rule(keys.app_id, "json_match", "DELETE"));
+    be->db().rules().insert(rule(keys.app_id, "require_approval", "PUT"));
   }
   target.agents.reserve(keys.agents.size());
   for (auto& a : keys.agents)

@@ -1,12 +1,12 @@
-// Internal to the store's .cpp files: the column lists and row readers that
-// several of them share, so each table is read one way.
+// Internal to the SQLite store: the column lists and row readers that several
+// repositories share, so each table is read one way.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "backend/store/records.hpp"
-#include "backend/store/sqlite.hpp"
+#include "backend/store/sqlite/database.hpp"
 
 namespace alter::backend {
 

@@ -1,4 +1,4 @@
-#include "backend/store/sqlite.hpp"
+#include "backend/store/sqlite/database.hpp"
 
 #include <sqlite3.h>
 

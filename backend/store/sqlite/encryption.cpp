@@ -1,17 +1,19 @@
 // The store's encryption at rest: its keyring (data keys sealed by the master
 // key, table barrier_keys), sealing and opening the secret columns listed in
-// store_sealing.hpp, encrypting an older database's clear values on open, and
+// sealed_columns.hpp, encrypting an older database's clear values on open, and
 // rotating the master key and the data key.
-#include "backend/store/store.hpp"
+#include "backend/store/sqlite/sqlite_store.hpp"
 
 #include <sys/stat.h>
 
+#include <map>
 #include <vector>
 
 #include <openssl/crypto.h>
 
 #include "backend/encryption/barrier.hpp"
-#include "backend/store/store_sealing.hpp"
+#include "backend/store/sqlite/connection.hpp"
+#include "backend/store/sqlite/sealed_columns.hpp"
 
 namespace alter::backend {
 
@@ -63,33 +65,18 @@ std::vector<int64_t> cells_to_reseal(database& db, const sealed_column_spec& c,
 
 } // namespace
 
-store::~store() = default;
-
-std::string store::seal(sealed_column c, std::initializer_list<std::string_view> row,
-                        std::string_view plaintext) {
-  const auto& spec = spec_of(c);
-  return barrier_->seal(plaintext, {spec.table, spec.column, row});
-}
-
-std::string store::open(sealed_column c, std::initializer_list<std::string_view> row,
-                        std::string_view stored) {
-  const auto& spec = spec_of(c);
-  if (stored.empty() && spec.nullable)
-    return {};
-  return barrier_->open(stored, {spec.table, spec.column, row});
-}
-
-void store::open_barrier(const master_key_options& options, const std::string& path) {
+void sqlite_store::open_barrier(const master_key_options& options,
+                                const std::string& path) {
   int64_t sealed_now = 0;
   // One transaction: a second process opening the same new database waits and
   // then finds the keyring this one made.
-  transaction([&] {
-    auto keyring = read_keyring(db_);
+  run_in_transaction(connection_->db(), [&] {
+    auto keyring = read_keyring(connection_->db());
     auto kek = resolve_master_key(options, path, keyring.empty());
     if (keyring.empty()) {
       auto dek = barrier::generate_data_key();
       keyring.push_back({1, barrier::seal_data_key(kek, 1, dek)});
-      store_data_key(db_, 1, keyring.back().box);
+      store_data_key(connection_->db(), 1, keyring.back().box);
       OPENSSL_cleanse(dek.data(), dek.size());
     }
     std::map<uint32_t, std::string> keys;
@@ -99,25 +86,25 @@ void store::open_barrier(const master_key_options& options, const std::string& p
         throw encryption_error(wrong_key_message(options, path));
       keys.emplace(k.id, std::move(*dek));
     }
-    barrier_ = std::make_unique<barrier>(std::move(keys));
+    connection_->set_barrier(std::make_unique<barrier>(std::move(keys)));
     sealed_now = reseal_values(false);
   });
   // The clear pages of an upgraded database leave the main file and the WAL
   // (secure_delete zeroed what the updates freed).
   if (sealed_now > 0)
-    db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    connection_->db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
-int64_t store::reseal_values(bool all) {
+int64_t sqlite_store::reseal_values(bool all) {
   int64_t count = 0;
   for (const auto& c : sealed_columns) {
     auto read_sql = std::string{"SELECT "} + c.row_key + ", " + c.column + " FROM "
                     + c.table + " WHERE rowid = ?1";
     auto write_sql = std::string{"UPDATE "} + c.table + " SET " + c.column
                      + " = ?2 WHERE rowid = ?1";
-    auto read = db_.prepare(read_sql);
-    auto write = db_.prepare(write_sql);
-    for (auto rowid : cells_to_reseal(db_, c, all)) {
+    auto read = connection_->db().prepare(read_sql);
+    auto write = connection_->db().prepare(write_sql);
+    for (auto rowid : cells_to_reseal(connection_->db(), c, all)) {
       read.bind(1, rowid);
       if (!read.step())
         throw encryption_error("a row vanished while resealing");
@@ -130,8 +117,8 @@ int64_t store::reseal_values(bool all) {
       std::initializer_list<std::string_view> one{first};
       std::initializer_list<std::string_view> two{first, second};
       auto row = c.row_parts > 1 ? two : one;
-      auto plain = is_clear ? stored : open(c.which, row, stored);
-      write.bind(1, rowid).bind_blob(2, seal(c.which, row, plain));
+      auto plain = is_clear ? stored : connection_->open(c.which, row, stored);
+      write.bind(1, rowid).bind_blob(2, connection_->seal(c.which, row, plain));
       write.execute();
       OPENSSL_cleanse(plain.data(), plain.size());
       ++count;
@@ -139,84 +126,86 @@ int64_t store::reseal_values(bool all) {
   }
   // Managed secrets are found by value (the simulated providers do) through a
   // keyed hash, never the value itself.
-  auto ids = db_.prepare(all ? "SELECT id FROM managed_secrets"
-                             : "SELECT id FROM managed_secrets "
-                               "WHERE value_lookup IS NULL");
+  auto ids = connection_->db().prepare(all ? "SELECT id FROM managed_secrets"
+                                           : "SELECT id FROM managed_secrets "
+                                             "WHERE value_lookup IS NULL");
   std::vector<std::string> missing;
   while (ids.step())
     missing.push_back(ids.text(0));
-  auto read
-      = db_.prepare("SELECT provider_id, value FROM managed_secrets WHERE id = ?1");
-  auto write
-      = db_.prepare("UPDATE managed_secrets SET value_lookup = ?2 WHERE id = ?1");
+  auto read = connection_->db().prepare(
+      "SELECT provider_id, value FROM managed_secrets WHERE id = ?1");
+  auto write = connection_->db().prepare(
+      "UPDATE managed_secrets SET value_lookup = ?2 WHERE id = ?1");
   for (const auto& id : missing) {
     read.bind(1, id);
     if (!read.step())
       throw encryption_error("a row vanished while resealing");
     auto provider = read.text(0);
-    auto plain = open(sealed_column::secret_value, {id}, read.blob(1));
+    auto plain = connection_->open(sealed_column::secret_value, {id}, read.blob(1));
     read.reset();
-    write.bind(1, id).bind(2, barrier_->lookup_hash(provider, plain));
+    write.bind(1, id).bind(2, connection_->keys().lookup_hash(provider, plain));
     write.execute();
     OPENSSL_cleanse(plain.data(), plain.size());
   }
   return count;
 }
 
-void store::reseal_data_keys(const master_key& next) {
-  std::lock_guard<std::recursive_mutex> guard{mtx_};
-  transaction([&] {
+void sqlite_store::reseal_data_keys(const master_key& next) {
+  connection_lease lease{sqlite_scope{connection_.get(), nullptr}};
+  run_in_transaction(connection_->db(), [&] {
     // Another process may have changed the keyring since this store opened it.
-    auto keyring = read_keyring(db_);
-    const auto& known = barrier_->data_keys();
+    auto keyring = read_keyring(connection_->db());
+    const auto& known = connection_->keys().data_keys();
     if (keyring.size() != known.size())
       throw encryption_error("the keyring changed since the database was opened");
     for (const auto& k : keyring) {
       auto dek = known.find(k.id);
       if (dek == known.end())
         throw encryption_error("the keyring changed since the database was opened");
-      store_data_key(db_, k.id, barrier::seal_data_key(next, k.id, dek->second));
+      store_data_key(connection_->db(), k.id,
+                     barrier::seal_data_key(next, k.id, dek->second));
     }
   });
 }
 
-void store::rotate_data_key(const master_key& kek) {
-  std::lock_guard<std::recursive_mutex> guard{mtx_};
+void sqlite_store::rotate_data_key(const master_key& kek) {
+  connection_lease lease{sqlite_scope{connection_.get(), nullptr}};
   // A rolled back rotation must leave the keys in memory as the database has them.
-  auto previous = barrier_->data_keys();
+  auto previous = connection_->keys().data_keys();
   try {
-    transaction([&] {
-      auto keyring = read_keyring(db_);
+    run_in_transaction(connection_->db(), [&] {
+      auto keyring = read_keyring(connection_->db());
       if (keyring.empty()
           || !barrier::open_data_key(kek, keyring.back().id, keyring.back().box))
         throw encryption_error(
             "the master key does not open this database's data keys");
       auto id = keyring.back().id + 1;
       auto dek = barrier::generate_data_key();
-      store_data_key(db_, id, barrier::seal_data_key(kek, id, dek));
+      store_data_key(connection_->db(), id, barrier::seal_data_key(kek, id, dek));
       // Old values open with the old keys while they are resealed under the new.
       auto keys = previous;
       keys.emplace(id, dek);
-      barrier_ = std::make_unique<barrier>(std::move(keys));
+      connection_->set_barrier(std::make_unique<barrier>(std::move(keys)));
       reseal_values(true);
-      auto retire = db_.prepare("DELETE FROM barrier_keys WHERE id < ?1");
+      auto retire = connection_->db().prepare("DELETE FROM barrier_keys WHERE id < ?1");
       retire.bind(1, int64_t{id});
       retire.run();
-      barrier_ = std::make_unique<barrier>(std::map<uint32_t, std::string>{{id, dek}});
+      connection_->set_barrier(
+          std::make_unique<barrier>(std::map<uint32_t, std::string>{{id, dek}}));
       OPENSSL_cleanse(dek.data(), dek.size());
     });
   } catch (...) {
-    barrier_ = std::make_unique<barrier>(std::move(previous));
+    connection_->set_barrier(std::make_unique<barrier>(std::move(previous)));
     throw;
   }
   for (auto& entry : previous)
     OPENSSL_cleanse(entry.second.data(), entry.second.size());
-  db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  connection_->db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
-uint32_t store::data_key_id() {
-  std::lock_guard<std::recursive_mutex> guard{mtx_};
-  return barrier_->current_key_id();
+uint32_t sqlite_store::data_key_id() {
+  connection_lease lease{sqlite_scope{connection_.get(), nullptr}};
+  return connection_->keys().current_key_id();
 }
 
 } // namespace alter::backend

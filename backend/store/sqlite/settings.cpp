@@ -1,0 +1,27 @@
+// The SQLite store's settings.
+#include "backend/store/sqlite/repositories.hpp"
+#include "backend/store/sqlite/rows.hpp"
+#include "backend/store/sqlite/sealed_columns.hpp"
+#include "backend/store/store.hpp"
+
+namespace alter::backend {
+
+std::optional<std::string> sqlite_settings::find(std::string_view name) {
+  connection_lease lease{scope_};
+  auto& s = lease.cached("SELECT value FROM backend_settings WHERE name = ?1");
+  s.bind(1, name);
+  auto stored = s.first([](const statement& st) { return st.blob(0); });
+  if (!stored)
+    return std::nullopt;
+  return lease.open(sealed_column::setting_value, {name}, *stored);
+}
+
+void sqlite_settings::put(std::string_view name, std::string_view value) {
+  connection_lease lease{scope_};
+  auto& s = lease.cached(
+      "INSERT OR REPLACE INTO backend_settings(name, value) VALUES(?1, ?2)");
+  s.bind(1, name).bind_blob(2, lease.seal(sealed_column::setting_value, {name}, value));
+  s.execute();
+}
+
+} // namespace alter::backend

@@ -1,0 +1,56 @@
+// The store in one SQLite database (WAL, synchronous=FULL): one connection,
+// statements cached by their SQL text, secret columns sealed at rest, the
+// schema brought up to date by numbered migrations (migrations.hpp) on open.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "backend/encryption/master_key.hpp"
+#include "backend/store/store.hpp"
+
+namespace alter::backend {
+
+class sqlite_connection;
+struct sqlite_repository_set;
+class connection_lease;
+
+class sqlite_store final : public store {
+public:
+  /// Opens or creates the database at `path` and migrates its schema (throws
+  /// schema_version_error for a database of a newer version). Its secret
+  /// columns are encrypted under data keys sealed by the master key `key` names
+  /// (see barrier.hpp); an older database's clear values are encrypted on open.
+  /// Throws encryption_error for a missing, loose or wrong master key.
+  explicit sqlite_store(const std::string& path, const master_key_options& key = {});
+  ~sqlite_store() override;
+
+  accounts_repository& accounts() override;
+  grants_repository& grants() override;
+  secrets_repository& secrets() override;
+  audit_repository& audit() override;
+  rules_repository& rules() override;
+  approvals_repository& approvals() override;
+  sessions_repository& sessions() override;
+  idempotency_repository& idempotency() override;
+  settings_repository& settings() override;
+  local_users_repository& local_users() override;
+
+  /// BEGIN IMMEDIATE: the write lock of the database file is taken now.
+  transaction begin() override;
+
+  void reseal_data_keys(const master_key& next) override;
+  void rotate_data_key(const master_key& kek) override;
+  uint32_t data_key_id() override;
+
+private:
+  void open_barrier(const master_key_options& key, const std::string& path);
+  /// Seals the clear cells of the secret columns (all cells when `all`, under
+  /// the current data key) and refreshes the lookup hashes; returns how many.
+  int64_t reseal_values(bool all);
+
+  std::unique_ptr<sqlite_connection> connection_;
+  std::unique_ptr<sqlite_repository_set> autocommit_;
+};
+
+} // namespace alter::backend

@@ -1,0 +1,381 @@
+// The store: transactions (commit, rollback on destruction, no self-deadlock,
+// other threads wait), schema migrations (a database of the layout before
+// versions upgraded with its data, a newer one refused) and bootstrap's audit
+// rows.
+#define CAF_SUITE store
+#include "caf/test/unit_test.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "backend/bootstrap.hpp"
+#include "backend/store/schema_version_error.hpp"
+#include "backend/store/sqlite/database.hpp"
+#include "backend/store/sqlite/sqlite_store.hpp"
+
+#include "temp_files.hpp"
+
+using namespace alter;
+using namespace alter::testing;
+using backend::sqlite_store;
+
+namespace {
+
+// The tables exactly as the backend made them before it recorded schema
+// versions (frozen from backend/store/store.cpp at 141b659): its CREATE statements,
+// then the columns and indexes it added on every open (ignoring those that failed, as
+// it did: some columns are in the CREATE statements too).
+constexpr const char* unversioned_tables = R"sql(
+CREATE TABLE IF NOT EXISTS apps(
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS agents(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id), name TEXT NOT NULL,
+  display_name TEXT NOT NULL DEFAULT '', type TEXT NOT NULL DEFAULT 'agent',
+  status TEXT NOT NULL DEFAULT 'active', metadata_json TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS agents_live_name ON agents(app_id, name)
+  WHERE status != 'revoked';
+CREATE TABLE IF NOT EXISTS api_keys(
+  id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, key_prefix TEXT NOT NULL,
+  key_type TEXT NOT NULL, app_id TEXT NOT NULL REFERENCES apps(id),
+  agent_id TEXT REFERENCES agents(id), name TEXT NOT NULL DEFAULT '',
+  scopes_json TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'active',
+  created_at TEXT NOT NULL, expires_at TEXT);
+CREATE TABLE IF NOT EXISTS providers(
+  id TEXT PRIMARY KEY, base_url TEXT NOT NULL, display_name TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS managed_secrets(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id), slug TEXT NOT NULL,
+  name TEXT NOT NULL, provider_id TEXT NOT NULL REFERENCES providers(id),
+  value TEXT NOT NULL, injection_header TEXT NOT NULL, injection_format TEXT NOT NULL,
+  additional_credentials_json TEXT NOT NULL DEFAULT '{}',
+  additional_injections_json TEXT NOT NULL DEFAULT '[]', created_at TEXT NOT NULL,
+  value_lookup TEXT);
+CREATE TABLE IF NOT EXISTS grants(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id),
+  grant_kind TEXT NOT NULL, managed_secret_id TEXT REFERENCES managed_secrets(id),
+  provider_id TEXT NOT NULL, principal_type TEXT NOT NULL,
+  agent_id TEXT REFERENCES agents(id), label TEXT NOT NULL DEFAULT '',
+  account_identifier TEXT NOT NULL DEFAULT '', scopes_json TEXT NOT NULL DEFAULT '[]',
+  status TEXT NOT NULL DEFAULT 'active', expires_at TEXT, created_at TEXT NOT NULL,
+  last_used_at TEXT);
+CREATE INDEX IF NOT EXISTS grants_by_principal ON grants(app_id, agent_id, provider_id);
+CREATE TABLE IF NOT EXISTS audit_log(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,
+  request_id TEXT NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL,
+  app_id TEXT, agent_id TEXT, api_key_id TEXT, caller_key_prefix TEXT, caller TEXT,
+  caller_type TEXT, grant_id TEXT, provider_id TEXT, method TEXT, url TEXT,
+  status_code INTEGER, error_code TEXT, reason TEXT, context_json TEXT, run_id TEXT,
+  thread_id TEXT, tool_call_id TEXT, latency_ms INTEGER, principal_type TEXT,
+  grant_kind TEXT, approval_id TEXT, request_headers_json TEXT, request_body TEXT,
+  body_truncated INTEGER NOT NULL DEFAULT 0, decided_by TEXT);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log(app_id, created_at, id);
+CREATE TABLE IF NOT EXISTS rules(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id), name TEXT NOT NULL,
+  target_type TEXT NOT NULL, target_id TEXT NOT NULL, rule_type TEXT NOT NULL,
+  rule_body_json TEXT NOT NULL, enabled INTEGER NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rules_by_target ON rules(app_id, target_type, target_id);
+CREATE TABLE IF NOT EXISTS approvals(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL, agent_id TEXT, api_key_id TEXT,
+  grant_id TEXT NOT NULL, provider_id TEXT NOT NULL, rule_id TEXT,
+  request_json TEXT NOT NULL, method TEXT NOT NULL, url TEXT NOT NULL,
+  reason TEXT NOT NULL, caller TEXT, caller_type TEXT, run_id TEXT, thread_id TEXT,
+  tool_call_id TEXT, idempotency_key TEXT, status TEXT NOT NULL,
+  created_at TEXT NOT NULL, expires_at TEXT NOT NULL, decided_at TEXT,
+  decided_by TEXT, decision_reason TEXT, executed_at TEXT, result_status INTEGER,
+  result_json TEXT);
+CREATE TABLE IF NOT EXISTS approvers(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id), name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS approver_sessions(
+  session_hash TEXT PRIMARY KEY, approver_id TEXT NOT NULL REFERENCES approvers(id),
+  csrf_token TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS delegations(
+  grant_id TEXT NOT NULL REFERENCES grants(id), agent_id TEXT NOT NULL,
+  created_at TEXT NOT NULL, revoked_at TEXT, PRIMARY KEY(grant_id, agent_id));
+CREATE INDEX IF NOT EXISTS delegations_by_agent ON delegations(agent_id);
+CREATE TABLE IF NOT EXISTS app_users(
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id),
+  subject TEXT NOT NULL, status TEXT NOT NULL, group_ids_json TEXT NOT NULL,
+  created_at TEXT NOT NULL, UNIQUE(app_id, subject));
+CREATE TABLE IF NOT EXISTS interactive_sessions(
+  token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, app_id TEXT NOT NULL,
+  agent_id TEXT, user_id TEXT, request_json TEXT NOT NULL, status TEXT NOT NULL,
+  result_json TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS backend_settings(name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS barrier_keys(
+  id INTEGER PRIMARY KEY, sealed_key BLOB NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency(
+  app_id TEXT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,
+  state TEXT NOT NULL, response_status INTEGER, response_body TEXT,
+  created_at TEXT NOT NULL, PRIMARY KEY(app_id, idem_key));
+CREATE TABLE IF NOT EXISTS local_idp_users(
+  name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at TEXT NOT NULL);
+)sql";
+
+constexpr const char* unversioned_additions[] = {
+    "ALTER TABLE audit_log ADD COLUMN principal_type TEXT",
+    "ALTER TABLE audit_log ADD COLUMN grant_kind TEXT",
+    "ALTER TABLE audit_log ADD COLUMN approval_id TEXT",
+    "ALTER TABLE audit_log ADD COLUMN request_headers_json TEXT",
+    "ALTER TABLE audit_log ADD COLUMN request_body TEXT",
+    "ALTER TABLE audit_log ADD COLUMN body_truncated INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE audit_log ADD COLUMN decided_by TEXT",
+    "ALTER TABLE audit_log ADD COLUMN trace_json TEXT",
+    "ALTER TABLE api_keys ADD COLUMN deprecated_at TEXT",
+    "ALTER TABLE api_keys ADD COLUMN revoked_at TEXT",
+    "ALTER TABLE api_keys ADD COLUMN parent_key_id TEXT",
+    "ALTER TABLE agents ADD COLUMN scopes_json TEXT NOT NULL DEFAULT '{}'",
+    "ALTER TABLE agents ADD COLUMN policy_json TEXT NOT NULL DEFAULT '{}'",
+    "ALTER TABLE grants ADD COLUMN principal_id TEXT",
+    "ALTER TABLE grants ADD COLUMN revoked_at TEXT",
+    "ALTER TABLE managed_secrets ADD COLUMN value_lookup TEXT",
+    "DROP INDEX IF EXISTS secrets_by_value",
+    "CREATE INDEX IF NOT EXISTS secrets_by_lookup "
+    "ON managed_secrets(provider_id, value_lookup)",
+};
+
+/// Rows every layout since the first one holds: an app, an agent, a provider,
+/// a managed secret (clear, as the first versions kept it), a grant, an audit row.
+void write_rows(backend::database& raw) {
+  raw.exec("INSERT INTO apps VALUES('app-1', 'old app', '2025-01-01T00:00:00.000Z')");
+  raw.exec("INSERT INTO agents(id, app_id, name, created_at) "
+           "VALUES('agent-1', 'app-1', 'old-agent', '2025-01-01T00:00:00.000Z')");
+  raw.exec("INSERT INTO api_keys(id, key_hash, key_prefix, key_type, app_id, "
+           "agent_id, scopes_json, created_at) VALUES('key-1', 'hash-1', 'alt_', "
+           "'agent', 'app-1', 'agent-1', '[\"tokens:retrieve\"]', "
+           "'2025-01-01T00:00:00.000Z')");
+  raw.exec("INSERT INTO providers VALUES('sim-bearer', 'https://127.0.0.1:1/sim', '')");
+  raw.exec("INSERT INTO managed_secrets(id, app_id, slug, name, provider_id, value, "
+           "injection_header, injection_format, created_at) VALUES('ms-1', 'app-1', "
+           "'s', 'n', 'sim-bearer', 'old-credential', 'Authorization', "
+           "'Bearer {token}', '2025-01-01T00:00:00.000Z')");
+  raw.exec("INSERT INTO grants(id, app_id, grant_kind, managed_secret_id, "
+           "provider_id, principal_type, agent_id, created_at) VALUES('grant-1', "
+           "'app-1', 'managed_secret', 'ms-1', 'sim-bearer', 'agent', 'agent-1', "
+           "'2025-01-01T00:00:00.000Z')");
+  raw.exec("INSERT INTO audit_log(created_at, request_id, action, outcome, app_id) "
+           "VALUES('2025-01-01T00:00:00.000Z', 'req-1', 'token.retrieved', "
+           "'success', 'app-1')");
+}
+
+int64_t count_of(backend::database& raw, const std::string& sql) {
+  auto s = raw.prepare(sql);
+  return s.step() ? s.integer(0) : -1;
+}
+
+/// The rows of write_rows, read through the new code.
+void check_rows_survived(sqlite_store& db) {
+  auto agent = db.accounts().find_agent("agent-1");
+  CAF_REQUIRE(agent.has_value());
+  CAF_CHECK_EQUAL(agent->name, "old-agent");
+  CAF_CHECK_EQUAL(agent->scopes_json, "{}");
+  auto key = db.accounts().find_key_by_hash("hash-1");
+  CAF_REQUIRE(key.has_value());
+  CAF_CHECK_EQUAL(key->agent_id, "agent-1");
+  auto grant = db.grants().find("grant-1");
+  CAF_REQUIRE(grant.has_value());
+  CAF_CHECK_EQUAL(grant->managed_secret_id, "ms-1");
+  auto secret = db.secrets().find("ms-1");
+  CAF_REQUIRE(secret.has_value());
+  CAF_CHECK_EQUAL(secret->value, "old-credential");
+  CAF_CHECK(db.secrets().find_by_value("sim-bearer", "old-credential").has_value());
+  auto rows = db.audit().rows(10);
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_EQUAL(rows[0].request_id, "req-1");
+}
+
+void check_current_layout(const std::string& db_path) {
+  backend::database raw{db_path};
+  CAF_CHECK_EQUAL(count_of(raw, "PRAGMA user_version"), 4);
+  for (const char* column :
+       {"SELECT count(*) FROM pragma_table_info('audit_log') WHERE name = 'trace_json'",
+        "SELECT count(*) FROM pragma_table_info('api_keys') "
+        "WHERE name = 'parent_key_id'",
+        "SELECT count(*) FROM pragma_table_info('grants') WHERE name = 'principal_id'",
+        "SELECT count(*) FROM sqlite_master WHERE name = 'api_keys_by_parent'",
+        "SELECT count(*) FROM sqlite_master WHERE name = 'api_keys_by_agent'",
+        "SELECT count(*) FROM pragma_table_info('idempotency') WHERE name = 'owner'",
+        "SELECT count(*) FROM sqlite_master WHERE name = 'idempotency_by_age'"})
+    CAF_CHECK_EQUAL(count_of(raw, column), 1);
+}
+
+backend::app_record app(const std::string& id) {
+  return {id, "app " + id, backend::now_iso8601()};
+}
+
+} // namespace
+
+CAF_TEST(a transaction commits all its writes or none) {
+  temp_dir dir;
+  sqlite_store db{dir.path + "/alter.db"};
+  {
+    auto tx = db.begin();
+    tx.accounts().insert_app(app("dropped"));
+    // Destroyed without commit: rolled back.
+  }
+  {
+    auto tx = db.begin();
+    tx.accounts().insert_app(app("kept"));
+    tx.grants().put_provider({"p", "https://example.test/p", "p"});
+    tx.commit();
+  }
+  auto tx = db.begin();
+  // Inside the transaction its own writes and the committed ones are visible.
+  tx.grants().add_provider({"q", "https://example.test/q", "q"});
+  CAF_CHECK(tx.grants().find_provider("p").has_value());
+  CAF_CHECK(tx.grants().find_provider("q").has_value());
+  auto& grants = tx.grants();
+  tx.commit();
+  // A repository of an ended transaction refuses calls.
+  CAF_CHECK_EQUAL(std::string{[&] {
+                    try {
+                      grants.find_provider("p");
+                    } catch (const backend::store_misuse& e) {
+                      return e.what();
+                    }
+                    return "";
+                  }()},
+                  "the transaction already ended");
+  CAF_CHECK(db.grants().find_provider("q").has_value());
+  // Apps are only read through foreign keys: one that was rolled back is no
+  // parent, one that committed is.
+  backend::agent_record orphan;
+  orphan.id = "a1";
+  orphan.app_id = "dropped";
+  orphan.name = "orphan";
+  orphan.created_at = backend::now_iso8601();
+  CAF_CHECK_EQUAL(
+      [&] {
+        try {
+          db.accounts().insert_agent(orphan);
+        } catch (const backend::sqlite_error&) {
+          return false;
+        }
+        return true;
+      }(),
+      false);
+  orphan.app_id = "kept";
+  db.accounts().insert_agent(orphan);
+  CAF_CHECK(db.accounts().find_agent("a1").has_value());
+}
+
+CAF_TEST(the thread holding a transaction gets an error instead of a deadlock) {
+  temp_dir dir;
+  sqlite_store db{dir.path + "/alter.db"};
+  auto tx = db.begin();
+  tx.accounts().insert_app(app("a"));
+  auto misuse = [&](auto&& fn) {
+    try {
+      fn();
+    } catch (const backend::store_misuse&) {
+      return true;
+    }
+    return false;
+  };
+  CAF_CHECK(misuse([&] { db.grants().find_provider("p"); }));
+  CAF_CHECK(misuse([&] { db.begin(); }));
+  // The transaction is still usable and commits.
+  tx.accounts().insert_app(app("b"));
+  tx.commit();
+  CAF_CHECK(!misuse([&] { db.grants().find_provider("p"); }));
+}
+
+CAF_TEST(another thread waits for a transaction and then sees its writes) {
+  temp_dir dir;
+  sqlite_store db{dir.path + "/alter.db"};
+  std::atomic<bool> committed{false};
+  std::atomic<bool> saw_provider{false};
+  std::atomic<bool> read_before_commit{false};
+  auto tx = db.begin();
+  tx.grants().put_provider({"p", "https://example.test/p", "p"});
+  std::thread reader{[&] {
+    auto found = db.grants().find_provider("p").has_value();
+    read_before_commit = !committed.load();
+    saw_provider = found;
+  }};
+  std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  committed = true;
+  tx.commit();
+  reader.join();
+  CAF_CHECK(!read_before_commit.load());
+  CAF_CHECK(saw_provider.load());
+}
+
+CAF_TEST(a database of the layout before versions is upgraded with its data) {
+  temp_dir dir;
+  auto db_path = dir.path + "/alter.db";
+  {
+    backend::database raw{db_path};
+    raw.exec(unversioned_tables);
+    for (const char* sql : unversioned_additions) {
+      try {
+        raw.exec(sql);
+      } catch (const backend::sqlite_error&) {
+        // As then: a column the CREATE statement already has.
+      }
+    }
+    write_rows(raw);
+    CAF_REQUIRE_EQUAL(count_of(raw, "PRAGMA user_version"), 0);
+  }
+  {
+    sqlite_store db{db_path};
+    check_rows_survived(db);
+  }
+  check_current_layout(db_path);
+  // Opening again changes nothing.
+  sqlite_store again{db_path};
+  check_rows_survived(again);
+}
+
+CAF_TEST(a database of the first layout gets the columns added since) {
+  temp_dir dir;
+  auto db_path = dir.path + "/alter.db";
+  {
+    backend::database raw{db_path};
+    raw.exec(unversioned_tables);
+    write_rows(raw);
+    CAF_REQUIRE_EQUAL(count_of(raw, "SELECT count(*) FROM pragma_table_info('agents') "
+                                    "WHERE name = 'scopes_json'"),
+                      0);
+  }
+  {
+    sqlite_store db{db_path};
+    check_rows_survived(db);
+    auto agent = *db.accounts().find_agent("agent-1");
+    agent.policy_json = R"({"team":"a"})";
+    db.accounts().update_agent(agent);
+    CAF_CHECK_EQUAL(db.accounts().find_agent("agent-1")->policy_json,
+                    agent.policy_json);
+  }
+  check_current_layout(db_path);
+}
+
+CAF_TEST(a database of a newer schema version is refused naming both versions) {
+  temp_dir dir;
+  auto db_path = dir.path + "/alter.db";
+  { sqlite_store first{db_path}; }
+  {
+    backend::database raw{db_path};
+    raw.exec("PRAGMA user_version = 9");
+  }
+  std::string message;
+  int found = 0;
+  int supported = 0;
+  try {
+    sqlite_store refused{db_path};
+  } catch (const backend::schema_version_error& e) {
+    message = e.what();
+    found = e.found();
+    supported = e.supported();
+  }
+  CAF_CHECK_EQUAL(found, 9);
+  CAF_CHECK_EQUAL(supported, 4);
+  CAF_CHECK_NOT_EQUAL(message.find("schema version 9"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(message.find("program's 4"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(message.find(db_path), std::string::npos);
+  // Nothing was changed.
+  backend::database raw{db_path};
+  CAF_CHECK_EQUAL(count_of(raw, "PRAGMA user_version"), 9);
+}

@@ -23,6 +23,7 @@
 
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
+#include "backend/audit/audit_trail.hpp"
 #include "messages/audit_log.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
@@ -582,7 +583,7 @@ CAF_TEST(attribution that is not UTF - 8 text is refused
   row.reason = "why\xed\xa0\x80";
   row.url = "https://x/\xfe";
   row.context_json = "{\"k\":\"v\"}";
-  w.backend.db().audit().append(row);
+  CAF_REQUIRE(backend::write_audit(w.backend.db(), row));
   audit_page page;
   CAF_CHECK(succeeds([&] { page = w.app().query_audit(); }));
   auto found

@@ -114,15 +114,21 @@ std::string redact_url(std::string_view url) {
   return out;
 }
 
-bool write_audit(repositories& db, const audit_record& row) {
-  try {
-    if (row.url.find('?') == std::string::npos) {
-      db.audit().append(row);
-      return true;
-    }
+/// The one writer of audit rows: it redacts, then appends; throws when the
+/// store refuses the row.
+struct audit_writer {
+  static void append(repositories& db, const audit_record& row) {
+    if (row.url.find('?') == std::string::npos)
+      return db.audit().append(row, audit_append_key{});
     auto redacted = row;
     redacted.url = redact_url(row.url);
-    db.audit().append(redacted);
+    db.audit().append(redacted, audit_append_key{});
+  }
+};
+
+bool write_audit(repositories& db, const audit_record& row) {
+  try {
+    audit_writer::append(db, row);
     return true;
   } catch (const std::exception&) {
     return false;
@@ -134,7 +140,7 @@ void append_admin_audit(repositories& db, audit_record row,
   row.outcome = "success";
   row.status_code = 200;
   row.url = target_id;
-  db.audit().append(row);
+  audit_writer::append(db, row);
 }
 
 } // namespace alter::backend

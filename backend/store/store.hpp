@@ -7,7 +7,7 @@
 //
 //   auto tx = db.begin();
 //   tx.grants().insert(g);
-//   tx.audit().append(row);
+//   tx.secrets().insert(s);
 //   tx.commit();            // or leave the scope: rolled back
 #pragma once
 

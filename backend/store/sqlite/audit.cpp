@@ -53,7 +53,7 @@ audit_record read_audit(const statement& s) {
 
 } // namespace
 
-void sqlite_audit::append(const audit_record& x) {
+void sqlite_audit::append(const audit_record& x, audit_append_key) {
   connection_lease lease{scope_};
   auto& s = lease.cached(
       "INSERT INTO audit_log(created_at, request_id, action, outcome, app_id, "

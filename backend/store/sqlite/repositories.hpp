@@ -80,7 +80,7 @@ class sqlite_audit final : public audit_repository {
 public:
   explicit sqlite_audit(sqlite_scope scope) : scope_(scope) {
   }
-  void append(const audit_record& x) override;
+  void append(const audit_record& x, audit_append_key) override;
   std::vector<audit_record> rows(int64_t limit) override;
   std::vector<audit_record> page(std::string_view app_id,
                                  std::string_view after_created_at,

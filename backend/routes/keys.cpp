@@ -33,7 +33,7 @@ key_record successor(const key_record& model, std::string& plaintext) {
   k.key_prefix = key_prefix(plaintext);
   if (k.key_type == "legacy")
     k.key_type = "runtime";
-  k.status = "active";
+  k.status = key_status::active;
   k.created_at = now_iso8601();
   // A derived key's successor lives no longer than the key it replaces.
   if (model.key_type != "derived")
@@ -122,7 +122,7 @@ void rotate(backend_context& ctx, const api_call_ptr& call) {
   if (body->grace_period_seconds < 0 || body->grace_period_seconds > thirty_days)
     return call->fail(make_error(error_code::invalid_request,
                                  "grace_period_seconds must be 0 to 30 days"));
-  if (old->status == "revoked")
+  if (old->status == key_status::revoked)
     return call->fail(make_error(error_code::key_revoked, "the key is revoked"));
   minted_key out;
   auto fresh = successor(*old, out.api_key);
@@ -130,7 +130,7 @@ void rotate(backend_context& ctx, const api_call_ptr& call) {
   in_transaction(ctx.db, [&](transaction& tx) {
     tx.accounts().insert_key(fresh);
     if (body->grace_period_seconds == 0) {
-      old->status = "revoked";
+      old->status = key_status::revoked;
       old->revoked_at = now_iso8601();
       tx.accounts().revoke_derived_keys(old->id, old->revoked_at);
     } else if (expires_sooner(grace_end, old->expires_at)) {
@@ -148,12 +148,12 @@ void revoke(backend_context& ctx, const api_call_ptr& call) {
   auto key = app_key(ctx, call);
   if (!key)
     return;
-  if (key->status == "revoked")
+  if (key->status == key_status::revoked)
     return call->fail(
         make_error(error_code::key_already_revoked, "the key is already revoked"));
   auto now = now_iso8601();
   in_transaction(ctx.db, [&](transaction& tx) {
-    key->status = "revoked";
+    key->status = key_status::revoked;
     key->revoked_at = now;
     tx.accounts().update_key_state(*key);
     tx.accounts().revoke_derived_keys(key->id, now);

@@ -63,7 +63,7 @@ key_record make_key(std::string app_id, std::string agent_id,
   k.id = crypto::random_uuid();
   k.key_hash = crypto::sha256_hex(plaintext);
   k.key_prefix = key_prefix(plaintext);
-  k.key_type = agent_id.empty() ? "runtime" : "agent";
+  k.key_type = type;
   k.app_id = std::move(app_id);
   k.agent_id = std::move(agent_id);
   k.scopes = std::move(scopes);

@@ -58,15 +58,17 @@ struct stored_world {
     a.name = "agent";
     a.created_at = now;
     db.accounts().insert_agent(a);
-    key_record k;
-    k.id = "key_1";
-    k.key_hash = "hash_1";
-    k.key_prefix = "alt_";
-    k.key_type = "agent";
-    k.app_id = "app_1";
-    k.agent_id = "agent_1";
-    k.created_at = now;
-    db.accounts().insert_key(k);
+    for (const char* id : {"key_1", "key_2"}) {
+      key_record k;
+      k.id = id;
+      k.key_hash = std::string{"hash_"} + id;
+      k.key_prefix = "alt_";
+      k.key_type = key_type::agent;
+      k.app_id = "app_1";
+      k.agent_id = "agent_1";
+      k.created_at = now;
+      db.accounts().insert_key(k);
+    }
     db.grants().add_provider({"prov_1", "http://127.0.0.1:1", "provider"});
     for (const char* id : {"grant_1", "grant_2", "grant_3"}) {
       grant_record g;
@@ -112,6 +114,8 @@ struct stored_world {
 } // namespace
 
 CAF_TEST(every stored name reads back as itself and near misses are no names) {
+  check_names({key_type::runtime, key_type::agent, key_type::derived,
+               key_type::personal, key_type::legacy});
   check_names({key_status::active, key_status::deprecated, key_status::revoked});
   check_names({agent_status::active, agent_status::inactive, agent_status::revoked});
   check_names({agent_type::agent, agent_type::service});
@@ -139,7 +143,8 @@ CAF_TEST(the names the store writes are the wire names) {
     CAF_REQUIRE(s.step());
     return s.text(0);
   };
-  CAF_CHECK_EQUAL(text("SELECT status FROM api_keys WHERE id = 'key_1'"), "active");
+  CAF_CHECK_EQUAL(text("SELECT key_type || status FROM api_keys WHERE id = 'key_1'"),
+                  "agentactive");
   CAF_CHECK_EQUAL(text("SELECT type || status FROM agents"), "agentactive");
   CAF_CHECK_EQUAL(text("SELECT grant_kind || principal_type || status FROM grants "
                        "WHERE id = 'grant_1'"),
@@ -153,7 +158,8 @@ CAF_TEST(the names the store writes are the wire names) {
 
 CAF_TEST(an unknown name in the database reads as the value that refuses) {
   stored_world w;
-  w.raw_sql("UPDATE api_keys SET status = 'Active'");
+  w.raw_sql("UPDATE api_keys SET status = 'Active' WHERE id = 'key_1'");
+  w.raw_sql("UPDATE api_keys SET key_type = 'admin' WHERE id = 'key_2'");
   w.raw_sql("UPDATE agents SET status = 'active ', type = 'robot'");
   w.raw_sql("UPDATE grants SET status = 'ok' WHERE id = 'grant_1'");
   w.raw_sql("UPDATE grants SET grant_kind = 'token' WHERE id = 'grant_2'");
@@ -166,10 +172,12 @@ CAF_TEST(an unknown name in the database reads as the value that refuses) {
   w.raw_sql("UPDATE app_users SET status = ''");
   sqlite_store db{w.path};
   auto now = std::chrono::system_clock::now();
-  auto key = db.accounts().find_key("key_1");
-  CAF_REQUIRE(key.has_value());
-  CAF_CHECK(key->status == key_status::revoked);
-  CAF_CHECK(!key_is_live(*key, now));
+  for (const char* id : {"key_1", "key_2"}) {
+    auto key = db.accounts().find_key(id);
+    CAF_REQUIRE(key.has_value());
+    CAF_CHECK(key->status == key_status::revoked);
+    CAF_CHECK(!key_is_live(*key, now));
+  }
   auto agent = db.accounts().find_agent("agent_1");
   CAF_REQUIRE(agent.has_value());
   CAF_CHECK(agent->status == agent_status::revoked);

@@ -26,7 +26,7 @@ key_info to_key_info(const key_record& k) {
   info.key_id = k.id;
   info.key_prefix = k.key_prefix;
   info.name = k.name;
-  info.key_type = k.key_type;
+  info.key_type = std::string{to_string(k.key_type)};
   info.scopes = k.scopes;
   info.status = std::string{to_string(k.status)};
   info.created_at = k.created_at;

@@ -35,7 +35,7 @@ bool valid_blocks(const api_call_ptr& call, const field_list& metadata,
 /// Derived keys are short-lived by design; the keys agents get never expire, so a
 /// derived key must not mint them (it would outlive itself).
 bool refuse_derived(const api_call_ptr& call) {
-  if (call->identity.key.key_type != "derived")
+  if (call->identity.key.key_type != key_type::derived)
     return false;
   call->fail(make_error(error_code::insufficient_scope,
                         "a derived key cannot manage agents or their keys"));
@@ -58,7 +58,7 @@ std::optional<key_record> agent_key(backend_context& ctx, const api_call_ptr& ca
                                     const agent_record& agent) {
   const auto& id = call->params["key_id"];
   auto key = is_uuid(id) ? ctx.db.accounts().find_key(id) : std::nullopt;
-  if (!key || key->agent_id != agent.id || key->key_type != "agent") {
+  if (!key || key->agent_id != agent.id || key->key_type != key_type::agent) {
     call->fail(
         make_error(error_code::key_not_found, "the agent has no key with that id"));
     return std::nullopt;

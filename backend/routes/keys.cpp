@@ -16,27 +16,24 @@ namespace {
 
 constexpr int64_t thirty_days = int64_t{30} * 24 * 3600;
 
-key_type type_named(const std::string& name) {
-  if (name == "agent")
-    return key_type::agent;
-  if (name == "derived")
-    return key_type::derived;
-  return key_type::runtime;
+/// The type a successor is minted as: personal and legacy keys get runtime keys.
+key_type minted_type(key_type t) {
+  return t == key_type::agent || t == key_type::derived ? t : key_type::runtime;
 }
 
 /// A fresh key like `model` (type, owner, scopes, name, parent).
 key_record successor(const key_record& model, std::string& plaintext) {
-  plaintext = generate_key(type_named(model.key_type));
+  plaintext = generate_key(minted_type(model.key_type));
   key_record k = model;
   k.id = crypto::random_uuid();
   k.key_hash = crypto::sha256_hex(plaintext);
   k.key_prefix = key_prefix(plaintext);
-  if (k.key_type == "legacy")
-    k.key_type = "runtime";
+  if (k.key_type == key_type::legacy)
+    k.key_type = key_type::runtime;
   k.status = key_status::active;
   k.created_at = now_iso8601();
   // A derived key's successor lives no longer than the key it replaces.
-  if (model.key_type != "derived")
+  if (model.key_type != key_type::derived)
     k.expires_at.clear();
   k.deprecated_at.clear();
   k.revoked_at.clear();
@@ -65,7 +62,8 @@ std::optional<key_record> app_key(backend_context& ctx, const api_call_ptr& call
   auto key = is_uuid(id) ? ctx.db.accounts().find_key(id) : std::nullopt;
   const auto& caller = call->identity.key;
   if (!key || key->app_id != call->identity.app_id()
-      || (caller.key_type == "derived" && !derives_from(ctx, *key, caller.id))) {
+      || (caller.key_type == key_type::derived
+          && !derives_from(ctx, *key, caller.id))) {
     call->fail(make_error(error_code::key_not_found, "no key with that id"));
     return std::nullopt;
   }
@@ -95,7 +93,7 @@ void derive(backend_context& ctx, const api_call_ptr& call) {
                                  "already implies"));
   minted_key out;
   auto parent = id.key;
-  parent.key_type = "derived";
+  parent.key_type = key_type::derived;
   auto k = successor(parent, out.api_key);
   k.name = "derived";
   k.scopes = body->scopes;

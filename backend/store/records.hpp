@@ -37,8 +37,7 @@ struct key_record {
   /// SHA-256 of the plaintext key, hex. The plaintext is never stored.
   std::string key_hash;
   std::string key_prefix;
-  /// runtime, agent, derived or legacy.
-  std::string key_type;
+  alter::key_type key_type = alter::key_type::runtime;
   std::string app_id;
   /// Set for agent keys.
   std::string agent_id;

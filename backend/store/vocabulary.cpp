@@ -31,6 +31,14 @@ bool value_of(const name_table<Enum, N>& table, std::string_view text,
   return false;
 }
 
+constexpr name_table<key_type, 5> key_type_names{{
+    {key_type::runtime, "runtime"},
+    {key_type::agent, "agent"},
+    {key_type::derived, "derived"},
+    {key_type::personal, "personal"},
+    {key_type::legacy, "legacy"},
+}};
+
 constexpr name_table<key_status, 3> key_status_names{{
     {key_status::active, "active"},
     {key_status::deprecated, "deprecated"},
@@ -110,6 +118,7 @@ constexpr name_table<audit_outcome, 4> audit_outcome_names{{
     return value_of(Enum##_names, text, out);                                          \
   }
 
+ALTER_VOCABULARY(key_type)
 ALTER_VOCABULARY(key_status)
 ALTER_VOCABULARY(agent_status)
 ALTER_VOCABULARY(agent_type)

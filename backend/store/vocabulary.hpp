@@ -5,7 +5,11 @@
 
 #include <string_view>
 
+#include "auth/api_key.hpp"
+
 namespace alter::backend {
+
+/// API keys are of the kinds their prefixes announce (alter::key_type).
 
 /// An API key: deprecated keys still work (callers are told to rotate).
 enum class key_status { active, deprecated, revoked };
@@ -49,6 +53,7 @@ enum class session_status { pending, completed, denied, expired };
 /// How an audited action ended.
 enum class audit_outcome { success, error, denied, pending };
 
+std::string_view to_string(key_type x) noexcept;
 std::string_view to_string(key_status x) noexcept;
 std::string_view to_string(agent_status x) noexcept;
 std::string_view to_string(agent_type x) noexcept;
@@ -62,6 +67,7 @@ std::string_view to_string(session_status x) noexcept;
 std::string_view to_string(audit_outcome x) noexcept;
 
 /// False (and `out` untouched) for a text that is no name of the enum.
+bool from_string(std::string_view text, key_type& out) noexcept;
 bool from_string(std::string_view text, key_status& out) noexcept;
 bool from_string(std::string_view text, agent_status& out) noexcept;
 bool from_string(std::string_view text, agent_type& out) noexcept;

@@ -55,7 +55,10 @@ void sqlite_accounts::insert_key(const key_record& x) {
                      "agent_id, name, scopes_json, status, created_at, expires_at, "
                      "parent_key_id) "
                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-  s.bind(1, x.id).bind(2, x.key_hash).bind(3, x.key_prefix).bind(4, x.key_type);
+  s.bind(1, x.id)
+      .bind(2, x.key_hash)
+      .bind(3, x.key_prefix)
+      .bind(4, to_string(x.key_type));
   s.bind(5, x.app_id).bind_or_null(6, x.agent_id).bind(7, x.name);
   s.bind(8, to_json_array(x.scopes))
       .bind(9, to_string(x.status))

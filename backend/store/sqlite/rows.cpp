@@ -35,12 +35,13 @@ key_record read_key(const statement& s) {
   k.id = s.text(0);
   k.key_hash = s.text(1);
   k.key_prefix = s.text(2);
-  k.key_type = s.text(3);
+  // A key of no known type is refused: it reads revoked.
+  bool known = from_string(s.text(3), k.key_type);
   k.app_id = s.text(4);
   k.agent_id = s.text(5);
   k.name = s.text(6);
   k.scopes = from_json_array(s.text(7));
-  k.status = stored_name(s.text(8), key_status::revoked);
+  k.status = known ? stored_name(s.text(8), key_status::revoked) : key_status::revoked;
   k.created_at = s.text(9);
   k.expires_at = s.text(10);
   k.deprecated_at = s.text(11);

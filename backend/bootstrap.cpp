@@ -43,10 +43,10 @@ grant_record make_grant(const secret_record& secret, const std::string& agent_id
   grant_record g;
   g.id = crypto::random_uuid();
   g.app_id = secret.app_id;
-  g.grant_kind = "managed_secret";
+  g.grant_kind = grant_kind::managed_secret;
   g.managed_secret_id = secret.id;
   g.provider_id = secret.provider_id;
-  g.principal_type = agent_id.empty() ? "system" : "agent";
+  g.principal_type = agent_id.empty() ? principal_type::system : principal_type::agent;
   g.agent_id = agent_id;
   g.label = agent_id.empty() ? "app" : "default";
   g.created_at = now_iso8601();
@@ -63,7 +63,7 @@ key_record make_key(std::string app_id, std::string agent_id,
   k.id = crypto::random_uuid();
   k.key_hash = crypto::sha256_hex(plaintext);
   k.key_prefix = key_prefix(plaintext);
-  k.key_type = agent_id.empty() ? "runtime" : "agent";
+  k.key_type = type;
   k.app_id = std::move(app_id);
   k.agent_id = std::move(agent_id);
   k.scopes = std::move(scopes);

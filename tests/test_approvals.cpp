@@ -176,7 +176,8 @@ CAF_TEST(a held call runs once after approval and the waiting client gets its re
   std::vector<std::string> actions;
   for (const auto& r : w.backend.db().audit().rows(100))
     if (r.approval_id == out.approval.approval_id)
-      actions.push_back(r.action + "/" + r.outcome + "/" + r.decided_by);
+      actions.push_back(r.action + "/" + std::string{to_string(r.outcome)} + "/"
+                        + r.decided_by);
   CAF_CHECK_EQUAL(actions,
                   (std::vector<std::string>{"approval.requested/pending/",
                                             "approval.approved/success/approver",
@@ -257,7 +258,8 @@ CAF_TEST(an approval runs only if access still holds when it is decided) {
   approval_world w;
   auto agent = w.agent(0);
   auto out = agent.proxy_request(w.held_call());
-  w.backend.db().grants().set_status(w.keys.agents[0].grant_ids[0], "revoked");
+  w.backend.db().grants().set_status(w.keys.agents[0].grant_ids[0],
+                                     backend::grant_status::revoked);
   CAF_CHECK_EQUAL(w.decide(out.approval.approval_id, "approve").status, 303);
   auto e = thrown_by([&] { agent.await_approval(out.approval.approval_id, 10.0); });
   CAF_CHECK(e.code == error_code::approval_execution_failed);
@@ -279,14 +281,14 @@ CAF_TEST(a key that expires while its call waits for approval does not execute) 
   }
   CAF_CHECK_EQUAL(w.decide(out.approval.approval_id, "approve").status, 303);
   auto result = w.backend.db().approvals().find(out.approval.approval_id);
-  for (int i = 0;
-       i < 200 && result && result->status != "failed" && result->status != "executed";
+  for (int i = 0; i < 200 && result && result->status != backend::approval_state::failed
+                  && result->status != backend::approval_state::executed;
        ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
     result = w.backend.db().approvals().find(out.approval.approval_id);
   }
   CAF_REQUIRE(result.has_value());
-  CAF_CHECK_EQUAL(result->status, "failed");
+  CAF_CHECK_EQUAL(to_string(result->status), "failed");
   CAF_CHECK(result->result_json.find("invalid_key") != std::string::npos);
   CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
 }
@@ -316,8 +318,8 @@ CAF_TEST(a restart fails approvals that were mid execution) {
     c.reason = "interrupted";
     id = w.agent(0).proxy_request(c).approval.approval_id;
     // As if the process died after the decision, while the call was running.
-    CAF_REQUIRE(w.backend.db().approvals().decide(id, "approved", "alice", "",
-                                                  backend::now_iso8601()));
+    CAF_REQUIRE(w.backend.db().approvals().decide(id, backend::approval_state::approved,
+                                                  "alice", "", backend::now_iso8601()));
     CAF_REQUIRE(w.backend.db().approvals().start_execution(id));
   }
   {
@@ -327,7 +329,7 @@ CAF_TEST(a restart fails approvals that were mid execution) {
     backend::local_backend restarted{opts};
     auto a = restarted.db().approvals().find(id);
     CAF_REQUIRE(a.has_value());
-    CAF_CHECK_EQUAL(a->status, "failed");
+    CAF_CHECK_EQUAL(to_string(a->status), "failed");
     CAF_CHECK(a->result_json.find("restarted") != std::string::npos);
   }
   std::string cmd = "rm -rf '" + dir + "'";

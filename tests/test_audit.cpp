@@ -127,8 +127,8 @@ CAF_TEST(a failed provider call in retrieve mode is reported as an error) {
   std::vector<std::string> outcomes;
   for (const auto& r : w.backend.db().audit().rows(100))
     if (r.action == "provider_call.reported")
-      outcomes.push_back(std::to_string(r.status_code) + "/" + r.outcome + "/"
-                         + r.error_code);
+      outcomes.push_back(std::to_string(r.status_code) + "/"
+                         + std::string{to_string(r.outcome)} + "/" + r.error_code);
   CAF_CHECK_EQUAL(outcomes.size(), 2u);
   CAF_CHECK(std::find(outcomes.begin(), outcomes.end(), "0/error/network_error")
             != outcomes.end());

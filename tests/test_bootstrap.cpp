@@ -64,7 +64,7 @@ CAF_TEST(bootstrap writes the audit rows the API writes for the same creations) 
   for (const auto& row : db.audit().rows(100)) {
     ids_by_action[row.action].insert(row.url);
     request_ids.insert(row.request_id);
-    CAF_CHECK_EQUAL(row.outcome, "success");
+    CAF_CHECK_EQUAL(to_string(row.outcome), "success");
     CAF_CHECK_EQUAL(row.app_id, made.app_id);
     CAF_CHECK_EQUAL(row.caller, "bootstrap");
     CAF_CHECK_EQUAL(row.caller_type, "operator");

@@ -426,7 +426,7 @@ CAF_TEST(an older database with clear values is encrypted on open) {
     a.method = "GET";
     a.url = "http://x/";
     a.reason = "r";
-    a.status = "executed";
+    a.status = backend::approval_state::executed;
     a.created_at = a.expires_at = backend::now_iso8601();
     db.approvals().insert(a);
     db.approvals().insert_approver(
@@ -435,7 +435,7 @@ CAF_TEST(an older database with clear values is encrypted on open) {
         session_hash, "apv_1", "x", backend::now_iso8601(std::chrono::seconds{3600}));
     backend::interactive_session_record is;
     is.token_hash = token_hash;
-    is.kind = "auth";
+    is.kind = backend::session_kind::auth;
     is.app_id = "app_1";
     is.result_json = "x";
     is.created_at = backend::now_iso8601();

@@ -126,12 +126,12 @@ CAF_TEST(every credential use leaves an audit row without secrets) {
   CAF_CHECK_EQUAL(reports, 1);
   CAF_REQUIRE_EQUAL(rows.size(), 3u);
   CAF_CHECK_EQUAL(rows[0].action, "token.retrieved");
-  CAF_CHECK_EQUAL(rows[0].outcome, "success");
+  CAF_CHECK_EQUAL(to_string(rows[0].outcome), "success");
   CAF_CHECK_EQUAL(rows[0].agent_id, w.keys.agents[0].id);
   CAF_CHECK_EQUAL(rows[0].reason, "end-to-end test");
   CAF_CHECK_EQUAL(rows[1].action, "proxy.executed");
   CAF_CHECK_EQUAL(rows[1].status_code, 200);
-  CAF_CHECK_EQUAL(rows[2].outcome, "error");
+  CAF_CHECK_EQUAL(to_string(rows[2].outcome), "error");
   CAF_CHECK_EQUAL(rows[2].error_code, "no_delegated_grant");
   for (const auto& r : rows) {
     CAF_CHECK(r.caller_key_prefix.size() == 12u);
@@ -226,7 +226,7 @@ CAF_TEST(revoked keys and missing scopes get their documented errors) {
   auto hash = crypto::sha256_hex(w.keys.agents[0].api_key);
   auto record = w.backend.db().accounts().find_key_by_hash(hash);
   CAF_REQUIRE(record.has_value());
-  w.backend.db().accounts().set_key_status(record->id, "revoked");
+  w.backend.db().accounts().set_key_status(record->id, backend::key_status::revoked);
   auto revoked = thrown_by([&] { agent.list_grants(); });
   CAF_CHECK(revoked.code == error_code::invalid_key);
   CAF_CHECK(revoked.is(error_class::InvalidKeyError));
@@ -260,7 +260,8 @@ CAF_TEST(grant and provider failures are typed) {
   missing_grant.grant_id = "00000000-0000-4000-8000-000000000000";
   CAF_CHECK(thrown_by([&] { agent.request(missing_grant); }).code
             == error_code::grant_not_found);
-  w.backend.db().grants().set_status(w.keys.agents[0].grant_ids[0], "revoked");
+  w.backend.db().grants().set_status(w.keys.agents[0].grant_ids[0],
+                                     backend::grant_status::revoked);
   auto revoked = thrown_by([&] { agent.request(call_to(w, "sim-bearer", 0)); });
   CAF_CHECK(revoked.code == error_code::grant_revoked);
   CAF_CHECK(revoked.is(error_class::ReAuthRequiredError));

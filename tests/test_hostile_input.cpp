@@ -576,7 +576,7 @@ CAF_TEST(attribution that is not UTF - 8 text is refused
   row.created_at = "2026-01-01T00:00:00.000Z";
   row.request_id = "req_\xff";
   row.action = "token.retrieved";
-  row.outcome = "success";
+  row.outcome = backend::audit_outcome::success;
   row.app_id = w.keys.app_id;
   row.caller = "\xff\xfe\x80";
   row.run_id = "r\xc0\xaf";

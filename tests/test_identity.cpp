@@ -176,7 +176,7 @@ CAF_TEST(identity mode resolves the grant among the users own) {
   CAF_CHECK_EQUAL(e.http_status, 400);
   // A suspended user is refused.
   auto user = w.backend.db().accounts().user_for_subject(w.keys.app_id, "erin");
-  user.status = "suspended";
+  user.status = backend::app_user_status::suspended;
   w.backend.db().accounts().update_user(user);
   CAF_CHECK(thrown_by([&] { app.request(pick); }).code == error_code::reauth_required);
   CAF_CHECK_EQUAL(app.resolve_identity(erin).user_status, "suspended");
@@ -283,7 +283,7 @@ CAF_TEST(revoking grants and delegations cuts exactly that access path) {
   CAF_CHECK(e.is(error_class::NoDelegatedGrantError));
   auto kept = w.backend.db().grants().find(grant_id);
   CAF_REQUIRE(kept.has_value());
-  CAF_CHECK_EQUAL(kept->status, "active");
+  CAF_CHECK_EQUAL(to_string(kept->status), "active");
   // The app removes another agent's path.
   w.backend.db().grants().delegate(grant_id, w.keys.agents[1].id,
                                    "2026-01-01T00:00:00Z");

@@ -31,40 +31,40 @@ CAF_TEST(timestamps parse as the store writes them and nothing else) {
 CAF_TEST(keys and grants expire at the same instant) {
   auto expiry = "2026-11-28T16:09:32.000Z";
   key_record k;
-  k.status = "active";
+  k.status = key_status::active;
   k.expires_at = expiry;
   grant_record g;
-  g.status = "active";
+  g.status = grant_status::active;
   g.expires_at = expiry;
   auto before = at(expiry) - std::chrono::milliseconds{1};
   CAF_CHECK(key_is_live(k, before));
   CAF_CHECK(!grant_unusable(g, before).has_value());
   CAF_CHECK(!key_is_live(k, at(expiry)));
   CAF_CHECK(grant_unusable(g, at(expiry)) == error_code::grant_expired);
-  CAF_CHECK_EQUAL(effective_grant_status(g, at(expiry)), "expired");
+  CAF_CHECK(effective_grant_status(g, at(expiry)) == grant_status::expired);
 }
 
 CAF_TEST(revocation wins and an unreadable expiry counts as expired) {
   auto now = at("2026-11-28T16:09:32Z");
   key_record k;
-  k.status = "revoked";
+  k.status = key_status::revoked;
   CAF_CHECK(!key_is_live(k, now));
-  k.status = "active";
+  k.status = key_status::active;
   CAF_CHECK(key_is_live(k, now));
   k.expires_at = "next tuesday";
   CAF_CHECK(!key_is_live(k, now));
   grant_record g;
-  g.status = "revoked";
+  g.status = grant_status::revoked;
   g.expires_at = "2020-01-01T00:00:00Z";
   CAF_CHECK(grant_unusable(g, now) == error_code::grant_revoked);
-  g.status = "active";
+  g.status = grant_status::active;
   g.expires_at = "garbage";
   CAF_CHECK(grant_unusable(g, now) == error_code::grant_expired);
   agent_record a;
-  a.status = "inactive";
+  a.status = agent_status::inactive;
   CAF_CHECK(agent_is_live(a));
   CAF_CHECK(!agent_may_act(a));
-  a.status = "revoked";
+  a.status = agent_status::revoked;
   CAF_CHECK(!agent_is_live(a));
 }
 

@@ -176,7 +176,8 @@ CAF_TEST(json_match denies the calls it matches and no others) {
   // The denial has its audit row, and the provider never saw the call.
   auto rows = w.backend.db().audit().rows(100);
   auto denied = std::count_if(rows.begin(), rows.end(), [](const auto& r) {
-    return r.outcome == "denied" && r.error_code == "policy_denied";
+    return r.outcome == backend::audit_outcome::denied
+           && r.error_code == "policy_denied";
   });
   CAF_CHECK_EQUAL(denied, 2);
 }
@@ -555,7 +556,7 @@ CAF_TEST(calls parse no rule that was parsed before) {
       {"parameter", R"({"field":"amount","max":100})"}};
   for (std::size_t i = 0; i < rules.size(); ++i)
     w.backend.db().rules().insert(stored_rule(w, "rule_db_" + std::to_string(i),
-                                           rules[i].first, rules[i].second));
+                                              rules[i].first, rules[i].second));
   auto before = book.parses();
   auto agent = w.agent(0);
   constexpr int calls = 20;

@@ -145,7 +145,7 @@ CAF_TEST(no secret reaches errors answers audit rows or the stored keys) {
   // A revoked key, last.
   w.backend.db().accounts().set_key_status(
       w.backend.db().accounts().find_key_by_hash(crypto::sha256_hex(key))->id,
-      "revoked");
+      backend::key_status::revoked);
   w.record_failure("revoked key", [&] { agent.me(); });
   agent.close();
   app.close();
@@ -162,11 +162,11 @@ CAF_TEST(no secret reaches errors answers audit rows or the stored keys) {
     return r.url == "https://example.com/?token=[redacted]";
   }));
   for (const auto& r : rows) {
-    std::string all = r.created_at + r.request_id + r.action + r.outcome + r.app_id
-                      + r.agent_id + r.api_key_id + r.caller_key_prefix + r.caller
-                      + r.caller_type + r.grant_id + r.provider_id + r.method + r.url
-                      + r.error_code + r.reason + r.context_json + r.run_id
-                      + r.thread_id + r.tool_call_id;
+    std::string all
+        = r.created_at + r.request_id + r.action + std::string{to_string(r.outcome)}
+          + r.app_id + r.agent_id + r.api_key_id + r.caller_key_prefix + r.caller
+          + r.caller_type + r.grant_id + r.provider_id + r.method + r.url + r.error_code
+          + r.reason + r.context_json + r.run_id + r.thread_id + r.tool_call_id;
     CAF_CHECK_EQUAL(w.first_secret_in(all), "");
   }
   // The database files: no plaintext or signing key and no managed-secret value

@@ -416,7 +416,7 @@ int audit(std::map<std::string, std::string>& flags) {
   for (const auto& r : rows) {
     boost::json::object o{{"created_at", r.created_at},
                           {"action", r.action},
-                          {"outcome", r.outcome},
+                          {"outcome", to_string(r.outcome)},
                           {"agent_id", r.agent_id},
                           {"grant_id", r.grant_id},
                           {"provider_id", r.provider_id},

@@ -122,7 +122,7 @@ caf::expected<caller_identity> authenticator::authenticate(const server_request&
     if (!user)
       return reject(error_code::reauth_required,
                     "the user token is invalid or expired: sign the user in again");
-    if (user->status != "active")
+    if (user->status != app_user_status::active)
       return reject(error_code::reauth_required, "the user is suspended");
     id.user = std::move(user);
   }

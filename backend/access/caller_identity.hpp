@@ -32,7 +32,7 @@ struct caller_identity {
   }
 
   bool key_deprecated() const noexcept {
-    return key.status == "deprecated";
+    return key.status == key_status::deprecated;
   }
 };
 

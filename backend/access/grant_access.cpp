@@ -26,11 +26,12 @@ bool may_use(store& db, const caller_identity& caller, const grant_record& g) {
   if (g.app_id != caller.app_id())
     return false;
   if (caller.agent)
-    return (g.principal_type == "agent" && g.agent_id == caller.agent->id)
+    return (g.principal_type == principal_type::agent && g.agent_id == caller.agent->id)
            || db.grants().is_delegated(g.id, caller.agent->id);
   if (caller.user)
-    return g.principal_type == "user" && g.principal_id == caller.user->id;
-  return g.principal_type != "agent";
+    return g.principal_type == principal_type::user
+           && g.principal_id == caller.user->id;
+  return g.principal_type != principal_type::agent;
 }
 
 caf::expected<grant_record> check_grant_state(grant_record g) {
@@ -135,13 +136,13 @@ token_response token_from_secret(const secret_record& secret) {
 
 grant_item to_grant_item(store& db, const grant_record& g) {
   grant_item item;
-  item.grant_kind = g.grant_kind;
+  item.grant_kind = std::string{to_string(g.grant_kind)};
   item.grant_id = g.id;
   item.provider_id = g.provider_id;
   item.scopes = g.scopes;
-  item.status
-      = std::string{effective_grant_status(g, std::chrono::system_clock::now())};
-  item.principal_type = g.principal_type;
+  item.status = std::string{
+      to_string(effective_grant_status(g, std::chrono::system_clock::now()))};
+  item.principal_type = std::string{to_string(g.principal_type)};
   item.created_at = g.created_at;
   item.last_used_at = g.last_used_at;
   item.expires_at = g.expires_at;
@@ -149,7 +150,7 @@ grant_item to_grant_item(store& db, const grant_record& g) {
   item.account_identifier = g.account_identifier;
   item.agent_id = g.agent_id;
   item.delegated_agent_ids = db.grants().delegated_agents(g.id);
-  if (g.grant_kind == "managed_secret") {
+  if (g.grant_kind == grant_kind::managed_secret) {
     item.managed_secret_id = g.managed_secret_id;
     if (auto s = db.secrets().find(g.managed_secret_id)) {
       item.managed_secret_slug = s->slug;

@@ -51,30 +51,29 @@ bool expires_sooner(std::string_view a, std::string_view b) noexcept {
 }
 
 bool key_is_live(const key_record& k, time_point now) noexcept {
-  return k.status != "revoked" && !has_expired(k.expires_at, now);
+  return k.status != key_status::revoked && !has_expired(k.expires_at, now);
 }
 
 bool agent_is_live(const agent_record& a) noexcept {
-  return a.status != "revoked";
+  return a.status != agent_status::revoked;
 }
 
 bool agent_may_act(const agent_record& a) noexcept {
-  return a.status == "active";
+  return a.status == agent_status::active;
 }
 
 std::optional<error_code> grant_unusable(const grant_record& g,
                                          time_point now) noexcept {
-  if (g.status == "revoked")
+  if (g.status == grant_status::revoked)
     return error_code::grant_revoked;
-  if (g.status == "expired" || has_expired(g.expires_at, now))
+  if (g.status == grant_status::expired || has_expired(g.expires_at, now))
     return error_code::grant_expired;
   return std::nullopt;
 }
 
-std::string_view effective_grant_status(const grant_record& g,
-                                        time_point now) noexcept {
-  if (g.status != "revoked" && has_expired(g.expires_at, now))
-    return "expired";
+grant_status effective_grant_status(const grant_record& g, time_point now) noexcept {
+  if (g.status != grant_status::revoked && has_expired(g.expires_at, now))
+    return grant_status::expired;
   return g.status;
 }
 

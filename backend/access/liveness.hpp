@@ -42,7 +42,7 @@ bool agent_may_act(const agent_record& a) noexcept;
 std::optional<error_code> grant_unusable(const grant_record& g,
                                          time_point now) noexcept;
 
-/// A grant's status as clients see it: "expired" once its expiry passed.
-std::string_view effective_grant_status(const grant_record& g, time_point now) noexcept;
+/// A grant's status as clients see it: expired once its expiry passed.
+grant_status effective_grant_status(const grant_record& g, time_point now) noexcept;
 
 } // namespace alter::backend

@@ -91,7 +91,8 @@ bool body_is_json(const api_call_ptr& call) {
 
 bool agent_may_call(const api_call_ptr& call) {
   const auto& agent = call->identity.agent;
-  if (!agent || agent->status != "inactive" || call->matched->allows_inactive_agent)
+  if (!agent || agent->status != agent_status::inactive
+      || call->matched->allows_inactive_agent)
     return true;
   call->fail(make_error(error_code::agent_inactive,
                         "the agent is paused; only me() is available"));

@@ -20,7 +20,7 @@
 namespace alter::backend {
 
 struct approval_desk::waiter {
-  std::string status;
+  approval_state status = approval_state::pending;
   std::function<void(approval_record)> done;
   /// Created on its own strand: cancel() comes from whichever I/O thread
   /// notifies, and Asio timers must not be touched from two threads at once
@@ -71,16 +71,16 @@ approval_desk::approval_desk(backend_context& ctx, net::io_runtime& io,
 
 approval_desk::~approval_desk() = default;
 
-bool approval_desk::is_terminal(const std::string& status) noexcept {
-  return status == "executed" || status == "failed" || status == "denied"
-         || status == "expired";
+bool approval_desk::is_terminal(approval_state status) noexcept {
+  return status == approval_state::executed || status == approval_state::failed
+         || status == approval_state::denied || status == approval_state::expired;
 }
 
 caf::expected<approval_record> approval_desk::hold(
     approval_record x, audit_record row,
     const std::function<void(repositories&, const approval_record&)>& also) {
   x.id = "apr_" + crypto::random_hex(16);
-  x.status = "pending";
+  x.status = approval_state::pending;
   x.created_at = now_iso8601();
   x.expires_at = now_iso8601(ttl_);
   row.approval_id = x.id;
@@ -106,11 +106,11 @@ std::string approval_desk::url_of(const std::string& id) const {
 
 std::optional<approval_record> approval_desk::current(const std::string& id) {
   auto a = ctx_.db.approvals().find(id);
-  if (a && a->status == "pending"
+  if (a && a->status == approval_state::pending
       && has_expired(a->expires_at, std::chrono::system_clock::now())
       && ctx_.db.approvals().expire(id, now_iso8601())) {
     auto row = row_about(*a, "approval.expired");
-    row.outcome = "denied";
+    row.outcome = audit_outcome::denied;
     row.error_code = "approval_expired";
     write_audit(ctx_.db, row);
     a = ctx_.db.approvals().find(id);
@@ -191,15 +191,15 @@ caf::expected<approval_record> approval_desk::decide(const std::string& id,
     return to_caf_error(error_code::approval_not_found, "no approval with that id");
   // The decision and its audit row commit together, or neither does.
   auto row = row_about(*a, approve ? "approval.approved" : "approval.denied");
-  row.outcome = approve ? "success" : "denied";
+  row.outcome = approve ? audit_outcome::success : audit_outcome::denied;
   row.decided_by = who.approver_name;
   row.context_json = boost::json::serialize(boost::json::object{{"reason", reason}});
   bool decided_now = false;
   try {
     in_transaction(ctx_.db, [&](transaction& tx) {
-      decided_now = tx.approvals().decide(id, approve ? "approved" : "denied",
-                                          who.approver_name, reason.substr(0, 1000),
-                                          now_iso8601());
+      decided_now = tx.approvals().decide(
+          id, approve ? approval_state::approved : approval_state::denied,
+          who.approver_name, reason.substr(0, 1000), now_iso8601());
       if (decided_now && !write_audit(tx, row))
         throw std::runtime_error{"audit write failed"};
     });
@@ -211,7 +211,8 @@ caf::expected<approval_record> approval_desk::decide(const std::string& id,
     auto latest = current(id);
     return to_caf_error(error_code::invalid_request,
                         "the approval is no longer pending (it is "
-                            + (latest ? latest->status : std::string{"gone"}) + ")");
+                            + std::string{latest ? to_string(latest->status) : "gone"}
+                            + ")");
   }
   auto decided = ctx_.db.approvals().find(id);
   notify(id);
@@ -234,26 +235,26 @@ void approval_desk::execute(const approval_record& approval) {
       record_proxy_request(row, *req);
     if (auto grant = ctx_.db.grants().find(approval.grant_id))
       record_grant(row, *grant);
-    std::string status;
+    auto status = approval_state::failed;
     int64_t result_status = 0;
     std::string result_json;
     if (out.ok) {
       out.result.approval_id = approval.id;
-      status = "executed";
+      status = approval_state::executed;
       result_status = out.result.status_code;
       result_json = to_json(out.result);
-      row.outcome = "success";
+      row.outcome = audit_outcome::success;
       row.status_code = out.result.status_code;
     } else {
-      status = "failed";
+      status = approval_state::failed;
       result_status = http_status_of(out.error.code);
       result_json = error_envelope(out.error);
-      row.outcome = "error";
+      row.outcome = audit_outcome::error;
       row.error_code = std::string{name_of(out.error.code)};
     }
     if (!write_audit(ctx_.db, row)) {
       // No row, no result: the execution counts as failed.
-      status = "failed";
+      status = approval_state::failed;
       result_json = error_envelope(make_error(error_code::audit_write_failed,
                                               "the audit row could not be written"));
     }

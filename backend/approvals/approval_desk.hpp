@@ -64,7 +64,7 @@ public:
                                         const approver_session& who,
                                         const std::string& reason);
 
-  static bool is_terminal(const std::string& status) noexcept;
+  static bool is_terminal(approval_state status) noexcept;
 
 private:
   struct waiter;

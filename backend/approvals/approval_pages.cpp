@@ -53,7 +53,8 @@ std::optional<approver_session> signed_in(backend_context& ctx,
   auto token = session_token(req);
   if (token.empty() || token.size() > 128)
     return std::nullopt;
-  return ctx.db.approvals().find_approver_session(crypto::sha256_hex(token), now_iso8601());
+  return ctx.db.approvals().find_approver_session(crypto::sha256_hex(token),
+                                                  now_iso8601());
 }
 
 http_response login_form(const std::string& next, const std::string& problem = {}) {
@@ -93,7 +94,7 @@ http_response approval_view(backend_context& ctx, const approval_record& a,
   if (auto agent = ctx.db.accounts().find_agent(a.agent_id))
     agent_name = agent->name + " (" + agent->id + ")";
   std::string body = signed_in_banner(who, a.id) + "<p>Status: <strong id=\"status\">"
-                     + escape_html(a.status) + "</strong></p><table>";
+                     + escape_html(to_string(a.status)) + "</strong></p><table>";
   body += row("Method", a.method);
   // What the call would send: the URL as the audit shows it (credential-like
   // query values redacted) and the start of the body. Credentials are injected
@@ -118,10 +119,10 @@ http_response approval_view(backend_context& ctx, const approval_record& a,
   body += row("Expires", a.expires_at);
   body += row("Decided by", a.decided_by);
   body += row("Decision reason", a.decision_reason);
-  if (a.status == "executed" || a.status == "failed")
+  if (a.status == approval_state::executed || a.status == approval_state::failed)
     body += row("Provider status", std::to_string(a.result_status));
   body += "</table>";
-  if (a.status == "pending") {
+  if (a.status == approval_state::pending) {
     auto form = [&](const char* decision, const char* label) {
       return std::string{"<form method=\"post\" action=\"/approvals/"} + a.id
              + "/decision\"><input type=\"hidden\" name=\"csrf\" value=\""
@@ -143,15 +144,16 @@ void login(backend_context& ctx, const approval_page_options& options,
   if (!is_approval_id(next))
     return respond(page(400, "Bad request", "<p>Unknown approval.</p>"));
   auto token = field_or_empty(form, "token");
-  auto approver = token.empty() || token.size() > 256
-                      ? std::nullopt
-                      : ctx.db.approvals().find_approver_by_token_hash(crypto::sha256_hex(token));
+  auto approver
+      = token.empty() || token.size() > 256
+            ? std::nullopt
+            : ctx.db.approvals().find_approver_by_token_hash(crypto::sha256_hex(token));
   if (!approver)
     return respond(login_form(next, "That is not an approver token."));
   auto session = crypto::random_hex(32);
   ctx.db.approvals().insert_approver_session(crypto::sha256_hex(session), approver->id,
-                                 crypto::random_hex(16),
-                                 now_iso8601(options.session_lifetime));
+                                             crypto::random_hex(16),
+                                             now_iso8601(options.session_lifetime));
   respond(redirect("/approvals/" + next,
                    session_cookie(options, session, options.session_lifetime)));
 }

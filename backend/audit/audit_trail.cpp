@@ -64,8 +64,8 @@ bool is_sensitive_parameter(std::string_view name) {
 void record_grant(audit_record& row, const grant_record& grant) {
   row.grant_id = grant.id;
   row.provider_id = grant.provider_id;
-  row.principal_type = grant.principal_type;
-  row.grant_kind = grant.grant_kind;
+  row.principal_type = to_string(grant.principal_type);
+  row.grant_kind = to_string(grant.grant_kind);
 }
 
 void record_proxy_request(audit_record& row, const proxy_request& req) {
@@ -137,7 +137,7 @@ bool write_audit(repositories& db, const audit_record& row) {
 
 void append_admin_audit(repositories& db, audit_record row,
                         const std::string& target_id) {
-  row.outcome = "success";
+  row.outcome = audit_outcome::success;
   row.status_code = 200;
   row.url = target_id;
   audit_writer::append(db, row);

@@ -23,7 +23,8 @@ namespace alter::backend {
 namespace {
 
 http_response finished_page(const interactive_session_record& s) {
-  return page(s.status == "expired" ? 410 : 409, "This request is " + s.status,
+  return page(s.status == session_status::expired ? 410 : 409,
+              "This request is " + std::string{to_string(s.status)},
               "<p>Nothing more to do here.</p>");
 }
 
@@ -56,10 +57,10 @@ http_response connect_form(backend_context& ctx, const std::string& token,
 
 void connect_pages(backend_context& ctx, const std::string& token, bool decision,
                    const server_request& req, const responder& respond) {
-  auto s = find_live_session(ctx, token, "connect");
+  auto s = find_live_session(ctx, token, session_kind::connect);
   if (!s)
     return respond(page(404, "Unknown link", "<p>This link is not valid.</p>"));
-  if (s->status != "pending")
+  if (s->status != session_status::pending)
     return respond(finished_page(*s));
   if (!decision || req.method != "POST")
     return respond(req.method == "GET" ? connect_form(ctx, token, *s)
@@ -137,10 +138,10 @@ refuse_password(backend_context& ctx, const std::string& token,
 
 void auth_pages(backend_context& ctx, const std::string& token, bool decision,
                 const server_request& req, const responder& respond) {
-  auto s = find_live_session(ctx, token, "auth");
+  auto s = find_live_session(ctx, token, session_kind::auth);
   if (!s)
     return respond(page(404, "Unknown link", "<p>This link is not valid.</p>"));
-  if (s->status != "pending")
+  if (s->status != session_status::pending)
     return respond(finished_page(*s));
   if (!decision || req.method != "POST")
     return respond(req.method == "GET" ? sign_in_form(token, ctx.open_sign_in)

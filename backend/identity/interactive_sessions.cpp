@@ -24,18 +24,19 @@ struct decided_concurrently {};
 
 /// The audit row of a person's decision (no API key: the session names the app).
 void audit_session(repositories& db, const interactive_session_record& s,
-                   std::string action, std::string outcome,
+                   std::string action, audit_outcome outcome,
                    const std::string& grant_id) {
   audit_record row;
   row.created_at = now_iso8601();
   row.request_id = crypto::random_hex(16);
   row.action = std::move(action);
-  row.outcome = std::move(outcome);
+  row.outcome = outcome;
   row.app_id = s.app_id;
   row.agent_id = s.agent_id;
   row.grant_id = grant_id;
-  row.principal_type = s.kind == "connect" ? "user" : "";
-  row.grant_kind = grant_id.empty() ? "" : "oauth";
+  row.principal_type
+      = s.kind == session_kind::connect ? to_string(principal_type::user) : "";
+  row.grant_kind = grant_id.empty() ? "" : to_string(grant_kind::oauth);
   row.status_code = 200;
   if (!write_audit(db, row))
     throw std::runtime_error{"the audit row could not be written"};
@@ -48,16 +49,16 @@ std::string new_session_token(const char* prefix) {
 }
 
 std::optional<interactive_session_record>
-find_live_session(backend_context& ctx, const std::string& token, const char* kind) {
+find_live_session(backend_context& ctx, const std::string& token, session_kind kind) {
   if (token.size() > 128)
     return std::nullopt;
   auto s = ctx.db.sessions().find(crypto::sha256_hex(token));
   if (!s || s->kind != kind)
     return std::nullopt;
-  if (s->status == "pending"
+  if (s->status == session_status::pending
       && has_expired(s->expires_at, std::chrono::system_clock::now())) {
-    ctx.db.sessions().complete(s->token_hash, "expired", s->result_json);
-    s->status = "expired";
+    ctx.db.sessions().complete(s->token_hash, session_status::expired, s->result_json);
+    s->status = session_status::expired;
   }
   return s;
 }
@@ -86,10 +87,10 @@ bool approve_connect(backend_context& ctx, const interactive_session_record& s,
         grant_record g;
         g.id = crypto::random_uuid();
         g.app_id = s.app_id;
-        g.grant_kind = "oauth";
+        g.grant_kind = grant_kind::oauth;
         g.managed_secret_id = secret.id;
         g.provider_id = p.id;
-        g.principal_type = "user";
+        g.principal_type = principal_type::user;
         g.principal_id = s.user_id;
         g.account_identifier = account;
         g.scopes = {"read", "write"};
@@ -98,10 +99,11 @@ bool approve_connect(backend_context& ctx, const interactive_session_record& s,
         tx.grants().insert(g);
         if (!s.agent_id.empty())
           tx.grants().delegate(g.id, s.agent_id, g.created_at);
-        audit_session(tx, s, "connect.completed", "success", g.id);
+        audit_session(tx, s, "connect.completed", audit_outcome::success, g.id);
         done.results.push_back({g.id, p.id, account, g.scopes, req->grant_policy});
       }
-      if (!tx.sessions().complete(s.token_hash, "completed", to_json(done)))
+      if (!tx.sessions().complete(s.token_hash, session_status::completed,
+                                  to_json(done)))
         throw decided_concurrently{};
     });
   } catch (const decided_concurrently&) {
@@ -113,10 +115,10 @@ bool approve_connect(backend_context& ctx, const interactive_session_record& s,
 bool deny_connect(backend_context& ctx, const interactive_session_record& s) {
   try {
     in_transaction(ctx.db, [&](transaction& tx) {
-      if (!tx.sessions().complete(s.token_hash, "denied",
+      if (!tx.sessions().complete(s.token_hash, session_status::denied,
                                   to_json(connect_status{"denied", {}})))
         throw decided_concurrently{};
-      audit_session(tx, s, "connect.denied", "denied", {});
+      audit_session(tx, s, "connect.denied", audit_outcome::denied, {});
     });
   } catch (const decided_concurrently&) {
     return false;
@@ -132,9 +134,10 @@ bool complete_sign_in(backend_context& ctx, const interactive_session_record& s,
   try {
     in_transaction(ctx.db, [&](transaction& tx) {
       tx.accounts().user_for_subject(s.app_id, username);
-      if (!tx.sessions().complete(s.token_hash, "completed", to_json(done)))
+      if (!tx.sessions().complete(s.token_hash, session_status::completed,
+                                  to_json(done)))
         throw decided_concurrently{};
-      audit_session(tx, s, "auth.completed", "success", {});
+      audit_session(tx, s, "auth.completed", audit_outcome::success, {});
     });
   } catch (const decided_concurrently&) {
     return false;
@@ -144,7 +147,7 @@ bool complete_sign_in(backend_context& ctx, const interactive_session_record& s,
 
 void record_failed_sign_in(backend_context& ctx, const interactive_session_record& s) {
   try {
-    audit_session(ctx.db, s, "auth.failed", "denied", {});
+    audit_session(ctx.db, s, "auth.failed", audit_outcome::denied, {});
   } catch (const std::runtime_error&) {
     // The refusal stands either way.
   }

@@ -18,7 +18,7 @@ std::string new_session_token(const char* prefix);
 /// The session of `token` of `kind` (connect or auth), with lazy expiry applied;
 /// nullopt for an unknown token.
 std::optional<interactive_session_record>
-find_live_session(backend_context& ctx, const std::string& token, const char* kind);
+find_live_session(backend_context& ctx, const std::string& token, session_kind kind);
 
 /// Approve on the Connect page: one OAuth-style grant per allowed provider for
 /// the session's user, delegated to its agent when it has one, audited; all or

@@ -12,8 +12,8 @@ agent_info to_agent_info(const agent_record& a) {
   info.app_id = a.app_id;
   info.name = a.name;
   info.display_name = a.display_name;
-  info.type = a.type;
-  info.status = a.status;
+  info.type = std::string{to_string(a.type)};
+  info.status = std::string{to_string(a.status)};
   info.created_at = a.created_at;
   info.metadata = fields_from_json(a.metadata_json);
   info.scopes = provider_scopes_from_json(a.scopes_json);
@@ -26,9 +26,9 @@ key_info to_key_info(const key_record& k) {
   info.key_id = k.id;
   info.key_prefix = k.key_prefix;
   info.name = k.name;
-  info.key_type = k.key_type;
+  info.key_type = std::string{to_string(k.key_type)};
   info.scopes = k.scopes;
-  info.status = k.status;
+  info.status = std::string{to_string(k.status)};
   info.created_at = k.created_at;
   info.deprecated_at = k.deprecated_at;
   info.revoked_at = k.revoked_at;

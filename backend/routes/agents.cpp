@@ -35,7 +35,7 @@ bool valid_blocks(const api_call_ptr& call, const field_list& metadata,
 /// Derived keys are short-lived by design; the keys agents get never expire, so a
 /// derived key must not mint them (it would outlive itself).
 bool refuse_derived(const api_call_ptr& call) {
-  if (call->identity.key.key_type != "derived")
+  if (call->identity.key.key_type != key_type::derived)
     return false;
   call->fail(make_error(error_code::insufficient_scope,
                         "a derived key cannot manage agents or their keys"));
@@ -58,7 +58,7 @@ std::optional<key_record> agent_key(backend_context& ctx, const api_call_ptr& ca
                                     const agent_record& agent) {
   const auto& id = call->params["key_id"];
   auto key = is_uuid(id) ? ctx.db.accounts().find_key(id) : std::nullopt;
-  if (!key || key->agent_id != agent.id || key->key_type != "agent") {
+  if (!key || key->agent_id != agent.id || key->key_type != key_type::agent) {
     call->fail(
         make_error(error_code::key_not_found, "the agent has no key with that id"));
     return std::nullopt;
@@ -85,10 +85,10 @@ void replay_created_agent(backend_context& ctx, const api_call_ptr& call,
   if (!agent)
     return call->fail(make_error(error_code::internal_error,
                                  "the agent of this Idempotency-Key is gone"));
-  if (agent->status == "revoked")
+  if (agent->status == agent_status::revoked)
     return call->fail(make_error(error_code::idempotency_key_agent_revoked,
                                  "the agent created with this key was deleted"));
-  if (agent->status == "inactive")
+  if (agent->status == agent_status::inactive)
     return call->fail(make_error(error_code::idempotency_key_agent_inactive,
                                  "the agent created with this key is paused"));
   // A replay shows the metadata again: AgentInfo alone, no api_key field.
@@ -107,7 +107,8 @@ void create_agent(backend_context& ctx, const api_call_ptr& call) {
     return call->fail(make_error(error_code::invalid_request,
                                  "name must be 1-64 characters of a-z, 0-9, '-' and "
                                  "'_', starting with a letter or digit"));
-  if (body->type != "agent" && body->type != "service")
+  auto type = agent_type::agent;
+  if (!from_string(body->type, type))
     return call->fail(
         make_error(error_code::invalid_request, "type must be agent or service"));
   if (!valid_blocks(call, body->metadata, body->policy))
@@ -138,7 +139,7 @@ void create_agent(backend_context& ctx, const api_call_ptr& call) {
   a.app_id = app_id;
   a.name = body->name;
   a.display_name = body->display_name;
-  a.type = body->type;
+  a.type = type;
   a.metadata_json = fields_to_json(body->metadata);
   a.scopes_json = provider_scopes_json(body->scopes);
   a.policy_json = fields_to_json(body->policy);
@@ -201,9 +202,11 @@ void update_agent(backend_context& ctx, const api_call_ptr& call) {
   auto body = read_body<agent_update>(call);
   if (!body || !valid_blocks(call, body->metadata, body->policy))
     return;
-  if (agent->status == "revoked")
+  if (agent->status == agent_status::revoked)
     return call->fail(make_error(error_code::agent_revoked, "the agent was deleted"));
-  if (!body->status.empty() && body->status != "active" && body->status != "inactive")
+  auto status = agent->status;
+  if (!body->status.empty()
+      && (!from_string(body->status, status) || status == agent_status::revoked))
     return call->fail(
         make_error(error_code::invalid_request, "status must be active or inactive"));
   if (!body->scopes.empty()) {
@@ -219,8 +222,7 @@ void update_agent(backend_context& ctx, const api_call_ptr& call) {
     agent->metadata_json = fields_to_json(body->metadata);
   if (!body->policy.empty())
     agent->policy_json = fields_to_json(body->policy);
-  if (!body->status.empty())
-    agent->status = body->status;
+  agent->status = status;
   in_transaction(ctx.db, [&](transaction& tx) {
     tx.accounts().update_agent(*agent);
     audit_admin(tx, *call, "agent.updated", agent->id);
@@ -230,7 +232,7 @@ void update_agent(backend_context& ctx, const api_call_ptr& call) {
 
 void revoke_key_row(accounts_repository& accounts, key_record& k,
                     const std::string& now) {
-  k.status = "revoked";
+  k.status = key_status::revoked;
   k.revoked_at = now;
   accounts.update_key_state(k);
   accounts.revoke_derived_keys(k.id, now);
@@ -242,10 +244,10 @@ void delete_agent(backend_context& ctx, const api_call_ptr& call) {
     return;
   auto now = now_iso8601();
   in_transaction(ctx.db, [&](transaction& tx) {
-    agent->status = "revoked";
+    agent->status = agent_status::revoked;
     tx.accounts().update_agent(*agent);
     for (auto& k : tx.accounts().list_agent_keys(agent->id))
-      if (k.status != "revoked")
+      if (k.status != key_status::revoked)
         revoke_key_row(tx.accounts(), k, now);
     audit_admin(tx, *call, "agent.deleted", agent->id);
   });
@@ -266,7 +268,7 @@ void mint_key(backend_context& ctx, const api_call_ptr& call) {
     return call->fail(
         make_error(error_code::invalid_request,
                    "a key name must be at most 128 printable characters"));
-  if (agent->status == "revoked")
+  if (agent->status == agent_status::revoked)
     return call->fail(make_error(error_code::agent_revoked, "the agent was deleted"));
   minted_key out;
   in_transaction(ctx.db, [&](transaction& tx) {
@@ -297,7 +299,7 @@ void change_key(backend_context& ctx, const api_call_ptr& call, const char* chan
   std::string what = change;
   auto now = now_iso8601();
   if (what == "revoke") {
-    if (key->status == "revoked")
+    if (key->status == key_status::revoked)
       return call->fail(
           make_error(error_code::key_already_revoked, "the key is already revoked"));
     bool force = bool_member(call->request.body, "force");
@@ -310,14 +312,14 @@ void change_key(backend_context& ctx, const api_call_ptr& call, const char* chan
       return call->fail(make_error(error_code::last_active_key,
                                    "this is the agent's last active key: mint another "
                                    "first, or pass force=true"));
-  } else if (key->status == "revoked") {
+  } else if (key->status == key_status::revoked) {
     return call->fail(make_error(error_code::key_revoked, "the key is revoked"));
   }
   in_transaction(ctx.db, [&](transaction& tx) {
     if (what == "revoke") {
       revoke_key_row(tx.accounts(), *key, now);
     } else {
-      key->status = what == "deprecate" ? "deprecated" : "active";
+      key->status = what == "deprecate" ? key_status::deprecated : key_status::active;
       key->deprecated_at = what == "deprecate" ? now : std::string{};
       tx.accounts().update_key_state(*key);
     }

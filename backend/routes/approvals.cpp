@@ -20,13 +20,13 @@ constexpr int64_t max_wait_seconds = 30;
 approval_status status_of(const approval_record& a) {
   approval_status s;
   s.approval_id = a.id;
-  s.status = a.status;
+  s.status = std::string{to_string(a.status)};
   s.expires_at = a.expires_at;
   s.decided_at = a.decided_at;
   s.decision_reason = a.decision_reason;
   s.executed_at = a.executed_at;
   s.has_result
-      = a.status == approval_states::executed || a.status == approval_states::failed;
+      = a.status == approval_state::executed || a.status == approval_state::failed;
   return s;
 }
 
@@ -62,18 +62,18 @@ void get_result(backend_context& ctx, const api_call_ptr& call) {
   auto a = visible(ctx, *call);
   if (!a)
     return call->fail(make_error(error_code::approval_not_found, "no such approval"));
-  if (a->status == approval_states::executed)
+  if (a->status == approval_state::executed)
     return call->reply(200, a->result_json);
-  if (a->status == approval_states::denied)
+  if (a->status == approval_state::denied)
     return call->fail(make_error(
         error_code::approval_denied,
         "the approver denied the call"
             + (a->decision_reason.empty() ? std::string{}
                                           : ": " + a->decision_reason.substr(0, 200))));
-  if (a->status == approval_states::expired)
+  if (a->status == approval_state::expired)
     return call->fail(
         make_error(error_code::approval_expired, "nobody decided before it expired"));
-  if (a->status == approval_states::failed) {
+  if (a->status == approval_state::failed) {
     auto cause
         = parse_error_envelope(static_cast<int>(a->result_status), a->result_json);
     return call->fail(
@@ -82,7 +82,8 @@ void get_result(backend_context& ctx, const api_call_ptr& call) {
                    "{\"cause\":\"" + std::string{name_of(cause.code)} + "\"}"));
   }
   call->fail(make_error(error_code::invalid_request,
-                        "the approval is still " + a->status + ": no result yet"));
+                        "the approval is still " + std::string{to_string(a->status)}
+                            + ": no result yet"));
 }
 
 } // namespace

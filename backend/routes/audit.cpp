@@ -72,7 +72,7 @@ audit_entry entry_of(audit_record r) {
   e.created_at = std::move(r.created_at);
   e.request_id = std::move(r.request_id);
   e.action = std::move(r.action);
-  e.outcome = std::move(r.outcome);
+  e.outcome = std::string{to_string(r.outcome)};
   e.app_id = std::move(r.app_id);
   e.agent_id = std::move(r.agent_id);
   e.api_key_id = std::move(r.api_key_id);
@@ -159,8 +159,9 @@ void report(backend_context& ctx, const api_call_ptr& call) {
         row.url = ev.url.substr(0, 2048);
         row.status_code = ev.status_code;
         row.error_code = ev.error_code.substr(0, 64);
-        row.outcome
-            = !ev.error_code.empty() || ev.status_code >= 400 ? "error" : "success";
+        row.outcome = !ev.error_code.empty() || ev.status_code >= 400
+                          ? audit_outcome::error
+                          : audit_outcome::success;
         row.latency_ms = ev.latency_ms;
         row.reason = ev.reason.substr(0, 1000);
         if (!ev.run_id.empty())

@@ -47,7 +47,7 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
     return config_error("grant_policy: TTLs must be 0 to 10 years, default <= max, "
                         "expires_at an ISO 8601 UTC time");
   interactive_session_record s;
-  s.kind = "connect";
+  s.kind = session_kind::connect;
   s.app_id = id.app_id();
   if (!body->agent_id.empty()) {
     auto agent = is_uuid(body->agent_id) ? ctx.db.accounts().find_agent(body->agent_id)
@@ -84,7 +84,7 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
 }
 
 void poll_session(backend_context& ctx, const api_call_ptr& call) {
-  auto s = find_live_session(ctx, call->params["token"], "connect");
+  auto s = find_live_session(ctx, call->params["token"], session_kind::connect);
   if (!s || s->app_id != call->identity.app_id())
     return call->fail(
         make_error(error_code::not_found, "no Connect session with that token"));
@@ -92,7 +92,7 @@ void poll_session(backend_context& ctx, const api_call_ptr& call) {
   if (!status)
     return call->fail(
         make_error(error_code::internal_error, "the session is unreadable"));
-  status->status = s->status;
+  status->status = std::string{to_string(s->status)};
   call->reply(200, to_json(*status));
 }
 

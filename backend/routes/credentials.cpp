@@ -27,7 +27,8 @@ namespace {
 /// Audits the failure and answers with it.
 void deny(backend_context& ctx, const api_call_ptr& call, audit_record row,
           alter_error e) {
-  row.outcome = e.cls() == error_class::PolicyViolationError ? "denied" : "error";
+  row.outcome = e.cls() == error_class::PolicyViolationError ? audit_outcome::denied
+                                                             : audit_outcome::error;
   row.error_code = std::string{name_of(e.code)};
   row.latency_ms = call->elapsed_ms();
   write_audit(ctx.db, row); // the call fails either way
@@ -41,7 +42,7 @@ void idempotency_answer(backend_context& ctx, const api_call_ptr& call,
   if (seen.kind != idempotency_lookup::replay)
     return deny(ctx, call, std::move(row), idempotency_refusal(seen));
   row.action = "proxy.replayed";
-  row.outcome = seen.status < 400 ? "success" : "error";
+  row.outcome = seen.status < 400 ? audit_outcome::success : audit_outcome::error;
   row.status_code = seen.status;
   if (!write_audit(ctx.db, row))
     return call->fail(make_error(error_code::audit_write_failed,
@@ -55,10 +56,12 @@ policy_decision run_policy(backend_context& ctx, const api_call& call,
                            std::optional<std::string> body) {
   const auto& id = call.identity;
   policy_facts facts;
-  facts.attributes
-      = {{"provider_id", grant.provider_id},  {"app_id", id.app_id()},
-         {"api_key_id", id.key.id},           {"client_ip", call.request.client_ip},
-         {"resource_kind", grant.grant_kind}, {"environment", "local"}};
+  facts.attributes = {{"provider_id", grant.provider_id},
+                      {"app_id", id.app_id()},
+                      {"api_key_id", id.key.id},
+                      {"client_ip", call.request.client_ip},
+                      {"resource_kind", std::string{to_string(grant.grant_kind)}},
+                      {"environment", "local"}};
   if (id.agent)
     facts.attributes.emplace_back("agent_id", id.agent->id);
   if (!method.empty())
@@ -96,7 +99,7 @@ void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
   auto token = credential_of(ctx.db, *grant);
   if (!token)
     return deny(ctx, call, std::move(row), from_caf_error(token.error()));
-  row.outcome = "success";
+  row.outcome = audit_outcome::success;
   row.status_code = 200;
   row.latency_ms = call->elapsed_ms();
   if (!write_audit(ctx.db, row))
@@ -159,7 +162,7 @@ void hold_for_approval(backend_context& ctx, const api_call_ptr& call, audit_rec
   a.tool_call_id = row.tool_call_id;
   a.idempotency_key = guard.key();
   row.action = "approval.requested";
-  row.outcome = "pending";
+  row.outcome = audit_outcome::pending;
   row.status_code = 202;
   row.latency_ms = call->elapsed_ms();
   if (auto taken = guard.claim(idempotency_state::pending))
@@ -230,7 +233,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
                 [&ctx, call, row, grant_id, guard](provider_outcome out) mutable {
                   row.latency_ms = call->elapsed_ms();
                   if (!out.ok) {
-                    row.outcome = "error";
+                    row.outcome = audit_outcome::error;
                     row.error_code = std::string{name_of(out.error.code)};
                     if (!out.request_sent) {
                       // The provider never saw it: a retry may execute it.
@@ -242,7 +245,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
                     return answer_proxy(ctx, call, row, *guard, status,
                                         error_envelope(out.error));
                   }
-                  row.outcome = "success";
+                  row.outcome = audit_outcome::success;
                   row.status_code = out.result.status_code;
                   ctx.db.grants().touch(grant_id, now_iso8601());
                   answer_proxy(ctx, call, row, *guard, 200, to_json(out.result));

@@ -60,43 +60,44 @@ void create_managed_secret_grant(backend_context& ctx, const api_call_ptr& call)
   g.app_id = id.app_id();
   g.managed_secret_id = secret->id;
   g.provider_id = secret->provider_id;
-  g.principal_type = body->principal.type;
   g.label = body->principal.label;
   g.expires_at = *expires_at;
   g.created_at = now_iso8601();
-  const auto& type = body->principal.type;
-  if (id.agent && type != "agent")
+  auto type = principal_type::agent;
+  bool known = from_string(body->principal.type, type);
+  if (id.agent && (!known || type != principal_type::agent))
     return call->fail(
         make_error(error_code::policy_denied, "an agent can only grant itself"));
-  if (type == "agent") {
+  if (!known)
+    return call->fail(
+        make_error(error_code::invalid_request,
+                   "principal.type must be user, group, system or agent"));
+  g.principal_type = type;
+  if (type == principal_type::agent) {
     if (!id.agent)
       return call->fail(make_error(error_code::invalid_request,
                                    "an agent principal needs an agent identity (an "
                                    "agent key, or get_agent)"));
     g.agent_id = id.agent->id;
-  } else if (type == "user") {
+  } else if (type == principal_type::user) {
     auto user = ctx.idp ? ctx.idp->user_of(id.app_id(), body->principal.user_token)
                         : std::nullopt;
     if (!user)
       return call->fail(make_error(error_code::reauth_required,
                                    "the principal's user_token is invalid or expired"));
     g.principal_id = user->id;
-  } else if (type == "group") {
+  } else if (type == principal_type::group) {
     if (body->principal.external_group_id.empty())
       return call->fail(make_error(error_code::invalid_request,
                                    "a group principal needs external_group_id"));
     g.principal_id = body->principal.external_group_id;
-  } else if (type != "system") {
-    return call->fail(
-        make_error(error_code::invalid_request,
-                   "principal.type must be user, group, system or agent"));
   }
   in_transaction(ctx.db, [&](transaction& tx) {
     tx.grants().insert(g);
     audit_admin(tx, *call, "grant.created", g.id);
   });
-  call->reply(201, to_json(created_grant{g.id, g.principal_type, g.label, g.created_at,
-                                         g.expires_at}));
+  call->reply(201, to_json(created_grant{g.id, std::string{to_string(g.principal_type)},
+                                         g.label, g.created_at, g.expires_at}));
 }
 
 /// The {grant_id} grant of the caller's app, or the call is answered.
@@ -115,7 +116,7 @@ void revoke_grant(backend_context& ctx, const api_call_ptr& call) {
   auto g = app_grant(ctx, call);
   if (!g)
     return;
-  if (g->status == "revoked")
+  if (g->status == grant_status::revoked)
     return call->fail(
         make_error(error_code::grant_revoked, "the grant is already revoked"));
   auto reason = fields_from_json(call->request.body);
@@ -123,7 +124,7 @@ void revoke_grant(backend_context& ctx, const api_call_ptr& call) {
   in_transaction(ctx.db, [&](transaction& tx) {
     tx.grants().revoke(g->id, now);
     auto row = audit_row(*call, "grant.revoked");
-    row.outcome = "success";
+    row.outcome = audit_outcome::success;
     row.status_code = 200;
     record_grant(row, *g);
     if (const auto* r = find_field(reason, "reason"))

@@ -56,7 +56,7 @@ void resolve(backend_context& ctx, const api_call_ptr& call) {
   out.app_user_id = user.id;
   out.agent_id = call->identity.agent ? call->identity.agent->id : std::string{};
   out.group_ids = user.group_ids;
-  out.user_status = user.status;
+  out.user_status = std::string{to_string(user.status)};
   out.external_subject_id = claims->subject;
   out.idp_id = identity_provider::issuer;
   call->reply(200, to_json(out));
@@ -64,7 +64,7 @@ void resolve(backend_context& ctx, const api_call_ptr& call) {
 
 void create_auth_session(backend_context& ctx, const api_call_ptr& call) {
   interactive_session_record s;
-  s.kind = "auth";
+  s.kind = session_kind::auth;
   s.app_id = call->identity.app_id();
   auto token = new_session_token("as_");
   s.token_hash = crypto::sha256_hex(token);
@@ -77,7 +77,7 @@ void create_auth_session(backend_context& ctx, const api_call_ptr& call) {
 }
 
 void poll_auth_session(backend_context& ctx, const api_call_ptr& call) {
-  auto s = find_live_session(ctx, call->params["token"], "auth");
+  auto s = find_live_session(ctx, call->params["token"], session_kind::auth);
   if (!s || s->app_id != call->identity.app_id())
     return call->fail(
         make_error(error_code::not_found, "no sign-in session with that token"));
@@ -85,11 +85,12 @@ void poll_auth_session(backend_context& ctx, const api_call_ptr& call) {
   if (!status)
     return call->fail(
         make_error(error_code::internal_error, "the session is unreadable"));
-  status->status = s->status;
+  status->status = std::string{to_string(s->status)};
   // The JWT leaves once: the session keeps only that it was completed.
   if (!status->user_token.empty())
     ctx.db.sessions().set_result(
-        s->token_hash, to_json(auth_status{s->status, {}, status->user_info}));
+        s->token_hash,
+        to_json(auth_status{std::string{to_string(s->status)}, {}, status->user_info}));
   call->reply(200, to_json(*status));
 }
 

@@ -16,27 +16,24 @@ namespace {
 
 constexpr int64_t thirty_days = int64_t{30} * 24 * 3600;
 
-key_type type_named(const std::string& name) {
-  if (name == "agent")
-    return key_type::agent;
-  if (name == "derived")
-    return key_type::derived;
-  return key_type::runtime;
+/// The type a successor is minted as: personal and legacy keys get runtime keys.
+key_type minted_type(key_type t) {
+  return t == key_type::agent || t == key_type::derived ? t : key_type::runtime;
 }
 
 /// A fresh key like `model` (type, owner, scopes, name, parent).
 key_record successor(const key_record& model, std::string& plaintext) {
-  plaintext = generate_key(type_named(model.key_type));
+  plaintext = generate_key(minted_type(model.key_type));
   key_record k = model;
   k.id = crypto::random_uuid();
   k.key_hash = crypto::sha256_hex(plaintext);
   k.key_prefix = key_prefix(plaintext);
-  if (k.key_type == "legacy")
-    k.key_type = "runtime";
-  k.status = "active";
+  if (k.key_type == key_type::legacy)
+    k.key_type = key_type::runtime;
+  k.status = key_status::active;
   k.created_at = now_iso8601();
   // A derived key's successor lives no longer than the key it replaces.
-  if (model.key_type != "derived")
+  if (model.key_type != key_type::derived)
     k.expires_at.clear();
   k.deprecated_at.clear();
   k.revoked_at.clear();
@@ -65,7 +62,8 @@ std::optional<key_record> app_key(backend_context& ctx, const api_call_ptr& call
   auto key = is_uuid(id) ? ctx.db.accounts().find_key(id) : std::nullopt;
   const auto& caller = call->identity.key;
   if (!key || key->app_id != call->identity.app_id()
-      || (caller.key_type == "derived" && !derives_from(ctx, *key, caller.id))) {
+      || (caller.key_type == key_type::derived
+          && !derives_from(ctx, *key, caller.id))) {
     call->fail(make_error(error_code::key_not_found, "no key with that id"));
     return std::nullopt;
   }
@@ -95,7 +93,7 @@ void derive(backend_context& ctx, const api_call_ptr& call) {
                                  "already implies"));
   minted_key out;
   auto parent = id.key;
-  parent.key_type = "derived";
+  parent.key_type = key_type::derived;
   auto k = successor(parent, out.api_key);
   k.name = "derived";
   k.scopes = body->scopes;
@@ -122,7 +120,7 @@ void rotate(backend_context& ctx, const api_call_ptr& call) {
   if (body->grace_period_seconds < 0 || body->grace_period_seconds > thirty_days)
     return call->fail(make_error(error_code::invalid_request,
                                  "grace_period_seconds must be 0 to 30 days"));
-  if (old->status == "revoked")
+  if (old->status == key_status::revoked)
     return call->fail(make_error(error_code::key_revoked, "the key is revoked"));
   minted_key out;
   auto fresh = successor(*old, out.api_key);
@@ -130,7 +128,7 @@ void rotate(backend_context& ctx, const api_call_ptr& call) {
   in_transaction(ctx.db, [&](transaction& tx) {
     tx.accounts().insert_key(fresh);
     if (body->grace_period_seconds == 0) {
-      old->status = "revoked";
+      old->status = key_status::revoked;
       old->revoked_at = now_iso8601();
       tx.accounts().revoke_derived_keys(old->id, old->revoked_at);
     } else if (expires_sooner(grace_end, old->expires_at)) {
@@ -148,12 +146,12 @@ void revoke(backend_context& ctx, const api_call_ptr& call) {
   auto key = app_key(ctx, call);
   if (!key)
     return;
-  if (key->status == "revoked")
+  if (key->status == key_status::revoked)
     return call->fail(
         make_error(error_code::key_already_revoked, "the key is already revoked"));
   auto now = now_iso8601();
   in_transaction(ctx.db, [&](transaction& tx) {
-    key->status = "revoked";
+    key->status = key_status::revoked;
     key->revoked_at = now;
     tx.accounts().update_key_state(*key);
     tx.accounts().revoke_derived_keys(key->id, now);

@@ -28,13 +28,13 @@ public:
                                                 int64_t offset, int64_t& total)
       = 0;
   virtual void update_agent(const agent_record& x) = 0;
-  virtual void set_agent_status(std::string_view agent_id, std::string_view status) = 0;
+  virtual void set_agent_status(std::string_view agent_id, agent_status status) = 0;
 
   virtual void insert_key(const key_record& x) = 0;
   virtual std::optional<key_record> find_key(std::string_view id) = 0;
   virtual std::optional<key_record> find_key_by_hash(std::string_view key_hash) = 0;
   virtual std::vector<key_record> list_agent_keys(std::string_view agent_id) = 0;
-  virtual void set_key_status(std::string_view key_id, std::string_view status) = 0;
+  virtual void set_key_status(std::string_view key_id, key_status status) = 0;
   /// Writes a key's status, its timestamps and its expiry.
   virtual void update_key_state(const key_record& x) = 0;
   /// Keys derived (directly or not) from `key_id` expire by `at` at the latest.

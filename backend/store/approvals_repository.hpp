@@ -18,7 +18,7 @@ public:
   virtual void insert(const approval_record& x) = 0;
   virtual std::optional<approval_record> find(std::string_view id) = 0;
   /// pending -> approved | denied, only before `now` reaches expires_at.
-  virtual bool decide(std::string_view id, std::string_view decision,
+  virtual bool decide(std::string_view id, approval_state decision,
                       std::string_view decided_by, std::string_view reason,
                       std::string_view now)
       = 0;
@@ -31,9 +31,8 @@ public:
   virtual int64_t fail_interrupted(std::string_view result_json, std::string_view now)
       = 0;
   /// executing -> executed | failed, with the result (or error envelope).
-  virtual void finish(std::string_view id, std::string_view status,
-                      int64_t result_status, std::string_view result_json,
-                      std::string_view executed_at)
+  virtual void finish(std::string_view id, approval_state status, int64_t result_status,
+                      std::string_view result_json, std::string_view executed_at)
       = 0;
 
   virtual void insert_approver(const approver_record& x) = 0;

@@ -32,7 +32,7 @@ public:
   virtual std::vector<grant_record> list(const grant_filter& filter, int64_t limit,
                                          int64_t offset, int64_t& total)
       = 0;
-  virtual void set_status(std::string_view grant_id, std::string_view status) = 0;
+  virtual void set_status(std::string_view grant_id, grant_status status) = 0;
   virtual void touch(std::string_view grant_id, std::string_view now) = 0;
   virtual void revoke(std::string_view grant_id, std::string_view now) = 0;
 

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "backend/store/vocabulary.hpp"
+
 namespace alter::backend {
 
 struct app_record {
@@ -20,9 +22,8 @@ struct agent_record {
   std::string app_id;
   std::string name;
   std::string display_name;
-  std::string type = "agent";
-  /// active, inactive (paused) or revoked.
-  std::string status = "active";
+  agent_type type = agent_type::agent;
+  agent_status status = agent_status::active;
   std::string metadata_json = "{}";
   std::string created_at;
   /// Provider id -> allowed OAuth scopes (JSON object of string arrays).
@@ -36,15 +37,13 @@ struct key_record {
   /// SHA-256 of the plaintext key, hex. The plaintext is never stored.
   std::string key_hash;
   std::string key_prefix;
-  /// runtime, agent, derived or legacy.
-  std::string key_type;
+  alter::key_type key_type = alter::key_type::runtime;
   std::string app_id;
   /// Set for agent keys.
   std::string agent_id;
   std::string name;
   std::vector<std::string> scopes;
-  /// active, deprecated or revoked.
-  std::string status = "active";
+  key_status status = key_status::active;
   std::string created_at;
   std::string expires_at;
   std::string deprecated_at;
@@ -78,18 +77,15 @@ struct secret_record {
 struct grant_record {
   std::string id;
   std::string app_id;
-  /// managed_secret or oauth.
-  std::string grant_kind = "managed_secret";
+  backend::grant_kind grant_kind = grant_kind::managed_secret;
   std::string managed_secret_id;
   std::string provider_id;
-  /// agent, system, user or group.
-  std::string principal_type = "agent";
+  backend::principal_type principal_type = principal_type::agent;
   std::string agent_id;
   std::string label;
   std::string account_identifier;
   std::vector<std::string> scopes;
-  /// active, revoked or expired.
-  std::string status = "active";
+  grant_status status = grant_status::active;
   std::string expires_at;
   std::string created_at;
   std::string last_used_at;
@@ -104,8 +100,7 @@ struct app_user_record {
   std::string app_id;
   /// The identity provider's subject (the JWT's sub).
   std::string subject;
-  /// active or suspended.
-  std::string status = "active";
+  app_user_status status = app_user_status::active;
   std::vector<std::string> group_ids;
   std::string created_at;
 };
@@ -114,22 +109,19 @@ struct app_user_record {
 struct interactive_session_record {
   /// SHA-256 of the session token (the token is the page's only key).
   std::string token_hash;
-  /// connect or auth.
-  std::string kind;
+  session_kind kind = session_kind::connect;
   std::string app_id;
   std::string agent_id;
   std::string user_id;
   /// What the session was created with (JSON).
   std::string request_json = "{}";
-  /// pending, completed, denied or expired.
-  std::string status = "pending";
+  session_status status = session_status::pending;
   /// What completing it produced (JSON).
   std::string result_json = "{}";
   std::string created_at;
   std::string expires_at;
 };
 
-/// One row of the audit trail: who called, with which grant, what, and how it ended.
 /// Where an Idempotency-Key's request stands.
 enum class idempotency_state {
   /// Claimed; nothing irreversible happened yet: if its owner dies, a retry runs.
@@ -152,13 +144,13 @@ struct idempotency_record {
   std::string owner;
 };
 
+/// One row of the audit trail: who called, with which grant, what, and how it ended.
 struct audit_record {
   std::string created_at;
   std::string request_id;
   /// token.retrieved, proxy.executed, ...
   std::string action;
-  /// success, denied, error.
-  std::string outcome;
+  audit_outcome outcome = audit_outcome::success;
   std::string app_id;
   std::string agent_id;
   std::string api_key_id;
@@ -240,8 +232,7 @@ struct approval_record {
   std::string thread_id;
   std::string tool_call_id;
   std::string idempotency_key;
-  /// pending, approved, executing, executed, failed, denied or expired.
-  std::string status = "pending";
+  approval_state status = approval_state::pending;
   std::string created_at;
   std::string expires_at;
   std::string decided_at;

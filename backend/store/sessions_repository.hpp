@@ -16,7 +16,7 @@ public:
   virtual std::optional<interactive_session_record> find(std::string_view token_hash)
       = 0;
   /// pending -> `status` with its result; false when no longer pending.
-  virtual bool complete(std::string_view token_hash, std::string_view status,
+  virtual bool complete(std::string_view token_hash, session_status status,
                         std::string_view result_json)
       = 0;
   /// Replaces a session's result (whatever its status).

@@ -16,7 +16,11 @@ constexpr const char* derived_keys
       "    ON k.parent_key_id = d.id) ";
 
 app_user_record read_user(const statement& s) {
-  return {s.text(0), s.text(1), s.text(2), s.text(3), from_json_array(s.text(4)),
+  return {s.text(0),
+          s.text(1),
+          s.text(2),
+          stored_name(s.text(3), app_user_status::suspended),
+          from_json_array(s.text(4)),
           s.text(5)};
 }
 
@@ -36,7 +40,10 @@ void sqlite_accounts::insert_agent(const agent_record& x) {
                      "metadata_json, created_at, scopes_json, policy_json) "
                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   s.bind(1, x.id).bind(2, x.app_id).bind(3, x.name).bind(4, x.display_name);
-  s.bind(5, x.type).bind(6, x.status).bind(7, x.metadata_json).bind(8, x.created_at);
+  s.bind(5, to_string(x.type))
+      .bind(6, to_string(x.status))
+      .bind(7, x.metadata_json)
+      .bind(8, x.created_at);
   s.bind(9, x.scopes_json).bind(10, x.policy_json);
   s.execute();
 }
@@ -48,9 +55,14 @@ void sqlite_accounts::insert_key(const key_record& x) {
                      "agent_id, name, scopes_json, status, created_at, expires_at, "
                      "parent_key_id) "
                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-  s.bind(1, x.id).bind(2, x.key_hash).bind(3, x.key_prefix).bind(4, x.key_type);
+  s.bind(1, x.id)
+      .bind(2, x.key_hash)
+      .bind(3, x.key_prefix)
+      .bind(4, to_string(x.key_type));
   s.bind(5, x.app_id).bind_or_null(6, x.agent_id).bind(7, x.name);
-  s.bind(8, to_json_array(x.scopes)).bind(9, x.status).bind(10, x.created_at);
+  s.bind(8, to_json_array(x.scopes))
+      .bind(9, to_string(x.status))
+      .bind(10, x.created_at);
   s.bind_or_null(11, x.expires_at).bind_or_null(12, x.parent_key_id);
   s.execute();
 }
@@ -82,18 +94,17 @@ std::optional<agent_record> sqlite_accounts::find_agent(std::string_view id) {
   return s.first(read_agent);
 }
 
-void sqlite_accounts::set_key_status(std::string_view key_id, std::string_view status) {
+void sqlite_accounts::set_key_status(std::string_view key_id, key_status status) {
   connection_lease lease{scope_};
   auto& s = lease.cached("UPDATE api_keys SET status = ?2 WHERE id = ?1");
-  s.bind(1, key_id).bind(2, status);
+  s.bind(1, key_id).bind(2, to_string(status));
   s.execute();
 }
 
-void sqlite_accounts::set_agent_status(std::string_view agent_id,
-                                       std::string_view status) {
+void sqlite_accounts::set_agent_status(std::string_view agent_id, agent_status status) {
   connection_lease lease{scope_};
   auto& s = lease.cached("UPDATE agents SET status = ?2 WHERE id = ?1");
-  s.bind(1, agent_id).bind(2, status);
+  s.bind(1, agent_id).bind(2, to_string(status));
   s.execute();
 }
 
@@ -137,7 +148,10 @@ void sqlite_accounts::update_agent(const agent_record& x) {
   auto& s = lease.cached(
       "UPDATE agents SET display_name = ?2, status = ?3, metadata_json = ?4, "
       "scopes_json = ?5, policy_json = ?6 WHERE id = ?1");
-  s.bind(1, x.id).bind(2, x.display_name).bind(3, x.status).bind(4, x.metadata_json);
+  s.bind(1, x.id)
+      .bind(2, x.display_name)
+      .bind(3, to_string(x.status))
+      .bind(4, x.metadata_json);
   s.bind(5, x.scopes_json).bind(6, x.policy_json);
   s.execute();
 }
@@ -160,7 +174,7 @@ void sqlite_accounts::update_key_state(const key_record& x) {
   connection_lease lease{scope_};
   auto& s = lease.cached("UPDATE api_keys SET status = ?2, deprecated_at = ?3, "
                          "revoked_at = ?4, expires_at = ?5 WHERE id = ?1");
-  s.bind(1, x.id).bind(2, x.status).bind_or_null(3, x.deprecated_at);
+  s.bind(1, x.id).bind(2, to_string(x.status)).bind_or_null(3, x.deprecated_at);
   s.bind_or_null(4, x.revoked_at).bind_or_null(5, x.expires_at);
   s.execute();
 }
@@ -209,7 +223,7 @@ void sqlite_accounts::update_user(const app_user_record& x) {
   connection_lease lease{scope_};
   auto& s = lease.cached(
       "UPDATE app_users SET status = ?2, group_ids_json = ?3 WHERE id = ?1");
-  s.bind(1, x.id).bind(2, x.status).bind(3, to_json_array(x.group_ids));
+  s.bind(1, x.id).bind(2, to_string(x.status)).bind(3, to_json_array(x.group_ids));
   s.execute();
 }
 

@@ -29,7 +29,7 @@ approval_record read_approval(const statement& s) {
   x.thread_id = s.text(14);
   x.tool_call_id = s.text(15);
   x.idempotency_key = s.text(16);
-  x.status = s.text(17);
+  x.status = stored_name(s.text(17), approval_state::failed);
   x.created_at = s.text(18);
   x.expires_at = s.text(19);
   x.decided_at = s.text(20);
@@ -60,7 +60,7 @@ void sqlite_approvals::insert(const approval_record& x) {
   s.bind(11, x.reason).bind_or_null(12, x.caller).bind_or_null(13, x.caller_type);
   s.bind_or_null(14, x.run_id).bind_or_null(15, x.thread_id);
   s.bind_or_null(16, x.tool_call_id).bind_or_null(17, x.idempotency_key);
-  s.bind(18, x.status).bind(19, x.created_at).bind(20, x.expires_at);
+  s.bind(18, to_string(x.status)).bind(19, x.created_at).bind(20, x.expires_at);
   s.execute();
 }
 
@@ -80,14 +80,18 @@ std::optional<approval_record> sqlite_approvals::find(std::string_view id) {
   return out;
 }
 
-bool sqlite_approvals::decide(std::string_view id, std::string_view decision,
+bool sqlite_approvals::decide(std::string_view id, approval_state decision,
                               std::string_view decided_by, std::string_view reason,
                               std::string_view now) {
   connection_lease lease{scope_};
   auto& s = lease.cached("UPDATE approvals SET status = ?2, decided_by = ?3, "
                          "decision_reason = ?4, decided_at = ?5 "
                          "WHERE id = ?1 AND status = 'pending' AND expires_at > ?5");
-  s.bind(1, id).bind(2, decision).bind(3, decided_by).bind(4, reason).bind(5, now);
+  s.bind(1, id)
+      .bind(2, to_string(decision))
+      .bind(3, decided_by)
+      .bind(4, reason)
+      .bind(5, now);
   s.execute();
   return lease.changes() == 1;
 }
@@ -137,14 +141,14 @@ int64_t sqlite_approvals::fail_interrupted(std::string_view result_json,
   return failed;
 }
 
-void sqlite_approvals::finish(std::string_view id, std::string_view status,
+void sqlite_approvals::finish(std::string_view id, approval_state status,
                               int64_t result_status, std::string_view result_json,
                               std::string_view executed_at) {
   connection_lease lease{scope_};
   auto& s = lease.cached("UPDATE approvals SET status = ?2, result_status = ?3, "
                          "result_json = ?4, executed_at = ?5 "
                          "WHERE id = ?1 AND status = 'executing'");
-  s.bind(1, id).bind(2, status).bind(3, result_status);
+  s.bind(1, id).bind(2, to_string(status)).bind(3, result_status);
   s.bind_blob(4, lease.seal(sealed_column::approval_result, {id}, result_json));
   s.bind(5, executed_at);
   s.execute();

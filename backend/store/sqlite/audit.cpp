@@ -20,7 +20,7 @@ audit_record read_audit(const statement& s) {
   x.created_at = s.text(0);
   x.request_id = s.text(1);
   x.action = s.text(2);
-  x.outcome = s.text(3);
+  x.outcome = stored_name(s.text(3), audit_outcome::error);
   x.app_id = s.text(4);
   x.agent_id = s.text(5);
   x.api_key_id = s.text(6);
@@ -64,7 +64,10 @@ void sqlite_audit::append(const audit_record& x, audit_append_key) {
       "trace_json) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
       "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)");
-  s.bind(1, x.created_at).bind(2, x.request_id).bind(3, x.action).bind(4, x.outcome);
+  s.bind(1, x.created_at)
+      .bind(2, x.request_id)
+      .bind(3, x.action)
+      .bind(4, to_string(x.outcome));
   s.bind_or_null(5, x.app_id).bind_or_null(6, x.agent_id).bind_or_null(7, x.api_key_id);
   s.bind_or_null(8, x.caller_key_prefix).bind_or_null(9, x.caller);
   s.bind_or_null(10, x.caller_type).bind_or_null(11, x.grant_id);

@@ -29,11 +29,11 @@ void sqlite_grants::insert(const grant_record& x) {
       "principal_type, agent_id, label, account_identifier, scopes_json, status, "
       "expires_at, created_at, principal_id) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
-  s.bind(1, x.id).bind(2, x.app_id).bind(3, x.grant_kind);
+  s.bind(1, x.id).bind(2, x.app_id).bind(3, to_string(x.grant_kind));
   s.bind_or_null(4, x.managed_secret_id).bind(5, x.provider_id);
-  s.bind(6, x.principal_type).bind_or_null(7, x.agent_id).bind(8, x.label);
+  s.bind(6, to_string(x.principal_type)).bind_or_null(7, x.agent_id).bind(8, x.label);
   s.bind(9, x.account_identifier).bind(10, to_json_array(x.scopes));
-  s.bind(11, x.status).bind_or_null(12, x.expires_at).bind(13, x.created_at);
+  s.bind(11, to_string(x.status)).bind_or_null(12, x.expires_at).bind(13, x.created_at);
   s.bind_or_null(14, x.principal_id);
   s.execute();
 }
@@ -100,10 +100,10 @@ std::vector<grant_record> sqlite_grants::list(const grant_filter& f, int64_t lim
   return out;
 }
 
-void sqlite_grants::set_status(std::string_view grant_id, std::string_view status) {
+void sqlite_grants::set_status(std::string_view grant_id, grant_status status) {
   connection_lease lease{scope_};
   auto& s = lease.cached("UPDATE grants SET status = ?2 WHERE id = ?1");
-  s.bind(1, grant_id).bind(2, status);
+  s.bind(1, grant_id).bind(2, to_string(status));
   s.execute();
 }
 

@@ -20,12 +20,12 @@ public:
                                         int64_t limit, int64_t offset,
                                         int64_t& total) override;
   void update_agent(const agent_record& x) override;
-  void set_agent_status(std::string_view agent_id, std::string_view status) override;
+  void set_agent_status(std::string_view agent_id, agent_status status) override;
   void insert_key(const key_record& x) override;
   std::optional<key_record> find_key(std::string_view id) override;
   std::optional<key_record> find_key_by_hash(std::string_view key_hash) override;
   std::vector<key_record> list_agent_keys(std::string_view agent_id) override;
-  void set_key_status(std::string_view key_id, std::string_view status) override;
+  void set_key_status(std::string_view key_id, key_status status) override;
   void update_key_state(const key_record& x) override;
   void cap_derived_expiry(std::string_view key_id, std::string_view at) override;
   void revoke_derived_keys(std::string_view key_id, std::string_view now) override;
@@ -45,7 +45,7 @@ public:
   std::optional<grant_record> find(std::string_view id) override;
   std::vector<grant_record> list(const grant_filter& filter, int64_t limit,
                                  int64_t offset, int64_t& total) override;
-  void set_status(std::string_view grant_id, std::string_view status) override;
+  void set_status(std::string_view grant_id, grant_status status) override;
   void touch(std::string_view grant_id, std::string_view now) override;
   void revoke(std::string_view grant_id, std::string_view now) override;
   void delegate(std::string_view grant_id, std::string_view agent_id,
@@ -114,13 +114,12 @@ public:
   }
   void insert(const approval_record& x) override;
   std::optional<approval_record> find(std::string_view id) override;
-  bool decide(std::string_view id, std::string_view decision,
-              std::string_view decided_by, std::string_view reason,
-              std::string_view now) override;
+  bool decide(std::string_view id, approval_state decision, std::string_view decided_by,
+              std::string_view reason, std::string_view now) override;
   bool expire(std::string_view id, std::string_view now) override;
   bool start_execution(std::string_view id) override;
   int64_t fail_interrupted(std::string_view result_json, std::string_view now) override;
-  void finish(std::string_view id, std::string_view status, int64_t result_status,
+  void finish(std::string_view id, approval_state status, int64_t result_status,
               std::string_view result_json, std::string_view executed_at) override;
   void insert_approver(const approver_record& x) override;
   std::optional<approver_record>
@@ -142,7 +141,7 @@ public:
   }
   void insert(const interactive_session_record& x) override;
   std::optional<interactive_session_record> find(std::string_view token_hash) override;
-  bool complete(std::string_view token_hash, std::string_view status,
+  bool complete(std::string_view token_hash, session_status status,
                 std::string_view result_json) override;
   void set_result(std::string_view token_hash, std::string_view result_json) override;
 

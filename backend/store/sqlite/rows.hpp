@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backend/store/records.hpp"
@@ -16,6 +17,15 @@ std::vector<std::string> from_json_array(const std::string& text);
 extern const char* const key_columns;
 extern const char* const agent_columns;
 extern const char* const grant_columns;
+
+/// A stored name read back as its enum; a text that is no name (bytes written by
+/// something else) reads as `fail_closed`, the value that refuses access.
+template <class Enum>
+Enum stored_name(std::string_view text, Enum fail_closed) noexcept {
+  Enum out = fail_closed;
+  from_string(text, out);
+  return out;
+}
 
 key_record read_key(const statement& s);
 agent_record read_agent(const statement& s);

@@ -8,9 +8,9 @@
 #include "caf/expected.hpp"
 
 #include "backend/access/caller_identity.hpp"
+#include "backend/access/nonce_ledger.hpp"
 #include "backend/http/http_server.hpp"
 #include "backend/identity/identity_provider.hpp"
-#include "backend/access/nonce_ledger.hpp"
 #include "backend/store/store.hpp"
 
 namespace alter::backend {

@@ -229,15 +229,14 @@ CAF_TEST(a transaction commits all its writes or none) {
   auto& grants = tx.grants();
   tx.commit();
   // A repository of an ended transaction refuses calls.
-  CAF_CHECK_EQUAL(std::string{[&] {
-                    try {
-                      grants.find_provider("p");
-                    } catch (const backend::store_misuse& e) {
-                      return e.what();
-                    }
-                    return "";
-                  }()},
-                  "the transaction already ended");
+  // The message is copied while the exception lives (what() dies with it).
+  std::string refusal;
+  try {
+    grants.find_provider("p");
+  } catch (const backend::store_misuse& e) {
+    refusal = e.what();
+  }
+  CAF_CHECK_EQUAL(refusal, "the transaction already ended");
   CAF_CHECK(db.grants().find_provider("q").has_value());
   // Apps are only read through foreign keys: one that was rolled back is no
   // parent, one that committed is.
@@ -346,8 +345,9 @@ CAF_TEST(a database of the first layout gets the columns added since) {
     auto agent = *db.accounts().find_agent("agent-1");
     agent.policy_json = R"({"team":"a"})";
     db.accounts().update_agent(agent);
-    CAF_CHECK_EQUAL(db.accounts().find_agent("agent-1")->policy_json,
-                    agent.policy_json);
+    auto updated = db.accounts().find_agent("agent-1");
+    CAF_REQUIRE(updated.has_value());
+    CAF_CHECK_EQUAL(updated->policy_json, agent.policy_json);
   }
   check_current_layout(db_path);
 }

@@ -216,6 +216,10 @@ CAF_TEST(the answer and the audit row of an execution are stored together) {
   auto rows = w.backend.db().audit().rows(1000);
   CAF_REQUIRE(!rows.empty());
   CAF_CHECK_EQUAL(rows.back().action, "proxy.executed");
+  // The grant's last use lands in the same commit as the answer.
+  auto grant = w.backend.db().grants().find(a.grant);
+  CAF_REQUIRE(grant.has_value());
+  CAF_CHECK(!grant->last_used_at.empty());
   // The provider sees a key derived from the app and the caller's key, so a
   // provider that deduplicates does so too, and the caller's value stays here.
   auto result = from_json<proxy_result>(first.body);

@@ -109,17 +109,20 @@ void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
   call->reply(200, to_json(*token));
 }
 
-/// The answer of a proxied call: its audit row and the answer stored under its
-/// Idempotency-Key in one transaction, so a crash keeps both or neither.
+/// The answer of a proxied call: its audit row, the answer stored under its
+/// Idempotency-Key and the grant's last use (`used_grant`, empty for none) in
+/// one transaction: a crash keeps all or none, and the call costs one commit.
 void answer_proxy(backend_context& ctx, const api_call_ptr& call,
                   const audit_record& row, idempotency_guard& guard, int status,
-                  std::string body) {
+                  std::string body, const std::string& used_grant = {}) {
   bool written = false;
   try {
     in_transaction(ctx.db, [&](transaction& tx) {
       if (!write_audit(tx, row))
         throw std::runtime_error{"audit row refused"};
       guard.complete(tx, status, body);
+      if (!used_grant.empty())
+        tx.grants().touch(used_grant, now_iso8601());
     });
     written = true;
   } catch (const std::exception&) {
@@ -247,8 +250,8 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
                   }
                   row.outcome = audit_outcome::success;
                   row.status_code = out.result.status_code;
-                  ctx.db.grants().touch(grant_id, now_iso8601());
-                  answer_proxy(ctx, call, row, *guard, 200, to_json(out.result));
+                  answer_proxy(ctx, call, row, *guard, 200, to_json(out.result),
+                               grant_id);
                 });
 }
 

@@ -2,19 +2,23 @@
 // call does to the store (look the Idempotency-Key up, claim it, then the audit
 // row + stored answer + grant touch in one transaction) on a database file, so
 // every commit is a real fsync. Reports calls/s, transactions/s and flushes
-// (fsync groups) per transaction.
+// (fsync groups) per transaction. With --nonces 1 each call also records its
+// request nonce first, as authentication does, through the nonce ledger's own
+// connection to the same file.
 //
-//   alter_store_commit_bench [--db FILE] [--threads N] [--seconds S]
+//   alter_store_commit_bench [--db FILE] [--threads N] [--seconds S] [--nonces 0|1]
 //
 // Put the file on a real disk (not tmpfs): that is what group commit is for.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "backend/access/nonce_ledger.hpp"
 #include "backend/audit/audit_trail.hpp"
 #include "backend/bootstrap.hpp"
 #include "backend/store/sqlite/sqlite_store.hpp"
@@ -27,6 +31,7 @@ struct bench_options {
   std::string db = "store_commit_bench.db";
   int threads = 64;
   int seconds = 5;
+  bool nonces = false;
 };
 
 bench_options parse(int argc, char** argv) {
@@ -39,6 +44,8 @@ bench_options parse(int argc, char** argv) {
       o.threads = std::atoi(argv[i + 1]);
     else if (flag == "--seconds")
       o.seconds = std::atoi(argv[i + 1]);
+    else if (flag == "--nonces")
+      o.nonces = std::atoi(argv[i + 1]) != 0;
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       std::exit(2);
@@ -95,6 +102,7 @@ int main(int argc, char** argv) {
     auto made = bootstrap(db, spec);
     const auto app_id = made.app_id;
     const auto grant_id = made.agents.front().grant_ids.front();
+    nonce_ledger nonces{o.db, 300};
     auto before = db.stats();
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> done{0};
@@ -104,8 +112,13 @@ int main(int argc, char** argv) {
       workers.emplace_back([&, t] {
         uint64_t n = 0;
         while (!stop.load(std::memory_order_relaxed)) {
-          one_call(db, app_id, grant_id,
-                   "k-" + std::to_string(t) + "-" + std::to_string(n++));
+          auto key = "k-" + std::to_string(t) + "-" + std::to_string(n++);
+          if (o.nonces) {
+            auto now = static_cast<int64_t>(std::time(nullptr));
+            if (!nonces.record(key, now, now))
+              std::abort();
+          }
+          one_call(db, app_id, grant_id, key);
           done.fetch_add(1, std::memory_order_relaxed);
         }
       });
@@ -120,7 +133,8 @@ int main(int argc, char** argv) {
     transactions = after.transactions - before.transactions;
     flushes = after.flushes - before.flushes;
   }
-  std::printf("threads %d, %.1f s, database %s\n", o.threads, elapsed, o.db.c_str());
+  std::printf("threads %d, %.1f s, database %s%s\n", o.threads, elapsed, o.db.c_str(),
+              o.nonces ? ", nonces recorded" : "");
   std::printf("calls/s %.0f\n", static_cast<double>(calls) / elapsed);
   std::printf("transactions/s %.0f (%llu transactions)\n",
               static_cast<double>(transactions) / elapsed,

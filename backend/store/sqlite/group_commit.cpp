@@ -146,7 +146,8 @@ void group_commit_writer::fail_batch(const std::string& why) noexcept {
   batch_.reset();
   batch_works_ = 0;
   rollback_quietly(connection_.db());
-  settle(batch, why);
+  if (batch)
+    settle(batch, why);
 }
 
 void group_commit_writer::settle(const std::shared_ptr<batch_outcome>& batch,

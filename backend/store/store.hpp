@@ -25,10 +25,18 @@ namespace alter::backend {
 
 class master_key;
 
+/// Durable commits so far: `transactions` committed write transactions (an
+/// autocommit write counts as one), made durable in `flushes` groups (each one
+/// fsync); flushes < transactions when concurrent commits shared a flush.
+struct store_stats {
+  uint64_t transactions = 0;
+  uint64_t flushes = 0;
+};
+
 class store : public repositories {
 public:
-  /// A write transaction: it holds the database (other writers, in this process
-  /// or another, wait) until it commits or is destroyed.
+  /// A write transaction: it holds the database's writer (other writers, in this
+  /// process or another, wait) until it commits or is destroyed.
   virtual transaction begin() = 0;
 
   // What instances sharing the database share beyond the rows (never part of a
@@ -46,6 +54,8 @@ public:
   /// started: see settle_interrupted_claims. False for a SQLite file, which one
   /// server uses (local_backend can be told otherwise: backend_options).
   virtual bool shared_by_instances() const noexcept = 0;
+  /// Cheap (counters): for benchmarks and metrics.
+  virtual store_stats stats() const = 0;
 
   // Encryption at rest (docs/security.md).
   /// Re-seals the data keys under `next` (master key rotation); values stay.

@@ -1,11 +1,12 @@
 // A write transaction (unit of work): begun by store::begin(), its repositories
-// see and write one consistent state, commit() makes the writes durable at once,
-// and destruction without commit() rolls them all back.
+// see and write one consistent state, commit() returns once its writes are
+// durable (all at once), and destruction without commit() rolls them all back.
 //
-// The thread that begins a transaction holds its store until the transaction
-// ends: only that thread uses the transaction's repositories, and that thread's
-// autocommit calls on the same store fail with store_misuse (they would wait for
-// itself) instead of deadlocking.
+// The thread that begins a transaction holds its store's writer until the
+// transaction ends (other threads' reads go on): only that thread uses the
+// transaction's repositories, and that thread's autocommit calls on the same
+// store fail with store_misuse (they would wait for itself) instead of
+// deadlocking.
 #pragma once
 
 #include <memory>

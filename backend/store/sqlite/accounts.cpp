@@ -27,14 +27,15 @@ app_user_record read_user(const statement& s) {
 } // namespace
 
 void sqlite_accounts::insert_app(const app_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("INSERT INTO apps(id, name, created_at) VALUES(?1, ?2, ?3)");
   s.bind(1, x.id).bind(2, x.name).bind(3, x.created_at);
   s.execute();
+  lease.commit();
 }
 
 void sqlite_accounts::insert_agent(const agent_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s
       = lease.cached("INSERT INTO agents(id, app_id, name, display_name, type, status, "
                      "metadata_json, created_at, scopes_json, policy_json) "
@@ -46,10 +47,11 @@ void sqlite_accounts::insert_agent(const agent_record& x) {
       .bind(8, x.created_at);
   s.bind(9, x.scopes_json).bind(10, x.policy_json);
   s.execute();
+  lease.commit();
 }
 
 void sqlite_accounts::insert_key(const key_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s
       = lease.cached("INSERT INTO api_keys(id, key_hash, key_prefix, key_type, app_id, "
                      "agent_id, name, scopes_json, status, created_at, expires_at, "
@@ -65,10 +67,11 @@ void sqlite_accounts::insert_key(const key_record& x) {
       .bind(10, x.created_at);
   s.bind_or_null(11, x.expires_at).bind_or_null(12, x.parent_key_id);
   s.execute();
+  lease.commit();
 }
 
 std::optional<key_record> sqlite_accounts::find_key_by_hash(std::string_view key_hash) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   static const std::string sql
       = std::string{"SELECT "} + key_columns + " FROM api_keys WHERE key_hash = ?1";
   auto& s = lease.cached(sql.c_str());
@@ -77,7 +80,7 @@ std::optional<key_record> sqlite_accounts::find_key_by_hash(std::string_view key
 }
 
 std::optional<key_record> sqlite_accounts::find_key(std::string_view id) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   static const std::string sql
       = std::string{"SELECT "} + key_columns + " FROM api_keys WHERE id = ?1";
   auto& s = lease.cached(sql.c_str());
@@ -86,7 +89,7 @@ std::optional<key_record> sqlite_accounts::find_key(std::string_view id) {
 }
 
 std::optional<agent_record> sqlite_accounts::find_agent(std::string_view id) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   static const std::string sql
       = std::string{"SELECT "} + agent_columns + " FROM agents WHERE id = ?1";
   auto& s = lease.cached(sql.c_str());
@@ -95,17 +98,19 @@ std::optional<agent_record> sqlite_accounts::find_agent(std::string_view id) {
 }
 
 void sqlite_accounts::set_key_status(std::string_view key_id, key_status status) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("UPDATE api_keys SET status = ?2 WHERE id = ?1");
   s.bind(1, key_id).bind(2, to_string(status));
   s.execute();
+  lease.commit();
 }
 
 void sqlite_accounts::set_agent_status(std::string_view agent_id, agent_status status) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("UPDATE agents SET status = ?2 WHERE id = ?1");
   s.bind(1, agent_id).bind(2, to_string(status));
   s.execute();
+  lease.commit();
 }
 
 std::vector<agent_record> sqlite_accounts::list_agents(std::string_view app_id,
@@ -117,7 +122,7 @@ std::vector<agent_record> sqlite_accounts::list_agents(std::string_view app_id,
   static const std::string count_sql = "SELECT COUNT(*)" + where;
   static const std::string page_sql = std::string{"SELECT "} + agent_columns + where
                                       + " ORDER BY created_at, id LIMIT ?3 OFFSET ?4";
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& c = lease.cached(count_sql.c_str());
   c.bind(1, app_id).bind(2, int64_t{include_revoked ? 1 : 0});
   total = c.first([](const statement& s) { return s.integer(0); }).value_or(0);
@@ -137,14 +142,14 @@ sqlite_accounts::find_live_agent_by_name(std::string_view app_id,
   static const std::string sql = std::string{"SELECT "} + agent_columns
                                  + " FROM agents WHERE app_id = ?1 AND name = ?2"
                                    " AND status != 'revoked'";
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& s = lease.cached(sql.c_str());
   s.bind(1, app_id).bind(2, name);
   return s.first(read_agent);
 }
 
 void sqlite_accounts::update_agent(const agent_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached(
       "UPDATE agents SET display_name = ?2, status = ?3, metadata_json = ?4, "
       "scopes_json = ?5, policy_json = ?6 WHERE id = ?1");
@@ -154,13 +159,14 @@ void sqlite_accounts::update_agent(const agent_record& x) {
       .bind(4, x.metadata_json);
   s.bind(5, x.scopes_json).bind(6, x.policy_json);
   s.execute();
+  lease.commit();
 }
 
 std::vector<key_record> sqlite_accounts::list_agent_keys(std::string_view agent_id) {
   static const std::string sql = std::string{"SELECT "} + key_columns
                                  + " FROM api_keys WHERE agent_id = ?1"
                                    " AND key_type = 'agent' ORDER BY created_at, id";
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& s = lease.cached(sql.c_str());
   s.bind(1, agent_id);
   std::vector<key_record> out;
@@ -171,12 +177,13 @@ std::vector<key_record> sqlite_accounts::list_agent_keys(std::string_view agent_
 }
 
 void sqlite_accounts::update_key_state(const key_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("UPDATE api_keys SET status = ?2, deprecated_at = ?3, "
                          "revoked_at = ?4, expires_at = ?5 WHERE id = ?1");
   s.bind(1, x.id).bind(2, to_string(x.status)).bind_or_null(3, x.deprecated_at);
   s.bind_or_null(4, x.revoked_at).bind_or_null(5, x.expires_at);
   s.execute();
+  lease.commit();
 }
 
 void sqlite_accounts::revoke_derived_keys(std::string_view key_id,
@@ -185,14 +192,15 @@ void sqlite_accounts::revoke_derived_keys(std::string_view key_id,
       = std::string{derived_keys}
         + "UPDATE api_keys SET status = 'revoked', revoked_at = ?2 "
           "WHERE id IN derived AND status != 'revoked'";
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached(sql.c_str());
   s.bind(1, key_id).bind(2, now);
   s.execute();
+  lease.commit();
 }
 
 void sqlite_accounts::cap_derived_expiry(std::string_view key_id, std::string_view at) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   static const std::string sql
       = std::string{derived_keys}
         + "UPDATE api_keys SET expires_at = ?2 WHERE id IN derived "
@@ -200,11 +208,12 @@ void sqlite_accounts::cap_derived_expiry(std::string_view key_id, std::string_vi
   auto& s = lease.cached(sql.c_str());
   s.bind(1, key_id).bind(2, at);
   s.execute();
+  lease.commit();
 }
 
 app_user_record sqlite_accounts::user_for_subject(std::string_view app_id,
                                                   std::string_view subject) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& insert
       = lease.cached("INSERT INTO app_users(id, app_id, subject, status, "
                      "group_ids_json, created_at) VALUES(lower(hex(randomblob(16))), "
@@ -216,15 +225,16 @@ app_user_record sqlite_accounts::user_for_subject(std::string_view app_id,
       = lease.cached("SELECT id, app_id, subject, status, group_ids_json, created_at "
                      "FROM app_users WHERE app_id = ?1 AND subject = ?2");
   s.bind(1, app_id).bind(2, subject);
-  return *s.first(read_user);
+  return lease.commit(*s.first(read_user));
 }
 
 void sqlite_accounts::update_user(const app_user_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached(
       "UPDATE app_users SET status = ?2, group_ids_json = ?3 WHERE id = ?1");
   s.bind(1, x.id).bind(2, to_string(x.status)).bind(3, to_json_array(x.group_ids));
   s.execute();
+  lease.commit();
 }
 
 } // namespace alter::backend

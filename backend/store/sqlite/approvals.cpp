@@ -44,7 +44,7 @@ approval_record read_approval(const statement& s) {
 } // namespace
 
 void sqlite_approvals::insert(const approval_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached(
       "INSERT INTO approvals(id, app_id, agent_id, api_key_id, grant_id, provider_id, "
       "rule_id, request_json, method, url, reason, caller, caller_type, run_id, "
@@ -62,10 +62,11 @@ void sqlite_approvals::insert(const approval_record& x) {
   s.bind_or_null(16, x.tool_call_id).bind_or_null(17, x.idempotency_key);
   s.bind(18, to_string(x.status)).bind(19, x.created_at).bind(20, x.expires_at);
   s.execute();
+  lease.commit();
 }
 
 std::optional<approval_record> sqlite_approvals::find(std::string_view id) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& s = lease.cached(
       "SELECT id, app_id, agent_id, api_key_id, grant_id, provider_id, rule_id, "
       "request_json, method, url, reason, caller, caller_type, run_id, thread_id, "
@@ -83,7 +84,7 @@ std::optional<approval_record> sqlite_approvals::find(std::string_view id) {
 bool sqlite_approvals::decide(std::string_view id, approval_state decision,
                               std::string_view decided_by, std::string_view reason,
                               std::string_view now) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("UPDATE approvals SET status = ?2, decided_by = ?3, "
                          "decision_reason = ?4, decided_at = ?5 "
                          "WHERE id = ?1 AND status = 'pending' AND expires_at > ?5");
@@ -93,31 +94,31 @@ bool sqlite_approvals::decide(std::string_view id, approval_state decision,
       .bind(4, reason)
       .bind(5, now);
   s.execute();
-  return lease.changes() == 1;
+  return lease.commit(lease.changes() == 1);
 }
 
 bool sqlite_approvals::expire(std::string_view id, std::string_view now) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("UPDATE approvals SET status = 'expired', decided_at = ?2 "
                          "WHERE id = ?1 AND status = 'pending' AND expires_at <= ?2");
   s.bind(1, id).bind(2, now);
   s.execute();
-  return lease.changes() == 1;
+  return lease.commit(lease.changes() == 1);
 }
 
 bool sqlite_approvals::start_execution(std::string_view id) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("UPDATE approvals SET status = 'executing' "
                          "WHERE id = ?1 AND status = 'approved'");
   s.bind(1, id);
   s.execute();
-  return lease.changes() == 1;
+  return lease.commit(lease.changes() == 1);
 }
 
 int64_t sqlite_approvals::fail_interrupted(std::string_view result_json,
                                            std::string_view now,
                                            std::string_view decided_before) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   // Row by row: each result is sealed for its own row.
   auto& select = lease.cached(
       "SELECT id FROM approvals WHERE status IN ('approved', 'executing') "
@@ -128,26 +129,23 @@ int64_t sqlite_approvals::fail_interrupted(std::string_view result_json,
     ids.push_back(select.text(0));
   select.reset();
   int64_t failed = 0;
-  lease.atomically([&] {
-    auto& s
-        = lease.cached("UPDATE approvals SET status = 'failed', result_status = 500, "
-                       "result_json = ?2, executed_at = ?3 "
-                       "WHERE id = ?1 AND status IN ('approved', 'executing')");
-    for (const auto& id : ids) {
-      s.bind(1, id)
-          .bind_blob(2, lease.seal(sealed_column::approval_result, {id}, result_json))
-          .bind(3, now);
-      s.execute();
-      failed += lease.changes();
-    }
-  });
-  return failed;
+  auto& s = lease.cached("UPDATE approvals SET status = 'failed', result_status = 500, "
+                         "result_json = ?2, executed_at = ?3 "
+                         "WHERE id = ?1 AND status IN ('approved', 'executing')");
+  for (const auto& id : ids) {
+    s.bind(1, id)
+        .bind_blob(2, lease.seal(sealed_column::approval_result, {id}, result_json))
+        .bind(3, now);
+    s.execute();
+    failed += lease.changes();
+  }
+  return lease.commit(failed);
 }
 
 void sqlite_approvals::finish(std::string_view id, approval_state status,
                               int64_t result_status, std::string_view result_json,
                               std::string_view executed_at) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("UPDATE approvals SET status = ?2, result_status = ?3, "
                          "result_json = ?4, executed_at = ?5 "
                          "WHERE id = ?1 AND status = 'executing'");
@@ -155,21 +153,23 @@ void sqlite_approvals::finish(std::string_view id, approval_state status,
   s.bind_blob(4, lease.seal(sealed_column::approval_result, {id}, result_json));
   s.bind(5, executed_at);
   s.execute();
+  lease.commit();
 }
 
 void sqlite_approvals::insert_approver(const approver_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s
       = lease.cached("INSERT INTO approvers(id, app_id, name, token_hash, created_at) "
                      "VALUES(?1, ?2, ?3, ?4, ?5)");
   s.bind(1, x.id).bind(2, x.app_id).bind(3, x.name).bind(4, x.token_hash);
   s.bind(5, x.created_at);
   s.execute();
+  lease.commit();
 }
 
 std::optional<approver_record>
 sqlite_approvals::find_approver_by_token_hash(std::string_view hash) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& s
       = lease.cached("SELECT id, app_id, name, token_hash, created_at FROM approvers "
                      "WHERE token_hash = ?1");
@@ -184,19 +184,20 @@ void sqlite_approvals::insert_approver_session(std::string_view session_hash,
                                                std::string_view approver_id,
                                                std::string_view csrf,
                                                std::string_view expires_at) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("INSERT INTO approver_sessions(session_hash, approver_id, "
                          "csrf_token, expires_at) VALUES(?1, ?2, ?3, ?4)");
   s.bind(1, session_hash).bind(2, approver_id);
   s.bind_blob(3, lease.seal(sealed_column::approver_csrf, {session_hash}, csrf));
   s.bind(4, expires_at);
   s.execute();
+  lease.commit();
 }
 
 std::optional<approver_session>
 sqlite_approvals::find_approver_session(std::string_view session_hash,
                                         std::string_view now) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& s = lease.cached(
       "SELECT a.id, a.app_id, a.name, s.csrf_token, s.expires_at "
       "FROM approver_sessions s JOIN approvers a ON a.id = s.approver_id "
@@ -213,11 +214,11 @@ sqlite_approvals::find_approver_session(std::string_view session_hash,
 }
 
 bool sqlite_approvals::delete_approver_session(std::string_view session_hash) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("DELETE FROM approver_sessions WHERE session_hash = ?1");
   s.bind(1, session_hash);
   s.execute();
-  return lease.changes() == 1;
+  return lease.commit(lease.changes() == 1);
 }
 
 } // namespace alter::backend

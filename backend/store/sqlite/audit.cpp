@@ -54,7 +54,7 @@ audit_record read_audit(const statement& s) {
 } // namespace
 
 void sqlite_audit::append(const audit_record& x, audit_append_key) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached(
       "INSERT INTO audit_log(created_at, request_id, action, outcome, app_id, "
       "agent_id, api_key_id, caller_key_prefix, caller, caller_type, grant_id, "
@@ -80,10 +80,11 @@ void sqlite_audit::append(const audit_record& x, audit_append_key) {
   s.bind_or_null(27, x.request_body).bind(28, int64_t{x.body_truncated ? 1 : 0});
   s.bind_or_null(29, x.decided_by).bind_or_null(30, x.trace_json);
   s.execute();
+  lease.commit();
 }
 
 std::vector<audit_record> sqlite_audit::rows(int64_t limit) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   static const std::string sql
       = std::string{"SELECT "} + audit_columns + " FROM audit_log ORDER BY id LIMIT ?1";
   auto& s = lease.cached(sql.c_str());
@@ -98,7 +99,7 @@ std::vector<audit_record> sqlite_audit::rows(int64_t limit) {
 std::vector<audit_record> sqlite_audit::page(std::string_view app_id,
                                              std::string_view after_created_at,
                                              int64_t after_sequence, int64_t limit) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   static const std::string sql
       = std::string{"SELECT "} + audit_columns
         + " FROM audit_log WHERE app_id = ?1 AND (CASE WHEN ?3 > 0 THEN id > ?3 "

@@ -12,17 +12,20 @@ namespace {
 
 } // namespace
 
-database::database(const std::string& path) {
-  if (sqlite3_open_v2(
-          path.c_str(), &db_,
-          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr)
+database::database(const std::string& path, open_mode mode) {
+  int flags = mode == open_mode::read_only ? SQLITE_OPEN_READONLY
+                                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_FULLMUTEX, nullptr)
       != SQLITE_OK) {
     std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
     throw sqlite_error("cannot open database " + path + ": " + why);
   }
+  // Other processes on the same file (alter-local's commands) wait, not fail.
   sqlite3_busy_timeout(db_, 5000);
+  if (mode == open_mode::read_only)
+    return; // the writer made the file WAL; a reader only reads
   exec("PRAGMA journal_mode=WAL");
   // FULL: a row the backend reported written survives a crash of the process or
   // the machine (the audit promise).
@@ -49,6 +52,10 @@ statement database::prepare(std::string_view sql) {
 
 int64_t database::changes() const noexcept {
   return sqlite3_changes(db_);
+}
+
+bool database::in_transaction() const noexcept {
+  return sqlite3_get_autocommit(db_) == 0;
 }
 
 statement::statement(sqlite3* db, std::string_view sql) : db_(db) {

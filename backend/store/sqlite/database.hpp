@@ -20,10 +20,17 @@ public:
 
 class statement;
 
+enum class open_mode {
+  /// Creates the file when missing; WAL, synchronous=FULL, foreign keys.
+  read_write,
+  /// An existing database, for reading only (a WAL reader).
+  read_only,
+};
+
 class database {
 public:
   /// Opens (or creates) the file in WAL mode; ":memory:" for a private database.
-  explicit database(const std::string& path);
+  explicit database(const std::string& path, open_mode mode = open_mode::read_write);
   ~database();
 
   database(const database&) = delete;
@@ -35,6 +42,9 @@ public:
   statement prepare(std::string_view sql);
 
   int64_t changes() const noexcept;
+
+  /// Whether a transaction is open (SQLite ends one itself on some errors).
+  bool in_transaction() const noexcept;
 
   sqlite3* native() noexcept {
     return db_;

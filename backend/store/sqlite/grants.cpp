@@ -7,23 +7,25 @@
 namespace alter::backend {
 
 void sqlite_grants::put_provider(const provider_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("INSERT OR REPLACE INTO providers(id, base_url, display_name) "
                          "VALUES(?1, ?2, ?3)");
   s.bind(1, x.id).bind(2, x.base_url).bind(3, x.display_name);
   s.execute();
+  lease.commit();
 }
 
 void sqlite_grants::add_provider(const provider_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("INSERT INTO providers(id, base_url, display_name) "
                          "VALUES(?1, ?2, ?3) ON CONFLICT(id) DO NOTHING");
   s.bind(1, x.id).bind(2, x.base_url).bind(3, x.display_name);
   s.execute();
+  lease.commit();
 }
 
 void sqlite_grants::insert(const grant_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached(
       "INSERT INTO grants(id, app_id, grant_kind, managed_secret_id, provider_id, "
       "principal_type, agent_id, label, account_identifier, scopes_json, status, "
@@ -36,12 +38,13 @@ void sqlite_grants::insert(const grant_record& x) {
   s.bind(11, to_string(x.status)).bind_or_null(12, x.expires_at).bind(13, x.created_at);
   s.bind_or_null(14, x.principal_id);
   s.execute();
+  lease.commit();
 }
 
 std::optional<grant_record> sqlite_grants::find(std::string_view id) {
   static const std::string sql
       = std::string{"SELECT "} + grant_columns + " FROM grants WHERE id = ?1";
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& s = lease.cached(sql.c_str());
   s.bind(1, id);
   std::optional<grant_record> out;
@@ -52,7 +55,7 @@ std::optional<grant_record> sqlite_grants::find(std::string_view id) {
 }
 
 std::optional<provider_record> sqlite_grants::find_provider(std::string_view id) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& s
       = lease.cached("SELECT id, base_url, display_name FROM providers WHERE id = ?1");
   s.bind(1, id);
@@ -81,7 +84,7 @@ std::vector<grant_record> sqlite_grants::list(const grant_filter& f, int64_t lim
   static const std::string page_sql = std::string{"SELECT "} + grant_columns + where
                                       + " ORDER BY created_at DESC, id"
                                         " LIMIT ?7 OFFSET ?8";
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto bind_filter = [&](statement& s) {
     s.bind(1, f.app_id).bind_or_null(2, f.agent_id).bind_or_null(3, f.provider_id);
     s.bind_or_null(4, f.account).bind_or_null(5, f.label).bind_or_null(6, f.user_id);
@@ -101,41 +104,44 @@ std::vector<grant_record> sqlite_grants::list(const grant_filter& f, int64_t lim
 }
 
 void sqlite_grants::set_status(std::string_view grant_id, grant_status status) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("UPDATE grants SET status = ?2 WHERE id = ?1");
   s.bind(1, grant_id).bind(2, to_string(status));
   s.execute();
+  lease.commit();
 }
 
 void sqlite_grants::touch(std::string_view grant_id, std::string_view now) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("UPDATE grants SET last_used_at = ?2 WHERE id = ?1");
   s.bind(1, grant_id).bind(2, now);
   s.execute();
+  lease.commit();
 }
 
 void sqlite_grants::delegate(std::string_view grant_id, std::string_view agent_id,
                              std::string_view now) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("INSERT INTO delegations(grant_id, agent_id, created_at) "
                          "VALUES(?1, ?2, ?3) ON CONFLICT(grant_id, agent_id) "
                          "DO UPDATE SET created_at = ?3, revoked_at = NULL");
   s.bind(1, grant_id).bind(2, agent_id).bind(3, now);
   s.execute();
+  lease.commit();
 }
 
 bool sqlite_grants::revoke_delegation(std::string_view grant_id,
                                       std::string_view agent_id, std::string_view now) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("UPDATE delegations SET revoked_at = ?3 WHERE grant_id = ?1 "
                          "AND agent_id = ?2 AND revoked_at IS NULL");
   s.bind(1, grant_id).bind(2, agent_id).bind(3, now);
   s.execute();
-  return lease.changes() == 1;
+  return lease.commit(lease.changes() == 1);
 }
 
 bool sqlite_grants::is_delegated(std::string_view grant_id, std::string_view agent_id) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& s
       = lease.cached("SELECT 1 FROM delegations WHERE grant_id = ?1 AND agent_id = ?2 "
                      "AND revoked_at IS NULL");
@@ -144,7 +150,7 @@ bool sqlite_grants::is_delegated(std::string_view grant_id, std::string_view age
 }
 
 std::vector<std::string> sqlite_grants::delegated_agents(std::string_view grant_id) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& s = lease.cached("SELECT agent_id FROM delegations WHERE grant_id = ?1 "
                          "AND revoked_at IS NULL ORDER BY created_at, agent_id");
   s.bind(1, grant_id);
@@ -156,15 +162,16 @@ std::vector<std::string> sqlite_grants::delegated_agents(std::string_view grant_
 }
 
 void sqlite_grants::revoke(std::string_view grant_id, std::string_view now) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached(
       "UPDATE grants SET status = 'revoked', revoked_at = ?2 WHERE id = ?1");
   s.bind(1, grant_id).bind(2, now);
   s.execute();
+  lease.commit();
 }
 
 std::vector<provider_record> sqlite_grants::list_providers() {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& s
       = lease.cached("SELECT id, base_url, display_name FROM providers ORDER BY id");
   std::vector<provider_record> out;

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "backend/store/repositories.hpp"
-#include "backend/store/sqlite/connection.hpp"
+#include "backend/store/sqlite/connection_lease.hpp"
 
 namespace alter::backend {
 

@@ -37,7 +37,7 @@ std::vector<rule_record> read_rules(statement& s) {
 } // namespace
 
 void sqlite_rules::insert(const rule_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("INSERT INTO rules(id, app_id, name, target_type, target_id, "
                          "rule_type, rule_body_json, enabled, created_at) "
                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -45,30 +45,31 @@ void sqlite_rules::insert(const rule_record& x) {
   s.bind(5, x.target_id).bind(6, x.rule_type).bind(7, x.rule_body_json);
   s.bind(8, int64_t{x.enabled ? 1 : 0}).bind(9, x.created_at);
   s.execute();
+  lease.commit();
 }
 
 bool sqlite_rules::update(const rule_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s
       = lease.cached("UPDATE rules SET name = ?3, rule_body_json = ?4, enabled = ?5 "
                      "WHERE app_id = ?1 AND id = ?2");
   s.bind(1, x.app_id).bind(2, x.id).bind(3, x.name).bind(4, x.rule_body_json);
   s.bind(5, int64_t{x.enabled ? 1 : 0});
   s.execute();
-  return lease.changes() == 1;
+  return lease.commit(lease.changes() == 1);
 }
 
 bool sqlite_rules::remove(std::string_view app_id, std::string_view id) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached("DELETE FROM rules WHERE app_id = ?1 AND id = ?2");
   s.bind(1, app_id).bind(2, id);
   s.execute();
-  return lease.changes() == 1;
+  return lease.commit(lease.changes() == 1);
 }
 
 std::optional<rule_record> sqlite_rules::find(std::string_view app_id,
                                               std::string_view id) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   static const std::string sql = std::string{"SELECT "} + rule_columns
                                  + " FROM rules WHERE app_id = ?1 AND id = ?2";
   auto& s = lease.cached(sql.c_str());
@@ -77,7 +78,7 @@ std::optional<rule_record> sqlite_rules::find(std::string_view app_id,
 }
 
 std::vector<rule_record> sqlite_rules::list(std::string_view app_id) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   static const std::string sql
       = std::string{"SELECT "} + rule_columns
         + " FROM rules WHERE app_id = ?1 ORDER BY created_at, id";
@@ -90,7 +91,7 @@ std::vector<rule_record> sqlite_rules::for_call(std::string_view app_id,
                                                 std::string_view agent_id,
                                                 std::string_view grant_id,
                                                 std::string_view provider_id) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   static const std::string sql
       = std::string{"SELECT "} + rule_columns
         + " FROM rules WHERE app_id = ?1 AND enabled = 1 AND ("

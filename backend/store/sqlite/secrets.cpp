@@ -11,7 +11,7 @@
 namespace alter::backend {
 
 void sqlite_secrets::insert(const secret_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached(
       "INSERT INTO managed_secrets(id, app_id, slug, name, provider_id, value, "
       "injection_header, injection_format, additional_credentials_json, "
@@ -24,8 +24,9 @@ void sqlite_secrets::insert(const secret_record& x) {
   s.bind_blob(9, lease.seal(sealed_column::secret_credentials, {x.id},
                             x.additional_credentials_json));
   s.bind(10, x.additional_injections_json).bind(11, x.created_at);
-  s.bind(12, lease.keys().lookup_hash(x.provider_id, x.value));
+  s.bind(12, lease.keys()->lookup_hash(x.provider_id, x.value));
   s.execute();
+  lease.commit();
 }
 
 namespace {
@@ -65,16 +66,16 @@ std::optional<secret_record> read_secret(connection_lease& lease, std::string_vi
 } // namespace
 
 std::optional<secret_record> sqlite_secrets::find(std::string_view id) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   return read_secret(lease, id);
 }
 
 std::optional<secret_record> sqlite_secrets::find_by_value(std::string_view provider_id,
                                                            std::string_view value) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& s = lease.cached("SELECT id FROM managed_secrets WHERE provider_id = ?1 "
                          "AND value_lookup = ?2");
-  s.bind(1, provider_id).bind(2, lease.keys().lookup_hash(provider_id, value));
+  s.bind(1, provider_id).bind(2, lease.keys()->lookup_hash(provider_id, value));
   std::string id;
   if (s.step())
     id = s.text(0);

@@ -28,7 +28,7 @@ interactive_session_record read_session(const statement& s) {
 } // namespace
 
 void sqlite_sessions::insert(const interactive_session_record& x) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached(
       "INSERT INTO interactive_sessions(token_hash, kind, app_id, agent_id, "
       "user_id, request_json, status, result_json, created_at, expires_at) "
@@ -42,11 +42,12 @@ void sqlite_sessions::insert(const interactive_session_record& x) {
               lease.seal(sealed_column::session_result, {x.token_hash}, x.result_json));
   s.bind(9, x.created_at).bind(10, x.expires_at);
   s.execute();
+  lease.commit();
 }
 
 std::optional<interactive_session_record>
 sqlite_sessions::find(std::string_view token_hash) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::read};
   auto& s = lease.cached(
       "SELECT token_hash, kind, app_id, agent_id, user_id, request_json, "
       "status, result_json, created_at, expires_at "
@@ -61,24 +62,25 @@ sqlite_sessions::find(std::string_view token_hash) {
 
 bool sqlite_sessions::complete(std::string_view token_hash, session_status status,
                                std::string_view result_json) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s
       = lease.cached("UPDATE interactive_sessions SET status = ?2, result_json = ?3 "
                      "WHERE token_hash = ?1 AND status = 'pending'");
   s.bind(1, token_hash).bind(2, to_string(status));
   s.bind_blob(3, lease.seal(sealed_column::session_result, {token_hash}, result_json));
   s.execute();
-  return lease.changes() == 1;
+  return lease.commit(lease.changes() == 1);
 }
 
 void sqlite_sessions::set_result(std::string_view token_hash,
                                  std::string_view result_json) {
-  connection_lease lease{scope_};
+  connection_lease lease{scope_, access::write};
   auto& s = lease.cached(
       "UPDATE interactive_sessions SET result_json = ?2 WHERE token_hash = ?1");
   s.bind(1, token_hash);
   s.bind_blob(2, lease.seal(sealed_column::session_result, {token_hash}, result_json));
   s.execute();
+  lease.commit();
 }
 
 } // namespace alter::backend

@@ -3,6 +3,7 @@
 #include "backend/store/local_change_feed.hpp"
 #include "backend/store/sqlite/connection.hpp"
 #include "backend/store/sqlite/ledgers.hpp"
+#include "backend/store/sqlite/connection_lease.hpp"
 #include "backend/store/sqlite/migrations.hpp"
 #include "backend/store/sqlite/repositories.hpp"
 
@@ -10,19 +11,13 @@ namespace alter::backend {
 
 namespace {
 
-/// One write transaction on the connection: the lock and BEGIN IMMEDIATE from
+/// One write transaction: a work of the group commit, holding the writer from
 /// construction to commit or rollback.
 class sqlite_unit_of_work final : public unit_of_work {
 public:
-  explicit sqlite_unit_of_work(sqlite_connection& c)
-      : c_(c), repositories_(sqlite_scope{&c, &live_}) {
-    c_.acquire();
-    try {
-      c_.db().exec("BEGIN IMMEDIATE");
-    } catch (...) {
-      c_.release();
-      throw;
-    }
+  explicit sqlite_unit_of_work(sqlite_connections& c)
+      : writer_(c.writer), repositories_(sqlite_scope{&c, &live_}) {
+    writer_.begin_work();
     live_ = true;
   }
 
@@ -33,15 +28,15 @@ public:
   void commit() override {
     if (!live_)
       throw store_misuse{"the transaction already ended"};
-    c_.db().exec("COMMIT");
-    end();
+    live_ = false; // from here on the work is the batch's
+    writer_.commit_work();
   }
 
   void rollback() noexcept override {
     if (!live_)
       return;
-    rollback_quietly(c_.db());
-    end();
+    live_ = false;
+    writer_.rollback_work();
   }
 
   accounts_repository& accounts() override {
@@ -76,31 +71,49 @@ public:
   }
 
 private:
-  void end() noexcept {
-    live_ = false;
-    c_.release();
-  }
-
-  sqlite_connection& c_;
+  group_commit_writer& writer_;
   bool live_ = false;
   sqlite_repository_set repositories_;
 };
 
 } // namespace
 
-sqlite_store::sqlite_store(const std::string& path, const master_key_options& key)
-    : connection_(std::make_unique<sqlite_connection>(path)),
+namespace {
+
+bool in_memory(const std::string& path) {
+  // file::memory:?cache=shared would allow several connections, but gains
+  // nothing without a disk: memory keeps the one connection.
+  return path.empty() || path == ":memory:";
+}
+
+group_commit_options batching(sqlite_store_options& o) {
+  group_commit_options out;
+  out.max_batch = o.max_batch;
+  out.max_age = o.max_batch_age;
+  out.before_flush = std::move(o.before_flush);
+  return out;
+}
+
+} // namespace
+
+sqlite_store::sqlite_store(const std::string& path, const master_key_options& key,
+                           sqlite_store_options options)
+    : connections_(std::make_unique<sqlite_connections>(path, batching(options))),
       autocommit_(std::make_unique<sqlite_repository_set>(
-          sqlite_scope{connection_.get(), nullptr})) {
+          sqlite_scope{connections_.get(), nullptr})) {
+  auto& db = connections_->writer.connection().db();
   // Deleted and overwritten cells are zeroed, so no old value (a clear one of
   // an upgraded database, an answer replaced) lingers in free space.
-  connection_->db().exec("PRAGMA secure_delete=ON");
-  migrate(connection_->db(), path);
+  db.exec("PRAGMA secure_delete=ON");
+  migrate(db, path);
   open_barrier(key, path);
   ledgers_ = std::make_unique<ledger_connection>(path);
   nonces_ = std::make_unique<sqlite_nonces>(*ledgers_);
   rate_limits_ = std::make_unique<sqlite_rate_limits>(*ledgers_);
   changes_ = std::make_unique<local_change_feed>();
+  // Opened once the schema exists: readers never see a half-made database.
+  if (!in_memory(path) && options.read_connections > 0)
+    connections_->readers = std::make_unique<read_pool>(path, options.read_connections);
 }
 
 sqlite_store::~sqlite_store() = default;
@@ -147,7 +160,12 @@ change_feed& sqlite_store::changes() {
 }
 
 transaction sqlite_store::begin() {
-  return transaction{std::make_unique<sqlite_unit_of_work>(*connection_)};
+  return transaction{std::make_unique<sqlite_unit_of_work>(*connections_)};
+}
+
+store_stats sqlite_store::stats() const {
+  auto c = connections_->writer.counts();
+  return {c.works, c.flushes};
 }
 
 } // namespace alter::backend

@@ -1,0 +1,168 @@
+#include "backend/store/sqlite/group_commit.hpp"
+
+#include "backend/store/transaction.hpp"
+
+namespace alter::backend {
+
+group_commit_writer::group_commit_writer(const std::string& path,
+                                         group_commit_options options)
+    : connection_(path, open_mode::read_write), options_(std::move(options)) {
+}
+
+group_commit_writer::~group_commit_writer() {
+  // Every work waited for its flush, so no batch holds work here.
+  rollback_quietly(connection_.db());
+}
+
+bool group_commit_writer::held_by_this_thread() const noexcept {
+  // Only this thread ever stores its own id, so a relaxed read is exact for it.
+  return owner_.load(std::memory_order_relaxed) == std::this_thread::get_id();
+}
+
+void group_commit_writer::lock() {
+  if (held_by_this_thread())
+    throw store_misuse{"this thread holds a transaction of this store: use the "
+                       "transaction's repositories"};
+  // Counted before blocking: a turn that sees a waiter leaves the flush to it.
+  waiting_.fetch_add(1, std::memory_order_acq_rel);
+  writer_.lock();
+  waiting_.fetch_sub(1, std::memory_order_acq_rel);
+  owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+}
+
+bool group_commit_writer::batch_due() const noexcept {
+  return batch_works_ >= options_.max_batch
+         || std::chrono::steady_clock::now() - batch_opened_ >= options_.max_age;
+}
+
+void group_commit_writer::end_turn() noexcept {
+  if (batch_ && (waiting_.load(std::memory_order_acquire) == 0 || batch_due()))
+    flush();
+  owner_.store(std::thread::id{}, std::memory_order_relaxed);
+  writer_.unlock();
+}
+
+void group_commit_writer::open_batch() {
+  connection_.db().exec("BEGIN IMMEDIATE");
+  batch_ = std::make_shared<batch_outcome>();
+  batch_works_ = 0;
+  batch_opened_ = std::chrono::steady_clock::now();
+}
+
+void group_commit_writer::begin_work() {
+  lock();
+  try {
+    // A long stream of writers still flushes: full or old batches go first.
+    if (batch_ && batch_due())
+      flush();
+    if (!batch_)
+      open_batch();
+    connection_.db().exec("SAVEPOINT work");
+  } catch (...) {
+    if (batch_ && !connection_.db().in_transaction())
+      fail_batch("the database ended the batch");
+    end_turn();
+    throw;
+  }
+}
+
+void group_commit_writer::commit_work() {
+  auto& db = connection_.db();
+  if (!db.in_transaction()) {
+    // SQLite rolled the batch back on an error (a full disk, I/O): the work
+    // and the others of its batch are gone.
+    fail_batch("the database ended the batch");
+    end_turn();
+    throw sqlite_error{"the transaction was rolled back by the database"};
+  }
+  try {
+    db.exec("RELEASE work");
+  } catch (...) {
+    rollback_work();
+    throw;
+  }
+  ++batch_works_;
+  auto mine = batch_;
+  end_turn();
+  std::unique_lock<std::mutex> guard{outcomes_};
+  flushed_.wait(guard, [&] { return mine->done; });
+  if (!mine->failure.empty())
+    throw sqlite_error{"the commit failed: " + mine->failure};
+}
+
+void group_commit_writer::rollback_work() noexcept {
+  auto& db = connection_.db();
+  try {
+    if (db.in_transaction())
+      db.exec("ROLLBACK TO work; RELEASE work");
+  } catch (const sqlite_error&) {
+    rollback_quietly(db);
+  }
+  if (batch_ && !db.in_transaction())
+    fail_batch("the database ended the batch");
+  end_turn();
+}
+
+void group_commit_writer::acquire_flushed() {
+  lock();
+  if (batch_)
+    flush();
+}
+
+void group_commit_writer::release() noexcept {
+  end_turn();
+}
+
+void group_commit_writer::flush() noexcept {
+  auto batch = std::move(batch_);
+  batch_.reset();
+  auto works = batch_works_;
+  batch_works_ = 0;
+  auto& db = connection_.db();
+  if (works == 0) {
+    rollback_quietly(db); // nothing to keep: just give the file's lock back
+    return;
+  }
+  std::string failure;
+  try {
+    if (options_.before_flush)
+      options_.before_flush(db, works);
+    db.exec("COMMIT");
+  } catch (const std::exception& e) {
+    failure = e.what();
+    if (failure.empty())
+      failure = "unknown error";
+    rollback_quietly(db);
+  }
+  if (failure.empty()) {
+    works_.fetch_add(static_cast<uint64_t>(works), std::memory_order_relaxed);
+    flushes_.fetch_add(1, std::memory_order_relaxed);
+  }
+  settle(batch, std::move(failure));
+}
+
+void group_commit_writer::fail_batch(const std::string& why) noexcept {
+  auto batch = std::move(batch_);
+  batch_.reset();
+  batch_works_ = 0;
+  rollback_quietly(connection_.db());
+  if (batch)
+    settle(batch, why);
+}
+
+void group_commit_writer::settle(const std::shared_ptr<batch_outcome>& batch,
+                                 std::string failure) noexcept {
+  {
+    std::lock_guard<std::mutex> guard{outcomes_};
+    batch->failure = std::move(failure);
+    batch->done = true;
+  }
+  flushed_.notify_all();
+}
+
+group_commit_counts group_commit_writer::counts() const noexcept {
+  return {works_.load(std::memory_order_relaxed),
+          flushes_.load(std::memory_order_relaxed)};
+}
+
+} // namespace alter::backend

@@ -1,6 +1,7 @@
 #include "backend/store/sqlite/connection.hpp"
 
 #include "backend/encryption/barrier.hpp"
+#include "backend/store/may_block.hpp"
 #include "backend/store/sqlite/sealed_columns.hpp"
 #include "backend/store/transaction.hpp"
 
@@ -64,6 +65,7 @@ std::string sqlite_connection::open(sealed_column c,
 
 connection_lease::connection_lease(const sqlite_scope& scope)
     : c_(*scope.connection), autocommit_(scope.transaction_live == nullptr) {
+  expect_may_block();
   if (autocommit_) {
     c_.acquire();
     return;

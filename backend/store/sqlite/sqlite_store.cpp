@@ -1,6 +1,7 @@
 #include "backend/store/sqlite/sqlite_store.hpp"
 
 #include "backend/store/local_change_feed.hpp"
+#include "backend/store/may_block.hpp"
 #include "backend/store/sqlite/connection.hpp"
 #include "backend/store/sqlite/ledgers.hpp"
 #include "backend/store/sqlite/migrations.hpp"
@@ -16,6 +17,7 @@ class sqlite_unit_of_work final : public unit_of_work {
 public:
   explicit sqlite_unit_of_work(sqlite_connection& c)
       : c_(c), repositories_(sqlite_scope{&c, &live_}) {
+    expect_may_block();
     c_.acquire();
     try {
       c_.db().exec("BEGIN IMMEDIATE");

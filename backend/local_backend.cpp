@@ -5,9 +5,11 @@
 #include <iostream>
 
 #include "backend/access/authenticator.hpp"
+#include "backend/api/admission.hpp"
 #include "backend/api/api_group.hpp"
 #include "backend/api/idempotency_guard.hpp"
 #include "backend/api/idempotency_pruner.hpp"
+#include "backend/api/request_executor.hpp"
 #include "backend/api/router.hpp"
 #include "backend/approvals/approval_desk.hpp"
 #include "backend/approvals/approval_pages.hpp"
@@ -63,15 +65,21 @@ void add_well_known_routes(router& routes, identity_provider& idp) {
 
 } // namespace
 
-// Members are destroyed bottom-up: the I/O threads stop first, so no handler
-// runs while the router and the store go away.
+// Members are destroyed bottom-up; the destructor stops the I/O threads and
+// then the workers first, so no handler runs while the router and the store go
+// away.
 struct local_backend::impl {
   backend_options options;
   sqlite_store db;
   std::optional<tls_identity> identity;
   authenticator auth;
   router routes;
+  admission_control admission;
   std::shared_ptr<net::io_runtime> io;
+  std::unique_ptr<request_executor> workers;
+  /// The simulated providers' own workers (they read the store): stand-ins
+  /// for providers elsewhere, they do not take the backend's.
+  std::unique_ptr<request_executor> provider_workers;
   std::unique_ptr<upstream_client> upstream;
   std::unique_ptr<backend_context> context;
   std::unique_ptr<rule_book> rules;
@@ -90,6 +98,7 @@ struct local_backend::impl {
   explicit impl(backend_options opts)
       : options(std::move(opts)), db(options.database_path, options.master_key),
         auth(db, options.clock ? options.clock : system_seconds),
+        admission(options.admission),
         hits(std::make_shared<provider_hits>(options.provider_log_path)) {
   }
 };
@@ -101,6 +110,7 @@ local_backend::local_backend(backend_options options)
   if (opts.tls)
     st.identity = make_self_signed_identity();
   st.io = std::make_shared<net::io_runtime>(opts.io_threads);
+  st.workers = std::make_unique<request_executor>(opts.worker_threads);
   net::tls_settings trust;
   if (st.identity)
     trust.ca_pem = st.identity->certificate_pem;
@@ -110,6 +120,7 @@ local_backend::local_backend(backend_options options)
       = std::make_unique<upstream_client>(st.io, trust, net::client_limits{}, upstream);
   st.context = std::make_unique<backend_context>(
       backend_context{st.db, *st.upstream, opts.max_proxy_body});
+  st.context->workers = st.workers.get();
   auto warn = opts.log_warning;
   if (!warn)
     warn = [](const std::string& line) { std::cerr << "alter: " << line << "\n"; };
@@ -158,8 +169,8 @@ local_backend::local_backend(backend_options options)
   auto port = st.api_server->listen(opts.address, opts.port);
   st.base_url = scheme + opts.address + ":" + std::to_string(port);
   st.context->base_url = st.base_url;
-  st.approvals = std::make_unique<approval_desk>(*st.context, *st.io, st.base_url,
-                                                 opts.approval_ttl);
+  st.approvals = std::make_unique<approval_desk>(*st.context, *st.io, *st.workers,
+                                                 st.base_url, opts.approval_ttl);
   st.context->approvals = st.approvals.get();
   // Claims a previous process left unfinished: its requests never run again
   // unless they had not reached the provider. With peers on the database, only
@@ -167,15 +178,25 @@ local_backend::local_backend(backend_options options)
   settle_interrupted_claims(st.db, st.context->database_shared,
                             st.context->idempotency_lease);
   st.pruner = std::make_unique<idempotency_pruner>(
-      st.db, *st.io, opts.idempotency_window,
+      st.db, *st.io, *st.workers, opts.idempotency_window,
       std::clamp(opts.idempotency_window / 4, std::chrono::seconds{1},
                  std::chrono::seconds{300}));
   if (opts.simulated_providers) {
     auto provider_limits = opts.limits;
     if (opts.simulated_provider_idle_timeout)
       provider_limits.idle_timeout = *opts.simulated_provider_idle_timeout;
+    st.provider_workers = std::make_unique<request_executor>(4);
+    auto simulate = make_provider_simulator(st.db, st.hits);
+    auto* provider_workers = st.provider_workers.get();
     st.provider_server = std::make_unique<http_server>(
-        *st.io, make_provider_simulator(st.db, st.hits), provider_limits, st.identity);
+        *st.io,
+        [provider_workers, simulate](server_request req, responder respond) {
+          provider_workers->post(
+              [simulate, req = std::move(req), respond = std::move(respond)]() mutable {
+                simulate(std::move(req), std::move(respond));
+              });
+        },
+        provider_limits, st.identity);
     auto pport = st.provider_server->listen(opts.address, opts.provider_port);
     st.provider_base_url = scheme + opts.address + ":" + std::to_string(pport);
     // The providers' URLs change with the port; keep the store in step.
@@ -188,12 +209,35 @@ local_backend::~local_backend() {
   impl_->api_server->stop();
   if (impl_->provider_server)
     impl_->provider_server->stop();
-  // Stop the I/O threads before anything a handler could still touch goes away.
+  // Stop the I/O threads, then the workers, before anything a handler could
+  // still touch goes away (queued requests are dropped: their tickets and
+  // connections with them).
   impl_->io->stop();
+  impl_->workers->stop();
+  if (impl_->provider_workers)
+    impl_->provider_workers->stop();
 }
 
 void local_backend::handle(server_request req, responder respond) {
-  impl_->routes.handle(std::move(req), std::move(respond));
+  auto& st = *impl_;
+  // On the I/O thread: decided from the request line, before any store work.
+  auto cls = classify_request(st.routes.group_of(req.target), req.method, req.target);
+  auto ticket = st.admission.try_admit(cls);
+  if (!ticket)
+    return respond(overloaded_answer(cls));
+  st.workers->post(
+      [&st, req = std::move(req),
+       respond = holding(std::move(ticket), std::move(respond))]() mutable {
+        st.routes.handle(std::move(req), std::move(respond));
+      });
+}
+
+const admission_control& local_backend::admission() const noexcept {
+  return impl_->admission;
+}
+
+request_executor& local_backend::workers() noexcept {
+  return *impl_->workers;
 }
 
 const std::vector<route>& local_backend::route_table() const noexcept {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "backend/api/admission.hpp"
 #include "backend/api/router.hpp"
 #include "backend/encryption/master_key.hpp"
 #include "backend/http/http_server.hpp"
@@ -23,6 +24,7 @@
 namespace alter::backend {
 
 class identity_provider;
+class request_executor;
 class rule_book;
 
 struct backend_options {
@@ -45,6 +47,13 @@ struct backend_options {
   /// HTTPS with a self-signed certificate made at start; false for plain HTTP.
   bool tls = true;
   std::size_t io_threads = 2;
+  /// The worker ("database") threads that run every request's middleware and
+  /// handler and the continuations that use the store (request_executor.hpp):
+  /// enough that many commits can wait in one batch while the rest run.
+  std::size_t worker_threads = 32;
+  /// Requests admitted and not yet answered, per class; beyond: 503
+  /// service_unavailable with Retry-After (admission.hpp).
+  admission_limits admission;
   server_limits limits;
   /// Proxied upstream bodies above this are cut and flagged body_truncated.
   std::size_t max_proxy_body = 1024 * 1024;
@@ -125,6 +134,12 @@ public:
 
   /// The stored rules as parsed, shared by every call.
   rule_book& rules() noexcept;
+
+  /// Requests in flight and refused, per class.
+  const admission_control& admission() const noexcept;
+
+  /// The worker pool requests run on.
+  request_executor& workers() noexcept;
 
 private:
   struct impl;

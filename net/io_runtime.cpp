@@ -8,6 +8,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "net/thread_role.hpp"
+
 namespace alter::net {
 
 struct io_runtime::impl {
@@ -21,6 +23,7 @@ struct io_runtime::impl {
   /// with it the process; the last line of defence counts it and runs on (the
   /// handler's operation is gone, and with it whatever it kept alive).
   void run() {
+    mark_io_thread();
     for (;;) {
       try {
         ioc.run();

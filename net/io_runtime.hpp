@@ -1,5 +1,7 @@
 // The Asio threads all network I/O runs on. CAF's scheduler threads never block
-// on a socket: I/O completes here and reports back to actors by message.
+// on a socket: I/O completes here and reports back to actors by message. Its
+// threads are marked as I/O threads (thread_role.hpp): nothing on them may
+// block on the store.
 #pragma once
 
 #include <cstddef>

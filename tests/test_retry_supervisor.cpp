@@ -153,6 +153,34 @@ CAF_TEST(Retry After is honoured but never past the deadline) {
   CAF_CHECK_EQUAL(r2.retries.attempts, 1);
 }
 
+CAF_TEST(an overloaded backend is waited out for its Retry After within the budget) {
+  // The backend's admission control answers 503 service_unavailable with
+  // Retry-After: 1 (docs/resilience.md): the retry comes after exactly that
+  // long and costs the budget a retry; with no budget left there is no retry.
+  net::retry_budget_options o;
+  o.capacity = 12;
+  sup->budget = std::make_shared<net::retry_budget>(o);
+  s->answers = {status(503, {{"Retry-After", "1"}}), status(200)};
+  auto rh = start();
+  wait(999ms);
+  CAF_CHECK_EQUAL(s->seen.size(), 1u);
+  wait(1ms);
+  CAF_CHECK_EQUAL(s->seen.size(), 2u);
+  auto r = result_of(rh);
+  CAF_CHECK_EQUAL(r.status, 200);
+  CAF_CHECK_EQUAL(r.retries.total_delay_ms, 1000);
+  CAF_CHECK_EQUAL(sup->budget->tokens(), 7);
+  o.capacity = 4; // less than one retry costs
+  sup->budget = std::make_shared<net::retry_budget>(o);
+  s->answers = {status(503, {{"Retry-After", "1"}})};
+  s->seen.clear();
+  auto broke = start();
+  CAF_CHECK(!sched.has_pending_timeout());
+  auto r2 = result_of(broke);
+  CAF_CHECK_EQUAL(r2.status, 503);
+  CAF_CHECK_EQUAL(r2.retries.attempts, 1);
+}
+
 CAF_TEST(only what decisions allow is retried) {
   s->answers = {status(400)};
   auto bad_request = start();

@@ -10,6 +10,9 @@
 //                     [--approver-session-minutes 60] [--insecure-dev-sign-in]
 //                     [--idempotency-window-hours 24] [--provider-log FILE]
 //                     [--shared-db]
+//                     [--worker-threads 32] [--max-credential-calls 256]
+//                     [--max-admin-calls 64] [--max-page-requests 64]
+//                     [--max-long-polls 1024]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
 //   alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID
 //                         --type RULE_TYPE [--body JSON] [--disabled]
@@ -34,6 +37,7 @@
 #include <iterator>
 #include <map>
 #include <string>
+#include <utility>
 
 #include <limits>
 
@@ -70,6 +74,9 @@ int usage(const char* why = nullptr) {
          "                    [--approver-session-minutes N] [--insecure-dev-sign-in]\n"
          "                    [--idempotency-window-hours N] [--provider-log FILE]\n"
          "                    [--shared-db]\n"
+         "                    [--worker-threads N] [--max-credential-calls N]\n"
+         "                    [--max-admin-calls N] [--max-page-requests N]\n"
+         "                    [--max-long-polls N]\n"
          "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
          "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
          "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
@@ -181,6 +188,22 @@ int serve(std::map<std::string, std::string>& flags) {
   opts.limits.max_connections = static_cast<std::size_t>(max_connections);
   opts.limits.max_connections_per_address = static_cast<std::size_t>(per_address);
   opts.limits.unauthenticated_idle_timeout = std::chrono::seconds{unauthenticated_idle};
+  long workers = static_cast<long>(opts.worker_threads);
+  if (flags.count("--worker-threads")
+      && !to_int(flags["--worker-threads"], 1, 1024, workers))
+    return usage("--worker-threads must be a number from 1 to 1024");
+  opts.worker_threads = static_cast<std::size_t>(workers);
+  // In flight per request class; beyond: 503 with Retry-After.
+  for (auto [flag, bound] :
+       {std::pair{"--max-credential-calls", &opts.admission.credential},
+        std::pair{"--max-admin-calls", &opts.admission.admin},
+        std::pair{"--max-page-requests", &opts.admission.page},
+        std::pair{"--max-long-polls", &opts.admission.long_poll}}) {
+    long n = static_cast<long>(*bound);
+    if (flags.count(flag) && !to_int(flags[flag], 1, 1000000, n))
+      return usage((std::string{flag} + " must be a number from 1 to 1000000").c_str());
+    *bound = static_cast<std::size_t>(n);
+  }
   long upstream_idle_ms = static_cast<long>(opts.upstream_idle_timeout.count());
   if (flags.count("--upstream-idle-timeout-ms")
       && !to_int(flags["--upstream-idle-timeout-ms"], 1, 3600 * 1000, upstream_idle_ms))

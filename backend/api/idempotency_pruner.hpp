@@ -12,13 +12,15 @@ class io_runtime;
 
 namespace alter::backend {
 
+class request_executor;
 class store;
 
 class idempotency_pruner {
 public:
-  /// Prunes now and then every `interval` on an I/O thread of `io`.
-  idempotency_pruner(store& db, net::io_runtime& io, std::chrono::seconds window,
-                     std::chrono::seconds interval);
+  /// Prunes now and then every `interval`: the timer runs on `io`, the
+  /// pruning (a store call) on a worker of `workers`.
+  idempotency_pruner(store& db, net::io_runtime& io, request_executor& workers,
+                     std::chrono::seconds window, std::chrono::seconds interval);
   ~idempotency_pruner();
 
   idempotency_pruner(const idempotency_pruner&) = delete;

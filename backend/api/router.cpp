@@ -89,7 +89,12 @@ void router::add(std::initializer_list<route> rs) {
     add(r);
 }
 
-const route_group_spec* router::group_for(std::string_view target) const {
+const route_group* router::group_of(std::string_view target) const noexcept {
+  const auto* spec = group_for(target);
+  return spec == nullptr ? nullptr : &spec->group;
+}
+
+const route_group_spec* router::group_for(std::string_view target) const noexcept {
   for (const auto& g : groups_)
     for (auto prefix : g.prefixes)
       if (target.substr(0, prefix.size()) == prefix)

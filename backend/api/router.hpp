@@ -123,11 +123,16 @@ public:
     return routes_;
   }
 
-  /// The server's request handler.
+  /// Runs the request's group chain and route handler on the calling thread
+  /// (a worker: they use the store); the answer may come later, from any thread.
   void handle(server_request req, responder respond) const;
 
+  /// The group whose prefix `target` starts with; null for none. Cheap: a
+  /// few prefix comparisons (admission classifies with it on the I/O thread).
+  const route_group* group_of(std::string_view target) const noexcept;
+
 private:
-  const route_group_spec* group_for(std::string_view target) const;
+  const route_group_spec* group_for(std::string_view target) const noexcept;
 
   std::vector<route_group_spec> groups_;
   std::vector<route> routes_;

@@ -3,7 +3,6 @@
 #include <stdexcept>
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json.hpp>
@@ -11,6 +10,7 @@
 #include "auth/crypto.hpp"
 #include "backend/access/grant_access.hpp"
 #include "backend/access/liveness.hpp"
+#include "backend/api/request_executor.hpp"
 #include "backend/audit/audit_trail.hpp"
 #include "backend/proxy/proxy_execution.hpp"
 #include "backend/routes/routes.hpp"
@@ -57,8 +57,10 @@ audit_record row_about(const approval_record& a, std::string action) {
 } // namespace
 
 approval_desk::approval_desk(backend_context& ctx, net::io_runtime& io,
-                             std::string public_base_url, std::chrono::seconds ttl)
-    : ctx_(ctx), io_(io), base_url_(std::move(public_base_url)), ttl_(ttl) {
+                             request_executor& workers, std::string public_base_url,
+                             std::chrono::seconds ttl)
+    : ctx_(ctx), io_(io), workers_(workers), base_url_(std::move(public_base_url)),
+      ttl_(ttl) {
   // A previous process may have died between a decision and the end of its
   // execution: whether the provider saw the call is unknown, so it is never
   // run again; its waiters learn that it failed.
@@ -70,8 +72,11 @@ approval_desk::approval_desk(backend_context& ctx, net::io_runtime& io,
                                 "whether the provider received it is unknown")),
       now_iso8601(),
       ctx_.database_shared ? now_iso8601(-ctx_.idempotency_lease) : std::string{});
-  changes_ = ctx_.db.changes().subscribe(change_topic::approval,
-                                         [this](const std::string& id) { wake(id); });
+  // A notification may come on any thread (another instance's, through the
+  // feed's own); waking reads the store, so it runs on a worker.
+  changes_ = ctx_.db.changes().subscribe(
+      change_topic::approval,
+      [this](const std::string& id) { workers_.post([this, id] { wake(id); }); });
 }
 
 approval_desk::~approval_desk() = default;
@@ -153,13 +158,16 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
       if (list.empty())
         waiters_.erase(id);
     }
-    std::optional<approval_record> latest;
-    try {
-      latest = current(id);
-    } catch (const std::exception&) {
-      latest = ctx_.db.approvals().find(id); // expiry could not be recorded now
-    }
-    w->done(latest ? std::move(*latest) : approval_record{});
+    // The timer fires on an I/O thread; reading the store is a worker's job.
+    workers_.post([this, id, w] {
+      std::optional<approval_record> latest;
+      try {
+        latest = current(id);
+      } catch (const std::exception&) {
+        latest = ctx_.db.approvals().find(id); // expiry could not be recorded now
+      }
+      w->done(latest ? std::move(*latest) : approval_record{});
+    });
   };
   boost::asio::dispatch(w->timer->get_executor(),
                         [w, on_expiry] { w->timer->async_wait(on_expiry); });
@@ -204,9 +212,8 @@ void approval_desk::wake(const std::string& id) {
   }
   for (auto& w : woken) {
     boost::asio::dispatch(w->timer->get_executor(), [w] { w->timer->cancel(); });
-    // Answer on the I/O threads, never inside the notifier's own call stack.
-    boost::asio::post(io_.context(),
-                      [w, latest] { w->done(latest ? *latest : approval_record{}); });
+    // Answer on another worker, never inside the notifier's own call stack.
+    workers_.post([w, latest] { w->done(latest ? *latest : approval_record{}); });
   }
 }
 

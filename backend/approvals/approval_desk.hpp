@@ -34,11 +34,14 @@ class io_runtime;
 namespace alter::backend {
 
 struct backend_context;
+class request_executor;
 
 class approval_desk {
 public:
-  approval_desk(backend_context& ctx, net::io_runtime& io, std::string public_base_url,
-                std::chrono::seconds ttl);
+  /// Long-poll timers run on `io`; what they do next (read the store,
+  /// answer) on a worker of `workers`, as do the wake-ups of notify().
+  approval_desk(backend_context& ctx, net::io_runtime& io, request_executor& workers,
+                std::string public_base_url, std::chrono::seconds ttl);
   ~approval_desk();
 
   approval_desk(const approval_desk&) = delete;
@@ -60,6 +63,7 @@ public:
 
   /// Calls `done` once the approval is terminal or has moved on from the state
   /// it had, or after `wait` (whichever comes first), with its state then.
+  /// Returns at once: no thread waits; `done` runs on a worker.
   void wait(const std::string& id, std::chrono::seconds wait,
             std::function<void(approval_record)> done);
 
@@ -83,6 +87,7 @@ private:
 
   backend_context& ctx_;
   net::io_runtime& io_;
+  request_executor& workers_;
   std::string base_url_;
   std::chrono::seconds ttl_;
   std::mutex mtx_;

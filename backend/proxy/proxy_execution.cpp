@@ -6,6 +6,7 @@
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "backend/access/grant_access.hpp"
+#include "backend/api/request_executor.hpp"
 #include "messages/base64.hpp"
 #include "messages/validation.hpp"
 #include "net/credential_injection.hpp"
@@ -106,33 +107,42 @@ void call_provider(backend_context& ctx, const grant_record& grant,
     return done(std::move(refused));
   }
   auto max_body = ctx.max_proxy_body;
-  ctx.upstream.exchange(
-      target->where, std::move(*upstream), ctx.upstream_timeout,
-      [max_body, done = std::move(done)](net::exchange_outcome out) {
-        provider_outcome answer;
-        answer.request_sent = out.request_sent;
-        if (!out.ok) {
-          auto code = out.error.code == error_code::timeout
-                          ? error_code::upstream_timeout
-                          : error_code::upstream_unreachable;
-          answer.error = make_error(code, "the provider could not be reached: "
-                                              + out.error.message);
-          return done(std::move(answer));
-        }
-        answer.ok = true;
-        answer.result.status_code = out.response.status;
-        for (auto& h : out.response.headers)
-          if (std::none_of(std::begin(hop_by_hop), std::end(hop_by_hop),
-                           [&](std::string_view x) { return iequals(h.name, x); }))
-            answer.result.headers.push_back(std::move(h));
-        auto& raw = out.response.body;
-        if (raw.size() > max_body) {
-          raw.resize(max_body);
-          answer.result.body_truncated = true;
-        }
-        answer.result.body_b64 = base64_encode(raw);
-        done(std::move(answer));
-      });
+  auto answered = [max_body, done = std::move(done)](net::exchange_outcome out) {
+    provider_outcome answer;
+    answer.request_sent = out.request_sent;
+    if (!out.ok) {
+      auto code = out.error.code == error_code::timeout
+                      ? error_code::upstream_timeout
+                      : error_code::upstream_unreachable;
+      answer.error
+          = make_error(code, "the provider could not be reached: " + out.error.message);
+      return done(std::move(answer));
+    }
+    answer.ok = true;
+    answer.result.status_code = out.response.status;
+    for (auto& h : out.response.headers)
+      if (std::none_of(std::begin(hop_by_hop), std::end(hop_by_hop),
+                       [&](std::string_view x) { return iequals(h.name, x); }))
+        answer.result.headers.push_back(std::move(h));
+    auto& raw = out.response.body;
+    if (raw.size() > max_body) {
+      raw.resize(max_body);
+      answer.result.body_truncated = true;
+    }
+    answer.result.body_b64 = base64_encode(raw);
+    done(std::move(answer));
+  };
+  // The answer arrives on an I/O thread; what follows encodes the body and
+  // writes the store, so it runs on a worker.
+  auto* workers = ctx.workers;
+  ctx.upstream.exchange(target->where, std::move(*upstream), ctx.upstream_timeout,
+                        [workers, answered](net::exchange_outcome out) {
+                          if (workers == nullptr)
+                            return answered(std::move(out));
+                          workers->post([answered, out = std::move(out)]() mutable {
+                            answered(std::move(out));
+                          });
+                        });
 }
 
 } // namespace alter::backend

@@ -36,10 +36,11 @@ std::optional<alter_error> proxy_request_problem(store& db, const proxy_request&
 std::string upstream_idempotency_key(const std::string& app_id, const std::string& key);
 
 /// Injects the grant's credential and calls the provider; `done` runs once, on
-/// an I/O thread. With `idempotency_key` (upstream_idempotency_key), the
-/// request carries it unless the caller set one: a provider that honours it
-/// deduplicates, and a request that failed on a reused connection before any
-/// answer byte may be sent once more (upstream_client).
+/// a worker of ctx.workers (on the calling thread when the call never left). With
+/// `idempotency_key` (upstream_idempotency_key), the request carries it unless the
+/// caller set one: a provider that honours it deduplicates, and a request that failed
+/// on a reused connection before any answer byte may be sent once more
+/// (upstream_client).
 void call_provider(backend_context& ctx, const grant_record& grant,
                    const proxy_request& req, const std::string& idempotency_key,
                    std::function<void(provider_outcome)> done);

@@ -16,6 +16,7 @@ namespace alter::backend {
 
 class approval_desk;
 class identity_provider;
+class request_executor;
 class rule_book;
 class sign_in_throttle;
 
@@ -37,6 +38,9 @@ struct backend_context {
   rule_book* rules = nullptr;
   /// Held calls and their decisions.
   approval_desk* approvals = nullptr;
+  /// The worker pool: continuations that touch the store (an upstream
+  /// answer) hop back to it from the I/O thread they complete on.
+  request_executor* workers = nullptr;
   /// The longest an approval status request is held (clients ask for <= 30 s).
   std::chrono::seconds max_long_poll{30};
   /// Unix seconds (the authenticator's clock: tests may move it).

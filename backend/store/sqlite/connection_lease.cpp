@@ -1,6 +1,7 @@
 #include "backend/store/sqlite/connection_lease.hpp"
 
 #include "backend/encryption/barrier.hpp"
+#include "backend/store/may_block.hpp"
 #include "backend/store/sqlite/sealed_columns.hpp"
 #include "backend/store/transaction.hpp"
 
@@ -18,6 +19,7 @@ void sqlite_keys::set(std::shared_ptr<const barrier> keys) {
 
 connection_lease::connection_lease(const sqlite_scope& scope, access kind)
     : connections_(*scope.connections) {
+  expect_may_block();
   auto& writer = connections_.writer;
   if (scope.transaction_live) {
     if (!*scope.transaction_live)

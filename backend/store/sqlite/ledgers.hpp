@@ -13,6 +13,7 @@
 
 #include "backend/store/nonces_repository.hpp"
 #include "backend/store/rate_limits_repository.hpp"
+#include "backend/store/may_block.hpp"
 #include "backend/store/sqlite/database.hpp"
 
 namespace alter::backend {
@@ -25,6 +26,7 @@ public:
   explicit ledger_connection(const std::string& path);
 
   std::unique_lock<std::mutex> hold() {
+    expect_may_block();
     return std::unique_lock<std::mutex>{mtx_};
   }
   database& db() noexcept {

@@ -1,6 +1,7 @@
 #include "backend/store/sqlite/sqlite_store.hpp"
 
 #include "backend/store/local_change_feed.hpp"
+#include "backend/store/may_block.hpp"
 #include "backend/store/sqlite/connection.hpp"
 #include "backend/store/sqlite/ledgers.hpp"
 #include "backend/store/sqlite/connection_lease.hpp"
@@ -17,6 +18,7 @@ class sqlite_unit_of_work final : public unit_of_work {
 public:
   explicit sqlite_unit_of_work(sqlite_connections& c)
       : writer_(c.writer), repositories_(sqlite_scope{&c, &live_}) {
+    expect_may_block();
     writer_.begin_work();
     live_ = true;
   }

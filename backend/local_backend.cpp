@@ -21,7 +21,7 @@
 #include "backend/proxy/upstream_client.hpp"
 #include "backend/routes/routes.hpp"
 #include "backend/sim/provider_simulator.hpp"
-#include "backend/store/sqlite/sqlite_store.hpp"
+#include "backend/store/open_store.hpp"
 #include "messages/json_codec.hpp"
 #include "net/io_runtime.hpp"
 
@@ -61,13 +61,21 @@ void add_well_known_routes(router& routes, identity_provider& idp) {
       }}.in(route_group::well_known));
 }
 
+/// Where the nonce ledger keeps its nonces: the SQLite file itself. For a
+/// PostgreSQL database they stay in this process (replays across instances
+/// are not caught) until the nonces move into the store.
+std::string nonce_ledger_database(const std::string& database) {
+  return is_postgres_database(database) ? ":memory:" : database;
+}
+
 } // namespace
 
 // Members are destroyed bottom-up: the I/O threads stop first, so no handler
 // runs while the router and the store go away.
 struct local_backend::impl {
   backend_options options;
-  sqlite_store db;
+  std::unique_ptr<store> owned_db;
+  store& db;
   std::optional<tls_identity> identity;
   authenticator auth;
   router routes;
@@ -89,8 +97,10 @@ struct local_backend::impl {
   std::shared_ptr<provider_hits> hits;
 
   explicit impl(backend_options opts)
-      : options(std::move(opts)), db(options.database_path, options.master_key),
-        auth(db, options.database_path, options.clock ? options.clock : system_seconds),
+      : options(std::move(opts)),
+        owned_db(open_store(options.database_path, options.master_key)), db(*owned_db),
+        auth(db, nonce_ledger_database(options.database_path),
+             options.clock ? options.clock : system_seconds),
         hits(std::make_shared<provider_hits>(options.provider_log_path)) {
   }
 };

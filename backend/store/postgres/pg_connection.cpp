@@ -1,6 +1,7 @@
 #include "backend/store/postgres/pg_connection.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <cstdlib>
 
@@ -179,9 +180,18 @@ bool pg_connection::broken() const noexcept {
 }
 
 bool pg_connection::still_usable() noexcept {
-  // libpq's socket is non-blocking underneath: this reads only what arrived.
-  if (PQconsumeInput(conn_) == 0)
-    return false;
+  // A server that ends the session (a restart, pg_terminate_backend) sends a
+  // FATAL message and closes: read until nothing more is waiting, so that the
+  // close itself is seen. libpq's socket is non-blocking: nothing here waits.
+  for (int reads = 0; reads < 4; ++reads) {
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    if (p.fd < 0 || PQstatus(conn_) != CONNECTION_OK)
+      return false;
+    if (::poll(&p, 1, 0) <= 0)
+      break;
+    if (PQconsumeInput(conn_) == 0)
+      return false;
+  }
   return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
 

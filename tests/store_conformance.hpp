@@ -1,6 +1,8 @@
 // The store's contract, run against every implementation: a suite defines
-// `store_fixture` (open() -> a new, empty store; reopen() -> another store on
-// the same database) and includes this file once. test_store.cpp runs it on
+// `store_fixture` (open() -> a store on a new, empty database; reopen() and
+// reopen_with(key) -> another store on the same database; master_key_base64();
+// raw_sql(sql) and raw_text(sql) -> SQL past the store, as another program
+// would run it) and includes this file once. test_store.cpp runs it on
 // SQLite (suite store), test_store_postgres.cpp on PostgreSQL (store_postgres).
 #pragma once
 
@@ -11,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "backend/access/liveness.hpp"
 #include "backend/audit/audit_trail.hpp"
 #include "backend/encryption/master_key.hpp"
 #include "backend/store/store.hpp"
@@ -96,6 +99,62 @@ bool throws_misuse(F&& fn) {
     return true;
   }
   return false;
+}
+
+/// One row of each kind whose state or kind is a stored name.
+inline void seed_vocabulary(store& db) {
+  auto now = now_iso8601();
+  db.accounts().insert_app({"app_1", "app", now});
+  agent_record a;
+  a.id = "agent_1";
+  a.app_id = "app_1";
+  a.name = "agent";
+  a.created_at = now;
+  db.accounts().insert_agent(a);
+  for (const char* id : {"key_1", "key_2"}) {
+    key_record k;
+    k.id = id;
+    k.key_hash = std::string{"hash_"} + id;
+    k.key_prefix = "alt_";
+    k.key_type = alter::key_type::agent;
+    k.app_id = "app_1";
+    k.agent_id = "agent_1";
+    k.created_at = now;
+    db.accounts().insert_key(k);
+  }
+  db.grants().add_provider({"prov_1", "http://127.0.0.1:1", "provider"});
+  for (const char* id : {"grant_1", "grant_2", "grant_3"}) {
+    grant_record g;
+    g.id = id;
+    g.app_id = "app_1";
+    g.provider_id = "prov_1";
+    g.agent_id = "agent_1";
+    g.created_at = now;
+    db.grants().insert(g);
+  }
+  approval_record x;
+  x.id = "apr_1";
+  x.app_id = "app_1";
+  x.agent_id = "agent_1";
+  x.api_key_id = "key_1";
+  x.grant_id = "grant_1";
+  x.provider_id = "prov_1";
+  x.request_json = "{}";
+  x.method = "GET";
+  x.url = "http://127.0.0.1:1/";
+  x.status = approval_state::approved;
+  x.created_at = now;
+  x.expires_at = now_iso8601(std::chrono::seconds{3600});
+  db.approvals().insert(x);
+  for (const char* hash : {"session_1", "session_2"}) {
+    interactive_session_record s;
+    s.token_hash = hash;
+    s.app_id = "app_1";
+    s.created_at = now;
+    s.expires_at = now_iso8601(std::chrono::seconds{3600});
+    db.sessions().insert(s);
+  }
+  db.accounts().user_for_subject("app_1", "erin");
 }
 
 } // namespace conformance
@@ -608,6 +667,69 @@ CAF_TEST(the audit trail pages by sequence and keeps arbitrary body bytes) {
     CAF_CHECK(write_audit(tx, row));
   }
   CHECK_VALUE(db->audit().rows(100).size(), 5u);
+}
+
+CAF_TEST(the names the store writes are the wire names) {
+  using namespace conformance;
+  seed_vocabulary(*open());
+  CHECK_VALUE(raw_text("SELECT key_type || status FROM api_keys WHERE id = 'key_1'"),
+              "agentactive");
+  CHECK_VALUE(raw_text("SELECT type || status FROM agents"), "agentactive");
+  CHECK_VALUE(raw_text("SELECT grant_kind || principal_type || status FROM grants "
+                       "WHERE id = 'grant_1'"),
+              "managed_secretagentactive");
+  CHECK_VALUE(raw_text("SELECT status FROM approvals"), "approved");
+  CHECK_VALUE(raw_text("SELECT kind || status FROM interactive_sessions "
+                       "WHERE token_hash = 'session_1'"),
+              "connectpending");
+  CHECK_VALUE(raw_text("SELECT status FROM app_users"), "active");
+}
+
+CAF_TEST(an unknown name in the database reads as the value that refuses) {
+  using namespace conformance;
+  seed_vocabulary(*open());
+  // Written as another program would, past the store.
+  raw_sql("UPDATE api_keys SET status = 'Active' WHERE id = 'key_1'");
+  raw_sql("UPDATE api_keys SET key_type = 'admin' WHERE id = 'key_2'");
+  raw_sql("UPDATE agents SET status = 'active ', type = 'robot'");
+  raw_sql("UPDATE grants SET status = 'ok' WHERE id = 'grant_1'");
+  raw_sql("UPDATE grants SET grant_kind = 'token' WHERE id = 'grant_2'");
+  raw_sql("UPDATE grants SET principal_type = 'anyone' WHERE id = 'grant_3'");
+  raw_sql("UPDATE approvals SET status = 'approved\x01'");
+  raw_sql("UPDATE interactive_sessions SET status = 'done' "
+          "WHERE token_hash = 'session_1'");
+  raw_sql("UPDATE interactive_sessions SET kind = 'open' "
+          "WHERE token_hash = 'session_2'");
+  raw_sql("UPDATE app_users SET status = ''");
+  auto db = reopen();
+  auto now = std::chrono::system_clock::now();
+  for (const char* id : {"key_1", "key_2"}) {
+    auto key = db->accounts().find_key(id);
+    CAF_REQUIRE(key.has_value());
+    CAF_CHECK(key->status == key_status::revoked);
+    CAF_CHECK(!key_is_live(*key, now));
+  }
+  auto agent = db->accounts().find_agent("agent_1");
+  CAF_REQUIRE(agent.has_value());
+  CAF_CHECK(agent->status == agent_status::revoked);
+  CAF_CHECK(!agent_is_live(*agent));
+  CAF_CHECK(!agent_may_act(*agent));
+  for (const char* id : {"grant_1", "grant_2", "grant_3"}) {
+    auto g = db->grants().find(id);
+    CAF_REQUIRE(g.has_value());
+    CAF_CHECK(g->status == grant_status::revoked);
+    CAF_CHECK(grant_unusable(*g, now) == alter::error_code::grant_revoked);
+  }
+  auto approval = db->approvals().find("apr_1");
+  CAF_REQUIRE(approval.has_value());
+  CAF_CHECK(approval->status == approval_state::failed);
+  for (const char* hash : {"session_1", "session_2"}) {
+    auto s = db->sessions().find(hash);
+    CAF_REQUIRE(s.has_value());
+    CAF_CHECK(s->status == session_status::denied);
+  }
+  CAF_CHECK(db->accounts().user_for_subject("app_1", "erin").status
+            == app_user_status::suspended);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

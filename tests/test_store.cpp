@@ -305,6 +305,16 @@ struct store_fixture {
     return std::make_unique<sqlite_store>(path,
                                           backend::master_key_options{{}, base64});
   }
+  void raw_sql(const char* sql) {
+    backend::database raw{path};
+    raw.exec(sql);
+  }
+  std::string raw_text(const char* sql) {
+    backend::database raw{path};
+    auto s = raw.prepare(sql);
+    CAF_REQUIRE(s.step());
+    return s.text(0);
+  }
 };
 
 } // namespace

@@ -44,6 +44,12 @@ struct store_fixture {
   std::unique_ptr<backend::store> reopen_with(const std::string& base64) {
     return backend::open_store(url, backend::master_key_options{{}, base64});
   }
+  void raw_sql(const char* sql) {
+    postgres_exec(url, sql);
+  }
+  std::string raw_text(const char* sql) {
+    return postgres_exec(url, sql);
+  }
 };
 
 template <class F>

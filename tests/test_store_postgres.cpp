@@ -208,6 +208,23 @@ CAF_TEST(a connection the server closed is replaced and never reused) {
   CHECK_VALUE(postgres_exec(url, "SELECT count(*) FROM apps"), "2");
 }
 
+CAF_TEST(text with a NUL byte is refused and never cut short) {
+  auto db = open();
+  db->accounts().insert_app({"app-1", "a", backend::now_iso8601()});
+  backend::agent_record a;
+  a.id = "agent-1";
+  a.app_id = "app-1";
+  a.name = std::string{"admin\0evil", 10};
+  a.created_at = backend::now_iso8601();
+  auto why = message_of([&] { db->accounts().insert_agent(a); });
+  CAF_CHECK(!why.empty());
+  CAF_CHECK(!db->accounts().find_live_agent_by_name("app-1", "admin").has_value());
+  CAF_CHECK(!db->accounts().find_agent("agent-1").has_value());
+  // BYTEA keeps every byte.
+  db->settings().put("blob", std::string{"a\0b", 3});
+  CHECK_VALUE(db->settings().find("blob").value_or("").size(), 3u);
+}
+
 CAF_TEST(an unreachable server is store_unavailable without the password) {
   std::string why;
   bool unavailable = false;

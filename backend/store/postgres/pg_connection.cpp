@@ -163,8 +163,10 @@ pg_rows pg_connection::execute(std::string_view sql,
   for (const auto& p : params) {
     values.push_back(p.null ? nullptr : p.value.data());
     lengths.push_back(static_cast<int>(p.value.size()));
-    // BYTEA goes binary (no escaping); the rest as text.
-    formats.push_back(p.type == pg_param::kind::bytes ? 1 : 0);
+    // Text and BYTEA go in binary form: their bytes with their length, so a
+    // NUL byte is refused by the server (text) or kept (BYTEA), never cut off
+    // as a C string would be. Integers go as decimal text.
+    formats.push_back(p.type == pg_param::kind::integer ? 0 : 1);
   }
   PGresult* r
       = PQexecPrepared(conn_, i->second.c_str(), static_cast<int>(values.size()),

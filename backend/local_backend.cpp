@@ -61,13 +61,6 @@ void add_well_known_routes(router& routes, identity_provider& idp) {
       }}.in(route_group::well_known));
 }
 
-/// Where the nonce ledger keeps its nonces: the SQLite file itself. For a
-/// PostgreSQL database they stay in this process (replays across instances
-/// are not caught) until the nonces move into the store.
-std::string nonce_ledger_database(const std::string& database) {
-  return is_postgres_database(database) ? ":memory:" : database;
-}
-
 } // namespace
 
 // Members are destroyed bottom-up: the I/O threads stop first, so no handler
@@ -82,7 +75,6 @@ struct local_backend::impl {
   std::shared_ptr<net::io_runtime> io;
   std::unique_ptr<upstream_client> upstream;
   std::unique_ptr<backend_context> context;
-  rate_counters rates;
   std::unique_ptr<rule_book> rules;
   std::unique_ptr<approval_desk> approvals;
   std::unique_ptr<idempotency_pruner> pruner;
@@ -99,8 +91,7 @@ struct local_backend::impl {
   explicit impl(backend_options opts)
       : options(std::move(opts)),
         owned_db(open_store(options.database_path, options.master_key)), db(*owned_db),
-        auth(db, nonce_ledger_database(options.database_path),
-             options.clock ? options.clock : system_seconds),
+        auth(db, options.clock ? options.clock : system_seconds),
         hits(std::make_shared<provider_hits>(options.provider_log_path)) {
   }
 };
@@ -121,12 +112,12 @@ local_backend::local_backend(backend_options options)
       = std::make_unique<upstream_client>(st.io, trust, net::client_limits{}, upstream);
   st.context = std::make_unique<backend_context>(
       backend_context{st.db, *st.upstream, opts.max_proxy_body});
-  st.context->rates = &st.rates;
   auto warn = opts.log_warning;
   if (!warn)
     warn = [](const std::string& line) { std::cerr << "alter: " << line << "\n"; };
   st.rules = std::make_unique<rule_book>(std::move(warn));
   st.context->rules = st.rules.get();
+  st.context->database_shared = opts.shared_database || st.db.shared_by_instances();
   st.context->max_long_poll = opts.max_long_poll;
   st.context->clock = opts.clock ? opts.clock : system_seconds;
   st.page_options.secure_cookies = opts.tls;
@@ -173,8 +164,10 @@ local_backend::local_backend(backend_options options)
                                                  opts.approval_ttl);
   st.context->approvals = st.approvals.get();
   // Claims a previous process left unfinished: its requests never run again
-  // unless they had not reached the provider.
-  settle_interrupted_claims(st.db);
+  // unless they had not reached the provider. With peers on the database, only
+  // the claims no live request can still hold.
+  settle_interrupted_claims(st.db, st.context->database_shared,
+                            st.context->idempotency_lease);
   st.pruner = std::make_unique<idempotency_pruner>(
       st.db, *st.io, opts.idempotency_window,
       std::clamp(opts.idempotency_window / 4, std::chrono::seconds{1},

@@ -28,6 +28,12 @@ class rule_book;
 struct backend_options {
   /// A SQLite file; ":memory:" keeps everything in memory.
   std::string database_path = ":memory:";
+  /// Other live instances use the same database file (alter-local serve
+  /// --shared-db): what the store cannot tell by itself for SQLite. Then a
+  /// start leaves the unfinished work of other owners alone until it is
+  /// provably abandoned (docs/resilience.md). A server database (PostgreSQL)
+  /// counts as shared whatever this says.
+  bool shared_database = false;
   /// The master key of its encryption at rest; by default "<database>.master-key",
   /// made on first start (a key kept nowhere for ":memory:").
   master_key_options master_key;

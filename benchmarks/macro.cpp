@@ -37,6 +37,8 @@
 #include "backend/bootstrap.hpp"
 #include "backend/local_backend.hpp"
 #include "benchmarks/raw_http_client.hpp"
+#include "benchmarks/result_rows.hpp"
+#include "benchmarks/signed_calls.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/token_response.hpp"
@@ -50,28 +52,12 @@ namespace {
 
 using namespace alter;
 using clock_type = std::chrono::steady_clock;
+using bench::signed_request;
 
-/// One line of the results: a measurement, its baseline, and their ratio.
-struct row {
-  std::string group;
-  std::string name;
-  double value = 0;
-  std::string unit;
-  std::string baseline_name;
-  double baseline = 0;
-  std::string goal;
-  bool met = true;
-};
+bench::result_rows results;
 
-std::vector<row> rows;
-
-void add(row r) {
-  std::printf("  %-48s %12.1f %-10s", r.name.c_str(), r.value, r.unit.c_str());
-  if (r.baseline > 0)
-    std::printf(" baseline %12.1f  ratio %.3f", r.baseline, r.value / r.baseline);
-  std::printf("\n");
-  std::fflush(stdout);
-  rows.push_back(std::move(r));
+void add(bench::row r) {
+  results.add(std::move(r));
 }
 
 uint64_t rss_kib() {
@@ -87,12 +73,6 @@ uint64_t rss_kib() {
     status.ignore(1 << 16, '\n');
   }
   return 0;
-}
-
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 /// Runs `threads` loops of `one_call` for `seconds`; completed calls per second.
@@ -147,31 +127,8 @@ struct bench_world {
   }
 };
 
-/// A signed backend request, as the SDK would send it.
-http_request signed_request(const std::string& key, const std::string& signing_key,
-                            std::string target, std::string body, bool idempotent) {
-  http_request req;
-  req.method = "POST";
-  req.target = std::move(target);
-  req.body = std::move(body);
-  req.headers = {{"Accept", "application/json"},
-                 {"Content-Type", "application/json"},
-                 {"x-alter-caller-type", "agent"}};
-  if (idempotent)
-    req.headers.push_back({"idempotency-key", crypto::random_uuid()});
-  sign_request(req, key, signing_key, unix_now(), crypto::random_hex(16));
-  return req;
-}
-
 std::string proxy_body(const bench_world& w, std::size_t agent, std::size_t k) {
-  proxy_request p;
-  p.grant.grant_id = w.keys.agents[agent].grant_ids[0];
-  p.method = "POST";
-  p.url = w.provider_url(k);
-  p.headers = {{"Content-Type", "application/json"}};
-  p.body_b64 = base64_encode("{\"n\":" + std::to_string(k) + "}");
-  p.reason = "benchmark";
-  return to_json(p);
+  return bench::proxy_body(w.keys.agents[agent].grant_ids[0], w.provider_url(k), k);
 }
 
 /// The SDK side: agent client actors driven with `connections` calls in flight
@@ -393,36 +350,6 @@ void scaling_benchmarks(bool quick) {
   }
 }
 
-void write_json(const std::string& path) {
-  boost::json::array out;
-  for (const auto& r : rows)
-    out.push_back({{"group", r.group},
-                   {"name", r.name},
-                   {"value", r.value},
-                   {"unit", r.unit},
-                   {"baseline_name", r.baseline_name},
-                   {"baseline", r.baseline},
-                   {"ratio", r.baseline > 0 ? r.value / r.baseline : 0.0},
-                   {"goal", r.goal},
-                   {"met", r.met}});
-  std::ofstream{path} << boost::json::serialize(out) << "\n";
-}
-
-void print_markdown() {
-  std::printf(
-      "\n| benchmark | value | baseline | ratio | goal |\n|---|---|---|---|---|\n");
-  for (const auto& r : rows) {
-    std::printf("| %s | %.1f %s | ", r.name.c_str(), r.value, r.unit.c_str());
-    if (r.baseline > 0)
-      std::printf("%.1f (%s) | %.3f | ", r.baseline, r.baseline_name.c_str(),
-                  r.value / r.baseline);
-    else
-      std::printf("— | — | ");
-    std::printf("%s%s |\n", r.goal.c_str(),
-                r.goal.empty() ? "" : (r.met ? " (met)" : " (missed)"));
-  }
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -457,8 +384,8 @@ int main(int argc, char** argv) {
   idle_agent_memory(quick);
   throughput_benchmarks(seconds);
   scaling_benchmarks(quick);
-  print_markdown();
+  results.print_markdown();
   if (!out.empty())
-    write_json(out);
+    results.write_json(out);
   return 0;
 }

@@ -15,11 +15,22 @@ mkdir -p "$out"
   --benchmark_out="$out/micro.json" --benchmark_out_format=json >/dev/null
 "$build/benchmarks/alter_macro_bench" --seconds 3 "$@" --out "$out/macro.json" \
   | tee "$out/macro.log"
+# The backend as users run it: its own process, its database in a file on disk
+# (under $out, never tmpfs), fsyncs counted by a preloaded library.
+backend_seconds=5
+[[ " $* " == *" --quick "* ]] && backend_seconds=2
+work="$out/backend-run"
+rm -rf "$work" && mkdir -p "$work"
+"$build/benchmarks/alter_backend_bench" --alter-local "$build/tools/alter-local" \
+  --fsync-counter "$build/benchmarks/libalter_fsync_counter.so" --work "$work" \
+  --seconds "$backend_seconds" --overload --out "$out/backend.json" \
+  | tee "$out/backend.log"
 python3 - "$out" <<'PY'
 import json, os, platform, sys
 out = sys.argv[1]
 micro = json.load(open(os.path.join(out, "micro.json")))
 macro = json.load(open(os.path.join(out, "macro.json")))
+macro += json.load(open(os.path.join(out, "backend.json")))
 lines = ["# Benchmark results", "",
          "Machine: %s, %s, %d cores." % (platform.node(), platform.platform(), os.cpu_count()),
          "", "## Micro (Google Benchmark)", "", "| benchmark | time per iteration | items per second |", "|---|---|---|"]

@@ -459,7 +459,7 @@ CAF_TEST(idempotency claims move by conditional statements) {
       db->idempotency().claim("app-1", "q", "h", idempotency_state::pending, "dead"));
   CAF_CHECK(db->idempotency().claim("app-1", "mine", "h", idempotency_state::executing,
                                     "alive"));
-  auto settled = db->idempotency().settle_foreign("alive", 500, "interrupted");
+  auto settled = db->idempotency().settle_foreign("alive", "", 500, "interrupted");
   CHECK_VALUE(settled, 2);
   CHECK_VALUE(db->idempotency().find("app-1", "e")->body, "interrupted");
   CAF_CHECK(!db->idempotency().find("app-1", "q").has_value());
@@ -559,7 +559,7 @@ CAF_TEST(approvals are decided once and only before they expire) {
   third.id = "apr-3";
   db->approvals().insert(third);
   CAF_CHECK(db->approvals().decide("apr-3", approval_state::approved, "bob", "", now));
-  CHECK_VALUE(db->approvals().fail_interrupted(R"({"error":"x"})", now), 1);
+  CHECK_VALUE(db->approvals().fail_interrupted(R"({"error":"x"})", now, ""), 1);
   CAF_CHECK(db->approvals().find("apr-3")->status == approval_state::failed);
   CHECK_VALUE(db->approvals().find("apr-3")->result_json, R"({"error":"x"})");
   // Approvers and their page sessions.
@@ -667,6 +667,33 @@ CAF_TEST(the audit trail pages by sequence and keeps arbitrary body bytes) {
     CAF_CHECK(write_audit(tx, row));
   }
   CHECK_VALUE(db->audit().rows(100).size(), 5u);
+}
+
+CAF_TEST(
+    a nonce is accepted once until it expires and rate limits count across stores) {
+  using namespace conformance;
+  auto db = open();
+  auto other = reopen();
+  CAF_CHECK(db->nonces().record("n1", 100, 50));
+  CAF_CHECK(!other->nonces().record("n1", 100, 60));
+  // An expired entry is taken over.
+  CAF_CHECK(other->nonces().record("n1", 300, 200));
+  CHECK_VALUE(db->nonces().prune(400), 1);
+  auto now = std::chrono::system_clock::now();
+  std::vector<rate_limit> limits{{"rule/agent", 2, std::chrono::milliseconds{60000}}};
+  CAF_CHECK(db->rate_limits().admit(limits, now).admitted);
+  CAF_CHECK(other->rate_limits().admit(limits, now).admitted);
+  auto refused = db->rate_limits().admit(limits, now);
+  CAF_CHECK(!refused.admitted);
+  CAF_CHECK(refused.retry_after.count() > 0);
+  // A call one limit refuses uses up no other limit's quota.
+  std::vector<rate_limit> both{{"other", 5, std::chrono::milliseconds{60000}},
+                               {"rule/agent", 2, std::chrono::milliseconds{60000}}};
+  auto second = db->rate_limits().admit(both, now);
+  CAF_CHECK(!second.admitted);
+  CHECK_VALUE(second.refused, 1u);
+  // Once the window passed, calls are admitted again.
+  CAF_CHECK(db->rate_limits().admit(limits, now + std::chrono::seconds{61}).admitted);
 }
 
 CAF_TEST(the names the store writes are the wire names) {

@@ -14,6 +14,7 @@
 #include "auth/crypto.hpp"
 #include "backend/policy/policy_engine.hpp"
 #include "backend/policy/rule_book.hpp"
+#include "backend/store/sqlite/ledgers.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
 
@@ -486,9 +487,14 @@ CAF_TEST(adding a rule or a constraint never widens what a call may do) {
     for (std::size_t i = 0; i < count; ++i)
       rules.push_back(random_rule(rng, static_cast<int>(i)));
     auto facts = random_facts(rng);
-    backend::rate_counters fresh_a;
-    backend::rate_counters fresh_b;
-    backend::rate_counters fresh_c;
+    // Counters of their own per evaluation: the store's rate-limit ledger on
+    // a private in-memory database each.
+    backend::ledger_connection ledger_a{":memory:"};
+    backend::ledger_connection ledger_b{":memory:"};
+    backend::ledger_connection ledger_c{":memory:"};
+    backend::sqlite_rate_limits fresh_a{ledger_a};
+    backend::sqlite_rate_limits fresh_b{ledger_b};
+    backend::sqlite_rate_limits fresh_c{ledger_c};
     auto before
         = backend::evaluate_policy(book.load(rules), std::nullopt, facts, fresh_a);
     auto more = rules;

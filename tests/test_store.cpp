@@ -190,7 +190,14 @@ void check_rows_survived(sqlite_store& db) {
 
 void check_current_layout(const std::string& db_path) {
   backend::database raw{db_path};
-  CAF_CHECK_EQUAL(count_of(raw, "PRAGMA user_version"), 4);
+  CAF_CHECK_EQUAL(count_of(raw, "PRAGMA user_version"), 5);
+  // 005: the nonce and rate-limit ledgers.
+  for (const char* table : {"request_nonces", "rate_limit_calls"}) {
+    auto tables = count_of(raw, std::string{"SELECT count(*) FROM sqlite_master "
+                                            "WHERE type = 'table' AND name = '"}
+                                    + table + "'");
+    CAF_CHECK_EQUAL(tables, 1);
+  }
   for (const char* column :
        {"SELECT count(*) FROM pragma_table_info('audit_log') WHERE name = 'trace_json'",
         "SELECT count(*) FROM pragma_table_info('api_keys') "
@@ -274,9 +281,9 @@ CAF_TEST(a database of a newer schema version is refused naming both versions) {
     supported = e.supported();
   }
   CAF_CHECK_EQUAL(found, 9);
-  CAF_CHECK_EQUAL(supported, 4);
+  CAF_CHECK_EQUAL(supported, 5);
   CAF_CHECK_NOT_EQUAL(message.find("schema version 9"), std::string::npos);
-  CAF_CHECK_NOT_EQUAL(message.find("program's 4"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(message.find("program's 5"), std::string::npos);
   CAF_CHECK_NOT_EQUAL(message.find(db_path), std::string::npos);
   // Nothing was changed.
   backend::database raw{db_path};

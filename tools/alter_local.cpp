@@ -9,6 +9,7 @@
 //                     [--simulated-provider-idle-timeout SECONDS]
 //                     [--approver-session-minutes 60] [--insecure-dev-sign-in]
 //                     [--idempotency-window-hours 24] [--provider-log FILE]
+//                     [--shared-db]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
 //   alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID
 //                         --type RULE_TYPE [--body JSON] [--disabled]
@@ -73,6 +74,7 @@ int usage(const char* why = nullptr) {
          "                    [--simulated-provider-idle-timeout SECONDS]\n"
          "                    [--approver-session-minutes N] [--insecure-dev-sign-in]\n"
          "                    [--idempotency-window-hours N] [--provider-log FILE]\n"
+         "                    [--shared-db]\n"
          "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
          "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
          "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
@@ -93,7 +95,8 @@ int usage(const char* why = nullptr) {
 /// "--name value" pairs and bare "--flag"s after the command.
 bool parse_flags(int argc, char** argv, int first,
                  std::map<std::string, std::string>& out, std::string& error) {
-  static const char* flags[] = {"--plain", "--disabled", "--insecure-dev-sign-in"};
+  static const char* flags[]
+      = {"--plain", "--disabled", "--insecure-dev-sign-in", "--shared-db"};
   for (int i = first; i < argc; ++i) {
     std::string name = argv[i];
     // --database is the same flag as --db (a SQLite file or a postgresql:// URL).
@@ -210,6 +213,8 @@ int serve(std::map<std::string, std::string>& flags) {
   if (flags.count("--provider-log"))
     opts.provider_log_path = flags["--provider-log"];
   opts.insecure_dev_sign_in = flags.count("--insecure-dev-sign-in") != 0;
+  // Other alter-local processes serve the same database file at the same time.
+  opts.shared_database = flags.count("--shared-db") != 0;
   if (opts.insecure_dev_sign_in)
     std::cerr << "alter-local: WARNING: --insecure-dev-sign-in: the sign-in page "
                  "gives a user token for any typed name, without a password. For "

@@ -35,10 +35,19 @@ bool is_nonce(std::string_view s) {
 
 } // namespace
 
-authenticator::authenticator(store& db, const std::string& database_path,
-                             std::function<int64_t()> clock)
-    : db_(db), clock_(std::move(clock)),
-      nonces_(database_path, max_clock_skew_seconds) {
+authenticator::authenticator(store& db, std::function<int64_t()> clock)
+    : db_(db), clock_(std::move(clock)) {
+}
+
+bool authenticator::record_nonce(const std::string& nonce, int64_t timestamp,
+                                 int64_t now) {
+  // One sweeper at a time, about ten times per window.
+  auto last = last_nonce_sweep_.load();
+  if (now - last >= max_clock_skew_seconds / 10 + 1
+      && last_nonce_sweep_.compare_exchange_strong(last, now))
+    db_.nonces().prune(now);
+  // Acceptable while |now - timestamp| <= window: until timestamp + window.
+  return db_.nonces().record(nonce, timestamp + max_clock_skew_seconds, now);
 }
 
 caf::expected<caller_identity> authenticator::authenticate(const server_request& req) {
@@ -84,7 +93,7 @@ caf::expected<caller_identity> authenticator::authenticate(const server_request&
     return reject(error_code::invalid_signature,
                   "the request signature does not match");
   // 4. The nonce: only after the signature, so nobody can burn others' nonces.
-  if (!nonces_.record(nonce, ts, now))
+  if (!record_nonce(nonce, ts, now))
     return reject(error_code::nonce_replayed, "this request was already received");
   caller_identity id;
   // 5. Attenuation: signed, so decoded only now; it may only narrow the key.

@@ -2,13 +2,13 @@
 // nonce replay; then resolves impersonation. Every failure is a typed error.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 
 #include "caf/expected.hpp"
 
 #include "backend/access/caller_identity.hpp"
-#include "backend/access/nonce_ledger.hpp"
 #include "backend/http/http_server.hpp"
 #include "backend/identity/identity_provider.hpp"
 #include "backend/store/store.hpp"
@@ -18,9 +18,8 @@ namespace alter::backend {
 class authenticator {
 public:
   /// `clock` returns the current unix time in seconds; nonces are kept in the
-  /// database at `database_path` (the store's).
-  authenticator(store& db, const std::string& database_path,
-                std::function<int64_t()> clock);
+  /// store, so that instances sharing it refuse each other's replays.
+  authenticator(store& db, std::function<int64_t()> clock);
 
   caf::expected<caller_identity> authenticate(const server_request& req);
 
@@ -32,8 +31,12 @@ public:
 private:
   const identity_provider* idp_ = nullptr;
   store& db_;
+  /// Records the nonce; false when it was used (expired entries pruned now
+  /// and then on the way).
+  bool record_nonce(const std::string& nonce, int64_t timestamp, int64_t now);
+
   std::function<int64_t()> clock_;
-  nonce_ledger nonces_;
+  std::atomic<int64_t> last_nonce_sweep_{0};
 };
 
 } // namespace alter::backend

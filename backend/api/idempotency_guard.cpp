@@ -105,9 +105,10 @@ void idempotency_guard::complete(repositories& db, int status, std::string_view 
   claimed_.reset();
 }
 
-int64_t settle_interrupted_claims(store& db) {
+int64_t settle_interrupted_claims(store& db, bool shared, std::chrono::seconds lease) {
   return db.idempotency().settle_foreign(
-      idempotency_owner(), http_status_of(error_code::idempotency_outcome_unknown),
+      idempotency_owner(), shared ? now_iso8601(-lease) : std::string{},
+      http_status_of(error_code::idempotency_outcome_unknown),
       outcome_unknown_envelope());
 }
 

@@ -88,9 +88,12 @@ private:
 /// The identity of this process's claims (random per process).
 const std::string& idempotency_owner();
 
-/// At start: every claim a previous process left unfinished is settled (a
-/// restart: its owner is dead). Returns how many.
-int64_t settle_interrupted_claims(store& db);
+/// At start: the claims other owners left unfinished are settled. Alone on the
+/// database (`shared` false), every one: this is a restart, their owner is
+/// dead. With live peers sharing the database (`shared`), only those older
+/// than `lease`: a younger one may belong to a peer's request still running.
+/// Returns how many.
+int64_t settle_interrupted_claims(store& db, bool shared, std::chrono::seconds lease);
 
 /// Deletes finished claims older than `window` in batches; returns how many.
 int64_t prune_idempotency(store& db, std::chrono::seconds window);

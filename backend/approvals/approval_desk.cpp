@@ -62,11 +62,16 @@ approval_desk::approval_desk(backend_context& ctx, net::io_runtime& io,
   // A previous process may have died between a decision and the end of its
   // execution: whether the provider saw the call is unknown, so it is never
   // run again; its waiters learn that it failed.
+  // With live peers on the database, only the calls decided longer ago than
+  // any execution runs: a younger one may be a peer's, still executing.
   ctx_.db.approvals().fail_interrupted(
       error_envelope(make_error(error_code::internal_error,
                                 "the backend restarted while this call was executing; "
                                 "whether the provider received it is unknown")),
-      now_iso8601());
+      now_iso8601(),
+      ctx_.database_shared ? now_iso8601(-ctx_.idempotency_lease) : std::string{});
+  changes_ = ctx_.db.changes().subscribe(change_topic::approval,
+                                         [this](const std::string& id) { wake(id); });
 }
 
 approval_desk::~approval_desk() = default;
@@ -114,7 +119,7 @@ std::optional<approval_record> approval_desk::current(const std::string& id) {
     row.error_code = "approval_expired";
     write_audit(ctx_.db, row);
     a = ctx_.db.approvals().find(id);
-    notify(id);
+    publish(id);
   }
   return a;
 }
@@ -136,8 +141,7 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
   }
   // A decision between the read above and the registration would have found
   // no waiter to wake: look again.
-  if (auto again = ctx_.db.approvals().find(id); again && again->status != w->status)
-    notify(id);
+  wake(id);
   auto on_expiry = [this, id, w](boost::system::error_code) {
     {
       std::lock_guard<std::mutex> guard{mtx_};
@@ -161,19 +165,43 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
                         [w, on_expiry] { w->timer->async_wait(on_expiry); });
 }
 
-void approval_desk::notify(const std::string& id) {
+void approval_desk::publish(const std::string& id) {
+  ctx_.db.changes().publish(change_topic::approval, id);
+}
+
+void approval_desk::wake(const std::string& id) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (waiters_.find(id) == waiters_.end())
+      return;
+  }
+  // The store says what happened; a notification only says where to look (it
+  // may be late, repeated, or from another instance).
+  std::optional<approval_record> latest;
+  try {
+    latest = ctx_.db.approvals().find(id);
+  } catch (const std::exception&) {
+    return; // the waiters' deadlines read it again
+  }
   std::vector<std::shared_ptr<waiter>> woken;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     auto i = waiters_.find(id);
     if (i == waiters_.end())
       return;
-    woken.swap(i->second);
-    waiters_.erase(i);
-    for (auto& w : woken)
-      w->fired = true;
+    auto& list = i->second;
+    auto moved_on = [&](const std::shared_ptr<waiter>& w) {
+      return !latest || latest->status != w->status;
+    };
+    for (auto& w : list)
+      if (moved_on(w)) {
+        w->fired = true;
+        woken.push_back(w);
+      }
+    list.erase(std::remove_if(list.begin(), list.end(), moved_on), list.end());
+    if (list.empty())
+      waiters_.erase(i);
   }
-  auto latest = ctx_.db.approvals().find(id);
   for (auto& w : woken) {
     boost::asio::dispatch(w->timer->get_executor(), [w] { w->timer->cancel(); });
     // Answer on the I/O threads, never inside the notifier's own call stack.
@@ -215,7 +243,7 @@ caf::expected<approval_record> approval_desk::decide(const std::string& id,
                             + ")");
   }
   auto decided = ctx_.db.approvals().find(id);
-  notify(id);
+  publish(id);
   if (approve)
     execute(*decided);
   return *decided;
@@ -224,7 +252,7 @@ caf::expected<approval_record> approval_desk::decide(const std::string& id,
 void approval_desk::execute(const approval_record& approval) {
   if (!ctx_.db.approvals().start_execution(approval.id))
     return;
-  notify(approval.id);
+  publish(approval.id);
   auto started = std::chrono::steady_clock::now();
   auto finish = [this, approval, started](provider_outcome out) {
     auto row = row_about(approval, "proxy.executed");
@@ -260,7 +288,7 @@ void approval_desk::execute(const approval_record& approval) {
     }
     ctx_.db.approvals().finish(approval.id, status, result_status, result_json,
                                now_iso8601());
-    notify(approval.id);
+    publish(approval.id);
   };
   // Access may have changed while the call waited: the grant, the agent and
   // the key must all still be usable now.

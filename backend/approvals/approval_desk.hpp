@@ -5,7 +5,12 @@
 // Every transition is a conditional update in the store, so two deciders, or a
 // decision and the expiry, can never both win. An approved call executes once,
 // here, with the credential fetched at execution time; clients wait with a
-// bounded long-poll that wakes on every transition.
+// bounded long-poll that wakes on every transition: each one is published on
+// the store's change feed (change_feed.hpp), so a decision taken on one
+// instance wakes the waiters of every instance sharing the database. A waiter
+// trusts only the store: it re-reads the approval when woken and at the end
+// of its wait, so a lost notification delays its answer to the end of the
+// wait, never makes it wrong.
 #pragma once
 
 #include <chrono>
@@ -17,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backend/store/change_feed.hpp"
 #include "backend/store/records.hpp"
 #include "backend/store/repositories.hpp"
 #include "messages/alter_error.hpp"
@@ -70,7 +76,10 @@ private:
   struct waiter;
 
   void execute(const approval_record& approval);
-  void notify(const std::string& id);
+  /// Tells every instance that `id` moved on.
+  void publish(const std::string& id);
+  /// Answers this process's waiters on `id` whose state it has moved on from.
+  void wake(const std::string& id);
 
   backend_context& ctx_;
   net::io_runtime& io_;
@@ -78,6 +87,8 @@ private:
   std::chrono::seconds ttl_;
   std::mutex mtx_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<waiter>>> waiters_;
+  /// Last: ends first, so no wake-up runs while the desk goes away.
+  change_subscription changes_;
 };
 
 } // namespace alter::backend

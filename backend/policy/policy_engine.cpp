@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "backend/policy/rule_parser.hpp"
+#include "backend/store/rate_limits_repository.hpp"
 
 namespace json = boost::json;
 
@@ -120,22 +121,20 @@ verdict check(const loaded_rule& r, const time_window_rule& rule, call_view& cal
   return {};
 }
 
-/// Checks a rate limit (the caller holds the counters' lock) and adds the key
-/// to count to `to_record`: calls are counted only once every rule passed.
-verdict check(const loaded_rule& r, const rate_limit_rule& rule, call_view& call,
-              rate_counters& counters, std::vector<std::string>& to_record) {
+/// What a rate-limit rule counts this call against: the rule and its subject.
+rate_limit limit_for(const loaded_rule& r, const rate_limit_rule& rule,
+                     const call_view& call) {
   const auto* who = fact(call.facts, rule.per == rate_subject::key   ? "api_key_id"
                                      : rule.per == rate_subject::app ? "app_id"
                                                                      : "agent_id");
   if (who == nullptr) // an app key without an agent: count it per key
     who = fact(call.facts, "api_key_id");
-  std::chrono::milliseconds retry_after{0};
-  auto key = r.id + "/" + (who ? *who : std::string{});
-  if (counters.would_admit(key, rule.max_calls, rule.window,
-                           std::chrono::steady_clock::now(), retry_after)) {
-    to_record.push_back(std::move(key));
-    return {};
-  }
+  return {r.id + "/" + (who ? *who : std::string{}), rule.max_calls,
+          std::chrono::duration_cast<std::chrono::milliseconds>(rule.window)};
+}
+
+verdict rate_limited(const loaded_rule& r, const rate_limit_rule& rule,
+                     std::chrono::milliseconds retry_after) {
   auto v = deny("rate_limited",
                 "rule '" + r.name + "': more than " + std::to_string(rule.max_calls)
                     + " calls in " + std::to_string(rule.window.count()) + " s",
@@ -234,41 +233,10 @@ const rate_limit_rule* rate_limit_of(const loaded_rule& r) {
 
 } // namespace
 
-std::unique_lock<std::mutex> rate_counters::hold() {
-  return std::unique_lock<std::mutex>{mtx_};
-}
-
-bool rate_counters::would_admit(const std::string& key, int64_t max_calls,
-                                std::chrono::seconds window,
-                                std::chrono::steady_clock::time_point now,
-                                std::chrono::milliseconds& retry_after) {
-  auto i = calls_.find(key);
-  if (i == calls_.end())
-    return max_calls > 0;
-  auto& calls = i->second;
-  auto horizon = now - window;
-  calls.erase(calls.begin(), std::find_if(calls.begin(), calls.end(),
-                                          [&](const auto& t) { return t > horizon; }));
-  if (calls.empty()) {
-    calls_.erase(i); // idle callers cost nothing
-    return max_calls > 0;
-  }
-  if (static_cast<int64_t>(calls.size()) >= max_calls) {
-    retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(calls.front()
-                                                                        + window - now);
-    return false;
-  }
-  return true;
-}
-
-void rate_counters::record(const std::string& key,
-                           std::chrono::steady_clock::time_point now) {
-  calls_[key].push_back(now);
-}
-
 policy_decision evaluate_policy(const std::vector<loaded_rule>& rules,
                                 const std::optional<constraint_rule>& constraint,
-                                const policy_facts& facts, rate_counters& counters) {
+                                const policy_facts& facts,
+                                rate_limits_repository& rates) {
   policy_decision out;
   auto consider = [&](const verdict& v, const std::string& rule_id) {
     if (v.effect == policy_effect::deny && out.effect != policy_effect::deny) {
@@ -304,16 +272,16 @@ policy_decision evaluate_policy(const std::vector<loaded_rule>& rules,
              {});
   if (out.effect == policy_effect::deny || rate_rules.empty())
     return out;
-  // Check every limit, then count the call against all of them, under one
-  // lock: a call that one limit refuses uses up no other limit's quota.
-  auto guard = counters.hold();
-  std::vector<std::string> to_record;
+  // Every limit checked and the call counted against all of them at once, in
+  // the store: a call that one limit refuses uses up no other limit's quota.
+  std::vector<rate_limit> limits;
+  limits.reserve(rate_rules.size());
   for (const auto& [r, limit] : rate_rules)
-    consider(check(*r, *limit, call, counters, to_record), r->id);
-  if (out.effect != policy_effect::deny) {
-    auto now = std::chrono::steady_clock::now();
-    for (const auto& key : to_record)
-      counters.record(key, now);
+    limits.push_back(limit_for(*r, *limit, call));
+  auto admission = rates.admit(limits, std::chrono::system_clock::now());
+  if (!admission.admitted) {
+    const auto& [r, limit] = rate_rules[admission.refused];
+    consider(rate_limited(*r, *limit, admission.retry_after), r->id);
   }
   return out;
 }

@@ -10,10 +10,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "auth/constraints.hpp"
@@ -22,6 +20,7 @@
 namespace alter::backend {
 
 class rule_parse;
+class rate_limits_repository;
 
 /// A stored rule ready to evaluate.
 struct loaded_rule {
@@ -52,33 +51,13 @@ struct policy_decision {
   std::string rule_id;
 };
 
-/// Sliding-window counters of the rate_limit rules, shared by all calls.
-/// Checking and counting happen under hold(), so that concurrent calls cannot
-/// both take the last slot.
-class rate_counters {
-public:
-  std::unique_lock<std::mutex> hold();
-
-  /// Under hold(): whether `key` may make one more call within `window`; when
-  /// not, `retry_after` says when a slot frees.
-  bool would_admit(const std::string& key, int64_t max_calls,
-                   std::chrono::seconds window,
-                   std::chrono::steady_clock::time_point now,
-                   std::chrono::milliseconds& retry_after);
-
-  /// Under hold(): counts a call of `key`.
-  void record(const std::string& key, std::chrono::steady_clock::time_point now);
-
-private:
-  std::mutex mtx_;
-  std::unordered_map<std::string, std::vector<std::chrono::steady_clock::time_point>>
-      calls_;
-};
-
 /// Runs `rules` and the client's `constraint` against `facts`. Denials win over
-/// approvals; approvals over allow.
+/// approvals; approvals over allow. The rate limits count in `rates` (the
+/// store's, shared by every instance on the database), and only when the call
+/// has rate-limit rules and every other rule let it through.
 policy_decision evaluate_policy(const std::vector<loaded_rule>& rules,
                                 const std::optional<constraint_rule>& constraint,
-                                const policy_facts& facts, rate_counters& counters);
+                                const policy_facts& facts,
+                                rate_limits_repository& rates);
 
 } // namespace alter::backend

@@ -74,7 +74,7 @@ policy_decision run_policy(backend_context& ctx, const api_call& call,
   std::optional<constraint_rule> constraint;
   if (id.constraints && id.constraints->rule)
     constraint = id.constraints->rule;
-  return evaluate_policy(rules, constraint, facts, *ctx.rates);
+  return evaluate_policy(rules, constraint, facts, ctx.db.rate_limits());
 }
 
 void retrieve_token(backend_context& ctx, const api_call_ptr& call) {

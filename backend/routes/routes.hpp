@@ -29,8 +29,10 @@ struct backend_context {
   /// How long an Idempotency-Key claim may stay unfinished before it counts as
   /// abandoned by a dead owner: well beyond the upstream timeout.
   std::chrono::seconds idempotency_lease{60};
-  /// Counters of the rate_limit rules.
-  rate_counters* rates = nullptr;
+  /// Live peers may use the database too (store::shared_by_instances, or told
+  /// so): work another owner left unfinished is abandoned only once its lease
+  /// is over, never just because this process started.
+  bool database_shared = false;
   /// Stored rules, parsed once (when stored or first loaded).
   rule_book* rules = nullptr;
   /// Held calls and their decisions.

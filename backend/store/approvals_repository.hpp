@@ -26,9 +26,11 @@ public:
   virtual bool expire(std::string_view id, std::string_view now) = 0;
   /// approved -> executing.
   virtual bool start_execution(std::string_view id) = 0;
-  /// approved | executing -> failed for every approval a previous process left
+  /// approved | executing -> failed for every approval decided before
+  /// `decided_before` (every one when empty) that a previous process left
   /// mid-way (its outcome is unknown; it is never run again). Returns how many.
-  virtual int64_t fail_interrupted(std::string_view result_json, std::string_view now)
+  virtual int64_t fail_interrupted(std::string_view result_json, std::string_view now,
+                                   std::string_view decided_before)
       = 0;
   /// executing -> executed | failed, with the result (or error envelope).
   virtual void finish(std::string_view id, approval_state status, int64_t result_status,

@@ -40,9 +40,11 @@ public:
                             std::string_view claimed_before, int status,
                             std::string_view body)
       = 0;
-  /// Every unfinished claim of owners other than `owner`: executing -> done
-  /// with this answer, pending -> deleted (a restart). How many.
-  virtual int64_t settle_foreign(std::string_view owner, int status,
+  /// Every unfinished claim of owners other than `owner` made before
+  /// `claimed_before` (every one when empty): executing -> done with this
+  /// answer, pending -> deleted (a restart). How many.
+  virtual int64_t settle_foreign(std::string_view owner,
+                                 std::string_view claimed_before, int status,
                                  std::string_view body)
       = 0;
   /// Deletes up to `limit` finished claims made before `before`; how many.

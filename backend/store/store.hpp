@@ -15,6 +15,9 @@
 #include <cstdint>
 #include <string>
 
+#include "backend/store/change_feed.hpp"
+#include "backend/store/nonces_repository.hpp"
+#include "backend/store/rate_limits_repository.hpp"
 #include "backend/store/repositories.hpp"
 #include "backend/store/transaction.hpp"
 
@@ -27,6 +30,22 @@ public:
   /// A write transaction: it holds the database (other writers, in this process
   /// or another, wait) until it commits or is destroyed.
   virtual transaction begin() = 0;
+
+  // What instances sharing the database share beyond the rows (never part of a
+  // transaction: each call is atomic on its own).
+  /// The nonces of accepted signed requests.
+  virtual nonces_repository& nonces() = 0;
+  /// The calls counted by rate-limit rules.
+  virtual rate_limits_repository& rate_limits() = 0;
+  /// Wake-ups for waiters; reaches other instances when the database can carry
+  /// them. Subscriptions end before the store is destroyed.
+  virtual change_feed& changes() = 0;
+  /// Whether other live instances may use this database at the same time (a
+  /// server database such as PostgreSQL). Then nothing at start may treat
+  /// another owner's unfinished work as abandoned just because this process
+  /// started: see settle_interrupted_claims. False for a SQLite file, which one
+  /// server uses (local_backend can be told otherwise: backend_options).
+  virtual bool shared_by_instances() const noexcept = 0;
 
   // Encryption at rest (docs/security.md).
   /// Re-seals the data keys under `next` (master key rotation); values stay.

@@ -112,11 +112,14 @@ bool pg_approvals::start_execution(std::string_view id) {
 }
 
 int64_t pg_approvals::fail_interrupted(std::string_view result_json,
-                                       std::string_view now) {
+                                       std::string_view now,
+                                       std::string_view decided_before) {
   pg_lease lease{scope_};
   // Row by row: each result is sealed for its own row.
   auto select = lease.query(
-      "SELECT id FROM approvals WHERE status IN ('approved', 'executing')");
+      "SELECT id FROM approvals WHERE status IN ('approved', 'executing') "
+      "AND ($1 = '' OR decided_at < $1)");
+  select.bind(1, decided_before);
   auto ids = select.all([](const pg_row& row) { return row.text(0); });
   int64_t failed = 0;
   lease.atomically([&] {

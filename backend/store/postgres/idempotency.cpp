@@ -86,30 +86,37 @@ bool pg_idempotency::settle_stale(std::string_view app_id, std::string_view key,
   return settle.run().affected() == 1;
 }
 
-int64_t pg_idempotency::settle_foreign(std::string_view owner, int status,
+int64_t pg_idempotency::settle_foreign(std::string_view owner,
+                                       std::string_view claimed_before, int status,
                                        std::string_view body) {
   pg_lease lease{scope_};
+  // $2 empty: claims of any age (the one server of a database starting). With
+  // live peers, only claims older than the lease: no live request runs so long.
   auto drop = lease.query("DELETE FROM idempotency WHERE state = 'pending' "
-                          "AND (owner IS NULL OR owner != $1)");
-  drop.bind(1, owner);
+                          "AND (owner IS NULL OR owner != $1) "
+                          "AND ($2 = '' OR created_at < $2)");
+  drop.bind(1, owner).bind(2, claimed_before);
   int64_t settled = drop.run().affected();
   // Each answer is sealed for its own row, so they are written one by one; a
   // crash half-way leaves the rest for the next start.
-
   auto open_rows = lease.query("SELECT app_id, idem_key FROM idempotency WHERE "
                                "state NOT IN ('done', 'pending') "
-                               "AND (owner IS NULL OR owner != $1)");
-  open_rows.bind(1, owner);
+                               "AND (owner IS NULL OR owner != $1) "
+                               "AND ($2 = '' OR created_at < $2)");
+  open_rows.bind(1, owner).bind(2, claimed_before);
   auto keys = open_rows.all(
       [](const pg_row& row) { return std::make_pair(row.text(0), row.text(1)); });
-  auto settle
-      = lease.query("UPDATE idempotency SET state = 'done', response_status = $3, "
-                    "response_body = $4 WHERE app_id = $1 AND idem_key = $2 "
-                    "AND state NOT IN ('done', 'pending')");
+  // The same conditions again: a row whose owner completed it meanwhile stays.
+  auto settle = lease.query(
+      "UPDATE idempotency SET state = 'done', response_status = $3, "
+      "response_body = $4 WHERE app_id = $1 AND idem_key = $2 "
+      "AND state NOT IN ('done', 'pending') AND (owner IS NULL OR owner != $5) "
+      "AND ($6 = '' OR created_at < $6)");
   for (const auto& [app_id, key] : keys) {
     settle.bind(1, app_id).bind(2, key).bind(3, int64_t{status});
     settle.bind_blob(
         4, lease.seal(sealed_column::idempotency_response, {app_id, key}, body));
+    settle.bind(5, owner).bind(6, claimed_before);
     settled += settle.run().affected();
   }
   return settled;

@@ -122,16 +122,28 @@ constexpr const char* idempotency_owners
     = "ALTER TABLE idempotency ADD COLUMN owner TEXT COLLATE \"C\";"
       "CREATE INDEX idempotency_by_age ON idempotency(created_at)";
 
+// 005: what instances sharing the database share beyond the rows: the nonces
+// of accepted requests and the calls rate limits count.
+constexpr const char* shared_ledgers
+    = "CREATE TABLE request_nonces(nonce TEXT COLLATE \"C\" PRIMARY KEY, "
+      "expires_at BIGINT NOT NULL);"
+      "CREATE INDEX request_nonces_by_expiry ON request_nonces(expires_at);"
+      "CREATE TABLE rate_limit_calls(limit_key TEXT COLLATE \"C\" NOT NULL, "
+      "at_ms BIGINT NOT NULL);"
+      "CREATE INDEX rate_limit_calls_by_key ON rate_limit_calls(limit_key, at_ms);"
+      "CREATE INDEX rate_limit_calls_by_age ON rate_limit_calls(at_ms)";
+
 struct migration {
   int version;
   const char* sql;
 };
 
-constexpr std::array<migration, 4> migrations{{
+constexpr std::array<migration, 5> migrations{{
     {1, initial_schema},
     {2, lookup_hash_index},
     {3, key_lineage_indexes},
     {4, idempotency_owners},
+    {5, shared_ledgers},
 }};
 
 /// The advisory lock key that serialises migrations ("migrate" in ASCII).

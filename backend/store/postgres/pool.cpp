@@ -87,7 +87,7 @@ pg_lease::pg_lease(const pg_scope& scope) : pool_(*scope.pool) {
   // TODO(coordinator): call expect_may_block() here once helper B's check is in
   // main: every repository call blocks on the database.
   if (!scope.transaction) {
-    if (pool_.held_by_this_thread())
+    if (!scope.independent && pool_.held_by_this_thread())
       throw store_misuse{"this thread holds a transaction of this store: use the "
                          "transaction's repositories"};
     owned_ = pool_.take();

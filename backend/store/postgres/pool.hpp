@@ -85,6 +85,9 @@ struct pg_transaction_state {
 struct pg_scope {
   pg_pool* pool = nullptr;
   const pg_transaction_state* transaction = nullptr;
+  /// An autocommit call on tables no transaction writes (the ledgers): the
+  /// thread holding a transaction may make it.
+  bool independent = false;
 };
 
 /// The connection for the duration of one repository call.

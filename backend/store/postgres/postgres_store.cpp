@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include "backend/store/local_change_feed.hpp"
+#include "backend/store/postgres/ledgers.hpp"
 #include "backend/store/postgres/migrations.hpp"
 #include "backend/store/postgres/pool.hpp"
 #include "backend/store/postgres/repositories.hpp"
@@ -163,6 +165,9 @@ postgres_store::postgres_store(const std::string& conninfo,
     pool_->give_back(std::move(c));
   }
   open_barrier(key);
+  nonces_ = std::make_unique<pg_nonces>(*pool_);
+  rate_limits_ = std::make_unique<pg_rate_limits>(*pool_);
+  changes_ = std::make_unique<local_change_feed>();
 }
 
 postgres_store::~postgres_store() = default;
@@ -200,6 +205,16 @@ settings_repository& postgres_store::settings() {
 }
 local_users_repository& postgres_store::local_users() {
   return autocommit_->local_users;
+}
+
+nonces_repository& postgres_store::nonces() {
+  return *nonces_;
+}
+rate_limits_repository& postgres_store::rate_limits() {
+  return *rate_limits_;
+}
+change_feed& postgres_store::changes() {
+  return *changes_;
 }
 
 transaction postgres_store::begin() {

@@ -19,6 +19,9 @@ namespace alter::backend {
 class pg_pool;
 struct pg_repository_set;
 class pg_connection;
+class pg_nonces;
+class pg_rate_limits;
+class local_change_feed;
 
 struct postgres_options {
   /// Connections open at most; a transaction holds one until it ends.
@@ -53,6 +56,17 @@ public:
   /// BEGIN on a connection of the pool, held until commit or rollback.
   transaction begin() override;
 
+  /// Rows of their own; each call atomic by itself (ledgers.hpp).
+  nonces_repository& nonces() override;
+  rate_limits_repository& rate_limits() override;
+  /// In-process for now: approval decisions wake the long-polls of this
+  /// instance only (LISTEN/NOTIFY is the change feed to come).
+  change_feed& changes() override;
+  /// A server database: other instances may use it at the same time.
+  bool shared_by_instances() const noexcept override {
+    return true;
+  }
+
   void reseal_data_keys(const master_key& next) override;
   void rotate_data_key(const master_key& kek) override;
   uint32_t data_key_id() override;
@@ -68,6 +82,9 @@ private:
 
   std::unique_ptr<pg_pool> pool_;
   std::unique_ptr<pg_repository_set> autocommit_;
+  std::unique_ptr<pg_nonces> nonces_;
+  std::unique_ptr<pg_rate_limits> rate_limits_;
+  std::unique_ptr<local_change_feed> changes_;
 };
 
 /// `conninfo` without its password, for messages.

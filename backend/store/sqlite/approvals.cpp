@@ -115,11 +115,14 @@ bool sqlite_approvals::start_execution(std::string_view id) {
 }
 
 int64_t sqlite_approvals::fail_interrupted(std::string_view result_json,
-                                           std::string_view now) {
+                                           std::string_view now,
+                                           std::string_view decided_before) {
   connection_lease lease{scope_};
   // Row by row: each result is sealed for its own row.
   auto& select = lease.cached(
-      "SELECT id FROM approvals WHERE status IN ('approved', 'executing')");
+      "SELECT id FROM approvals WHERE status IN ('approved', 'executing') "
+      "AND (COALESCE(?1, '') = '' OR decided_at < ?1)");
+  select.bind(1, decided_before);
   std::vector<std::string> ids;
   while (select.step())
     ids.push_back(select.text(0));

@@ -90,12 +90,17 @@ bool sqlite_idempotency::settle_stale(std::string_view app_id, std::string_view 
   return lease.changes() == 1;
 }
 
-int64_t sqlite_idempotency::settle_foreign(std::string_view owner, int status,
+int64_t sqlite_idempotency::settle_foreign(std::string_view owner,
+                                           std::string_view claimed_before, int status,
                                            std::string_view body) {
   connection_lease lease{scope_};
+  // ?2 empty: claims of any age. Every other owner's claim is settled only at
+  // the start of the one server of a database; with live peers, only claims
+  // older than the lease (no live request runs that long).
   auto& drop = lease.cached("DELETE FROM idempotency WHERE state = 'pending' "
-                            "AND (owner IS NULL OR owner != ?1)");
-  drop.bind(1, owner);
+                            "AND (owner IS NULL OR owner != ?1) "
+                            "AND (COALESCE(?2, '') = '' OR created_at < ?2)");
+  drop.bind(1, owner).bind(2, claimed_before);
   drop.execute();
   int64_t settled = lease.changes();
   // Each answer is sealed for its own row, so they are written one by one; a
@@ -103,20 +108,24 @@ int64_t sqlite_idempotency::settle_foreign(std::string_view owner, int status,
   std::vector<std::pair<std::string, std::string>> keys;
   auto& open_rows = lease.cached("SELECT app_id, idem_key FROM idempotency WHERE "
                                  "state NOT IN ('done', 'pending') "
-                                 "AND (owner IS NULL OR owner != ?1)");
-  open_rows.bind(1, owner);
+                                 "AND (owner IS NULL OR owner != ?1) "
+                                 "AND (COALESCE(?2, '') = '' OR created_at < ?2)");
+  open_rows.bind(1, owner).bind(2, claimed_before);
   while (open_rows.step())
     keys.emplace_back(open_rows.text(0), open_rows.text(1));
   open_rows.reset();
-  auto& settle
-      = lease.cached("UPDATE idempotency SET state = 'done', response_status = ?3, "
-                     "response_body = ?4 WHERE app_id = ?1 AND idem_key = ?2 "
-                     "AND state NOT IN ('done', 'pending')");
+  // The same conditions again: a row whose owner completed it meanwhile stays.
+  auto& settle = lease.cached(
+      "UPDATE idempotency SET state = 'done', response_status = ?3, "
+      "response_body = ?4 WHERE app_id = ?1 AND idem_key = ?2 "
+      "AND state NOT IN ('done', 'pending') AND (owner IS NULL OR owner != ?5) "
+      "AND (COALESCE(?6, '') = '' OR created_at < ?6)");
   for (const auto& [app_id, key] : keys) {
     settle.reset();
     settle.bind(1, app_id).bind(2, key).bind(3, int64_t{status});
     settle.bind_blob(
         4, lease.seal(sealed_column::idempotency_response, {app_id, key}, body));
+    settle.bind(5, owner).bind(6, claimed_before);
     settle.execute();
     settled += lease.changes();
   }

@@ -162,16 +162,24 @@ void idempotency_owners(database& db) {
   db.exec("CREATE INDEX IF NOT EXISTS idempotency_by_age ON idempotency(created_at)");
 }
 
+// 005: what instances sharing the database share beyond the rows: the nonces
+// of accepted requests (the table an older backend made outside the
+// migrations keeps its rows) and the calls rate limits count.
+void shared_ledgers(database& db) {
+  ledger_tables(db);
+}
+
 struct migration {
   int version;
   void (*apply)(database&);
 };
 
-constexpr std::array<migration, 4> migrations{{
+constexpr std::array<migration, 5> migrations{{
     {1, initial_tables},
     {2, columns_added_before_versioning},
     {3, key_lineage_indexes},
     {4, idempotency_owners},
+    {5, shared_ledgers},
 }};
 
 void refuse_newer(database& db, const std::string& path) {
@@ -181,6 +189,21 @@ void refuse_newer(database& db, const std::string& path) {
 }
 
 } // namespace
+
+void ledger_tables(database& db) {
+  db.exec("CREATE TABLE IF NOT EXISTS request_nonces ("
+          " nonce TEXT PRIMARY KEY,"
+          " expires_at INTEGER NOT NULL) WITHOUT ROWID");
+  db.exec("CREATE INDEX IF NOT EXISTS request_nonces_by_expiry"
+          " ON request_nonces(expires_at)");
+  db.exec("CREATE TABLE IF NOT EXISTS rate_limit_calls ("
+          " limit_key TEXT NOT NULL,"
+          " at_ms INTEGER NOT NULL)");
+  db.exec("CREATE INDEX IF NOT EXISTS rate_limit_calls_by_key"
+          " ON rate_limit_calls(limit_key, at_ms)");
+  db.exec("CREATE INDEX IF NOT EXISTS rate_limit_calls_by_age"
+          " ON rate_limit_calls(at_ms)");
+}
 
 int current_schema_version() {
   return migrations.back().version;

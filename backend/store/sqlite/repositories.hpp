@@ -118,7 +118,8 @@ public:
               std::string_view reason, std::string_view now) override;
   bool expire(std::string_view id, std::string_view now) override;
   bool start_execution(std::string_view id) override;
-  int64_t fail_interrupted(std::string_view result_json, std::string_view now) override;
+  int64_t fail_interrupted(std::string_view result_json, std::string_view now,
+                           std::string_view decided_before) override;
   void finish(std::string_view id, approval_state status, int64_t result_status,
               std::string_view result_json, std::string_view executed_at) override;
   void insert_approver(const approver_record& x) override;
@@ -165,8 +166,8 @@ public:
   bool settle_stale(std::string_view app_id, std::string_view key,
                     std::string_view claimed_before, int status,
                     std::string_view body) override;
-  int64_t settle_foreign(std::string_view owner, int status,
-                         std::string_view body) override;
+  int64_t settle_foreign(std::string_view owner, std::string_view claimed_before,
+                         int status, std::string_view body) override;
   int64_t prune(std::string_view before, int64_t limit) override;
 
 private:

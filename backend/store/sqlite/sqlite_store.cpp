@@ -1,6 +1,8 @@
 #include "backend/store/sqlite/sqlite_store.hpp"
 
+#include "backend/store/local_change_feed.hpp"
 #include "backend/store/sqlite/connection.hpp"
+#include "backend/store/sqlite/ledgers.hpp"
 #include "backend/store/sqlite/migrations.hpp"
 #include "backend/store/sqlite/repositories.hpp"
 
@@ -95,6 +97,10 @@ sqlite_store::sqlite_store(const std::string& path, const master_key_options& ke
   connection_->db().exec("PRAGMA secure_delete=ON");
   migrate(connection_->db(), path);
   open_barrier(key, path);
+  ledgers_ = std::make_unique<ledger_connection>(path);
+  nonces_ = std::make_unique<sqlite_nonces>(*ledgers_);
+  rate_limits_ = std::make_unique<sqlite_rate_limits>(*ledgers_);
+  changes_ = std::make_unique<local_change_feed>();
 }
 
 sqlite_store::~sqlite_store() = default;
@@ -128,6 +134,16 @@ settings_repository& sqlite_store::settings() {
 }
 local_users_repository& sqlite_store::local_users() {
   return autocommit_->local_users;
+}
+
+nonces_repository& sqlite_store::nonces() {
+  return *nonces_;
+}
+rate_limits_repository& sqlite_store::rate_limits() {
+  return *rate_limits_;
+}
+change_feed& sqlite_store::changes() {
+  return *changes_;
 }
 
 transaction sqlite_store::begin() {

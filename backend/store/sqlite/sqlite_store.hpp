@@ -14,6 +14,10 @@ namespace alter::backend {
 class sqlite_connection;
 struct sqlite_repository_set;
 class connection_lease;
+class ledger_connection;
+class sqlite_nonces;
+class sqlite_rate_limits;
+class local_change_feed;
 
 class sqlite_store final : public store {
 public:
@@ -39,6 +43,15 @@ public:
   /// BEGIN IMMEDIATE: the write lock of the database file is taken now.
   transaction begin() override;
 
+  /// On a second connection of their own (ledgers.hpp).
+  nonces_repository& nonces() override;
+  rate_limits_repository& rate_limits() override;
+  /// In-process: a SQLite file has one server.
+  change_feed& changes() override;
+  bool shared_by_instances() const noexcept override {
+    return false;
+  }
+
   void reseal_data_keys(const master_key& next) override;
   void rotate_data_key(const master_key& kek) override;
   uint32_t data_key_id() override;
@@ -51,6 +64,10 @@ private:
 
   std::unique_ptr<sqlite_connection> connection_;
   std::unique_ptr<sqlite_repository_set> autocommit_;
+  std::unique_ptr<ledger_connection> ledgers_;
+  std::unique_ptr<sqlite_nonces> nonces_;
+  std::unique_ptr<sqlite_rate_limits> rate_limits_;
+  std::unique_ptr<local_change_feed> changes_;
 };
 
 } // namespace alter::backend

@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -223,6 +225,45 @@ CAF_TEST(text with a NUL byte is refused and never cut short) {
   // BYTEA keeps every byte.
   db->settings().put("blob", std::string{"a\0b", 3});
   CHECK_VALUE(db->settings().find("blob").value_or("").size(), 3u);
+}
+
+CAF_TEST(a publication reaches the subscribers of other instances once) {
+  auto a = open();
+  auto b = open();
+  std::mutex mtx;
+  std::condition_variable woken;
+  std::vector<std::string> seen_by_a;
+  std::vector<std::string> seen_by_b;
+  auto record = [&](std::vector<std::string>& into) {
+    return [&](const std::string& id) {
+      std::lock_guard<std::mutex> guard{mtx};
+      into.push_back(id);
+      woken.notify_all();
+    };
+  };
+  auto sub_a
+      = a->changes().subscribe(backend::change_topic::approval, record(seen_by_a));
+  auto sub_b
+      = b->changes().subscribe(backend::change_topic::approval, record(seen_by_b));
+  // The listener of b may still be connecting: publish until it hears one.
+  std::unique_lock<std::mutex> lock{mtx};
+  for (int i = 0; i < 50 && seen_by_b.empty(); ++i) {
+    lock.unlock();
+    a->changes().publish(backend::change_topic::approval, "apr-" + std::to_string(i));
+    lock.lock();
+    woken.wait_for(lock, std::chrono::milliseconds{100},
+                   [&] { return !seen_by_b.empty(); });
+  }
+  CAF_REQUIRE(!seen_by_b.empty());
+  CHECK_VALUE(seen_by_b.front().rfind("apr-", 0), 0u);
+  // Its own instance got each publication once, at once (not again by NOTIFY).
+  auto published = seen_by_a.size();
+  lock.unlock();
+  std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  lock.lock();
+  CHECK_VALUE(seen_by_a.size(), published);
+  for (std::size_t i = 0; i < seen_by_a.size(); ++i)
+    CHECK_VALUE(seen_by_a[i], "apr-" + std::to_string(i));
 }
 
 CAF_TEST(an unreachable server is store_unavailable without the password) {

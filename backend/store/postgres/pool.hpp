@@ -55,6 +55,9 @@ public:
   const std::string& description() const noexcept {
     return description_;
   }
+  const std::string& conninfo() const noexcept {
+    return conninfo_;
+  }
 
   /// The keys every connection seals and opens with; replaced whole (a
   /// rotation), read as a snapshot.

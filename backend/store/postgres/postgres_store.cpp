@@ -2,7 +2,7 @@
 
 #include <libpq-fe.h>
 
-#include "backend/store/local_change_feed.hpp"
+#include "backend/store/postgres/change_feed.hpp"
 #include "backend/store/postgres/ledgers.hpp"
 #include "backend/store/postgres/migrations.hpp"
 #include "backend/store/postgres/pool.hpp"
@@ -167,7 +167,7 @@ postgres_store::postgres_store(const std::string& conninfo,
   open_barrier(key);
   nonces_ = std::make_unique<pg_nonces>(*pool_);
   rate_limits_ = std::make_unique<pg_rate_limits>(*pool_);
-  changes_ = std::make_unique<local_change_feed>();
+  changes_ = std::make_unique<pg_change_feed>(*pool_, pool_->conninfo());
 }
 
 postgres_store::~postgres_store() = default;

@@ -21,7 +21,7 @@ struct pg_repository_set;
 class pg_connection;
 class pg_nonces;
 class pg_rate_limits;
-class local_change_feed;
+class pg_change_feed;
 
 struct postgres_options {
   /// Connections open at most; a transaction holds one until it ends.
@@ -59,8 +59,7 @@ public:
   /// Rows of their own; each call atomic by itself (ledgers.hpp).
   nonces_repository& nonces() override;
   rate_limits_repository& rate_limits() override;
-  /// In-process for now: approval decisions wake the long-polls of this
-  /// instance only (LISTEN/NOTIFY is the change feed to come).
+  /// Across instances: LISTEN/NOTIFY (change_feed.hpp).
   change_feed& changes() override;
   /// A server database: other instances may use it at the same time.
   bool shared_by_instances() const noexcept override {
@@ -84,7 +83,7 @@ private:
   std::unique_ptr<pg_repository_set> autocommit_;
   std::unique_ptr<pg_nonces> nonces_;
   std::unique_ptr<pg_rate_limits> rate_limits_;
-  std::unique_ptr<local_change_feed> changes_;
+  std::unique_ptr<pg_change_feed> changes_;
 };
 
 /// `conninfo` without its password, for messages.

@@ -23,7 +23,7 @@
 #include "backend/proxy/upstream_client.hpp"
 #include "backend/routes/routes.hpp"
 #include "backend/sim/provider_simulator.hpp"
-#include "backend/store/sqlite/sqlite_store.hpp"
+#include "backend/store/open_store.hpp"
 #include "messages/json_codec.hpp"
 #include "net/io_runtime.hpp"
 
@@ -70,7 +70,8 @@ void add_well_known_routes(router& routes, identity_provider& idp) {
 // away.
 struct local_backend::impl {
   backend_options options;
-  sqlite_store db;
+  std::unique_ptr<store> owned_db;
+  store& db;
   std::optional<tls_identity> identity;
   authenticator auth;
   router routes;
@@ -96,7 +97,8 @@ struct local_backend::impl {
   std::shared_ptr<provider_hits> hits;
 
   explicit impl(backend_options opts)
-      : options(std::move(opts)), db(options.database_path, options.master_key),
+      : options(std::move(opts)),
+        owned_db(open_store(options.database_path, options.master_key)), db(*owned_db),
         auth(db, options.clock ? options.clock : system_seconds),
         admission(options.admission),
         hits(std::make_shared<provider_hits>(options.provider_log_path)) {

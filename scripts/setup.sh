@@ -10,6 +10,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev
   libssl-dev
   libsqlite3-dev sqlite3
+  # The PostgreSQL store (libpq) and the test suites' own server (initdb, pg_ctl).
+  libpq-dev postgresql-15
   libbenchmark-dev
   # Hardening (scripts/hardening.sh): clang with the libFuzzer and sanitizer runtimes.
   clang libclang-rt-14-dev

@@ -1,7 +1,7 @@
-// The store: transactions (commit, rollback on destruction, no self-deadlock,
-// other threads wait in memory), schema migrations (a database of the layout before
-// versions upgraded with its data, a newer one refused) and bootstrap's audit
-// rows.
+// The SQLite store: the store's contract (store_conformance.hpp, shared with
+// the PostgreSQL store's suite store_postgres) and what is SQLite's own: schema
+// migrations (a database of the layout before versions upgraded with its data,
+// a newer one refused).
 #define CAF_SUITE store
 #include "caf/test/unit_test.hpp"
 
@@ -14,6 +14,8 @@
 #include "backend/store/schema_version_error.hpp"
 #include "backend/store/sqlite/database.hpp"
 #include "backend/store/sqlite/sqlite_store.hpp"
+
+#include "backend/encryption/master_key.hpp"
 
 #include "temp_files.hpp"
 
@@ -208,107 +210,7 @@ void check_current_layout(const std::string& db_path) {
     CAF_CHECK_EQUAL(count_of(raw, column), 1);
 }
 
-backend::app_record app(const std::string& id) {
-  return {id, "app " + id, backend::now_iso8601()};
-}
-
 } // namespace
-
-CAF_TEST(a transaction commits all its writes or none) {
-  temp_dir dir;
-  sqlite_store db{dir.path + "/alter.db"};
-  {
-    auto tx = db.begin();
-    tx.accounts().insert_app(app("dropped"));
-    // Destroyed without commit: rolled back.
-  }
-  {
-    auto tx = db.begin();
-    tx.accounts().insert_app(app("kept"));
-    tx.grants().put_provider({"p", "https://example.test/p", "p"});
-    tx.commit();
-  }
-  auto tx = db.begin();
-  // Inside the transaction its own writes and the committed ones are visible.
-  tx.grants().add_provider({"q", "https://example.test/q", "q"});
-  CAF_CHECK(tx.grants().find_provider("p").has_value());
-  CAF_CHECK(tx.grants().find_provider("q").has_value());
-  auto& grants = tx.grants();
-  tx.commit();
-  // A repository of an ended transaction refuses calls.
-  // The message is copied while the exception lives (what() dies with it).
-  std::string refusal;
-  try {
-    grants.find_provider("p");
-  } catch (const backend::store_misuse& e) {
-    refusal = e.what();
-  }
-  CAF_CHECK_EQUAL(refusal, "the transaction already ended");
-  CAF_CHECK(db.grants().find_provider("q").has_value());
-  // Apps are only read through foreign keys: one that was rolled back is no
-  // parent, one that committed is.
-  backend::agent_record orphan;
-  orphan.id = "a1";
-  orphan.app_id = "dropped";
-  orphan.name = "orphan";
-  orphan.created_at = backend::now_iso8601();
-  CAF_CHECK_EQUAL(
-      [&] {
-        try {
-          db.accounts().insert_agent(orphan);
-        } catch (const backend::sqlite_error&) {
-          return false;
-        }
-        return true;
-      }(),
-      false);
-  orphan.app_id = "kept";
-  db.accounts().insert_agent(orphan);
-  CAF_CHECK(db.accounts().find_agent("a1").has_value());
-}
-
-CAF_TEST(the thread holding a transaction gets an error instead of a deadlock) {
-  temp_dir dir;
-  sqlite_store db{dir.path + "/alter.db"};
-  auto tx = db.begin();
-  tx.accounts().insert_app(app("a"));
-  auto misuse = [&](auto&& fn) {
-    try {
-      fn();
-    } catch (const backend::store_misuse&) {
-      return true;
-    }
-    return false;
-  };
-  CAF_CHECK(misuse([&] { db.grants().find_provider("p"); }));
-  CAF_CHECK(misuse([&] { db.begin(); }));
-  // The transaction is still usable and commits.
-  tx.accounts().insert_app(app("b"));
-  tx.commit();
-  CAF_CHECK(!misuse([&] { db.grants().find_provider("p"); }));
-}
-
-CAF_TEST(in memory another thread waits for a transaction and then sees its writes) {
-  // One connection only: reads take the writer (on a file they read the
-  // durable state without waiting: suite group_commit).
-  sqlite_store db{":memory:"};
-  std::atomic<bool> committed{false};
-  std::atomic<bool> saw_provider{false};
-  std::atomic<bool> read_before_commit{false};
-  auto tx = db.begin();
-  tx.grants().put_provider({"p", "https://example.test/p", "p"});
-  std::thread reader{[&] {
-    auto found = db.grants().find_provider("p").has_value();
-    read_before_commit = !committed.load();
-    saw_provider = found;
-  }};
-  std::this_thread::sleep_for(std::chrono::milliseconds{100});
-  committed = true;
-  tx.commit();
-  reader.join();
-  CAF_CHECK(!read_before_commit.load());
-  CAF_CHECK(saw_provider.load());
-}
 
 CAF_TEST(a database of the layout before versions is upgraded with its data) {
   temp_dir dir;
@@ -387,3 +289,41 @@ CAF_TEST(a database of a newer schema version is refused naming both versions) {
   backend::database raw{db_path};
   CAF_CHECK_EQUAL(count_of(raw, "PRAGMA user_version"), 9);
 }
+
+namespace {
+
+/// The conformance suite's SQLite: a file in a directory of its own, its
+/// master key given as base64 so that every store on the file uses it.
+struct store_fixture {
+  temp_dir dir;
+  std::string path = dir.path + "/alter.db";
+  std::string key = backend::master_key::generate().to_base64();
+
+  const std::string& master_key_base64() const {
+    return key;
+  }
+  std::unique_ptr<backend::store> open() {
+    return std::make_unique<sqlite_store>(path, backend::master_key_options{{}, key});
+  }
+  std::unique_ptr<backend::store> reopen() {
+    return open();
+  }
+  std::unique_ptr<backend::store> reopen_with(const std::string& base64) {
+    return std::make_unique<sqlite_store>(path,
+                                          backend::master_key_options{{}, base64});
+  }
+  void raw_sql(const char* sql) {
+    backend::database raw{path};
+    raw.exec(sql);
+  }
+  std::string raw_text(const char* sql) {
+    backend::database raw{path};
+    auto s = raw.prepare(sql);
+    CAF_REQUIRE(s.step());
+    return s.text(0);
+  }
+};
+
+} // namespace
+
+#include "store_conformance.hpp"

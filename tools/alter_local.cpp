@@ -25,9 +25,14 @@
 //   alter-local rotate-master-key --db FILE [--new-master-key-file FILE]
 //   alter-local rotate-data-key --db FILE
 //
+// --db (also spelled --database) is a SQLite file or a PostgreSQL database as a
+// postgresql:// URL (or libpq keywords); see docs/operations.md.
+//
 // Every command also takes --master-key-file FILE (default FILE.master-key,
 // made on first start) or the environment variable ALTER_MASTER_KEY (base64 of
-// 32 bytes): the key the database's secrets are encrypted under.
+// 32 bytes): the key the database's secrets are encrypted under. A PostgreSQL
+// database needs one of them: there is no file next to it, and every instance
+// sharing it must use the same key.
 //
 // Plaintext keys are printed once, when they are made; the store keeps hashes.
 #include <csignal>
@@ -53,7 +58,7 @@
 #include "backend/local_backend.hpp"
 #include "backend/policy/rule_validation.hpp"
 #include "backend/sim/provider_simulator.hpp"
-#include "backend/store/sqlite/sqlite_store.hpp"
+#include "backend/store/open_store.hpp"
 
 namespace {
 
@@ -101,6 +106,9 @@ bool parse_flags(int argc, char** argv, int first,
       = {"--plain", "--disabled", "--insecure-dev-sign-in", "--shared-db"};
   for (int i = first; i < argc; ++i) {
     std::string name = argv[i];
+    // --database is the same flag as --db (a SQLite file or a postgresql:// URL).
+    if (name == "--database")
+      name = "--db";
     if (name.rfind("--", 0) != 0) {
       error = "unexpected argument " + name;
       return false;
@@ -244,11 +252,14 @@ int serve(std::map<std::string, std::string>& flags) {
   }
   alter::backend::local_backend backend{opts};
   std::cout << "alter-local: API on " << backend.base_url() << ", providers on "
-            << backend.provider_base_url() << ", state in " << opts.database_path
-            << "\n";
+            << backend.provider_base_url() << ", state in "
+            << alter::backend::describe_database(opts.database_path) << "\n";
   if (opts.tls) {
-    auto ca_out
-        = flags.count("--ca-out") ? flags["--ca-out"] : opts.database_path + ".ca.pem";
+    // A PostgreSQL database has no file to put the certificate next to.
+    auto ca_out = flags.count("--ca-out") ? flags["--ca-out"]
+                  : alter::backend::is_postgres_database(opts.database_path)
+                      ? std::string{"alter-local.ca.pem"}
+                      : opts.database_path + ".ca.pem";
     std::ofstream{ca_out} << backend.certificate_pem();
     std::cout << "alter-local: clients must trust " << ca_out << "\n";
   }
@@ -276,7 +287,8 @@ int offline_bootstrap(std::map<std::string, std::string>& flags) {
     return usage("--agents must be a number from 0 to 1000000");
   auto provider_url = flags.count("--provider-url") ? flags["--provider-url"]
                                                     : "https://127.0.0.1:8444";
-  alter::backend::sqlite_store db{flags["--db"], key_options(flags)};
+  auto opened = alter::backend::open_store(flags["--db"], key_options(flags));
+  auto& db = *opened;
   // Register the simulated providers at the URL the server will serve them on.
   alter::backend::register_simulated_providers(db, provider_url);
   alter::backend::bootstrap_spec spec;
@@ -307,7 +319,8 @@ int rules(const std::string& action, std::map<std::string, std::string>& flags) 
   std::string why;
   if (!db_and_app(flags, why))
     return usage(why.c_str());
-  alter::backend::sqlite_store db{flags["--db"], key_options(flags)};
+  auto opened = alter::backend::open_store(flags["--db"], key_options(flags));
+  auto& db = *opened;
   const auto& app = flags["--app"];
   if (action == "list") {
     for (const auto& r : db.rules().list(app))
@@ -356,7 +369,8 @@ int approver(const std::string& action, std::map<std::string, std::string>& flag
     return usage(why.c_str());
   if (action != "add" || !flags.count("--name"))
     return usage("approver add needs --name NAME");
-  alter::backend::sqlite_store db{flags["--db"], key_options(flags)};
+  auto opened = alter::backend::open_store(flags["--db"], key_options(flags));
+  auto& db = *opened;
   std::cout << "approver " << flags["--name"] << "\n  token: "
             << alter::backend::add_approver(db, flags["--app"], flags["--name"])
             << "\n(shown once; the backend stores only its hash)\n";
@@ -396,7 +410,8 @@ int users(const std::string& action, const std::string& name,
           std::map<std::string, std::string>& flags) {
   if (!flags.count("--db"))
     return usage("users needs --db FILE");
-  alter::backend::sqlite_store db{flags["--db"], key_options(flags)};
+  auto opened = alter::backend::open_store(flags["--db"], key_options(flags));
+  auto& db = *opened;
   if (action == "list") {
     for (const auto& n : alter::backend::list_local_users(db))
       std::cout << n << "\n";
@@ -439,7 +454,8 @@ int audit(std::map<std::string, std::string>& flags) {
   if (hash != std::string::npos
       && !to_int(after.substr(hash + 1), 0, std::numeric_limits<long>::max(), sequence))
     return usage("--after must be a cursor (created_at#sequence) or a created_at");
-  alter::backend::sqlite_store db{flags["--db"], key_options(flags)};
+  auto opened = alter::backend::open_store(flags["--db"], key_options(flags));
+  auto& db = *opened;
   auto rows = db.audit().page(flags["--app"], after.substr(0, hash), sequence, limit);
   for (const auto& r : rows) {
     boost::json::object o{{"created_at", r.created_at},

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "backend/store/sqlite/sqlite_store.hpp"
+#include "backend/store/open_store.hpp"
 
 namespace alter::backend {
 
@@ -14,12 +14,12 @@ std::string rotate_master_key(const std::string& database_path,
     throw encryption_error("the master key does not come from a file: name the new "
                            "key file (--new-master-key-file)");
   // Opening proves the current key (a wrong one is refused here).
-  sqlite_store db{database_path, current};
+  auto db = open_store(database_path, current);
   auto next = master_key::generate();
   auto target = new_key_file.empty() ? current_file + ".new" : new_key_file;
   write_master_key_file(target, next);
   try {
-    db.reseal_data_keys(next);
+    db->reseal_data_keys(next);
   } catch (...) {
     // The database still opens with the current key: the new one is worthless.
     std::remove(target.c_str());
@@ -40,9 +40,9 @@ std::string rotate_master_key(const std::string& database_path,
 
 uint32_t rotate_data_key(const std::string& database_path,
                          const master_key_options& key) {
-  sqlite_store db{database_path, key};
-  db.rotate_data_key(resolve_master_key(key, database_path, false));
-  return db.data_key_id();
+  auto db = open_store(database_path, key);
+  db->rotate_data_key(resolve_master_key(key, database_path, false));
+  return db->data_key_id();
 }
 
 } // namespace alter::backend

@@ -46,9 +46,12 @@ def sign(api_key, method, path, body, ts, nonce):
 
 
 class Backend:
-    def __init__(self, binary, workdir):
+    def __init__(self, binary, workdir, database=None):
         self.binary = binary
-        self.db = os.path.join(workdir, "a.db")
+        self.db = database or os.path.join(workdir, "a.db")
+        # A PostgreSQL database has no key file next to it: name one.
+        self.key_flags = (["--master-key-file", os.path.join(workdir, "master-key")]
+                          if database else [])
         self.ca = os.path.join(workdir, "ca.pem")
         self.provider_log = os.path.join(workdir, "provider.log")
         self.out = os.path.join(workdir, "serve.log")
@@ -59,7 +62,8 @@ class Backend:
         self.lock = threading.Lock()
 
     def bootstrap(self):
-        out = subprocess.run([self.binary, "bootstrap", "--db", self.db, "--agents", "1"],
+        out = subprocess.run([self.binary, "bootstrap", "--db", self.db, "--agents", "1"]
+                             + self.key_flags,
                              check=True, capture_output=True, text=True).stdout
         agent = out[out.index("\nagent "):]
         key = re.search(r"key: (\S+)", agent).group(1)
@@ -71,7 +75,7 @@ class Backend:
             self.proc = subprocess.Popen(
                 [self.binary, "serve", "--db", self.db, "--port", str(self.port),
                  "--provider-port", str(self.provider_port), "--ca-out", self.ca,
-                 "--provider-log", self.provider_log],
+                 "--provider-log", self.provider_log] + self.key_flags,
                 stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -170,9 +174,26 @@ def main():
     ap.add_argument("alter_local")
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--threads", type=int, default=32)
+    # The test PostgreSQL (tests/programs/postgres_server.sh): the database
+    # lives there instead of in a SQLite file.
+    ap.add_argument("--postgres-server")
     args = ap.parse_args()
+    pg_dir = None
+    database = None
+    if args.postgres_server:
+        pg_dir = tempfile.mkdtemp(prefix="alter-pg-", dir="/tmp")
+        database = subprocess.run([args.postgres_server, "start", pg_dir, str(os.getpid())],
+                                  check=True, capture_output=True, text=True).stdout.strip()
+    try:
+        return run(args, database)
+    finally:
+        if pg_dir:
+            subprocess.run([args.postgres_server, "stop", pg_dir], check=False)
+
+
+def run(args, database):
     with tempfile.TemporaryDirectory() as workdir:
-        backend = Backend(args.alter_local, workdir)
+        backend = Backend(args.alter_local, workdir, database)
         key, grant = backend.bootstrap()
         backend.start()
         # The simulated provider is plain HTTP inside alter-local, on its own port.

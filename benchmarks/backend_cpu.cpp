@@ -27,11 +27,11 @@
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "benchmarks/raw_http_client.hpp"
-#include "messages/token_response.hpp"
-#include "net/credential_injection.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
+#include "messages/token_response.hpp"
 #include "messages/wire_requests.hpp"
+#include "net/credential_injection.hpp"
 
 namespace {
 
@@ -148,9 +148,9 @@ int main(int argc, char** argv) {
     auto cpu_before = cpu_seconds(flags["--pid"]);
     auto started = std::chrono::steady_clock::now();
     run(calls, failed, direct);
-    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now()
-                                                 - started)
-                       .count();
+    auto elapsed
+        = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+              .count();
     auto cpu = cpu_seconds(flags["--pid"]) - cpu_before;
     return figures{static_cast<double>(calls) / elapsed,
                    cpu * 1000.0 / static_cast<double>(calls)};

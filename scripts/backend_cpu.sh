@@ -11,6 +11,7 @@ build=${1:-build}
 calls=${2:-5000}
 threads=${3:-8}
 work=${WORKDIR:-$(mktemp -d)}
+mkdir -p "$work"
 cleanup() {
   [[ -n ${pid:-} ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   [[ -z ${WORKDIR:-} ]] && rm -rf "$work"

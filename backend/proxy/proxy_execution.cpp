@@ -50,8 +50,8 @@ alter_error invalid(std::string message) {
 
 } // namespace
 
-std::optional<alter_error> proxy_request_problem(store& db, const proxy_request& req,
-                                                 const grant_record& grant) {
+std::variant<checked_proxy_request, alter_error>
+check_proxy_request(store& db, const proxy_request& req, const grant_record& grant) {
   if (std::find(std::begin(methods), std::end(methods), req.method)
       == std::end(methods))
     return invalid(
@@ -66,15 +66,17 @@ std::optional<alter_error> proxy_request_problem(store& db, const proxy_request&
         || has_control_characters(h.value))
       return invalid("a header has an empty name or a control character");
   }
-  if (!base64_decode(req.body_b64))
+  auto body = base64_decode(req.body_b64);
+  if (!body)
     return invalid("body_b64 is not valid base64");
-  if (!net::parse_url(req.url))
+  auto url = net::parse_url(req.url);
+  if (!url)
     return invalid("url is not an absolute http(s) URL");
   auto provider = db.grants().find_provider(grant.provider_id);
   if (!provider || !url_allowed(req.url, provider->base_url))
     return make_error(error_code::url_not_allowed,
                       "the URL is outside the provider's base URL");
-  return std::nullopt;
+  return checked_proxy_request{std::move(*body), std::move(*url)};
 }
 
 std::string upstream_idempotency_key(const std::string& app_id,
@@ -85,19 +87,29 @@ std::string upstream_idempotency_key(const std::string& app_id,
 void call_provider(backend_context& ctx, const grant_record& grant,
                    const proxy_request& req, const std::string& idempotency_key,
                    std::function<void(provider_outcome)> done) {
-  provider_outcome refused;
-  if (auto problem = proxy_request_problem(ctx.db, req, grant)) {
+  auto checked = check_proxy_request(ctx.db, req, grant);
+  if (auto* problem = std::get_if<alter_error>(&checked)) {
+    provider_outcome refused;
     refused.error = std::move(*problem);
     return done(std::move(refused));
   }
+  call_provider(ctx, grant, req, std::get<checked_proxy_request>(std::move(checked)),
+                idempotency_key, std::move(done));
+}
+
+void call_provider(backend_context& ctx, const grant_record& grant,
+                   const proxy_request& req, checked_proxy_request checked,
+                   const std::string& idempotency_key,
+                   std::function<void(provider_outcome)> done) {
+  provider_outcome refused;
   auto token = credential_of(ctx.db, grant);
   if (!token) {
     refused.error = from_caf_error(token.error());
     return done(std::move(refused));
   }
-  auto target = net::parse_url(req.url);
-  http_request base{req.method, target->target, req.headers,
-                    *base64_decode(req.body_b64), 0};
+  auto where = std::move(checked.url.where);
+  http_request base{req.method, std::move(checked.url.target), req.headers,
+                    std::move(checked.body), 0};
   if (!idempotency_key.empty() && !find_field(base.headers, header::idempotency_key))
     base.headers.push_back({std::string{header::idempotency_key}, idempotency_key});
   auto upstream = net::inject_credential(std::move(base), *token);
@@ -107,7 +119,7 @@ void call_provider(backend_context& ctx, const grant_record& grant,
   }
   auto max_body = ctx.max_proxy_body;
   ctx.upstream.exchange(
-      target->where, std::move(*upstream), ctx.upstream_timeout,
+      std::move(where), std::move(*upstream), ctx.upstream_timeout,
       [max_body, done = std::move(done)](net::exchange_outcome out) {
         provider_outcome answer;
         answer.request_sent = out.request_sent;

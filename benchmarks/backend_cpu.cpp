@@ -5,7 +5,7 @@
 //
 //   alter_backend_cpu_bench --pid PID --port API_PORT --provider-url URL
 //                           --key AGENT_KEY --grant GRANT_ID
-//                           [--calls N] [--threads T] [--warmup N]
+//                           [--calls N] [--threads T] [--warmup N] [--direct 0]
 //
 // scripts/backend_cpu.sh starts the backend and runs this. The simulated provider
 // runs inside alter-local too, so the same number of direct calls to it (the
@@ -155,7 +155,8 @@ int main(int argc, char** argv) {
     return figures{static_cast<double>(calls) / elapsed,
                    cpu * 1000.0 / static_cast<double>(calls)};
   };
-  auto direct = measure(true);
+  // --direct 0 skips the baseline (e.g. to count allocations of proxied calls).
+  auto direct = flags["--direct"] == "0" ? figures{0, 0} : measure(true);
   auto proxied = measure(false);
   std::printf("%ld calls, %ld threads (%ld failed)\n", calls, threads, failed.load());
   std::printf("  direct provider hop: %7.0f calls/s, process CPU %.3f ms per call\n",

@@ -2,6 +2,7 @@
 #include "caf/test/unit_test.hpp"
 
 #include <string>
+#include <thread>
 
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
@@ -77,9 +78,36 @@ CAF_TEST(primitives behave as specified) {
   CAF_CHECK(crypto::constant_time_equals("abc", "abc"));
   CAF_CHECK(!crypto::constant_time_equals("abc", "abd"));
   CAF_CHECK(!crypto::constant_time_equals("abc", "abcd"));
+  CAF_CHECK_EQUAL(crypto::sha256_hex("abc"),
+                  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CAF_CHECK_EQUAL(crypto::crc32("123456789"), 0xCBF43926u);
   CAF_CHECK_EQUAL(crypto::random_hex(16).size(), 32u);
   auto uuid = crypto::random_uuid();
   CAF_CHECK_EQUAL(uuid.size(), 36u);
   CAF_CHECK_EQUAL(uuid[14], '4');
+}
+
+CAF_TEST(hmac_sha256 matches RFC 4231 and keeps no key between calls) {
+  // RFC 4231 test case 2.
+  auto jefe
+      = crypto::to_hex(crypto::hmac_sha256("Jefe", "what do ya want for nothing?"));
+  CAF_CHECK_EQUAL(jefe,
+                  "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // Right after a keyed call, an empty key is an empty key, not the last one.
+  auto empty = crypto::to_hex(crypto::hmac_sha256("", ""));
+  CAF_CHECK_EQUAL(empty,
+                  "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  // RFC 4231 test case 6: a key longer than the block is hashed first.
+  auto long_key = crypto::to_hex(
+      crypto::hmac_sha256(std::string(131, '\xaa'),
+                          "Test Using Larger Than Block-Size Key - Hash Key First"));
+  CAF_CHECK_EQUAL(long_key,
+                  "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // The same inputs on another thread give the same answer (contexts are per thread).
+  std::string other;
+  std::thread t{[&] {
+    other = crypto::to_hex(crypto::hmac_sha256("Jefe", "what do ya want for nothing?"));
+  }};
+  t.join();
+  CAF_CHECK_EQUAL(other, jefe);
 }

@@ -35,6 +35,14 @@ unsigned char* bytes(std::string& s, std::size_t offset = 0) {
   return reinterpret_cast<unsigned char*>(s.data()) + offset;
 }
 
+/// AES-256-GCM, fetched once: EVP_aes_256_gcm() makes every init look it up.
+const EVP_CIPHER* aes_256_gcm() {
+  static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  if (cipher == nullptr)
+    throw std::runtime_error("OpenSSL has no AES-256-GCM");
+  return cipher;
+}
+
 /// EVP takes int lengths: larger inputs are refused rather than truncated.
 bool fits_int(std::size_t n) {
   return n <= static_cast<std::size_t>(std::numeric_limits<int>::max() / 2);
@@ -60,8 +68,7 @@ std::string seal_box(std::string_view key, uint32_t key_id, std::string_view pla
   auto ctx = new_context();
   int n = 0;
   int tail = 0;
-  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key),
-                         bytes(nonce))
+  if (EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(key), bytes(nonce))
           != 1
       || EVP_EncryptUpdate(ctx.get(), nullptr, &n, bytes(out), header_size) != 1
       || EVP_EncryptUpdate(ctx.get(), nullptr, &n, bytes(associated_data),
@@ -101,8 +108,7 @@ std::optional<std::string> open_box(std::string_view key, std::string_view box,
   int n = 0;
   int tail = 0;
   bool ok
-      = EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key),
-                           bytes(nonce))
+      = EVP_DecryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(key), bytes(nonce))
             == 1
         && EVP_DecryptUpdate(ctx.get(), nullptr, &n, bytes(box), header_size) == 1
         && EVP_DecryptUpdate(ctx.get(), nullptr, &n, bytes(associated_data),

@@ -51,8 +51,8 @@ alter_error invalid(std::string message) {
 
 } // namespace
 
-std::optional<alter_error> proxy_request_problem(store& db, const proxy_request& req,
-                                                 const grant_record& grant) {
+std::variant<checked_proxy_request, alter_error>
+check_proxy_request(store& db, const proxy_request& req, const grant_record& grant) {
   if (std::find(std::begin(methods), std::end(methods), req.method)
       == std::end(methods))
     return invalid(
@@ -67,15 +67,17 @@ std::optional<alter_error> proxy_request_problem(store& db, const proxy_request&
         || has_control_characters(h.value))
       return invalid("a header has an empty name or a control character");
   }
-  if (!base64_decode(req.body_b64))
+  auto body = base64_decode(req.body_b64);
+  if (!body)
     return invalid("body_b64 is not valid base64");
-  if (!net::parse_url(req.url))
+  auto url = net::parse_url(req.url);
+  if (!url)
     return invalid("url is not an absolute http(s) URL");
   auto provider = db.grants().find_provider(grant.provider_id);
   if (!provider || !url_allowed(req.url, provider->base_url))
     return make_error(error_code::url_not_allowed,
                       "the URL is outside the provider's base URL");
-  return std::nullopt;
+  return checked_proxy_request{std::move(*body), std::move(*url)};
 }
 
 std::string upstream_idempotency_key(const std::string& app_id,
@@ -86,19 +88,29 @@ std::string upstream_idempotency_key(const std::string& app_id,
 void call_provider(backend_context& ctx, const grant_record& grant,
                    const proxy_request& req, const std::string& idempotency_key,
                    std::function<void(provider_outcome)> done) {
-  provider_outcome refused;
-  if (auto problem = proxy_request_problem(ctx.db, req, grant)) {
+  auto checked = check_proxy_request(ctx.db, req, grant);
+  if (auto* problem = std::get_if<alter_error>(&checked)) {
+    provider_outcome refused;
     refused.error = std::move(*problem);
     return done(std::move(refused));
   }
+  call_provider(ctx, grant, req, std::get<checked_proxy_request>(std::move(checked)),
+                idempotency_key, std::move(done));
+}
+
+void call_provider(backend_context& ctx, const grant_record& grant,
+                   const proxy_request& req, checked_proxy_request checked,
+                   const std::string& idempotency_key,
+                   std::function<void(provider_outcome)> done) {
+  provider_outcome refused;
   auto token = credential_of(ctx.db, grant);
   if (!token) {
     refused.error = from_caf_error(token.error());
     return done(std::move(refused));
   }
-  auto target = net::parse_url(req.url);
-  http_request base{req.method, target->target, req.headers,
-                    *base64_decode(req.body_b64), 0};
+  auto where = std::move(checked.url.where);
+  http_request base{req.method, std::move(checked.url.target), req.headers,
+                    std::move(checked.body), 0};
   if (!idempotency_key.empty() && !find_field(base.headers, header::idempotency_key))
     base.headers.push_back({std::string{header::idempotency_key}, idempotency_key});
   auto upstream = net::inject_credential(std::move(base), *token);
@@ -135,7 +147,7 @@ void call_provider(backend_context& ctx, const grant_record& grant,
   // The answer arrives on an I/O thread; what follows encodes the body and
   // writes the store, so it runs on a worker.
   auto* workers = ctx.workers;
-  ctx.upstream.exchange(target->where, std::move(*upstream), ctx.upstream_timeout,
+  ctx.upstream.exchange(std::move(where), std::move(*upstream), ctx.upstream_timeout,
                         [workers, answered](net::exchange_outcome out) {
                           if (workers == nullptr)
                             return answered(std::move(out));

@@ -6,12 +6,14 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "backend/routes/routes.hpp"
 #include "backend/store/records.hpp"
 #include "messages/alter_error.hpp"
 #include "messages/proxy_outcome.hpp"
 #include "messages/wire_requests.hpp"
+#include "net/url.hpp"
 
 namespace alter::backend {
 
@@ -25,10 +27,17 @@ struct provider_outcome {
   bool request_sent = false;
 };
 
+/// What checking a proxy request worked out, kept so that the call decodes and
+/// parses nothing twice: the decoded body_b64 and the parsed URL.
+struct checked_proxy_request {
+  std::string body;
+  net::url url;
+};
+
 /// Checks the request's method, headers, body and URL (invalid_request,
-/// forbidden_header, url_not_allowed); the error when one fails.
-std::optional<alter_error> proxy_request_problem(store& db, const proxy_request& req,
-                                                 const grant_record& grant);
+/// forbidden_header, url_not_allowed): the checked parts, or the first error.
+std::variant<checked_proxy_request, alter_error>
+check_proxy_request(store& db, const proxy_request& req, const grant_record& grant);
 
 /// The Idempotency-Key the provider sees for a call keyed `key` by `app_id`:
 /// derived, so one app's keys never collide with another's at a provider they
@@ -43,6 +52,12 @@ std::string upstream_idempotency_key(const std::string& app_id, const std::strin
 /// (upstream_client).
 void call_provider(backend_context& ctx, const grant_record& grant,
                    const proxy_request& req, const std::string& idempotency_key,
+                   std::function<void(provider_outcome)> done);
+
+/// The same for a request check_proxy_request passed just now (for this grant).
+void call_provider(backend_context& ctx, const grant_record& grant,
+                   const proxy_request& req, checked_proxy_request checked,
+                   const std::string& idempotency_key,
                    std::function<void(provider_outcome)> done);
 
 } // namespace alter::backend

@@ -53,7 +53,7 @@ void idempotency_answer(backend_context& ctx, const api_call_ptr& call,
 /// The rules of every target of this call, and the client's constraint rule.
 policy_decision run_policy(backend_context& ctx, const api_call& call,
                            const grant_record& grant, const std::string& method,
-                           std::optional<std::string> body) {
+                           std::string* body) {
   const auto& id = call.identity;
   policy_facts facts;
   facts.attributes = {{"provider_id", grant.provider_id},
@@ -66,7 +66,10 @@ policy_decision run_policy(backend_context& ctx, const api_call& call,
     facts.attributes.emplace_back("agent_id", id.agent->id);
   if (!method.empty())
     facts.attributes.emplace_back("method", method);
-  facts.body = std::move(body);
+  // Lent to the facts for the evaluation, then handed back: the body is
+  // decoded once and sent upstream after the policy read it.
+  if (body != nullptr)
+    facts.body = std::move(*body);
   facts.now = ctx.clock ? ctx.clock() : 0;
   auto rules = ctx.rules->load(
       ctx.db.rules().for_call(id.app_id(), id.agent ? id.agent->id : std::string{},
@@ -74,7 +77,10 @@ policy_decision run_policy(backend_context& ctx, const api_call& call,
   std::optional<constraint_rule> constraint;
   if (id.constraints && id.constraints->rule)
     constraint = id.constraints->rule;
-  return evaluate_policy(rules, constraint, facts, ctx.db.rate_limits());
+  auto decision = evaluate_policy(rules, constraint, facts, ctx.db.rate_limits());
+  if (body != nullptr && facts.body)
+    *body = std::move(*facts.body);
+  return decision;
 }
 
 void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
@@ -88,7 +94,7 @@ void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
   if (!grant)
     return deny(ctx, call, std::move(row), from_caf_error(grant.error()));
   record_grant(row, *grant);
-  auto decision = run_policy(ctx, *call, *grant, {}, std::nullopt);
+  auto decision = run_policy(ctx, *call, *grant, {}, nullptr);
   if (decision.effect == policy_effect::deny)
     return deny(ctx, call, std::move(row), std::move(*decision.refusal));
   if (decision.effect == policy_effect::require_approval)
@@ -194,8 +200,11 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
   if (!grant)
     return deny(ctx, call, row, from_caf_error(grant.error()));
   record_grant(row, *grant);
-  if (auto problem = proxy_request_problem(ctx.db, *body, *grant))
+  // Checked once: the decoded body serves the policy and the provider call.
+  auto checks = check_proxy_request(ctx.db, *body, *grant);
+  if (auto* problem = std::get_if<alter_error>(&checks))
     return deny(ctx, call, row, std::move(*problem));
+  auto& checked = std::get<checked_proxy_request>(checks);
   const auto* idem_key = find_field(call->request.headers, header::idempotency_key);
   // Exactly once is the promise, so every execution names its logical call.
   if (idem_key == nullptr || idem_key->empty())
@@ -218,8 +227,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
   auto seen = guard->look_up();
   if (seen.kind != idempotency_lookup::proceed)
     return idempotency_answer(ctx, call, std::move(row), seen);
-  auto decision = run_policy(ctx, *call, *grant, body->method,
-                             base64_decode(body->body_b64).value_or(std::string{}));
+  auto decision = run_policy(ctx, *call, *grant, body->method, &checked.body);
   // A denial is not stored under the key: a later retry is judged afresh.
   if (decision.effect == policy_effect::deny)
     return deny(ctx, call, row, std::move(*decision.refusal));
@@ -231,7 +239,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
   if (auto taken = guard->claim(idempotency_state::executing))
     return idempotency_answer(ctx, call, std::move(row), *taken);
   auto grant_id = grant->id;
-  call_provider(ctx, *grant, *body,
+  call_provider(ctx, *grant, *body, std::move(checked),
                 upstream_idempotency_key(call->identity.app_id(), guard->key()),
                 [&ctx, call, row, grant_id, guard](provider_outcome out) mutable {
                   row.latency_ms = call->elapsed_ms();

@@ -21,9 +21,16 @@ backend_seconds=5
 [[ " $* " == *" --quick "* ]] && backend_seconds=2
 work="$out/backend-run"
 rm -rf "$work" && mkdir -p "$work"
+# PostgreSQL, one and two instances: a server of the tests' kind (Unix socket in
+# a temporary directory, fsync off: label its figures so), stopped at exit.
+pg_dir=$(mktemp -d /tmp/alter-pg-XXXXXX)
+trap 'tests/programs/postgres_server.sh stop "$pg_dir" >/dev/null 2>&1 || true' EXIT
+pg_url=$(tests/programs/postgres_server.sh start "$pg_dir" $$)
+# Instances on one database share one master key.
+ALTER_MASTER_KEY=$(head -c 32 /dev/urandom | base64) \
 "$build/benchmarks/alter_backend_bench" --alter-local "$build/tools/alter-local" \
   --fsync-counter "$build/benchmarks/libalter_fsync_counter.so" --work "$work" \
-  --seconds "$backend_seconds" --overload --out "$out/backend.json" \
+  --seconds "$backend_seconds" --overload --postgres "$pg_url" --out "$out/backend.json" \
   | tee "$out/backend.log"
 python3 - "$out" <<'PY'
 import json, os, platform, sys

@@ -9,7 +9,7 @@
 //                     [--simulated-provider-idle-timeout SECONDS]
 //                     [--approver-session-minutes 60] [--insecure-dev-sign-in]
 //                     [--idempotency-window-hours 24] [--provider-log FILE]
-//                     [--shared-db]
+//                     [--shared-db] [--no-simulated-providers]
 //                     [--worker-threads 32] [--max-credential-calls 256]
 //                     [--max-admin-calls 64] [--max-page-requests 64]
 //                     [--max-long-polls 1024]
@@ -78,7 +78,7 @@ int usage(const char* why = nullptr) {
          "                    [--simulated-provider-idle-timeout SECONDS]\n"
          "                    [--approver-session-minutes N] [--insecure-dev-sign-in]\n"
          "                    [--idempotency-window-hours N] [--provider-log FILE]\n"
-         "                    [--shared-db]\n"
+         "                    [--shared-db] [--no-simulated-providers]\n"
          "                    [--worker-threads N] [--max-credential-calls N]\n"
          "                    [--max-admin-calls N] [--max-page-requests N]\n"
          "                    [--max-long-polls N]\n"
@@ -103,7 +103,8 @@ int usage(const char* why = nullptr) {
 bool parse_flags(int argc, char** argv, int first,
                  std::map<std::string, std::string>& out, std::string& error) {
   static const char* flags[]
-      = {"--plain", "--disabled", "--insecure-dev-sign-in", "--shared-db"};
+      = {"--plain", "--disabled", "--insecure-dev-sign-in", "--shared-db",
+         "--no-simulated-providers"};
   for (int i = first; i < argc; ++i) {
     std::string name = argv[i];
     // --database is the same flag as --db (a SQLite file or a postgresql:// URL).
@@ -236,6 +237,9 @@ int serve(std::map<std::string, std::string>& flags) {
   if (flags.count("--provider-log"))
     opts.provider_log_path = flags["--provider-log"];
   opts.insecure_dev_sign_in = flags.count("--insecure-dev-sign-in") != 0;
+  // A second instance on a shared database uses the first one's simulated
+  // providers: the store names one URL per provider.
+  opts.simulated_providers = flags.count("--no-simulated-providers") == 0;
   // Other alter-local processes serve the same database file at the same time.
   opts.shared_database = flags.count("--shared-db") != 0;
   if (opts.insecure_dev_sign_in)

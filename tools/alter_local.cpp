@@ -102,9 +102,8 @@ int usage(const char* why = nullptr) {
 /// "--name value" pairs and bare "--flag"s after the command.
 bool parse_flags(int argc, char** argv, int first,
                  std::map<std::string, std::string>& out, std::string& error) {
-  static const char* flags[]
-      = {"--plain", "--disabled", "--insecure-dev-sign-in", "--shared-db",
-         "--no-simulated-providers"};
+  static const char* flags[] = {"--plain", "--disabled", "--insecure-dev-sign-in",
+                                "--shared-db", "--no-simulated-providers"};
   for (int i = first; i < argc; ++i) {
     std::string name = argv[i];
     // --database is the same flag as --db (a SQLite file or a postgresql:// URL).

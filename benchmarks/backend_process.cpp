@@ -26,7 +26,8 @@ unsigned short port_after(const std::string& line, const std::string& label) {
   auto at = line.find(label);
   if (at == std::string::npos)
     return 0;
-  auto colon = line.find(':', line.find("://", at) + 3);
+  auto scheme = line.find("://", at);
+  auto colon = scheme == std::string::npos ? scheme : line.find(':', scheme + 3);
   if (colon == std::string::npos)
     return 0;
   return static_cast<unsigned short>(

@@ -7,6 +7,7 @@
 #include "caf/test/unit_test.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <set>
@@ -321,4 +322,63 @@ CAF_TEST(an autocommit write that answers early is still committed) {
   }
   sqlite_store reopened{path};
   CAF_CHECK(!reopened.idempotency().find("app", "k").has_value());
+}
+
+CAF_TEST(nonces join the batches without an fsync each and are durable alone) {
+  temp_dir dir;
+  auto path = dir.path + "/alter.db";
+  constexpr int nonces = 200;
+  {
+    sqlite_store db{path};
+    auto before = db.stats();
+    for (int i = 0; i < nonces; ++i)
+      CAF_CHECK(db.nonces().record("n-" + std::to_string(i), 4'000'000'000, 1));
+    CAF_CHECK(!db.nonces().record("n-0", 4'000'000'000, 1));
+    // One thread recording one after another: its writes share batches (a
+    // batch is flushed when it is 2 ms old), they do not fsync one by one.
+    auto flushes = db.stats().flushes - before.flushes;
+    CAF_CHECK_LESS(flushes, static_cast<uint64_t>(nonces / 4));
+    // With no writer after it, the last batch is flushed by the flusher: a
+    // second connection sees every nonce while this store stays open.
+    backend::database raw{path, backend::open_mode::read_only};
+    int seen = 0;
+    for (int attempt = 0; attempt < 500 && seen != nonces; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{2});
+      auto s = raw.prepare("SELECT count(*) FROM request_nonces");
+      seen = s.step() ? static_cast<int>(s.integer(0)) : 0;
+    }
+    CAF_CHECK_EQUAL(seen, nonces);
+  }
+  sqlite_store reopened{path};
+  CAF_CHECK(!reopened.nonces().record("n-199", 4'000'000'000, 1));
+}
+
+CAF_TEST(a nonce in a batch whose flush fails goes with the writes after it) {
+  temp_dir dir;
+  auto path = dir.path + "/alter.db";
+  std::atomic<bool> failing{false};
+  backend::sqlite_store_options options;
+  options.max_batch_age = std::chrono::seconds{5}; // the nonce waits for the write
+  options.before_flush = [&](backend::database& db, int) {
+    if (!failing.load())
+      return;
+    db.exec("PRAGMA defer_foreign_keys=ON");
+    db.exec("INSERT INTO agents(id, app_id, name, created_at) "
+            "VALUES('orphan', 'no-such-app', 'orphan', '2026-01-01T00:00:00Z')");
+  };
+  sqlite_store db{path, {}, options};
+  failing = true;
+  CAF_CHECK(db.nonces().record("lost", 4'000'000'000, 1));
+  // The request's own write fails with its batch: nothing of the request,
+  // its nonce included, was kept, and the client was told so.
+  bool refused = false;
+  try {
+    db.grants().put_provider(provider("effect"));
+  } catch (const backend::sqlite_error&) {
+    refused = true;
+  }
+  CAF_CHECK(refused);
+  failing = false;
+  CAF_CHECK(!db.grants().find_provider("effect").has_value());
+  CAF_CHECK(db.nonces().record("lost", 4'000'000'000, 1));
 }

@@ -15,6 +15,7 @@
 #include "backend/policy/policy_engine.hpp"
 #include "backend/policy/rule_book.hpp"
 #include "backend/store/sqlite/ledgers.hpp"
+#include "backend/store/sqlite/migrations.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
 
@@ -468,6 +469,23 @@ backend::policy_facts random_facts(std::mt19937_64& rng) {
   return f;
 }
 
+/// The store's rate-limit ledger on a private in-memory database.
+struct private_ledger {
+  backend::sqlite_connections connections{":memory:", {}};
+  backend::sqlite_rate_limits limits{backend::sqlite_scope{&connections, nullptr}};
+
+  private_ledger() {
+    backend::migrate(connections.writer.connection().db(), ":memory:");
+  }
+
+  /// Forgets every call counted so far.
+  void clear() {
+    connections.writer.acquire_flushed();
+    connections.writer.connection().db().exec("DELETE FROM rate_limit_calls");
+    connections.writer.release();
+  }
+};
+
 int severity(backend::policy_effect e) {
   return e == backend::policy_effect::allow              ? 0
          : e == backend::policy_effect::require_approval ? 1
@@ -481,20 +499,22 @@ CAF_TEST(adding a rule or a constraint never widens what a call may do) {
   // One book for every round: rule ids repeat with other bodies, which must
   // never evaluate an earlier round's parse.
   backend::rule_book book{{}};
+  // Counters of their own per evaluation, forgotten every round.
+  private_ledger ledger_a;
+  private_ledger ledger_b;
+  private_ledger ledger_c;
+  auto& fresh_a = ledger_a.limits;
+  auto& fresh_b = ledger_b.limits;
+  auto& fresh_c = ledger_c.limits;
   for (int round = 0; round < 2000; ++round) {
+    ledger_a.clear();
+    ledger_b.clear();
+    ledger_c.clear();
     std::vector<backend::rule_record> rules;
     auto count = rng() % 4;
     for (std::size_t i = 0; i < count; ++i)
       rules.push_back(random_rule(rng, static_cast<int>(i)));
     auto facts = random_facts(rng);
-    // Counters of their own per evaluation: the store's rate-limit ledger on
-    // a private in-memory database each.
-    backend::ledger_connection ledger_a{":memory:"};
-    backend::ledger_connection ledger_b{":memory:"};
-    backend::ledger_connection ledger_c{":memory:"};
-    backend::sqlite_rate_limits fresh_a{ledger_a};
-    backend::sqlite_rate_limits fresh_b{ledger_b};
-    backend::sqlite_rate_limits fresh_c{ledger_c};
     auto before
         = backend::evaluate_policy(book.load(rules), std::nullopt, facts, fresh_a);
     auto more = rules;

@@ -86,6 +86,13 @@ void connection_lease::commit() {
   connections_.writer.commit_work();
 }
 
+void connection_lease::commit_with_batch() {
+  if (mode_ != mode::autocommit_write || committed_)
+    return;
+  committed_ = true;
+  connections_.writer.commit_work(durability::with_batch);
+}
+
 std::shared_ptr<const barrier> connection_lease::keys() {
   auto k = connections_.keys.current();
   if (!k)

@@ -94,6 +94,10 @@ public:
   /// nothing of it stays, when it could not be made so); in a transaction the
   /// transaction's commit decides.
   void commit();
+  /// Ends an autocommit write without waiting for its flush
+  /// (durability::with_batch): for the ledgers only, whose rows every later
+  /// effect of their request follows on the same connection.
+  void commit_with_batch();
   /// commit(), passing `result` (computed before: e.g. changes()) through.
   template <class T>
   T commit(T result) {

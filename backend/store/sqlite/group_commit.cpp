@@ -6,11 +6,22 @@ namespace alter::backend {
 
 group_commit_writer::group_commit_writer(const std::string& path,
                                          group_commit_options options)
-    : connection_(path, open_mode::read_write), options_(std::move(options)) {
+    : connection_(path, open_mode::read_write), options_(std::move(options)),
+      flusher_([this] { flush_unawaited_batches(); }) {
 }
 
 group_commit_writer::~group_commit_writer() {
-  // Every work waited for its flush, so no batch holds work here.
+  {
+    std::lock_guard<std::mutex> guard{flusher_mtx_};
+    stopping_ = true;
+  }
+  flusher_wake_.notify_all();
+  flusher_.join();
+  // Awaited works all waited for their flush; works committed with_batch may
+  // still be in an open one: keep them.
+  std::lock_guard<std::mutex> guard{writer_};
+  if (batch_)
+    flush();
   rollback_quietly(connection_.db());
 }
 
@@ -36,16 +47,56 @@ bool group_commit_writer::batch_due() const noexcept {
 }
 
 void group_commit_writer::end_turn() noexcept {
-  if (batch_ && (waiting_.load(std::memory_order_acquire) == 0 || batch_due()))
+  bool no_waiter = waiting_.load(std::memory_order_acquire) == 0;
+  std::optional<std::chrono::steady_clock::time_point> leave_to_flusher;
+  // An empty batch only holds the file's lock: give it back at once.
+  if (batch_
+      && (batch_due() || (no_waiter && (batch_awaited_ > 0 || batch_works_ == 0))))
     flush();
+  else if (batch_ && no_waiter)
+    leave_to_flusher = batch_opened_ + options_.max_age; // nobody waits on it
   owner_.store(std::thread::id{}, std::memory_order_relaxed);
   writer_.unlock();
+  if (!leave_to_flusher)
+    return;
+  {
+    // A due time already set is this batch's or an older one's: the flusher
+    // flushes whatever batch is open when it comes, so it need not be woken.
+    std::lock_guard<std::mutex> guard{flusher_mtx_};
+    if (flush_due_)
+      return;
+    flush_due_ = leave_to_flusher;
+  }
+  flusher_wake_.notify_one();
+}
+
+void group_commit_writer::flush_unawaited_batches() {
+  std::unique_lock<std::mutex> guard{flusher_mtx_};
+  for (;;) {
+    flusher_wake_.wait(guard, [&] { return stopping_ || flush_due_; });
+    if (stopping_)
+      return;
+    auto due = *flush_due_;
+    if (flusher_wake_.wait_until(guard, due, [&] { return stopping_; }))
+      return;
+    flush_due_.reset();
+    guard.unlock();
+    // Counted as a waiter, so a turn ending meanwhile leaves the flush to it.
+    waiting_.fetch_add(1, std::memory_order_acq_rel);
+    writer_.lock();
+    waiting_.fetch_sub(1, std::memory_order_acq_rel);
+    if (batch_)
+      flush();
+    writer_.unlock();
+    guard.lock();
+  }
 }
 
 void group_commit_writer::open_batch() {
   connection_.db().exec("BEGIN IMMEDIATE");
   batch_ = std::make_shared<batch_outcome>();
   batch_works_ = 0;
+  batch_awaited_ = 0;
   batch_opened_ = std::chrono::steady_clock::now();
 }
 
@@ -66,7 +117,7 @@ void group_commit_writer::begin_work() {
   }
 }
 
-void group_commit_writer::commit_work() {
+void group_commit_writer::commit_work(durability d) {
   auto& db = connection_.db();
   if (!db.in_transaction()) {
     // SQLite rolled the batch back on an error (a full disk, I/O): the work
@@ -82,6 +133,11 @@ void group_commit_writer::commit_work() {
     throw;
   }
   ++batch_works_;
+  if (d == durability::with_batch) {
+    end_turn();
+    return;
+  }
+  ++batch_awaited_;
   auto mine = batch_;
   end_turn();
   std::unique_lock<std::mutex> guard{outcomes_};
@@ -118,6 +174,7 @@ void group_commit_writer::flush() noexcept {
   batch_.reset();
   auto works = batch_works_;
   batch_works_ = 0;
+  batch_awaited_ = 0;
   auto& db = connection_.db();
   if (works == 0) {
     rollback_quietly(db); // nothing to keep: just give the file's lock back
@@ -145,6 +202,7 @@ void group_commit_writer::fail_batch(const std::string& why) noexcept {
   auto batch = std::move(batch_);
   batch_.reset();
   batch_works_ = 0;
+  batch_awaited_ = 0;
   rollback_quietly(connection_.db());
   if (batch)
     settle(batch, why);

@@ -13,6 +13,13 @@
 // everyone in it. Every path that gives the lock up goes through that check, so
 // no batch is stranded: a thread waiting for the lock will do it otherwise. A
 // failing flush fails every commit of the batch (none of their writes stay).
+//
+// A work may also commit without waiting (durability::with_batch): the ledgers'
+// rows (a request's nonce, its rate-limit counts) are followed by every effect
+// of their request on this same connection, so those effects cannot be durable
+// without them, and the request need not wait for an fsync of its own. A batch
+// left holding only such works is flushed by the flusher thread once it is
+// max_age old, so none is stranded when no writer follows.
 #pragma once
 
 #include <atomic>
@@ -22,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -38,6 +46,15 @@ struct group_commit_options {
   /// with the number of works in the batch; a throw fails the flush like a
   /// failing COMMIT.
   std::function<void(database&, int works)> before_flush;
+};
+
+/// What commit_work waits for.
+enum class durability {
+  /// Returns once the batch holding the work is durable.
+  flushed,
+  /// Returns at once: the work is made durable with its batch (or undone with
+  /// it), no later than any work committed after it on this connection.
+  with_batch,
 };
 
 /// Durable commits counted so far (cheap to read).
@@ -62,9 +79,10 @@ public:
   /// Takes the writer for a work: joins the open batch (or opens one) and sets
   /// the work's savepoint. store_misuse when this thread holds the writer.
   void begin_work();
-  /// Puts the work into its batch, gives the writer up and returns once the
-  /// batch is durable. Throws when the flush failed: nothing of the work stays.
-  void commit_work();
+  /// Puts the work into its batch and gives the writer up; with
+  /// durability::flushed, returns once the batch is durable and throws when the
+  /// flush failed (nothing of the work stays).
+  void commit_work(durability d = durability::flushed);
   /// Undoes the work and gives the writer up.
   void rollback_work() noexcept;
 
@@ -94,6 +112,8 @@ private:
   void fail_batch(const std::string& why) noexcept;
   void settle(const std::shared_ptr<batch_outcome>& batch,
               std::string failure) noexcept;
+  /// The flusher thread: flushes batches that hold no awaited work.
+  void flush_unawaited_batches();
 
   sqlite_connection connection_;
   group_commit_options options_;
@@ -105,7 +125,15 @@ private:
   // Under writer_: the open batch, if any.
   std::shared_ptr<batch_outcome> batch_;
   int batch_works_ = 0;
+  /// Works of the open batch waiting for its flush.
+  int batch_awaited_ = 0;
   std::chrono::steady_clock::time_point batch_opened_;
+
+  // The flusher's wake-up: a batch left open with no awaited work, when.
+  std::mutex flusher_mtx_;
+  std::condition_variable flusher_wake_;
+  std::optional<std::chrono::steady_clock::time_point> flush_due_;
+  bool stopping_ = false;
 
   // The outcomes, for the works waiting on them.
   std::mutex outcomes_;
@@ -113,6 +141,8 @@ private:
 
   std::atomic<uint64_t> works_{0};
   std::atomic<uint64_t> flushes_{0};
+
+  std::thread flusher_; // last: it starts once everything above exists
 };
 
 } // namespace alter::backend

@@ -1,68 +1,44 @@
-// Internal to the SQLite store: the nonce and rate-limit ledgers, on a second
-// connection to the database file with synchronous=NORMAL. Their writes come
-// with every signed request, and must not wait for an fsync nor for the main
-// connection's lock: in WAL mode a commit under NORMAL is in the WAL once it
-// returns, which survives the process being killed; only a crash of the
-// machine could lose the last few (a nonce replayable within the skew window
-// after a power cut, a few calls not counted). Other processes on the same file
-// see them at once (the file's locks serialise the writers).
+// Internal to the SQLite store: the nonce and rate-limit ledgers. Their writes
+// come with every signed request and must not wait for an fsync of their own:
+// they join the writer's group-commit batches without waiting for the flush
+// (durability::with_batch). Every effect of their request is written after
+// them on the same connection, so none is durable without them; a crash can
+// lose the ledgers' last rows only together with everything their requests
+// did (a read answered meanwhile could be replayed once after a crash). Other
+// processes on the same file see them once their batch is flushed, at most
+// max_batch_age later, and wait for the file's write lock until then.
 #pragma once
 
-#include <mutex>
+#include <atomic>
 #include <string>
 
 #include "backend/store/nonces_repository.hpp"
 #include "backend/store/rate_limits_repository.hpp"
-#include "backend/store/may_block.hpp"
-#include "backend/store/sqlite/database.hpp"
+#include "backend/store/sqlite/connection_lease.hpp"
 
 namespace alter::backend {
 
-/// The ledgers' connection: one thread at a time.
-class ledger_connection {
-public:
-  /// Opens `path` (migrated by the store before); a ":memory:" database is a
-  /// private one of its own, given the ledgers' tables here.
-  explicit ledger_connection(const std::string& path);
-
-  std::unique_lock<std::mutex> hold() {
-    expect_may_block();
-    return std::unique_lock<std::mutex>{mtx_};
-  }
-  database& db() noexcept {
-    return db_;
-  }
-
-private:
-  std::mutex mtx_;
-  database db_;
-};
-
 class sqlite_nonces final : public nonces_repository {
 public:
-  explicit sqlite_nonces(ledger_connection& c);
+  explicit sqlite_nonces(sqlite_scope scope) : scope_(scope) {
+  }
   bool record(std::string_view nonce, int64_t expires_at, int64_t now) override;
   int64_t prune(int64_t now) override;
 
 private:
-  ledger_connection& c_;
-  statement insert_;
-  statement prune_;
+  sqlite_scope scope_;
 };
 
 class sqlite_rate_limits final : public rate_limits_repository {
 public:
-  explicit sqlite_rate_limits(ledger_connection& c);
+  explicit sqlite_rate_limits(sqlite_scope scope) : scope_(scope) {
+  }
   rate_verdict admit(const std::vector<rate_limit>& limits,
                      std::chrono::system_clock::time_point now) override;
 
 private:
-  ledger_connection& c_;
-  statement forget_key_;
-  statement count_;
-  statement insert_;
-  statement sweep_;
-  int64_t last_sweep_ms_ = 0;
+  sqlite_scope scope_;
+  std::atomic<int64_t> last_sweep_ms_{0};
 };
 
 } // namespace alter::backend

@@ -166,7 +166,18 @@ void idempotency_owners(database& db) {
 // of accepted requests (the table an older backend made outside the
 // migrations keeps its rows) and the calls rate limits count.
 void shared_ledgers(database& db) {
-  ledger_tables(db);
+  db.exec("CREATE TABLE IF NOT EXISTS request_nonces ("
+          " nonce TEXT PRIMARY KEY,"
+          " expires_at INTEGER NOT NULL) WITHOUT ROWID");
+  db.exec("CREATE INDEX IF NOT EXISTS request_nonces_by_expiry"
+          " ON request_nonces(expires_at)");
+  db.exec("CREATE TABLE IF NOT EXISTS rate_limit_calls ("
+          " limit_key TEXT NOT NULL,"
+          " at_ms INTEGER NOT NULL)");
+  db.exec("CREATE INDEX IF NOT EXISTS rate_limit_calls_by_key"
+          " ON rate_limit_calls(limit_key, at_ms)");
+  db.exec("CREATE INDEX IF NOT EXISTS rate_limit_calls_by_age"
+          " ON rate_limit_calls(at_ms)");
 }
 
 struct migration {
@@ -189,21 +200,6 @@ void refuse_newer(database& db, const std::string& path) {
 }
 
 } // namespace
-
-void ledger_tables(database& db) {
-  db.exec("CREATE TABLE IF NOT EXISTS request_nonces ("
-          " nonce TEXT PRIMARY KEY,"
-          " expires_at INTEGER NOT NULL) WITHOUT ROWID");
-  db.exec("CREATE INDEX IF NOT EXISTS request_nonces_by_expiry"
-          " ON request_nonces(expires_at)");
-  db.exec("CREATE TABLE IF NOT EXISTS rate_limit_calls ("
-          " limit_key TEXT NOT NULL,"
-          " at_ms INTEGER NOT NULL)");
-  db.exec("CREATE INDEX IF NOT EXISTS rate_limit_calls_by_key"
-          " ON rate_limit_calls(limit_key, at_ms)");
-  db.exec("CREATE INDEX IF NOT EXISTS rate_limit_calls_by_age"
-          " ON rate_limit_calls(at_ms)");
-}
 
 int current_schema_version() {
   return migrations.back().version;

@@ -17,10 +17,6 @@ int current_schema_version();
 /// were recorded).
 int schema_version(database& db);
 
-/// The tables of the nonce and rate-limit ledgers (migration 005); also made
-/// by a ledger connection to a private ":memory:" database of its own.
-void ledger_tables(database& db);
-
 /// Applies the migrations the database lacks. A database without a version is
 /// either new or has the layout the backend had before versions were recorded;
 /// the first migrations bring both to the same tables. Throws

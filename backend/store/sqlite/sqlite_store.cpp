@@ -3,8 +3,8 @@
 #include "backend/store/local_change_feed.hpp"
 #include "backend/store/may_block.hpp"
 #include "backend/store/sqlite/connection.hpp"
-#include "backend/store/sqlite/ledgers.hpp"
 #include "backend/store/sqlite/connection_lease.hpp"
+#include "backend/store/sqlite/ledgers.hpp"
 #include "backend/store/sqlite/migrations.hpp"
 #include "backend/store/sqlite/repositories.hpp"
 
@@ -109,9 +109,9 @@ sqlite_store::sqlite_store(const std::string& path, const master_key_options& ke
   db.exec("PRAGMA secure_delete=ON");
   migrate(db, path);
   open_barrier(key, path);
-  ledgers_ = std::make_unique<ledger_connection>(path);
-  nonces_ = std::make_unique<sqlite_nonces>(*ledgers_);
-  rate_limits_ = std::make_unique<sqlite_rate_limits>(*ledgers_);
+  nonces_ = std::make_unique<sqlite_nonces>(sqlite_scope{connections_.get(), nullptr});
+  rate_limits_
+      = std::make_unique<sqlite_rate_limits>(sqlite_scope{connections_.get(), nullptr});
   changes_ = std::make_unique<local_change_feed>();
   // Opened once the schema exists: readers never see a half-made database.
   if (!in_memory(path) && options.read_connections > 0)

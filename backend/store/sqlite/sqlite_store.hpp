@@ -18,7 +18,6 @@ namespace alter::backend {
 struct sqlite_connections;
 struct sqlite_repository_set;
 class connection_lease;
-class ledger_connection;
 class sqlite_nonces;
 class sqlite_rate_limits;
 class local_change_feed;
@@ -66,7 +65,7 @@ public:
   transaction begin() override;
   store_stats stats() const override;
 
-  /// On a second connection of their own (ledgers.hpp).
+  /// On the writer, not waiting for their flush (ledgers.hpp).
   nonces_repository& nonces() override;
   rate_limits_repository& rate_limits() override;
   /// In-process: a SQLite file has one server.
@@ -89,7 +88,6 @@ private:
 
   std::unique_ptr<sqlite_connections> connections_;
   std::unique_ptr<sqlite_repository_set> autocommit_;
-  std::unique_ptr<ledger_connection> ledgers_;
   std::unique_ptr<sqlite_nonces> nonces_;
   std::unique_ptr<sqlite_rate_limits> rate_limits_;
   std::unique_ptr<local_change_feed> changes_;

@@ -330,10 +330,36 @@ CAF_TEST(a restart fails approvals that were mid execution) {
     auto a = restarted.db().approvals().find(id);
     CAF_REQUIRE(a.has_value());
     CAF_CHECK_EQUAL(to_string(a->status), "failed");
-    CAF_CHECK(a->result_json.find("restarted") != std::string::npos);
+    CAF_CHECK(a->result_json.find("stopped while this call was executing")
+              != std::string::npos);
   }
   std::string cmd = "rm -rf '" + dir + "'";
   CAF_CHECK_EQUAL(std::system(cmd.c_str()), 0);
+}
+
+CAF_TEST(an approval executing longer than the lease is failed when it is read) {
+  // Its process died and no start settles it (a peer that stays down): the
+  // instance a client asks answers failed instead of executing for ever.
+  approval_world w;
+  auto agent = w.agent(0);
+  auto stuck = agent.proxy_request(w.held_call("stuck")).approval.approval_id;
+  auto running = agent.proxy_request(w.held_call("running")).approval.approval_id;
+  auto& approvals = w.backend.db().approvals();
+  CAF_REQUIRE(approvals.decide(stuck, backend::approval_state::approved, "alice", "",
+                               backend::now_iso8601(-std::chrono::seconds{61})));
+  CAF_REQUIRE(approvals.start_execution(stuck));
+  CAF_REQUIRE(approvals.decide(running, backend::approval_state::approved, "alice", "",
+                               backend::now_iso8601()));
+  CAF_REQUIRE(approvals.start_execution(running));
+  auto stuck_now = agent.get_approval_status(stuck).status;
+  CAF_CHECK_EQUAL(stuck_now, "failed");
+  // The waiting client gets that answer, not a timeout.
+  auto waited = thrown_by([&] { agent.await_approval(stuck, 5.0); });
+  CAF_CHECK_NOT_EQUAL(waited.code, error_code::approval_timeout);
+  auto running_now = agent.get_approval_status(running).status;
+  CAF_CHECK_EQUAL(running_now, "executing");
+  auto hits = w.backend.hits().total();
+  CAF_CHECK_EQUAL(hits, 0);
 }
 
 CAF_TEST(two approvers racing decide exactly once) {

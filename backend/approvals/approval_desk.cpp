@@ -54,6 +54,13 @@ audit_record row_about(const approval_record& a, std::string action) {
   return row;
 }
 
+/// The answer of an approved call whose process died while executing it.
+std::string interrupted_result() {
+  return error_envelope(make_error(error_code::internal_error,
+                                   "the backend stopped while this call was executing; "
+                                   "whether the provider received it is unknown"));
+}
+
 } // namespace
 
 approval_desk::approval_desk(backend_context& ctx, net::io_runtime& io,
@@ -67,10 +74,7 @@ approval_desk::approval_desk(backend_context& ctx, net::io_runtime& io,
   // With live peers on the database, only the calls decided longer ago than
   // any execution runs: a younger one may be a peer's, still executing.
   ctx_.db.approvals().fail_interrupted(
-      error_envelope(make_error(error_code::internal_error,
-                                "the backend restarted while this call was executing; "
-                                "whether the provider received it is unknown")),
-      now_iso8601(),
+      interrupted_result(), now_iso8601(),
       ctx_.database_shared ? now_iso8601(-ctx_.idempotency_lease) : std::string{});
   // A notification may come on any thread (another instance's, through the
   // feed's own); waking reads the store, so it runs on a worker.
@@ -123,6 +127,22 @@ std::optional<approval_record> approval_desk::current(const std::string& id) {
     row.outcome = audit_outcome::denied;
     row.error_code = "approval_expired";
     write_audit(ctx_.db, row);
+    a = ctx_.db.approvals().find(id);
+    publish(id);
+  }
+  // Executing for longer than any execution runs: the process running it died,
+  // and no start settled it (a peer on a shared database that stays down).
+  auto decided_long_ago = [&] {
+    return has_expired(a->decided_at,
+                       std::chrono::system_clock::now() - ctx_.idempotency_lease);
+  };
+  if (a
+      && (a->status == approval_state::approved
+          || a->status == approval_state::executing)
+      && decided_long_ago()
+      && ctx_.db.approvals().fail_interrupted(interrupted_result(), now_iso8601(),
+                                              now_iso8601(-ctx_.idempotency_lease))
+             > 0) {
     a = ctx_.db.approvals().find(id);
     publish(id);
   }

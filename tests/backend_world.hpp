@@ -45,6 +45,12 @@ struct world {
     keys = backend::bootstrap(backend.db(), spec);
   }
 
+  /// Another instance on the database a world was bootstrapped on: `opts`
+  /// name that database, `existing` are its keys; nothing is bootstrapped.
+  world(const backend::backend_options& opts, const bootstrap_result& existing)
+      : backend(opts), keys(existing) {
+  }
+
   static backend::backend_options options(bool tls) {
     backend::backend_options o;
     o.tls = tls;

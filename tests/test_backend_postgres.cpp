@@ -1,7 +1,9 @@
 // The backend end to end on a PostgreSQL database (postgres_server.hpp): a
 // proxied call, an agent made over the API, a call held for approval and
 // decided on the approval page, and a retried call replayed from its
-// Idempotency-Key without running twice.
+// Idempotency-Key without running twice. Then two instances on one database:
+// a call held through one is decided on the other's page, a key claimed on one
+// runs once across both, a nonce accepted by one is a replay for the other.
 #define CAF_SUITE backend_postgres
 #include "caf/test/unit_test.hpp"
 
@@ -12,6 +14,7 @@
 #include <thread>
 
 #include "auth/crypto.hpp"
+#include "backend/api/admission.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
@@ -59,6 +62,54 @@ std::string csrf_of(const std::string& html) {
   std::smatch m;
   std::regex re{R"re(name="csrf" value="([0-9a-f]+)")re"};
   return std::regex_search(html, m, re) ? m[1].str() : std::string{};
+}
+
+/// Every call of agent 0 is held for a human.
+void hold_agent_0(world& w) {
+  backend::rule_record r;
+  r.id = "rule_hold";
+  r.app_id = w.keys.app_id;
+  r.name = "hold agent 0";
+  r.target_type = "agent";
+  r.target_id = w.keys.agents[0].id;
+  r.rule_type = "require_approval";
+  r.rule_body_json = "{}";
+  r.created_at = backend::now_iso8601();
+  w.backend.db().rules().insert(r);
+}
+
+/// Signs in on `w`'s approval page and approves `id`: the decision's status.
+int approve_on_page(world& w, const std::string& id) {
+  auto login
+      = w.browse("POST", "/approvals/login", {},
+                 "token=" + net::percent_encode(w.keys.approver_token) + "&next=" + id);
+  const auto* set = find_field(login.headers, "set-cookie");
+  if (set == nullptr)
+    return 0;
+  auto cookie = set->substr(0, set->find(';'));
+  auto csrf = csrf_of(w.browse("GET", "/approvals/" + id, cookie, {}).body);
+  return w
+      .browse("POST", "/approvals/" + id + "/decision", cookie,
+              "csrf=" + csrf + "&decision=approve&reason=ok")
+      .status;
+}
+
+/// A second instance on the database of `first`: the same master key, and the
+/// first one's simulated providers (the store names one URL per provider).
+backend::backend_options second_instance(backend::backend_options first) {
+  first.simulated_providers = false;
+  return first;
+}
+
+std::string code_of(const http_response& res) {
+  return std::string{name_of(parse_error_envelope(res.status, res.body).code)};
+}
+
+http_request get_me() {
+  http_request req;
+  req.method = "GET";
+  req.target = "/v1/me";
+  return req;
 }
 
 } // namespace
@@ -111,16 +162,7 @@ CAF_TEST(an agent made over the API is stored and its key works) {
 
 CAF_TEST(a held call is decided on the approval page and runs once) {
   world w{on_postgres()};
-  backend::rule_record r;
-  r.id = "rule_hold";
-  r.app_id = w.keys.app_id;
-  r.name = "hold agent 0";
-  r.target_type = "agent";
-  r.target_id = w.keys.agents[0].id;
-  r.rule_type = "require_approval";
-  r.rule_body_json = "{}";
-  r.created_at = backend::now_iso8601();
-  w.backend.db().rules().insert(r);
+  hold_agent_0(w);
   provider_call c;
   c.method = "POST";
   c.url = w.provider_url("sim-bearer") + "/v1/payments";
@@ -134,18 +176,7 @@ CAF_TEST(a held call is decided on the approval page and runs once) {
   auto id = out.approval.approval_id;
   auto approver = std::async(std::launch::async, [&] {
     std::this_thread::sleep_for(300ms);
-    auto login = w.browse("POST", "/approvals/login", {},
-                          "token=" + net::percent_encode(w.keys.approver_token)
-                              + "&next=" + id);
-    const auto* set = find_field(login.headers, "set-cookie");
-    if (set == nullptr)
-      return 0;
-    auto cookie = set->substr(0, set->find(';'));
-    auto csrf = csrf_of(w.browse("GET", "/approvals/" + id, cookie, {}).body);
-    return w
-        .browse("POST", "/approvals/" + id + "/decision", cookie,
-                "csrf=" + csrf + "&decision=approve&reason=ok")
-        .status;
+    return approve_on_page(w, id);
   });
   auto result = agent.await_approval(id, 20.0);
   CHECK_VALUE(approver.get(), 303);
@@ -154,4 +185,86 @@ CAF_TEST(a held call is decided on the approval page and runs once) {
   CHECK_VALUE(agent.get_approval_status(id).status, "executed");
   CHECK_VALUE(agent.await_approval(id, 5.0).status_code, 200);
   CHECK_VALUE(w.backend.hits().total(), 1);
+}
+
+CAF_TEST(a call held through one instance is approved on the other and runs once) {
+  auto opts = on_postgres();
+  world one{opts};
+  hold_agent_0(one);
+  world two{second_instance(opts), one.keys};
+  provider_call c;
+  c.method = "POST";
+  c.url = one.provider_url("sim-bearer") + "/v1/payments";
+  c.json = R"({"amount": 42})";
+  c.grant_id = one.keys.agents[0].grant_ids[0];
+  c.reason = "held on two";
+  auto agent = two.agent(0);
+  auto out = agent.proxy_request(c);
+  CAF_REQUIRE(out.pending);
+  auto id = out.approval.approval_id;
+  // Decided on instance one once instance two's long-poll is waiting for it.
+  auto approver = std::async(std::launch::async, [&] {
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (two.backend.admission().in_flight(backend::request_class::long_poll) == 0
+           && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(20ms);
+    return approve_on_page(one, id);
+  });
+  auto started = std::chrono::steady_clock::now();
+  // A 21 s long-poll: without the decision crossing instances it would end
+  // only then.
+  auto result = agent.await_approval(id, 20.0);
+  auto waited = std::chrono::steady_clock::now() - started;
+  CHECK_VALUE(approver.get(), 303);
+  CHECK_VALUE(result.status_code, 200);
+  CAF_CHECK(waited < 10s);
+  CHECK_VALUE(one.backend.hits().total(), 1);
+  CHECK_VALUE(two.backend.hits().total(), 0);
+  CHECK_VALUE(agent.get_approval_status(id).status, "executed");
+  CHECK_VALUE(one.agent(0).get_approval_status(id).status, "executed");
+  CHECK_VALUE(agent.await_approval(id, 5.0).status_code, 200);
+  CHECK_VALUE(one.backend.hits().total(), 1);
+}
+
+CAF_TEST(an Idempotency - Key claimed on one instance executes once across both) {
+  auto opts = on_postgres();
+  world one{opts};
+  world two{second_instance(opts), one.keys};
+  auto key = one.keys.agents[0].api_key;
+  auto req = proxy_call(one, "/v1/charges/shared", "shared-key");
+  auto first = two.raw(key, req, unix_now(), crypto::random_hex(16));
+  CHECK_VALUE(first.status, 200);
+  auto again = one.raw(key, req, unix_now(), crypto::random_hex(16));
+  CHECK_VALUE(again.status, 200);
+  CHECK_VALUE(again.body, first.body);
+  CHECK_VALUE(one.backend.hits().count("/sim-bearer/v1/charges/shared"), 1);
+  // The key with another body is refused, not run.
+  auto other = proxy_call(one, "/v1/charges/other", "shared-key");
+  auto mismatch = two.raw(key, other, unix_now(), crypto::random_hex(16));
+  CHECK_VALUE(mismatch.status, 422);
+  CHECK_VALUE(code_of(mismatch), "idempotency_key_body_mismatch");
+  CHECK_VALUE(one.backend.hits().total(), 1);
+}
+
+CAF_TEST(a nonce accepted by one instance is a replay for the other) {
+  auto opts = on_postgres();
+  world one{opts};
+  world two{second_instance(opts), one.keys};
+  auto key = one.keys.agents[0].api_key;
+  auto req = proxy_call(one, "/v1/charges/signed-once", "signed-once");
+  auto ts = unix_now();
+  auto nonce = crypto::random_hex(16);
+  auto accepted = one.raw(key, req, ts, nonce);
+  CHECK_VALUE(accepted.status, 200);
+  // The same timestamp, nonce and signature on the other instance.
+  auto replayed = two.raw(key, req, ts, nonce);
+  CHECK_VALUE(replayed.status, 401);
+  CHECK_VALUE(code_of(replayed), "nonce_replayed");
+  CHECK_VALUE(one.backend.hits().total(), 1);
+  // And the other way round.
+  auto other = crypto::random_hex(16);
+  CHECK_VALUE(two.raw(key, get_me(), ts, other).status, 200);
+  auto back = one.raw(key, get_me(), ts, other);
+  CHECK_VALUE(back.status, 401);
+  CHECK_VALUE(code_of(back), "nonce_replayed");
 }

@@ -224,7 +224,8 @@ void local_backend::handle(server_request req, responder respond) {
   auto& st = *impl_;
   // On the I/O thread: decided from the request line, before any store work.
   auto cls = classify_request(st.routes.group_of(req.target), req.method, req.target);
-  auto ticket = st.admission.try_admit(cls);
+  auto ticket = st.admission.try_admit(
+      cls, st.workers->queue_delay(std::chrono::steady_clock::now()));
   if (!ticket)
     return respond(overloaded_answer(cls));
   st.workers->post(

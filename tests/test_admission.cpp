@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/post.hpp>
@@ -359,6 +360,50 @@ CAF_TEST(a thousand waiting long polls do not stop credential calls) {
   CAF_CHECK(eventually([&] { return w.in_flight(request_class::long_poll) == 0; }));
   auto escaped = w.backend.workers().escaped_exceptions();
   CAF_CHECK_EQUAL(escaped, 0u);
+}
+
+CAF_TEST(a queue of work waiting longer than its bound refuses new requests) {
+  auto opts = world::options(false);
+  opts.worker_threads = 1;
+  opts.admission.max_queue_delay = 10ms;
+  admission_world w{opts};
+  // The one worker blocks on the store's writer (held here), so what comes
+  // next waits in the queue.
+  std::optional<backend::transaction> holding_the_writer{w.backend.db().begin()};
+  auto first = send_on_new_connection(
+      w.port, signed_bytes(w.agent_key, w.agent_signing_key, "GET", "/v1/me"));
+  auto queued = send_on_new_connection(
+      w.port, signed_bytes(w.agent_key, w.agent_signing_key, "GET", "/v1/me"));
+  CAF_REQUIRE(eventually([&] { return w.backend.workers().queued() == 1; }));
+  // The queued request has now waited longer than the bound.
+  std::this_thread::sleep_for(50ms);
+  auto shed = send_on_new_connection(
+      w.port, signed_bytes(w.agent_key, w.agent_signing_key, "GET", "/v1/me"));
+  auto refused = shed->read();
+  CAF_CHECK_EQUAL(refused.status, 503);
+  CAF_CHECK_EQUAL(refused.code(), "service_unavailable");
+  auto rejected = w.backend.admission().rejected(request_class::admin);
+  CAF_CHECK_EQUAL(rejected, 1u);
+  // A long-poll is admitted meanwhile: it would only come back sooner.
+  auto poll = send_on_new_connection(
+      w.port, signed_bytes(w.agent_key, w.agent_signing_key, "GET",
+                           "/v1/approvals/apr_" + std::string(32, '0') + "?wait=1"));
+  CAF_CHECK(eventually([&] { return w.in_flight(request_class::long_poll) == 1; }));
+  // Once the writer is free the queue drains and every admitted request is
+  // answered; new ones are admitted again.
+  holding_the_writer->commit();
+  holding_the_writer.reset();
+  auto first_answer = first->read();
+  CAF_CHECK_EQUAL(first_answer.status, 200);
+  auto queued_answer = queued->read();
+  CAF_CHECK_EQUAL(queued_answer.status, 200);
+  auto poll_answer = poll->read();
+  CAF_CHECK_NOT_EQUAL(poll_answer.status, 503);
+  CAF_CHECK(eventually([&] { return w.backend.workers().queued() == 0; }));
+  auto again = send_on_new_connection(
+      w.port, signed_bytes(w.agent_key, w.agent_signing_key, "GET", "/v1/me"));
+  auto again_answer = again->read();
+  CAF_CHECK_EQUAL(again_answer.status, 200);
 }
 
 CAF_TEST(a store call on an I O thread is store misuse) {

@@ -12,7 +12,7 @@
 //                     [--shared-db] [--no-simulated-providers]
 //                     [--worker-threads 32] [--max-credential-calls 256]
 //                     [--max-admin-calls 64] [--max-page-requests 64]
-//                     [--max-long-polls 1024]
+//                     [--max-long-polls 1024] [--max-queue-delay-ms 10]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
 //   alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID
 //                         --type RULE_TYPE [--body JSON] [--disabled]
@@ -81,7 +81,7 @@ int usage(const char* why = nullptr) {
          "                    [--shared-db] [--no-simulated-providers]\n"
          "                    [--worker-threads N] [--max-credential-calls N]\n"
          "                    [--max-admin-calls N] [--max-page-requests N]\n"
-         "                    [--max-long-polls N]\n"
+         "                    [--max-long-polls N] [--max-queue-delay-ms N]\n"
          "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
          "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
          "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
@@ -212,6 +212,12 @@ int serve(std::map<std::string, std::string>& flags) {
       return usage((std::string{flag} + " must be a number from 1 to 1000000").c_str());
     *bound = static_cast<std::size_t>(n);
   }
+  // The workers' queue delay beyond which new requests are refused (0: never).
+  long queue_delay_ms = static_cast<long>(opts.admission.max_queue_delay.count());
+  if (flags.count("--max-queue-delay-ms")
+      && !to_int(flags["--max-queue-delay-ms"], 0, 60000, queue_delay_ms))
+    return usage("--max-queue-delay-ms must be 0 (never) to 60000 milliseconds");
+  opts.admission.max_queue_delay = std::chrono::milliseconds{queue_delay_ms};
   long upstream_idle_ms = static_cast<long>(opts.upstream_idle_timeout.count());
   if (flags.count("--upstream-idle-timeout-ms")
       && !to_int(flags["--upstream-idle-timeout-ms"], 1, 3600 * 1000, upstream_idle_ms))

@@ -101,7 +101,16 @@ admission_control::admission_control(admission_limits limits)
     : limits_(limits), counters_(std::make_shared<admission_counters>()) {
 }
 
-admission_ticket admission_control::try_admit(request_class c) {
+admission_ticket
+admission_control::try_admit(request_class c,
+                             std::chrono::steady_clock::duration delay) {
+  // A long-poll's worker time is a read; it then waits on a timer, and
+  // refusing it would only bring its client back sooner.
+  if (c != request_class::long_poll && limits_.max_queue_delay.count() > 0
+      && delay > limits_.max_queue_delay) {
+    counters_->rejected[index_of(c)].fetch_add(1, std::memory_order_relaxed);
+    return {};
+  }
   auto& n = counters_->in_flight[index_of(c)];
   if (n.fetch_add(1, std::memory_order_acq_rel) >= limits_.bound_of(c)) {
     n.fetch_sub(1, std::memory_order_acq_rel);

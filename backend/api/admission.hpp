@@ -12,6 +12,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -52,6 +53,12 @@ struct admission_limits {
   std::size_t admin = 64;
   std::size_t page = 64;
   std::size_t long_poll = 1024;
+  /// Beyond the counts: while the oldest request queued for a worker has
+  /// waited longer than this, new requests of every class but long-polls are
+  /// refused (zero: never). A count bounds the work in flight, not how long it
+  /// waits; this bounds the wait, whatever the store's speed (CoDel's idea:
+  /// shed on queueing delay, the one signal that says a queue is standing).
+  std::chrono::milliseconds max_queue_delay{10};
 
   std::size_t bound_of(request_class c) const noexcept;
 };
@@ -96,8 +103,11 @@ public:
   explicit admission_control(admission_limits limits = {});
 
   /// A ticket, or an empty one (and a rejection counted) when the class is at
-  /// its bound. Lock-free: one atomic add, one more to undo a rejection.
-  admission_ticket try_admit(request_class c);
+  /// its bound, or when `queue_delay` (the workers' queue now) is over
+  /// max_queue_delay and the class is not long_poll. Lock-free: one atomic
+  /// add, one more to undo a rejection.
+  admission_ticket try_admit(request_class c,
+                             std::chrono::steady_clock::duration queue_delay = {});
 
   std::size_t in_flight(request_class c) const noexcept;
   std::uint64_t rejected(request_class c) const noexcept;

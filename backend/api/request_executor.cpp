@@ -1,5 +1,6 @@
 #include "backend/api/request_executor.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -9,10 +10,28 @@
 
 namespace alter::backend {
 
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct queued_task {
+  std::function<void()> run;
+  clock_type::time_point since;
+};
+
+int64_t ticks_of(clock_type::time_point t) noexcept {
+  return t.time_since_epoch().count();
+}
+
+} // namespace
+
 struct request_executor::impl {
   mutable std::mutex mtx;
   std::condition_variable wake;
-  std::deque<std::function<void()>> tasks;
+  std::deque<queued_task> tasks;
+  /// When the task at the front was queued (ticks; 0: the queue is empty).
+  /// Written under mtx, read without it.
+  std::atomic<int64_t> front_since{0};
   bool stopping = false;
   std::vector<std::thread> threads;
   std::atomic<std::uint64_t> escaped{0};
@@ -25,8 +44,10 @@ struct request_executor::impl {
         wake.wait(guard, [this] { return stopping || !tasks.empty(); });
         if (stopping)
           return;
-        task = std::move(tasks.front());
+        task = std::move(tasks.front().run);
         tasks.pop_front();
+        front_since.store(tasks.empty() ? 0 : ticks_of(tasks.front().since),
+                          std::memory_order_relaxed);
       }
       // A task that throws must not end the worker (and with it the process).
       try {
@@ -55,7 +76,10 @@ void request_executor::post(std::function<void()> task) {
   {
     std::lock_guard<std::mutex> guard{impl_->mtx};
     if (!impl_->stopping) {
-      impl_->tasks.push_back(std::move(task));
+      auto now = clock_type::now();
+      if (impl_->tasks.empty())
+        impl_->front_since.store(ticks_of(now), std::memory_order_relaxed);
+      impl_->tasks.push_back({std::move(task), now});
       task = nullptr;
     }
   }
@@ -65,11 +89,12 @@ void request_executor::post(std::function<void()> task) {
 }
 
 void request_executor::stop() {
-  std::deque<std::function<void()>> dropped;
+  std::deque<queued_task> dropped;
   {
     std::lock_guard<std::mutex> guard{impl_->mtx};
     impl_->stopping = true;
     dropped.swap(impl_->tasks);
+    impl_->front_since.store(0, std::memory_order_relaxed);
   }
   impl_->wake.notify_all();
   for (auto& t : impl_->threads)
@@ -85,6 +110,15 @@ std::size_t request_executor::thread_count() const noexcept {
 std::size_t request_executor::queued() const {
   std::lock_guard<std::mutex> guard{impl_->mtx};
   return impl_->tasks.size();
+}
+
+clock_type::duration
+request_executor::queue_delay(clock_type::time_point now) const noexcept {
+  auto since = impl_->front_since.load(std::memory_order_relaxed);
+  if (since == 0)
+    return clock_type::duration::zero();
+  return std::max(clock_type::duration::zero(),
+                  now - clock_type::time_point{clock_type::duration{since}});
 }
 
 std::uint64_t request_executor::escaped_exceptions() const noexcept {

@@ -10,6 +10,7 @@
 // A task never waits for another task, so a full pool cannot deadlock.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -40,6 +41,11 @@ public:
 
   /// Tasks waiting for a worker now.
   std::size_t queued() const;
+
+  /// How long the oldest queued task has waited at `now` (zero when none
+  /// waits): the queue's delay, which admission control sheds on. Lock-free.
+  std::chrono::steady_clock::duration
+  queue_delay(std::chrono::steady_clock::time_point now) const noexcept;
 
   /// Exceptions that escaped a task (0 unless a bug let one through: tests
   /// assert it stays 0).

@@ -15,6 +15,8 @@
 #include <boost/json.hpp>
 
 #include "auth/crypto.hpp"
+#include "messages/agents.hpp"
+#include "messages/audit_log.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/utf8.hpp"
 #include "messages/wire_requests.hpp"

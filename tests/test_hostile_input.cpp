@@ -749,6 +749,10 @@ CAF_TEST(text a store cannot hold is refused at the request boundary with 400) {
                               53});
   CAF_CHECK_EQUAL(r.status, 400);
   CAF_CHECK_EQUAL(r.code(), "invalid_request");
+  // Raw bytes above 0x7f pass the parser in a target too.
+  r = w.send(w.signed_bytes(w.keys.app_key, w.get("/v1/agents/\xff\xfe")));
+  CAF_CHECK_EQUAL(r.status, 400);
+  CAF_CHECK_EQUAL(r.code(), "invalid_request");
   // Bytes above 0x7f pass the parser; the headers that reach a store each have
   // their rule: attribution (invalid_attribution, above), Idempotency-Key here.
   agent_create spec;

@@ -260,9 +260,10 @@ CAF_TEST(the SDK waits out a database outage and the proxied call runs once) {
   c.grant_id = w.keys.agents[0].grant_ids[0];
   c.reason = "through an outage";
   take_database_down(url);
-  // Back before the Retry-After second has passed.
+  // Back well after the first attempt and well before the Retry-After second
+  // has passed.
   auto back = std::async(std::launch::async, [&] {
-    std::this_thread::sleep_for(400ms);
+    std::this_thread::sleep_for(500ms);
     bring_database_back(url);
   });
   proxy_outcome out;

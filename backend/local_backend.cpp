@@ -44,10 +44,7 @@ route_group_spec well_known_group() {
   g.prefixes = {"/.well-known/"};
   g.no_route
       = [](const api_call_ptr& call, bool) { call->respond(no_such_endpoint()); };
-  g.on_exception = [](const api_call_ptr& call) {
-    call->fail(
-        make_error(error_code::internal_error, "the request could not be handled"));
-  };
+  g.fail = [](const api_call_ptr& call, alter_error e) { call->fail(std::move(e)); };
   return g;
 }
 

@@ -1,12 +1,15 @@
 // The backend end to end on a PostgreSQL database (postgres_server.hpp): a
 // proxied call, an agent made over the API, a call held for approval and
 // decided on the approval page, and a retried call replayed from its
-// Idempotency-Key without running twice. Then two instances on one database:
-// a call held through one is decided on the other's page, a key claimed on one
-// runs once across both, a nonce accepted by one is a replay for the other.
+// Idempotency-Key without running twice; a database outage answered 503 and
+// waited out by the SDK; text PostgreSQL cannot hold refused with 400. Then two
+// instances on one database: a call held through one is decided on the other's
+// page, a key claimed on one runs once across both, a nonce accepted by one is
+// a replay for the other.
 #define CAF_SUITE backend_postgres
 #include "caf/test/unit_test.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <regex>
@@ -15,11 +18,14 @@
 
 #include "auth/crypto.hpp"
 #include "backend/api/admission.hpp"
+#include "backend/http/http_server.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
+#include "net/io_runtime.hpp"
 
 #include "backend_world.hpp"
+#include "hostile_text.hpp"
 #include "postgres_server.hpp"
 
 using namespace alter;
@@ -55,6 +61,46 @@ http_request proxy_call(const world& w, const std::string& path,
   req.target = "/v1/proxy/execute";
   req.body = to_json(body);
   req.headers = {{"Content-Type", "application/json"}, {"Idempotency-Key", idem}};
+  return req;
+}
+
+/// A password the test server ignores (it trusts local connections): it is in
+/// the connection URL, and must be in no answer.
+constexpr const char* url_password = "hunter2-in-the-url";
+
+/// The database name of a test server URL ("postgresql:///NAME?host=...").
+std::string database_name(const std::string& url) {
+  auto name = url.substr(std::string{"postgresql:///"}.size());
+  return name.substr(0, name.find('?'));
+}
+
+/// What a stopped server looks like to the backend, without stopping the server
+/// the other tests share: the database refuses connections and its sessions end.
+void take_database_down(const std::string& url) {
+  auto name = database_name(url);
+  postgres_exec(postgres_admin_url(),
+                "ALTER DATABASE " + name + " WITH ALLOW_CONNECTIONS false");
+  for (int i = 0; i < 100; ++i) {
+    auto left = postgres_exec(postgres_admin_url(),
+                              "SELECT count(pg_terminate_backend(pid)) FROM "
+                              "pg_stat_activity WHERE datname = '"
+                                  + name + "' AND pid <> pg_backend_pid()");
+    if (left == "0")
+      return;
+    std::this_thread::sleep_for(20ms);
+  }
+  CAF_FAIL("the sessions of " << name << " did not end");
+}
+
+void bring_database_back(const std::string& url) {
+  postgres_exec(postgres_admin_url(), "ALTER DATABASE " + database_name(url)
+                                          + " WITH ALLOW_CONNECTIONS true");
+}
+
+http_request get(const std::string& target) {
+  http_request req;
+  req.method = "GET";
+  req.target = target;
   return req;
 }
 
@@ -267,4 +313,147 @@ CAF_TEST(a nonce accepted by one instance is a replay for the other) {
   auto back = one.raw(key, get_me(), ts, other);
   CHECK_VALUE(back.status, 401);
   CHECK_VALUE(code_of(back), "nonce_replayed");
+}
+
+CAF_TEST(a database outage answers 503 with Retry After and names no secret) {
+  auto o = on_postgres();
+  o.database_path += std::string{"&password="} + url_password;
+  const auto url = o.database_path;
+  world w{o};
+  const auto& key = w.keys.agents[0].api_key;
+  auto call = [&](http_request req) {
+    return w.raw(key, std::move(req), unix_now(), crypto::random_hex(16));
+  };
+  CHECK_VALUE(call(get("/v1/me")).status, 200);
+  take_database_down(url);
+  auto says_nothing_of_the_database = [&](const http_response& r) {
+    for (const std::string& secret :
+         {std::string{url_password}, database_name(url), std::string{"postgres"},
+          url.substr(url.find("host=") + 5, url.find('&') - url.find("host=") - 5)})
+      CAF_CHECK_EQUAL(r.body.find(secret), std::string::npos);
+  };
+  auto check_unavailable = [&](const http_response& r) {
+    CHECK_VALUE(r.status, 503);
+    const auto* retry = find_field(r.headers, "retry-after");
+    CAF_REQUIRE(retry != nullptr);
+    CHECK_VALUE(*retry, "1");
+    says_nothing_of_the_database(r);
+  };
+  // An admin call, a credential call (nothing runs: the provider sees nothing).
+  auto me = call(get("/v1/me"));
+  check_unavailable(me);
+  CHECK_VALUE(std::string{name_of(parse_error_envelope(me.status, me.body).code)},
+              "service_unavailable");
+  auto proxied = call(proxy_call(w, "/v1/charges", "outage-1"));
+  check_unavailable(proxied);
+  CHECK_VALUE(
+      std::string{name_of(parse_error_envelope(proxied.status, proxied.body).code)},
+      "service_unavailable");
+  CHECK_VALUE(w.backend.hits().total(), 0);
+  // The pages: the approver sign-in and a Connect link read the store too.
+  check_unavailable(w.browse("POST", "/approvals/login", {},
+                             "token=" + net::percent_encode(w.keys.approver_token)
+                                 + "&next=apr_" + std::string(32, '0')));
+  check_unavailable(w.browse("GET", "/connect/cs_" + std::string(32, 'a')));
+  // Back again: served as before, and the refused proxied call runs when retried.
+  bring_database_back(url);
+  CHECK_VALUE(call(get("/v1/me")).status, 200);
+  CHECK_VALUE(call(proxy_call(w, "/v1/charges", "outage-1")).status, 200);
+  CHECK_VALUE(w.backend.hits().total(), 1);
+}
+
+CAF_TEST(the SDK waits out a database outage and the proxied call runs once) {
+  auto o = on_postgres();
+  const auto url = o.database_path;
+  world w{o};
+  auto agent = w.agent(0);
+  provider_call c;
+  c.method = "POST";
+  c.url = w.provider_url("sim-bearer") + "/v1/charges";
+  c.json = R"({"amount": 7})";
+  c.grant_id = w.keys.agents[0].grant_ids[0];
+  c.reason = "through an outage";
+  take_database_down(url);
+  // Back well after the first attempt and well before the Retry-After second
+  // has passed.
+  auto back = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(500ms);
+    bring_database_back(url);
+  });
+  proxy_outcome out;
+  auto thrown = thrown_by([&] { out = agent.proxy_request(c); });
+  back.get();
+  CAF_REQUIRE_EQUAL(thrown.message, "nothing was thrown");
+  CHECK_VALUE(out.result.status_code, 200);
+  CAF_CHECK_GREATER_OR_EQUAL(out.retries.attempts, 2);
+  CAF_REQUIRE(!out.retries.errors.empty());
+  CHECK_VALUE(out.retries.errors[0].status, 503);
+  CHECK_VALUE(out.retries.errors[0].code, "service_unavailable");
+  CHECK_VALUE(w.backend.hits().total(), 1);
+}
+
+CAF_TEST(text PostgreSQL cannot hold is refused with 400 and nothing is written) {
+  world w{on_postgres()};
+  check_hostile_text_refused(w);
+  check_hostile_decision_refused(w);
+}
+
+CAF_TEST(a database outage while the provider answers still gets an answer) {
+  auto o = on_postgres();
+  const auto url = o.database_path;
+  world w{o};
+  // A provider that holds its first request until the test answers it.
+  net::io_runtime io{1};
+  std::atomic<int> seen{0};
+  std::promise<backend::responder> arrived;
+  auto held = arrived.get_future();
+  backend::http_server provider{
+      io, [&](const backend::server_request&, const backend::responder& respond) {
+        if (seen++ == 0)
+          return arrived.set_value(respond);
+        http_response res;
+        res.status = 200;
+        res.body = "{}";
+        respond(std::move(res));
+      }};
+  auto base
+      = "http://127.0.0.1:" + std::to_string(provider.listen("127.0.0.1", 0)) + "/held";
+  w.backend.db().grants().put_provider({"sim-bearer", base, "sim-bearer"});
+  proxy_request body;
+  body.grant.grant_id = w.keys.agents[0].grant_ids[0];
+  body.method = "POST";
+  body.url = base + "/v1/charges";
+  body.body_b64 = base64_encode("{}");
+  body.reason = "the database goes away meanwhile";
+  http_request req;
+  req.method = "POST";
+  req.target = "/v1/proxy/execute";
+  req.body = to_json(body);
+  req.headers = {{"Content-Type", "application/json"}, {"Idempotency-Key", "held-1"}};
+  req.timeout_ms = 15000;
+  const auto& key = w.keys.agents[0].api_key;
+  auto answer = std::async(std::launch::async, [&] {
+    return w.raw(key, req, unix_now(), crypto::random_hex(16));
+  });
+  CAF_REQUIRE(held.wait_for(10s) == std::future_status::ready);
+  take_database_down(url);
+  http_response ok;
+  ok.status = 200;
+  ok.headers = {{"Content-Type", "application/json"}};
+  ok.body = R"({"id":"ch_1"})";
+  held.get()(std::move(ok));
+  // The provider ran, the store could not record it: the caller is told so
+  // (not left waiting, not told to retry something that ran).
+  CAF_REQUIRE(answer.wait_for(10s) == std::future_status::ready);
+  auto r = answer.get();
+  CHECK_VALUE(r.status, 500);
+  CHECK_VALUE(std::string{name_of(parse_error_envelope(r.status, r.body).code)},
+              "audit_write_failed");
+  bring_database_back(url);
+  // A retry of the key never runs it again.
+  auto again = w.raw(key, req, unix_now(), crypto::random_hex(16));
+  CAF_CHECK_NOT_EQUAL(again.status, 200);
+  CHECK_VALUE(seen.load(), 1);
+  provider.stop();
+  io.stop();
 }

@@ -30,6 +30,7 @@
 #include "net/io_runtime.hpp"
 
 #include "backend_world.hpp"
+#include "hostile_text.hpp"
 #include "raw_connection.hpp"
 
 using namespace alter;
@@ -736,4 +737,57 @@ CAF_TEST(a port already in use is an exception and no crash) {
   second.reset(); // stop() on an acceptor that never listened
   first.stop();
   io.stop();
+}
+
+CAF_TEST(text a store cannot hold is refused at the request boundary with 400) {
+  hostile_world w;
+  check_hostile_text_refused(w);
+  check_hostile_decision_refused(w);
+  // Header values: the HTTP parser refuses a NUL before any handler runs.
+  auto r = w.send(std::string{"GET /v1/me HTTP/1.1\r\nHost: x\r\nx-alter-run-id: a\0b"
+                              "\r\n\r\n",
+                              53});
+  CAF_CHECK_EQUAL(r.status, 400);
+  CAF_CHECK_EQUAL(r.code(), "invalid_request");
+  // Raw bytes above 0x7f pass the parser in a target too.
+  r = w.send(w.signed_bytes(w.keys.app_key, w.get("/v1/agents/\xff\xfe")));
+  CAF_CHECK_EQUAL(r.status, 400);
+  CAF_CHECK_EQUAL(r.code(), "invalid_request");
+  // Bytes above 0x7f pass the parser; the headers that reach a store each have
+  // their rule: attribution (invalid_attribution, above), Idempotency-Key here.
+  agent_create spec;
+  spec.name = "header-text";
+  auto req = w.post_json("/v1/agents", to_json(spec));
+  req.headers.push_back({"Idempotency-Key", "k\xff\xfe"});
+  r = w.send(w.signed_bytes(w.keys.app_key, req));
+  CAF_CHECK_EQUAL(r.status, 400);
+  CAF_CHECK_EQUAL(r.code(), "idempotency_key_invalid");
+  w.check_still_serving();
+}
+
+CAF_TEST(rows an older version stored with bytes that are not text still read) {
+  // SQLite keeps whatever bytes it is given: a file written before the
+  // boundary refused them may hold a NUL or bytes that are not UTF-8.
+  hostile_world w;
+  backend::agent_record a;
+  a.id = crypto::random_uuid();
+  a.app_id = w.keys.app_id;
+  a.name = "legacy-bytes";
+  a.display_name = std::string{"caf\xe9 \0x", 7};
+  a.metadata_json = "{\"note\":\"\xff\"}";
+  a.created_at = backend::now_iso8601();
+  w.backend.db().accounts().insert_agent(a);
+  agent_list listed;
+  CAF_REQUIRE(succeeds([&] { listed = w.app().agents().list(); }));
+  auto found = std::find_if(listed.agents.begin(), listed.agents.end(),
+                            [&](const agent_info& x) { return x.id == a.id; });
+  CAF_REQUIRE(found != listed.agents.end());
+  // Bytes that are not UTF-8 read as U+FFFD; the NUL travels as \u0000; the
+  // metadata that is not JSON text reads as none.
+  CAF_CHECK_EQUAL(found->display_name, std::string("caf\xef\xbf\xbd \0x", 9));
+  CAF_CHECK(found->metadata.empty());
+  auto one = w.send(w.signed_bytes(w.keys.app_key, w.get("/v1/agents/" + a.id)));
+  CAF_CHECK_EQUAL(one.status, 200);
+  CAF_CHECK(is_valid_utf8(one.body));
+  w.check_still_serving();
 }

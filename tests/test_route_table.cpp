@@ -200,7 +200,7 @@ CAF_TEST(a route whose scope is not in the table is refused at registration) {
   g.group = route_group::api;
   g.prefixes = {"/v1/"};
   g.no_route = [](const api_call_ptr&, bool) {};
-  g.on_exception = [](const api_call_ptr&) {};
+  g.fail = [](const api_call_ptr&, alter_error) {};
   routes.add_group(std::move(g));
   auto handler = [](const api_call_ptr&) {};
   CAF_CHECK_EQUAL(routes.table().size(), 0u);

@@ -114,10 +114,7 @@ route_group_spec api_group(authenticator& auth) {
                           : make_error(error_code::not_found, "no such endpoint"));
   };
   g.after_routing = {scope_held, body_is_json, agent_may_call};
-  g.on_exception = [](const api_call_ptr& call) {
-    call->fail(
-        make_error(error_code::internal_error, "the request could not be handled"));
-  };
+  g.fail = [](const api_call_ptr& call, alter_error e) { call->fail(std::move(e)); };
   return g;
 }
 

@@ -4,6 +4,8 @@
 
 #include "auth/crypto.hpp"
 #include "auth/scope_table.hpp"
+#include "backend/api/handler_failure.hpp"
+#include "backend/api/request_text.hpp"
 #include "messages/json_codec.hpp"
 #include "net/url.hpp"
 
@@ -62,8 +64,8 @@ void router::add_group(route_group_spec spec) {
   for (const auto& g : groups_)
     if (g.group == spec.group)
       throw std::logic_error{"route group added twice"};
-  if (!spec.no_route || !spec.on_exception || spec.prefixes.empty())
-    throw std::logic_error{"a route group needs prefixes, no_route and on_exception"};
+  if (!spec.no_route || !spec.fail || spec.prefixes.empty())
+    throw std::logic_error{"a route group needs prefixes, no_route and fail"};
   groups_.push_back(std::move(spec));
 }
 
@@ -110,6 +112,10 @@ void router::handle(server_request req, responder respond) const {
   call->request_id = "req_" + crypto::random_hex(8);
   call->respond = std::move(respond);
   call->request = std::move(req);
+  // Before any step: authentication already reads the store with the path's
+  // and the body's text in hand.
+  if (auto refused = refusal_of_text(call->request, group->body))
+    return group->fail(call, std::move(*refused));
   try {
     for (const auto& step : group->before_routing)
       if (!step(call))
@@ -132,7 +138,7 @@ void router::handle(server_request req, responder respond) const {
         return;
     call->matched->handler(call);
   } catch (const std::exception&) {
-    group->on_exception(call);
+    group->fail(call, error_of_current_exception());
   }
 }
 

@@ -89,6 +89,15 @@ struct route {
 /// One step of a group's chain: true to go on, false when it has answered.
 using middleware = std::function<bool(const api_call_ptr&)>;
 
+/// How a group's requests carry text in their bodies (request_text.hpp checks
+/// it before any step runs).
+enum class body_format {
+  /// JSON (/v1/, /.well-known/).
+  json,
+  /// application/x-www-form-urlencoded, percent-decoded (the pages).
+  form,
+};
+
 /// What a group does around its routes.
 struct route_group_spec {
   route_group group;
@@ -102,15 +111,19 @@ struct route_group_spec {
   std::function<void(const api_call_ptr&, bool path_known)> no_route;
   /// Steps once call->route is set.
   std::vector<middleware> after_routing;
-  /// Answers when a step or the handler throws (the store failing, say): an
-  /// exception must not take the I/O thread, and with it the server, down.
-  std::function<void(const api_call_ptr&)> on_exception;
+  body_format body = body_format::json;
+  /// Answers, in the group's own form (the error envelope, a page), what the
+  /// router itself decided: text no store can hold (400, before any step), or a
+  /// step or the handler that threw (handler_failure.hpp: 503 with
+  /// retry_after_ms when the store is unavailable, else 500). An exception must
+  /// not take the I/O thread, and with it the server, down.
+  std::function<void(const api_call_ptr&, alter_error)> fail;
 };
 
 class router {
 public:
   /// Throws std::logic_error for a group added twice or without no_route and
-  /// on_exception.
+  /// fail.
   void add_group(route_group_spec spec);
 
   /// Throws std::logic_error for a route of an unknown group, a method and
@@ -124,7 +137,8 @@ public:
   }
 
   /// Runs the request's group chain and route handler on the calling thread
-  /// (a worker: they use the store); the answer may come later, from any thread.
+  /// (a worker: they use the store), after the text check (request_text.hpp);
+  /// the answer may come later, from any thread.
   void handle(server_request req, responder respond) const;
 
   /// The group whose prefix `target` starts with; null for none. Cheap: a

@@ -21,6 +21,9 @@ namespace alter::backend {
 
 struct approval_desk::waiter {
   approval_state status = approval_state::pending;
+  /// The approval as the wait found it: the answer at the deadline when the
+  /// store cannot be read then.
+  approval_record known;
   std::function<void(approval_record)> done;
   /// Created on its own strand: cancel() comes from whichever I/O thread
   /// notifies, and Asio timers must not be touched from two threads at once
@@ -157,6 +160,7 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
   // Wake at the deadline, or at the expiry when that comes first.
   auto w = std::make_shared<waiter>();
   w->status = now->status;
+  w->known = *now;
   w->done = std::move(done);
   w->timer = std::make_unique<boost::asio::steady_timer>(
       boost::asio::make_strand(io_.context()), wait);
@@ -184,7 +188,13 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
       try {
         latest = current(id);
       } catch (const std::exception&) {
-        latest = ctx_.db.approvals().find(id); // expiry could not be recorded now
+        // This task runs outside the router's catch: an exception would leave
+        // the caller without an answer.
+        try {
+          latest = ctx_.db.approvals().find(id); // expiry could not be recorded now
+        } catch (const std::exception&) {
+          latest = w->known; // the store is unavailable: nothing known moved on
+        }
       }
       w->done(latest ? std::move(*latest) : approval_record{});
     });

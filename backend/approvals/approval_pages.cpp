@@ -266,12 +266,9 @@ route_group_spec approval_page_group(backend_context& ctx,
   };
   g.after_routing
       = {[&ctx](const api_call_ptr& call) { return approver_checked(ctx, call); }};
-  g.on_exception = [](const api_call_ptr& call) {
-    http_response res;
-    res.status = 500;
-    res.headers = {{"Content-Type", "text/plain"}, {"Cache-Control", "no-store"}};
-    res.body = "the approval page is unavailable; try again";
-    call->respond(std::move(res));
+  g.body = body_format::form;
+  g.fail = [](const api_call_ptr& call, const alter_error& e) {
+    call->respond(error_page(e));
   };
   return g;
 }

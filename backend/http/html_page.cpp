@@ -52,6 +52,21 @@ http_response page(int status, const std::string& title, const std::string& body
   return res;
 }
 
+http_response error_page(const alter_error& e) {
+  auto status = http_status_of(e.code);
+  if (status == 0)
+    status = 500;
+  auto title = status == 503 ? "Unavailable" : status >= 500 ? "Failed" : "Bad request";
+  auto body = "<p>" + escape_html(e.message) + "</p>";
+  if (status >= 500)
+    body += "<p>Try again in a moment.</p>";
+  auto res = page(status, title, body);
+  if (e.retry_after_ms > 0) // whole seconds, rounded up, as the API says it
+    res.headers.push_back(
+        {"Retry-After", std::to_string((e.retry_after_ms + 999) / 1000)});
+  return res;
+}
+
 http_response redirect(const std::string& location, std::string cookie) {
   http_response res;
   res.status = 303;

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "messages/alter_error.hpp"
 #include "messages/field.hpp"
 #include "messages/http_message.hpp"
 
@@ -15,6 +16,11 @@ std::string escape_html(std::string_view text);
 /// A page under a strict Content-Security-Policy that frames nothing and is
 /// framed by nothing; `body` is trusted HTML (escape what goes into it).
 http_response page(int status, const std::string& title, const std::string& body);
+
+/// The page of an error the router decided (route_group_spec::fail): the
+/// code's status, the message, Retry-After when the error says when to come
+/// back.
+http_response error_page(const alter_error& e);
 
 /// 303 See Other, optionally setting a cookie.
 http_response redirect(const std::string& location, std::string cookie = {});

@@ -182,8 +182,9 @@ route_group_spec interactive_page_group(const std::string& own_origin) {
                       ? page(405, "Not allowed", "")
                       : page(404, "Unknown link", "<p>This link is not valid.</p>"));
   };
-  g.on_exception = [](const api_call_ptr& call) {
-    call->respond(page(500, "Unavailable", "<p>Try again.</p>"));
+  g.body = body_format::form;
+  g.fail = [](const api_call_ptr& call, const alter_error& e) {
+    call->respond(error_page(e));
   };
   return g;
 }

@@ -137,7 +137,14 @@ void answer_proxy(backend_context& ctx, const api_call_ptr& call,
   if (!written) {
     auto e = make_error(error_code::audit_write_failed,
                         "the audit row could not be written");
-    guard.complete(ctx.db, http_status_of(e.code), error_envelope(e));
+    // This runs after the provider answered, outside the router's catch: an
+    // exception would leave the caller without an answer.
+    try {
+      guard.complete(ctx.db, http_status_of(e.code), error_envelope(e));
+    } catch (const std::exception&) {
+      // The store is gone (unavailable): the claim stays executing, and a
+      // retry learns that the outcome is unknown once its lease has passed.
+    }
     return call->fail(std::move(e));
   }
   call->reply(status, std::move(body));
@@ -248,7 +255,11 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
                     row.error_code = std::string{name_of(out.error.code)};
                     if (!out.request_sent) {
                       // The provider never saw it: a retry may execute it.
-                      guard->release();
+                      try {
+                        guard->release();
+                      } catch (const std::exception&) {
+                        // The store is gone: the lease settles the claim.
+                      }
                       write_audit(ctx.db, row);
                       return call->fail(std::move(out.error));
                     }

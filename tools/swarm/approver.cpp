@@ -1,5 +1,8 @@
 #include "tools/swarm/approver.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <regex>
@@ -18,7 +21,12 @@ namespace {
 struct pending_decision {
   std::string approval_id;
   caf::typed_response_promise<bool> promise;
+  /// Times the backend answered 503 to this decision so far.
+  int busy_answers = 0;
 };
+
+/// A human at a page that says "try again" does, a few times.
+constexpr int max_busy_answers = 5;
 
 struct approver_state {
   approver_settings settings;
@@ -67,8 +75,32 @@ void fail(caf::typed_response_promise<bool>& rp, const std::string& why) {
   rp.deliver(to_caf_error(error_code::unknown_error, "approver: " + why));
 }
 
-void post_decision(approver_pointer self, const std::string& id,
-                   caf::typed_response_promise<bool> rp) {
+/// Queues the decision again after `delay`.
+void decide_later(approver_pointer self, pending_decision job,
+                  std::chrono::milliseconds delay) {
+  auto& st = self->state;
+  auto timer = ++st.last_timer;
+  st.waiting.emplace(timer, std::move(job));
+  self->delayed_send(self, delay, timer_atom_v, timer);
+}
+
+/// Whether `res` is the backend saying it is busy (503: nothing was done) and
+/// the decision was queued again for after its Retry-After.
+bool come_back_later(approver_pointer self, pending_decision& job,
+                     const http_response& res) {
+  if (res.status != 503 || job.busy_answers >= max_busy_answers)
+    return false;
+  long seconds = 1;
+  if (const auto* after = find_field(res.headers, "retry-after"))
+    seconds = std::clamp(std::strtol(after->c_str(), nullptr, 10), 1L, 10L);
+  ++job.busy_answers;
+  decide_later(self, std::move(job), std::chrono::seconds{seconds});
+  return true;
+}
+
+void post_decision(approver_pointer self, pending_decision job) {
+  const auto& id = job.approval_id;
+  auto rp = job.promise;
   // One session for both steps: a concurrent sign-in may replace st.cookie, and
   // the CSRF token belongs to the session that showed the page.
   auto cookie = self->state.cookie;
@@ -76,6 +108,8 @@ void post_decision(approver_pointer self, const std::string& id,
          [=](http_response& page) mutable {
            static const std::regex csrf_re{R"re(name="csrf" value="([0-9a-f]+)")re"};
            std::smatch m;
+           if (come_back_later(self, job, page))
+             return;
            if (page.status != 200 || !std::regex_search(page.body, m, csrf_re)) {
              // An expired session shows the sign-in form: sign in again next time.
              if (self->state.cookie == cookie)
@@ -91,6 +125,8 @@ void post_decision(approver_pointer self, const std::string& id,
                   page_request(self, "POST", "/approvals/" + id + "/decision", cookie,
                                form),
                   rp, [=](http_response& done) mutable {
+                    if (come_back_later(self, job, done))
+                      return;
                     if (done.status >= 400)
                       return fail(rp, "deciding " + id + " answered "
                                           + std::to_string(done.status));
@@ -100,20 +136,22 @@ void post_decision(approver_pointer self, const std::string& id,
 }
 
 /// Signs in (once) and then decides.
-void decide(approver_pointer self, const std::string& id,
-            caf::typed_response_promise<bool> rp) {
+void decide(approver_pointer self, pending_decision job) {
   auto& st = self->state;
   if (!st.cookie.empty())
-    return post_decision(self, id, rp);
-  auto form
-      = "token=" + net::percent_encode(st.settings.approver_token) + "&next=" + id;
+    return post_decision(self, std::move(job));
+  auto form = "token=" + net::percent_encode(st.settings.approver_token)
+              + "&next=" + job.approval_id;
+  auto rp = job.promise;
   browse(self, page_request(self, "POST", "/approvals/login", {}, form), rp,
          [=](http_response& res) mutable {
+           if (come_back_later(self, job, res))
+             return;
            const auto* set = find_field(res.headers, "set-cookie");
            if (res.status != 303 || set == nullptr)
              return fail(rp, "sign-in refused with " + std::to_string(res.status));
            self->state.cookie = set->substr(0, set->find(';'));
-           post_decision(self, id, rp);
+           post_decision(self, job);
          });
 }
 
@@ -125,9 +163,7 @@ approver_actor::behavior_type approver(approver_pointer self,
       [=](decide_atom, const std::string& id) -> caf::result<bool> {
         auto& st = self->state;
         auto rp = self->make_response_promise<bool>();
-        auto timer = ++st.last_timer;
-        st.waiting.emplace(timer, pending_decision{id, rp});
-        self->delayed_send(self, st.settings.delay, timer_atom_v, timer);
+        decide_later(self, pending_decision{id, rp}, st.settings.delay);
         return rp;
       },
       [=](timer_atom, uint64_t timer) {
@@ -137,7 +173,7 @@ approver_actor::behavior_type approver(approver_pointer self,
           return;
         auto job = std::move(i->second);
         st.waiting.erase(i);
-        decide(self, job.approval_id, job.promise);
+        decide(self, std::move(job));
       },
   };
 }

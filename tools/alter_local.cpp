@@ -12,7 +12,7 @@
 //                     [--shared-db] [--no-simulated-providers]
 //                     [--worker-threads 32] [--max-credential-calls 256]
 //                     [--max-admin-calls 64] [--max-page-requests 64]
-//                     [--max-long-polls 1024] [--max-queue-delay-ms 10]
+//                     [--max-long-polls 1024] [--max-queue-delay-ms 50]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
 //   alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID
 //                         --type RULE_TYPE [--body JSON] [--disabled]

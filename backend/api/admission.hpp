@@ -58,7 +58,9 @@ struct admission_limits {
   /// refused (zero: never). A count bounds the work in flight, not how long it
   /// waits; this bounds the wait, whatever the store's speed (CoDel's idea:
   /// shed on queueing delay, the one signal that says a queue is standing).
-  std::chrono::milliseconds max_queue_delay{10};
+  /// 50 ms: a commit on a disk takes 5 to 20 ms, and a request waits twice
+  /// (itself, then its upstream answer); more than that is a standing queue.
+  std::chrono::milliseconds max_queue_delay{50};
 
   std::size_t bound_of(request_class c) const noexcept;
 };

@@ -15,9 +15,14 @@
 #include <thread>
 #include <vector>
 
+#include <libpq-fe.h>
+
+#include "backend/api/idempotency_guard.hpp"
 #include "backend/encryption/master_key.hpp"
 #include "backend/store/open_store.hpp"
+#include "backend/store/postgres/change_feed.hpp"
 #include "backend/store/postgres/postgres_store.hpp"
+#include "backend/store/process_identity.hpp"
 #include "backend/store/schema_version_error.hpp"
 #include "backend/store/store_unavailable.hpp"
 
@@ -283,3 +288,76 @@ CAF_TEST(an unreachable server is store_unavailable without the password) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+/// A session of its own holding the lock a running process holds on its name.
+struct process_alive {
+  PGconn* conn;
+  process_alive(const std::string& url, const std::string& name)
+      : conn(PQconnectdb(url.c_str())) {
+    CAF_REQUIRE(PQstatus(conn) == CONNECTION_OK);
+    auto lock_class = std::to_string(backend::process_lock_class);
+    const char* params[] = {lock_class.c_str(), name.c_str()};
+    PGresult* r = PQexecParams(conn, "SELECT pg_advisory_lock($1::int4, hashtext($2))",
+                               2, nullptr, params, nullptr, nullptr, 0);
+    CAF_REQUIRE(PQresultStatus(r) == PGRES_TUPLES_OK);
+    PQclear(r);
+  }
+  ~process_alive() {
+    end();
+  }
+  /// The process dies: its session ends.
+  void end() {
+    if (conn)
+      PQfinish(conn);
+    conn = nullptr;
+  }
+};
+
+} // namespace
+
+CAF_TEST(a claim of an ended process is settled at once and that of a live one waits) {
+  store_fixture f;
+  auto db = f.open();
+  db->accounts().insert_app({"app_1", "app", backend::now_iso8601()});
+  const std::string gone(32, 'd');
+  const std::string running(32, 'e');
+  process_alive alive{f.url, running};
+  CAF_REQUIRE(db->idempotency().claim("app_1", "k-gone", "h",
+                                      backend::idempotency_state::executing, gone));
+  CAF_REQUIRE(db->idempotency().claim("app_1", "k-running", "h",
+                                      backend::idempotency_state::executing, running));
+  CAF_CHECK(db->process_gone(gone));
+  CAF_CHECK(!db->process_gone(running));
+  // This process holds its own name once its change feed is connected.
+  auto self_alive = [&] { return !db->process_gone(backend::this_process()); };
+  for (int i = 0; i < 500 && !self_alive(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  CAF_CHECK(self_alive());
+  {
+    // Young claims both: the ended owner's is settled now, not after its lease.
+    backend::idempotency_guard retry{*db, "app_1", "k-gone", "h",
+                                     std::chrono::seconds{60}};
+    auto seen = retry.look_up();
+    CAF_CHECK_EQUAL(static_cast<int>(seen.kind),
+                    static_cast<int>(backend::idempotency_lookup::replay));
+    CAF_CHECK_EQUAL(seen.status, 409);
+    CAF_CHECK(seen.body.find("idempotency_outcome_unknown") != std::string::npos);
+  }
+  {
+    backend::idempotency_guard retry{*db, "app_1", "k-running", "h",
+                                     std::chrono::seconds{60}};
+    auto seen = retry.look_up();
+    CAF_CHECK_EQUAL(static_cast<int>(seen.kind),
+                    static_cast<int>(backend::idempotency_lookup::in_progress));
+  }
+  // Once that process ends too, its claim is settled by the next retry.
+  alive.end();
+  backend::idempotency_guard retry{*db, "app_1", "k-running", "h",
+                                   std::chrono::seconds{60}};
+  auto seen = retry.look_up();
+  CAF_CHECK_EQUAL(static_cast<int>(seen.kind),
+                  static_cast<int>(backend::idempotency_lookup::replay));
+  CAF_CHECK_EQUAL(seen.status, 409);
+}

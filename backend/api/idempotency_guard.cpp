@@ -1,6 +1,7 @@
 #include "backend/api/idempotency_guard.hpp"
 
 #include "auth/crypto.hpp"
+#include "backend/store/process_identity.hpp"
 #include "backend/store/store.hpp"
 #include "messages/json_codec.hpp"
 
@@ -23,8 +24,7 @@ std::string outcome_unknown_envelope() {
 }
 
 const std::string& idempotency_owner() {
-  static const std::string owner = crypto::random_hex(16);
-  return owner;
+  return this_process();
 }
 
 idempotency_guard::idempotency_guard(store& db, std::string app_id, std::string key,
@@ -56,9 +56,15 @@ idempotency_lookup idempotency_guard::look_up() {
   if (!active())
     return {};
   auto row = db_.idempotency().find(app_id_, key_);
+  // An unfinished claim is abandoned once its lease ran out, or at once when
+  // the database knows its owner process has ended (PostgreSQL).
+  auto abandoned = [&] {
+    return row->owner != idempotency_owner() && db_.process_gone(row->owner);
+  };
   if (row && row->state != idempotency_state::done
       && db_.idempotency().settle_stale(
-          app_id_, key_, now_iso8601(-lease_),
+          app_id_, key_,
+          abandoned() ? now_iso8601(std::chrono::hours{24}) : now_iso8601(-lease_),
           http_status_of(error_code::idempotency_outcome_unknown),
           outcome_unknown_envelope()))
     row = db_.idempotency().find(app_id_, key_);

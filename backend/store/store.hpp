@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "backend/store/change_feed.hpp"
 #include "backend/store/nonces_repository.hpp"
@@ -54,6 +55,11 @@ public:
   /// started: see settle_interrupted_claims. False for a SQLite file, which one
   /// server uses (local_backend can be told otherwise: backend_options).
   virtual bool shared_by_instances() const noexcept = 0;
+  /// Whether the backend process named `process` (its this_process()) is
+  /// known to have ended. PostgreSQL can tell: a running process holds a
+  /// session lock on its name. A store that cannot tell says false, and its
+  /// claims wait for their lease.
+  virtual bool process_gone(std::string_view process) = 0;
   /// Cheap (counters): for benchmarks and metrics.
   virtual store_stats stats() const = 0;
 

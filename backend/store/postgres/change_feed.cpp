@@ -8,6 +8,7 @@
 #include <random>
 
 #include "backend/store/postgres/pool.hpp"
+#include "backend/store/process_identity.hpp"
 
 namespace alter::backend {
 
@@ -38,6 +39,21 @@ bool parse(const std::string& payload, std::string& instance, change_topic& topi
   topic = change_topic::approval;
   id = payload.substr(b + 1);
   return true;
+}
+
+/// Takes the session lock on this process's name on `conn` (held until the
+/// connection ends). Another session of this process may hold it already (a
+/// second store in one process): the process runs either way.
+bool hold_process_lock(PGconn* conn) {
+  auto lock_class = std::to_string(process_lock_class);
+  const char* params[] = {lock_class.c_str(), this_process().c_str()};
+  PGresult* r
+      = PQexecParams(conn, "SELECT pg_try_advisory_lock($1::int4, hashtext($2))", 2,
+                     nullptr, params, nullptr, nullptr, 0);
+  bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK;
+  if (r)
+    PQclear(r);
+  return ok;
 }
 
 } // namespace
@@ -91,6 +107,8 @@ void pg_change_feed::listen() {
       bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
       if (r)
         PQclear(r);
+      if (ok)
+        ok = hold_process_lock(conn);
       if (!ok) {
         PQfinish(conn);
         conn = nullptr;

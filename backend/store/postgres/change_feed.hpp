@@ -4,9 +4,13 @@
 // listener thread with a connection of its own (LISTEN) hands other instances'
 // notifications to this instance's subscribers. A notification sent while the
 // listener is reconnecting is lost, which subscribers tolerate (change_feed.hpp).
+// The listener's session also holds a lock on this process's name for as long
+// as it is connected: other instances read it as "this process runs"
+// (store::process_gone).
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <thread>
 
@@ -15,6 +19,10 @@
 namespace alter::backend {
 
 class pg_pool;
+
+/// The advisory-lock class (first key) of the session locks on process names
+/// (process_identity.hpp); the second key is hashtext(name).
+constexpr int32_t process_lock_class = 0x616c7472; // "altr"
 
 class pg_change_feed final : public change_feed {
 public:

@@ -215,6 +215,22 @@ nonces_repository& postgres_store::nonces() {
 rate_limits_repository& postgres_store::rate_limits() {
   return *rate_limits_;
 }
+bool postgres_store::process_gone(std::string_view process) {
+  pg_lease lease{pg_scope{pool_.get(), nullptr, true}};
+  // Taken only when no session holds it; then given back at once.
+  auto taken = lease.query("SELECT pg_try_advisory_lock($1::int4, hashtext($2))::int")
+                   .bind(1, int64_t{process_lock_class})
+                   .bind(2, process)
+                   .run();
+  if (taken.size() != 1 || taken.integer(0, 0) != 1)
+    return false;
+  lease.query("SELECT pg_advisory_unlock($1::int4, hashtext($2))")
+      .bind(1, int64_t{process_lock_class})
+      .bind(2, process)
+      .run();
+  return true;
+}
+
 change_feed& postgres_store::changes() {
   return *changes_;
 }

@@ -6,9 +6,9 @@
 // claims are unique keys, migrations take turns under an advisory lock.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <atomic>
 #include <memory>
 #include <string>
 
@@ -66,6 +66,9 @@ public:
   bool shared_by_instances() const noexcept override {
     return true;
   }
+  /// Whether the session lock on `process`'s name is free: its holder, the
+  /// process's change-feed connection, has ended.
+  bool process_gone(std::string_view process) override;
 
   /// Committed transactions; the server makes each durable in its own WAL
   /// flush as far as this process can tell (it may group them: commit_delay),

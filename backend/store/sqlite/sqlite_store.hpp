@@ -73,6 +73,10 @@ public:
   bool shared_by_instances() const noexcept override {
     return false;
   }
+  /// A file cannot tell whether the processes sharing it run: false.
+  bool process_gone(std::string_view) override {
+    return false;
+  }
 
   void reseal_data_keys(const master_key& next) override;
   void rotate_data_key(const master_key& kek) override;

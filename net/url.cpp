@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "messages/hex_digit.hpp"
+
 namespace alter::net {
 
 namespace {
@@ -20,16 +22,6 @@ bool is_unreserved(char c) noexcept {
 bool is_host_char(char c) noexcept {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
          || c == '-' || c == '.';
-}
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 } // namespace
@@ -111,8 +103,8 @@ std::optional<std::string> percent_decode(std::string_view text) {
     if (text[i] == '%') {
       if (i + 2 >= text.size())
         return std::nullopt;
-      auto hi = hex_value(text[i + 1]);
-      auto lo = hex_value(text[i + 2]);
+      auto hi = hex_digit_value(text[i + 1]);
+      auto lo = hex_digit_value(text[i + 2]);
       if (hi < 0 || lo < 0)
         return std::nullopt;
       out += static_cast<char>(hi * 16 + lo);

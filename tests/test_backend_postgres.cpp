@@ -158,6 +158,17 @@ http_request get_me() {
   return req;
 }
 
+/// A payment through agent 0's first grant, to `w`'s simulated provider.
+provider_call payment_of_agent_0(const world& w, const std::string& reason) {
+  provider_call c;
+  c.method = "POST";
+  c.url = w.provider_url("sim-bearer") + "/v1/payments";
+  c.json = R"({"amount": 42})";
+  c.grant_id = w.keys.agents[0].grant_ids[0];
+  c.reason = reason;
+  return c;
+}
+
 } // namespace
 
 CAF_TEST(a proxied call runs once and its retry replays the stored answer) {
@@ -209,14 +220,8 @@ CAF_TEST(an agent made over the API is stored and its key works) {
 CAF_TEST(a held call is decided on the approval page and runs once) {
   world w{on_postgres()};
   hold_agent_0(w);
-  provider_call c;
-  c.method = "POST";
-  c.url = w.provider_url("sim-bearer") + "/v1/payments";
-  c.json = R"({"amount": 42})";
-  c.grant_id = w.keys.agents[0].grant_ids[0];
-  c.reason = "needs a human";
   auto agent = w.agent(0);
-  auto out = agent.proxy_request(c);
+  auto out = agent.proxy_request(payment_of_agent_0(w, "needs a human"));
   CAF_REQUIRE(out.pending);
   CHECK_VALUE(w.backend.hits().total(), 0);
   auto id = out.approval.approval_id;
@@ -238,14 +243,8 @@ CAF_TEST(a call held through one instance is approved on the other and runs once
   world one{opts};
   hold_agent_0(one);
   world two{second_instance(opts), one.keys};
-  provider_call c;
-  c.method = "POST";
-  c.url = one.provider_url("sim-bearer") + "/v1/payments";
-  c.json = R"({"amount": 42})";
-  c.grant_id = one.keys.agents[0].grant_ids[0];
-  c.reason = "held on two";
   auto agent = two.agent(0);
-  auto out = agent.proxy_request(c);
+  auto out = agent.proxy_request(payment_of_agent_0(one, "held on two"));
   CAF_REQUIRE(out.pending);
   auto id = out.approval.approval_id;
   // Decided on instance one once instance two's long-poll is waiting for it.

@@ -352,8 +352,11 @@ CAF_TEST(a claim of an ended process is settled at once and that of a live one w
     CAF_CHECK_EQUAL(static_cast<int>(seen.kind),
                     static_cast<int>(backend::idempotency_lookup::in_progress));
   }
-  // Once that process ends too, its claim is settled by the next retry.
+  // Once that process ends too (the server notices the session's end a moment
+  // after the client has gone), its claim is settled by the next retry.
   alive.end();
+  for (int i = 0; i < 500 && !db->process_gone(running); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
   backend::idempotency_guard retry{*db, "app_1", "k-running", "h",
                                    std::chrono::seconds{60}};
   auto seen = retry.look_up();

@@ -2,23 +2,10 @@
 
 #include <string>
 
+#include "messages/hex_digit.hpp"
 #include "messages/utf8.hpp"
 
 namespace alter::backend {
-
-namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-} // namespace
 
 bool decodes_to_text(std::string_view text) noexcept {
   // Fast path: nothing encoded and nothing outside ASCII (NUL aside).
@@ -33,8 +20,8 @@ bool decodes_to_text(std::string_view text) noexcept {
     int hi = -1;
     int lo = -1;
     if (text[i] == '%' && i + 2 < text.size()) {
-      hi = hex_value(text[i + 1]);
-      lo = hex_value(text[i + 2]);
+      hi = hex_digit_value(text[i + 1]);
+      lo = hex_digit_value(text[i + 2]);
     }
     if (hi >= 0 && lo >= 0) {
       decoded.push_back(static_cast<char>(hi * 16 + lo));

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "backend/store/store_unavailable.hpp"
+#include "messages/hex_digit.hpp"
 
 namespace alter::backend {
 
@@ -27,16 +28,6 @@ Oid oid_of(pg_param::kind k) {
 std::string sqlstate_of(const PGresult* r) {
   const char* s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   return s ? s : "";
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 } // namespace
@@ -73,8 +64,8 @@ std::string pg_rows::bytes(int row, int column) const {
   std::string out;
   out.reserve((n - 2) / 2);
   for (std::size_t i = 2; i < n; i += 2) {
-    int hi = hex_value(v[i]);
-    int lo = hex_value(v[i + 1]);
+    int hi = hex_digit_value(v[i]);
+    int lo = hex_digit_value(v[i + 1]);
     if (hi < 0 || lo < 0)
       throw postgres_error("a BYTEA cell is not in hex form", "");
     out.push_back(static_cast<char>(hi * 16 + lo));

@@ -95,8 +95,9 @@ struct local_backend::impl {
 
   explicit impl(backend_options opts)
       : options(std::move(opts)),
-        owned_db(open_store(options.database_path, options.master_key)), db(*owned_db),
-        auth(db, options.clock ? options.clock : system_seconds),
+        owned_db(
+            open_store(options.database_path, options.master_key, options.commits)),
+        db(*owned_db), auth(db, options.clock ? options.clock : system_seconds),
         admission(options.admission),
         hits(std::make_shared<provider_hits>(options.provider_log_path)) {
   }

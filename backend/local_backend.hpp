@@ -19,6 +19,7 @@
 #include "backend/http/http_server.hpp"
 #include "backend/sim/fault_injector.hpp"
 #include "backend/sim/provider_simulator.hpp"
+#include "backend/store/open_store.hpp"
 #include "backend/store/store.hpp"
 
 namespace alter::backend {
@@ -36,6 +37,9 @@ struct backend_options {
   /// provably abandoned (docs/resilience.md). A server database (PostgreSQL)
   /// counts as shared whatever this says.
   bool shared_database = false;
+  /// How the store commits (open_store.hpp): alter-local serve
+  /// --max-commit-batch.
+  store_tuning commits;
   /// The master key of its encryption at rest; by default "<database>.master-key",
   /// made on first start (a key kept nowhere for ":memory:").
   master_key_options master_key;

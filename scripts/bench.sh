@@ -31,6 +31,8 @@ ALTER_MASTER_KEY=$(head -c 32 /dev/urandom | base64) \
 "$build/benchmarks/alter_backend_bench" --alter-local "$build/tools/alter-local" \
   --fsync-counter "$build/benchmarks/libalter_fsync_counter.so" --work "$work" \
   --seconds "$backend_seconds" --overload --postgres "$pg_url" --out "$out/backend.json" \
+  --sqlite "SQLite, group commit off (one fsync per commit)=--max-commit-batch 1" \
+  --sqlite "SQLite=" \
   | tee "$out/backend.log"
 python3 - "$out" <<'PY'
 import json, os, platform, sys

@@ -13,6 +13,7 @@
 //                     [--worker-threads 32] [--max-credential-calls 256]
 //                     [--max-admin-calls 64] [--max-page-requests 64]
 //                     [--max-long-polls 1024] [--max-queue-delay-ms 50]
+//                     [--max-commit-batch 128]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
 //   alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID
 //                         --type RULE_TYPE [--body JSON] [--disabled]
@@ -82,6 +83,7 @@ int usage(const char* why = nullptr) {
          "                    [--worker-threads N] [--max-credential-calls N]\n"
          "                    [--max-admin-calls N] [--max-page-requests N]\n"
          "                    [--max-long-polls N] [--max-queue-delay-ms N]\n"
+         "                    [--max-commit-batch N]\n"
          "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
          "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
          "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
@@ -212,6 +214,12 @@ int serve(std::map<std::string, std::string>& flags) {
       return usage((std::string{flag} + " must be a number from 1 to 1000000").c_str());
     *bound = static_cast<std::size_t>(n);
   }
+  // SQLite: transactions per fsync at most (1: group commit off, a baseline).
+  long commit_batch = opts.commits.max_commit_batch;
+  if (flags.count("--max-commit-batch")
+      && !to_int(flags["--max-commit-batch"], 1, 100000, commit_batch))
+    return usage("--max-commit-batch must be a number from 1 to 100000");
+  opts.commits.max_commit_batch = static_cast<int>(commit_batch);
   // The workers' queue delay beyond which new requests are refused (0: never).
   long queue_delay_ms = static_cast<long>(opts.admission.max_queue_delay.count());
   if (flags.count("--max-queue-delay-ms")

@@ -31,10 +31,13 @@ std::string describe_database(const std::string& database) {
 }
 
 std::unique_ptr<store> open_store(const std::string& database,
-                                  const master_key_options& key) {
+                                  const master_key_options& key,
+                                  const store_tuning& tuning) {
   if (is_postgres_database(database))
     return std::make_unique<postgres_store>(database, key);
-  return std::make_unique<sqlite_store>(database, key);
+  sqlite_store_options options;
+  options.max_batch = tuning.max_commit_batch;
+  return std::make_unique<sqlite_store>(database, key, std::move(options));
 }
 
 } // namespace alter::backend

@@ -20,7 +20,16 @@ std::string describe_database(const std::string& database);
 
 /// Opens (creating or migrating) the store `database` names. Throws what the
 /// store's constructor throws (schema_version_error, encryption_error, ...).
+/// How a store commits, where the implementation has a choice.
+struct store_tuning {
+  /// SQLite: most transactions one flush (fsync) may cover; 1 turns group
+  /// commit off (one fsync per commit: the baseline the benchmarks compare
+  /// with).
+  int max_commit_batch = 128;
+};
+
 std::unique_ptr<store> open_store(const std::string& database,
-                                  const master_key_options& key = {});
+                                  const master_key_options& key = {},
+                                  const store_tuning& tuning = {});
 
 } // namespace alter::backend

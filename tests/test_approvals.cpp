@@ -337,7 +337,7 @@ CAF_TEST(a restart fails approvals that were mid execution) {
   CAF_CHECK_EQUAL(std::system(cmd.c_str()), 0);
 }
 
-CAF_TEST(an approval executing longer than the lease is failed when it is read) {
+CAF_TEST(an approval executing longer than twice the lease is failed when it is read) {
   // Its process died and no start settles it (a peer that stays down): the
   // instance a client asks answers failed instead of executing for ever.
   approval_world w;
@@ -346,7 +346,7 @@ CAF_TEST(an approval executing longer than the lease is failed when it is read) 
   auto running = agent.proxy_request(w.held_call("running")).approval.approval_id;
   auto& approvals = w.backend.db().approvals();
   CAF_REQUIRE(approvals.decide(stuck, backend::approval_state::approved, "alice", "",
-                               backend::now_iso8601(-std::chrono::seconds{61})));
+                               backend::now_iso8601(-std::chrono::seconds{121})));
   CAF_REQUIRE(approvals.start_execution(stuck));
   CAF_REQUIRE(approvals.decide(running, backend::approval_state::approved, "alice", "",
                                backend::now_iso8601()));

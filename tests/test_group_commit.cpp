@@ -382,3 +382,42 @@ CAF_TEST(a nonce in a batch whose flush fails goes with the writes after it) {
   CAF_CHECK(!db.grants().find_provider("effect").has_value());
   CAF_CHECK(db.nonces().record("lost", 4'000'000'000, 1));
 }
+
+CAF_TEST(
+    a request whose nonce was lost alone in a failed flush cannot commit after it) {
+  temp_dir dir;
+  auto path = dir.path + "/alter.db";
+  std::atomic<bool> failing{false};
+  std::atomic<int> failed_flushes{0};
+  backend::sqlite_store_options options;
+  options.before_flush = [&](backend::database& db, int) {
+    if (!failing.load())
+      return;
+    failed_flushes.fetch_add(1);
+    db.exec("PRAGMA defer_foreign_keys=ON");
+    db.exec("INSERT INTO agents(id, app_id, name, created_at) "
+            "VALUES('orphan', 'no-such-app', 'orphan', '2026-01-01T00:00:00Z')");
+  };
+  sqlite_store db{path, {}, options};
+  failing = true;
+  CAF_CHECK(db.nonces().record("lost alone", 4'000'000'000, 1));
+  // No writer follows: the flusher flushes the nonce's batch, which fails.
+  for (int i = 0; i < 1000 && failed_flushes.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  auto failed = failed_flushes.load();
+  CAF_REQUIRE_EQUAL(failed, 1);
+  failing = false;
+  // The request's own write comes in a new batch that would succeed: it is
+  // refused, since its nonce is not durable.
+  bool refused = false;
+  try {
+    db.grants().put_provider(provider("effect"));
+  } catch (const backend::sqlite_error&) {
+    refused = true;
+  }
+  CAF_CHECK(refused);
+  CAF_CHECK(!db.grants().find_provider("effect").has_value());
+  // Other writes (a later request) go on.
+  db.grants().put_provider(provider("later"));
+  CAF_CHECK(db.grants().find_provider("later").has_value());
+}

@@ -56,10 +56,14 @@ idempotency_lookup idempotency_guard::look_up() {
   if (!active())
     return {};
   auto row = db_.idempotency().find(app_id_, key_);
-  // An unfinished claim is abandoned once its lease ran out, or at once when
-  // the database knows its owner process has ended (PostgreSQL).
+  // An unfinished claim is abandoned once its lease ran out. An executing one
+  // is at once when the database knows its owner process has ended
+  // (PostgreSQL): settling it only answers "outcome unknown", whereas a
+  // pending one would be deleted and run again, which a process that merely
+  // looks gone (its lock connection reconnecting) must never cause.
   auto abandoned = [&] {
-    return row->owner != idempotency_owner() && db_.process_gone(row->owner);
+    return row->state == idempotency_state::executing
+           && row->owner != idempotency_owner() && db_.process_gone(row->owner);
   };
   if (row && row->state != idempotency_state::done
       && db_.idempotency().settle_stale(

@@ -135,16 +135,20 @@ std::optional<approval_record> approval_desk::current(const std::string& id) {
   }
   // Executing for longer than any execution runs: the process running it died,
   // and no start settled it (a peer on a shared database that stays down).
+  // Twice the lease: an execution is one upstream call (30 s at most) plus a
+  // few store calls, each of which may wait for a connection, and the clocks
+  // of instances may differ a little.
+  const auto executions_end = 2 * ctx_.idempotency_lease;
   auto decided_long_ago = [&] {
     return has_expired(a->decided_at,
-                       std::chrono::system_clock::now() - ctx_.idempotency_lease);
+                       std::chrono::system_clock::now() - executions_end);
   };
   if (a
       && (a->status == approval_state::approved
           || a->status == approval_state::executing)
       && decided_long_ago()
       && ctx_.db.approvals().fail_interrupted(interrupted_result(), now_iso8601(),
-                                              now_iso8601(-ctx_.idempotency_lease))
+                                              now_iso8601(-executions_end))
              > 0) {
     a = ctx_.db.approvals().find(id);
     publish(id);

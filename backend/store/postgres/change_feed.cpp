@@ -5,7 +5,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <random>
+#include <string_view>
 
 #include "backend/store/postgres/pool.hpp"
 #include "backend/store/process_identity.hpp"
@@ -41,19 +43,21 @@ bool parse(const std::string& payload, std::string& instance, change_topic& topi
   return true;
 }
 
-/// Takes the session lock on this process's name on `conn` (held until the
-/// connection ends). Another session of this process may hold it already (a
-/// second store in one process): the process runs either way.
+/// Whether `conn` now holds the session lock on this process's name (until
+/// the connection ends). False when another session holds it: the old session
+/// of a connection that broke, not yet ended by the server, or a second store
+/// of this process; the listener tries again every second.
 bool hold_process_lock(PGconn* conn) {
   auto lock_class = std::to_string(process_lock_class);
   const char* params[] = {lock_class.c_str(), this_process().c_str()};
   PGresult* r
       = PQexecParams(conn, "SELECT pg_try_advisory_lock($1::int4, hashtext($2))", 2,
                      nullptr, params, nullptr, nullptr, 0);
-  bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK;
+  bool held = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
+              && std::string_view{PQgetvalue(r, 0, 0)} == "t";
   if (r)
     PQclear(r);
-  return ok;
+  return held;
 }
 
 } // namespace
@@ -63,6 +67,10 @@ pg_change_feed::pg_change_feed(pg_pool& pool, std::string conninfo)
   if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0)
     throw std::runtime_error("cannot make the change feed's wake-up pipe");
   listener_ = std::thread{[this] { listen(); }};
+  // Serve only once other instances can see this process run (its lock), or
+  // after a bound: a database that does not answer fails the first query.
+  std::unique_lock<std::mutex> guard{ready_mtx_};
+  ready_cv_.wait_for(guard, std::chrono::seconds{5}, [this] { return ready_; });
 }
 
 pg_change_feed::~pg_change_feed() {
@@ -98,6 +106,7 @@ pg_change_feed::subscribe(change_topic topic,
 
 void pg_change_feed::listen() {
   PGconn* conn = nullptr;
+  bool holds_lock = false;
   while (!stop_) {
     if (!conn) {
       conn = PQconnectdb(conninfo_.c_str());
@@ -107,8 +116,12 @@ void pg_change_feed::listen() {
       bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
       if (r)
         PQclear(r);
-      if (ok)
-        ok = hold_process_lock(conn);
+      if (ok) {
+        holds_lock = hold_process_lock(conn);
+        std::lock_guard<std::mutex> guard{ready_mtx_};
+        ready_ = true;
+        ready_cv_.notify_all();
+      }
       if (!ok) {
         PQfinish(conn);
         conn = nullptr;
@@ -118,6 +131,8 @@ void pg_change_feed::listen() {
         continue;
       }
     }
+    if (!holds_lock)
+      holds_lock = hold_process_lock(conn);
     pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {wake_[0], POLLIN, 0}};
     if (::poll(fds, 2, 1000) <= 0 || stop_)
       continue;
@@ -126,6 +141,7 @@ void pg_change_feed::listen() {
     if (PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK) {
       PQfinish(conn);
       conn = nullptr;
+      holds_lock = false;
       continue;
     }
     while (PGnotify* n = PQnotifies(conn)) {

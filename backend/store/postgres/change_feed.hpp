@@ -10,7 +10,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -45,6 +47,10 @@ private:
   std::string instance_;
   local_change_feed local_;
   std::atomic<bool> stop_{false};
+  // Set once the listener first connected (and tried for the process lock).
+  std::mutex ready_mtx_;
+  std::condition_variable ready_cv_;
+  bool ready_ = false;
   int wake_[2] = {-1, -1};
   std::thread listener_;
 };

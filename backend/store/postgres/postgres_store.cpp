@@ -217,18 +217,18 @@ rate_limits_repository& postgres_store::rate_limits() {
 }
 bool postgres_store::process_gone(std::string_view process) {
   pg_lease lease{pg_scope{pool_.get(), nullptr, true}};
-  // Taken only when no session holds it; then given back at once.
-  auto taken = lease.query("SELECT pg_try_advisory_lock($1::int4, hashtext($2))::int")
-                   .bind(1, int64_t{process_lock_class})
-                   .bind(2, process)
-                   .run();
-  if (taken.size() != 1 || taken.integer(0, 0) != 1)
-    return false;
-  lease.query("SELECT pg_advisory_unlock($1::int4, hashtext($2))")
-      .bind(1, int64_t{process_lock_class})
-      .bind(2, process)
-      .run();
-  return true;
+  // Read, never taken: a lock taken here and not given back (a failed unlock)
+  // would stay with a pooled session. A two-key advisory lock shows as
+  // classid = key 1, objid = key 2 (as an unsigned oid), objsubid = 2.
+  auto held = lease
+                  .query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                         " AND classid = $1::bigint::oid"
+                         " AND objid = (hashtext($2)::bigint & 4294967295)::oid"
+                         " AND objsubid = 2 AND granted")
+                  .bind(1, int64_t{process_lock_class})
+                  .bind(2, process)
+                  .run();
+  return held.size() == 1 && held.integer(0, 0) == 0;
 }
 
 change_feed& postgres_store::changes() {

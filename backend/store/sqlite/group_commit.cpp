@@ -4,6 +4,19 @@
 
 namespace alter::backend {
 
+namespace {
+
+/// The last work this thread committed with_batch, and how many such works
+/// had been lost in failed flushes then: a request's later awaited commit on
+/// the same thread refuses to make its effects durable without its nonce.
+struct unawaited_work {
+  const group_commit_writer* writer = nullptr;
+  uint64_t lost_before = 0;
+};
+thread_local unawaited_work last_unawaited;
+
+} // namespace
+
 group_commit_writer::group_commit_writer(const std::string& path,
                                          group_commit_options options)
     : connection_(path, open_mode::read_write), options_(std::move(options)),
@@ -119,6 +132,18 @@ void group_commit_writer::begin_work() {
 
 void group_commit_writer::commit_work(durability d) {
   auto& db = connection_.db();
+  // Holding the writer: the batch of this thread's last with_batch work is
+  // either flushed (its outcome counted) or the open one (shared with this).
+  if (d == durability::flushed && last_unawaited.writer == this) {
+    bool lost
+        = last_unawaited.lost_before != lost_unawaited_.load(std::memory_order_relaxed);
+    last_unawaited.writer = nullptr;
+    if (lost) {
+      rollback_work();
+      throw sqlite_error{"an earlier write of this request (its nonce or rate "
+                         "count) was lost with its batch"};
+    }
+  }
   if (!db.in_transaction()) {
     // SQLite rolled the batch back on an error (a full disk, I/O): the work
     // and the others of its batch are gone.
@@ -134,6 +159,7 @@ void group_commit_writer::commit_work(durability d) {
   }
   ++batch_works_;
   if (d == durability::with_batch) {
+    last_unawaited = {this, lost_unawaited_.load(std::memory_order_relaxed)};
     end_turn();
     return;
   }
@@ -173,6 +199,7 @@ void group_commit_writer::flush() noexcept {
   auto batch = std::move(batch_);
   batch_.reset();
   auto works = batch_works_;
+  auto awaited = batch_awaited_;
   batch_works_ = 0;
   batch_awaited_ = 0;
   auto& db = connection_.db();
@@ -194,6 +221,8 @@ void group_commit_writer::flush() noexcept {
   if (failure.empty()) {
     works_.fetch_add(static_cast<uint64_t>(works), std::memory_order_relaxed);
     flushes_.fetch_add(1, std::memory_order_relaxed);
+  } else if (works > awaited) {
+    lost_unawaited_.fetch_add(1, std::memory_order_relaxed);
   }
   settle(batch, std::move(failure));
 }
@@ -201,6 +230,8 @@ void group_commit_writer::flush() noexcept {
 void group_commit_writer::fail_batch(const std::string& why) noexcept {
   auto batch = std::move(batch_);
   batch_.reset();
+  if (batch_works_ > batch_awaited_)
+    lost_unawaited_.fetch_add(1, std::memory_order_relaxed);
   batch_works_ = 0;
   batch_awaited_ = 0;
   rollback_quietly(connection_.db());

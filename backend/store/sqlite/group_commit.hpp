@@ -19,7 +19,10 @@
 // of their request on this same connection, so those effects cannot be durable
 // without them, and the request need not wait for an fsync of its own. A batch
 // left holding only such works is flushed by the flusher thread once it is
-// max_age old, so none is stranded when no writer follows.
+// max_age old, so none is stranded when no writer follows. When such a batch
+// fails, the next awaited commit on the thread that made the lost work fails
+// too (before its own work joins a batch): a request's effects never become
+// durable without its nonce.
 #pragma once
 
 #include <atomic>
@@ -141,6 +144,8 @@ private:
 
   std::atomic<uint64_t> works_{0};
   std::atomic<uint64_t> flushes_{0};
+  /// Failed batches that held works committed with_batch (lost, unawaited).
+  std::atomic<uint64_t> lost_unawaited_{0};
 
   std::thread flusher_; // last: it starts once everything above exists
 };

@@ -61,6 +61,14 @@ void on_threads(int n, F fn) {
     t.join();
 }
 
+/// Makes the COMMIT about to run fail for real: a foreign key checked only at
+/// commit is broken.
+void break_the_commit(backend::database& db) {
+  db.exec("PRAGMA defer_foreign_keys=ON");
+  db.exec("INSERT INTO agents(id, app_id, name, created_at) "
+          "VALUES('orphan', 'no-such-app', 'orphan', '2026-01-01T00:00:00Z')");
+}
+
 std::string id_of(int thread, int i) {
   return "p-" + std::to_string(thread) + "-" + std::to_string(i);
 }
@@ -246,10 +254,7 @@ CAF_TEST(a failing flush fails every commit of its batch and keeps none of them)
     int seen = largest_failed_batch.load();
     while (works > seen && !largest_failed_batch.compare_exchange_weak(seen, works)) {
     }
-    // A real failing COMMIT: a foreign key checked only at commit is broken.
-    db.exec("PRAGMA defer_foreign_keys=ON");
-    db.exec("INSERT INTO agents(id, app_id, name, created_at) "
-            "VALUES('orphan', 'no-such-app', 'orphan', '2026-01-01T00:00:00Z')");
+    break_the_commit(db);
   };
   constexpr int threads = 16;
   constexpr int per_thread = 20;
@@ -362,9 +367,7 @@ CAF_TEST(a nonce in a batch whose flush fails goes with the writes after it) {
   options.before_flush = [&](backend::database& db, int) {
     if (!failing.load())
       return;
-    db.exec("PRAGMA defer_foreign_keys=ON");
-    db.exec("INSERT INTO agents(id, app_id, name, created_at) "
-            "VALUES('orphan', 'no-such-app', 'orphan', '2026-01-01T00:00:00Z')");
+    break_the_commit(db);
   };
   sqlite_store db{path, {}, options};
   failing = true;
@@ -394,9 +397,7 @@ CAF_TEST(
     if (!failing.load())
       return;
     failed_flushes.fetch_add(1);
-    db.exec("PRAGMA defer_foreign_keys=ON");
-    db.exec("INSERT INTO agents(id, app_id, name, created_at) "
-            "VALUES('orphan', 'no-such-app', 'orphan', '2026-01-01T00:00:00Z')");
+    break_the_commit(db);
   };
   sqlite_store db{path, {}, options};
   failing = true;

@@ -112,11 +112,11 @@ void router::handle(server_request req, responder respond) const {
   call->request_id = "req_" + crypto::random_hex(8);
   call->respond = std::move(respond);
   call->request = std::move(req);
-  // Before any step: authentication already reads the store with the path's
-  // and the body's text in hand.
-  if (auto refused = refusal_of_text(call->request, group->body))
-    return group->fail(call, std::move(*refused));
   try {
+    // Before any step: authentication already reads the store with the path's
+    // and the body's text in hand.
+    if (auto refused = refusal_of_text(call->request, group->body))
+      return group->fail(call, std::move(*refused));
     for (const auto& step : group->before_routing)
       if (!step(call))
         return;

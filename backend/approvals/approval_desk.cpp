@@ -164,7 +164,11 @@ void approval_desk::wait(const std::string& id, std::chrono::seconds wait,
   // Wake at the deadline, or at the expiry when that comes first.
   auto w = std::make_shared<waiter>();
   w->status = now->status;
-  w->known = *now;
+  // Only its state is answered from it: the held call and any result are
+  // dropped, so a thousand waiters do not keep a thousand request bodies.
+  w->known = std::move(*now);
+  w->known.request_json = std::string{};
+  w->known.result_json = std::string{};
   w->done = std::move(done);
   w->timer = std::make_unique<boost::asio::steady_timer>(
       boost::asio::make_strand(io_.context()), wait);

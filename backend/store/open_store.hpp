@@ -18,8 +18,6 @@ bool is_postgres_database(const std::string& database);
 /// PostgreSQL connection string without its password.
 std::string describe_database(const std::string& database);
 
-/// Opens (creating or migrating) the store `database` names. Throws what the
-/// store's constructor throws (schema_version_error, encryption_error, ...).
 /// How a store commits, where the implementation has a choice.
 struct store_tuning {
   /// SQLite: most transactions one flush (fsync) may cover; 1 turns group
@@ -28,6 +26,8 @@ struct store_tuning {
   int max_commit_batch = 128;
 };
 
+/// Opens (creating or migrating) the store `database` names. Throws what the
+/// store's constructor throws (schema_version_error, encryption_error, ...).
 std::unique_ptr<store> open_store(const std::string& database,
                                   const master_key_options& key = {},
                                   const store_tuning& tuning = {});

@@ -6,9 +6,13 @@ namespace alter::backend {
 
 namespace {
 
-/// The last work this thread committed with_batch, and how many such works
-/// had been lost in failed flushes then: a request's later awaited commit on
-/// the same thread refuses to make its effects durable without its nonce.
+/// The first work this thread committed with_batch since its last awaited
+/// commit, and how many such works had been lost in failed flushes then: a
+/// request's later awaited commit on the same thread refuses to make its
+/// effects durable without its nonce. The first, not the last: a rate count
+/// committed after a lost nonce must not hide the loss. (A thread whose last
+/// request made no awaited commit keeps its entry: after a failed flush, its
+/// next awaited commit may be refused once needlessly, never wrongly taken.)
 struct unawaited_work {
   const group_commit_writer* writer = nullptr;
   uint64_t lost_before = 0;
@@ -159,7 +163,8 @@ void group_commit_writer::commit_work(durability d) {
   }
   ++batch_works_;
   if (d == durability::with_batch) {
-    last_unawaited = {this, lost_unawaited_.load(std::memory_order_relaxed)};
+    if (last_unawaited.writer != this)
+      last_unawaited = {this, lost_unawaited_.load(std::memory_order_relaxed)};
     end_turn();
     return;
   }

@@ -16,6 +16,7 @@
 #include "messages/json_codec.hpp"
 #include "messages/keys.hpp"
 #include "messages/proxy_outcome.hpp"
+#include "messages/retry_after.hpp"
 #include "messages/token_response.hpp"
 
 namespace alter {
@@ -64,12 +65,8 @@ alter_error backend_error_of(const http_response& reply) {
   if (const auto* rid = find_field(reply.headers, header::request_id);
       rid && e.request_id.empty())
     e.request_id = *rid;
-  if (const auto* ra = find_field(reply.headers, "retry-after")) {
-    char* end = nullptr;
-    auto seconds = std::strtod(ra->c_str(), &end);
-    if (end != ra->c_str() && seconds >= 0 && seconds < 1e9)
-      e.retry_after_ms = static_cast<int64_t>(seconds * 1000);
-  }
+  if (const auto* ra = find_field(reply.headers, "retry-after"))
+    e.retry_after_ms = retry_after_ms_of(*ra);
   return e;
 }
 

@@ -8,6 +8,7 @@
 
 #include "messages/alter_error.hpp"
 #include "messages/exceptions.hpp"
+#include "messages/retry_after.hpp"
 
 using namespace alter;
 
@@ -106,4 +107,19 @@ CAF_TEST(exceptions follow the class tree) {
     caught_as_network = true;
   }
   CAF_CHECK(caught_as_network);
+}
+
+CAF_TEST(retry after is written rounded up and read only as delta seconds) {
+  CAF_CHECK(retry_after_value(1) == "1");
+  CAF_CHECK(retry_after_value(1000) == "1");
+  CAF_CHECK(retry_after_value(1001) == "2");
+  CAF_CHECK(retry_after_value(0) == "");
+  CAF_CHECK(retry_after_value(-1) == "");
+  CAF_CHECK(retry_after_ms_of("2") == 2000);
+  CAF_CHECK(retry_after_ms_of("0.5") == 500);
+  CAF_CHECK(retry_after_ms_of("0") == 0);
+  // Hostile or foreign values ask for nothing.
+  for (const char* v :
+       {"", "-1", "nan", "inf", "1e10", "x", "Wed, 21 Oct 2015 07:28:00 GMT"})
+    CAF_CHECK(retry_after_ms_of(v) == -1);
 }

@@ -2,6 +2,7 @@
 
 #include "auth/request_signing.hpp"
 #include "messages/json_codec.hpp"
+#include "messages/retry_after.hpp"
 
 namespace alter::backend {
 
@@ -29,8 +30,8 @@ void api_call::fail(alter_error e) {
   e.request_id = request_id;
   auto status = http_status_of(e.code);
   field_list extra;
-  if (e.retry_after_ms > 0) // whole seconds, rounded up: never earlier than meant
-    extra.push_back({"Retry-After", std::to_string((e.retry_after_ms + 999) / 1000)});
+  if (auto after = retry_after_value(e.retry_after_ms); !after.empty())
+    extra.push_back({"Retry-After", std::move(after)});
   reply(status == 0 ? 500 : status, error_envelope(e), std::move(extra));
 }
 

@@ -1,5 +1,6 @@
 #include "backend/http/html_page.hpp"
 
+#include "messages/retry_after.hpp"
 #include "net/url.hpp"
 
 namespace alter::backend {
@@ -61,9 +62,8 @@ http_response error_page(const alter_error& e) {
   if (status >= 500)
     body += "<p>Try again in a moment.</p>";
   auto res = page(status, title, body);
-  if (e.retry_after_ms > 0) // whole seconds, rounded up, as the API says it
-    res.headers.push_back(
-        {"Retry-After", std::to_string((e.retry_after_ms + 999) / 1000)});
+  if (auto after = retry_after_value(e.retry_after_ms); !after.empty())
+    res.headers.push_back({"Retry-After", std::move(after)});
   return res;
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <map>
 #include <random>
 #include <regex>
@@ -12,6 +11,7 @@
 #include "caf/typed_event_based_actor.hpp"
 
 #include "messages/alter_error.hpp"
+#include "messages/retry_after.hpp"
 #include "net/url.hpp"
 
 namespace alter::swarm {
@@ -90,11 +90,12 @@ bool come_back_later(approver_pointer self, pending_decision& job,
                      const http_response& res) {
   if (res.status != 503 || job.busy_answers >= max_busy_answers)
     return false;
-  long seconds = 1;
+  // As the page asks, within reason: at least 1 s, at most 10 s.
+  int64_t wait_ms = 1000;
   if (const auto* after = find_field(res.headers, "retry-after"))
-    seconds = std::clamp(std::strtol(after->c_str(), nullptr, 10), 1L, 10L);
+    wait_ms = std::clamp<int64_t>(retry_after_ms_of(*after), 1000, 10000);
   ++job.busy_answers;
-  decide_later(self, std::move(job), std::chrono::seconds{seconds});
+  decide_later(self, std::move(job), std::chrono::milliseconds{wait_ms});
   return true;
 }
 

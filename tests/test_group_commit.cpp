@@ -69,6 +69,17 @@ void break_the_commit(backend::database& db) {
           "VALUES('orphan', 'no-such-app', 'orphan', '2026-01-01T00:00:00Z')");
 }
 
+/// Whether `write` threw the store's error (the write was not acknowledged).
+template <class Write>
+bool refused_by_the_store(Write write) {
+  try {
+    write();
+  } catch (const backend::sqlite_error&) {
+    return true;
+  }
+  return false;
+}
+
 std::string id_of(int thread, int i) {
   return "p-" + std::to_string(thread) + "-" + std::to_string(i);
 }
@@ -374,13 +385,8 @@ CAF_TEST(a nonce in a batch whose flush fails goes with the writes after it) {
   CAF_CHECK(db.nonces().record("lost", 4'000'000'000, 1));
   // The request's own write fails with its batch: nothing of the request,
   // its nonce included, was kept, and the client was told so.
-  bool refused = false;
-  try {
-    db.grants().put_provider(provider("effect"));
-  } catch (const backend::sqlite_error&) {
-    refused = true;
-  }
-  CAF_CHECK(refused);
+  CAF_CHECK(
+      refused_by_the_store([&] { db.grants().put_provider(provider("effect")); }));
   failing = false;
   CAF_CHECK(!db.grants().find_provider("effect").has_value());
   CAF_CHECK(db.nonces().record("lost", 4'000'000'000, 1));
@@ -414,13 +420,8 @@ CAF_TEST(
   CAF_CHECK(db.rate_limits().admit({limit}, std::chrono::system_clock::now()).admitted);
   // The request's own write comes in a new batch that would succeed: it is
   // refused, since its nonce is not durable.
-  bool refused = false;
-  try {
-    db.grants().put_provider(provider("effect"));
-  } catch (const backend::sqlite_error&) {
-    refused = true;
-  }
-  CAF_CHECK(refused);
+  CAF_CHECK(
+      refused_by_the_store([&] { db.grants().put_provider(provider("effect")); }));
   CAF_CHECK(!db.grants().find_provider("effect").has_value());
   // Other writes (a later request) go on.
   db.grants().put_provider(provider("later"));

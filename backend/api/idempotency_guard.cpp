@@ -65,10 +65,13 @@ idempotency_lookup idempotency_guard::look_up() {
     return row->state == idempotency_state::executing
            && row->owner != idempotency_owner() && db_.process_gone(row->owner);
   };
+  // A cutoff later than any claim settles it whatever its age.
+  auto claimed_before = [&] {
+    return abandoned() ? now_iso8601(std::chrono::hours{24}) : now_iso8601(-lease_);
+  };
   if (row && row->state != idempotency_state::done
       && db_.idempotency().settle_stale(
-          app_id_, key_,
-          abandoned() ? now_iso8601(std::chrono::hours{24}) : now_iso8601(-lease_),
+          app_id_, key_, claimed_before(),
           http_status_of(error_code::idempotency_outcome_unknown),
           outcome_unknown_envelope()))
     row = db_.idempotency().find(app_id_, key_);

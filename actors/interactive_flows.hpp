@@ -140,6 +140,10 @@ on_connect(Self self, const connect_options& opts, const caf::actor& listener) {
                 return caf::expected<results>{
                     to_caf_error(error_code::connect_session_expired,
                                  "the Connect session expired")};
+              if (s.status == "failed")
+                return caf::expected<results>{
+                    to_caf_error(error_code::connect_flow_failed,
+                                 "the provider did not authorize the connection")};
               return std::nullopt;
             });
       },

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "auth/crypto.hpp"
 #include "backend/access/authenticator.hpp"
 #include "backend/api/admission.hpp"
 #include "backend/api/api_group.hpp"
@@ -19,9 +20,11 @@
 #include "backend/identity/identity_provider.hpp"
 #include "backend/identity/interactive_sessions.hpp"
 #include "backend/identity/sign_in_throttle.hpp"
+#include "backend/oauth/connect_flow.hpp"
 #include "backend/policy/rule_book.hpp"
 #include "backend/proxy/upstream_client.hpp"
 #include "backend/routes/routes.hpp"
+#include "backend/sim/oauth_authorization_server.hpp"
 #include "backend/sim/provider_simulator.hpp"
 #include "backend/store/open_store.hpp"
 #include "messages/json_codec.hpp"
@@ -92,6 +95,9 @@ struct local_backend::impl {
   std::string provider_base_url;
   std::shared_ptr<fault_injector> faults;
   std::shared_ptr<provider_hits> hits;
+  std::shared_ptr<oauth_authorization_server> oauth_server;
+  std::unique_ptr<token_refresher> tokens;
+  std::unique_ptr<refresh_sweep> sweep;
 
   explicit impl(backend_options opts)
       : options(std::move(opts)),
@@ -121,6 +127,8 @@ local_backend::local_backend(backend_options options)
   st.context = std::make_unique<backend_context>(
       backend_context{st.db, *st.upstream, opts.max_proxy_body});
   st.context->workers = st.workers.get();
+  st.tokens = std::make_unique<token_refresher>(*st.context, *st.io, opts.refresh);
+  st.context->tokens = st.tokens.get();
   auto warn = opts.log_warning;
   if (!warn)
     warn = [](const std::string& line) { std::cerr << "alter: " << line << "\n"; };
@@ -186,7 +194,10 @@ local_backend::local_backend(backend_options options)
     if (opts.simulated_provider_idle_timeout)
       provider_limits.idle_timeout = *opts.simulated_provider_idle_timeout;
     st.provider_workers = std::make_unique<request_executor>(4);
-    auto simulate = make_provider_simulator(st.db, st.hits);
+    oauth_server_options sim_oauth;
+    sim_oauth.access_token_ttl = opts.simulated_token_ttl;
+    st.oauth_server = std::make_shared<oauth_authorization_server>(sim_oauth);
+    auto simulate = make_provider_simulator(st.db, st.hits, st.oauth_server);
     auto* provider_workers = st.provider_workers.get();
     st.provider_server = std::make_unique<http_server>(
         *st.io,
@@ -200,12 +211,32 @@ local_backend::local_backend(backend_options options)
     auto pport = st.provider_server->listen(opts.address, opts.provider_port);
     st.provider_base_url = scheme + opts.address + ":" + std::to_string(pport);
     // The providers' URLs change with the port; keep the store in step.
-    for (const auto& p : simulated_providers)
-      st.db.grants().put_provider({p.id, st.provider_base_url + "/" + p.id, p.id});
+    for (const auto& p : simulated_providers) {
+      provider_record record;
+      record.id = p.id;
+      record.base_url = st.provider_base_url + "/" + p.id;
+      record.display_name = p.id;
+      if (p.oauth) {
+        // A client secret of this process's own: the server lives as long.
+        record.oauth_authorize_url = record.base_url + "/oauth/authorize";
+        record.oauth_token_url = record.base_url + "/oauth/token";
+        record.oauth_client_id = simulated_oauth_client_id;
+        record.oauth_client_secret = crypto::random_hex(32);
+        // Scopes an operator required stay required.
+        if (auto known = st.db.grants().find_provider(p.id))
+          record.required_scopes = known->required_scopes;
+        st.oauth_server->add_client(p.id, record.oauth_client_id,
+                                    record.oauth_client_secret);
+      }
+      st.db.grants().put_provider(record);
+    }
   }
+  st.sweep = std::make_unique<refresh_sweep>(st.db, *st.tokens, *st.io, *st.workers,
+                                             opts.sweep);
 }
 
 local_backend::~local_backend() {
+  impl_->sweep.reset();
   impl_->api_server->stop();
   if (impl_->provider_server)
     impl_->provider_server->stop();
@@ -272,6 +303,34 @@ fault_injector& local_backend::faults() noexcept {
 
 provider_hits& local_backend::hits() noexcept {
   return *impl_->hits;
+}
+
+oauth_authorization_server* local_backend::oauth_server() noexcept {
+  return impl_->oauth_server.get();
+}
+
+token_refresher& local_backend::tokens() noexcept {
+  return *impl_->tokens;
+}
+
+std::function<std::optional<oauth_token_record>(const provider_record&)>
+local_backend::simulated_consent() {
+  return [server = impl_->oauth_server](
+             const provider_record& p) -> std::optional<oauth_token_record> {
+    if (!server)
+      return std::nullopt;
+    auto issued = server->consent_offline(p.id, p.oauth_client_id, "bootstrap",
+                                          connect_scopes(p));
+    if (!issued)
+      return std::nullopt;
+    oauth_token_record t;
+    t.access_token = std::move(issued->access_token);
+    t.refresh_token = std::move(issued->refresh_token);
+    t.expires_at = now_iso8601(issued->expires_in);
+    t.scopes = std::move(issued->scopes);
+    t.refreshed_at = now_iso8601();
+    return t;
+  };
 }
 
 rule_book& local_backend::rules() noexcept {

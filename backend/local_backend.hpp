@@ -17,6 +17,8 @@
 #include "backend/api/router.hpp"
 #include "backend/encryption/master_key.hpp"
 #include "backend/http/http_server.hpp"
+#include "backend/oauth/refresh_sweep.hpp"
+#include "backend/oauth/token_refresher.hpp"
 #include "backend/sim/fault_injector.hpp"
 #include "backend/sim/provider_simulator.hpp"
 #include "backend/store/open_store.hpp"
@@ -95,6 +97,13 @@ struct backend_options {
   std::vector<fault_rule> faults;
   /// Seed of the fault draws; 0 seeds from the operating system.
   uint64_t fault_seed = 0;
+  /// OAuth grants: the refresh buffer, lease and waits (token_refresher.hpp)
+  /// and the sweep of tokens no call uses (refresh_sweep.hpp).
+  refresh_options refresh;
+  sweep_options sweep;
+  /// The lifetime of access tokens the simulated OAuth providers issue
+  /// (alter-local serve --sim-token-ttl).
+  std::chrono::seconds simulated_token_ttl{3600};
   /// What the operator should know about, one line each (a stored rule that
   /// does not parse); standard error when empty.
   std::function<void(const std::string&)> log_warning;
@@ -135,6 +144,16 @@ public:
 
   /// How often the simulated providers executed each request path.
   provider_hits& hits() noexcept;
+  /// The simulated OAuth providers' authorization server (null without
+  /// simulated providers).
+  oauth_authorization_server* oauth_server() noexcept;
+  /// Keeps OAuth grants' tokens fresh.
+  token_refresher& tokens() noexcept;
+  /// Consents at the simulated OAuth providers for bootstrap_spec::consent
+  /// (account "bootstrap", the scopes Connect asks for); refuses without
+  /// simulated providers.
+  std::function<std::optional<oauth_token_record>(const provider_record&)>
+  simulated_consent();
 
   /// The stored rules as parsed, shared by every call.
   rule_book& rules() noexcept;

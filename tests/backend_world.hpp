@@ -103,6 +103,31 @@ struct world {
     return raw({}, page_request(method, target, cookie, form), 0, {});
   }
 
+  /// Any URL (the backend's, a simulated provider's) as a browser sends it: no
+  /// Alter key, forms as application/x-www-form-urlencoded with `origin`.
+  http_response fetch(const std::string& method, const std::string& url,
+                      const std::string& form = {}, const std::string& origin = {}) {
+    auto target = net::parse_url(url);
+    CAF_REQUIRE(target.has_value());
+    target->where.tls.ca_pem = backend.certificate_pem();
+    http_request req;
+    req.method = method;
+    req.target = target->target;
+    if (!origin.empty())
+      req.headers.push_back({"Origin", origin});
+    if (!form.empty()) {
+      req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+      req.body = form;
+    }
+    caf::scoped_actor self{env->system()};
+    http_response out;
+    self->request(env->transport(), caf::infinite, exchange_atom_v, target->where, req)
+        .receive(
+            [&](http_response& r) { out = std::move(r); },
+            [&](caf::error& e) { CAF_FAIL("transport failed: " << to_string(e)); });
+    return out;
+  }
+
   /// The path of one of the backend's page URLs (connect_url, auth_url).
   std::string path_of_page(const std::string& url) const {
     return url.substr(backend.base_url().size());

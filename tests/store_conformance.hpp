@@ -759,4 +759,105 @@ CAF_TEST(an unknown name in the database reads as the value that refuses) {
             == app_user_status::suspended);
 }
 
+CAF_TEST(oauth tokens are sealed and one lease holder at a time refreshes them) {
+  using namespace conformance;
+  auto db = open();
+  seed(*db);
+  provider_record p{"sim-oauth", "https://example.test/oauth", "OAuth"};
+  p.oauth_authorize_url = "https://example.test/oauth/authorize";
+  p.oauth_token_url = "https://example.test/oauth/token";
+  p.oauth_client_id = "client";
+  p.oauth_client_secret = "client-secret-value";
+  p.required_scopes = {"read"};
+  db->grants().put_provider(p);
+  auto found = db->grants().find_provider("sim-oauth");
+  CAF_REQUIRE(found.has_value());
+  CHECK_VALUE(found->oauth_client_secret, "client-secret-value");
+  CHECK_VALUE(found->required_scopes.size(), 1u);
+  CAF_CHECK(!db->grants().find_provider("sim-bearer")->is_oauth());
+  grant_record g;
+  g.id = "grant-o";
+  g.app_id = "app-1";
+  g.grant_kind = grant_kind::oauth;
+  g.provider_id = "sim-oauth";
+  g.principal_type = principal_type::system;
+  g.created_at = now_iso8601();
+  db->grants().insert(g);
+  oauth_token_record t;
+  t.grant_id = "grant-o";
+  t.access_token = "access-value-1";
+  t.refresh_token = "refresh-value-1";
+  t.expires_at = now_iso8601(std::chrono::seconds{-1});
+  t.scopes = {"read", "write"};
+  t.refreshed_at = now_iso8601();
+  db->oauth().put_tokens(t);
+  // Sealed at rest: the database holds neither value in clear.
+  // (PostgreSQL shows bytea as hex: look for both spellings.)
+  auto stored = raw_text("SELECT access_token FROM oauth_tokens")
+                + raw_text("SELECT refresh_token FROM oauth_tokens");
+  for (const char* clear : {"access-value", "refresh-value", "6163636573732d76616c7565",
+                            "726566726573682d76616c7565"})
+    CAF_CHECK(stored.find(clear) == std::string::npos);
+  auto now = now_iso8601();
+  auto until = now_iso8601(std::chrono::seconds{30});
+  CAF_CHECK(db->oauth().take_lease("grant-o", "owner-a", now, until));
+  CAF_CHECK(!db->oauth().take_lease("grant-o", "owner-b", now, until));
+  // A lease that ran out is anybody's.
+  CAF_CHECK(db->oauth().take_lease("grant-o", "owner-b",
+                                   now_iso8601(std::chrono::seconds{60}),
+                                   now_iso8601(std::chrono::seconds{90})));
+  auto next = t;
+  next.access_token = "access-value-2";
+  next.refresh_token = "refresh-value-2";
+  next.expires_at = now_iso8601(std::chrono::seconds{3600});
+  next.generation = 1;
+  CAF_CHECK(!db->oauth().store_refreshed(next, "owner-a"));
+  CAF_CHECK(db->oauth().store_refreshed(next, "owner-b"));
+  // A second write of the same generation finds the row moved on.
+  CAF_CHECK(db->oauth().take_lease("grant-o", "owner-b", now, until));
+  CAF_CHECK(!db->oauth().store_refreshed(next, "owner-b"));
+  auto read = db->oauth().find_tokens("grant-o");
+  CAF_REQUIRE(read.has_value());
+  CHECK_VALUE(read->access_token, "access-value-2");
+  CHECK_VALUE(read->generation, 1);
+  CHECK_VALUE(read->lease_owner, "owner-b");
+  CHECK_VALUE(db->oauth().due_for_refresh(now_iso8601(), "", 10).size(), 0u);
+  CAF_CHECK(!db->oauth().mark_reauth_required("grant-o", "owner-a"));
+  CAF_CHECK(db->oauth().mark_reauth_required("grant-o", "owner-b"));
+  CAF_CHECK(db->oauth().find_tokens("grant-o")->state
+            == oauth_token_state::reauth_required);
+  CAF_CHECK(!db->oauth().take_lease("grant-o", "owner-c", now, until));
+  // A new consent makes the tokens valid again.
+  db->oauth().put_tokens(t);
+  CAF_CHECK(db->oauth().find_tokens("grant-o")->state == oauth_token_state::valid);
+  CHECK_VALUE(db->oauth().due_for_refresh(now_iso8601(), "", 10).size(), 1u);
+  // Flows are taken once; expired ones are pruned.
+  oauth_flow_record f{"state-hash",
+                      "session-hash",
+                      "sim-oauth",
+                      "verifier-value",
+                      "https://example.test/cb",
+                      now,
+                      now_iso8601(std::chrono::seconds{600})};
+  db->oauth().insert_flow(f);
+  auto sealed_verifier = raw_text("SELECT verifier FROM oauth_flows");
+  CAF_CHECK(!sealed_verifier.empty());
+  CAF_CHECK(sealed_verifier.find("verifier-value") == std::string::npos);
+  CAF_CHECK(sealed_verifier.find("76657269666965722d76616c7565") == std::string::npos);
+  auto taken = db->oauth().take_flow("state-hash");
+  CAF_REQUIRE(taken.has_value());
+  CHECK_VALUE(taken->verifier, "verifier-value");
+  CAF_CHECK(!db->oauth().take_flow("state-hash"));
+  f.state_hash = "old";
+  f.expires_at = now_iso8601(std::chrono::seconds{-1});
+  db->oauth().insert_flow(f);
+  db->oauth().prune_flows(now_iso8601());
+  CAF_CHECK(!db->oauth().take_flow("old"));
+  // A new data key reseals the tokens, the flow verifiers and client secrets.
+  db->rotate_data_key(alter::backend::master_key::from_base64(master_key_base64()));
+  CHECK_VALUE(db->oauth().find_tokens("grant-o")->refresh_token, "refresh-value-1");
+  CHECK_VALUE(db->grants().find_provider("sim-oauth")->oauth_client_secret,
+              "client-secret-value");
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -184,10 +184,10 @@ CAF_TEST(the provider catalog is cached for five minutes unless refreshed) {
   world w{false};
   auto app = w.app();
   auto first = app.list_oauth_providers();
-  CAF_CHECK_EQUAL(first.providers.size(), 3u);
+  CAF_CHECK_EQUAL(first.providers.size(), 4u);
   CAF_CHECK_EQUAL(first.providers[0].scopes.size(), 2u);
   w.backend.db().grants().put_provider({"sim-late", "http://127.0.0.1:1/late", "Late"});
-  CAF_CHECK_EQUAL(app.list_oauth_providers().providers.size(), 3u);
-  CAF_CHECK_EQUAL(app.list_oauth_providers(true).providers.size(), 4u);
-  CAF_CHECK_EQUAL(w.agent().list_oauth_providers().providers.size(), 4u);
+  CAF_CHECK_EQUAL(app.list_oauth_providers().providers.size(), 4u);
+  CAF_CHECK_EQUAL(app.list_oauth_providers(true).providers.size(), 5u);
+  CAF_CHECK_EQUAL(w.agent().list_oauth_providers().providers.size(), 5u);
 }

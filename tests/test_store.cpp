@@ -190,9 +190,10 @@ void check_rows_survived(sqlite_store& db) {
 
 void check_current_layout(const std::string& db_path) {
   backend::database raw{db_path};
-  CAF_CHECK_EQUAL(count_of(raw, "PRAGMA user_version"), 5);
-  // 005: the nonce and rate-limit ledgers.
-  for (const char* table : {"request_nonces", "rate_limit_calls"}) {
+  CAF_CHECK_EQUAL(count_of(raw, "PRAGMA user_version"), 6);
+  // 005: the nonce and rate-limit ledgers; 006: OAuth tokens and flows.
+  for (const char* table :
+       {"request_nonces", "rate_limit_calls", "oauth_tokens", "oauth_flows"}) {
     auto tables = count_of(raw, std::string{"SELECT count(*) FROM sqlite_master "
                                             "WHERE type = 'table' AND name = '"}
                                     + table + "'");
@@ -206,7 +207,11 @@ void check_current_layout(const std::string& db_path) {
         "SELECT count(*) FROM sqlite_master WHERE name = 'api_keys_by_parent'",
         "SELECT count(*) FROM sqlite_master WHERE name = 'api_keys_by_agent'",
         "SELECT count(*) FROM pragma_table_info('idempotency') WHERE name = 'owner'",
-        "SELECT count(*) FROM sqlite_master WHERE name = 'idempotency_by_age'"})
+        "SELECT count(*) FROM sqlite_master WHERE name = 'idempotency_by_age'",
+        "SELECT count(*) FROM pragma_table_info('providers') "
+        "WHERE name = 'oauth_client_secret'",
+        "SELECT count(*) FROM pragma_table_info('providers') "
+        "WHERE name = 'required_scopes_json'"})
     CAF_CHECK_EQUAL(count_of(raw, column), 1);
 }
 
@@ -281,9 +286,9 @@ CAF_TEST(a database of a newer schema version is refused naming both versions) {
     supported = e.supported();
   }
   CAF_CHECK_EQUAL(found, 9);
-  CAF_CHECK_EQUAL(supported, 5);
+  CAF_CHECK_EQUAL(supported, 6);
   CAF_CHECK_NOT_EQUAL(message.find("schema version 9"), std::string::npos);
-  CAF_CHECK_NOT_EQUAL(message.find("program's 5"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(message.find("program's 6"), std::string::npos);
   CAF_CHECK_NOT_EQUAL(message.find(db_path), std::string::npos);
   // Nothing was changed.
   backend::database raw{db_path};

@@ -56,7 +56,9 @@ CAF_TEST(every stored name reads back as itself and near misses are no names) {
                approval_state::failed});
   check_names({session_kind::connect, session_kind::auth});
   check_names({session_status::pending, session_status::completed,
-               session_status::denied, session_status::expired});
+               session_status::denied, session_status::expired,
+               session_status::failed});
+  check_names({oauth_token_state::valid, oauth_token_state::reauth_required});
   check_names({audit_outcome::success, audit_outcome::error, audit_outcome::denied,
                audit_outcome::pending});
 }

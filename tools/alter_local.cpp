@@ -13,12 +13,14 @@
 //                     [--worker-threads 32] [--max-credential-calls 256]
 //                     [--max-admin-calls 64] [--max-page-requests 64]
 //                     [--max-long-polls 1024] [--max-queue-delay-ms 50]
-//                     [--max-commit-batch 128]
+//                     [--max-commit-batch 128] [--sim-token-ttl 3600]
+//                     [--refresh-buffer 60]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
 //   alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID
 //                         --type RULE_TYPE [--body JSON] [--disabled]
 //   alter-local rules list|remove --db FILE --app APP [--id RULE]
 //   alter-local approver add --db FILE --app APP --name NAME
+//   alter-local providers require-scopes --db FILE --provider ID --scopes "A B"
 //   alter-local users add NAME --db FILE [--password-file FILE]   (else stdin)
 //   alter-local users list --db FILE
 //   alter-local users remove NAME --db FILE
@@ -57,6 +59,7 @@
 #include "backend/encryption/key_rotation.hpp"
 #include "backend/identity/local_users.hpp"
 #include "backend/local_backend.hpp"
+#include "backend/oauth/token_endpoint.hpp"
 #include "backend/policy/rule_validation.hpp"
 #include "backend/sim/provider_simulator.hpp"
 #include "backend/store/open_store.hpp"
@@ -83,13 +86,16 @@ int usage(const char* why = nullptr) {
          "                    [--worker-threads N] [--max-credential-calls N]\n"
          "                    [--max-admin-calls N] [--max-page-requests N]\n"
          "                    [--max-long-polls N] [--max-queue-delay-ms N]\n"
-         "                    [--max-commit-batch N]\n"
+         "                    [--max-commit-batch N] [--sim-token-ttl SECONDS]\n"
+         "                    [--refresh-buffer SECONDS]\n"
          "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
          "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
          "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
          "  alter-local rules list --db FILE --app APP\n"
          "  alter-local rules remove --db FILE --app APP --id RULE\n"
          "  alter-local approver add --db FILE --app APP --name NAME\n"
+         "  alter-local providers require-scopes --db FILE --provider ID --scopes \"A "
+         "B\"\n"
          "  alter-local users add NAME --db FILE [--password-file FILE]\n"
          "  alter-local users list --db FILE\n"
          "  alter-local users remove NAME --db FILE\n"
@@ -249,6 +255,16 @@ int serve(std::map<std::string, std::string>& flags) {
   opts.idempotency_window = std::chrono::hours{window_hours};
   if (flags.count("--provider-log"))
     opts.provider_log_path = flags["--provider-log"];
+  long token_ttl = 3600;
+  if (flags.count("--sim-token-ttl")
+      && !to_int(flags["--sim-token-ttl"], 1, 24 * 3600, token_ttl))
+    return usage("--sim-token-ttl must be 1 to 86400 seconds");
+  opts.simulated_token_ttl = std::chrono::seconds{token_ttl};
+  long buffer = 60;
+  if (flags.count("--refresh-buffer")
+      && !to_int(flags["--refresh-buffer"], 0, 3600, buffer))
+    return usage("--refresh-buffer must be 0 to 3600 seconds");
+  opts.refresh.buffer = std::chrono::seconds{buffer};
   opts.insecure_dev_sign_in = flags.count("--insecure-dev-sign-in") != 0;
   // A second instance on a shared database uses the first one's simulated
   // providers: the store names one URL per provider.
@@ -394,6 +410,34 @@ int approver(const std::string& action, std::map<std::string, std::string>& flag
   return 0;
 }
 
+/// Scopes every grant of a provider must hold from now on: grants given fewer
+/// read as scope_mismatch, and their provider's 403 as scope_reauth_required.
+int providers(const std::string& action, std::map<std::string, std::string>& flags) {
+  if (action != "require-scopes" || !flags.count("--db") || !flags.count("--provider")
+      || !flags.count("--scopes"))
+    return usage("providers require-scopes needs --db, --provider and --scopes");
+  auto opened = alter::backend::open_store(flags["--db"], key_options(flags));
+  auto provider = opened->grants().find_provider(flags["--provider"]);
+  if (!provider) {
+    std::cerr << "alter-local: no provider " << flags["--provider"] << "\n";
+    return 1;
+  }
+  provider->required_scopes = alter::backend::split_scopes(flags["--scopes"]);
+  for (const auto& scope : provider->required_scopes)
+    if (scope.size() > 64
+        || scope.find_first_not_of(
+               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+               "0123456789_.:-/")
+               != std::string::npos)
+      return usage("a scope is 1 to 64 letters, digits and _ . : - /");
+  opened->grants().put_provider(*provider);
+  std::cout << "provider " << provider->id << " requires:";
+  for (const auto& scope : provider->required_scopes)
+    std::cout << " " << scope;
+  std::cout << "\n";
+  return 0;
+}
+
 /// A password from `--password-file` (its first line) or stdin, not echoed
 /// when stdin is a terminal.
 bool read_password(std::map<std::string, std::string>& flags, std::string& out) {
@@ -522,7 +566,8 @@ int main(int argc, char** argv) {
   std::string command = argv[1];
   // "rules add", "approver add": a second word before the flags; "users add
   // NAME": and a third.
-  bool has_action = command == "rules" || command == "approver" || command == "users";
+  bool has_action = command == "rules" || command == "approver" || command == "users"
+                    || command == "providers";
   if (has_action && argc < 3)
     return usage((command + " needs an action").c_str());
   std::string action = has_action ? argv[2] : "";
@@ -543,6 +588,8 @@ int main(int argc, char** argv) {
       return rules(action, flags);
     if (command == "approver")
       return approver(action, flags);
+    if (command == "providers")
+      return providers(action, flags);
     if (command == "audit")
       return audit(flags);
     if (command == "users")

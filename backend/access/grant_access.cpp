@@ -1,5 +1,7 @@
 #include "backend/access/grant_access.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "backend/access/liveness.hpp"
@@ -134,8 +136,21 @@ token_response token_from_secret(const secret_record& secret) {
   return t;
 }
 
+bool lacks_required_scopes(store& db, const grant_record& g,
+                           const std::vector<std::string>& granted) {
+  auto provider = db.grants().find_provider(g.provider_id);
+  if (!provider)
+    return false;
+  return std::any_of(provider->required_scopes.begin(), provider->required_scopes.end(),
+                     [&](const std::string& s) {
+                       return std::find(granted.begin(), granted.end(), s)
+                              == granted.end();
+                     });
+}
+
 grant_item to_grant_item(store& db, const grant_record& g) {
   grant_item item;
+  item.scope_mismatch = lacks_required_scopes(db, g, g.scopes);
   item.grant_kind = std::string{to_string(g.grant_kind)};
   item.grant_id = g.id;
   item.provider_id = g.provider_id;

@@ -4,11 +4,8 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
 
-namespace alter::net {
-class io_runtime;
-} // namespace alter::net
+#include "backend/api/periodic_work.hpp"
 
 namespace alter::backend {
 
@@ -21,14 +18,9 @@ public:
   /// pruning (a store call) on a worker of `workers`.
   idempotency_pruner(store& db, net::io_runtime& io, request_executor& workers,
                      std::chrono::seconds window, std::chrono::seconds interval);
-  ~idempotency_pruner();
-
-  idempotency_pruner(const idempotency_pruner&) = delete;
-  idempotency_pruner& operator=(const idempotency_pruner&) = delete;
 
 private:
-  struct state;
-  std::shared_ptr<state> state_;
+  periodic_work rounds_;
 };
 
 } // namespace alter::backend

@@ -14,6 +14,7 @@
 #include "backend/identity/identity_provider.hpp"
 #include "backend/identity/local_users.hpp"
 #include "backend/identity/sign_in_throttle.hpp"
+#include "backend/oauth/connect_flow.hpp"
 #include "messages/connect.hpp"
 #include "messages/identity.hpp"
 #include "messages/json_codec.hpp"
@@ -28,30 +29,53 @@ http_response finished_page(const interactive_session_record& s) {
               "<p>Nothing more to do here.</p>");
 }
 
+/// The providers a Connect session offers (its allowed list, else all).
+std::vector<provider_record> session_providers(backend_context& ctx,
+                                               const interactive_session_record& s) {
+  auto req = from_json<connect_request>(s.request_json);
+  auto allowed = req ? req->allowed_providers : std::vector<std::string>{};
+  std::vector<provider_record> out;
+  for (auto& p : ctx.db.grants().list_providers())
+    if (allowed.empty()
+        || std::find(allowed.begin(), allowed.end(), p.id) != allowed.end())
+      out.push_back(std::move(p));
+  return out;
+}
+
 http_response connect_form(backend_context& ctx, const std::string& token,
                            const interactive_session_record& s,
                            const std::string& problem = {}) {
-  auto req = from_json<connect_request>(s.request_json);
   std::string body;
   if (!problem.empty())
     body += "<p role=\"alert\"><strong>" + escape_html(problem) + "</strong></p>";
   body += "<p>An application asks to use your account at:</p><ul>";
-  auto providers = req ? req->allowed_providers : std::vector<std::string>{};
-  if (providers.empty())
-    for (const auto& p : ctx.db.grants().list_providers())
-      providers.push_back(p.id);
-  for (const auto& p : providers)
-    body += "<li>" + escape_html(p) + "</li>";
+  auto providers = session_providers(ctx, s);
+  bool any_static = false;
+  for (const auto& p : providers) {
+    body += "<li>" + escape_html(p.id) + "</li>";
+    any_static = any_static || !p.is_oauth();
+  }
   body += "</ul>";
   if (!s.agent_id.empty())
     if (auto agent = ctx.db.accounts().find_agent(s.agent_id))
       body += "<p>Its agent <strong>" + escape_html(agent->name)
               + "</strong> may use the connection on your behalf.</p>";
-  body += "<form method=\"post\" action=\"/connect/" + escape_html(token)
-          + "/decision\"><p><label>Your account <input name=\"account\" "
+  auto action = "/connect/" + escape_html(token) + "/decision";
+  // An OAuth provider asks the person itself, on its own page.
+  for (const auto& p : providers)
+    if (p.is_oauth())
+      body += "<form method=\"post\" action=\"" + action
+              + "\"><input type=\"hidden\" name=\"provider\" value=\""
+              + escape_html(p.id)
+              + "\"><button name=\"decision\" value=\"authorize\" id=\"authorize-"
+              + escape_html(p.id) + "\">Continue to " + escape_html(p.id)
+              + "</button></form>";
+  body += "<form method=\"post\" action=\"" + action + "\">";
+  if (any_static)
+    body += "<p><label>Your account <input name=\"account\" "
             "maxlength=\"128\" autocomplete=\"username\"></label></p>"
-            "<button name=\"decision\" value=\"approve\" id=\"approve\">Allow</button>"
-            "<button name=\"decision\" value=\"deny\" id=\"deny\">Deny</button></form>";
+            "<button name=\"decision\" value=\"approve\" id=\"approve\">Allow</button>";
+  body += "<button name=\"decision\" value=\"deny\" id=\"deny\">Deny</button></form>";
   return page(200, "Connect your account", body);
 }
 
@@ -73,6 +97,13 @@ void connect_pages(backend_context& ctx, const std::string& token, bool decision
     return respond(page(200, "Not connected",
                         "<p id=\"outcome\">Nothing was shared. You can close this "
                         "page.</p>"));
+  }
+  if (choice == "authorize") {
+    auto wanted = field_or_empty(form, "provider");
+    for (const auto& p : session_providers(ctx, *s))
+      if (p.is_oauth() && p.id == wanted)
+        return respond(begin_authorization(ctx, *s, p));
+    return respond(connect_form(ctx, token, *s, "Choose one of the providers."));
   }
   auto account = field_or_empty(form, "account");
   if (choice != "approve")
@@ -201,6 +232,14 @@ void add_interactive_page_routes(router& routes, backend_context& ctx) {
   };
   constexpr auto group = route_group::interactive_pages;
   routes.add({
+      // Before /connect/{token}: the provider sends the browser back here.
+      route{"GET",
+            connect_callback_path,
+            {},
+            [&ctx](const api_call_ptr& call) {
+              finish_authorization(ctx, call->request, call->respond);
+            }}
+          .in(group),
       route{"GET", "/connect/{token}", {}, serve(connect_pages, false)}.in(group),
       route{"POST", "/connect/{token}/decision", {}, serve(connect_pages, true)}.in(
           group),

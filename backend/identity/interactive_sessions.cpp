@@ -71,9 +71,12 @@ bool approve_connect(backend_context& ctx, const interactive_session_record& s,
   auto expires_at = grant_expiry(req->grant_policy).value_or("");
   std::vector<provider_record> providers;
   for (const auto& p : ctx.db.grants().list_providers())
-    if (req->allowed_providers.empty()
-        || std::find(req->allowed_providers.begin(), req->allowed_providers.end(), p.id)
-               != req->allowed_providers.end())
+    if (p.is_oauth())
+      continue; // its grant comes from its own authorization (connect_flow)
+    else if (req->allowed_providers.empty()
+             || std::find(req->allowed_providers.begin(), req->allowed_providers.end(),
+                          p.id)
+                    != req->allowed_providers.end())
       providers.push_back(p);
   connect_status done{"completed", {}};
   try {
@@ -105,6 +108,69 @@ bool approve_connect(backend_context& ctx, const interactive_session_record& s,
       if (!tx.sessions().complete(s.token_hash, session_status::completed,
                                   to_json(done)))
         throw decided_concurrently{};
+    });
+  } catch (const decided_concurrently&) {
+    return false;
+  }
+  return true;
+}
+
+bool complete_oauth_connect(backend_context& ctx, const interactive_session_record& s,
+                            const provider_record& provider,
+                            oauth_token_record tokens) {
+  auto req = from_json<connect_request>(s.request_json);
+  if (!req)
+    throw std::invalid_argument{"the session is unreadable"};
+  grant_record g;
+  g.id = crypto::random_uuid();
+  g.app_id = s.app_id;
+  g.grant_kind = grant_kind::oauth;
+  g.provider_id = provider.id;
+  g.principal_type = principal_type::user;
+  g.principal_id = s.user_id;
+  g.scopes = tokens.scopes;
+  g.expires_at = grant_expiry(req->grant_policy).value_or("");
+  g.created_at = now_iso8601();
+  tokens.grant_id = g.id;
+  tokens.refreshed_at = g.created_at;
+  connect_status done{"completed",
+                      {{g.id, provider.id, {}, g.scopes, req->grant_policy}}};
+  try {
+    in_transaction(ctx.db, [&](transaction& tx) {
+      tx.grants().insert(g);
+      tx.oauth().put_tokens(tokens);
+      if (!s.agent_id.empty())
+        tx.grants().delegate(g.id, s.agent_id, g.created_at);
+      audit_session(tx, s, "connect.completed", audit_outcome::success, g.id);
+      if (!tx.sessions().complete(s.token_hash, session_status::completed,
+                                  to_json(done)))
+        throw decided_concurrently{};
+    });
+  } catch (const decided_concurrently&) {
+    return false;
+  }
+  return true;
+}
+
+bool fail_connect(backend_context& ctx, const interactive_session_record& s,
+                  const std::string& provider_id, const std::string& reason) {
+  try {
+    in_transaction(ctx.db, [&](transaction& tx) {
+      if (!tx.sessions().complete(s.token_hash, session_status::failed,
+                                  to_json(connect_status{"failed", {}})))
+        throw decided_concurrently{};
+      audit_record row;
+      row.created_at = now_iso8601();
+      row.request_id = crypto::random_hex(16);
+      row.action = "connect.failed";
+      row.outcome = audit_outcome::error;
+      row.app_id = s.app_id;
+      row.agent_id = s.agent_id;
+      row.provider_id = provider_id;
+      row.error_code = std::string{name_of(error_code::connect_flow_failed)};
+      row.reason = reason;
+      if (!write_audit(tx, row))
+        throw std::runtime_error{"the audit row could not be written"};
     });
   } catch (const decided_concurrently&) {
     return false;

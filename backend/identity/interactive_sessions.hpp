@@ -30,6 +30,18 @@ bool approve_connect(backend_context& ctx, const interactive_session_record& s,
 /// Deny on the Connect page; false when the session was decided concurrently.
 bool deny_connect(backend_context& ctx, const interactive_session_record& s);
 
+/// An OAuth authorization for a Connect session came back with tokens: the
+/// grant for the session's user (delegated to its agent), its tokens sealed,
+/// the audit row and the completed session, all or nothing. False when the
+/// session was decided concurrently.
+bool complete_oauth_connect(backend_context& ctx, const interactive_session_record& s,
+                            const provider_record& provider, oauth_token_record tokens);
+
+/// The provider refused or failed the authorization (not the person's
+/// denial): the session ends as failed, audited with `reason` (no secret).
+bool fail_connect(backend_context& ctx, const interactive_session_record& s,
+                  const std::string& provider_id, const std::string& reason);
+
 /// A person signed in at the local identity provider as `username`: the app's
 /// user (created on first sight), a token for the waiting app, the audit row.
 /// False when the session was completed concurrently.

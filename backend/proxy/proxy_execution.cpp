@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <string_view>
 
+#include <boost/json.hpp>
+
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "backend/access/grant_access.hpp"
 #include "backend/api/request_executor.hpp"
+#include "backend/oauth/grant_credential.hpp"
 #include "messages/base64.hpp"
 #include "messages/validation.hpp"
 #include "net/credential_injection.hpp"
@@ -98,63 +101,119 @@ void call_provider(backend_context& ctx, const grant_record& grant,
                 idempotency_key, std::move(done));
 }
 
+namespace {
+
+/// One proxied call on its way to the provider: kept so that an OAuth grant's
+/// 401 can be answered by one refresh and one more try.
+struct upstream_call {
+  backend_context& ctx;
+  grant_record grant;
+  net::endpoint where;
+  http_request request;
+  std::function<void(provider_outcome)> done;
+  bool retried = false;
+};
+
+provider_outcome to_outcome(net::exchange_outcome out, std::size_t max_body) {
+  provider_outcome answer;
+  answer.request_sent = out.request_sent;
+  if (!out.ok) {
+    auto code = out.error.code == error_code::timeout
+                    ? error_code::upstream_timeout
+                    : error_code::upstream_unreachable;
+    answer.error
+        = make_error(code, "the provider could not be reached: " + out.error.message);
+    return answer;
+  }
+  answer.ok = true;
+  answer.result.status_code = out.response.status;
+  for (auto& h : out.response.headers)
+    if (std::none_of(std::begin(hop_by_hop), std::end(hop_by_hop),
+                     [&](std::string_view x) { return iequals(h.name, x); }))
+      answer.result.headers.push_back(std::move(h));
+  auto& raw = out.response.body;
+  if (raw.size() > max_body) {
+    raw.resize(max_body);
+    answer.result.body_truncated = true;
+  }
+  answer.result.body_b64 = base64_encode(raw);
+  return answer;
+}
+
+alter_error scope_reauth_error(const grant_record& g) {
+  boost::json::object details{{"grant_id", g.id}, {"provider_id", g.provider_id}};
+  return make_error(error_code::scope_reauth_required,
+                    "the provider requires scopes this grant was not given: the "
+                    "user must connect again",
+                    boost::json::serialize(details));
+}
+
+void send(const std::shared_ptr<upstream_call>& call, std::string refused_token) {
+  credential_for(
+      call->ctx, call->grant, std::move(refused_token),
+      [call](caf::expected<token_response> token) {
+        if (!token) {
+          provider_outcome refused;
+          refused.error = from_caf_error(token.error());
+          return call->done(std::move(refused));
+        }
+        // Only an OAuth grant may go twice; its request is copied for that.
+        bool may_retry = holds_oauth_tokens(call->grant) && !call->retried;
+        auto upstream = net::inject_credential(
+            may_retry ? call->request : std::move(call->request), *token);
+        if (!upstream) {
+          provider_outcome refused;
+          refused.error = from_caf_error(upstream.error());
+          return call->done(std::move(refused));
+        }
+        auto used = may_retry ? std::move(token->access_token) : std::string{};
+        auto& ctx = call->ctx;
+        auto* workers = ctx.workers;
+        auto answered
+            = [call, may_retry, used = std::move(used),
+               mismatch = token->scope_mismatch](net::exchange_outcome out) mutable {
+                // A 401 to a token the backend believed valid: the provider revoked
+                // or expired it early. One refresh, one more try, never a loop.
+                if (may_retry && out.ok && out.response.status == 401) {
+                  call->retried = true;
+                  return send(call, std::move(used));
+                }
+                auto outcome = to_outcome(std::move(out), call->ctx.max_proxy_body);
+                // The provider refuses a grant that lacks scopes it now requires:
+                // only a new consent helps, and the caller is told so.
+                if (outcome.ok && mismatch && outcome.result.status_code == 403) {
+                  outcome.ok = false;
+                  outcome.error = scope_reauth_error(call->grant);
+                }
+                call->done(std::move(outcome));
+              };
+        // The answer arrives on an I/O thread; what follows encodes the body
+        // and writes the store, so it runs on a worker.
+        ctx.upstream.exchange(call->where, std::move(*upstream), ctx.upstream_timeout,
+                              [workers, answered](net::exchange_outcome out) mutable {
+                                if (workers == nullptr)
+                                  return answered(std::move(out));
+                                workers->post(
+                                    [answered, out = std::move(out)]() mutable {
+                                      answered(std::move(out));
+                                    });
+                              });
+      });
+}
+
+} // namespace
+
 void call_provider(backend_context& ctx, const grant_record& grant,
                    const proxy_request& req, checked_proxy_request checked,
                    const std::string& idempotency_key,
                    std::function<void(provider_outcome)> done) {
-  provider_outcome refused;
-  auto token = credential_of(ctx.db, grant);
-  if (!token) {
-    refused.error = from_caf_error(token.error());
-    return done(std::move(refused));
-  }
-  auto where = std::move(checked.url.where);
   http_request base{req.method, std::move(checked.url.target), req.headers,
                     std::move(checked.body), 0};
   if (!idempotency_key.empty() && !find_field(base.headers, header::idempotency_key))
     base.headers.push_back({std::string{header::idempotency_key}, idempotency_key});
-  auto upstream = net::inject_credential(std::move(base), *token);
-  if (!upstream) {
-    refused.error = from_caf_error(upstream.error());
-    return done(std::move(refused));
-  }
-  auto max_body = ctx.max_proxy_body;
-  auto answered = [max_body, done = std::move(done)](net::exchange_outcome out) {
-    provider_outcome answer;
-    answer.request_sent = out.request_sent;
-    if (!out.ok) {
-      auto code = out.error.code == error_code::timeout
-                      ? error_code::upstream_timeout
-                      : error_code::upstream_unreachable;
-      answer.error
-          = make_error(code, "the provider could not be reached: " + out.error.message);
-      return done(std::move(answer));
-    }
-    answer.ok = true;
-    answer.result.status_code = out.response.status;
-    for (auto& h : out.response.headers)
-      if (std::none_of(std::begin(hop_by_hop), std::end(hop_by_hop),
-                       [&](std::string_view x) { return iequals(h.name, x); }))
-        answer.result.headers.push_back(std::move(h));
-    auto& raw = out.response.body;
-    if (raw.size() > max_body) {
-      raw.resize(max_body);
-      answer.result.body_truncated = true;
-    }
-    answer.result.body_b64 = base64_encode(raw);
-    done(std::move(answer));
-  };
-  // The answer arrives on an I/O thread; what follows encodes the body and
-  // writes the store, so it runs on a worker.
-  auto* workers = ctx.workers;
-  ctx.upstream.exchange(std::move(where), std::move(*upstream), ctx.upstream_timeout,
-                        [workers, answered](net::exchange_outcome out) {
-                          if (workers == nullptr)
-                            return answered(std::move(out));
-                          workers->post([answered, out = std::move(out)]() mutable {
-                            answered(std::move(out));
-                          });
-                        });
+  send(std::make_shared<upstream_call>(upstream_call{
+           ctx, grant, std::move(checked.url.where), std::move(base), std::move(done)}),
+       {});
 }
 
 } // namespace alter::backend

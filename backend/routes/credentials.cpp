@@ -9,9 +9,11 @@
 #include "auth/request_signing.hpp"
 #include "auth/scope.hpp"
 #include "backend/access/grant_access.hpp"
+#include "backend/api/handler_failure.hpp"
 #include "backend/api/idempotency_guard.hpp"
 #include "backend/approvals/approval_desk.hpp"
 #include "backend/audit/audit_trail.hpp"
+#include "backend/oauth/grant_credential.hpp"
 #include "backend/policy/rule_book.hpp"
 #include "backend/proxy/proxy_execution.hpp"
 #include "messages/base64.hpp"
@@ -102,17 +104,26 @@ void retrieve_token(backend_context& ctx, const api_call_ptr& call) {
                 make_error(error_code::hitl_grant_requires_proxy,
                            "calls with this grant need a human approval: use "
                            "proxy_request()"));
-  auto token = credential_of(ctx.db, *grant);
-  if (!token)
-    return deny(ctx, call, std::move(row), from_caf_error(token.error()));
-  row.outcome = audit_outcome::success;
-  row.status_code = 200;
-  row.latency_ms = call->elapsed_ms();
-  if (!write_audit(ctx.db, row))
-    return call->fail(make_error(error_code::audit_write_failed,
-                                 "the audit row could not be written"));
-  ctx.db.grants().touch(grant->id, now_iso8601());
-  call->reply(200, to_json(*token));
+  credential_for(
+      ctx, *grant, {},
+      [&ctx, call, row = std::move(row),
+       grant_id = grant->id](caf::expected<token_response> token) mutable {
+        // After a refresh this runs outside the router's catch.
+        try {
+          if (!token)
+            return deny(ctx, call, std::move(row), from_caf_error(token.error()));
+          row.outcome = audit_outcome::success;
+          row.status_code = 200;
+          row.latency_ms = call->elapsed_ms();
+          if (!write_audit(ctx.db, row))
+            return call->fail(make_error(error_code::audit_write_failed,
+                                         "the audit row could not be written"));
+          ctx.db.grants().touch(grant_id, now_iso8601());
+          call->reply(200, to_json(*token));
+        } catch (const std::exception&) {
+          call->fail(error_of_current_exception());
+        }
+      });
 }
 
 /// The answer of a proxied call: its audit row, the answer stored under its

@@ -19,6 +19,7 @@ class identity_provider;
 class request_executor;
 class rule_book;
 class sign_in_throttle;
+class token_refresher;
 
 /// What routes share: the store, the upstream client and the proxy limits.
 struct backend_context {
@@ -53,6 +54,8 @@ struct backend_context {
   sign_in_throttle* sign_in_failures = nullptr;
   /// backend_options::insecure_dev_sign_in: any typed name signs in.
   bool open_sign_in = false;
+  /// Keeps OAuth grants' access tokens fresh (null: tokens are used as stored).
+  token_refresher* tokens = nullptr;
 };
 
 /// GET /v1/me

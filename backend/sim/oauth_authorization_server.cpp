@@ -611,24 +611,47 @@ oauth_authorization_server::issue_tokens(uint64_t family_id, clock::time_point n
     out.description = "the authorization is revoked";
     return out;
   }
-  auto scope = join_scopes(fam->second.scopes);
-  auto ttl = opts_.access_token_ttl;
+  auto t = mint_tokens(family_id, now);
+  out.response = json_reply(200, {{"access_token", t.access_token},
+                                  {"token_type", "Bearer"},
+                                  {"expires_in", t.expires_in.count()},
+                                  {"refresh_token", t.refresh_token},
+                                  {"scope", join_scopes(t.scopes)}});
+  return out;
+}
+
+oauth_issued_tokens oauth_authorization_server::mint_tokens(uint64_t family_id,
+                                                            clock::time_point now) {
+  oauth_issued_tokens out;
+  out.scopes = families_.at(family_id).scopes;
+  out.expires_in = opts_.access_token_ttl;
   entry access;
   access.kind = entry_kind::access_token;
   access.family_id = family_id;
-  access.expires_at = now + ttl;
-  auto access_token = add_entry(std::move(access), now);
+  access.expires_at = now + out.expires_in;
+  out.access_token = add_entry(std::move(access), now);
   entry refresh;
   refresh.kind = entry_kind::refresh_token;
   refresh.family_id = family_id;
   refresh.expires_at = clock::time_point::max();
-  auto refresh_token = add_entry(std::move(refresh), now);
-  out.response = json_reply(200, {{"access_token", access_token},
-                                  {"token_type", "Bearer"},
-                                  {"expires_in", ttl.count()},
-                                  {"refresh_token", refresh_token},
-                                  {"scope", scope}});
+  out.refresh_token = add_entry(std::move(refresh), now);
   return out;
+}
+
+std::optional<oauth_issued_tokens> oauth_authorization_server::consent_offline(
+    std::string_view provider_id, std::string_view client_id, std::string account,
+    std::vector<std::string> scopes) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto p = clients_.find(std::string{provider_id});
+  if (p == clients_.end() || p->second.count(std::string{client_id}) == 0)
+    return std::nullopt;
+  auto fid = next_family_++;
+  auto& fam = families_[fid];
+  fam.provider_id = std::string{provider_id};
+  fam.client_id = std::string{client_id};
+  fam.account = std::move(account);
+  fam.scopes = std::move(scopes);
+  return mint_tokens(fid, clock::now());
 }
 
 // -- access tokens and administration -----------------------------------------

@@ -57,6 +57,14 @@ struct oauth_token_request_entry {
   std::string error;
 };
 
+/// Tokens as /token issues them.
+struct oauth_issued_tokens {
+  std::string access_token;
+  std::string refresh_token;
+  std::chrono::seconds expires_in{0};
+  std::vector<std::string> scopes;
+};
+
 class oauth_authorization_server {
 public:
   explicit oauth_authorization_server(oauth_server_options opts = {});
@@ -79,6 +87,14 @@ public:
   /// not revoked); nullopt otherwise.
   std::optional<std::vector<std::string>>
   check_access_token(std::string_view provider_id, std::string_view token);
+
+  /// The tokens of a consent a person gave earlier, without the browser: the
+  /// swarm and load tests start with OAuth grants in place. Not a token
+  /// request (the log counts only those); nullopt for an unknown client.
+  std::optional<oauth_issued_tokens> consent_offline(std::string_view provider_id,
+                                                     std::string_view client_id,
+                                                     std::string account,
+                                                     std::vector<std::string> scopes);
 
   /// Tests and the sim: change the TTL of tokens issued from now on.
   void set_access_token_ttl(std::chrono::seconds ttl);
@@ -164,6 +180,8 @@ private:
                                clock::time_point now);
   /// Issues an access and a refresh token in `family_id` and answers them.
   token_outcome issue_tokens(uint64_t family_id, clock::time_point now);
+  /// The tokens issue_tokens answers (the family must exist).
+  oauth_issued_tokens mint_tokens(uint64_t family_id, clock::time_point now);
 
   /// The client_id when the request authenticates a client of `provider_id`;
   /// otherwise the error (invalid_client or invalid_request) and its description.

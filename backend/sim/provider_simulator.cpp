@@ -1,11 +1,13 @@
 #include "backend/sim/provider_simulator.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <boost/json.hpp>
 
 #include "auth/crypto.hpp"
 #include "backend/access/grant_access.hpp"
+#include "backend/sim/oauth_authorization_server.hpp"
 #include "net/credential_injection.hpp"
 #include "net/url.hpp"
 
@@ -123,28 +125,58 @@ int64_t provider_hits::total() const {
   return out;
 }
 
-request_handler make_provider_simulator(store& db,
-                                        std::shared_ptr<provider_hits> hits) {
-  return [&db, hits](const server_request& req, const responder& respond) {
+namespace {
+
+/// The answer of an OAuth provider's API to a request without a live token
+/// or scope it needs; nullopt when the request may proceed.
+std::optional<http_response> refuse_oauth(const server_request& req,
+                                          const provider_record& provider,
+                                          oauth_authorization_server& oauth) {
+  const auto* auth = find_field(req.headers, "authorization");
+  std::optional<std::vector<std::string>> scopes;
+  if (auth != nullptr && auth->rfind("Bearer ", 0) == 0)
+    scopes = oauth.check_access_token(provider.id, auth->substr(7));
+  if (!scopes)
+    return json_reply(401, {{"error", "invalid_token"}});
+  for (const auto& needed : provider.required_scopes)
+    if (std::find(scopes->begin(), scopes->end(), needed) == scopes->end())
+      return json_reply(403, {{"error", "insufficient_scope"}});
+  return std::nullopt;
+}
+
+} // namespace
+
+request_handler
+make_provider_simulator(store& db, std::shared_ptr<provider_hits> hits,
+                        std::shared_ptr<oauth_authorization_server> oauth) {
+  return [&db, hits, oauth](const server_request& req, const responder& respond) {
     auto path = std::string{net::path_of(req.target)};
     auto slash = path.find('/', 1);
     auto provider_id
         = path.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
-    if (!db.grants().find_provider(provider_id))
+    auto provider = db.grants().find_provider(provider_id);
+    if (!provider)
       return respond(json_reply(404, {{"error", "unknown_provider"}}));
-    bool authenticated = false;
-    for (const auto& value : candidate_values(req))
-      if (auto secret = db.secrets().find_by_value(provider_id, value))
-        if (carries_credential(req, *secret)) {
-          authenticated = true;
-          break;
-        }
-    if (!authenticated)
-      return respond(json_reply(401, {{"error", "invalid_credential"}}));
+    auto rest = slash == std::string::npos ? std::string{} : path.substr(slash);
+    if (provider->is_oauth() && oauth) {
+      if (auto answer = oauth->handle(provider_id, rest, req))
+        return respond(std::move(*answer));
+      if (auto refused = refuse_oauth(req, *provider, *oauth))
+        return respond(std::move(*refused));
+    } else {
+      bool authenticated = false;
+      for (const auto& value : candidate_values(req))
+        if (auto secret = db.secrets().find_by_value(provider_id, value))
+          if (carries_credential(req, *secret)) {
+            authenticated = true;
+            break;
+          }
+      if (!authenticated)
+        return respond(json_reply(401, {{"error", "invalid_credential"}}));
+    }
     req.mark_authenticated();
     hits->record(path);
     int status = 200;
-    auto rest = slash == std::string::npos ? std::string{} : path.substr(slash);
     if (rest.rfind("/status/", 0) == 0) {
       auto code = std::string_view{rest}.substr(8);
       std::from_chars(code.data(), code.data() + code.size(), status);

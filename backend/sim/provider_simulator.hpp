@@ -7,6 +7,11 @@
 //                                              "query", "headers", "body"}
 //   {path}/{provider_id}/status/{code} -> that status, same echo
 //   missing or wrong credential        -> 401 {"error": "invalid_credential"}
+//
+// sim-oauth is an OAuth 2.0 provider: its authorization server
+// (oauth_authorization_server.hpp) serves {path}/sim-oauth/oauth/..., and its
+// API accepts only a live access token that server issued, with every scope
+// the provider's record requires (else 403 {"error": "insufficient_scope"}).
 #pragma once
 
 #include <memory>
@@ -40,8 +45,12 @@ private:
   int log_fd_ = -1;
 };
 
+class oauth_authorization_server;
+
 /// The request handler of the provider server; counts authenticated requests.
-request_handler make_provider_simulator(store& db, std::shared_ptr<provider_hits> hits);
+request_handler
+make_provider_simulator(store& db, std::shared_ptr<provider_hits> hits,
+                        std::shared_ptr<oauth_authorization_server> oauth);
 
 /// The simulated providers and how each expects its credential.
 struct simulated_provider {
@@ -50,6 +59,8 @@ struct simulated_provider {
   const char* injection_format;
   /// Extra injections as JSON (the wire's additional_injections).
   const char* additional_injections_json;
+  /// Grants come from OAuth 2.0 authorizations at the provider's own server.
+  bool oauth = false;
 };
 
 inline constexpr simulated_provider simulated_providers[] = {
@@ -57,6 +68,10 @@ inline constexpr simulated_provider simulated_providers[] = {
     {"sim-apikey", "X-API-Key", "{token}", "[]"},
     {"sim-query", "", "{token}",
      R"([{"target":"query","key":"api_key","value_source":"token"}])"},
+    {"sim-oauth", "Authorization", "Bearer {token}", "[]", true},
 };
+
+/// This backend's client id at the simulated OAuth providers.
+inline constexpr const char* simulated_oauth_client_id = "alter-local";
 
 } // namespace alter::backend

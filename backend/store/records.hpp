@@ -57,6 +57,19 @@ struct provider_record {
   std::string id;
   std::string base_url;
   std::string display_name;
+  /// Set for an OAuth 2.0 provider: its authorization server and this
+  /// backend's client registration there. The client secret is sealed at rest.
+  std::string oauth_authorize_url{};
+  std::string oauth_token_url{};
+  std::string oauth_client_id{};
+  std::string oauth_client_secret{};
+  /// Scopes every grant of the provider must hold; a grant granted fewer is
+  /// flagged scope_mismatch (an operator added scopes after it was made).
+  std::vector<std::string> required_scopes{};
+
+  bool is_oauth() const noexcept {
+    return !oauth_token_url.empty();
+  }
 };
 
 struct secret_record {
@@ -92,6 +105,41 @@ struct grant_record {
   /// user: the app user's id; group: the external group id; else empty.
   std::string principal_id;
   std::string revoked_at;
+};
+
+/// The tokens of an OAuth grant (one row per grant), sealed at rest, and the
+/// lease that lets exactly one caller at a time, in any instance, refresh them.
+struct oauth_token_record {
+  std::string grant_id;
+  std::string access_token;
+  std::string refresh_token;
+  /// When the access token expires (ISO 8601 UTC).
+  std::string expires_at;
+  /// The scopes the authorization server granted.
+  std::vector<std::string> scopes;
+  oauth_token_state state = oauth_token_state::valid;
+  /// The last time tokens were issued or refreshed.
+  std::string refreshed_at;
+  /// Who holds the refresh lease and until when ("" when nobody does).
+  std::string lease_owner;
+  std::string lease_until;
+  /// Counts refreshes: a refresh stores its tokens only over the generation it read.
+  int64_t generation = 0;
+};
+
+/// An authorization request under way: the browser went to the provider with
+/// `state`; its callback brings the code, which only `verifier` redeems.
+struct oauth_flow_record {
+  /// SHA-256 of the state parameter, hex.
+  std::string state_hash;
+  /// The Connect session the flow completes.
+  std::string session_hash;
+  std::string provider_id;
+  /// The PKCE code verifier (sealed at rest).
+  std::string verifier;
+  std::string redirect_uri;
+  std::string created_at;
+  std::string expires_at;
 };
 
 /// An end user of an app, created when the app first presents their JWT.

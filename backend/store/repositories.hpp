@@ -9,6 +9,7 @@
 #include "backend/store/grants_repository.hpp"
 #include "backend/store/idempotency_repository.hpp"
 #include "backend/store/local_users_repository.hpp"
+#include "backend/store/oauth_repository.hpp"
 #include "backend/store/rules_repository.hpp"
 #include "backend/store/secrets_repository.hpp"
 #include "backend/store/sessions_repository.hpp"
@@ -30,6 +31,7 @@ public:
   virtual idempotency_repository& idempotency() = 0;
   virtual settings_repository& settings() = 0;
   virtual local_users_repository& local_users() = 0;
+  virtual oauth_repository& oauth() = 0;
 };
 
 } // namespace alter::backend

@@ -86,6 +86,9 @@ public:
   local_users_repository& local_users() override {
     return live().local_users();
   }
+  oauth_repository& oauth() override {
+    return live().oauth();
+  }
 
 private:
   unit_of_work& live() {

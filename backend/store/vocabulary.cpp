@@ -94,11 +94,17 @@ constexpr name_table<session_kind, 2> session_kind_names{{
     {session_kind::auth, "auth"},
 }};
 
-constexpr name_table<session_status, 4> session_status_names{{
+constexpr name_table<session_status, 5> session_status_names{{
     {session_status::pending, "pending"},
     {session_status::completed, "completed"},
     {session_status::denied, "denied"},
     {session_status::expired, "expired"},
+    {session_status::failed, "failed"},
+}};
+
+constexpr name_table<oauth_token_state, 2> oauth_token_state_names{{
+    {oauth_token_state::valid, "valid"},
+    {oauth_token_state::reauth_required, "reauth_required"},
 }};
 
 constexpr name_table<audit_outcome, 4> audit_outcome_names{{
@@ -129,6 +135,7 @@ ALTER_VOCABULARY(app_user_status)
 ALTER_VOCABULARY(approval_state)
 ALTER_VOCABULARY(session_kind)
 ALTER_VOCABULARY(session_status)
+ALTER_VOCABULARY(oauth_token_state)
 ALTER_VOCABULARY(audit_outcome)
 
 #undef ALTER_VOCABULARY

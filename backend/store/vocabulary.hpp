@@ -47,8 +47,13 @@ enum class approval_state {
 /// A page session: Connect consent or sign-in.
 enum class session_kind { connect, auth };
 
-/// A page session's state: pending until completed, denied or expired.
-enum class session_status { pending, completed, denied, expired };
+/// A page session's state: pending until completed, denied, expired, or failed
+/// (a Connect whose OAuth exchange with the provider went wrong).
+enum class session_status { pending, completed, denied, expired, failed };
+
+/// An OAuth grant's tokens: usable (refreshed when due), or refused by the
+/// authorization server (invalid_grant) so that only a new consent fixes them.
+enum class oauth_token_state { valid, reauth_required };
 
 /// How an audited action ended.
 enum class audit_outcome { success, error, denied, pending };
@@ -64,6 +69,7 @@ std::string_view to_string(app_user_status x) noexcept;
 std::string_view to_string(approval_state x) noexcept;
 std::string_view to_string(session_kind x) noexcept;
 std::string_view to_string(session_status x) noexcept;
+std::string_view to_string(oauth_token_state x) noexcept;
 std::string_view to_string(audit_outcome x) noexcept;
 
 /// False (and `out` untouched) for a text that is no name of the enum.
@@ -78,6 +84,7 @@ bool from_string(std::string_view text, app_user_status& out) noexcept;
 bool from_string(std::string_view text, approval_state& out) noexcept;
 bool from_string(std::string_view text, session_kind& out) noexcept;
 bool from_string(std::string_view text, session_status& out) noexcept;
+bool from_string(std::string_view text, oauth_token_state& out) noexcept;
 bool from_string(std::string_view text, audit_outcome& out) noexcept;
 
 } // namespace alter::backend

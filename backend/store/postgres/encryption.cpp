@@ -176,7 +176,8 @@ void postgres_store::rotate_data_key(const master_key& kek) {
     run_in_transaction(c, [&] {
       // Writers of sealed cells wait until the rotation ends; readers do not.
       c.exec("LOCK TABLE managed_secrets, backend_settings, idempotency, approvals, "
-             "approver_sessions, interactive_sessions IN EXCLUSIVE MODE");
+             "approver_sessions, interactive_sessions, providers, oauth_tokens, "
+             "oauth_flows IN EXCLUSIVE MODE");
       auto keyring = read_keyring(c, true);
       if (keyring.empty()
           || !barrier::open_data_key(kek, keyring.back().id, keyring.back().box))

@@ -8,28 +8,67 @@ namespace alter::backend {
 
 namespace {
 
+constexpr const char* provider_columns
+    = "id, base_url, display_name, oauth_authorize_url, oauth_token_url, "
+      "oauth_client_id, oauth_client_secret, required_scopes_json";
+
 provider_record read_provider(const pg_row& row) {
-  return {row.text(0), row.text(1), row.text(2)};
+  provider_record x{row.text(0), row.text(1), row.text(2)};
+  x.oauth_authorize_url = row.text(3);
+  x.oauth_token_url = row.text(4);
+  x.oauth_client_id = row.text(5);
+  x.oauth_client_secret = row.bytes(6);
+  x.required_scopes = from_json_array(row.text(7));
+  return x;
 }
+
+/// Opens the sealed client secret (NULL for a provider without OAuth).
+void open_client_secret(pg_lease& lease, provider_record& x) {
+  if (!x.oauth_client_secret.empty())
+    x.oauth_client_secret = lease.open(sealed_column::provider_client_secret, {x.id},
+                                       x.oauth_client_secret);
+}
+
+/// `sql` must outlive the query (pg_query keeps a view of it).
+void write_provider(pg_lease& lease, const std::string& sql, const provider_record& x) {
+  auto s = lease.query(sql);
+  s.bind(1, x.id).bind(2, x.base_url).bind(3, x.display_name);
+  s.bind(4, x.oauth_authorize_url)
+      .bind(5, x.oauth_token_url)
+      .bind(6, x.oauth_client_id);
+  if (x.is_oauth())
+    s.bind_blob(7, lease.seal(sealed_column::provider_client_secret, {x.id},
+                              x.oauth_client_secret));
+  else
+    s.bind_null(7);
+  s.bind(8, to_json_array(x.required_scopes));
+  s.run();
+}
+
+const std::string insert_provider
+    = std::string{"INSERT INTO providers("} + provider_columns
+      + ") VALUES($1, $2, $3, $4, $5, $6, $7::bytea, $8) ";
 
 } // namespace
 
 void pg_grants::put_provider(const provider_record& x) {
+  static const std::string sql
+      = insert_provider
+        + "ON CONFLICT(id) DO UPDATE SET base_url = excluded.base_url, "
+          "display_name = excluded.display_name, "
+          "oauth_authorize_url = excluded.oauth_authorize_url, "
+          "oauth_token_url = excluded.oauth_token_url, "
+          "oauth_client_id = excluded.oauth_client_id, "
+          "oauth_client_secret = excluded.oauth_client_secret, "
+          "required_scopes_json = excluded.required_scopes_json";
   pg_lease lease{scope_};
-  auto s = lease.query("INSERT INTO providers(id, base_url, display_name) "
-                       "VALUES($1, $2, $3) ON CONFLICT(id) DO UPDATE SET "
-                       "base_url = excluded.base_url, "
-                       "display_name = excluded.display_name");
-  s.bind(1, x.id).bind(2, x.base_url).bind(3, x.display_name);
-  s.run();
+  write_provider(lease, sql, x);
 }
 
 void pg_grants::add_provider(const provider_record& x) {
+  static const std::string sql = insert_provider + "ON CONFLICT(id) DO NOTHING";
   pg_lease lease{scope_};
-  auto s = lease.query("INSERT INTO providers(id, base_url, display_name) "
-                       "VALUES($1, $2, $3) ON CONFLICT(id) DO NOTHING");
-  s.bind(1, x.id).bind(2, x.base_url).bind(3, x.display_name);
-  s.run();
+  write_provider(lease, sql, x);
 }
 
 void pg_grants::insert(const grant_record& x) {
@@ -59,10 +98,14 @@ std::optional<grant_record> pg_grants::find(std::string_view id) {
 
 std::optional<provider_record> pg_grants::find_provider(std::string_view id) {
   pg_lease lease{scope_};
-  auto s
-      = lease.query("SELECT id, base_url, display_name FROM providers WHERE id = $1");
+  static const std::string sql
+      = std::string{"SELECT "} + provider_columns + " FROM providers WHERE id = $1";
+  auto s = lease.query(sql);
   s.bind(1, id);
-  return s.first(read_provider);
+  auto out = s.first(read_provider);
+  if (out)
+    open_client_secret(lease, *out);
+  return out;
 }
 
 std::vector<grant_record> pg_grants::list(const grant_filter& f, int64_t limit,
@@ -157,8 +200,13 @@ void pg_grants::revoke(std::string_view grant_id, std::string_view now) {
 
 std::vector<provider_record> pg_grants::list_providers() {
   pg_lease lease{scope_};
-  auto s = lease.query("SELECT id, base_url, display_name FROM providers ORDER BY id");
-  return s.all(read_provider);
+  static const std::string sql
+      = std::string{"SELECT "} + provider_columns + " FROM providers ORDER BY id";
+  auto s = lease.query(sql);
+  auto out = s.all(read_provider);
+  for (auto& x : out)
+    open_client_secret(lease, x);
+  return out;
 }
 
 } // namespace alter::backend

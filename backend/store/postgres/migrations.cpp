@@ -133,17 +133,43 @@ constexpr const char* shared_ledgers
       "CREATE INDEX rate_limit_calls_by_key ON rate_limit_calls(limit_key, at_ms);"
       "CREATE INDEX rate_limit_calls_by_age ON rate_limit_calls(at_ms)";
 
+// 006: OAuth 2.0: a provider's authorization server and this backend's
+// client there, each OAuth grant's tokens with their refresh lease, and the
+// authorization requests under way.
+constexpr const char* oauth_tokens
+    = "ALTER TABLE providers ADD COLUMN oauth_authorize_url TEXT COLLATE \"C\" NOT "
+      "NULL "
+      "DEFAULT '', ADD COLUMN oauth_token_url TEXT COLLATE \"C\" NOT NULL DEFAULT '', "
+      "ADD COLUMN oauth_client_id TEXT COLLATE \"C\" NOT NULL DEFAULT '', "
+      "ADD COLUMN required_scopes_json TEXT COLLATE \"C\" NOT NULL DEFAULT '', "
+      "ADD COLUMN oauth_client_secret BYTEA;"
+      "CREATE TABLE oauth_tokens(grant_id TEXT COLLATE \"C\" PRIMARY KEY REFERENCES "
+      "grants(id), access_token BYTEA NOT NULL, refresh_token BYTEA NOT NULL, "
+      "expires_at TEXT COLLATE \"C\" NOT NULL, scopes_json TEXT COLLATE \"C\" NOT "
+      "NULL, "
+      "state TEXT COLLATE \"C\" NOT NULL, refreshed_at TEXT COLLATE \"C\" NOT NULL, "
+      "lease_owner TEXT COLLATE \"C\" NOT NULL, lease_until TEXT COLLATE \"C\" NOT "
+      "NULL, "
+      "generation BIGINT NOT NULL);"
+      "CREATE INDEX oauth_tokens_by_expiry ON oauth_tokens(state, expires_at);"
+      "CREATE TABLE oauth_flows(state_hash TEXT COLLATE \"C\" PRIMARY KEY, "
+      "session_hash TEXT COLLATE \"C\" NOT NULL, provider_id TEXT COLLATE \"C\" NOT "
+      "NULL, "
+      "verifier BYTEA NOT NULL, redirect_uri TEXT COLLATE \"C\" NOT NULL, "
+      "created_at TEXT COLLATE \"C\" NOT NULL, expires_at TEXT COLLATE \"C\" NOT NULL)";
+
 struct migration {
   int version;
   const char* sql;
 };
 
-constexpr std::array<migration, 5> migrations{{
+constexpr std::array<migration, 6> migrations{{
     {1, initial_schema},
     {2, lookup_hash_index},
     {3, key_lineage_indexes},
     {4, idempotency_owners},
     {5, shared_ledgers},
+    {6, oauth_tokens},
 }};
 
 /// The advisory lock key that serialises migrations ("migrate" in ASCII).

@@ -3,7 +3,9 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 
 #include "backend/store/store_unavailable.hpp"
 #include "messages/hex_digit.hpp"
@@ -132,20 +134,32 @@ void pg_connection::exec(const char* sql) {
 
 pg_rows pg_connection::execute(std::string_view sql,
                                const std::vector<pg_param>& params) {
+  auto same_types = [&params](const prepared& p) {
+    if (p.types.size() != params.size())
+      return false;
+    for (std::size_t k = 0; k < params.size(); ++k)
+      if (p.types[k] != oid_of(params[k].type))
+        return false;
+    return true;
+  };
   auto i = statements_.find(sql);
-  if (i == statements_.end()) {
-    auto name = "s" + std::to_string(statements_.size() + 1);
-    std::vector<Oid> types;
-    types.reserve(params.size());
-    for (const auto& p : params)
-      types.push_back(oid_of(p.type));
-    std::string text{sql};
-    PGresult* r = PQprepare(conn_, name.c_str(), text.c_str(),
+  if (i == statements_.end())
+    i = statements_.emplace(std::string{sql}, std::vector<prepared>{}).first;
+  auto v = std::find_if(i->second.begin(), i->second.end(), same_types);
+  if (v == i->second.end()) {
+    prepared p;
+    p.name = "s" + std::to_string(++prepared_count_);
+    p.types.reserve(params.size());
+    for (const auto& param : params)
+      p.types.push_back(oid_of(param.type));
+    std::vector<Oid> types{p.types.begin(), p.types.end()};
+    PGresult* r = PQprepare(conn_, p.name.c_str(), i->first.c_str(),
                             static_cast<int>(types.size()), types.data());
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
       fail(r, "a statement could not be prepared");
     PQclear(r);
-    i = statements_.emplace(std::move(text), std::move(name)).first;
+    i->second.push_back(std::move(p));
+    v = std::prev(i->second.end());
   }
   std::vector<const char*> values;
   std::vector<int> lengths;
@@ -159,9 +173,8 @@ pg_rows pg_connection::execute(std::string_view sql,
     // as a C string would be. Integers go as decimal text.
     formats.push_back(p.type == pg_param::kind::integer ? 0 : 1);
   }
-  PGresult* r
-      = PQexecPrepared(conn_, i->second.c_str(), static_cast<int>(values.size()),
-                       values.data(), lengths.data(), formats.data(), 0);
+  PGresult* r = PQexecPrepared(conn_, v->name.c_str(), static_cast<int>(values.size()),
+                               values.data(), lengths.data(), formats.data(), 0);
   auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
     fail(r, "a statement failed");

@@ -100,8 +100,9 @@ public:
 
   /// Runs SQL without parameters (BEGIN, COMMIT, schema). Throws postgres_error.
   void exec(const char* sql);
-  /// Runs `sql`, prepared on its first use on this connection. Throws
-  /// postgres_error.
+  /// Runs `sql`, prepared on its first use on this connection with these
+  /// parameter types (a NULL bound as text and later as BYTEA is a second
+  /// statement, never bytes sent under the wrong type). Throws postgres_error.
   pg_rows execute(std::string_view sql, const std::vector<pg_param>& params);
 
   /// The connection failed (a server restart): it must not be used again.
@@ -115,7 +116,12 @@ private:
 
   ::pg_conn* conn_ = nullptr;
   std::string description_;
-  std::map<std::string, std::string, std::less<>> statements_;
+  struct prepared {
+    std::vector<unsigned int> types; // Oids
+    std::string name;
+  };
+  std::map<std::string, std::vector<prepared>, std::less<>> statements_;
+  std::size_t prepared_count_ = 0;
 };
 
 /// A statement to run on a connection, with its parameters bound by 1-based

@@ -85,6 +85,9 @@ public:
   local_users_repository& local_users() override {
     return repositories_.local_users;
   }
+  oauth_repository& oauth() override {
+    return repositories_.oauth;
+  }
 
 private:
   void end() noexcept {
@@ -207,6 +210,9 @@ settings_repository& postgres_store::settings() {
 }
 local_users_repository& postgres_store::local_users() {
   return autocommit_->local_users;
+}
+oauth_repository& postgres_store::oauth() {
+  return autocommit_->oauth;
 }
 
 nonces_repository& postgres_store::nonces() {

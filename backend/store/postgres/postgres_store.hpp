@@ -53,6 +53,7 @@ public:
   idempotency_repository& idempotency() override;
   settings_repository& settings() override;
   local_users_repository& local_users() override;
+  oauth_repository& oauth() override;
 
   /// BEGIN on a connection of the pool, held until commit or rollback.
   transaction begin() override;

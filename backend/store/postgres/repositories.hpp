@@ -199,12 +199,34 @@ private:
   pg_scope scope_;
 };
 
-/// The ten repositories of one scope.
+class pg_oauth final : public oauth_repository {
+public:
+  explicit pg_oauth(pg_scope scope) : scope_(scope) {
+  }
+  void put_tokens(const oauth_token_record& x) override;
+  std::optional<oauth_token_record> find_tokens(std::string_view grant_id) override;
+  bool take_lease(std::string_view grant_id, std::string_view owner,
+                  std::string_view now, std::string_view until) override;
+  bool store_refreshed(const oauth_token_record& x, std::string_view owner) override;
+  bool mark_reauth_required(std::string_view grant_id, std::string_view owner) override;
+  void release_lease(std::string_view grant_id, std::string_view owner) override;
+  std::vector<std::string> due_for_refresh(std::string_view expiring_before,
+                                           std::string_view refreshed_before,
+                                           int64_t limit) override;
+  void insert_flow(const oauth_flow_record& x) override;
+  std::optional<oauth_flow_record> take_flow(std::string_view state_hash) override;
+  void prune_flows(std::string_view now) override;
+
+private:
+  pg_scope scope_;
+};
+
+/// The eleven repositories of one scope.
 struct pg_repository_set {
   explicit pg_repository_set(pg_scope scope)
       : accounts(scope), grants(scope), secrets(scope), audit(scope), rules(scope),
         approvals(scope), sessions(scope), idempotency(scope), settings(scope),
-        local_users(scope) {
+        local_users(scope), oauth(scope) {
   }
   pg_accounts accounts;
   pg_grants grants;
@@ -216,6 +238,7 @@ struct pg_repository_set {
   pg_idempotency idempotency;
   pg_settings settings;
   pg_local_users local_users;
+  pg_oauth oauth;
 };
 
 } // namespace alter::backend

@@ -6,21 +6,58 @@
 
 namespace alter::backend {
 
+namespace {
+
+constexpr const char* provider_columns
+    = "id, base_url, display_name, oauth_authorize_url, oauth_token_url, "
+      "oauth_client_id, oauth_client_secret, required_scopes_json";
+
+void write_provider(connection_lease& lease, const char* verb, const char* tail,
+                    const provider_record& x) {
+  auto sql = std::string{verb} + " INTO providers(" + provider_columns
+             + ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" + tail;
+  auto& s = lease.cached(sql);
+  s.bind(1, x.id).bind(2, x.base_url).bind(3, x.display_name);
+  s.bind(4, x.oauth_authorize_url)
+      .bind(5, x.oauth_token_url)
+      .bind(6, x.oauth_client_id);
+  if (x.is_oauth())
+    s.bind_blob(7, lease.seal(sealed_column::provider_client_secret, {x.id},
+                              x.oauth_client_secret));
+  else
+    s.bind_null(7);
+  s.bind(8, to_json_array(x.required_scopes));
+  s.execute();
+}
+
+provider_record read_provider(const statement& s) {
+  provider_record x{s.text(0), s.text(1), s.text(2)};
+  x.oauth_authorize_url = s.text(3);
+  x.oauth_token_url = s.text(4);
+  x.oauth_client_id = s.text(5);
+  x.oauth_client_secret = s.is_null(6) ? std::string{} : s.blob(6);
+  x.required_scopes = from_json_array(s.text(7));
+  return x;
+}
+
+/// Opens the sealed client secret once the statement is done with.
+void open_client_secret(connection_lease& lease, provider_record& x) {
+  if (!x.oauth_client_secret.empty())
+    x.oauth_client_secret = lease.open(sealed_column::provider_client_secret, {x.id},
+                                       x.oauth_client_secret);
+}
+
+} // namespace
+
 void sqlite_grants::put_provider(const provider_record& x) {
   connection_lease lease{scope_, access::write};
-  auto& s = lease.cached("INSERT OR REPLACE INTO providers(id, base_url, display_name) "
-                         "VALUES(?1, ?2, ?3)");
-  s.bind(1, x.id).bind(2, x.base_url).bind(3, x.display_name);
-  s.execute();
+  write_provider(lease, "INSERT OR REPLACE", "", x);
   lease.commit();
 }
 
 void sqlite_grants::add_provider(const provider_record& x) {
   connection_lease lease{scope_, access::write};
-  auto& s = lease.cached("INSERT INTO providers(id, base_url, display_name) "
-                         "VALUES(?1, ?2, ?3) ON CONFLICT(id) DO NOTHING");
-  s.bind(1, x.id).bind(2, x.base_url).bind(3, x.display_name);
-  s.execute();
+  write_provider(lease, "INSERT", " ON CONFLICT(id) DO NOTHING", x);
   lease.commit();
 }
 
@@ -55,14 +92,17 @@ std::optional<grant_record> sqlite_grants::find(std::string_view id) {
 }
 
 std::optional<provider_record> sqlite_grants::find_provider(std::string_view id) {
+  static const std::string sql
+      = std::string{"SELECT "} + provider_columns + " FROM providers WHERE id = ?1";
   connection_lease lease{scope_, access::read};
-  auto& s
-      = lease.cached("SELECT id, base_url, display_name FROM providers WHERE id = ?1");
+  auto& s = lease.cached(sql);
   s.bind(1, id);
   std::optional<provider_record> out;
   if (s.step())
-    out = provider_record{s.text(0), s.text(1), s.text(2)};
+    out = read_provider(s);
   s.reset();
+  if (out)
+    open_client_secret(lease, *out);
   return out;
 }
 
@@ -171,13 +211,16 @@ void sqlite_grants::revoke(std::string_view grant_id, std::string_view now) {
 }
 
 std::vector<provider_record> sqlite_grants::list_providers() {
+  static const std::string sql
+      = std::string{"SELECT "} + provider_columns + " FROM providers ORDER BY id";
   connection_lease lease{scope_, access::read};
-  auto& s
-      = lease.cached("SELECT id, base_url, display_name FROM providers ORDER BY id");
+  auto& s = lease.cached(sql);
   std::vector<provider_record> out;
   while (s.step())
-    out.push_back({s.text(0), s.text(1), s.text(2)});
+    out.push_back(read_provider(s));
   s.reset();
+  for (auto& x : out)
+    open_client_secret(lease, x);
   return out;
 }
 

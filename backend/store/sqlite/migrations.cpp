@@ -180,17 +180,46 @@ void shared_ledgers(database& db) {
           " ON rate_limit_calls(at_ms)");
 }
 
+// 006: OAuth 2.0: a provider's authorization server and this backend's
+// client there, each OAuth grant's tokens with their refresh lease, and the
+// authorization requests under way.
+void oauth_tokens(database& db) {
+  for (const auto* column : {"oauth_authorize_url", "oauth_token_url",
+                             "oauth_client_id", "required_scopes_json"})
+    if (!has_column(db, "providers", column))
+      db.exec((std::string{"ALTER TABLE providers ADD COLUMN "} + column
+               + " TEXT NOT NULL DEFAULT ''")
+                  .c_str());
+  if (!has_column(db, "providers", "oauth_client_secret"))
+    db.exec("ALTER TABLE providers ADD COLUMN oauth_client_secret BLOB");
+  db.exec("CREATE TABLE IF NOT EXISTS oauth_tokens ("
+          " grant_id TEXT PRIMARY KEY REFERENCES grants(id),"
+          " access_token BLOB NOT NULL, refresh_token BLOB NOT NULL,"
+          " expires_at TEXT NOT NULL, scopes_json TEXT NOT NULL,"
+          " state TEXT NOT NULL, refreshed_at TEXT NOT NULL,"
+          " lease_owner TEXT NOT NULL, lease_until TEXT NOT NULL,"
+          " generation INTEGER NOT NULL)");
+  db.exec("CREATE INDEX IF NOT EXISTS oauth_tokens_by_expiry"
+          " ON oauth_tokens(state, expires_at)");
+  db.exec("CREATE TABLE IF NOT EXISTS oauth_flows ("
+          " state_hash TEXT PRIMARY KEY, session_hash TEXT NOT NULL,"
+          " provider_id TEXT NOT NULL, verifier BLOB NOT NULL,"
+          " redirect_uri TEXT NOT NULL, created_at TEXT NOT NULL,"
+          " expires_at TEXT NOT NULL)");
+}
+
 struct migration {
   int version;
   void (*apply)(database&);
 };
 
-constexpr std::array<migration, 5> migrations{{
+constexpr std::array<migration, 6> migrations{{
     {1, initial_tables},
     {2, columns_added_before_versioning},
     {3, key_lineage_indexes},
     {4, idempotency_owners},
     {5, shared_ledgers},
+    {6, oauth_tokens},
 }};
 
 void refuse_newer(database& db, const std::string& path) {

@@ -15,6 +15,10 @@ enum class sealed_column {
   approval_result,
   approver_csrf,
   session_result,
+  provider_client_secret,
+  oauth_access_token,
+  oauth_refresh_token,
+  oauth_flow_verifier,
 };
 
 struct sealed_column_spec {
@@ -28,7 +32,7 @@ struct sealed_column_spec {
   bool nullable;
 };
 
-inline constexpr std::array<sealed_column_spec, 7> sealed_columns{{
+inline constexpr std::array<sealed_column_spec, 11> sealed_columns{{
     {sealed_column::secret_value, "managed_secrets", "value", "id", 1, false},
     {sealed_column::secret_credentials, "managed_secrets",
      "additional_credentials_json", "id", 1, false},
@@ -43,6 +47,16 @@ inline constexpr std::array<sealed_column_spec, 7> sealed_columns{{
     // A completed sign-in keeps its JWT here until it is polled once.
     {sealed_column::session_result, "interactive_sessions", "result_json", "token_hash",
      1, false},
+    // OAuth: this backend's client secret at a provider, each grant's tokens,
+    // and the PKCE verifier of an authorization under way.
+    {sealed_column::provider_client_secret, "providers", "oauth_client_secret", "id", 1,
+     true},
+    {sealed_column::oauth_access_token, "oauth_tokens", "access_token", "grant_id", 1,
+     false},
+    {sealed_column::oauth_refresh_token, "oauth_tokens", "refresh_token", "grant_id", 1,
+     false},
+    {sealed_column::oauth_flow_verifier, "oauth_flows", "verifier", "state_hash", 1,
+     false},
 }};
 
 inline constexpr const sealed_column_spec& spec_of(sealed_column c) {

@@ -71,6 +71,9 @@ public:
   local_users_repository& local_users() override {
     return repositories_.local_users;
   }
+  oauth_repository& oauth() override {
+    return repositories_.oauth;
+  }
 
 private:
   group_commit_writer& writer_;
@@ -149,6 +152,9 @@ settings_repository& sqlite_store::settings() {
 }
 local_users_repository& sqlite_store::local_users() {
   return autocommit_->local_users;
+}
+oauth_repository& sqlite_store::oauth() {
+  return autocommit_->oauth;
 }
 
 nonces_repository& sqlite_store::nonces() {

@@ -59,6 +59,7 @@ public:
   idempotency_repository& idempotency() override;
   settings_repository& settings() override;
   local_users_repository& local_users() override;
+  oauth_repository& oauth() override;
 
   /// Takes the writer now (a savepoint in the open batch, which holds the
   /// database file's write lock); its commit returns once the batch is durable.

@@ -53,6 +53,24 @@ grant_record make_grant(const secret_record& secret, const std::string& agent_id
   return g;
 }
 
+/// An app-wide OAuth grant holding `tokens` (whose grant id it sets).
+grant_record make_oauth_grant(const std::string& app_id,
+                              const provider_record& provider,
+                              oauth_token_record& tokens) {
+  grant_record g;
+  g.id = crypto::random_uuid();
+  g.app_id = app_id;
+  g.grant_kind = grant_kind::oauth;
+  g.provider_id = provider.id;
+  g.principal_type = principal_type::system;
+  g.label = "app";
+  g.scopes = tokens.scopes;
+  g.created_at = now_iso8601();
+  tokens.grant_id = g.id;
+  tokens.refreshed_at = g.created_at;
+  return g;
+}
+
 } // namespace
 
 key_record make_key(std::string app_id, std::string agent_id,
@@ -125,7 +143,23 @@ bootstrap_result bootstrap(store& db, const bootstrap_spec& spec) {
     out.app_key_id = app_key.id;
     tx.accounts().insert_key(app_key);
     audit("key.minted", app_key.id);
-    for (const auto& p : providers) {
+    // An OAuth provider's shared grant, by provider index ("" for others).
+    std::vector<std::string> shared(providers.size());
+    for (std::size_t i = 0; i < providers.size(); ++i) {
+      const auto& p = providers[i];
+      if (p.is_oauth()) {
+        auto tokens = spec.consent ? spec.consent(p) : std::nullopt;
+        if (!tokens)
+          throw std::invalid_argument("provider " + p.id
+                                      + " is OAuth: its grants come from Connect");
+        auto grant = make_oauth_grant(out.app_id, p, *tokens);
+        tx.grants().insert(grant);
+        tx.oauth().put_tokens(*tokens);
+        audit("grant.created", grant.id);
+        out.system_grant_ids.push_back(grant.id);
+        shared[i] = grant.id;
+        continue;
+      }
       auto secret = make_secret(out.app_id, p, "app");
       tx.secrets().insert(secret);
       auto grant = make_grant(secret, {});
@@ -150,7 +184,13 @@ bootstrap_result bootstrap(store& db, const bootstrap_spec& spec) {
       tx.accounts().insert_key(
           make_key(out.app_id, a.id, spec.agent_scopes, a.api_key));
       audit("agent.created", a.id);
-      for (const auto& p : providers) {
+      for (std::size_t i = 0; i < providers.size(); ++i) {
+        const auto& p = providers[i];
+        if (!shared[i].empty()) {
+          tx.grants().delegate(shared[i], a.id, now_iso8601());
+          a.grant_ids.push_back(shared[i]);
+          continue;
+        }
         auto secret = make_secret(out.app_id, p, a.name);
         tx.secrets().insert(secret);
         auto grant = make_grant(secret, a.id);

@@ -4,6 +4,8 @@
 // result: the store keeps their hashes.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,11 @@
 #include "backend/store/store.hpp"
 
 namespace alter::backend {
+
+/// The tokens of a consent given earlier at an OAuth provider (the simulated
+/// authorization server's consent_offline); nullopt when it refuses.
+using oauth_consent
+    = std::function<std::optional<oauth_token_record>(const provider_record&)>;
 
 struct bootstrap_spec {
   std::string app_name = "demo-app";
@@ -23,6 +30,11 @@ struct bootstrap_spec {
   /// Providers to make secrets and grants for (registered beforehand, e.g. the
   /// simulated ones a local_backend registers at start).
   std::vector<std::string> providers = {"sim-bearer", "sim-apikey", "sim-query"};
+  /// Where the grants of OAuth providers get their tokens. An OAuth provider
+  /// gets one app-wide grant delegated to every agent (a team's shared
+  /// connection); without a consent an OAuth provider is refused, since its
+  /// grants come from Connect.
+  oauth_consent consent;
   /// An approver for the approval page; empty: none.
   std::string approver_name = "approver";
 };
@@ -31,7 +43,8 @@ struct bootstrapped_agent {
   std::string id;
   std::string name;
   std::string api_key;
-  /// One grant per provider, in the order of bootstrap_spec::providers.
+  /// One grant per provider, in the order of bootstrap_spec::providers (an
+  /// OAuth provider's is the shared app-wide one).
   std::vector<std::string> grant_ids;
 };
 
@@ -50,7 +63,8 @@ struct bootstrap_result {
 /// creations (app.created, key.minted, agent.created, grant.created; caller
 /// "bootstrap", caller type "operator", one request id). Additive: it only adds
 /// rows, so it may run on a database a server is using. Throws
-/// std::invalid_argument for an unknown provider.
+/// std::invalid_argument for an unknown provider, and for an OAuth provider
+/// without a consent or whose consent is refused.
 bootstrap_result bootstrap(store& db, const bootstrap_spec& spec);
 
 /// Registers the simulated providers at `base_url` + "/" + id, for a database

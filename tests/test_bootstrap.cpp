@@ -9,6 +9,7 @@
 #include <string>
 
 #include "backend/bootstrap.hpp"
+#include "backend/sim/oauth_authorization_server.hpp"
 #include "backend/store/sqlite/sqlite_store.hpp"
 
 #include "backend_world.hpp"
@@ -84,4 +85,46 @@ CAF_TEST(bootstrap writes the audit rows the API writes for the same creations) 
   CAF_CHECK(ids_by_action["agent.created"] == agents);
   CAF_CHECK_EQUAL(grants.size(), 9u);
   CAF_CHECK(ids_by_action["grant.created"] == grants);
+}
+
+CAF_TEST(an OAuth provider gets one consented grant shared by every agent) {
+  world w{world::options(false)};
+  backend::bootstrap_spec spec;
+  spec.agents = 3;
+  spec.providers = {"sim-bearer", "sim-oauth"};
+  // Without a consent, its grants can only come from Connect.
+  std::string refused;
+  try {
+    backend::bootstrap(w.backend.db(), spec);
+  } catch (const std::invalid_argument& e) {
+    refused = e.what();
+  }
+  CAF_CHECK_EQUAL(refused, "provider sim-oauth is OAuth: its grants come from Connect");
+  spec.consent = w.backend.simulated_consent();
+  auto made = backend::bootstrap(w.backend.db(), spec);
+  CAF_REQUIRE_EQUAL(made.agents.size(), 3u);
+  const auto& shared = made.agents[0].grant_ids[1];
+  CAF_CHECK_EQUAL(made.system_grant_ids[1], shared);
+  // The managed-secret grants stay one per agent.
+  std::set<std::string> own;
+  for (const auto& a : made.agents) {
+    CAF_CHECK_EQUAL(a.grant_ids[1], shared);
+    own.insert(a.grant_ids[0]);
+  }
+  CAF_CHECK_EQUAL(own.size(), 3u);
+  auto tokens = w.backend.db().oauth().find_tokens(shared);
+  CAF_REQUIRE(tokens.has_value());
+  CAF_CHECK(w.backend.oauth_server()
+                ->check_access_token("sim-oauth", tokens->access_token)
+                .has_value());
+  CAF_CHECK_EQUAL(w.backend.db().grants().delegated_agents(shared).size(), 3u);
+  // Each agent calls the provider through it with the consented token.
+  client_options o;
+  o.api_key = made.agents[2].api_key;
+  o.base_url = w.backend.base_url();
+  blocking::Agent agent{o};
+  provider_call call;
+  call.grant_id = shared;
+  call.url = w.provider_url("sim-oauth") + "/v1/items";
+  CAF_CHECK_EQUAL(agent.proxy_request(call).result.status_code, 200);
 }

@@ -231,7 +231,7 @@ int finish(const options& opts, const swarm_report& report) {
   }
   std::cout << "reports: " << std::filesystem::absolute(json_path).string() << "\n"
             << "         " << std::filesystem::absolute(html_path).string() << "\n";
-  return report.failed() == 0 && report.complete() ? 0 : 1;
+  return report.failed() == 0 && report.complete() && report.oauth_healthy() ? 0 : 1;
 }
 
 int run_worker(const options& opts) {
@@ -293,12 +293,14 @@ int main(int argc, char** argv) {
         std::cerr << "alter-swarm: " << error << "\n";
       if (!report)
         return 1;
+      add_oauth_figures(*backend, s, *report);
       return finish(opts, *report);
     }
     caf::actor_system_config cfg;
     caf::actor_system sys{cfg};
     bool tty = isatty(STDERR_FILENO) != 0;
     auto report = drive(sys, s, target, opts.quiet ? nullptr : &std::cerr, tty);
+    add_oauth_figures(*backend, s, report);
     return finish(opts, report);
   } catch (const std::exception& e) {
     std::cerr << "alter-swarm: " << e.what() << "\n";

@@ -142,6 +142,16 @@ std::string to_html(const swarm_report& r) {
           + count_table("call type", r.calls_by_kind)
           + count_table("error code", r.errors)
           + count_table("approval outcome", r.approvals) + "</div>";
+  if (r.oauth.grants > 0)
+    body += "<h2>OAuth grants</h2><p>" + std::to_string(r.oauth.grants)
+            + " shared grant(s): " + std::to_string(r.oauth.refreshes) + " refreshes, "
+            + std::to_string(r.oauth.refused_refreshes) + " refused by the server, "
+            + std::to_string(r.oauth.failed) + " failed, "
+            + std::to_string(r.oauth.waited_out) + " callers waited out, "
+            + std::to_string(r.oauth.reauth_required)
+            + " re-authorisations needed, <strong>"
+            + std::to_string(r.oauth.expired_presentations)
+            + " expired tokens at a provider</strong>.</p>";
   body += "<h2>Retry budget</h2><p>" + std::to_string(r.budget_start)
           + " tokens at the start, " + std::to_string(r.budget_end) + " at the end, "
           + std::to_string(r.budget_min) + " at the lowest.</p>";

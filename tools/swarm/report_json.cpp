@@ -58,7 +58,15 @@ std::string to_json(const swarm_report& r) {
        {{"start", r.budget_start}, {"end", r.budget_end}, {"lowest", r.budget_min}}},
       {"timeline_step_seconds", r.timeline_step_seconds},
       {"timeline", std::move(timeline)},
-      {"peak_rss_kib", r.peak_rss_kib}};
+      {"peak_rss_kib", r.peak_rss_kib},
+      {"oauth",
+       {{"grants", r.oauth.grants},
+        {"refreshes", r.oauth.refreshes},
+        {"refused_refreshes", r.oauth.refused_refreshes},
+        {"failed", r.oauth.failed},
+        {"waited_out", r.oauth.waited_out},
+        {"reauth_required", r.oauth.reauth_required},
+        {"expired_presentations", r.oauth.expired_presentations}}}};
   if (!r.cluster.empty()) {
     json::array workers;
     for (const auto& w : r.cluster)

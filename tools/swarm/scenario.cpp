@@ -119,6 +119,16 @@ std::optional<scenario> parse_scenario(const std::string& json_text,
         s.tls = x.get_bool();
       else
         error = "tls must be true or false";
+    } else if (key == "oauth_token_ttl_seconds") {
+      ok = read_count(x, key, s.oauth_token_ttl_seconds, error);
+    } else if (key == "oauth_refresh_buffer_seconds") {
+      ok = read_count(x, key, s.oauth_refresh_buffer_seconds, error);
+    } else if (key == "oauth_start_expired") {
+      ok = x.is_bool();
+      if (ok)
+        s.oauth_start_expired = x.get_bool();
+      else
+        error = "oauth_start_expired must be true or false";
     } else if (key == "providers") {
       ok = x.is_array();
       s.providers.clear();
@@ -166,6 +176,10 @@ std::string scenario_problem(const scenario& s) {
     return "fault_profile must be none, light or heavy";
   if (s.providers.empty())
     return "providers must name at least one provider";
+  if (s.oauth_token_ttl_seconds < 1 || s.oauth_token_ttl_seconds > 86400)
+    return "oauth_token_ttl_seconds must be 1 to 86400";
+  if (s.oauth_refresh_buffer_seconds >= s.oauth_token_ttl_seconds)
+    return "oauth_refresh_buffer_seconds must be less than oauth_token_ttl_seconds";
   return {};
 }
 

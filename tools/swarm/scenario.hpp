@@ -51,8 +51,17 @@ struct scenario {
   std::string fault_profile = "none";
   uint64_t seed = 1;
   bool tls = true;
-  /// Simulated providers each agent holds a grant for.
-  std::vector<std::string> providers = {"sim-bearer", "sim-apikey"};
+  /// Simulated providers each agent holds a grant for. An OAuth provider
+  /// (sim-oauth) has one grant shared by every agent.
+  std::vector<std::string> providers = {"sim-bearer", "sim-apikey", "sim-oauth"};
+  /// OAuth grants: the lifetime of the access tokens the simulated provider
+  /// issues and the backend's refresh buffer (a token is refreshed when it
+  /// expires within the buffer), short so that refreshes happen during a run.
+  uint64_t oauth_token_ttl_seconds = 2;
+  uint64_t oauth_refresh_buffer_seconds = 1;
+  /// The first tokens expire just before the run starts: every agent's first
+  /// call meets an expired token at once (the refresh stampede).
+  bool oauth_start_expired = false;
 };
 
 /// The scenario in `json_text`, over the defaults; nullopt and `error` set for

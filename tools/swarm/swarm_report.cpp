@@ -107,6 +107,19 @@ void print(std::ostream& out, const swarm_report& r) {
       out << " " << outcome << " " << n;
     out << "\n";
   }
+  if (r.oauth.grants > 0) {
+    std::snprintf(line, sizeof(line),
+                  "  oauth: %zu shared grant(s), %lld refreshes (%lld refused by the "
+                  "server, %lld failed), %lld waited out, %lld re-authorisations "
+                  "needed, %lld expired tokens at a provider\n",
+                  r.oauth.grants, static_cast<long long>(r.oauth.refreshes),
+                  static_cast<long long>(r.oauth.refused_refreshes),
+                  static_cast<long long>(r.oauth.failed),
+                  static_cast<long long>(r.oauth.waited_out),
+                  static_cast<long long>(r.oauth.reauth_required),
+                  static_cast<long long>(r.oauth.expired_presentations));
+    out << line;
+  }
   std::snprintf(line, sizeof(line),
                 "  retry budget: %lld tokens at start, %lld at the end, %lld at the "
                 "lowest; peak memory %.1f MiB\n",

@@ -42,6 +42,25 @@ struct worker_outcome {
   std::string reason;
 };
 
+/// The run's OAuth grants as the embedded backend saw them (all zero when the
+/// scenario has none, or the backend is not this process's).
+struct oauth_figures {
+  /// OAuth grants the agents shared.
+  std::size_t grants = 0;
+  /// Refreshes the authorization server granted, and refresh requests it refused.
+  int64_t refreshes = 0;
+  int64_t refused_refreshes = 0;
+  /// Refreshes that ended without new tokens (the server refused or was
+  /// unreachable), grants flagged for re-authorisation, and callers answered
+  /// 409 token_refresh_in_progress after waiting for someone else's refresh.
+  int64_t failed = 0;
+  int64_t reauth_required = 0;
+  int64_t waited_out = 0;
+  /// Access tokens that reached a provider after they had expired: a refresh
+  /// came too late. Must stay 0.
+  int64_t expired_presentations = 0;
+};
+
 struct swarm_report {
   std::string scenario;
   std::size_t agents = 0;
@@ -78,6 +97,8 @@ struct swarm_report {
   std::vector<worker_outcome> cluster;
   /// Calls the scenario planned (0 when it runs for a duration).
   std::size_t calls_planned = 0;
+  /// Filled by the process that runs the backend (never sent by a worker).
+  oauth_figures oauth;
 
   /// False when a worker did not report: the counts are partial.
   bool complete() const noexcept {
@@ -85,6 +106,12 @@ struct swarm_report {
       if (w.fate != worker_fate::reported)
         return false;
     return true;
+  }
+
+  /// False when a token reached a provider expired or a grant had to be
+  /// re-authorised: the run's OAuth grants did not stay alive.
+  bool oauth_healthy() const noexcept {
+    return oauth.expired_presentations == 0 && oauth.reauth_required == 0;
   }
 
   /// Calls that ended other than the scenario expects.

@@ -1,11 +1,15 @@
 #include "tools/swarm/swarm_target.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include "caf/send.hpp"
 
 #include "actors/runtime.hpp"
 #include "backend/bootstrap.hpp"
 #include "backend/local_backend.hpp"
 #include "backend/policy/rule_validation.hpp"
+#include "backend/sim/oauth_authorization_server.hpp"
 #include "messages/alter_error.hpp"
 #include "net/url.hpp"
 #include "tools/swarm/swarm_driver.hpp"
@@ -51,14 +55,21 @@ backend::rule_record rule(const std::string& app_id, const std::string& type,
 
 std::unique_ptr<backend::local_backend> start_embedded(const scenario& s,
                                                        swarm_target& target) {
+  using std::chrono::seconds;
   backend::backend_options opts;
   opts.tls = s.tls;
+  opts.refresh.buffer = seconds{s.oauth_refresh_buffer_seconds};
+  // The stampede: the first tokens live a second and are dead when the run
+  // starts; the ones refreshed during it live as the scenario says.
+  opts.simulated_token_ttl
+      = seconds{s.oauth_start_expired ? 1 : s.oauth_token_ttl_seconds};
   opts.faults = faults_of(s.fault_profile);
   opts.fault_seed = s.seed;
   auto be = std::make_unique<backend::local_backend>(opts);
   backend::bootstrap_spec spec;
   spec.agents = static_cast<int>(s.agents);
   spec.providers = s.providers;
+  spec.consent = be->simulated_consent();
   bool wants_rules = s.mix.denied + s.mix.approval > 0;
   if (wants_rules
       && std::find(spec.providers.begin(), spec.providers.end(), governed)
@@ -78,10 +89,35 @@ std::unique_ptr<backend::local_backend> start_embedded(const scenario& s,
     be->db().rules().insert(rule(keys.app_id, "json_match", "DELETE"));
     be->db().rules().insert(rule(keys.app_id, "require_approval", "PUT"));
   }
+  if (auto* server = be->oauth_server(); server && s.oauth_start_expired) {
+    server->set_access_token_ttl(seconds{s.oauth_token_ttl_seconds});
+    std::this_thread::sleep_for(std::chrono::milliseconds{1100});
+  }
   target.agents.reserve(keys.agents.size());
   for (auto& a : keys.agents)
     target.agents.push_back({std::move(a.api_key), std::move(a.grant_ids)});
   return be;
+}
+
+void add_oauth_figures(backend::local_backend& be, const scenario& s,
+                       swarm_report& report) {
+  auto* server = be.oauth_server();
+  if (server == nullptr)
+    return;
+  auto& o = report.oauth;
+  o.grants = 0;
+  for (const auto& id : s.providers)
+    if (auto p = be.db().grants().find_provider(id); p && p->is_oauth())
+      ++o.grants;
+  using backend::oauth_grant_type;
+  o.refreshes = server->token_requests(oauth_grant_type::refresh_token, true);
+  o.refused_refreshes
+      = server->token_requests(oauth_grant_type::refresh_token) - o.refreshes;
+  auto counts = be.tokens().counts();
+  o.failed = counts.failed;
+  o.reauth_required = counts.reauth_required;
+  o.waited_out = counts.waited_out;
+  o.expired_presentations = server->expired_presentations();
 }
 
 swarm_report drive(caf::actor_system& sys, const scenario& s,

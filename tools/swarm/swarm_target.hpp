@@ -60,13 +60,20 @@ typename Inspector::result_type inspect(Inspector& f, scenario& x) {
   return f(caf::meta::type_name("scenario"), x.name, x.agents, x.calls_per_agent,
            x.duration_seconds, x.concurrency, x.per_agent_window, x.mix,
            x.approver_delay_ms, x.approver_deny_ratio, x.fault_profile, x.seed, x.tls,
-           x.providers);
+           x.providers, x.oauth_token_ttl_seconds, x.oauth_refresh_buffer_seconds,
+           x.oauth_start_expired);
 }
 
 /// Starts the embedded backend for `s` (TLS, fault profile), bootstraps its app,
 /// agents, grants, rules and approver, and describes it.
 std::unique_ptr<backend::local_backend> start_embedded(const scenario& s,
                                                        swarm_target& target);
+
+/// What the embedded backend saw of the run's OAuth grants (refreshes at the
+/// simulated authorization server, waits, tokens that reached a provider
+/// expired), into `report.oauth`.
+void add_oauth_figures(backend::local_backend& be, const scenario& s,
+                       swarm_report& report);
 
 /// Drives `target.agents` (all, or a worker's share) through the SDK as the
 /// scenario says; `progress` gets the live line (nullptr: none).

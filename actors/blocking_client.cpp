@@ -10,6 +10,7 @@
 #include "caf/send.hpp"
 
 #include "actors/clients.hpp"
+#include "messages/connect_recovery.hpp"
 #include "messages/exceptions.hpp"
 
 namespace alter::blocking {
@@ -356,6 +357,17 @@ revoked_delegation App::revoke_delegation(const std::string& grant_id,
 
 connect_session App::create_connect_session(const connect_request& r) {
   return ask<connect_session>(*env_, handle_, timeout_, connect_session_atom_v, r);
+}
+
+connect_session App::create_connect_session_for_error(const errors::AlterSDKError& e,
+                                                      const connect_request& base) {
+  auto req = connect_request_for_error(e.error(), base);
+  if (!req)
+    errors::throw_error(
+        make_error(error_code::invalid_argument,
+                   "this error names no grant or provider a Connect session "
+                   "could fix"));
+  return create_connect_session(*req);
 }
 
 connect_status App::poll_connect_session(const std::string& session_token) {

@@ -11,6 +11,7 @@
 #include "actors/client_actors.hpp"
 #include "actors/client_options.hpp"
 #include "actors/clients.hpp"
+#include "messages/exceptions.hpp"
 #include "net/transport.hpp"
 
 namespace caf {
@@ -170,6 +171,14 @@ public:
   revoked_delegation revoke_delegation(const std::string& grant_id,
                                        const std::string& agent_id);
   connect_session create_connect_session(const connect_request& r);
+  /// The session that fixes `e` (messages/connect_recovery.hpp): a consent
+  /// that re-authorises the grant a ReAuthRequiredError or
+  /// ScopeReauthRequiredError names, or gives the agent of a
+  /// NoDelegatedGrantError its grant. `base` carries return_url, metadata and
+  /// the like. Throws AlterValueError, before any I/O, for an error a consent
+  /// does not fix.
+  connect_session create_connect_session_for_error(const errors::AlterSDKError& e,
+                                                   const connect_request& base = {});
   connect_status poll_connect_session(const std::string& session_token);
   /// The headless flow: `on_url` receives the consent URL (without it, a browser
   /// opens or the URL goes to standard error); returns the grants made, or

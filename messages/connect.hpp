@@ -23,6 +23,11 @@ struct connect_request {
   std::string agent_id;
   /// The end user's JWT; binds the grants to that user.
   std::string user_token;
+  /// Re-authorises this OAuth grant instead of creating one (a grant the
+  /// provider no longer accepts, or one lacking scopes the provider now
+  /// requires): the consent gives it new tokens. allowed_providers must then be
+  /// empty or its provider.
+  std::string reauth_grant_id;
 };
 
 /// A short-lived session (10 minutes): its token is the only way to its page.
@@ -38,6 +43,9 @@ struct connect_result {
   std::string account_identifier;
   std::vector<std::string> scopes;
   struct grant_policy grant_policy;
+  /// "creation" (a new grant) or "reauth" (reauth_grant_id got new tokens), as
+  /// the Connect SDK's Grant object says.
+  std::string operation = "creation";
 };
 
 /// poll_connect_session: pending, completed, denied or expired.
@@ -59,10 +67,10 @@ struct connect_options {
 };
 
 ALTER_INSPECT(connect_request, x.allowed_providers, x.return_url, x.allowed_origin,
-              x.metadata, x.grant_policy, x.agent_id, x.user_token)
+              x.metadata, x.grant_policy, x.agent_id, x.user_token, x.reauth_grant_id)
 ALTER_INSPECT(connect_session, x.session_token, x.connect_url, x.expires_at)
 ALTER_INSPECT(connect_result, x.grant_id, x.provider_id, x.account_identifier, x.scopes,
-              x.grant_policy)
+              x.grant_policy, x.operation)
 ALTER_INSPECT(connect_status, x.status, x.results)
 ALTER_INSPECT(connect_options, x.providers, x.grant_policy, x.timeout, x.poll_interval,
               x.open_browser)

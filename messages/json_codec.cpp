@@ -334,6 +334,7 @@ void describe(Io& io, connect_request& x) {
   io.optional("grant_policy", x.grant_policy);
   io.optional("agent_id", x.agent_id);
   io.optional("user_token", x.user_token);
+  io.optional("reauth_grant_id", x.reauth_grant_id);
 }
 
 template <class Io>
@@ -350,6 +351,7 @@ void describe(Io& io, connect_result& x) {
   io.optional("account_identifier", x.account_identifier);
   io.optional("scopes", x.scopes);
   io.optional("grant_policy", x.grant_policy);
+  io.optional("operation", x.operation);
 }
 
 template <class Io>

@@ -350,3 +350,82 @@ CAF_TEST(scopes an operator adds later flag the grant and its 403 asks for conse
   auto direct = thrown_by([&] { app.request(call_of(w, grant_id)); });
   CAF_CHECK(direct.code == error_code::scope_reauth_required);
 }
+
+CAF_TEST(the session a re - authorisation error makes gives the same grant new tokens) {
+  world w{plain()};
+  auto app = w.app();
+  auto grant_id = connect_oauth(w, app);
+  w.backend.oauth_server()->revoke_all("sim-oauth");
+  expire_in_store(w, grant_id);
+  auto e = thrown_by([&] { app.request(call_of(w, grant_id)); });
+  CAF_REQUIRE(e.code == error_code::reauth_required);
+  auto session = app.create_connect_session_for_error(errors::AlterSDKError{e});
+  auto done = walk_consent(w, session.connect_url);
+  CAF_CHECK_EQUAL(done.status, 200);
+  auto status = app.poll_connect_session(session.session_token);
+  CHECK_VALUE(status.status, "completed");
+  CAF_REQUIRE_EQUAL(status.results.size(), 1u);
+  CHECK_VALUE(status.results[0].grant_id, grant_id);
+  CHECK_VALUE(status.results[0].operation, "reauth");
+  // The grant works again; no second grant was made.
+  CAF_CHECK_EQUAL(app.proxy_request(call_of(w, grant_id)).result.status_code, 200);
+  CHECK_VALUE(app.list_grants(grant_query{"sim-oauth", 100, 0}).grants.size(), 1u);
+  CAF_CHECK(w.backend.db().oauth().find_tokens(grant_id)->state
+            == backend::oauth_token_state::valid);
+}
+
+CAF_TEST(the session a scope error makes asks for the required scopes) {
+  world w{plain()};
+  auto app = w.app();
+  auto grant_id = connect_oauth(w, app);
+  auto provider = w.backend.db().grants().find_provider("sim-oauth");
+  provider->required_scopes = {"read", "admin"};
+  w.backend.db().grants().put_provider(*provider);
+  auto e = thrown_by([&] { app.proxy_request(call_of(w, grant_id)); });
+  CAF_REQUIRE(e.code == error_code::scope_reauth_required);
+  auto session = app.create_connect_session_for_error(errors::AlterSDKError{e});
+  walk_consent(w, session.connect_url);
+  auto status = app.poll_connect_session(session.session_token);
+  CAF_REQUIRE_EQUAL(status.results.size(), 1u);
+  CHECK_VALUE(status.results[0].operation, "reauth");
+  auto& scopes = status.results[0].scopes;
+  CAF_CHECK(std::find(scopes.begin(), scopes.end(), "admin") != scopes.end());
+  CAF_CHECK_EQUAL(app.proxy_request(call_of(w, grant_id)).result.status_code, 200);
+  for (const auto& g : app.list_grants(grant_query{"sim-oauth", 100, 0}).grants)
+    CAF_CHECK(!g.scope_mismatch);
+}
+
+CAF_TEST(errors a consent cannot fix and grants it cannot renew are refused) {
+  world w{plain()};
+  auto app = w.app();
+  auto policy = make_error(error_code::policy_denied, "no");
+  auto refused = thrown_by(
+      [&] { app.create_connect_session_for_error(errors::AlterSDKError{policy}); });
+  CAF_CHECK(refused.code == error_code::invalid_argument);
+  // A managed secret is not renewed by a consent; another app's id is unknown.
+  connect_request r;
+  r.reauth_grant_id = w.keys.system_grant_ids[0];
+  CAF_CHECK(thrown_by([&] { app.create_connect_session(r); }).code
+            == error_code::connect_config_invalid);
+  r.reauth_grant_id = "00000000-0000-4000-8000-000000000000";
+  CAF_CHECK(thrown_by([&] { app.create_connect_session(r); }).code
+            == error_code::grant_not_found);
+  auto grant_id = connect_oauth(w, app);
+  r.reauth_grant_id = grant_id;
+  r.allowed_providers = {"sim-bearer"};
+  CAF_CHECK(thrown_by([&] { app.create_connect_session(r); }).code
+            == error_code::connect_config_invalid);
+  // An agent without a grant for the provider: the session delegates to it.
+  auto agent = w.agent();
+  provider_call c;
+  c.provider = "sim-oauth";
+  c.url = w.provider_url("sim-oauth") + "/v1/items";
+  auto missing = thrown_by([&] { agent.request(c); });
+  CAF_REQUIRE(missing.code == error_code::no_delegated_grant);
+  auto session = app.create_connect_session_for_error(errors::AlterSDKError{missing});
+  walk_consent(w, session.connect_url);
+  auto status = app.poll_connect_session(session.session_token);
+  CAF_REQUIRE_EQUAL(status.results.size(), 1u);
+  CHECK_VALUE(status.results[0].operation, "creation");
+  CAF_CHECK_EQUAL(agent.request(c).status, 200);
+}

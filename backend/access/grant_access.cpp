@@ -22,6 +22,16 @@ caf::expected<grant_record> check_state_impl(grant_record g) {
   return g;
 }
 
+/// no_delegated_grant with what a Connect session needs to give the agent
+/// an access path (create_connect_session_for_error): the provider and the agent.
+caf::error no_path(const agent_record& agent, const std::string& provider_id,
+                   std::string message) {
+  boost::json::object details{{"provider_id", provider_id.substr(0, 128)},
+                              {"agent_id", agent.id}};
+  return to_caf_error(make_error(error_code::no_delegated_grant, std::move(message),
+                                 boost::json::serialize(details)));
+}
+
 } // namespace
 
 bool may_use(store& db, const caller_identity& caller, const grant_record& g) {
@@ -60,8 +70,8 @@ caf::expected<grant_record> resolve_grant(store& db, const caller_identity& call
     if (!g || g->app_id != caller.app_id())
       return to_caf_error(error_code::grant_not_found, "no grant with that id");
     if (!may_use(db, caller, *g))
-      return caller.agent ? to_caf_error(error_code::no_delegated_grant,
-                                         "the agent has no access path to this grant")
+      return caller.agent ? no_path(*caller.agent, g->provider_id,
+                                    "the agent has no access path to this grant")
                           : to_caf_error(error_code::grant_not_found,
                                          "no grant with that id for this caller");
     return check_state_impl(std::move(*g));
@@ -73,11 +83,11 @@ caf::expected<grant_record> resolve_grant(store& db, const caller_identity& call
   int64_t total = 0;
   auto found = db.grants().list(filter, 11, 0, total);
   if (found.empty())
-    return caller.agent ? to_caf_error(error_code::no_delegated_grant,
-                                       "the agent has no grant for provider "
-                                           + selector.provider)
-                        : to_caf_error(error_code::grant_not_found,
-                                       "no grant for provider " + selector.provider);
+    return caller.agent
+               ? no_path(*caller.agent, selector.provider,
+                         "the agent has no grant for provider " + selector.provider)
+               : to_caf_error(error_code::grant_not_found,
+                              "no grant for provider " + selector.provider);
   if (found.size() > 1) {
     boost::json::array candidates;
     for (const auto& g : found) {
@@ -150,11 +160,16 @@ bool lacks_required_scopes(store& db, const grant_record& g,
 
 grant_item to_grant_item(store& db, const grant_record& g) {
   grant_item item;
-  item.scope_mismatch = lacks_required_scopes(db, g, g.scopes);
+  // An OAuth grant holds what its latest consent or refresh granted.
+  auto scopes = g.scopes;
+  if (g.grant_kind == grant_kind::oauth)
+    if (auto tokens = db.oauth().find_tokens(g.id))
+      scopes = std::move(tokens->scopes);
+  item.scope_mismatch = lacks_required_scopes(db, g, scopes);
   item.grant_kind = std::string{to_string(g.grant_kind)};
   item.grant_id = g.id;
   item.provider_id = g.provider_id;
-  item.scopes = g.scopes;
+  item.scopes = std::move(scopes);
   item.status = std::string{
       to_string(effective_grant_status(g, std::chrono::system_clock::now()))};
   item.principal_type = std::string{to_string(g.principal_type)};

@@ -115,12 +115,58 @@ bool approve_connect(backend_context& ctx, const interactive_session_record& s,
   return true;
 }
 
-bool complete_oauth_connect(backend_context& ctx, const interactive_session_record& s,
-                            const provider_record& provider,
-                            oauth_token_record tokens) {
+namespace {
+
+struct grant_gone {};
+
+/// A consent for a grant that exists: its tokens are replaced (valid again,
+/// a new generation, so no refresh begun before can write over them).
+connect_completion reauthorise(backend_context& ctx,
+                               const interactive_session_record& s,
+                               const connect_request& req,
+                               const provider_record& provider,
+                               oauth_token_record tokens) {
+  connect_status done{"completed", {}};
+  try {
+    in_transaction(ctx.db, [&](transaction& tx) {
+      auto g = tx.grants().find(req.reauth_grant_id);
+      if (!g || g->provider_id != provider.id || !check_grant_state(*g))
+        throw grant_gone{};
+      auto before = tx.oauth().find_tokens(g->id);
+      tokens.grant_id = g->id;
+      tokens.refreshed_at = now_iso8601();
+      tokens.generation = before ? before->generation + 1 : 0;
+      tx.oauth().put_tokens(tokens);
+      connect_result r{g->id, provider.id, g->account_identifier, tokens.scopes,
+                       req.grant_policy};
+      r.operation = "reauth";
+      done.results.push_back(std::move(r));
+      audit_session(tx, s, "connect.completed", audit_outcome::success, g->id);
+      if (!tx.sessions().complete(s.token_hash, session_status::completed,
+                                  to_json(done)))
+        throw decided_concurrently{};
+    });
+  } catch (const decided_concurrently&) {
+    return connect_completion::already_decided;
+  } catch (const grant_gone&) {
+    fail_connect(ctx, s, provider.id,
+                 "the grant to re-authorise was revoked or expired");
+    return connect_completion::grant_gone;
+  }
+  return connect_completion::completed;
+}
+
+} // namespace
+
+connect_completion complete_oauth_connect(backend_context& ctx,
+                                          const interactive_session_record& s,
+                                          const provider_record& provider,
+                                          oauth_token_record tokens) {
   auto req = from_json<connect_request>(s.request_json);
   if (!req)
     throw std::invalid_argument{"the session is unreadable"};
+  if (!req->reauth_grant_id.empty())
+    return reauthorise(ctx, s, *req, provider, std::move(tokens));
   grant_record g;
   g.id = crypto::random_uuid();
   g.app_id = s.app_id;
@@ -147,9 +193,9 @@ bool complete_oauth_connect(backend_context& ctx, const interactive_session_reco
         throw decided_concurrently{};
     });
   } catch (const decided_concurrently&) {
-    return false;
+    return connect_completion::already_decided;
   }
-  return true;
+  return connect_completion::completed;
 }
 
 bool fail_connect(backend_context& ctx, const interactive_session_record& s,

@@ -30,12 +30,23 @@ bool approve_connect(backend_context& ctx, const interactive_session_record& s,
 /// Deny on the Connect page; false when the session was decided concurrently.
 bool deny_connect(backend_context& ctx, const interactive_session_record& s);
 
+enum class connect_completion {
+  completed,
+  /// The session was decided concurrently.
+  already_decided,
+  /// The grant to re-authorise was revoked or expired meanwhile: the session
+  /// failed.
+  grant_gone,
+};
+
 /// An OAuth authorization for a Connect session came back with tokens: the
-/// grant for the session's user (delegated to its agent), its tokens sealed,
-/// the audit row and the completed session, all or nothing. False when the
-/// session was decided concurrently.
-bool complete_oauth_connect(backend_context& ctx, const interactive_session_record& s,
-                            const provider_record& provider, oauth_token_record tokens);
+/// grant for the session's user (delegated to its agent), or new tokens for
+/// the grant it re-authorises, sealed, the audit row and the completed
+/// session, all or nothing.
+connect_completion complete_oauth_connect(backend_context& ctx,
+                                          const interactive_session_record& s,
+                                          const provider_record& provider,
+                                          oauth_token_record tokens);
 
 /// The provider refused or failed the authorization (not the person's
 /// denial): the session ends as failed, audited with `reason` (no secret).

@@ -116,9 +116,16 @@ void finish_authorization(backend_context& ctx, const server_request& req,
       tokens.refresh_token = std::move(a.refresh_token);
       tokens.expires_at = now_iso8601(a.expires_in);
       tokens.scopes = a.scopes.empty() ? connect_scopes(provider) : std::move(a.scopes);
-      if (!complete_oauth_connect(ctx, s, provider, std::move(tokens)))
-        return respond(
-            outcome_page(409, "Already decided", "This request was already decided."));
+      switch (complete_oauth_connect(ctx, s, provider, std::move(tokens))) {
+        case connect_completion::already_decided:
+          return respond(outcome_page(409, "Already decided",
+                                      "This request was already decided."));
+        case connect_completion::grant_gone:
+          return respond(outcome_page(
+              409, "Connect failed", "The connection to renew was removed meanwhile."));
+        case connect_completion::completed:
+          break;
+      }
       respond(outcome_page(200, "Connected",
                            "Your account is connected. You can close this page."));
     } catch (const std::exception&) {

@@ -7,6 +7,7 @@
 #include "backend/access/liveness.hpp"
 #include "backend/identity/identity_provider.hpp"
 #include "backend/identity/interactive_sessions.hpp"
+#include "backend/oauth/grant_credential.hpp"
 #include "backend/routes/route_helpers.hpp"
 #include "messages/catalogs.hpp"
 #include "messages/validation.hpp"
@@ -46,6 +47,23 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
   if (!grant_expiry(body->grant_policy))
     return config_error("grant_policy: TTLs must be 0 to 10 years, default <= max, "
                         "expires_at an ISO 8601 UTC time");
+  if (!body->reauth_grant_id.empty()) {
+    // Only an OAuth grant this caller may use gets new tokens this way.
+    auto g = body->reauth_grant_id.size() <= 128
+                 ? ctx.db.grants().find(body->reauth_grant_id)
+                 : std::nullopt;
+    if (!g || g->app_id != id.app_id() || !may_use(ctx.db, id, *g))
+      return call->fail(make_error(error_code::grant_not_found,
+                                   "no grant with that reauth_grant_id"));
+    if (!holds_oauth_tokens(*g))
+      return config_error("reauth_grant_id must name an OAuth grant");
+    if (auto usable = check_grant_state(*g); !usable)
+      return call->fail(from_caf_error(usable.error()));
+    if (!body->allowed_providers.empty()
+        && body->allowed_providers != std::vector<std::string>{g->provider_id})
+      return config_error("allowed_providers must be empty or the grant's provider");
+    body->allowed_providers = {g->provider_id};
+  }
   interactive_session_record s;
   s.kind = session_kind::connect;
   s.app_id = id.app_id();

@@ -18,7 +18,9 @@
 
 #include "auth/crypto.hpp"
 #include "backend/api/admission.hpp"
+#include "backend/bootstrap.hpp"
 #include "backend/http/http_server.hpp"
+#include "backend/sim/oauth_authorization_server.hpp"
 #include "messages/base64.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
@@ -455,4 +457,49 @@ CAF_TEST(a database outage while the provider answers still gets an answer) {
   CHECK_VALUE(seen.load(), 1);
   provider.stop();
   io.stop();
+}
+
+CAF_TEST(an expired OAuth token is refreshed once across two instances) {
+  auto opts = on_postgres();
+  opts.refresh.max_wait = 10s;
+  world one{opts};
+  world two{second_instance(opts), one.keys};
+  // The first token lives a second: dead at the provider when the calls come.
+  auto* server = one.backend.oauth_server();
+  server->set_access_token_ttl(1s);
+  backend::bootstrap_spec spec;
+  spec.agents = 0;
+  spec.providers = {"sim-oauth"};
+  spec.consent = one.backend.simulated_consent();
+  auto made = backend::bootstrap(one.backend.db(), spec);
+  server->set_access_token_ttl(3600s);
+  std::this_thread::sleep_for(1100ms);
+  provider_call call;
+  call.grant_id = made.system_grant_ids[0];
+  call.url = one.provider_url("sim-oauth") + "/v1/items";
+  std::vector<std::future<int>> ok;
+  for (int t = 0; t < 16; ++t)
+    ok.push_back(std::async(std::launch::async, [&, t] {
+      client_options o;
+      o.api_key = made.app_key;
+      o.base_url = (t % 2 == 0 ? one : two).backend.base_url();
+      blocking::App app{o};
+      int n = 0;
+      for (int i = 0; i < 4; ++i)
+        n += (i % 2 == 0 ? app.request(call).status
+                         : app.proxy_request(call).result.status_code)
+                     == 200
+                 ? 1
+                 : 0;
+      return n;
+    }));
+  int succeeded = 0;
+  for (auto& f : ok)
+    succeeded += f.get();
+  CHECK_VALUE(succeeded, 64);
+  CHECK_VALUE(server->token_requests(backend::oauth_grant_type::refresh_token), 1);
+  CHECK_VALUE(server->expired_presentations(), 0);
+  CHECK_VALUE(one.backend.tokens().counts().refreshed
+                  + two.backend.tokens().counts().refreshed,
+              1);
 }

@@ -48,6 +48,24 @@ std::string location_of(const http_response& res) {
   return at == nullptr ? std::string{} : *at;
 }
 
+/// Whether a browser lets a form of `page` (served from `page_origin`) end up at
+/// `url`: it applies the page's CSP form-action to every redirect the
+/// submission follows, not only to the form's own action.
+bool form_may_land_at(const http_response& page, const std::string& page_origin,
+                      const std::string& url) {
+  const auto* csp = find_field(page.headers, "content-security-policy");
+  if (csp == nullptr)
+    return true;
+  auto at = csp->find("form-action ");
+  if (at == std::string::npos)
+    return true;
+  auto sources = csp->substr(at, csp->find(';', at) - at);
+  auto origin = url.substr(0, url.find('/', url.find("//") + 2));
+  if (origin == page_origin && sources.find("'self'") != std::string::npos)
+    return true;
+  return (sources + " ").find(" " + origin + " ") != std::string::npos;
+}
+
 /// The person: continues from the consent page to the provider, decides there
 /// (`at_provider` is allow or deny) and follows the redirect back.
 http_response walk_consent(world& w, const std::string& connect_url,
@@ -64,6 +82,7 @@ http_response walk_consent(world& w, const std::string& connect_url,
       authorize.rfind(w.backend.provider_base_url() + "/sim-oauth/oauth/authorize?", 0)
       == 0);
   CAF_CHECK(authorize.find("code_challenge_method=S256") != std::string::npos);
+  CAF_CHECK(form_may_land_at(form, w.backend.base_url(), authorize));
   auto consent = w.fetch("GET", authorize);
   CAF_CHECK_EQUAL(consent.status, 200);
   auto query = authorize.substr(authorize.find('?') + 1);
@@ -72,6 +91,7 @@ http_response walk_consent(world& w, const std::string& connect_url,
   CAF_REQUIRE_EQUAL(back.status, 303);
   auto callback = location_of(back);
   CAF_REQUIRE(callback.rfind(w.backend.base_url() + "/connect/callback?", 0) == 0);
+  CAF_CHECK(form_may_land_at(consent, w.backend.provider_base_url(), callback));
   return w.fetch("GET", callback);
 }
 

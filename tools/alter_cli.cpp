@@ -12,17 +12,24 @@
 //   alter approval ID
 //   alter await ID [--timeout SECONDS]
 //   alter audit [--after CURSOR] [--limit N]
+//   alter connect --providers ID[,ID...] [--timeout SECONDS]
+//
+// `connect` writes the consent URL to stderr for a person to open, waits until
+// they decided, and prints the grants made.
 //
 // Prints JSON on stdout; an error prints its class, code and message on stderr
 // and exits 1; bad usage exits 2.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 
 #include "actors/blocking_client.hpp"
+#include "messages/connect.hpp"
 #include "messages/exceptions.hpp"
 #include "messages/json_codec.hpp"
 
@@ -40,7 +47,8 @@ int usage(const std::string& why = {}) {
                "[--reason R] [--await SECONDS]\n"
                "  alter approval ID\n"
                "  alter await ID [--timeout SECONDS]\n"
-               "  alter audit [--after CURSOR] [--limit N]\n";
+               "  alter audit [--after CURSOR] [--limit N]\n"
+               "  alter connect --providers ID[,ID...] [--timeout SECONDS]\n";
   return 2;
 }
 
@@ -66,6 +74,19 @@ alter::provider_call call_of(std::map<std::string, std::string>& flags) {
   c.json = flags["--json"];
   c.reason = flags["--reason"];
   return c;
+}
+
+std::vector<std::string> ids_of(const std::string& text, const char* flag) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  while (from <= text.size()) {
+    auto comma = std::min(text.find(',', from), text.size());
+    if (comma == from)
+      throw std::invalid_argument(std::string{flag} + " must be ID[,ID...]");
+    out.push_back(text.substr(from, comma - from));
+    from = comma + 1;
+  }
+  return out;
 }
 
 void print_result(const alter::proxy_result& r) {
@@ -125,6 +146,21 @@ int run(const std::string& command, const std::string& argument,
       q.limit = n;
     }
     std::cout << alter::to_json(client.query_audit(q)) << "\n";
+  } else if (command == "connect") {
+    if (!flags.count("--providers"))
+      return usage("connect needs --providers");
+    alter::connect_options o;
+    o.providers = ids_of(flags["--providers"], "--providers");
+    if (flags.count("--timeout"))
+      o.timeout = seconds_of(flags["--timeout"], "--timeout");
+    // A shell has no desktop to open: the person opens the URL themselves.
+    o.open_browser = false;
+    auto results = client.connect(o, [](const std::string& url) {
+      std::cerr << "alter: open this URL to connect: " << url << std::endl;
+    });
+    // connect() returns only a completed session; its status model carries the
+    // results with the codec every model has.
+    std::cout << alter::to_json(alter::connect_status{"completed", results}) << "\n";
   } else {
     return usage("unknown command " + command);
   }

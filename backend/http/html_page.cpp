@@ -1,5 +1,8 @@
 #include "backend/http/html_page.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "messages/retry_after.hpp"
 #include "net/url.hpp"
 
@@ -51,6 +54,25 @@ http_response page(int status, const std::string& title, const std::string& body
                "button{font-size:1.1em;margin-right:1em}</style></head><body><h1>"
              + escape_html(title) + "</h1>" + body + "</body></html>";
   return res;
+}
+
+void allow_form_redirect_to(http_response& page, std::string_view url) {
+  auto parsed = net::parse_url(url);
+  if (!parsed)
+    return;
+  auto origin = parsed->where.origin();
+  // Nothing that could end the directive or add a source of its own.
+  bool plain = std::all_of(origin.begin(), origin.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'
+           || c == ':' || c == '/' || c == '[' || c == ']';
+  });
+  if (origin.empty() || !plain)
+    return;
+  constexpr std::string_view own = "form-action 'self'";
+  for (auto& h : page.headers)
+    if (iequals(h.name, "content-security-policy"))
+      if (auto at = h.value.find(own); at != std::string::npos)
+        h.value.insert(at + own.size(), " " + origin);
 }
 
 http_response error_page(const alter_error& e) {

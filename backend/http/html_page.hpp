@@ -17,6 +17,14 @@ std::string escape_html(std::string_view text);
 /// framed by nothing; `body` is trusted HTML (escape what goes into it).
 http_response page(int status, const std::string& title, const std::string& body);
 
+/// Lets the forms of `page` end up at the origin of `url` as well as at the
+/// page's own: a browser applies CSP form-action to every redirect a form's
+/// submission follows, so a form whose answer redirects to another origin (an
+/// OAuth authorization request, its redirect back) needs that origin allowed.
+/// A URL that does not parse, or whose origin is no plain scheme://host:port,
+/// changes nothing.
+void allow_form_redirect_to(http_response& page, std::string_view url);
+
 /// The page of an error the router decided (route_group_spec::fail): the
 /// code's status, the message, Retry-After when the error says when to come
 /// back.

@@ -76,7 +76,12 @@ http_response connect_form(backend_context& ctx, const std::string& token,
             "maxlength=\"128\" autocomplete=\"username\"></label></p>"
             "<button name=\"decision\" value=\"approve\" id=\"approve\">Allow</button>";
   body += "<button name=\"decision\" value=\"deny\" id=\"deny\">Deny</button></form>";
-  return page(200, "Connect your account", body);
+  auto res = page(200, "Connect your account", body);
+  // "Continue to" answers with a redirect to the provider's authorization page.
+  for (const auto& p : providers)
+    if (p.is_oauth())
+      allow_form_redirect_to(res, p.oauth_authorize_url);
+  return res;
 }
 
 void connect_pages(backend_context& ctx, const std::string& token, bool decision,

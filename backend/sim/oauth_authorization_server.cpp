@@ -335,7 +335,10 @@ http_response oauth_authorization_server::authorize_get(std::string_view provide
   body += "<p><button name=\"decision\" value=\"allow\" id=\"allow\">Allow</button>"
           "<button name=\"decision\" value=\"deny\" id=\"deny\">Deny</button></p>";
   body += "</form>";
-  return page(200, "Authorize", body);
+  auto res = page(200, "Authorize", body);
+  // Either decision answers with a redirect to the client's redirect_uri.
+  allow_form_redirect_to(res, p.redirect_uri);
+  return res;
 }
 
 http_response oauth_authorization_server::authorize_post(std::string_view provider_id,

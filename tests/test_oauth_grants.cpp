@@ -161,7 +161,10 @@ CAF_TEST(connect runs the authorization code flow and the grant works in both mo
   for (const auto& g : app.list_grants(grant_query{"sim-oauth", 100, 0}).grants)
     listed = listed || (g.grant_id == grant_id && g.grant_kind == "oauth");
   CAF_CHECK(listed);
-  CHECK_VALUE(rows_of(w, "connect.completed").size(), 1u);
+  auto completed = rows_of(w, "connect.completed");
+  CAF_REQUIRE_EQUAL(completed.size(), 1u);
+  CHECK_VALUE(completed[0].grant_id, grant_id);
+  CHECK_VALUE(completed[0].provider_id, "sim-oauth");
   // The tokens are sealed at rest: neither is in the database file.
   auto row = w.backend.db().oauth().find_tokens(grant_id);
   CAF_REQUIRE(row.has_value());

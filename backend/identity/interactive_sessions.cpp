@@ -25,7 +25,7 @@ struct decided_concurrently {};
 /// The audit row of a person's decision (no API key: the session names the app).
 void audit_session(repositories& db, const interactive_session_record& s,
                    std::string action, audit_outcome outcome,
-                   const std::string& grant_id) {
+                   const std::string& grant_id, const std::string& provider_id = {}) {
   audit_record row;
   row.created_at = now_iso8601();
   row.request_id = crypto::random_hex(16);
@@ -34,6 +34,7 @@ void audit_session(repositories& db, const interactive_session_record& s,
   row.app_id = s.app_id;
   row.agent_id = s.agent_id;
   row.grant_id = grant_id;
+  row.provider_id = provider_id;
   row.principal_type
       = s.kind == session_kind::connect ? to_string(principal_type::user) : "";
   row.grant_kind = grant_id.empty() ? "" : to_string(grant_kind::oauth);
@@ -102,7 +103,8 @@ bool approve_connect(backend_context& ctx, const interactive_session_record& s,
         tx.grants().insert(g);
         if (!s.agent_id.empty())
           tx.grants().delegate(g.id, s.agent_id, g.created_at);
-        audit_session(tx, s, "connect.completed", audit_outcome::success, g.id);
+        audit_session(tx, s, "connect.completed", audit_outcome::success, g.id,
+                      g.provider_id);
         done.results.push_back({g.id, p.id, account, g.scopes, req->grant_policy});
       }
       if (!tx.sessions().complete(s.token_hash, session_status::completed,
@@ -141,7 +143,8 @@ connect_completion reauthorise(backend_context& ctx,
                        req.grant_policy};
       r.operation = "reauth";
       done.results.push_back(std::move(r));
-      audit_session(tx, s, "connect.completed", audit_outcome::success, g->id);
+      audit_session(tx, s, "connect.completed", audit_outcome::success, g->id,
+                    g->provider_id);
       if (!tx.sessions().complete(s.token_hash, session_status::completed,
                                   to_json(done)))
         throw decided_concurrently{};
@@ -187,7 +190,8 @@ connect_completion complete_oauth_connect(backend_context& ctx,
       tx.oauth().put_tokens(tokens);
       if (!s.agent_id.empty())
         tx.grants().delegate(g.id, s.agent_id, g.created_at);
-      audit_session(tx, s, "connect.completed", audit_outcome::success, g.id);
+      audit_session(tx, s, "connect.completed", audit_outcome::success, g.id,
+                    g.provider_id);
       if (!tx.sessions().complete(s.token_hash, session_status::completed,
                                   to_json(done)))
         throw decided_concurrently{};

@@ -1,5 +1,7 @@
 #include "backend/api/periodic_work.hpp"
 
+#include <mutex>
+
 #include <boost/asio/steady_timer.hpp>
 
 #include "backend/api/request_executor.hpp"
@@ -20,6 +22,11 @@ struct periodic_work::state : std::enable_shared_from_this<state> {
     } catch (const std::exception&) {
       // The store is busy or failing: the next round tries again.
     }
+    // The owner may be stopping on another thread: the timer is touched only
+    // under the lock, and not re-armed once stopped.
+    std::lock_guard<std::mutex> guard{mtx};
+    if (stopped)
+      return;
     timer.expires_after(interval);
     timer.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
       auto self = weak.lock();
@@ -32,7 +39,15 @@ struct periodic_work::state : std::enable_shared_from_this<state> {
     });
   }
 
+  void stop() {
+    std::lock_guard<std::mutex> guard{mtx};
+    stopped = true;
+    timer.cancel();
+  }
+
   request_executor& workers;
+  std::mutex mtx;
+  bool stopped = false;
   boost::asio::steady_timer timer;
   std::chrono::milliseconds interval;
   std::function<void()> work;
@@ -46,7 +61,7 @@ periodic_work::periodic_work(net::io_runtime& io, request_executor& workers,
 }
 
 periodic_work::~periodic_work() {
-  state_->timer.cancel();
+  state_->stop();
 }
 
 } // namespace alter::backend

@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "caf/actor_system.hpp"
 #include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
@@ -38,15 +40,25 @@ std::chrono::milliseconds remaining(clock_type::time_point deadline) {
   return std::max(left, std::chrono::milliseconds{1});
 }
 
-/// Maps a provider's error status to the SDK's error (retrieve mode).
-alter_error provider_failure(const http_response& res, bool scope_mismatch) {
+/// Maps a provider's error status to the SDK's error (retrieve mode). A 403 on
+/// a grant lacking required scopes names the grant and the scopes, as the
+/// backend's own ScopeReauthRequiredError does in proxy mode.
+alter_error provider_failure(const http_response& res, const token_response& token) {
   auto code = error_code::provider_error;
-  if (res.status == 401)
+  boost::json::object details{{"status_code", res.status}};
+  if (res.status == 401) {
     code = error_code::provider_unauthorized;
-  else if (res.status == 403 && scope_mismatch)
+  } else if (res.status == 403 && token.scope_mismatch) {
     code = error_code::scope_reauth_required;
+    details["grant_id"] = token.grant_id;
+    details["provider_id"] = token.provider_id;
+    boost::json::array missing;
+    for (const auto& s : token.missing_scopes)
+      missing.emplace_back(s);
+    details["missing_scopes"] = std::move(missing);
+  }
   auto e = make_error(code, "the provider answered HTTP " + std::to_string(res.status),
-                      "{\"status_code\":" + std::to_string(res.status) + "}");
+                      boost::json::serialize(details));
   e.http_status = res.status;
   return e;
 }
@@ -132,7 +144,12 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
         if (!upstream)
           return finish(self, promise, std::move(upstream.error()));
         upstream->timeout_ms = remaining(deadline).count();
-        auto scope_mismatch = token->scope_mismatch;
+        // What a refused call's error names (never the credential itself).
+        token_response named;
+        named.grant_id = token->grant_id;
+        named.provider_id = token->provider_id;
+        named.scope_mismatch = token->scope_mismatch;
+        named.missing_scopes = token->missing_scopes;
         provider_call_report report;
         report.grant_id = token->grant_id;
         report.method = shared_plan->method;
@@ -156,7 +173,7 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
                   report.latency_ms = elapsed();
                   report_provider_call(self, std::move(report));
                   if (res.status >= 400) {
-                    auto e = provider_failure(res, scope_mismatch);
+                    auto e = provider_failure(res, named);
                     e.retries = retries;
                     return finish(self, promise, to_caf_error(std::move(e)));
                   }

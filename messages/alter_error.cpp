@@ -1,5 +1,7 @@
 #include "messages/alter_error.hpp"
 
+#include <boost/json.hpp>
+
 #include "caf/atom.hpp"
 #include "caf/message.hpp"
 #include "caf/sec.hpp"
@@ -10,7 +12,58 @@ namespace {
 
 constexpr auto alter_category = caf::atom("alter");
 
+/// The details as an object; empty when they are not one (never throws: the
+/// details may come from any backend).
+boost::json::object details_of(const std::string& json_text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json_text, ec);
+  if (ec || !v.is_object())
+    return {};
+  return std::move(v.get_object());
+}
+
+std::string string_member(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string{v->get_string()} : std::string{};
+}
+
 } // namespace
+
+std::string alter_error::detail(std::string_view key) const {
+  return string_member(details_of(details_json), key);
+}
+
+std::string alter_error::required_scope() const {
+  return detail("required_scope");
+}
+
+std::vector<std::string> alter_error::missing_scopes() const {
+  std::vector<std::string> out;
+  auto o = details_of(details_json);
+  if (const auto* v = o.if_contains("missing_scopes"); v != nullptr && v->is_array())
+    for (const auto& s : v->get_array())
+      if (s.is_string())
+        out.emplace_back(s.get_string());
+  return out;
+}
+
+std::vector<grant_candidate> alter_error::candidates() const {
+  std::vector<grant_candidate> out;
+  auto o = details_of(details_json);
+  if (const auto* v = o.if_contains("candidates"); v != nullptr && v->is_array())
+    for (const auto& c : v->get_array())
+      if (c.is_object())
+        out.push_back({string_member(c.get_object(), "grant_id"),
+                       string_member(c.get_object(), "account_identifier"),
+                       string_member(c.get_object(), "label")});
+  return out;
+}
+
+std::optional<std::chrono::milliseconds> alter_error::retry_after() const {
+  if (retry_after_ms < 0)
+    return std::nullopt;
+  return std::chrono::milliseconds{retry_after_ms};
+}
 
 bool operator==(const alter_error& a, const alter_error& b) noexcept {
   return a.code == b.code && a.message == b.message && a.details_json == b.details_json

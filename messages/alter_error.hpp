@@ -2,8 +2,12 @@
 // request id and retry-after. Inside actors it travels inside a caf::error.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "caf/error.hpp"
 #include "caf/meta/type_name.hpp"
@@ -12,6 +16,13 @@
 #include "messages/retry_info.hpp"
 
 namespace alter {
+
+/// One of the grants an AmbiguousGrantError found.
+struct grant_candidate {
+  std::string grant_id;
+  std::string account_identifier;
+  std::string label;
+};
 
 struct alter_error {
   error_code code = error_code::unknown_error;
@@ -35,6 +46,21 @@ struct alter_error {
   bool is(error_class ancestor) const noexcept {
     return is_a(cls(), ancestor);
   }
+
+  // Typed readers of the details (details_json keeps the raw text). A member
+  // that is missing or of another type reads as empty.
+
+  /// A string member of the details, e.g. detail("grant_id").
+  std::string detail(std::string_view key) const;
+  /// InsufficientScopeError: the scope the route needs.
+  std::string required_scope() const;
+  /// ScopeReauthRequiredError: the scopes the provider requires that the
+  /// grant was not given.
+  std::vector<std::string> missing_scopes() const;
+  /// AmbiguousGrantError: the grants that matched.
+  std::vector<grant_candidate> candidates() const;
+  /// How long the backend asked to wait (Retry-After); nullopt when it did not.
+  std::optional<std::chrono::milliseconds> retry_after() const;
 };
 
 bool operator==(const alter_error& a, const alter_error& b) noexcept;

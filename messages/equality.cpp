@@ -32,8 +32,9 @@ ALTER_EQ(retry_info, x.attempts, x.total_delay_ms, x.errors)
 ALTER_EQ(http_response, x.status, x.headers, x.body, x.retries)
 ALTER_EQ(injection, x.target, x.key, x.value_source)
 ALTER_EQ(token_response, x.access_token, x.token_type, x.expires_in, x.expires_at,
-         x.scopes, x.grant_id, x.provider_id, x.scope_mismatch, x.injection_header,
-         x.injection_format, x.additional_credentials, x.additional_injections)
+         x.scopes, x.grant_id, x.provider_id, x.scope_mismatch, x.missing_scopes,
+         x.injection_header, x.injection_format, x.additional_credentials,
+         x.additional_injections)
 ALTER_EQ(proxy_result, x.approval_id, x.status_code, x.headers, x.body_b64,
          x.body_truncated)
 ALTER_EQ(approval_status, x.approval_id, x.status, x.expires_at, x.decided_at,

@@ -8,6 +8,10 @@
 #include "messages/field.hpp"
 #include "messages/retry_info.hpp"
 
+namespace boost::json {
+class value;
+} // namespace boost::json
+
 namespace alter {
 
 struct http_request {
@@ -26,6 +30,13 @@ struct http_response {
   std::string body;
   /// Set on what request() returns; empty on the transport's own responses.
   retry_info retries;
+
+  const std::string& body_text() const noexcept {
+    return body;
+  }
+  /// The body parsed as JSON (include <boost/json.hpp> to use it). Throws
+  /// AlterValueError when the body is not JSON.
+  boost::json::value body_json() const;
 };
 
 bool operator==(const http_request& a, const http_request& b) noexcept;

@@ -42,6 +42,7 @@ void describe(Io& io, token_response& x) {
   io.required("grant_id", x.grant_id);
   io.optional("provider_id", x.provider_id);
   io.optional("scope_mismatch", x.scope_mismatch);
+  io.optional("missing_scopes", x.missing_scopes);
   io.optional("injection_header", x.injection_header);
   io.optional("injection_format", x.injection_format);
   io.optional("additional_credentials", x.additional_credentials);

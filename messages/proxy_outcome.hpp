@@ -7,6 +7,10 @@
 #include "messages/field.hpp"
 #include "messages/retry_info.hpp"
 
+namespace boost::json {
+class value;
+} // namespace boost::json
+
 namespace alter {
 
 /// The upstream response of a proxied call (the SDK reference's ApprovalResult).
@@ -21,6 +25,14 @@ struct proxy_result {
 
   /// The decoded body bytes.
   std::string body_bytes() const;
+  /// The body as text (the same bytes: the provider's charset is not
+  /// converted).
+  std::string body_text() const {
+    return body_bytes();
+  }
+  /// The body parsed as JSON (include <boost/json.hpp> to use it). Throws
+  /// AlterValueError when the body is not JSON.
+  boost::json::value body_json() const;
 };
 
 /// A call that a rule held for a human (HTTP 202).

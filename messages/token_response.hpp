@@ -30,6 +30,9 @@ struct token_response {
   std::string grant_id;
   std::string provider_id;
   bool scope_mismatch = false;
+  /// With scope_mismatch: the scopes the provider requires that the grant was
+  /// not given (ScopeReauthRequiredError's missing_scopes).
+  std::vector<std::string> missing_scopes;
   /// The header that carries the credential, e.g. "Authorization" or "X-API-Key".
   std::string injection_header = "Authorization";
   /// A format string with a "{token}" placeholder, e.g. "Bearer {token}".
@@ -51,7 +54,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, token_response& x) {
   return f(caf::meta::type_name("token_response"), x.access_token, x.token_type,
            x.expires_in, x.expires_at, x.scopes, x.grant_id, x.provider_id,
-           x.scope_mismatch, x.injection_header, x.injection_format,
+           x.scope_mismatch, x.missing_scopes, x.injection_header, x.injection_format,
            x.additional_credentials, x.additional_injections);
 }
 

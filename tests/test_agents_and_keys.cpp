@@ -99,6 +99,15 @@ CAF_TEST(create refuses bad input before any I / O and duplicate names after) {
   auto agent_app = blocking::App{w.client(w.keys.agents[0].api_key), w.env};
   e = thrown_by([&] { agent_app.agents().create(named("child")); });
   CAF_CHECK(e.code == error_code::insufficient_scope);
+  CAF_CHECK_EQUAL(e.required_scope(), "agents:write");
+  // Details that are not what a reader expects read as empty, never throw.
+  CAF_CHECK(make_error(error_code::insufficient_scope, "x", "[1,2]")
+                .required_scope()
+                .empty());
+  CAF_CHECK(make_error(error_code::ambiguous_grant, "x", "{\"candidates\":7}")
+                .candidates()
+                .empty());
+  CAF_CHECK(!e.retry_after());
 }
 
 CAF_TEST(an idempotent create replays the metadata without the key) {

@@ -9,11 +9,13 @@
 #include "caf/scoped_actor.hpp"
 
 #include "actors/blocking_client.hpp"
+#include "actors/client_environment.hpp"
 #include "auth/api_key.hpp"
 #include "auth/crypto.hpp"
 #include "auth/request_signing.hpp"
 #include "backend/bootstrap.hpp"
 #include "backend/local_backend.hpp"
+#include "messages/base64.hpp"
 #include "messages/exceptions.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/wire_requests.hpp"
@@ -104,6 +106,46 @@ CAF_TEST(retrieve and proxy mode succeed over HTTPS and plain HTTP) {
     CAF_CHECK_EQUAL(echoed_header(pecho, "content-type"), "application/json");
     check_no_alter_secrets(pecho, w);
   }
+}
+
+CAF_TEST(bodies read as text and as JSON in both modes and options come from the
+             environment) {
+  world w{false};
+  auto agent = w.agent();
+  auto direct = agent.request(call_to(w, "sim-bearer", 0));
+  CAF_CHECK_EQUAL(direct.body_text(), direct.body);
+  auto parsed = direct.body_json();
+  CAF_REQUIRE(parsed.is_object());
+  CAF_CHECK_EQUAL(std::string{parsed.as_object()["path"].as_string()},
+                  "/sim-bearer/v1/items/42");
+  auto proxied = agent.proxy_request(call_to(w, "sim-bearer", 0)).result;
+  CAF_CHECK_EQUAL(proxied.body_text(), proxied.body_bytes());
+  CAF_CHECK(proxied.body_json().is_object());
+  // A body that is not JSON is AlterValueError, not a crash or a null.
+  http_response text;
+  text.body = "<html>not json";
+  auto refused = thrown_by([&] { text.body_json(); });
+  CAF_CHECK(refused.code == error_code::invalid_argument);
+  proxy_result deep;
+  deep.body_b64 = base64_encode(std::string(100000, '['));
+  CAF_CHECK(thrown_by([&] { deep.body_json(); }).code == error_code::invalid_argument);
+  // The environment, as the CLI and the other SDKs read it.
+  ::setenv("ALTER_API_KEY", w.keys.agents[0].api_key.c_str(), 1);
+  ::setenv("ALTER_BASE_URL", w.backend.base_url().c_str(), 1);
+  ::setenv("ALTER_CA_FILE", "", 1);
+  client_options base;
+  base.tls.ca_file = "kept.pem";
+  auto from_env = options_from_environment(base);
+  ::unsetenv("ALTER_API_KEY");
+  ::unsetenv("ALTER_BASE_URL");
+  ::unsetenv("ALTER_CA_FILE");
+  CAF_CHECK_EQUAL(from_env.api_key, w.keys.agents[0].api_key);
+  CAF_CHECK_EQUAL(from_env.base_url, w.backend.base_url());
+  CAF_CHECK_EQUAL(from_env.tls.ca_file, "kept.pem");
+  from_env.tls.ca_file.clear();
+  blocking::Agent configured{from_env, w.env};
+  CAF_CHECK_EQUAL(configured.request(call_to(w, "sim-bearer", 0)).status, 200);
+  CAF_CHECK_EQUAL(options_from_environment().api_key, "");
 }
 
 CAF_TEST(every credential use leaves an audit row without secrets) {

@@ -406,7 +406,13 @@ CAF_TEST(the session a scope error makes asks for the required scopes) {
   w.backend.db().grants().put_provider(*provider);
   auto e = thrown_by([&] { app.proxy_request(call_of(w, grant_id)); });
   CAF_REQUIRE(e.code == error_code::scope_reauth_required);
-  auto session = app.create_connect_session_for_error(errors::AlterSDKError{e});
+  CAF_CHECK(e.missing_scopes() == std::vector<std::string>{"admin"});
+  // request() names the grant and the scopes too.
+  auto direct = thrown_by([&] { app.request(call_of(w, grant_id)); });
+  CAF_REQUIRE(direct.code == error_code::scope_reauth_required);
+  CAF_CHECK(direct.missing_scopes() == std::vector<std::string>{"admin"});
+  CHECK_VALUE(direct.detail("grant_id"), grant_id);
+  auto session = app.create_connect_session_for_error(errors::AlterSDKError{direct});
   walk_consent(w, session.connect_url);
   auto status = app.poll_connect_session(session.session_token);
   CAF_REQUIRE_EQUAL(status.results.size(), 1u);

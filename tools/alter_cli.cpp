@@ -29,6 +29,7 @@
 #include <boost/json.hpp>
 
 #include "actors/blocking_client.hpp"
+#include "actors/client_environment.hpp"
 #include "messages/connect.hpp"
 #include "messages/exceptions.hpp"
 #include "messages/json_codec.hpp"
@@ -50,11 +51,6 @@ int usage(const std::string& why = {}) {
                "  alter audit [--after CURSOR] [--limit N]\n"
                "  alter connect --providers ID[,ID...] [--timeout SECONDS]\n";
   return 2;
-}
-
-std::string env_or(const char* name, std::string fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string{v} : std::move(fallback);
 }
 
 double seconds_of(const std::string& text, const char* flag) {
@@ -95,12 +91,9 @@ void print_result(const alter::proxy_result& r) {
 
 int run(const std::string& command, const std::string& argument,
         std::map<std::string, std::string>& flags) {
-  alter::client_options options;
-  options.api_key = env_or("ALTER_API_KEY", "");
+  auto options = alter::options_from_environment();
   if (options.api_key.empty())
     return usage("set ALTER_API_KEY to an Alter key");
-  options.base_url = env_or("ALTER_BASE_URL", options.base_url);
-  options.tls.ca_file = env_or("ALTER_CA_FILE", "");
   // An App client serves both key kinds for these commands; `me` needs an Agent.
   if (command == "me") {
     alter::blocking::Agent agent{options};

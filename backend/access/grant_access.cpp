@@ -146,16 +146,17 @@ token_response token_from_secret(const secret_record& secret) {
   return t;
 }
 
-bool lacks_required_scopes(store& db, const grant_record& g,
-                           const std::vector<std::string>& granted) {
+std::vector<std::string>
+missing_required_scopes(store& db, const grant_record& g,
+                        const std::vector<std::string>& granted) {
+  std::vector<std::string> out;
   auto provider = db.grants().find_provider(g.provider_id);
   if (!provider)
-    return false;
-  return std::any_of(provider->required_scopes.begin(), provider->required_scopes.end(),
-                     [&](const std::string& s) {
-                       return std::find(granted.begin(), granted.end(), s)
-                              == granted.end();
-                     });
+    return out;
+  for (const auto& s : provider->required_scopes)
+    if (std::find(granted.begin(), granted.end(), s) == granted.end())
+      out.push_back(s);
+  return out;
 }
 
 grant_item to_grant_item(store& db, const grant_record& g) {
@@ -165,7 +166,7 @@ grant_item to_grant_item(store& db, const grant_record& g) {
   if (g.grant_kind == grant_kind::oauth)
     if (auto tokens = db.oauth().find_tokens(g.id))
       scopes = std::move(tokens->scopes);
-  item.scope_mismatch = lacks_required_scopes(db, g, scopes);
+  item.scope_mismatch = !missing_required_scopes(db, g, scopes).empty();
   item.grant_kind = std::string{to_string(g.grant_kind)};
   item.grant_id = g.id;
   item.provider_id = g.provider_id;

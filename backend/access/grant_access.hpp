@@ -37,11 +37,12 @@ caf::expected<grant_record> check_grant_state(grant_record g);
 
 caf::expected<token_response> credential_of(store& db, const grant_record& grant);
 
-/// Whether `granted` lacks a scope the grant's provider now requires (an
-/// operator added it after the grant was made): the grant reads as
+/// The scopes the grant's provider now requires that `granted` lacks (an
+/// operator added them after the grant was made): when any, the grant reads as
 /// scope_mismatch.
-bool lacks_required_scopes(store& db, const grant_record& g,
-                           const std::vector<std::string>& granted);
+std::vector<std::string>
+missing_required_scopes(store& db, const grant_record& g,
+                        const std::vector<std::string>& granted);
 
 /// A grant as list_grants() shows it.
 grant_item to_grant_item(store& db, const grant_record& grant);

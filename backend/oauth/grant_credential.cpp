@@ -6,6 +6,15 @@
 
 namespace alter::backend {
 
+namespace {
+
+void set_missing_scopes(store& db, const grant_record& g, token_response& t) {
+  t.missing_scopes = missing_required_scopes(db, g, t.scopes);
+  t.scope_mismatch = !t.missing_scopes.empty();
+}
+
+} // namespace
+
 bool holds_oauth_tokens(const grant_record& g) noexcept {
   return g.grant_kind == grant_kind::oauth && g.managed_secret_id.empty();
 }
@@ -15,7 +24,7 @@ void credential_for(backend_context& ctx, const grant_record& g,
   if (!holds_oauth_tokens(g) || ctx.tokens == nullptr) {
     auto token = credential_of(ctx.db, g);
     if (token)
-      token->scope_mismatch = lacks_required_scopes(ctx.db, g, token->scopes);
+      set_missing_scopes(ctx.db, g, *token);
     return done(std::move(token));
   }
   ctx.tokens->fresh_tokens(
@@ -32,7 +41,7 @@ void credential_for(backend_context& ctx, const grant_record& g,
         t.provider_id = g.provider_id;
         t.scopes = row->scopes;
         t.expires_at = row->expires_at;
-        t.scope_mismatch = lacks_required_scopes(ctx.db, g, row->scopes);
+        set_missing_scopes(ctx.db, g, t);
         done(std::move(t));
       });
 }

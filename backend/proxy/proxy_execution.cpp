@@ -140,8 +140,14 @@ provider_outcome to_outcome(net::exchange_outcome out, std::size_t max_body) {
   return answer;
 }
 
-alter_error scope_reauth_error(const grant_record& g) {
-  boost::json::object details{{"grant_id", g.id}, {"provider_id", g.provider_id}};
+alter_error scope_reauth_error(const grant_record& g,
+                               const std::vector<std::string>& missing) {
+  boost::json::array scopes;
+  for (const auto& s : missing)
+    scopes.emplace_back(s);
+  boost::json::object details{{"grant_id", g.id},
+                              {"provider_id", g.provider_id},
+                              {"missing_scopes", std::move(scopes)}};
   return make_error(error_code::scope_reauth_required,
                     "the provider requires scopes this grant was not given: the "
                     "user must connect again",
@@ -169,24 +175,24 @@ void send(const std::shared_ptr<upstream_call>& call, std::string refused_token)
         auto used = may_retry ? std::move(token->access_token) : std::string{};
         auto& ctx = call->ctx;
         auto* workers = ctx.workers;
-        auto answered
-            = [call, may_retry, used = std::move(used),
-               mismatch = token->scope_mismatch](net::exchange_outcome out) mutable {
-                // A 401 to a token the backend believed valid: the provider revoked
-                // or expired it early. One refresh, one more try, never a loop.
-                if (may_retry && out.ok && out.response.status == 401) {
-                  call->retried = true;
-                  return send(call, std::move(used));
-                }
-                auto outcome = to_outcome(std::move(out), call->ctx.max_proxy_body);
-                // The provider refuses a grant that lacks scopes it now requires:
-                // only a new consent helps, and the caller is told so.
-                if (outcome.ok && mismatch && outcome.result.status_code == 403) {
-                  outcome.ok = false;
-                  outcome.error = scope_reauth_error(call->grant);
-                }
-                call->done(std::move(outcome));
-              };
+        auto answered = [call, may_retry, used = std::move(used),
+                         missing = std::move(token->missing_scopes)](
+                            net::exchange_outcome out) mutable {
+          // A 401 to a token the backend believed valid: the provider revoked
+          // or expired it early. One refresh, one more try, never a loop.
+          if (may_retry && out.ok && out.response.status == 401) {
+            call->retried = true;
+            return send(call, std::move(used));
+          }
+          auto outcome = to_outcome(std::move(out), call->ctx.max_proxy_body);
+          // The provider refuses a grant that lacks scopes it now requires:
+          // only a new consent helps, and the caller is told so.
+          if (outcome.ok && !missing.empty() && outcome.result.status_code == 403) {
+            outcome.ok = false;
+            outcome.error = scope_reauth_error(call->grant, missing);
+          }
+          call->done(std::move(outcome));
+        };
         // The answer arrives on an I/O thread; what follows encodes the body
         // and writes the store, so it runs on a worker.
         ctx.upstream.exchange(call->where, std::move(*upstream), ctx.upstream_timeout,

@@ -106,7 +106,8 @@ struct world {
   /// Any URL (the backend's, a simulated provider's) as a browser sends it: no
   /// Alter key, forms as application/x-www-form-urlencoded with `origin`.
   http_response fetch(const std::string& method, const std::string& url,
-                      const std::string& form = {}, const std::string& origin = {}) {
+                      const std::string& form = {}, const std::string& origin = {},
+                      const std::string& cookie = {}) {
     auto target = net::parse_url(url);
     CAF_REQUIRE(target.has_value());
     target->where.tls.ca_pem = backend.certificate_pem();
@@ -115,6 +116,8 @@ struct world {
     req.target = target->target;
     if (!origin.empty())
       req.headers.push_back({"Origin", origin});
+    if (!cookie.empty())
+      req.headers.push_back({"Cookie", cookie});
     if (!form.empty()) {
       req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
       req.body = form;

@@ -821,7 +821,8 @@ CAF_TEST(oauth tokens are sealed and one lease holder at a time refreshes them) 
   CHECK_VALUE(read->access_token, "access-value-2");
   CHECK_VALUE(read->generation, 1);
   CHECK_VALUE(read->lease_owner, "owner-b");
-  CHECK_VALUE(db->oauth().due_for_refresh(now_iso8601(), "", 10).size(), 0u);
+  CHECK_VALUE(db->oauth().due_for_refresh(now_iso8601(), now_iso8601(), "", 10).size(),
+              0u);
   CAF_CHECK(!db->oauth().mark_reauth_required("grant-o", "owner-a"));
   CAF_CHECK(db->oauth().mark_reauth_required("grant-o", "owner-b"));
   CAF_CHECK(db->oauth().find_tokens("grant-o")->state
@@ -830,7 +831,8 @@ CAF_TEST(oauth tokens are sealed and one lease holder at a time refreshes them) 
   // A new consent makes the tokens valid again.
   db->oauth().put_tokens(t);
   CAF_CHECK(db->oauth().find_tokens("grant-o")->state == oauth_token_state::valid);
-  CHECK_VALUE(db->oauth().due_for_refresh(now_iso8601(), "", 10).size(), 1u);
+  CHECK_VALUE(db->oauth().due_for_refresh(now_iso8601(), now_iso8601(), "", 10).size(),
+              1u);
   // Flows are taken once; expired ones are pruned.
   oauth_flow_record f{"state-hash",
                       "session-hash",
@@ -853,6 +855,10 @@ CAF_TEST(oauth tokens are sealed and one lease holder at a time refreshes them) 
   db->oauth().insert_flow(f);
   db->oauth().prune_flows(now_iso8601());
   CAF_CHECK(!db->oauth().take_flow("old"));
+  // A revoked grant's tokens are never refreshed again.
+  db->grants().revoke("grant-o", now_iso8601());
+  CHECK_VALUE(db->oauth().due_for_refresh(now_iso8601(), now_iso8601(), "", 10).size(),
+              0u);
   // A new data key reseals the tokens, the flow verifiers and client secrets.
   db->rotate_data_key(alter::backend::master_key::from_base64(master_key_base64()));
   CHECK_VALUE(db->oauth().find_tokens("grant-o")->refresh_token, "refresh-value-1");

@@ -11,6 +11,7 @@
 #include <future>
 #include <thread>
 
+#include "backend/identity/identity_provider.hpp"
 #include "backend/oauth/token_refresher.hpp"
 #include "backend/sim/oauth_authorization_server.hpp"
 #include "backend/store/process_identity.hpp"
@@ -66,6 +67,12 @@ bool form_may_land_at(const http_response& page, const std::string& page_origin,
   return (sources + " ").find(" " + origin + " ") != std::string::npos;
 }
 
+/// "name=value" of the cookie a response sets ("" for none).
+std::string cookie_of(const http_response& res) {
+  const auto* set = find_field(res.headers, "set-cookie");
+  return set == nullptr ? std::string{} : set->substr(0, set->find(';'));
+}
+
 /// The person: continues from the consent page to the provider, decides there
 /// (`at_provider` is allow or deny) and follows the redirect back.
 http_response walk_consent(world& w, const std::string& connect_url,
@@ -78,6 +85,13 @@ http_response walk_consent(world& w, const std::string& connect_url,
                      "decision=authorize&provider=sim-oauth");
   CAF_REQUIRE_EQUAL(go.status, 303);
   auto authorize = location_of(go);
+  // The flow is bound to this browser.
+  auto browser = cookie_of(go);
+  CAF_CHECK(browser.rfind("alter_connect=", 0) == 0);
+  const auto* attributes = find_field(go.headers, "set-cookie");
+  CAF_CHECK(attributes->find("HttpOnly") != std::string::npos);
+  CAF_CHECK(attributes->find("SameSite=Lax") != std::string::npos);
+  CAF_CHECK(attributes->find("Path=/connect/callback") != std::string::npos);
   CAF_REQUIRE(
       authorize.rfind(w.backend.provider_base_url() + "/sim-oauth/oauth/authorize?", 0)
       == 0);
@@ -92,7 +106,7 @@ http_response walk_consent(world& w, const std::string& connect_url,
   auto callback = location_of(back);
   CAF_REQUIRE(callback.rfind(w.backend.base_url() + "/connect/callback?", 0) == 0);
   CAF_CHECK(form_may_land_at(consent, w.backend.provider_base_url(), callback));
-  return w.fetch("GET", callback);
+  return w.fetch("GET", callback, {}, {}, browser);
 }
 
 /// Connects the app's user at sim-oauth; the grant's id.
@@ -188,11 +202,11 @@ CAF_TEST(a denial at the provider is ConnectDeniedError and a callback is served
                       query + "&decision=deny");
   auto callback = location_of(back);
   CAF_CHECK(callback.find("error=access_denied") != std::string::npos);
-  CAF_CHECK_EQUAL(w.fetch("GET", callback).status, 200);
+  CAF_CHECK_EQUAL(w.fetch("GET", callback, {}, {}, cookie_of(go)).status, 200);
   auto e = thrown_by([&] { flow.result(); });
   CAF_CHECK(e.code == error_code::connect_denied);
   // The state is spent: the same callback again is an unknown link.
-  CAF_CHECK_EQUAL(w.fetch("GET", callback).status, 400);
+  CAF_CHECK_EQUAL(w.fetch("GET", callback, {}, {}, cookie_of(go)).status, 400);
   CAF_CHECK_EQUAL(
       w.fetch("GET", w.backend.base_url() + "/connect/callback?state=x&code=y").status,
       400);
@@ -457,4 +471,79 @@ CAF_TEST(errors a consent cannot fix and grants it cannot renew are refused) {
   CAF_REQUIRE_EQUAL(status.results.size(), 1u);
   CHECK_VALUE(status.results[0].operation, "creation");
   CAF_CHECK_EQUAL(agent.request(c).status, 200);
+}
+
+CAF_TEST(an authorization begun in one browser completes nothing in another) {
+  world w{plain()};
+  auto app = w.app();
+  interactive_flow<results> flow{
+      [&](auto on_url) { return app.connect(quick(), on_url); }};
+  auto path = w.path_of_page(flow.url());
+  // Mallory begins the authorization and sends its URL to Alice.
+  auto go = w.browse("POST", path + "/decision", {},
+                     "decision=authorize&provider=sim-oauth");
+  auto authorize = location_of(go);
+  auto query = authorize.substr(authorize.find('?') + 1);
+  auto back = w.fetch("POST", authorize.substr(0, authorize.find('?')),
+                      query + "&decision=allow&account=alice");
+  auto callback = location_of(back);
+  // Alice's browser has no cookie, or another one: nothing is completed.
+  CAF_CHECK_EQUAL(w.fetch("GET", callback).status, 400);
+  CAF_CHECK_EQUAL(
+      w.fetch("GET", callback, {}, {}, "alter_connect=" + std::string(64, 'a')).status,
+      400);
+  CHECK_VALUE(app.poll_connect_session(path.substr(path.rfind('/') + 1)).status,
+              "pending");
+  CHECK_VALUE(
+      w.backend.oauth_server()->token_requests(oauth_grant_type::authorization_code),
+      0);
+  // The browser that began it still can (the wrong tries burnt nothing).
+  CAF_CHECK_EQUAL(w.fetch("GET", callback, {}, {}, cookie_of(go)).status, 200);
+  CAF_CHECK_EQUAL(flow.result().size(), 1u);
+}
+
+CAF_TEST(only the app renews a grant and only for the grant owner) {
+  world w{plain()};
+  auto app = w.app();
+  auto erin = w.backend.identity().issue(w.keys.app_id, "erin");
+  connect_request mine;
+  mine.allowed_providers = {"sim-oauth"};
+  mine.user_token = erin;
+  auto made = app.create_connect_session(mine);
+  walk_consent(w, made.connect_url);
+  auto status = app.poll_connect_session(made.session_token);
+  CAF_REQUIRE_EQUAL(status.results.size(), 1u);
+  auto grant_id = status.results[0].grant_id;
+  // Without erin's token the session would be the app's: it may not renew hers.
+  connect_request renew;
+  renew.reauth_grant_id = grant_id;
+  auto e = thrown_by([&] {
+  app.create_connect_session(renew); });
+  CAF_CHECK(e.code == error_code::connect_config_invalid || e.code == error_code::grant_not_found);
+  // Nor may a session whose grants go to an agent.
+  renew.user_token = erin;
+  renew.agent_id = w.keys.agents[0].id;
+  CAF_CHECK(thrown_by([&] {
+  app.create_connect_session(renew); }).code
+            == error_code::connect_config_invalid);
+  renew.agent_id.clear();
+  auto session = app.create_connect_session(renew);
+  walk_consent(w, session.connect_url);
+  auto renewed = app.poll_connect_session(session.session_token);
+  CAF_REQUIRE_EQUAL(renewed.results.size(), 1u);
+  CHECK_VALUE(renewed.results[0].grant_id, grant_id);
+  CHECK_VALUE(renewed.results[0].operation, "reauth");
+}
+
+CAF_TEST(allow on the Connect page does not end a session of OAuth providers only) {
+  world w{plain()};
+  auto app = w.app();
+  connect_request r;
+  r.allowed_providers = {"sim-oauth"};
+  auto s = app.create_connect_session(r);
+  auto path = w.path_of_page(s.connect_url);
+  auto answer
+      = w.browse("POST", path + "/decision", {}, "decision=approve&account=mallory");
+  CAF_CHECK(answer.body.find("Continue to the provider") != std::string::npos);
+  CHECK_VALUE(app.poll_connect_session(s.session_token).status, "pending");
 }

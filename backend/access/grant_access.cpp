@@ -159,6 +159,18 @@ missing_required_scopes(store& db, const grant_record& g,
   return out;
 }
 
+bool consent_may_renew(const grant_record& g, const std::string& user_id) {
+  switch (g.principal_type) {
+    case principal_type::user:
+      // A Connect grant of no user (principal "") is the app's own.
+      return g.principal_id == user_id;
+    case principal_type::system:
+      return user_id.empty();
+    default:
+      return false;
+  }
+}
+
 grant_item to_grant_item(store& db, const grant_record& g) {
   grant_item item;
   // An OAuth grant holds what its latest consent or refresh granted.

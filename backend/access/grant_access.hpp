@@ -44,6 +44,12 @@ std::vector<std::string>
 missing_required_scopes(store& db, const grant_record& g,
                         const std::vector<std::string>& granted);
 
+/// Whether a consent by the session's user (`user_id`, "" for none) may give
+/// `g` new tokens: a user's grant by that user, the app's own grants (system,
+/// or Connect's of no user) by a session that names no user; never an agent's
+/// or a group's.
+bool consent_may_renew(const grant_record& g, const std::string& user_id);
+
 /// A grant as list_grants() shows it.
 grant_item to_grant_item(store& db, const grant_record& grant);
 

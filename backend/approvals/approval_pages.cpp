@@ -6,6 +6,7 @@
 #include "auth/crypto.hpp"
 #include "backend/approvals/approval_desk.hpp"
 #include "backend/audit/audit_trail.hpp"
+#include "backend/http/cookies.hpp"
 #include "backend/http/html_page.hpp"
 #include "backend/http/page_origin.hpp"
 #include "backend/routes/routes.hpp"
@@ -30,22 +31,7 @@ std::string session_cookie(const approval_page_options& options,
 }
 
 std::string session_token(const server_request& req) {
-  const auto* cookies = find_field(req.headers, "cookie");
-  if (cookies == nullptr)
-    return {};
-  std::string_view rest{*cookies};
-  while (!rest.empty()) {
-    auto semi = rest.find(';');
-    auto item = rest.substr(0, semi);
-    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
-    while (!item.empty() && item.front() == ' ')
-      item.remove_prefix(1);
-    if (item.size() > cookie_name.size() + 1
-        && item.substr(0, cookie_name.size()) == cookie_name
-        && item[cookie_name.size()] == '=')
-      return std::string{item.substr(cookie_name.size() + 1)};
-  }
-  return {};
+  return cookie_value(req, cookie_name);
 }
 
 std::optional<approver_session> signed_in(backend_context& ctx,

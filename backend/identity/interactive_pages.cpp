@@ -113,6 +113,13 @@ void connect_pages(backend_context& ctx, const std::string& token, bool decision
   auto account = field_or_empty(form, "account");
   if (choice != "approve")
     return respond(connect_form(ctx, token, *s, "Choose Allow or Deny."));
+  // Allow here only makes grants of providers without their own consent: a
+  // session of OAuth providers only (every re-authorisation) is not ended by it.
+  auto offered = session_providers(ctx, *s);
+  if (std::none_of(offered.begin(), offered.end(),
+                   [](const provider_record& p) { return !p.is_oauth(); }))
+    return respond(connect_form(ctx, token, *s,
+                                "Continue to the provider to connect your account."));
   if (!is_account_name(account))
     return respond(connect_form(ctx, token, *s,
                                 "Enter your account: letters, digits and @ . _ + -"));

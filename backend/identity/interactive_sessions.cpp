@@ -132,15 +132,16 @@ connect_completion reauthorise(backend_context& ctx,
   try {
     in_transaction(ctx.db, [&](transaction& tx) {
       auto g = tx.grants().find(req.reauth_grant_id);
-      if (!g || g->provider_id != provider.id || !check_grant_state(*g))
+      if (!g || g->provider_id != provider.id || !check_grant_state(*g)
+          || !consent_may_renew(*g, s.user_id))
         throw grant_gone{};
       auto before = tx.oauth().find_tokens(g->id);
       tokens.grant_id = g->id;
       tokens.refreshed_at = now_iso8601();
       tokens.generation = before ? before->generation + 1 : 0;
       tx.oauth().put_tokens(tokens);
-      connect_result r{g->id, provider.id, g->account_identifier, tokens.scopes,
-                       req.grant_policy};
+      // The grant keeps its own expiry: a renewal is no new grant policy.
+      connect_result r{g->id, provider.id, g->account_identifier, tokens.scopes, {}};
       r.operation = "reauth";
       done.results.push_back(std::move(r));
       audit_session(tx, s, "connect.completed", audit_outcome::success, g->id,

@@ -4,6 +4,7 @@
 
 #include "auth/crypto.hpp"
 #include "backend/api/request_executor.hpp"
+#include "backend/http/cookies.hpp"
 #include "backend/http/html_page.hpp"
 #include "backend/identity/interactive_sessions.hpp"
 #include "backend/oauth/token_endpoint.hpp"
@@ -17,6 +18,26 @@ namespace {
 
 /// How long the person has at the provider.
 constexpr std::chrono::seconds flow_lifetime{600};
+
+/// The browser that began an authorization holds this cookie; the flow is
+/// found only by the state together with it, so an authorization URL sent to
+/// someone else completes nothing (login CSRF, OAuth Security BCP 4.7).
+constexpr std::string_view browser_cookie = "alter_connect";
+
+std::string flow_key(const std::string& state, const std::string& browser) {
+  return crypto::sha256_hex(state + ":" + browser);
+}
+
+std::string browser_cookie_header(const backend_context& ctx, const std::string& value,
+                                  std::chrono::seconds max_age) {
+  bool secure = ctx.base_url.rfind("https://", 0) == 0;
+  // Only the callback needs it (below the base URL's path, if it has one).
+  auto callback = net::parse_url(ctx.base_url + connect_callback_path);
+  auto path = callback ? callback->target : std::string{connect_callback_path};
+  return std::string{browser_cookie} + "=" + value + "; Path=" + path
+         + "; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age.count())
+         + (secure ? "; Secure" : "");
+}
 
 std::string joined(const std::vector<std::string>& scopes) {
   std::string out;
@@ -44,8 +65,9 @@ http_response begin_authorization(backend_context& ctx,
                                   const interactive_session_record& s,
                                   const provider_record& provider) {
   auto state = crypto::random_hex(32);
+  auto browser = crypto::random_hex(32);
   oauth_flow_record flow;
-  flow.state_hash = crypto::sha256_hex(state);
+  flow.state_hash = flow_key(state, browser);
   flow.session_hash = s.token_hash;
   flow.provider_id = provider.id;
   flow.verifier = base64url_encode(crypto::random_bytes(32));
@@ -61,7 +83,7 @@ http_response begin_authorization(backend_context& ctx,
                   + "&scope=" + net::percent_encode(joined(connect_scopes(provider)))
                   + "&state=" + state + "&code_challenge=" + challenge
                   + "&code_challenge_method=S256";
-  return redirect(location);
+  return redirect(location, browser_cookie_header(ctx, browser, flow_lifetime));
 }
 
 void finish_authorization(backend_context& ctx, const server_request& req,
@@ -71,11 +93,14 @@ void finish_authorization(backend_context& ctx, const server_request& req,
     return v.size() > 4096 ? std::string{} : v;
   };
   auto state = param("state");
-  auto flow = state.empty() ? std::nullopt
-                            : ctx.db.oauth().take_flow(crypto::sha256_hex(state));
+  auto browser = cookie_value(req, browser_cookie);
+  auto flow = state.empty() || browser.empty()
+                  ? std::nullopt
+                  : ctx.db.oauth().take_flow(flow_key(state, browser));
   if (!flow)
     return respond(outcome_page(400, "Unknown link",
-                                "This authorization is unknown or was already used."));
+                                "This authorization is unknown, was already used, or "
+                                "was begun in another browser."));
   auto s = ctx.db.sessions().find(flow->session_hash);
   if (!s || s->kind != session_kind::connect)
     return respond(outcome_page(400, "Unknown link", "The Connect session is gone."));

@@ -12,7 +12,7 @@ void sweep_once(store& db, token_refresher& tokens, const sweep_options& o) {
   db.oauth().prune_flows(now);
   auto stale = std::chrono::duration_cast<std::chrono::seconds>(o.refresh_unused_after);
   auto refreshed_before = now_iso8601(-stale);
-  auto due = db.oauth().due_for_refresh(now_iso8601(tokens.options().buffer),
+  auto due = db.oauth().due_for_refresh(now, now_iso8601(tokens.options().buffer),
                                         refreshed_before, o.batch);
   for (const auto& grant_id : due)
     // Each refresh takes the grant's lease: a call or another instance

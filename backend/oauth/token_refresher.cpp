@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "auth/crypto.hpp"
+#include "backend/access/grant_access.hpp"
 #include "backend/api/handler_failure.hpp"
 #include "backend/api/request_executor.hpp"
 #include "backend/audit/audit_trail.hpp"
@@ -60,8 +61,10 @@ refresh_counts token_refresher::counts() const noexcept {
 
 bool token_refresher::due(const oauth_token_record& row,
                           const std::string& refused_token) const {
-  if (!refused_token.empty())
-    return crypto::constant_time_equals(row.access_token, refused_token);
+  // A refused token is refreshed; so is its replacement if that is due too.
+  if (!refused_token.empty()
+      && crypto::constant_time_equals(row.access_token, refused_token))
+    return true;
   return row.expires_at <= iso_after(options_.buffer);
 }
 
@@ -75,6 +78,12 @@ void token_refresher::fresh_tokens(const grant_record& grant, std::string refuse
     return done(reauth_error(grant.id, grant.provider_id));
   if (!due(*row, refused_token))
     return done(std::move(*row));
+  // Without a refresh token only a new consent helps, once the token is dead.
+  if (row->refresh_token.empty()) {
+    if (row->expires_at > now_iso8601() && refused_token.empty())
+      return done(std::move(*row));
+    return done(reauth_error(grant.id, grant.provider_id));
+  }
   auto p = std::make_shared<pending>();
   p->grant_id = grant.id;
   p->app_id = grant.app_id;
@@ -100,6 +109,9 @@ void token_refresher::refresh_if_due(const std::string& grant_id,
   auto grant = ctx_.db.grants().find(grant_id);
   if (!grant)
     return done(to_caf_error(error_code::grant_not_found, "no grant with that id"));
+  // A grant revoked or expired since the sweep read it gets no new tokens.
+  if (auto usable = check_grant_state(*grant); !usable)
+    return done(usable.error());
   auto row = ctx_.db.oauth().find_tokens(grant_id);
   // Long unrefreshed: refresh the token in the row now (unless a call
   // replaces it first); otherwise only when it is due.
@@ -169,7 +181,14 @@ void token_refresher::call_token_endpoint(std::shared_ptr<pending> p,
         return finish(p, std::move(next));
       }
       if (answer.outcome == token_outcome::invalid_grant) {
-        ctx_.db.oauth().mark_reauth_required(p->grant_id, owner_);
+        if (!ctx_.db.oauth().mark_reauth_required(p->grant_id, owner_)) {
+          // The lease was lost meanwhile (a new consent, another instance):
+          // whatever the row holds now is the answer.
+          failed_.fetch_add(1);
+          audit_refresh(*p, audit_outcome::error, "token_refresh_in_progress",
+                        "the refresh lease ran out before the answer");
+          return wait_for_other(p);
+        }
         reauth_required_.fetch_add(1);
         audit_refresh(*p, audit_outcome::error, "reauth_required", answer.problem);
         return finish(p, reauth_error(p->grant_id, p->provider_id));

@@ -38,8 +38,11 @@ struct refresh_options {
   /// A token expiring within this is refreshed before use.
   std::chrono::seconds buffer{60};
   /// How long a refresh may hold the grant's lease; a holder that died loses
-  /// it after this.
-  std::chrono::seconds lease{20};
+  /// it after this. Well above `timeout` plus a busy worker queue: a holder
+  /// that loses its lease mid-refresh makes the next holder replay the rotated
+  /// refresh token. Instances compare it on their own clocks (keep them
+  /// synchronised).
+  std::chrono::seconds lease{60};
   /// How long a caller waits for someone else's refresh before it gets 409
   /// token_refresh_in_progress.
   std::chrono::milliseconds max_wait{5000};

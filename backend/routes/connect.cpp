@@ -47,23 +47,6 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
   if (!grant_expiry(body->grant_policy))
     return config_error("grant_policy: TTLs must be 0 to 10 years, default <= max, "
                         "expires_at an ISO 8601 UTC time");
-  if (!body->reauth_grant_id.empty()) {
-    // Only an OAuth grant this caller may use gets new tokens this way.
-    auto g = body->reauth_grant_id.size() <= 128
-                 ? ctx.db.grants().find(body->reauth_grant_id)
-                 : std::nullopt;
-    if (!g || g->app_id != id.app_id() || !may_use(ctx.db, id, *g))
-      return call->fail(make_error(error_code::grant_not_found,
-                                   "no grant with that reauth_grant_id"));
-    if (!holds_oauth_tokens(*g))
-      return config_error("reauth_grant_id must name an OAuth grant");
-    if (auto usable = check_grant_state(*g); !usable)
-      return call->fail(from_caf_error(usable.error()));
-    if (!body->allowed_providers.empty()
-        && body->allowed_providers != std::vector<std::string>{g->provider_id})
-      return config_error("allowed_providers must be empty or the grant's provider");
-    body->allowed_providers = {g->provider_id};
-  }
   interactive_session_record s;
   s.kind = session_kind::connect;
   s.app_id = id.app_id();
@@ -84,6 +67,30 @@ void create_session(backend_context& ctx, const api_call_ptr& call) {
     s.user_id = user->id;
   } else if (id.user) {
     s.user_id = id.user->id;
+  }
+  if (!body->reauth_grant_id.empty()) {
+    // Only the app, for the grant's own owner, renews an OAuth grant: an agent
+    // (even one the grant is delegated to) never swaps the account behind it.
+    auto g = body->reauth_grant_id.size() <= 128
+                 ? ctx.db.grants().find(body->reauth_grant_id)
+                 : std::nullopt;
+    if (!g || g->app_id != id.app_id() || !may_use(ctx.db, id, *g))
+      return call->fail(make_error(error_code::grant_not_found,
+                                   "no grant with that reauth_grant_id"));
+    if (id.agent || !body->agent_id.empty())
+      return config_error("an agent cannot re-authorise a grant: the app does, for "
+                          "the grant's owner");
+    if (!holds_oauth_tokens(*g))
+      return config_error("reauth_grant_id must name an OAuth grant");
+    if (!consent_may_renew(*g, s.user_id))
+      return config_error("a grant is re-authorised by its own user (pass that "
+                          "user's user_token), an app grant without one");
+    if (auto usable = check_grant_state(*g); !usable)
+      return call->fail(from_caf_error(usable.error()));
+    if (!body->allowed_providers.empty()
+        && body->allowed_providers != std::vector<std::string>{g->provider_id})
+      return config_error("allowed_providers must be empty or the grant's provider");
+    body->allowed_providers = {g->provider_id};
   }
   // The JWT is not kept: the session remembers whom it names.
   body->user_token.clear();

@@ -37,11 +37,13 @@ public:
       = 0;
   /// Ends the lease without a change (the refresh failed for a passing reason).
   virtual void release_lease(std::string_view grant_id, std::string_view owner) = 0;
-  /// Valid grants whose access token expires before `expiring_before` or that
-  /// were last refreshed before `refreshed_before`, at most `limit`.
-  virtual std::vector<std::string> due_for_refresh(std::string_view expiring_before,
-                                                   std::string_view refreshed_before,
-                                                   int64_t limit)
+  /// Valid tokens of grants still usable at `now` (active, not expired) whose
+  /// access token expires before `expiring_before` or that were last refreshed
+  /// before `refreshed_before`, at most `limit`: a revoked grant's tokens are
+  /// never refreshed again.
+  virtual std::vector<std::string>
+  due_for_refresh(std::string_view now, std::string_view expiring_before,
+                  std::string_view refreshed_before, int64_t limit)
       = 0;
 
   virtual void insert_flow(const oauth_flow_record& x) = 0;

@@ -103,14 +103,17 @@ void pg_oauth::release_lease(std::string_view grant_id, std::string_view owner) 
   s.run();
 }
 
-std::vector<std::string> pg_oauth::due_for_refresh(std::string_view expiring_before,
+std::vector<std::string> pg_oauth::due_for_refresh(std::string_view now,
+                                                   std::string_view expiring_before,
                                                    std::string_view refreshed_before,
                                                    int64_t limit) {
   pg_lease lease{scope_};
-  auto s = lease.query("SELECT grant_id FROM oauth_tokens WHERE state = 'valid' "
-                       "AND (expires_at < $1 OR refreshed_at < $2) "
-                       "ORDER BY expires_at LIMIT $3");
-  s.bind(1, expiring_before).bind(2, refreshed_before).bind(3, limit);
+  auto s = lease.query(
+      "SELECT t.grant_id FROM oauth_tokens t JOIN grants g ON g.id = t.grant_id "
+      "WHERE t.state = 'valid' AND g.status = 'active' "
+      "AND (g.expires_at IS NULL OR g.expires_at = '' OR g.expires_at > $4) "
+      "AND (t.expires_at < $1 OR t.refreshed_at < $2) ORDER BY t.expires_at LIMIT $3");
+  s.bind(1, expiring_before).bind(2, refreshed_before).bind(3, limit).bind(4, now);
   return s.all([](const pg_row& row) { return row.text(0); });
 }
 

@@ -210,7 +210,8 @@ public:
   bool store_refreshed(const oauth_token_record& x, std::string_view owner) override;
   bool mark_reauth_required(std::string_view grant_id, std::string_view owner) override;
   void release_lease(std::string_view grant_id, std::string_view owner) override;
-  std::vector<std::string> due_for_refresh(std::string_view expiring_before,
+  std::vector<std::string> due_for_refresh(std::string_view now,
+                                           std::string_view expiring_before,
                                            std::string_view refreshed_before,
                                            int64_t limit) override;
   void insert_flow(const oauth_flow_record& x) override;

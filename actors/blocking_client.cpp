@@ -110,8 +110,9 @@ std::shared_ptr<environment> or_default(std::shared_ptr<environment> env) {
 // -- Keys and Agents -----------------------------------------------------------------
 
 Keys::Keys(keys_actor handle, std::shared_ptr<environment> env,
-           std::chrono::milliseconds timeout)
-    : handle_(std::move(handle)), env_(std::move(env)), timeout_(timeout) {
+           std::chrono::milliseconds timeout, std::shared_ptr<void> client)
+    : handle_(std::move(handle)), env_(std::move(env)), timeout_(timeout),
+      client_(std::move(client)) {
 }
 
 minted_key Keys::derive(const key_derivation& x) {
@@ -127,8 +128,9 @@ key_info Keys::revoke(const std::string& key_id) {
 }
 
 Agents::Agents(agents_actor handle, std::shared_ptr<environment> env,
-               std::chrono::milliseconds timeout)
-    : handle_(std::move(handle)), env_(std::move(env)), timeout_(timeout) {
+               std::chrono::milliseconds timeout, std::shared_ptr<void> client)
+    : handle_(std::move(handle)), env_(std::move(env)), timeout_(timeout),
+      client_(std::move(client)) {
 }
 
 agent_created Agents::create(const agent_create& x,
@@ -195,6 +197,19 @@ client_facade<Handle, Derived>::client_facade(Handle handle,
 }
 
 template <class Handle, class Derived>
+void client_facade<Handle, Derived>::own_client() {
+  owner_ = std::shared_ptr<void>(
+      nullptr, [env = env_, handle = handle_, timeout = timeout_](void*) {
+        // A destructor must not throw: a client already closed, or a backend
+        // gone, leaves nothing more to drain.
+        try {
+          ask<bool>(*env, handle, timeout, close_atom_v);
+        } catch (...) {
+        }
+      });
+}
+
+template <class Handle, class Derived>
 http_response client_facade<Handle, Derived>::request(provider_call call) {
   auto wait = call_wait(timeout_, call.timeout);
   return ask<http_response>(*env_, handle_, wait, request_atom_v, std::move(call));
@@ -214,13 +229,17 @@ grant_list client_facade<Handle, Derived>::list_grants(const grant_query& query)
 template <class Handle, class Derived>
 Derived client_facade<Handle, Derived>::with_constraints(const constraints& c) {
   auto sub = ask<caf::actor>(*env_, handle_, timeout_, constrain_atom_v, c);
-  return Derived{caf::actor_cast<Handle>(std::move(sub)), env_, timeout_};
+  Derived out{caf::actor_cast<Handle>(std::move(sub)), env_, timeout_};
+  out.own_client();
+  return out;
 }
 
 template <class Handle, class Derived>
 Derived client_facade<Handle, Derived>::trace(const trace_fields& fields) {
   auto sub = ask<caf::actor>(*env_, handle_, timeout_, trace_atom_v, fields);
-  return Derived{caf::actor_cast<Handle>(std::move(sub)), env_, timeout_};
+  Derived out{caf::actor_cast<Handle>(std::move(sub)), env_, timeout_};
+  out.own_client();
+  return out;
 }
 
 template <class Handle, class Derived>
@@ -269,7 +288,8 @@ client_facade<Handle, Derived>::resolve_identity(const std::string& user_token) 
 
 template <class Handle, class Derived>
 Keys client_facade<Handle, Derived>::keys() {
-  return Keys{ask<keys_actor>(*env_, handle_, timeout_, keys_atom_v), env_, timeout_};
+  return Keys{ask<keys_actor>(*env_, handle_, timeout_, keys_atom_v), env_, timeout_,
+              owner_};
 }
 
 template <class Handle, class Derived>
@@ -305,6 +325,7 @@ template class client_facade<app_actor, App>;
 Agent::Agent(const client_options& options, std::shared_ptr<environment> env)
     : client_facade({}, or_default(std::move(env)), timeout_of(options)) {
   handle_ = value_or_throw(spawn_agent(env_->system(), env_->clients(), options));
+  own_client();
 }
 
 Agent::Agent(agent_actor handle, std::shared_ptr<environment> env,
@@ -326,6 +347,7 @@ revoked_delegation Agent::revoke_delegation(const std::string& grant_id) {
 App::App(const client_options& options, std::shared_ptr<environment> env)
     : client_facade({}, or_default(std::move(env)), timeout_of(options)) {
   handle_ = value_or_throw(spawn_app(env_->system(), env_->clients(), options));
+  own_client();
 }
 
 App::App(app_actor handle, std::shared_ptr<environment> env,
@@ -335,12 +357,14 @@ App::App(app_actor handle, std::shared_ptr<environment> env,
 
 Agent App::get_agent(const std::string& agent_id) {
   auto hdl = ask<agent_actor>(*env_, handle_, timeout_, get_agent_atom_v, agent_id);
-  return Agent{std::move(hdl), env_, timeout_};
+  Agent out{std::move(hdl), env_, timeout_};
+  out.own_client();
+  return out;
 }
 
 Agents App::agents() {
   return Agents{ask<agents_actor>(*env_, handle_, timeout_, agents_atom_v), env_,
-                timeout_};
+                timeout_, owner_};
 }
 
 revoked_grant App::revoke_grant(const std::string& grant_id,

@@ -42,8 +42,9 @@ class App;
 /// app.keys (and agent.keys): the calling key's lifecycle.
 class Keys {
 public:
+  /// `client` keeps the client these calls belong to open while this lives.
   Keys(keys_actor handle, std::shared_ptr<environment> env,
-       std::chrono::milliseconds timeout);
+       std::chrono::milliseconds timeout, std::shared_ptr<void> client = nullptr);
   /// A short-lived alter_dk_ key with a subset of this key's scopes
   /// (keys:derive); BackendError constraint_not_narrowing otherwise.
   minted_key derive(const key_derivation& x);
@@ -56,13 +57,15 @@ private:
   keys_actor handle_;
   std::shared_ptr<environment> env_;
   std::chrono::milliseconds timeout_;
+  std::shared_ptr<void> client_;
 };
 
 /// app.agents: operator CRUD of managed agents and their keys.
 class Agents {
 public:
+  /// `client` keeps the client these calls belong to open while this lives.
   Agents(agents_actor handle, std::shared_ptr<environment> env,
-         std::chrono::milliseconds timeout);
+         std::chrono::milliseconds timeout, std::shared_ptr<void> client = nullptr);
   /// With an idempotency key, the same key and body replay the metadata
   /// (api_key empty); another body throws IdempotencyKeyBodyMismatchError.
   agent_created create(const agent_create& x, const std::string& idempotency_key = {});
@@ -85,6 +88,7 @@ private:
   agents_actor handle_;
   std::shared_ptr<environment> env_;
   std::chrono::milliseconds timeout_;
+  std::shared_ptr<void> client_;
 };
 
 /// What App and Agent share. `Derived` is the facade class itself, so that
@@ -128,6 +132,9 @@ public:
   /// The backend base URL the client is pinned to.
   std::string base_url();
   /// Drains outstanding calls; later calls throw AlterSDKError (client_closed).
+  /// A client made from options (and its sub-clients: with_constraints,
+  /// trace, get_agent) closes itself when its last copy goes out of scope, as
+  /// Python's `async with` does; close() only makes that explicit.
   void close();
 
   const Handle& handle() const noexcept {
@@ -138,12 +145,20 @@ protected:
   client_facade(Handle handle, std::shared_ptr<environment> env,
                 std::chrono::milliseconds timeout);
 
+  /// From now on the last copy of this facade closes the client (its audit
+  /// reports written, its calls drained; bounded by the client's timeout).
+  void own_client();
+
   std::shared_ptr<environment> env_;
   Handle handle_;
   std::chrono::milliseconds timeout_;
+  /// Shared by the copies; its deleter closes. Declared last: it goes first.
+  std::shared_ptr<void> owner_;
 };
 
 class Agent : public client_facade<agent_actor, Agent> {
+  friend class App; // get_agent: the App's impersonation owns its Agent
+
 public:
   /// Throws AlterValueError for bad options.
   explicit Agent(const client_options& options,

@@ -224,3 +224,31 @@ CAF_TEST(after accepts only a cursor or a created_at and refuses other text) {
   CAF_CHECK_EQUAL(by_cursor.status, 200);
   CAF_CHECK(by_cursor.body.find("\"rows\":[]") != std::string::npos);
 }
+
+CAF_TEST(a client going out of scope writes its pending reports as close does) {
+  world w{false};
+  auto reported = [&] {
+    std::size_t n = 0;
+    for (const auto& r : calls_audited(w.backend.db()))
+      n += r.action == "provider_call.reported" ? 1 : 0;
+    return n;
+  };
+  {
+    auto agent = w.agent();
+    for (int i = 0; i < 20; ++i)
+      agent.request(call_for(w));
+    // A copy shares the client: its end closes nothing while `agent` lives.
+    { auto copy = agent; }
+    CAF_CHECK_EQUAL(agent.request(call_for(w)).status, 200);
+    // A sub-client is closed when it goes, its parent stays open.
+    {
+      trace_fields run;
+      run.run_id = "run-1";
+      auto traced = agent.trace(run);
+      traced.request(call_for(w));
+    }
+    CAF_CHECK_EQUAL(agent.request(call_for(w)).status, 200);
+  }
+  // No close(): leaving the scope drained all 23 reports.
+  CAF_CHECK_EQUAL(reported(), 23u);
+}

@@ -51,6 +51,10 @@ struct client_state {
   /// Delayed steps of polling flows, by timer id (run_later).
   std::map<uint64_t, std::function<void()>> timers;
   uint64_t last_timer = 0;
+  /// Waits that close() ends at once rather than drains (an approval
+  /// long-poll may take minutes), by id; each removes itself when it ends.
+  std::map<uint64_t, std::function<void()>> end_on_close;
+  uint64_t last_wait = 0;
 
   const client_settings& settings() const noexcept {
     return *sup->settings;

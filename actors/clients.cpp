@@ -255,19 +255,35 @@ caf::result<approval_status> on_approval_status(Self self, const std::string& id
 }
 
 /// One await_approval: long-polls the state until it is terminal or the local
-/// deadline passes, then fetches the result.
+/// deadline passes, then fetches the result. close() ends it at once; whatever
+/// arrives after it ended is ignored.
 struct approval_waiter {
   std::string id;
   clock_type::time_point deadline;
+  caf::typed_response_promise<proxy_result> promise;
+  uint64_t wait_id = 0;
+  bool done = false;
 };
+
+/// Answers the waiter once and ends its call.
+template <class Self, class T>
+void settle(Self self, const std::shared_ptr<approval_waiter>& w, T&& value) {
+  if (w->done)
+    return;
+  w->done = true;
+  self->state.end_on_close.erase(w->wait_id);
+  finish(self, w->promise, std::forward<T>(value));
+}
 
 template <class Self>
 void poll_approval(Self self, std::shared_ptr<approval_waiter> w,
                    caf::typed_response_promise<proxy_result> promise) {
+  if (w->done)
+    return;
   auto left = std::chrono::duration_cast<std::chrono::seconds>(w->deadline
                                                                - clock_type::now());
   if (clock_type::now() >= w->deadline)
-    return finish(self, promise,
+    return settle(self, w,
                   to_caf_error(error_code::approval_timeout,
                                "no decision on " + w->id + " before the timeout"));
   // The backend holds the request until the state changes (1 to 30 s), which
@@ -279,9 +295,11 @@ void poll_approval(Self self, std::shared_ptr<approval_waiter> w,
   call_backend(
       self, std::move(bc), call_kind::idempotent,
       [=](http_response& reply) mutable {
+        if (w->done)
+          return;
         auto status = read_backend_reply<approval_status>(reply, 200);
         if (!status)
-          return finish(self, promise, std::move(status.error()));
+          return settle(self, w, std::move(status.error()));
         if (!status->terminal())
           return poll_approval(self, w, promise);
         backend_call result{"GET", "/v1/approvals/" + w->id + "/result", {}, {},
@@ -291,12 +309,12 @@ void poll_approval(Self self, std::shared_ptr<approval_waiter> w,
             [=](http_response& answer) mutable {
               auto r = read_backend_reply<proxy_result>(answer, 200);
               if (!r)
-                return finish(self, promise, std::move(r.error()));
-              finish(self, promise, std::move(*r));
+                return settle(self, w, std::move(r.error()));
+              settle(self, w, std::move(*r));
             },
-            [=](caf::error& err) mutable { finish(self, promise, std::move(err)); });
+            [=](caf::error& err) mutable { settle(self, w, std::move(err)); });
       },
-      [=](caf::error& err) mutable { finish(self, promise, std::move(err)); });
+      [=](caf::error& err) mutable { settle(self, w, std::move(err)); });
 }
 
 template <class Self>
@@ -320,6 +338,10 @@ caf::result<proxy_result> on_await_approval(Self self, const std::string& id,
                 + std::chrono::duration_cast<clock_type::duration>(
                     std::chrono::duration<double>{how.timeout});
   auto promise = self->template make_response_promise<proxy_result>();
+  w->promise = promise;
+  w->wait_id = ++self->state.last_wait;
+  self->state.end_on_close.emplace(w->wait_id,
+                                   [=] { settle(self, w, closed_error()); });
   poll_approval(self, std::move(w), promise);
   return promise;
 }
@@ -385,6 +407,11 @@ template <class Self>
 caf::result<bool> on_close(Self self) {
   auto& st = self->state;
   flush_reports(self);
+  // Long waits end now (client_closed) instead of holding close() for minutes.
+  auto waits = std::move(st.end_on_close);
+  st.end_on_close.clear();
+  for (auto& [id, end] : waits)
+    end();
   if (st.agents)
     caf::anon_send(st.agents, close_atom_v);
   if (st.keys)

@@ -234,6 +234,21 @@ CAF_TEST(a decision after the client gave up still executes once) {
   CAF_CHECK_EQUAL(w.backend.hits().total(), 1);
 }
 
+CAF_TEST(close ends an approval wait in flight instead of waiting for it) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  // A wait in flight does not hold close(): it ends with client_closed.
+  auto waiting = std::async(std::launch::async, [&] {
+    return thrown_by([&] { agent.await_approval(out.approval.approval_id, 60.0); });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  auto started = std::chrono::steady_clock::now();
+  agent.close();
+  CAF_CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds{5});
+  CAF_CHECK(waiting.get().code == error_code::client_closed);
+}
+
 CAF_TEST(a retried held call gets the same approval back) {
   approval_world w;
   proxy_request p;

@@ -6,16 +6,8 @@ set -euo pipefail
 local_bin=$1
 alter_bin=$2
 here=$(cd "$(dirname "$0")" && pwd)
-dir=$(mktemp -d)
-server=
-client=
-cleanup() {
-  # Never `kill 0`: that would signal this script's whole process group.
-  for pid in $server $client; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+# shellcheck source=local_server_lib.sh
+source "$here/local_server_lib.sh"
 
 boot=$("$local_bin" bootstrap --db "$dir/a.db" --agents 1)
 app=$(awk '/^app /{print $2}' <<<"$boot")
@@ -28,12 +20,7 @@ token=$(awk '/^  token: /{print $2}' <<<"$boot")
 "$local_bin" rules add --db "$dir/a.db" --app "$app" --name "payments need a human" \
   --target "agent:$agent" --type require_approval >/dev/null
 
-"$local_bin" serve --db "$dir/a.db" --port 0 --provider-port 0 --plain >"$dir/log" 2>&1 &
-server=$!
-for _ in $(seq 50); do grep -q "API on" "$dir/log" && break; sleep 0.1; done
-url=$(grep -o 'API on http://[0-9.:]*' "$dir/log" | awk '{print $3}')
-providers=$(grep -o 'providers on http://[0-9.:]*' "$dir/log" | awk '{print $3}')
-[[ -n "$url" ]] || { cat "$dir/log"; exit 1; }
+serve_plain
 
 reason="pay invoice 2026-117"
 ALTER_API_KEY=$key ALTER_BASE_URL=$url "$alter_bin" proxy --grant "$grant" \

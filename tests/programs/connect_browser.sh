@@ -8,28 +8,15 @@ set -euo pipefail
 local_bin=$1
 alter_bin=$2
 here=$(cd "$(dirname "$0")" && pwd)
-dir=$(mktemp -d)
-server=
-client=
-cleanup() {
-  # Never `kill 0`: that would signal this script's whole process group.
-  for pid in $server $client; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+# shellcheck source=local_server_lib.sh
+source "$here/local_server_lib.sh"
 
 boot=$("$local_bin" bootstrap --db "$dir/a.db" --agents 1)
 app=$(awk '/^app /{print $2}' <<<"$boot")
 key=$(grep -m1 '^  key: ' <<<"$boot" | awk '{print $2}')
 [[ -n "$app" && -n "$key" ]] || { echo "bootstrap output not understood"; exit 1; }
 
-"$local_bin" serve --db "$dir/a.db" --port 0 --provider-port 0 --plain >"$dir/log" 2>&1 &
-server=$!
-for _ in $(seq 50); do grep -q "API on" "$dir/log" && break; sleep 0.1; done
-url=$(grep -o 'API on http://[0-9.:]*' "$dir/log" | awk '{print $3}')
-providers=$(grep -o 'providers on http://[0-9.:]*' "$dir/log" | awk '{print $3}')
-[[ -n "$url" && -n "$providers" ]] || { cat "$dir/log"; exit 1; }
+serve_plain
 
 # Starts `alter connect` in the background and sets connect_url from what it
 # writes to stderr.

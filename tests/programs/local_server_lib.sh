@@ -1,0 +1,24 @@
+# Shared by the browser tests (source it after `set -euo pipefail`, with
+# $local_bin set): a temporary directory $dir, the processes $server and
+# $client stopped on exit, and serve_plain to run alter-local on $dir/a.db.
+
+dir=$(mktemp -d)
+server=
+client=
+cleanup() {
+  # Never `kill 0`: that would signal this script's whole process group.
+  for pid in $server $client; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+# Starts alter-local on free ports over plain HTTP; sets server, url, providers.
+serve_plain() {
+  "$local_bin" serve --db "$dir/a.db" --port 0 --provider-port 0 --plain >"$dir/log" 2>&1 &
+  server=$!
+  for _ in $(seq 50); do grep -q "API on" "$dir/log" && break; sleep 0.1; done
+  url=$(grep -o 'API on http://[0-9.:]*' "$dir/log" | awk '{print $3}')
+  providers=$(grep -o 'providers on http://[0-9.:]*' "$dir/log" | awk '{print $3}')
+  [[ -n "$url" && -n "$providers" ]] || { cat "$dir/log"; exit 1; }
+}

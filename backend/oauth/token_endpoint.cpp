@@ -121,7 +121,7 @@ void request_tokens(upstream_client& http, const provider_record& provider,
                    form_encode(form),
                    0};
   http.exchange(std::move(where->where), std::move(req), timeout,
-                [done = std::move(done)](net::exchange_outcome out) {
+                [done = std::move(done)](const net::exchange_outcome& out) {
                   if (!out.ok)
                     return done(failed(token_outcome::unavailable,
                                        "the token endpoint could not be reached"));

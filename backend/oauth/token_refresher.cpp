@@ -100,7 +100,7 @@ void token_refresher::fresh_tokens(const grant_record& grant, std::string refuse
     }
   }
   p->deadline = std::chrono::steady_clock::now() + options_.max_wait;
-  start(std::move(p));
+  start(p);
 }
 
 void token_refresher::refresh_if_due(const std::string& grant_id,
@@ -119,12 +119,12 @@ void token_refresher::refresh_if_due(const std::string& grant_id,
   fresh_tokens(*grant, idle ? row->access_token : std::string{}, std::move(done));
 }
 
-void token_refresher::start(std::shared_ptr<pending> p) {
+void token_refresher::start(const std::shared_ptr<pending>& p) {
   try {
     auto now = now_iso8601();
     if (!ctx_.db.oauth().take_lease(p->grant_id, owner_, now,
                                     iso_after(options_.lease)))
-      return wait_for_other(std::move(p));
+      return wait_for_other(p);
     // Another instance may have refreshed between our read and the lease.
     auto row = ctx_.db.oauth().find_tokens(p->grant_id);
     if (!row || row->state != oauth_token_state::valid
@@ -137,13 +137,13 @@ void token_refresher::start(std::shared_ptr<pending> p) {
         return finish(p, reauth_error(p->grant_id, p->provider_id));
       return finish(p, std::move(*row));
     }
-    call_token_endpoint(std::move(p), std::move(*row));
+    call_token_endpoint(p, std::move(*row));
   } catch (const std::exception&) {
     finish(p, to_caf_error(error_of_current_exception()));
   }
 }
 
-void token_refresher::call_token_endpoint(std::shared_ptr<pending> p,
+void token_refresher::call_token_endpoint(const std::shared_ptr<pending>& p,
                                           oauth_token_record row) {
   auto provider = ctx_.db.grants().find_provider(p->provider_id);
   if (!provider || !provider->is_oauth()) {
@@ -217,7 +217,7 @@ void token_refresher::call_token_endpoint(std::shared_ptr<pending> p,
                  });
 }
 
-void token_refresher::wait_for_other(std::shared_ptr<pending> p) {
+void token_refresher::wait_for_other(const std::shared_ptr<pending>& p) {
   if (std::chrono::steady_clock::now() >= p->deadline) {
     waited_out_.fetch_add(1);
     auto e = make_error(error_code::token_refresh_in_progress,
@@ -256,7 +256,7 @@ void token_refresher::wait_for_other(std::shared_ptr<pending> p) {
 }
 
 void token_refresher::finish(const std::shared_ptr<pending>& p,
-                             caf::expected<oauth_token_record> out) {
+                             const caf::expected<oauth_token_record>& out) {
   std::vector<tokens_callback> callers;
   {
     std::lock_guard guard{mtx_};

@@ -90,10 +90,11 @@ public:
 private:
   struct pending;
 
-  void start(std::shared_ptr<pending> p);
-  void call_token_endpoint(std::shared_ptr<pending> p, oauth_token_record row);
-  void wait_for_other(std::shared_ptr<pending> p);
-  void finish(const std::shared_ptr<pending>& p, caf::expected<oauth_token_record> out);
+  void start(const std::shared_ptr<pending>& p);
+  void call_token_endpoint(const std::shared_ptr<pending>& p, oauth_token_record row);
+  void wait_for_other(const std::shared_ptr<pending>& p);
+  void finish(const std::shared_ptr<pending>& p,
+              const caf::expected<oauth_token_record>& out);
   bool due(const oauth_token_record& row, const std::string& refused_token) const;
   void audit_refresh(const pending& p, audit_outcome outcome, const std::string& error,
                      const std::string& problem);

@@ -25,7 +25,7 @@ constexpr auto used_refresh_memory = std::chrono::steady_clock::duration{24h};
 /// Keeps now + ttl far from overflow.
 constexpr std::chrono::seconds max_ttl{10LL * 365 * 24 * 3600};
 
-constexpr std::size_t max_form_bytes = 64 * 1024;
+constexpr std::size_t max_form_bytes = std::size_t{64} * 1024;
 constexpr std::size_t max_target_bytes = 8192;
 constexpr std::size_t max_redirect_uri = 2048;
 constexpr std::size_t max_state = 512;

@@ -12,8 +12,11 @@ cd "$(dirname "$0")/.."
 dir=${ALTER_HARDENING_DIR:-build-hardening}
 seconds=${ALTER_FUZZ_SECONDS:-20}
 
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 # -O1 and line tables only: sanitizer reports keep file:line, builds stay short.
 cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
+  "${launcher[@]}" \
   -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" -DALTER_SANITIZE=address,undefined \
   -DALTER_FUZZ=ON -DALTER_BUILD_BENCHMARKS=OFF >/dev/null
 ninja -C "$dir" -j2

@@ -6,6 +6,9 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config curl
+  # Compiler cache: rebuilds of a clean clone (CI, scripts/hardening.sh) reuse
+  # the objects of earlier builds on the machine.
+  ccache
   libcaf-dev
   libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev
   libssl-dev

@@ -150,6 +150,10 @@ std::vector<std::string>
 missing_required_scopes(store& db, const grant_record& g,
                         const std::vector<std::string>& granted) {
   std::vector<std::string> out;
+  // Only a consent can give a grant more scopes: a managed secret's grant is
+  // never "mismatched", and its calls spend no provider read on the question.
+  if (g.grant_kind != grant_kind::oauth)
+    return out;
   auto provider = db.grants().find_provider(g.provider_id);
   if (!provider)
     return out;

@@ -39,7 +39,7 @@ caf::expected<token_response> credential_of(store& db, const grant_record& grant
 
 /// The scopes the grant's provider now requires that `granted` lacks (an
 /// operator added them after the grant was made): when any, the grant reads as
-/// scope_mismatch.
+/// scope_mismatch. Always none for a managed-secret grant.
 std::vector<std::string>
 missing_required_scopes(store& db, const grant_record& g,
                         const std::vector<std::string>& granted);

@@ -83,18 +83,42 @@ struct world {
   http_request page_request(const std::string& method, const std::string& target,
                             const std::string& cookie = {},
                             const std::string& form = {}) const {
+    return browser_request(method, target, form,
+                           method != "GET" ? backend.base_url() : std::string{},
+                           cookie);
+  }
+
+  /// What a browser sends: its Origin and cookie when given, a form body.
+  static http_request browser_request(const std::string& method,
+                                      const std::string& target,
+                                      const std::string& form,
+                                      const std::string& origin,
+                                      const std::string& cookie) {
     http_request req;
     req.method = method;
     req.target = target;
     if (!cookie.empty())
       req.headers.push_back({"Cookie", cookie});
-    if (method != "GET")
-      req.headers.push_back({"Origin", backend.base_url()});
+    if (!origin.empty())
+      req.headers.push_back({"Origin", origin});
     if (!form.empty()) {
       req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
       req.body = form;
     }
     return req;
+  }
+
+  /// One exchange over the environment's transport, trusting the backend's
+  /// certificate.
+  http_response exchange(net::endpoint where, http_request req) {
+    where.tls.ca_pem = backend.certificate_pem();
+    caf::scoped_actor self{env->system()};
+    http_response out;
+    self->request(env->transport(), caf::infinite, exchange_atom_v, where, req)
+        .receive(
+            [&](http_response& r) { out = std::move(r); },
+            [&](caf::error& e) { CAF_FAIL("transport failed: " << to_string(e)); });
+    return out;
   }
 
   /// A page of the backend over HTTP, as a browser would use it (no Alter key).
@@ -110,25 +134,8 @@ struct world {
                       const std::string& cookie = {}) {
     auto target = net::parse_url(url);
     CAF_REQUIRE(target.has_value());
-    target->where.tls.ca_pem = backend.certificate_pem();
-    http_request req;
-    req.method = method;
-    req.target = target->target;
-    if (!origin.empty())
-      req.headers.push_back({"Origin", origin});
-    if (!cookie.empty())
-      req.headers.push_back({"Cookie", cookie});
-    if (!form.empty()) {
-      req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
-      req.body = form;
-    }
-    caf::scoped_actor self{env->system()};
-    http_response out;
-    self->request(env->transport(), caf::infinite, exchange_atom_v, target->where, req)
-        .receive(
-            [&](http_response& r) { out = std::move(r); },
-            [&](caf::error& e) { CAF_FAIL("transport failed: " << to_string(e)); });
-    return out;
+    return exchange(std::move(target->where),
+                    browser_request(method, target->target, form, origin, cookie));
   }
 
   /// The path of one of the backend's page URLs (connect_url, auth_url).
@@ -145,15 +152,7 @@ struct world {
       for (auto& h : req.headers)
         if (h.name == header::signature)
           h.value[0] = h.value[0] == 'a' ? 'b' : 'a';
-    auto target = net::parse_url(backend.base_url());
-    target->where.tls.ca_pem = backend.certificate_pem();
-    caf::scoped_actor self{env->system()};
-    http_response out;
-    self->request(env->transport(), caf::infinite, exchange_atom_v, target->where, req)
-        .receive(
-            [&](http_response& r) { out = std::move(r); },
-            [&](caf::error& e) { CAF_FAIL("transport failed: " << to_string(e)); });
-    return out;
+    return exchange(net::parse_url(backend.base_url())->where, std::move(req));
   }
 };
 

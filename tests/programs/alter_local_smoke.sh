@@ -121,4 +121,17 @@ set +e
 "$bin" serve --approver-session-minutes 0 2>"$dir/err"; rc=$?
 set -e
 [[ $rc == 2 ]] && grep -q "approver-session-minutes" "$dir/err" || { echo "bad session minutes not refused"; exit 1; }
+# Required scopes: a scope with characters a scope cannot have, or an unknown
+# provider, is refused and changes nothing.
+set +e
+"$bin" providers require-scopes --db "$dir/d.db" --provider sim-oauth \
+  --scopes $'read <script>\x01' 2>"$dir/err"; rc=$?
+set -e
+[[ $rc == 2 ]] && grep -q "a scope is 1 to 64" "$dir/err" || { echo "bad scope not refused"; exit 1; }
+set +e
+"$bin" providers require-scopes --db "$dir/d.db" --provider nope --scopes read 2>"$dir/err"; rc=$?
+set -e
+[[ $rc == 1 ]] && grep -q "no provider nope" "$dir/err" || { echo "unknown provider not refused"; exit 1; }
+"$bin" providers require-scopes --db "$dir/d.db" --provider sim-oauth --scopes "read admin" \
+  | grep -q "provider sim-oauth requires: read admin" || { echo "scopes not set"; exit 1; }
 echo "alter-local smoke: ok"

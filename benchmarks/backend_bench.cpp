@@ -28,15 +28,15 @@
 #include <thread>
 #include <vector>
 
-#include "auth/request_signing.hpp"
+#include "alter/auth/request_signing.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/token_response.hpp"
+#include "alter/messages/wire_requests.hpp"
+#include "alter/net/credential_injection.hpp"
 #include "benchmarks/backend_process.hpp"
 #include "benchmarks/raw_http_client.hpp"
 #include "benchmarks/result_rows.hpp"
 #include "benchmarks/signed_calls.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/token_response.hpp"
-#include "messages/wire_requests.hpp"
-#include "net/credential_injection.hpp"
 
 namespace {
 

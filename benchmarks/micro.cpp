@@ -12,14 +12,14 @@
 #include "caf/scoped_actor.hpp"
 #include "caf/send.hpp"
 
-#include "actors/retry_policy.hpp"
-#include "actors/runtime.hpp"
-#include "auth/api_key.hpp"
-#include "auth/crypto.hpp"
-#include "auth/request_signing.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/token_response.hpp"
-#include "messages/wire_requests.hpp"
+#include "alter/actors/retry_policy.hpp"
+#include "alter/actors/runtime.hpp"
+#include "alter/auth/api_key.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/auth/request_signing.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/token_response.hpp"
+#include "alter/messages/wire_requests.hpp"
 
 namespace {
 

@@ -9,10 +9,10 @@
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
 
-#include "actors/runtime.hpp"
-#include "backend/bootstrap.hpp"
-#include "backend/local_backend.hpp"
-#include "net/url.hpp"
+#include "alter/actors/runtime.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/local_backend.hpp"
+#include "alter/net/url.hpp"
 #include "tools/swarm/swarm_driver.hpp"
 
 int main(int argc, char** argv) {

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "messages/http_message.hpp"
+#include "alter/messages/http_message.hpp"
 
 namespace alter::bench {
 

@@ -2,11 +2,11 @@
 
 #include <chrono>
 
-#include "auth/crypto.hpp"
-#include "auth/request_signing.hpp"
-#include "messages/base64.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/wire_requests.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/auth/request_signing.hpp"
+#include "alter/messages/base64.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/wire_requests.hpp"
 
 namespace alter::bench {
 

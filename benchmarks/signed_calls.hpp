@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "messages/http_message.hpp"
+#include "alter/messages/http_message.hpp"
 
 namespace alter::bench {
 

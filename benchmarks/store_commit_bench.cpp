@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
-#include "backend/audit/audit_trail.hpp"
-#include "backend/bootstrap.hpp"
-#include "backend/store/sqlite/sqlite_store.hpp"
+#include "alter/backend/audit/audit_trail.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/store/sqlite/sqlite_store.hpp"
 
 using namespace alter::backend;
 

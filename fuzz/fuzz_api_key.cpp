@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "auth/api_key.hpp"
+#include "alter/auth/api_key.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -8,11 +8,11 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "backend/http/http_server.hpp"
+#include "alter/backend/http/http_server.hpp"
+#include "alter/messages/alter_error.hpp"
+#include "alter/net/bounded_read.hpp"
 #include "fuzz_check.hpp"
 #include "http_message_builder.hpp"
-#include "messages/alter_error.hpp"
-#include "net/bounded_read.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace alter;

@@ -15,12 +15,12 @@
 #include <string>
 #include <string_view>
 
-#include "auth/crypto.hpp"
-#include "auth/request_signing.hpp"
-#include "backend/bootstrap.hpp"
-#include "backend/local_backend.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/auth/request_signing.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/local_backend.hpp"
+#include "alter/messages/json_codec.hpp"
 #include "fuzz_check.hpp"
-#include "messages/json_codec.hpp"
 
 namespace {
 

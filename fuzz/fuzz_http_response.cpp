@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "alter/net/http_connection.hpp"
 #include "fuzz_check.hpp"
 #include "http_message_builder.hpp"
-#include "net/http_connection.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace alter;

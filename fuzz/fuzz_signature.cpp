@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/request_signing.hpp"
+#include "alter/auth/request_signing.hpp"
+#include "alter/net/url.hpp"
 #include "fuzz_check.hpp"
-#include "net/url.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input{reinterpret_cast<const char*>(data), size};

@@ -11,9 +11,9 @@
 #include <cstdint>
 #include <string>
 
-#include "backend/oauth/token_endpoint.hpp"
+#include "alter/backend/oauth/token_endpoint.hpp"
+#include "alter/messages/connect_recovery.hpp"
 #include "fuzz_check.hpp"
-#include "messages/connect_recovery.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace alter;

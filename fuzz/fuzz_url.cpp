@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "alter/net/url.hpp"
 #include "fuzz_check.hpp"
-#include "net/url.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text{reinterpret_cast<const char*>(data), size};

@@ -4,21 +4,21 @@
 #include <cstdint>
 #include <string_view>
 
+#include "alter/messages/agent_info.hpp"
+#include "alter/messages/agents.hpp"
+#include "alter/messages/approvals.hpp"
+#include "alter/messages/audit_log.hpp"
+#include "alter/messages/catalogs.hpp"
+#include "alter/messages/connect.hpp"
+#include "alter/messages/grant_admin.hpp"
+#include "alter/messages/grants.hpp"
+#include "alter/messages/identity.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/keys.hpp"
+#include "alter/messages/proxy_outcome.hpp"
+#include "alter/messages/token_response.hpp"
+#include "alter/messages/wire_requests.hpp"
 #include "fuzz_check.hpp"
-#include "messages/agent_info.hpp"
-#include "messages/agents.hpp"
-#include "messages/approvals.hpp"
-#include "messages/audit_log.hpp"
-#include "messages/catalogs.hpp"
-#include "messages/connect.hpp"
-#include "messages/grant_admin.hpp"
-#include "messages/grants.hpp"
-#include "messages/identity.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/keys.hpp"
-#include "messages/proxy_outcome.hpp"
-#include "messages/token_response.hpp"
-#include "messages/wire_requests.hpp"
 
 namespace {
 

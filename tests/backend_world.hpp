@@ -12,12 +12,12 @@
 #include "caf/scoped_actor.hpp"
 #include "caf/test/unit_test.hpp"
 
-#include "actors/blocking_client.hpp"
-#include "auth/request_signing.hpp"
-#include "backend/bootstrap.hpp"
-#include "backend/local_backend.hpp"
-#include "messages/exceptions.hpp"
-#include "net/url.hpp"
+#include "alter/actors/blocking_client.hpp"
+#include "alter/auth/request_signing.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/local_backend.hpp"
+#include "alter/messages/exceptions.hpp"
+#include "alter/net/url.hpp"
 
 namespace alter::testing {
 

@@ -14,12 +14,12 @@
 
 #include <boost/json.hpp>
 
-#include "auth/crypto.hpp"
-#include "messages/agents.hpp"
-#include "messages/audit_log.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/utf8.hpp"
-#include "messages/wire_requests.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/messages/agents.hpp"
+#include "alter/messages/audit_log.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/utf8.hpp"
+#include "alter/messages/wire_requests.hpp"
 
 #include "backend_world.hpp"
 

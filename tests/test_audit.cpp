@@ -10,9 +10,14 @@
 
 #include <set>
 
-#include "auth/crypto.hpp"
-#include "messages/audit_log.hpp"
-#include "messages/json_codec.hpp"
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/scoped_actor.hpp"
+
+#include "alter/actors/runtime.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/messages/audit_log.hpp"
+#include "alter/messages/json_codec.hpp"
 
 #include "backend_world.hpp"
 
@@ -33,6 +38,14 @@ provider_call call_for(const world& w, int agent = 0) {
 std::string field_value(const field_list& xs, const std::string& name) {
   const auto* v = find_field(xs, name);
   return v ? *v : std::string{"<absent>"};
+}
+
+/// The retrieve-mode reports the backend has written.
+std::size_t reports_written(world& w) {
+  std::size_t n = 0;
+  for (const auto& r : calls_audited(w.backend.db()))
+    n += r.action == "provider_call.reported" ? 1 : 0;
+  return n;
 }
 
 } // namespace
@@ -227,12 +240,6 @@ CAF_TEST(after accepts only a cursor or a created_at and refuses other text) {
 
 CAF_TEST(a client going out of scope writes its pending reports as close does) {
   world w{false};
-  auto reported = [&] {
-    std::size_t n = 0;
-    for (const auto& r : calls_audited(w.backend.db()))
-      n += r.action == "provider_call.reported" ? 1 : 0;
-    return n;
-  };
   {
     auto agent = w.agent();
     for (int i = 0; i < 20; ++i)
@@ -250,5 +257,52 @@ CAF_TEST(a client going out of scope writes its pending reports as close does) {
     CAF_CHECK_EQUAL(agent.request(call_for(w)).status, 200);
   }
   // No close(): leaving the scope drained all 23 reports.
-  CAF_CHECK_EQUAL(reported(), 23u);
+  CAF_CHECK_EQUAL(reports_written(w), 23u);
+}
+
+CAF_TEST(an actor api client drains when its runtime shuts down) {
+  world w{false};
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  {
+    runtime rt{sys};
+    auto agent = rt.spawn_agent(w.client(w.keys.agents[0].api_key));
+    CAF_REQUIRE(agent);
+    caf::scoped_actor self{sys};
+    auto call = [&](const auto& client) {
+      int status = 0;
+      self->request(client, caf::infinite, request_atom_v, call_for(w))
+          .receive([&](http_response& r) { status = r.status; },
+                   [](caf::error& e) { CAF_FAIL("request failed: " << to_string(e)); });
+      return status;
+    };
+    for (int i = 0; i < 20; ++i)
+      CAF_CHECK_EQUAL(call(*agent), 200);
+    // A sub-client the agent made is the runtime's too.
+    trace_fields run;
+    run.run_id = "run-2";
+    caf::actor traced;
+    self->request(*agent, caf::infinite, trace_atom_v, run)
+        .receive([&](caf::actor& sub) { traced = sub; },
+                 [](caf::error& e) { CAF_FAIL("trace failed: " << to_string(e)); });
+    CAF_CHECK_EQUAL(call(caf::actor_cast<agent_actor>(traced)), 200);
+    CAF_CHECK_EQUAL(call(caf::actor_cast<agent_actor>(traced)), 200);
+    // Nothing was closed: the reports wait in the clients (their batch
+    // timer has not fired yet, or only for some).
+    CAF_CHECK_EQUAL(rt.shutdown(), 2u);
+    // After the shutdown the clients refuse calls.
+    self->request(*agent, caf::infinite, request_atom_v, call_for(w))
+        .receive([](http_response&) { CAF_FAIL("a drained client answered"); },
+                 [](caf::error& e) {
+                   CAF_CHECK(from_caf_error(e).code == error_code::client_closed);
+                 });
+  }
+  CAF_CHECK_EQUAL(reports_written(w), 22u);
+  // A client spawned just before the shutdown is drained too: it joins the
+  // registry as it is spawned, not when its behavior starts.
+  runtime quick{sys};
+  auto fresh = quick.spawn_agent(w.client(w.keys.agents[0].api_key));
+  CAF_REQUIRE(fresh);
+  CAF_CHECK_EQUAL(quick.shutdown(), 1u);
+  CAF_CHECK_EQUAL(quick.shutdown(), 0u);
 }

@@ -16,15 +16,15 @@
 #include <string>
 #include <thread>
 
-#include "auth/crypto.hpp"
-#include "backend/api/admission.hpp"
-#include "backend/bootstrap.hpp"
-#include "backend/http/http_server.hpp"
-#include "backend/sim/oauth_authorization_server.hpp"
-#include "messages/base64.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/wire_requests.hpp"
-#include "net/io_runtime.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/backend/api/admission.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/http/http_server.hpp"
+#include "alter/backend/sim/oauth_authorization_server.hpp"
+#include "alter/messages/base64.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/wire_requests.hpp"
+#include "alter/net/io_runtime.hpp"
 
 #include "backend_world.hpp"
 #include "hostile_text.hpp"

@@ -8,9 +8,9 @@
 #include <set>
 #include <string>
 
-#include "backend/bootstrap.hpp"
-#include "backend/sim/oauth_authorization_server.hpp"
-#include "backend/store/sqlite/sqlite_store.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/sim/oauth_authorization_server.hpp"
+#include "alter/backend/store/sqlite/sqlite_store.hpp"
 
 #include "backend_world.hpp"
 #include "temp_files.hpp"

@@ -1,10 +1,12 @@
 #define CAF_SUITE call_preparation
 #include "caf/test/unit_test.hpp"
 
-#include "actors/call_preparation.hpp"
-#include "actors/client_settings.hpp"
-#include "auth/api_key.hpp"
-#include "net/credential_injection.hpp"
+#include <memory>
+
+#include "alter/actors/call_preparation.hpp"
+#include "alter/actors/client_settings.hpp"
+#include "alter/auth/api_key.hpp"
+#include "alter/net/credential_injection.hpp"
 
 using namespace alter;
 
@@ -91,13 +93,23 @@ CAF_TEST(bad input is rejected before any I / O) {
   CAF_CHECK_EQUAL(rejection(), "");
 }
 
-CAF_TEST(the user token getter feeds provider calls) {
-  settings.user_token_getter = [] { return std::string{"jwt-123"}; };
+CAF_TEST(a user token getter lets provider calls through planning) {
+  // The getter is asked when the call is sent (call_backend), not here: a
+  // source answering late never holds up planning, and one place asks both.
+  auto asked = std::make_shared<int>(0);
+  settings.user_token_getter = [asked] {
+    ++*asked;
+    return std::string{"jwt-123"};
+  };
   call.grant_id.clear();
   call.provider = "github";
   auto plan = plan_call(call, settings);
   CAF_REQUIRE(plan);
-  CAF_CHECK_EQUAL(plan->user_token, "jwt-123");
+  CAF_CHECK_EQUAL(plan->user_token, "");
+  CAF_CHECK_EQUAL(*asked, 0);
+  // Without any user token an app cannot resolve provider=.
+  settings.user_token_getter = nullptr;
+  CAF_CHECK(!plan_call(call, settings));
   call.user_token = "per-call";
   auto overridden = plan_call(call, settings);
   CAF_REQUIRE(overridden);

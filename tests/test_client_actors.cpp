@@ -4,68 +4,30 @@
 
 #include <deque>
 
-#include "actors/clients.hpp"
-#include "auth/api_key.hpp"
-#include "auth/request_signing.hpp"
-#include "messages/audit_log.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/token_response.hpp"
-#include "messages/wire_requests.hpp"
+#include "alter/actors/clients.hpp"
+#include "alter/auth/api_key.hpp"
+#include "alter/auth/request_signing.hpp"
+#include "alter/messages/audit_log.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/token_response.hpp"
+#include "alter/messages/wire_requests.hpp"
+#include "alter/testing/scripted_transport.hpp"
 
 using namespace alter;
 using net::endpoint;
 
 namespace {
 
-using release_atom = caf::atom_constant<caf::atom("release")>;
-
-/// What the scripted transport saw and how it answers.
-struct script {
-  std::vector<std::pair<endpoint, http_request>> seen;
-  /// Answers a request; unset: hold it until release_atom.
-  std::function<http_response(const endpoint&, const http_request&)> answer;
-  std::deque<caf::typed_response_promise<http_response>> held;
-};
-
-caf::behavior scripted_transport(caf::event_based_actor* self,
-                                 const std::shared_ptr<script>& s) {
-  return {
-      [=](exchange_atom, const endpoint& where,
-          http_request& req) -> caf::result<http_response> {
-        s->seen.emplace_back(where, req);
-        if (s->answer)
-          return s->answer(where, req);
-        auto promise = self->make_response_promise<http_response>();
-        s->held.push_back(promise);
-        return promise;
-      },
-      [=](release_atom) {
-        for (auto& p : s->held)
-          p.deliver(http_response{200,
-                                  {},
-                                  R"({"grants":[],"total":0,"limit":100,)"
-                                  R"("offset":0,"has_more":false})",
-                                  {}});
-        s->held.clear();
-      },
-  };
-}
-
 http_response json(int status, std::string body, field_list headers = {}) {
   return http_response{status, std::move(headers), std::move(body), {}};
 }
 
 struct fixture : test_coordinator_fixture<> {
-  std::shared_ptr<script> s = std::make_shared<script>();
-  caf::actor transport_impl;
-  net::transport_actor transport;
-  client_context ctx;
+  testing::scripted_transport net{sys};
+  client_context ctx = net.context();
   std::string key = generate_key(key_type::agent);
 
   fixture() {
-    transport_impl = sys.spawn(scripted_transport, s);
-    transport = caf::actor_cast<net::transport_actor>(transport_impl);
-    ctx = make_client_context(transport);
   }
 
   client_options options() const {
@@ -116,7 +78,7 @@ struct fixture : test_coordinator_fixture<> {
 CAF_TEST_FIXTURE_SCOPE(client_actor_tests, fixture)
 
 CAF_TEST(request asks the backend for the credential and then calls the provider) {
-  s->answer = [](const endpoint& where, const http_request&) {
+  net.respond_with([](const endpoint& where, const http_request&) {
     if (where.host == "alter.test") {
       token_response t;
       t.access_token = "provider-secret";
@@ -124,7 +86,7 @@ CAF_TEST(request asks the backend for the credential and then calls the provider
       return json(200, to_json(t));
     }
     return json(200, R"({"name":"octocat"})", {{"Content-Type", "application/json"}});
-  };
+  });
   auto agent = make_agent();
   auto rh = self->request(agent, caf::infinite, request_atom_v, github_call());
   expect((request_atom, provider_call), from(self).to(agent));
@@ -135,9 +97,10 @@ CAF_TEST(request asks the backend for the credential and then calls the provider
              [](caf::error& e) { CAF_FAIL("request failed: " << to_string(e)); });
   // Token retrieval, provider call, and (after a short delay) the report of how
   // the provider call ended.
-  CAF_REQUIRE_EQUAL(s->seen.size(), 3u);
+  auto seen = net.seen();
+  CAF_REQUIRE_EQUAL(seen.size(), 3u);
   // First hop: a signed token retrieval to the backend.
-  const auto& [backend, retrieval] = s->seen[0];
+  const auto& [backend, retrieval] = seen[0];
   CAF_CHECK_EQUAL(backend.host, "alter.test");
   CAF_CHECK_EQUAL(retrieval.method, "POST");
   CAF_CHECK_EQUAL(retrieval.target, "/base/v1/tokens/retrieve");
@@ -157,7 +120,7 @@ CAF_TEST(request asks the backend for the credential and then calls the provider
   CAF_CHECK_EQUAL(body->grant.grant_id, "11111111-2222-3333-4444-555555555555");
   CAF_CHECK_EQUAL(body->reason, "unit test");
   // Second hop: the provider gets the credential and nothing of Alter's.
-  const auto& [provider, upstream] = s->seen[1];
+  const auto& [provider, upstream] = seen[1];
   CAF_CHECK_EQUAL(provider.host, "api.provider.test");
   CAF_CHECK_EQUAL(upstream.target, "/user/7?fields=name");
   CAF_CHECK_EQUAL(header(upstream, "Authorization"), "Bearer provider-secret");
@@ -166,7 +129,7 @@ CAF_TEST(request asks the backend for the credential and then calls the provider
     CAF_CHECK(h.name.rfind("x-alter-", 0) != 0 && !iequals(h.name, "x-api-key"));
   }
   // Third hop: the audit report, batched in the background.
-  const auto& [audit, report] = s->seen[2];
+  const auto& [audit, report] = seen[2];
   CAF_CHECK_EQUAL(audit.host, "alter.test");
   CAF_CHECK_EQUAL(report.target, "/base/v1/audit/events");
   auto events = from_json<provider_call_reports>(report.body);
@@ -179,7 +142,7 @@ CAF_TEST(request asks the backend for the credential and then calls the provider
 }
 
 CAF_TEST(provider errors become typed errors) {
-  s->answer = [](const endpoint& where, const http_request&) {
+  net.respond_with([](const endpoint& where, const http_request&) {
     if (where.host == "alter.test") {
       token_response t;
       t.access_token = "s";
@@ -187,7 +150,7 @@ CAF_TEST(provider errors become typed errors) {
       return json(200, to_json(t));
     }
     return json(401, "no");
-  };
+  });
   auto agent = make_agent();
   auto rh = self->request(agent, caf::infinite, request_atom_v, github_call());
   run();
@@ -198,13 +161,13 @@ CAF_TEST(provider errors become typed errors) {
 }
 
 CAF_TEST(backend errors carry code and request id and the Retry After delay) {
-  s->answer = [](const endpoint&, const http_request&) {
+  net.respond_with([](const endpoint&, const http_request&) {
     return json(
         429,
         R"({"error":{"code":"rate_limited","message":"slow down","details":{}},)"
         R"("request_id":"req_42"})",
         {{"Retry-After", "2"}});
-  };
+  });
   auto agent = make_agent();
   auto rh = self->request(agent, caf::infinite, list_grants_atom_v, grant_query{});
   run();
@@ -217,15 +180,15 @@ CAF_TEST(backend errors carry code and request id and the Retry After delay) {
   // A GET is idempotent: retried after the backend's Retry-After, then given up.
   CAF_CHECK_EQUAL(e.retries.attempts, 3);
   CAF_CHECK_EQUAL(e.retries.total_delay_ms, 4000);
-  CAF_CHECK_EQUAL(s->seen.size(), 3u);
+  CAF_CHECK_EQUAL(net.seen().size(), 3u);
 }
 
 CAF_TEST(proxy_request sends one idempotency key and maps 202 to a pending approval) {
-  s->answer = [](const endpoint&, const http_request&) {
+  net.respond_with([](const endpoint&, const http_request&) {
     return json(202,
                 to_json(pending_approval{"apr_1", "https://alter.test/approvals/apr_1",
                                          "2026-11-28T17:00:00.000Z"}));
-  };
+  });
   auto agent = make_agent();
   auto call = github_call();
   call.method = "POST";
@@ -238,8 +201,8 @@ CAF_TEST(proxy_request sends one idempotency key and maps 202 to a pending appro
         CAF_CHECK_EQUAL(out.approval.approval_id, "apr_1");
       },
       [](caf::error& e) { CAF_FAIL("proxy failed: " << to_string(e)); });
-  CAF_REQUIRE_EQUAL(s->seen.size(), 1u);
-  const auto& req = s->seen[0].second;
+  CAF_REQUIRE_EQUAL(net.seen().size(), 1u);
+  auto req = net.seen()[0].request;
   CAF_CHECK_EQUAL(req.target, "/base/v1/proxy/execute");
   const auto* idem = find_field(req.headers, "Idempotency-Key");
   CAF_REQUIRE(idem != nullptr);
@@ -254,7 +217,7 @@ CAF_TEST(invalid input fails before any message reaches the transport) {
   auto app = make_app();
   auto rh = self->request(app, caf::infinite, get_agent_atom_v, std::string{"nope"});
   expect((get_agent_atom, std::string), from(self).to(app));
-  disallow((exchange_atom, endpoint, http_request), from(_).to(transport_impl));
+  disallow((exchange_atom, endpoint, http_request), from(_).to(net.actor()));
   auto e = error_of<agent_actor>(rh);
   CAF_CHECK(e.code == error_code::invalid_argument);
   CAF_CHECK_EQUAL(e.message, "agent_id must be a UUID");
@@ -262,19 +225,19 @@ CAF_TEST(invalid input fails before any message reaches the transport) {
   bad_call.grant_id = "not-a-uuid";
   auto rh2 = self->request(app, caf::infinite, request_atom_v, bad_call);
   expect((request_atom, provider_call), from(self).to(app));
-  disallow((exchange_atom, endpoint, http_request), from(_).to(transport_impl));
+  disallow((exchange_atom, endpoint, http_request), from(_).to(net.actor()));
   CAF_CHECK(error_of<http_response>(rh2).code == error_code::invalid_argument);
   auto rh3
       = self->request(app, caf::infinite, list_grants_atom_v, grant_query{"", 0, 0});
   run();
   CAF_CHECK(error_of<grant_list>(rh3).code == error_code::invalid_argument);
-  CAF_CHECK(s->seen.empty());
+  CAF_CHECK(net.seen().empty());
 }
 
 CAF_TEST(get_agent pins the caller to the agent and drops the token getter) {
-  s->answer = [](const endpoint&, const http_request&) {
+  net.respond_with([](const endpoint&, const http_request&) {
     return json(200, R"({"id":"a","name":"n"})");
-  };
+  });
   auto app = make_app();
   std::string id = "11111111-2222-3333-4444-555555555555";
   agent_actor agent;
@@ -286,18 +249,19 @@ CAF_TEST(get_agent pins the caller to the agent and drops the token getter) {
   run();
   me.receive([](agent_info& info) { CAF_CHECK_EQUAL(info.id, "a"); },
              [](caf::error& e) { CAF_FAIL("me failed: " << to_string(e)); });
-  CAF_REQUIRE_EQUAL(s->seen.size(), 1u);
-  const auto& req = s->seen[0].second;
+  CAF_REQUIRE_EQUAL(net.seen().size(), 1u);
+  auto req = net.seen()[0].request;
   CAF_CHECK_EQUAL(req.target, "/base/v1/me");
   CAF_CHECK_EQUAL(*find_field(req.headers, "x-alter-caller"), id);
   CAF_CHECK_EQUAL(*find_field(req.headers, "x-alter-caller-type"), "agent");
 }
 
 CAF_TEST(close waits for outstanding calls and then refuses new ones) {
+  net.respond_with([](const endpoint&, const http_request&) { return std::nullopt; });
   auto agent = make_agent();
   auto pending = self->request(agent, caf::infinite, list_grants_atom_v, grant_query{});
   run();
-  CAF_CHECK_EQUAL(s->held.size(), 1u);
+  CAF_CHECK_EQUAL(net.held(), 1u);
   auto closing = self->request(agent, caf::infinite, close_atom_v);
   run();
   auto late = self->request(agent, caf::infinite, list_grants_atom_v, grant_query{});
@@ -306,7 +270,8 @@ CAF_TEST(close waits for outstanding calls and then refuses new ones) {
   CAF_CHECK(e.code == error_code::client_closed);
   CAF_CHECK(e.cls() == error_class::AlterSDKError);
   CAF_CHECK(!sched.has_job());
-  self->send(transport_impl, release_atom::value);
+  net.release(
+      json(200, R"({"grants":[],"total":0,"limit":100,"offset":0,"has_more":false})"));
   run();
   CAF_CHECK_EQUAL(error_of<grant_list>(pending).message, "value");
   closing.receive([](bool drained) { CAF_CHECK(drained); },
@@ -327,6 +292,50 @@ CAF_TEST(bad options are refused at spawn) {
   o.base_url = "https://alter.test";
   o.timeout = 0;
   CAF_CHECK(!spawn_app(sys, ctx, o));
+}
+
+CAF_TEST(last_retry_info is empty until a request needed a second attempt) {
+  int retrievals = 0;
+  net.respond_with([&retrievals](const endpoint& where, const http_request& req) {
+    if (where.host == "alter.test" && req.target == "/base/v1/tokens/retrieve") {
+      if (++retrievals == 2)
+        return json(
+            409, R"({"error":{"code":"token_refresh_in_progress","message":"wait"}})",
+            {{"Retry-After", "1"}});
+      token_response t;
+      t.access_token = "provider-secret";
+      t.grant_id = "11111111-2222-3333-4444-555555555555";
+      return json(200, to_json(t));
+    }
+    return json(200, "{}");
+  });
+  auto agent = make_agent();
+  auto last = [&] {
+    retry_info out;
+    auto rh = self->request(agent, caf::infinite, last_retry_info_atom_v);
+    run();
+    rh.receive(
+        [&](retry_info& r) { out = r; },
+        [](caf::error& e) { CAF_FAIL("last_retry_info failed: " << to_string(e)); });
+    return out;
+  };
+  auto call = [&] {
+    auto rh = self->request(agent, caf::infinite, request_atom_v, github_call());
+    run();
+    rh.receive([](http_response& r) { CAF_CHECK_EQUAL(r.status, 200); },
+               [](caf::error& e) { CAF_FAIL("request failed: " << to_string(e)); });
+  };
+  CAF_CHECK_EQUAL(last().attempts, 0);
+  call(); // answered at once
+  CAF_CHECK_EQUAL(last().attempts, 0);
+  call(); // a refresh in progress, then the token
+  auto retried = last();
+  CAF_CHECK_EQUAL(retried.attempts, 2);
+  CAF_REQUIRE_EQUAL(retried.errors.size(), 1u);
+  CAF_CHECK_EQUAL(retried.errors[0].code, "token_refresh_in_progress");
+  CAF_CHECK_EQUAL(retried.errors[0].status, 409);
+  call(); // at once again: the last request was not retried
+  CAF_CHECK_EQUAL(last().attempts, 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

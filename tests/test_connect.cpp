@@ -4,7 +4,7 @@
 #define CAF_SUITE connect
 #include "caf/test/unit_test.hpp"
 
-#include "backend/identity/identity_provider.hpp"
+#include "alter/backend/identity/identity_provider.hpp"
 
 #include "backend_world.hpp"
 #include "interactive_flow.hpp"
@@ -160,6 +160,88 @@ CAF_TEST(sessions created through the api delegate to an agent) {
   auto agent_app = blocking::App{w.client(w.keys.agents[0].api_key), w.env};
   CAF_CHECK(thrown_by([&] { agent_app.create_connect_session(req); }).code
             == error_code::insufficient_scope);
+}
+
+CAF_TEST(a managed secret connect session stores what the person typed and grants it) {
+  world w{false};
+  auto app = w.app();
+  auto jwt = w.backend.identity().issue(w.keys.app_id, "mia");
+  managed_secret_connect_request req;
+  req.provider_id = "sim-bearer";
+  req.user_token = jwt;
+  req.agent_id = w.keys.agents[1].id;
+  auto session = app.create_managed_secret_connect_session(req);
+  auto path = w.path_of_page(session.connect_url);
+  auto form = w.browse("GET", path);
+  CAF_CHECK_EQUAL(form.status, 200);
+  CAF_CHECK(form.body.find("type=\"password\" name=\"secret\"") != std::string::npos);
+  CAF_CHECK(form.body.find("sim-bearer") != std::string::npos);
+  // A bad value is refused and never written back into the page.
+  auto bad = w.browse("POST", path + "/decision", {},
+                      "decision=approve&secret=line%0Abreak-s3cr3t");
+  CAF_CHECK_EQUAL(bad.status, 200);
+  CAF_CHECK(bad.body.find("no line breaks") != std::string::npos);
+  CAF_CHECK(bad.body.find("s3cr3t") == std::string::npos);
+  CAF_CHECK_EQUAL(w.browse("POST", path + "/decision", {}, "decision=approve&secret=")
+                          .body.find("Enter the secret")
+                      != std::string::npos,
+                  true);
+  CAF_CHECK_EQUAL(app.poll_connect_session(session.session_token).status, "pending");
+  // The person's own key for the provider. The simulated provider accepts any
+  // value the backend holds for it, as a real one accepts the user's key.
+  const std::string typed = "mias-own-key-7f3a9c2e";
+  auto done
+      = w.browse("POST", path + "/decision", {}, "decision=approve&secret=" + typed);
+  CAF_CHECK_EQUAL(done.status, 200);
+  CAF_CHECK(done.body.find(typed) == std::string::npos);
+  auto status = app.poll_connect_session(session.session_token);
+  CAF_CHECK_EQUAL(status.status, "completed");
+  CAF_REQUIRE_EQUAL(status.results.size(), 1u);
+  auto grant_id = status.results[0].grant_id;
+  auto g = w.backend.db().grants().find(grant_id);
+  CAF_REQUIRE(g);
+  CAF_CHECK(g->grant_kind == backend::grant_kind::managed_secret);
+  CAF_CHECK(g->principal_type == backend::principal_type::user);
+  CAF_CHECK_EQUAL(g->principal_id,
+                  w.backend.db().accounts().user_for_subject(w.keys.app_id, "mia").id);
+  // The agent it was delegated to calls with it: the provider sees the typed
+  // secret, injected by Alter.
+  provider_call c;
+  c.url = w.provider_url("sim-bearer") + "/v1/items";
+  c.grant_id = grant_id;
+  auto token = w.agent(1).request(c);
+  CAF_CHECK_EQUAL(token.status, 200);
+  auto stored = w.backend.db().secrets().find(g->managed_secret_id);
+  CAF_REQUIRE(stored);
+  CAF_CHECK_EQUAL(stored->value, typed);
+  CAF_CHECK(thrown_by([&] { w.agent(0).request(c); }).code
+            == error_code::no_delegated_grant);
+  // Never in an audit row.
+  for (const auto& row : w.backend.db().audit().rows(1000))
+    CAF_CHECK(row.url.find(typed) == std::string::npos
+              && row.reason.find(typed) == std::string::npos);
+  // Refused: no provider, an OAuth provider, an unknown one, and a
+  // reauth_grant_id with a secret_provider.
+  auto e = thrown_by([&] { app.create_managed_secret_connect_session({}); });
+  CAF_CHECK(e.code == error_code::invalid_argument);
+  managed_secret_connect_request oauth = req;
+  oauth.provider_id = "sim-oauth";
+  e = thrown_by([&] { app.create_managed_secret_connect_session(oauth); });
+  CAF_CHECK(e.code == error_code::connect_config_invalid);
+  managed_secret_connect_request nowhere = req;
+  nowhere.provider_id = "nowhere";
+  e = thrown_by([&] { app.create_managed_secret_connect_session(nowhere); });
+  CAF_CHECK(e.code == error_code::connect_config_invalid);
+  connect_request both;
+  both.secret_provider = "sim-bearer";
+  both.reauth_grant_id = grant_id;
+  e = thrown_by([&] { app.create_connect_session(both); });
+  CAF_CHECK(e.code == error_code::connect_config_invalid);
+  // Deny makes nothing.
+  auto denied = app.create_managed_secret_connect_session(req);
+  w.browse("POST", w.path_of_page(denied.connect_url) + "/decision", {},
+           "decision=deny");
+  CAF_CHECK_EQUAL(app.poll_connect_session(denied.session_token).status, "denied");
 }
 
 CAF_TEST(the consent page escapes what it shows and refuses bad decisions) {

@@ -3,7 +3,7 @@
 #define CAF_SUITE connection_pool
 #include "caf_dsl.hpp"
 
-#include "net/connection_pool.hpp"
+#include "alter/net/connection_pool.hpp"
 
 using namespace alter;
 using namespace alter::net;

@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <random>
 
-#include "auth/constraints.hpp"
-#include "auth/scope.hpp"
-#include "backend/access/caller_identity.hpp"
+#include "alter/auth/constraints.hpp"
+#include "alter/auth/scope.hpp"
+#include "alter/backend/access/caller_identity.hpp"
 
 #include "backend_world.hpp"
 
@@ -109,6 +109,71 @@ CAF_TEST(a constraint rule denies what it matches) {
   e = thrown_by([&] { no_deletes.request(call_for(w)); });
   CAF_CHECK(e.code == error_code::policy_denied);
   CAF_CHECK_EQUAL(agent.proxy_request(call_for(w, "DELETE")).result.status_code, 200);
+}
+
+CAF_TEST(the documented rule form narrows like the typed one) {
+  world w{false};
+  auto agent = w.agent();
+  // As the Python SDK's page writes it, with the method in lower case: a
+  // method matches whatever its case.
+  auto no_posts = agent.with_constraints({}, R"({"rule_type": "json_match",
+              "rule_body": {"when": {"method": "post"}, "effect": "deny"}})");
+  CAF_CHECK_EQUAL(no_posts.proxy_request(call_for(w, "GET")).result.status_code, 200);
+  auto e = thrown_by([&] { no_posts.proxy_request(call_for(w, "POST")); });
+  CAF_CHECK(e.code == error_code::policy_denied);
+  CAF_CHECK(e.details_json.find("constraint_rule_denied") != std::string::npos);
+  // The typed form takes any case too.
+  auto typed = agent.with_constraints(deny_method("delete"));
+  e = thrown_by([&] { typed.proxy_request(call_for(w, "DELETE")); });
+  CAF_CHECK(e.code == error_code::policy_denied);
+  // A require_approval rule without `when` holds every credential call.
+  auto held = agent.with_constraints(
+      {},
+      R"({"rule_type": "require_approval", "rule_body": {"effect": "require_approval"}})");
+  auto outcome = held.proxy_request(call_for(w, "GET"));
+  CAF_CHECK(outcome.pending);
+  CAF_CHECK(outcome.approval.approval_id.rfind("apr_", 0) == 0);
+  e = thrown_by([&] { held.request(call_for(w)); });
+  CAF_CHECK(e.code == error_code::hitl_grant_requires_proxy);
+}
+
+CAF_TEST(a malformed documented rule is refused before any I / O and says why) {
+  world w{false};
+  auto agent = w.agent();
+  auto refused = [&](std::string_view rule) {
+    return thrown_by([&] { agent.with_constraints({}, rule); });
+  };
+  auto expect = [&](std::string_view rule, std::string_view says) {
+    auto e = refused(rule);
+    CAF_CHECK(e.is(error_class::AlterValueError));
+    if (e.message.find(says) == std::string::npos)
+      CAF_FAIL("for " << rule << ": '" << e.message << "' does not say " << says);
+  };
+  expect("not json", "JSON object");
+  expect(R"({"rule_type": "json_match"})", "rule_body is required");
+  expect(R"({"rule_type": "allow_all", "rule_body": {}})",
+         "json_match or require_approval");
+  expect(
+      R"({"rule_type": "json_match", "rule_body": {"when": {"method": "GET"}, "effect": "allow"}})",
+      "can only be deny");
+  expect(R"({"rule_type": "json_match", "rule_body": {"effect": "deny"}})",
+         "needs at least one condition");
+  expect(R"({"rule_type": "json_match", "rule_body": {"when": {"method": "FETCH"}}})",
+         "must be an HTTP method");
+  expect(R"({"rule_type": "json_match", "rule_body": {"when": {"colour": "red"}}})",
+         "unknown attribute");
+  expect(
+      R"({"rule_type": "json_match", "rule_body": {"when": {"method": "GET"}, "wen": {}}})",
+      "unknown field");
+  expect(R"({"rule_type": "require_approval", "rule_body": {"effect": "deny"}})",
+         "can only be require_approval");
+  expect(
+      R"({"rule_type": "json_match", "rule_body": {"when": {"method": "GET"}}, "x": 1})",
+      "unknown field");
+  // The typed form refuses a method that does not exist too.
+  auto e = thrown_by([&] { agent.with_constraints(deny_method("FETCH")); });
+  CAF_CHECK(e.code == error_code::invalid_argument);
+  CAF_CHECK_EQUAL(calls_audited(w.backend.db()).size(), 0u);
 }
 
 CAF_TEST(a narrowed client still reports its retrieve mode calls) {

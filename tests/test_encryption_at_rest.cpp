@@ -18,17 +18,17 @@
 
 #include <boost/json.hpp>
 
-#include "auth/crypto.hpp"
-#include "backend/encryption/barrier.hpp"
-#include "backend/encryption/key_rotation.hpp"
-#include "backend/encryption/sealed_box.hpp"
-#include "backend/identity/identity_provider.hpp"
-#include "backend/identity/local_users.hpp"
-#include "backend/store/sqlite/database.hpp"
-#include "backend/store/sqlite/sqlite_store.hpp"
-#include "messages/base64.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/wire_requests.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/backend/encryption/barrier.hpp"
+#include "alter/backend/encryption/key_rotation.hpp"
+#include "alter/backend/encryption/sealed_box.hpp"
+#include "alter/backend/identity/identity_provider.hpp"
+#include "alter/backend/identity/local_users.hpp"
+#include "alter/backend/store/sqlite/database.hpp"
+#include "alter/backend/store/sqlite/sqlite_store.hpp"
+#include "alter/messages/base64.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/wire_requests.hpp"
 
 #include "backend_world.hpp"
 #include "interactive_flow.hpp"

@@ -3,23 +3,29 @@
 #define CAF_SUITE end_to_end
 #include "caf/test/unit_test.hpp"
 
+#include <atomic>
+#include <future>
+#include <vector>
+
 #include <boost/json.hpp>
 
 #include "caf/actor_system.hpp"
 #include "caf/scoped_actor.hpp"
 
-#include "actors/blocking_client.hpp"
-#include "actors/client_environment.hpp"
-#include "auth/api_key.hpp"
-#include "auth/crypto.hpp"
-#include "auth/request_signing.hpp"
-#include "backend/bootstrap.hpp"
-#include "backend/local_backend.hpp"
-#include "messages/base64.hpp"
-#include "messages/exceptions.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/wire_requests.hpp"
-#include "net/url.hpp"
+#include "alter/actors/async_client.hpp"
+#include "alter/actors/blocking_client.hpp"
+#include "alter/actors/client_environment.hpp"
+#include "alter/auth/api_key.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/auth/request_signing.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/identity/identity_provider.hpp"
+#include "alter/backend/local_backend.hpp"
+#include "alter/messages/base64.hpp"
+#include "alter/messages/exceptions.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/wire_requests.hpp"
+#include "alter/net/url.hpp"
 
 #include "backend_world.hpp"
 
@@ -413,4 +419,77 @@ CAF_TEST(a closed client refuses calls and a dead backend is a network error) {
   blocking::Agent orphan{options, env};
   auto down = thrown_by([&] { orphan.me(); });
   CAF_CHECK(down.code == error_code::network_error);
+}
+
+CAF_TEST(the asynchronous client keeps many calls in flight from one thread) {
+  world w{false};
+  auto agent = w.agent();
+  async::Agent calls{agent};
+  provider_call c;
+  c.url = w.provider_url("sim-bearer") + "/v1/items";
+  c.grant_id = w.keys.agents[0].grant_ids[0];
+  c.reason = "async";
+  // 200 calls started before the first answer is read: nothing blocks.
+  std::vector<async::future<http_response>> pending;
+  for (int i = 0; i < 200; ++i)
+    pending.push_back(i % 2 == 0 ? calls.request(c) : calls.request(c));
+  std::vector<async::future<proxy_outcome>> proxied;
+  for (int i = 0; i < 50; ++i)
+    proxied.push_back(calls.proxy_request(c));
+  int ok = 0;
+  for (auto& f : pending)
+    ok += f.get().value().status == 200 ? 1 : 0;
+  for (auto& f : proxied)
+    ok += f.get()->result.status_code == 200 ? 1 : 0;
+  CAF_CHECK_EQUAL(ok, 250);
+  // The callback form, answered on the actor system's threads.
+  std::promise<int> statuses;
+  auto seen = std::make_shared<std::atomic<int>>(0);
+  for (int i = 0; i < 20; ++i)
+    calls.request(c, [&statuses, seen](result<http_response> r) {
+      if (r && r->status == 200 && ++*seen == 20)
+        statuses.set_value(20);
+    });
+  CAF_CHECK_EQUAL(statuses.get_future().get(), 20);
+  // Errors come back as values: .get() is the non-throwing blocking form.
+  auto bad = c;
+  bad.grant_id = "00000000-0000-4000-8000-000000000000";
+  auto refused = calls.request(bad).get();
+  CAF_CHECK(!refused);
+  CAF_CHECK(refused.error().code == error_code::no_delegated_grant
+            || refused.error().code == error_code::grant_not_found);
+  // value() of an error throws the SDK's exception of its class.
+  auto e = thrown_by([&] { (void) calls.request(bad).get().value(); });
+  CAF_CHECK(e.code == refused.error().code);
+  // Invalid input fails the future, before any I/O.
+  auto no_grant = c;
+  no_grant.grant_id.clear();
+  CAF_CHECK(calls.request(no_grant).get().error().code == error_code::invalid_argument);
+  auto me = calls.me().get();
+  CAF_CHECK_EQUAL(me->id, w.keys.agents[0].id);
+  auto listed = calls.list_grants().get();
+  CAF_CHECK_EQUAL(listed->total, 3);
+  // close() through the future; the shared client refuses later calls.
+  CAF_CHECK(calls.close().get().value());
+  CAF_CHECK(calls.request(c).get().error().code == error_code::client_closed);
+  e = thrown_by([&] { agent.request(c); });
+  CAF_CHECK(e.code == error_code::client_closed);
+}
+
+CAF_TEST(an asynchronous app answers the app only calls) {
+  world w{false};
+  async::App app{w.client(w.keys.app_key), w.env};
+  auto grants = app.list_grants().get();
+  CAF_REQUIRE(grants);
+  CAF_CHECK(grants->total >= 1);
+  auto verified = app.verify_user_token("not.a.jwt").get();
+  CAF_REQUIRE(verified);
+  CAF_CHECK(!verified->valid);
+  auto jwt = w.backend.identity().issue(w.keys.app_id, "ada");
+  auto ada = app.verify_user_token(jwt).get();
+  CAF_CHECK(ada->valid);
+  CAF_CHECK_EQUAL(ada->sub, "ada");
+  auto revoked = app.revoke_grant("00000000-0000-4000-8000-000000000000").get();
+  CAF_CHECK(!revoked);
+  CAF_CHECK(revoked.error().is(error_class::GrantNotFoundError));
 }

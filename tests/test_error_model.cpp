@@ -6,9 +6,9 @@
 
 #include "caf/sec.hpp"
 
-#include "messages/alter_error.hpp"
-#include "messages/exceptions.hpp"
-#include "messages/retry_after.hpp"
+#include "alter/messages/alter_error.hpp"
+#include "alter/messages/exceptions.hpp"
+#include "alter/messages/retry_after.hpp"
 
 using namespace alter;
 

@@ -15,11 +15,11 @@
 #include <string>
 #include <thread>
 
-#include "auth/crypto.hpp"
-#include "messages/base64.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/proxy_outcome.hpp"
-#include "messages/wire_requests.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/messages/base64.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/proxy_outcome.hpp"
+#include "alter/messages/wire_requests.hpp"
 
 #include "backend_world.hpp"
 #include "temp_files.hpp"

@@ -10,11 +10,11 @@
 #include "caf/actor_system_config.hpp"
 #include "caf/scoped_actor.hpp"
 
-#include "actors/blocking_client.hpp"
-#include "actors/runtime.hpp"
-#include "backend/bootstrap.hpp"
-#include "backend/local_backend.hpp"
-#include "net/url.hpp"
+#include "alter/actors/blocking_client.hpp"
+#include "alter/actors/runtime.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/local_backend.hpp"
+#include "alter/net/url.hpp"
 
 #include "backend_world.hpp"
 #include "tools/swarm/swarm_driver.hpp"

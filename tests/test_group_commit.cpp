@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "backend/store/sqlite/database.hpp"
-#include "backend/store/sqlite/sqlite_store.hpp"
+#include "alter/backend/store/sqlite/database.hpp"
+#include "alter/backend/store/sqlite/sqlite_store.hpp"
 
 #include "temp_files.hpp"
 

@@ -21,13 +21,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "auth/crypto.hpp"
-#include "auth/request_signing.hpp"
-#include "backend/audit/audit_trail.hpp"
-#include "messages/audit_log.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/wire_requests.hpp"
-#include "net/io_runtime.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/auth/request_signing.hpp"
+#include "alter/backend/audit/audit_trail.hpp"
+#include "alter/messages/audit_log.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/wire_requests.hpp"
+#include "alter/net/io_runtime.hpp"
 
 #include "backend_world.hpp"
 #include "hostile_text.hpp"

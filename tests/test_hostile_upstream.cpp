@@ -10,10 +10,10 @@
 #include <string>
 #include <thread>
 
-#include "auth/api_key.hpp"
-#include "messages/atoms.hpp"
-#include "net/connection_pool.hpp"
-#include "net/transport.hpp"
+#include "alter/auth/api_key.hpp"
+#include "alter/messages/atoms.hpp"
+#include "alter/net/connection_pool.hpp"
+#include "alter/net/transport.hpp"
 
 #include "backend_world.hpp"
 #include "hostile_peer.hpp"

@@ -13,17 +13,18 @@
 #include <future>
 #include <iterator>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "caf/event_based_actor.hpp"
 #include "caf/send.hpp"
 
-#include "auth/crypto.hpp"
-#include "backend/identity/identity_provider.hpp"
-#include "backend/identity/local_users.hpp"
-#include "backend/identity/password_hash.hpp"
-#include "backend/identity/sign_in_throttle.hpp"
-#include "backend/store/sqlite/sqlite_store.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/backend/identity/identity_provider.hpp"
+#include "alter/backend/identity/local_users.hpp"
+#include "alter/backend/identity/password_hash.hpp"
+#include "alter/backend/identity/sign_in_throttle.hpp"
+#include "alter/backend/store/sqlite/sqlite_store.hpp"
 
 #include "backend_world.hpp"
 #include "interactive_flow.hpp"
@@ -353,6 +354,26 @@ CAF_TEST(an asynchronous user token source feeds identity mode calls) {
   CAF_CHECK_EQUAL(for_ivan.request(c).status, 200);
   CAF_CHECK_EQUAL(for_ivan.proxy_request(c).result.status_code, 200);
   CAF_CHECK_EQUAL(asked->load(), 2);
+  // Every other call that carries a user token asks it too: list_grants shows
+  // ivan's grants, not the app's own.
+  auto listed = for_ivan.list_grants();
+  CAF_CHECK_EQUAL(listed.total, 1);
+  CAF_REQUIRE_EQUAL(listed.grants.size(), 1u);
+  CAF_CHECK_EQUAL(listed.grants[0].account_identifier, "ivan-main");
+  CAF_CHECK_EQUAL(listed.grants[0].principal_type, "user");
+  CAF_CHECK(app.list_grants().total != 1);
+  CAF_CHECK_EQUAL(asked->load(), 3);
+  // ...and a Connect session without a user_token of its own is ivan's.
+  connect_request req;
+  req.allowed_providers = {"sim-bearer"};
+  auto session = for_ivan.create_connect_session(req);
+  CAF_CHECK_EQUAL(asked->load(), 4);
+  w.browse("POST", w.path_of_page(session.connect_url) + "/decision", {},
+           "decision=approve&account=ivan-second");
+  CAF_CHECK_EQUAL(app.poll_connect_session(session.session_token).status, "completed");
+  CAF_CHECK_EQUAL(for_ivan.list_grants().total, 2);
+  asked->store(2);
+  c.account = "ivan-main"; // ivan has two grants of sim-bearer now
   // A per-call token wins; the source is not asked.
   c.user_token = jwt;
   CAF_CHECK_EQUAL(for_ivan.request(c).status, 200);
@@ -363,6 +384,139 @@ CAF_TEST(an asynchronous user token source feeds identity mode calls) {
   c.user_token.clear();
   auto e = thrown_by([&] { for_ivan.request(c); });
   CAF_CHECK(e.code == error_code::reauth_required);
+}
+
+CAF_TEST(an agents user token selects its users delegation and never grants access) {
+  world w{false};
+  backend::bootstrap_spec spec;
+  spec.agents = 2;
+  spec.agent_scopes.emplace_back("connect:initiate");
+  auto keys = backend::bootstrap(w.backend.db(), spec);
+  auto app = blocking::App{w.client(keys.app_key), w.env};
+  const auto& agent = keys.agents.at(0);
+  auto erin = w.backend.identity().issue(keys.app_id, "erin");
+  auto frank = w.backend.identity().issue(keys.app_id, "frank");
+  auto gina = w.backend.identity().issue(keys.app_id, "gina");
+  auto with_user = [&](std::string jwt) {
+    auto o = w.client(agent.api_key);
+    o.user_token_getter = [jwt] { return jwt; };
+    return blocking::Agent{o, w.env};
+  };
+  auto for_erin = with_user(erin);
+  auto plain = blocking::Agent{w.client(agent.api_key), w.env};
+  // Connect-time delegation: the agent starts the session with erin's JWT from
+  // its getter; the grant made is erin's and delegated to the agent.
+  connect_request req;
+  req.allowed_providers = {"sim-bearer"};
+  auto session = for_erin.create_connect_session(req);
+  w.browse("POST", w.path_of_page(session.connect_url) + "/decision", {},
+           "decision=approve&account=erin-acct");
+  auto done = for_erin.poll_connect_session(session.session_token);
+  CAF_REQUIRE_EQUAL(done.results.size(), 1u);
+  auto erin_grant = done.results[0].grant_id;
+  auto stored = w.backend.db().grants().find(erin_grant);
+  CAF_REQUIRE(stored);
+  auto erin_user = w.backend.db().accounts().user_for_subject(keys.app_id, "erin");
+  CAF_CHECK(stored->principal_type == backend::principal_type::user);
+  CAF_CHECK_EQUAL(stored->principal_id, erin_user.id);
+  CAF_CHECK(w.backend.db().grants().is_delegated(erin_grant, agent.id));
+  // An agent's session delegates to that agent only.
+  connect_request for_other = req;
+  for_other.agent_id = keys.agents.at(1).id;
+  auto other = thrown_by([&] { for_erin.create_connect_session(for_other); });
+  CAF_CHECK(other.code == error_code::connect_config_invalid);
+  // frank delegates the same provider to the agent through the app.
+  connect_request by_app = req;
+  by_app.user_token = frank;
+  by_app.agent_id = agent.id;
+  auto frank_session = app.create_connect_session(by_app);
+  w.browse("POST", w.path_of_page(frank_session.connect_url) + "/decision", {},
+           "decision=approve&account=frank-acct");
+  CAF_CHECK_EQUAL(app.poll_connect_session(frank_session.session_token).status,
+                  "completed");
+  // Per call: provider= is ambiguous for the agent alone; erin's JWT picks
+  // erin's delegation.
+  provider_call c;
+  c.url = w.provider_url("sim-bearer") + "/v1/items";
+  c.provider = "sim-bearer";
+  auto e = thrown_by([&] { plain.request(c); });
+  CAF_CHECK(e.code == error_code::ambiguous_grant);
+  CAF_CHECK_EQUAL(for_erin.proxy_request(c).result.status_code, 200);
+  std::string executed_on;
+  for (const auto& row : w.backend.db().audit().rows(1000))
+    if (row.action == "proxy.executed")
+      executed_on = row.grant_id;
+  CAF_CHECK_EQUAL(executed_on, erin_grant);
+  CAF_CHECK_EQUAL(for_erin.request(c).status, 200);
+  // A user who delegated nothing gets no other user's grant.
+  e = thrown_by([&] { with_user(gina).request(c); });
+  CAF_CHECK(e.code == error_code::no_delegated_grant);
+  // The JWT grants no access: the agent sees exactly what it sees without it.
+  CAF_CHECK_EQUAL(for_erin.list_grants().total, plain.list_grants().total);
+  // A bad JWT from the getter is refused like any other.
+  e = thrown_by([&] { with_user("x.y.z").request(c); });
+  CAF_CHECK(e.code == error_code::reauth_required);
+  // A per-call user_token on an agent key stays refused (the SDK reference).
+  c.user_token = erin;
+  e = thrown_by([&] { plain.request(c); });
+  CAF_CHECK(e.code == error_code::user_token_not_allowed);
+  c.user_token.clear();
+  // An app acts for a user with x-alter-user-token; a delegation token on an
+  // app key that acts as no agent is refused.
+  http_request req_raw;
+  req_raw.method = "GET";
+  req_raw.target = "/v1/grants";
+  req_raw.headers = {{std::string{header::delegation_token}, erin}};
+  auto answer = w.raw(keys.app_key, req_raw, unix_now(), crypto::random_hex(16));
+  CAF_CHECK_EQUAL(answer.status, 400);
+  CAF_CHECK(answer.body.find("x-alter-delegation-token is for agents")
+            != std::string::npos);
+}
+
+CAF_TEST(a user token getter that throws fails the call and the client lives on) {
+  world w{false};
+  auto app = w.app();
+  connect_account(w, app, "hana", "hana-main");
+  auto jwt = w.backend.identity().issue(w.keys.app_id, "hana");
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  auto opts = w.client(w.keys.app_key);
+  opts.user_token_getter = [calls, jwt]() -> std::string {
+    if (++*calls == 1)
+      throw std::runtime_error("token store down; last token was " + jwt);
+    return jwt;
+  };
+  auto for_hana = blocking::App{opts, w.env};
+  auto e = thrown_by([&] { for_hana.list_grants(); });
+  CAF_CHECK(e.code == error_code::reauth_required);
+  CAF_CHECK(e.is(error_class::ReAuthRequiredError));
+  // What the getter threw may hold the token: it is not repeated.
+  CAF_CHECK(e.message.find(jwt) == std::string::npos);
+  CAF_CHECK(e.message.find("token store down") == std::string::npos);
+  // The same client answers the next call.
+  CAF_CHECK_EQUAL(for_hana.list_grants().total, 1);
+  // An agent's getter is asked only where the agent's user matters.
+  auto agent_opts = w.client(w.keys.agents[0].api_key);
+  agent_opts.user_token_getter = []() -> std::string { throw std::logic_error("no"); };
+  auto agent = blocking::Agent{agent_opts, w.env};
+  CAF_CHECK_EQUAL(agent.list_grants().total, 3);
+  provider_call c;
+  c.url = w.provider_url("sim-bearer") + "/v1/items";
+  c.grant_id = w.keys.agents[0].grant_ids[0];
+  e = thrown_by([&] { agent.request(c); });
+  CAF_CHECK(e.code == error_code::reauth_required);
+  CAF_CHECK_EQUAL(agent.me().id, w.keys.agents[0].id);
+  // A getter that names no user cannot resolve provider= for an App: the call
+  // fails locally rather than going out as the app's own.
+  auto empty_opts = w.client(w.keys.app_key);
+  empty_opts.user_token_getter = [] { return std::string{}; };
+  auto nobody = blocking::App{empty_opts, w.env};
+  provider_call by_provider_only;
+  by_provider_only.url = w.provider_url("sim-bearer") + "/v1/items";
+  by_provider_only.provider = "sim-bearer";
+  e = thrown_by([&] { nobody.request(by_provider_only); });
+  CAF_CHECK(e.code == error_code::invalid_argument);
+  e = thrown_by([&] { nobody.proxy_request(by_provider_only); });
+  CAF_CHECK(e.code == error_code::invalid_argument);
 }
 
 namespace {

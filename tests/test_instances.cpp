@@ -13,13 +13,13 @@
 
 #include <boost/json.hpp>
 
-#include "auth/crypto.hpp"
-#include "backend/api/idempotency_guard.hpp"
-#include "backend/store/local_change_feed.hpp"
-#include "backend/store/sqlite/database.hpp"
-#include "backend/store/sqlite/sqlite_store.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/wire_requests.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/backend/api/idempotency_guard.hpp"
+#include "alter/backend/store/local_change_feed.hpp"
+#include "alter/backend/store/sqlite/database.hpp"
+#include "alter/backend/store/sqlite/sqlite_store.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/wire_requests.hpp"
 
 #include "backend_world.hpp"
 #include "temp_files.hpp"

@@ -3,15 +3,15 @@
 
 #include <string>
 
-#include "messages/agent_info.hpp"
-#include "messages/audit_log.hpp"
-#include "messages/base64.hpp"
-#include "messages/grants.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/proxy_outcome.hpp"
-#include "messages/token_response.hpp"
-#include "messages/utf8.hpp"
-#include "messages/wire_requests.hpp"
+#include "alter/messages/agent_info.hpp"
+#include "alter/messages/audit_log.hpp"
+#include "alter/messages/base64.hpp"
+#include "alter/messages/grants.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/proxy_outcome.hpp"
+#include "alter/messages/token_response.hpp"
+#include "alter/messages/utf8.hpp"
+#include "alter/messages/wire_requests.hpp"
 
 using namespace alter;
 

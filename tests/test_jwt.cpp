@@ -14,9 +14,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "auth/crypto.hpp"
-#include "auth/jwt.hpp"
-#include "messages/base64.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/auth/jwt.hpp"
+#include "alter/messages/base64.hpp"
 
 using namespace alter;
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "auth/api_key.hpp"
+#include "alter/auth/api_key.hpp"
 
 using namespace alter;
 

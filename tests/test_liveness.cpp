@@ -3,7 +3,7 @@
 #define CAF_SUITE liveness
 #include "caf/test/unit_test.hpp"
 
-#include "backend/access/liveness.hpp"
+#include "alter/backend/access/liveness.hpp"
 
 using namespace alter;
 using namespace alter::backend;

@@ -11,10 +11,10 @@
 #include <future>
 #include <thread>
 
-#include "backend/identity/identity_provider.hpp"
-#include "backend/oauth/token_refresher.hpp"
-#include "backend/sim/oauth_authorization_server.hpp"
-#include "backend/store/process_identity.hpp"
+#include "alter/backend/identity/identity_provider.hpp"
+#include "alter/backend/oauth/token_refresher.hpp"
+#include "alter/backend/sim/oauth_authorization_server.hpp"
+#include "alter/backend/store/process_identity.hpp"
 
 #include "backend_world.hpp"
 #include "interactive_flow.hpp"
@@ -517,14 +517,13 @@ CAF_TEST(only the app renews a grant and only for the grant owner) {
   // Without erin's token the session would be the app's: it may not renew hers.
   connect_request renew;
   renew.reauth_grant_id = grant_id;
-  auto e = thrown_by([&] {
-  app.create_connect_session(renew); });
-  CAF_CHECK(e.code == error_code::connect_config_invalid || e.code == error_code::grant_not_found);
+  auto e = thrown_by([&] { app.create_connect_session(renew); });
+  CAF_CHECK(e.code == error_code::connect_config_invalid
+            || e.code == error_code::grant_not_found);
   // Nor may a session whose grants go to an agent.
   renew.user_token = erin;
   renew.agent_id = w.keys.agents[0].id;
-  CAF_CHECK(thrown_by([&] {
-  app.create_connect_session(renew); }).code
+  CAF_CHECK(thrown_by([&] { app.create_connect_session(renew); }).code
             == error_code::connect_config_invalid);
   renew.agent_id.clear();
   auto session = app.create_connect_session(renew);

@@ -9,10 +9,10 @@
 
 #include <boost/json.hpp>
 
-#include "auth/crypto.hpp"
-#include "backend/sim/oauth_authorization_server.hpp"
-#include "messages/base64.hpp"
-#include "net/url.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/backend/sim/oauth_authorization_server.hpp"
+#include "alter/messages/base64.hpp"
+#include "alter/net/url.hpp"
 
 using namespace alter;
 using namespace alter::backend;

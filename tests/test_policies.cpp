@@ -10,14 +10,14 @@
 
 #include <boost/json.hpp>
 
-#include "auth/constraints.hpp"
-#include "auth/crypto.hpp"
-#include "backend/policy/policy_engine.hpp"
-#include "backend/policy/rule_book.hpp"
-#include "backend/store/sqlite/ledgers.hpp"
-#include "backend/store/sqlite/migrations.hpp"
-#include "messages/json_codec.hpp"
-#include "messages/wire_requests.hpp"
+#include "alter/auth/constraints.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/backend/policy/policy_engine.hpp"
+#include "alter/backend/policy/rule_book.hpp"
+#include "alter/backend/store/sqlite/ledgers.hpp"
+#include "alter/backend/store/sqlite/migrations.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/wire_requests.hpp"
 
 #include "backend_world.hpp"
 

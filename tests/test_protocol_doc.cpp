@@ -7,7 +7,7 @@
 #include <regex>
 #include <sstream>
 
-#include "messages/error_code.hpp"
+#include "alter/messages/error_code.hpp"
 
 using namespace alter;
 

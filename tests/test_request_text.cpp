@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "backend/api/request_text.hpp"
+#include "alter/backend/api/request_text.hpp"
 
 using namespace alter;
 using namespace alter::backend;

@@ -6,8 +6,8 @@
 #include <deque>
 #include <variant>
 
-#include "actors/retry_supervisor.hpp"
-#include "auth/api_key.hpp"
+#include "alter/actors/retry_supervisor.hpp"
+#include "alter/auth/api_key.hpp"
 
 using namespace alter;
 using namespace std::chrono_literals;

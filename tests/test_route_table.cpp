@@ -10,10 +10,10 @@
 #include <sstream>
 #include <tuple>
 
-#include "auth/scope.hpp"
-#include "auth/scope_table.hpp"
-#include "backend/bootstrap.hpp"
-#include "backend/local_backend.hpp"
+#include "alter/auth/scope.hpp"
+#include "alter/auth/scope_table.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/local_backend.hpp"
 
 using namespace alter;
 using namespace alter::backend;

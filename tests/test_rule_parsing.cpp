@@ -6,12 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "auth/constraints.hpp"
-#include "backend/policy/rule_book.hpp"
-#include "backend/policy/rule_parser.hpp"
-#include "backend/store/records.hpp"
-#include "messages/alter_error.hpp"
-#include "messages/base64.hpp"
+#include "alter/auth/constraints.hpp"
+#include "alter/backend/policy/rule_book.hpp"
+#include "alter/backend/policy/rule_parser.hpp"
+#include "alter/backend/store/records.hpp"
+#include "alter/messages/alter_error.hpp"
+#include "alter/messages/base64.hpp"
+#include "alter/messages/http_method.hpp"
 
 using namespace alter;
 using namespace alter::backend;
@@ -166,6 +167,37 @@ CAF_TEST(the constraint header shares the when parser) {
   auto e = from_caf_error(bad.error());
   CAF_CHECK(e.message.find("rule.when.method[1]") != std::string::npos);
   CAF_CHECK(type_of(constraint_rule{"ip_allowlist", {}}) == rule_type::json_match);
+}
+
+CAF_TEST(
+    a method condition matches whatever its case and refuses what names no method) {
+  // Stored rules: "post" would never have matched a POST, so it is stored as
+  // POST; a value that names no method is refused, field named.
+  auto m = parse_rule("json_match", R"({"when":{"method":["post","Delete"]}})");
+  CAF_REQUIRE(m);
+  const auto& when = std::get<match_rule>(m->body).when;
+  CAF_REQUIRE_EQUAL(when.size(), 1u);
+  CAF_CHECK_EQUAL(when[0].values, (std::vector<std::string>{"POST", "DELETE"}));
+  CAF_CHECK(rule_matches(when, {{"method", "POST"}}));
+  CAF_CHECK(!rule_matches(when, {{"method", "GET"}}));
+  CAF_CHECK_EQUAL(field_of("json_match", R"({"when":{"method":"FETCH"}})"),
+                  "rule_body.when.method");
+  CAF_CHECK_EQUAL(field_of("require_approval", R"({"when":{"method":["GET","gett"]}})"),
+                  "rule_body.when.method[1]");
+  // Other attributes keep their values as written.
+  auto p = parse_rule("json_match", R"({"when":{"provider_id":"Sim-Bearer"}})");
+  CAF_REQUIRE(p);
+  CAF_CHECK_EQUAL(std::get<match_rule>(p->body).when[0].values,
+                  (std::vector<std::string>{"Sim-Bearer"}));
+  // The typed values of the SDK.
+  CAF_CHECK_EQUAL(http_method::parse("pAtCh")->name(), "PATCH");
+  CAF_CHECK(*http_method::parse("delete") == http_method::delete_);
+  CAF_CHECK(!http_method::parse("GETS"));
+  CAF_CHECK(!http_method::parse(""));
+  CAF_CHECK(http_method::get.safe() && !http_method::post.safe());
+  std::string assigned;
+  assigned = http_method::options;
+  CAF_CHECK_EQUAL(assigned, "OPTIONS");
 }
 
 CAF_TEST(the rule book parses a rule again only when its type or body changed) {

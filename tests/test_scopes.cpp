@@ -1,7 +1,7 @@
 #define CAF_SUITE scopes
 #include "caf/test/unit_test.hpp"
 
-#include "auth/scope.hpp"
+#include "alter/auth/scope.hpp"
 
 using namespace alter;
 

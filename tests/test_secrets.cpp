@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "auth/api_key.hpp"
-#include "auth/constraints.hpp"
-#include "auth/crypto.hpp"
-#include "auth/request_signing.hpp"
-#include "messages/json_codec.hpp"
+#include "alter/auth/api_key.hpp"
+#include "alter/auth/constraints.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/auth/request_signing.hpp"
+#include "alter/messages/json_codec.hpp"
 
 #include "backend_world.hpp"
 #include "temp_files.hpp"

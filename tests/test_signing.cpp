@@ -4,8 +4,8 @@
 #include <string>
 #include <thread>
 
-#include "auth/crypto.hpp"
-#include "auth/request_signing.hpp"
+#include "alter/auth/crypto.hpp"
+#include "alter/auth/request_signing.hpp"
 
 using namespace alter;
 

@@ -13,11 +13,11 @@
 #include <string>
 #include <thread>
 
-#include "backend/proxy/upstream_client.hpp"
-#include "messages/atoms.hpp"
-#include "net/connection_pool.hpp"
-#include "net/io_runtime.hpp"
-#include "net/url.hpp"
+#include "alter/backend/proxy/upstream_client.hpp"
+#include "alter/messages/atoms.hpp"
+#include "alter/net/connection_pool.hpp"
+#include "alter/net/io_runtime.hpp"
+#include "alter/net/url.hpp"
 
 #include "backend_world.hpp"
 #include "hostile_peer.hpp"

@@ -10,12 +10,12 @@
 #include <string>
 #include <thread>
 
-#include "backend/bootstrap.hpp"
-#include "backend/store/schema_version_error.hpp"
-#include "backend/store/sqlite/database.hpp"
-#include "backend/store/sqlite/sqlite_store.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/store/schema_version_error.hpp"
+#include "alter/backend/store/sqlite/database.hpp"
+#include "alter/backend/store/sqlite/sqlite_store.hpp"
 
-#include "backend/encryption/master_key.hpp"
+#include "alter/backend/encryption/master_key.hpp"
 
 #include "temp_files.hpp"
 

@@ -17,14 +17,14 @@
 
 #include <libpq-fe.h>
 
-#include "backend/api/idempotency_guard.hpp"
-#include "backend/encryption/master_key.hpp"
-#include "backend/store/open_store.hpp"
-#include "backend/store/postgres/change_feed.hpp"
-#include "backend/store/postgres/postgres_store.hpp"
-#include "backend/store/process_identity.hpp"
-#include "backend/store/schema_version_error.hpp"
-#include "backend/store/store_unavailable.hpp"
+#include "alter/backend/api/idempotency_guard.hpp"
+#include "alter/backend/encryption/master_key.hpp"
+#include "alter/backend/store/open_store.hpp"
+#include "alter/backend/store/postgres/change_feed.hpp"
+#include "alter/backend/store/postgres/postgres_store.hpp"
+#include "alter/backend/store/process_identity.hpp"
+#include "alter/backend/store/schema_version_error.hpp"
+#include "alter/backend/store/store_unavailable.hpp"
 
 #include "postgres_server.hpp"
 

@@ -8,7 +8,7 @@
 #include <initializer_list>
 #include <string>
 
-#include "backend/store/vocabulary.hpp"
+#include "alter/backend/store/vocabulary.hpp"
 
 using namespace alter;
 using namespace alter::backend;

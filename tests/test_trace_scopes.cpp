@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "messages/base64.hpp"
+#include "alter/messages/base64.hpp"
 
 #include "backend_world.hpp"
 

@@ -1,7 +1,7 @@
 #define CAF_SUITE url
 #include "caf/test/unit_test.hpp"
 
-#include "net/url.hpp"
+#include "alter/net/url.hpp"
 
 using namespace alter;
 using namespace alter::net;

@@ -28,11 +28,11 @@
 
 #include <boost/json.hpp>
 
-#include "actors/blocking_client.hpp"
-#include "actors/client_environment.hpp"
-#include "messages/connect.hpp"
-#include "messages/exceptions.hpp"
-#include "messages/json_codec.hpp"
+#include "alter/actors/blocking_client.hpp"
+#include "alter/actors/client_environment.hpp"
+#include "alter/messages/connect.hpp"
+#include "alter/messages/exceptions.hpp"
+#include "alter/messages/json_codec.hpp"
 
 namespace {
 

@@ -55,14 +55,14 @@
 
 #include <boost/json.hpp>
 
-#include "backend/bootstrap.hpp"
-#include "backend/encryption/key_rotation.hpp"
-#include "backend/identity/local_users.hpp"
-#include "backend/local_backend.hpp"
-#include "backend/oauth/token_endpoint.hpp"
-#include "backend/policy/rule_validation.hpp"
-#include "backend/sim/provider_simulator.hpp"
-#include "backend/store/open_store.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/encryption/key_rotation.hpp"
+#include "alter/backend/identity/local_users.hpp"
+#include "alter/backend/local_backend.hpp"
+#include "alter/backend/oauth/token_endpoint.hpp"
+#include "alter/backend/policy/rule_validation.hpp"
+#include "alter/backend/sim/provider_simulator.hpp"
+#include "alter/backend/store/open_store.hpp"
 
 namespace {
 

@@ -21,7 +21,7 @@
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
 
-#include "backend/local_backend.hpp"
+#include "alter/backend/local_backend.hpp"
 #include "tools/swarm/distributed.hpp"
 #include "tools/swarm/scenario.hpp"
 #include "tools/swarm/swarm_target.hpp"

@@ -3,17 +3,19 @@
 // of its own actors with typed messages.
 #include <iostream>
 
-#include "caf/actor_system.hpp"
-#include "caf/actor_system_config.hpp"
-#include "caf/event_based_actor.hpp"
-#include "caf/scoped_actor.hpp"
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 
-#include "actors/runtime.hpp"
-#include "backend/bootstrap.hpp"
-#include "backend/local_backend.hpp"
-#include "messages/alter_error.hpp"
+#include <alter/actors/runtime.hpp>
+#include <alter/backend/bootstrap.hpp>
+#include <alter/backend/local_backend.hpp>
+#include <alter/messages/alter_error.hpp>
+#include <alter/version.hpp>
 
 int main() {
+  std::cout << "embed_host: alter runtime " << alter::version() << "\n";
   alter::backend::local_backend backend;
   auto keys = alter::backend::bootstrap(backend.db(), {});
   const auto& agent_keys = keys.agents.front();

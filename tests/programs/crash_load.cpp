@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "actors/blocking_client.hpp"
-#include "messages/exceptions.hpp"
+#include "alter/actors/blocking_client.hpp"
+#include "alter/messages/exceptions.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 4 || std::getenv("ALTER_API_KEY") == nullptr) {

@@ -10,9 +10,9 @@
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
-#include "messages/alter_error.hpp"
-#include "messages/retry_after.hpp"
-#include "net/url.hpp"
+#include "alter/messages/alter_error.hpp"
+#include "alter/messages/retry_after.hpp"
+#include "alter/net/url.hpp"
 
 namespace alter::swarm {
 

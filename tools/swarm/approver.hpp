@@ -12,9 +12,9 @@
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
 
-#include "messages/atoms.hpp"
-#include "net/endpoint.hpp"
-#include "net/transport.hpp"
+#include "alter/messages/atoms.hpp"
+#include "alter/net/endpoint.hpp"
+#include "alter/net/transport.hpp"
 
 namespace alter::swarm {
 

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "backend/http/self_signed.hpp"
+#include "alter/backend/http/self_signed.hpp"
 
 namespace alter::swarm {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "backend/http/html_page.hpp"
+#include "alter/backend/http/html_page.hpp"
 #include "tools/swarm/swarm_report.hpp"
 
 namespace alter::swarm {

@@ -9,8 +9,8 @@
 #include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
 
-#include "actors/retry_policy.hpp"
-#include "messages/alter_error.hpp"
+#include "alter/actors/retry_policy.hpp"
+#include "alter/messages/alter_error.hpp"
 
 namespace alter::swarm {
 

@@ -12,9 +12,9 @@
 
 #include "caf/fwd.hpp"
 
-#include "actors/client_actors.hpp"
-#include "net/retry_budget.hpp"
-#include "net/transport.hpp"
+#include "alter/actors/client_actors.hpp"
+#include "alter/net/retry_budget.hpp"
+#include "alter/net/transport.hpp"
 #include "tools/swarm/approver.hpp"
 #include "tools/swarm/scenario.hpp"
 #include "tools/swarm/swarm_report.hpp"

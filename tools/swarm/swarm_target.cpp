@@ -5,13 +5,13 @@
 
 #include "caf/send.hpp"
 
-#include "actors/runtime.hpp"
-#include "backend/bootstrap.hpp"
-#include "backend/local_backend.hpp"
-#include "backend/policy/rule_validation.hpp"
-#include "backend/sim/oauth_authorization_server.hpp"
-#include "messages/alter_error.hpp"
-#include "net/url.hpp"
+#include "alter/actors/runtime.hpp"
+#include "alter/backend/bootstrap.hpp"
+#include "alter/backend/local_backend.hpp"
+#include "alter/backend/policy/rule_validation.hpp"
+#include "alter/backend/sim/oauth_authorization_server.hpp"
+#include "alter/messages/alter_error.hpp"
+#include "alter/net/url.hpp"
 #include "tools/swarm/swarm_driver.hpp"
 
 namespace alter::swarm {

@@ -1,0 +1,77 @@
+// The backend's own HTTP client for proxy mode: keep-alive connections per
+// provider endpoint, reused across calls. Runs on the backend's I/O threads.
+//
+// Providers close idle connections on their own schedule, so a kept connection
+// may be dead when it is next used. Three defences, outermost first: idle
+// connections are closed after `idle_timeout` (below common servers' limits);
+// a connection whose peer has closed or spoken is discarded before reuse; and
+// a request that fails on a reused connection before any answer byte is sent
+// once more on a fresh connection when it is replayable (Go's net/http rule:
+// GET, HEAD, OPTIONS, TRACE, or an Idempotency-Key header), or when none of it
+// was sent.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "alter/net/endpoint.hpp"
+#include "alter/net/http_connection.hpp"
+#include "alter/net/idle_connections.hpp"
+
+namespace alter::backend {
+
+struct upstream_options {
+  /// An idle connection older than this is closed, never reused (see
+  /// backend_options::upstream_idle_timeout).
+  std::chrono::milliseconds idle_timeout{4000};
+  /// Idle connections kept per provider endpoint; more are closed.
+  std::size_t max_idle_per_origin = 64;
+};
+
+/// Whether a failed exchange may go again on a fresh connection: it failed on
+/// a reused connection with a network error before any answer byte, and the
+/// request is replayable or never reached the wire. Never after a timeout.
+bool worth_resending(const net::exchange_outcome& failed, const http_request& req);
+
+class upstream_client {
+public:
+  /// `trust` applies to every https provider (the embedded simulated providers
+  /// use the backend's own certificate).
+  upstream_client(std::shared_ptr<net::io_runtime> io, net::tls_settings trust,
+                  net::client_limits limits, upstream_options options = {});
+
+  /// Sends one request; `done` runs once on an I/O thread, within `timeout`.
+  void exchange(net::endpoint where, http_request req,
+                std::chrono::milliseconds timeout,
+                std::function<void(net::exchange_outcome)> done);
+
+private:
+  struct origin_pool {
+    net::connection_factory factory;
+    net::idle_connections idle;
+  };
+
+  struct attempt;
+
+  /// A kept connection when one is usable (`reused`), else a new one.
+  std::shared_ptr<net::http_connection> checkout(const net::endpoint& where,
+                                                 const std::string& key, bool& reused);
+  std::shared_ptr<net::http_connection> fresh_connection(const std::string& key);
+  void checkin(const std::string& key, std::shared_ptr<net::http_connection> c);
+  void run(std::shared_ptr<attempt> a, std::shared_ptr<net::http_connection> c,
+           bool may_resend);
+
+  std::shared_ptr<net::io_runtime> io_;
+  net::tls_settings trust_;
+  net::client_limits limits_;
+  upstream_options options_;
+  std::mutex mtx_;
+  std::unordered_map<std::string, origin_pool> pools_;
+};
+
+} // namespace alter::backend

@@ -1,0 +1,213 @@
+// The PostgreSQL store's approvals (one row per held call, moved through its
+// states by conditional updates so that concurrent deciders and expiry cannot
+// both win), approvers and approver sessions.
+#include "alter/backend/store/postgres/repositories.hpp"
+#include "alter/backend/store/postgres/rows.hpp"
+#include "alter/backend/store/sqlite/sealed_columns.hpp"
+#include "alter/backend/store/store.hpp"
+
+namespace alter::backend {
+
+namespace {
+
+approval_record read_approval(const pg_row& s) {
+  approval_record x;
+  x.id = s.text(0);
+  x.app_id = s.text(1);
+  x.agent_id = s.text(2);
+  x.api_key_id = s.text(3);
+  x.grant_id = s.text(4);
+  x.provider_id = s.text(5);
+  x.rule_id = s.text(6);
+  x.request_json = s.text(7);
+  x.method = s.text(8);
+  x.url = s.text(9);
+  x.reason = s.text(10);
+  x.caller = s.text(11);
+  x.caller_type = s.text(12);
+  x.run_id = s.text(13);
+  x.thread_id = s.text(14);
+  x.tool_call_id = s.text(15);
+  x.idempotency_key = s.text(16);
+  x.status = stored_name(s.text(17), approval_state::failed);
+  x.created_at = s.text(18);
+  x.expires_at = s.text(19);
+  x.decided_at = s.text(20);
+  x.decided_by = s.text(21);
+  x.decision_reason = s.text(22);
+  x.executed_at = s.text(23);
+  x.result_status = s.integer(24);
+  x.result_json = s.bytes(25);
+  return x;
+}
+
+} // namespace
+
+void pg_approvals::insert(const approval_record& x) {
+  pg_lease lease{scope_};
+  auto s = lease.query(
+      "INSERT INTO approvals(id, app_id, agent_id, api_key_id, grant_id, provider_id, "
+      "rule_id, request_json, method, url, reason, caller, caller_type, run_id, "
+      "thread_id, tool_call_id, idempotency_key, status, created_at, expires_at) "
+      "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+      "$17, $18, $19, $20)");
+  s.bind(1, x.id).bind(2, x.app_id).bind_or_null(3, x.agent_id);
+  s.bind_or_null(4, x.api_key_id).bind(5, x.grant_id).bind(6, x.provider_id);
+  s.bind_or_null(7, x.rule_id)
+      .bind(8, x.request_json)
+      .bind(9, x.method)
+      .bind(10, x.url);
+  s.bind(11, x.reason).bind_or_null(12, x.caller).bind_or_null(13, x.caller_type);
+  s.bind_or_null(14, x.run_id).bind_or_null(15, x.thread_id);
+  s.bind_or_null(16, x.tool_call_id).bind_or_null(17, x.idempotency_key);
+  s.bind(18, to_string(x.status)).bind(19, x.created_at).bind(20, x.expires_at);
+  s.run();
+}
+
+std::optional<approval_record> pg_approvals::find(std::string_view id) {
+  pg_lease lease{scope_};
+  auto s = lease.query(
+      "SELECT id, app_id, agent_id, api_key_id, grant_id, provider_id, rule_id, "
+      "request_json, method, url, reason, caller, caller_type, run_id, thread_id, "
+      "tool_call_id, idempotency_key, status, created_at, expires_at, decided_at, "
+      "decided_by, decision_reason, executed_at, result_status, result_json "
+      "FROM approvals WHERE id = $1");
+  s.bind(1, id);
+  auto out = s.first(read_approval);
+  if (out)
+    out->result_json
+        = lease.open(sealed_column::approval_result, {out->id}, out->result_json);
+  return out;
+}
+
+bool pg_approvals::decide(std::string_view id, approval_state decision,
+                          std::string_view decided_by, std::string_view reason,
+                          std::string_view now) {
+  pg_lease lease{scope_};
+  auto s = lease.query("UPDATE approvals SET status = $2, decided_by = $3, "
+                       "decision_reason = $4, decided_at = $5 "
+                       "WHERE id = $1 AND status = 'pending' AND expires_at > $5");
+  s.bind(1, id)
+      .bind(2, to_string(decision))
+      .bind(3, decided_by)
+      .bind(4, reason)
+      .bind(5, now);
+  return s.run().affected() == 1;
+}
+
+bool pg_approvals::expire(std::string_view id, std::string_view now) {
+  pg_lease lease{scope_};
+  auto s = lease.query("UPDATE approvals SET status = 'expired', decided_at = $2 "
+                       "WHERE id = $1 AND status = 'pending' AND expires_at <= $2");
+  s.bind(1, id).bind(2, now);
+  return s.run().affected() == 1;
+}
+
+bool pg_approvals::start_execution(std::string_view id) {
+  pg_lease lease{scope_};
+  auto s = lease.query("UPDATE approvals SET status = 'executing' "
+                       "WHERE id = $1 AND status = 'approved'");
+  s.bind(1, id);
+  return s.run().affected() == 1;
+}
+
+int64_t pg_approvals::fail_interrupted(std::string_view result_json,
+                                       std::string_view now,
+                                       std::string_view decided_before) {
+  pg_lease lease{scope_};
+  // Row by row: each result is sealed for its own row.
+  auto select = lease.query(
+      "SELECT id FROM approvals WHERE status IN ('approved', 'executing') "
+      "AND ($1 = '' OR decided_at < $1)");
+  select.bind(1, decided_before);
+  auto ids = select.all([](const pg_row& row) { return row.text(0); });
+  int64_t failed = 0;
+  lease.atomically([&] {
+    auto s = lease.query("UPDATE approvals SET status = 'failed', result_status = 500, "
+                         "result_json = $2, executed_at = $3 "
+                         "WHERE id = $1 AND status IN ('approved', 'executing')");
+    for (const auto& id : ids) {
+      s.bind(1, id)
+          .bind_blob(2, lease.seal(sealed_column::approval_result, {id}, result_json))
+          .bind(3, now);
+      failed += s.run().affected();
+    }
+  });
+  return failed;
+}
+
+void pg_approvals::finish(std::string_view id, approval_state status,
+                          int64_t result_status, std::string_view result_json,
+                          std::string_view executed_at) {
+  pg_lease lease{scope_};
+  auto s = lease.query("UPDATE approvals SET status = $2, result_status = $3, "
+                       "result_json = $4, executed_at = $5 "
+                       "WHERE id = $1 AND status = 'executing'");
+  s.bind(1, id).bind(2, to_string(status)).bind(3, result_status);
+  s.bind_blob(4, lease.seal(sealed_column::approval_result, {id}, result_json));
+  s.bind(5, executed_at);
+  s.run();
+}
+
+void pg_approvals::insert_approver(const approver_record& x) {
+  pg_lease lease{scope_};
+  auto s
+      = lease.query("INSERT INTO approvers(id, app_id, name, token_hash, created_at) "
+                    "VALUES($1, $2, $3, $4, $5)");
+  s.bind(1, x.id).bind(2, x.app_id).bind(3, x.name).bind(4, x.token_hash);
+  s.bind(5, x.created_at);
+  s.run();
+}
+
+std::optional<approver_record>
+pg_approvals::find_approver_by_token_hash(std::string_view hash) {
+  pg_lease lease{scope_};
+  auto s = lease.query("SELECT id, app_id, name, token_hash, created_at FROM approvers "
+                       "WHERE token_hash = $1");
+  s.bind(1, hash);
+  return s.first([](const pg_row& row) {
+    return approver_record{row.text(0), row.text(1), row.text(2), row.text(3),
+                           row.text(4)};
+  });
+}
+
+void pg_approvals::insert_approver_session(std::string_view session_hash,
+                                           std::string_view approver_id,
+                                           std::string_view csrf,
+                                           std::string_view expires_at) {
+  pg_lease lease{scope_};
+  auto s = lease.query("INSERT INTO approver_sessions(session_hash, approver_id, "
+                       "csrf_token, expires_at) VALUES($1, $2, $3, $4)");
+  s.bind(1, session_hash).bind(2, approver_id);
+  s.bind_blob(3, lease.seal(sealed_column::approver_csrf, {session_hash}, csrf));
+  s.bind(4, expires_at);
+  s.run();
+}
+
+std::optional<approver_session>
+pg_approvals::find_approver_session(std::string_view session_hash,
+                                    std::string_view now) {
+  pg_lease lease{scope_};
+  auto s
+      = lease.query("SELECT a.id, a.app_id, a.name, s.csrf_token, s.expires_at "
+                    "FROM approver_sessions s JOIN approvers a ON a.id = s.approver_id "
+                    "WHERE s.session_hash = $1 AND s.expires_at > $2");
+  s.bind(1, session_hash).bind(2, now);
+  auto out = s.first([](const pg_row& row) {
+    return approver_session{row.text(0), row.text(1), row.text(2), row.bytes(3),
+                            row.text(4)};
+  });
+  if (out)
+    out->csrf_token
+        = lease.open(sealed_column::approver_csrf, {session_hash}, out->csrf_token);
+  return out;
+}
+
+bool pg_approvals::delete_approver_session(std::string_view session_hash) {
+  pg_lease lease{scope_};
+  auto s = lease.query("DELETE FROM approver_sessions WHERE session_hash = $1");
+  s.bind(1, session_hash);
+  return s.run().affected() == 1;
+}
+
+} // namespace alter::backend

@@ -578,6 +578,72 @@ CAF_TEST(approvals are decided once and only before they expire) {
   CAF_CHECK(!db->approvals().delete_approver_session("sess-hash"));
 }
 
+CAF_TEST(a gate is decided by a compare and swap of the gates) {
+  using namespace conformance;
+  auto db = open();
+  seed(*db);
+  approval_record a;
+  a.id = "apr-g";
+  a.app_id = "app-1";
+  a.grant_id = "grant-1";
+  a.provider_id = "sim-bearer";
+  a.request_json = "{}";
+  a.method = "POST";
+  a.url = "https://example.test/bearer/x";
+  a.reason = "two gates";
+  a.status = approval_state::pending;
+  a.created_at = now_iso8601();
+  a.expires_at = now_iso8601(std::chrono::seconds{600});
+  a.gates_json = "[pending,pending]";
+  db->approvals().insert(a);
+  CHECK_VALUE(db->approvals().find("apr-g")->gates_json, "[pending,pending]");
+  auto now = now_iso8601();
+  // Stale expectations lose; the call stays pending with its first gate.
+  CAF_CHECK(!db->approvals().decide_gate("apr-g", "[stale]", "[approved,pending]",
+                                         approval_state::pending, "ann", "", now));
+  std::atomic<int> wins{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 4; ++i)
+    racers.emplace_back([&, i] {
+      if (db->approvals().decide_gate("apr-g", "[pending,pending]",
+                                      "[approved-" + std::to_string(i) + ",pending]",
+                                      approval_state::pending, "ann", "",
+                                      now_iso8601()))
+        ++wins;
+    });
+  for (auto& t : racers)
+    t.join();
+  CHECK_VALUE(wins.load(), 1);
+  auto first = db->approvals().find("apr-g");
+  CAF_CHECK(first->status == approval_state::pending);
+  CAF_CHECK(first->decided_by.empty() && first->decided_at.empty());
+  // The last gate decides the call, with who and why.
+  CAF_CHECK(db->approvals().decide_gate("apr-g", first->gates_json, "[done]",
+                                        approval_state::approved, "bob", "fine", now));
+  auto decided = db->approvals().find("apr-g");
+  CAF_CHECK(decided->status == approval_state::approved);
+  CHECK_VALUE(decided->gates_json, "[done]");
+  CHECK_VALUE(decided->decided_by, "bob");
+  CHECK_VALUE(decided->decision_reason, "fine");
+  CAF_CHECK(!db->approvals().decide_gate("apr-g", "[done]", "[again]",
+                                         approval_state::denied, "bob", "", now));
+  // Expired: no gate is decided.
+  auto late = a;
+  late.id = "apr-late";
+  late.expires_at = now_iso8601(std::chrono::seconds{-1});
+  db->approvals().insert(late);
+  CAF_CHECK(!db->approvals().decide_gate("apr-late", a.gates_json, "[x]",
+                                         approval_state::pending, "ann", "", now));
+  // The app's approvers, oldest first, bounded.
+  db->approvals().insert_approver({"appr-b", "app-1", "bob", "hash-b", "2026-01-02"});
+  db->approvals().insert_approver({"appr-a", "app-1", "ann", "hash-a", "2026-01-01"});
+  auto approvers = db->approvals().approvers_of("app-1", 10);
+  CAF_REQUIRE_EQUAL(approvers.size(), 2u);
+  CHECK_VALUE(approvers[0].name, "ann");
+  CHECK_VALUE(approvers[1].name, "bob");
+  CHECK_VALUE(db->approvals().approvers_of("app-1", 1).size(), 1u);
+  CAF_CHECK(db->approvals().approvers_of("app-2", 10).empty());
+}
 CAF_TEST(rules sessions and local users round trip) {
   using namespace conformance;
   auto db = open();

@@ -9,8 +9,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <future>
+#include <map>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -23,6 +26,7 @@
 #include "alter/messages/wire_requests.hpp"
 
 #include "backend_world.hpp"
+#include "temp_files.hpp"
 
 using namespace alter;
 using namespace alter::testing;
@@ -137,6 +141,40 @@ struct approval_world : world {
            && res.body.find("/v1/payments") == std::string::npos;
   }
 
+  int gates_added = 0;
+
+  /// A second rule on agent 0: its held calls need a gate of `approval`'s
+  /// approvers too.
+  void add_gate(const std::string& id, const std::string& approval_json) {
+    backend::rule_record r;
+    r.id = id;
+    r.app_id = keys.app_id;
+    r.name = id;
+    r.target_type = "agent";
+    r.target_id = keys.agents[0].id;
+    r.rule_type = "require_approval";
+    r.rule_body_json = "{\"approval\": " + approval_json + "}";
+    // Gates come in the order their rules were made: this one after rule_hold.
+    r.created_at = backend::now_iso8601(std::chrono::seconds{++gates_added});
+    backend.db().rules().insert(r);
+  }
+
+  /// Signs in another approver of the app, `name`, for `approval_id`.
+  session approver_named(const std::string& name, const std::string& approval_id) {
+    auto token = backend::add_approver(backend.db(), keys.app_id, name);
+    session s;
+    s.cookie = sign_in(token, approval_id);
+    s.csrf = csrf_of(page("GET", "/approvals/" + approval_id, s.cookie).body);
+    return s;
+  }
+
+  http_response post_gate_decision(const session& s, const std::string& approval_id,
+                                   int gate, const std::string& decision) {
+    return page("POST", "/approvals/" + approval_id + "/decision", s.cookie,
+                "csrf=" + s.csrf + "&gate=" + std::to_string(gate)
+                    + "&decision=" + decision + "&reason=gate");
+  }
+
   static std::string id_from_url(const std::string& url) {
     return url.substr(url.rfind('/') + 1);
   }
@@ -152,6 +190,13 @@ CAF_TEST(a held call runs once after approval and the waiting client gets its re
   CAF_CHECK_EQUAL(out.approval.approval_url,
                   w.backend.base_url() + "/approvals/" + out.approval.approval_id);
   CAF_CHECK(!out.approval.expires_at.empty());
+  // One rule holds it: one gate, any approver of the app.
+  CAF_REQUIRE_EQUAL(out.approval.gates.size(), 1u);
+  CAF_CHECK_EQUAL(out.approval.gates[0].approval_url,
+                  out.approval.approval_url + "#gate-1");
+  CAF_CHECK(out.approval.gates[0].approvers.empty());
+  CAF_CHECK_EQUAL(out.approval.gates[0].status, "pending");
+  CAF_CHECK_EQUAL(out.approval.gates[0].rule_id, "rule_hold");
   CAF_CHECK_EQUAL(agent.get_approval_status(out.approval.approval_id).status,
                   "pending");
   CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
@@ -677,4 +722,177 @@ CAF_TEST(origins compare with their default ports spelled out) {
   CAF_CHECK(
       backend::check_origin(from("Origin", "not a url"), "https://example.com:443")
       == origin_verdict::unknown_origin);
+}
+
+CAF_TEST(a call held by two rules runs once each gate is approved by its approvers) {
+  approval_world w;
+  w.add_gate("rule_finance", R"({"approvers": ["Bob@Example.com"], "channels": []})");
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  CAF_REQUIRE(out.pending);
+  const auto& id = out.approval.approval_id;
+  CAF_REQUIRE_EQUAL(out.approval.gates.size(), 2u);
+  CAF_CHECK_EQUAL(out.approval.gates[1].approval_url,
+                  out.approval.approval_url + "#gate-2");
+  CAF_CHECK_EQUAL(out.approval.gates[1].approvers,
+                  std::vector<std::string>{"Bob@Example.com"});
+  CAF_CHECK_EQUAL(out.approval.gates[1].rule_id, "rule_finance");
+  // The app's approver may decide gate 1 only; it names no gate, and it is
+  // the one gate it may decide.
+  auto approver = w.approver_for(id);
+  auto view = w.page("GET", "/approvals/" + id, approver.cookie);
+  CAF_CHECK(view.body.find("id=\"gate-2\"") != std::string::npos);
+  CAF_CHECK(view.body.find("You are not an approver of this gate")
+            != std::string::npos);
+  CAF_CHECK_EQUAL(w.post_gate_decision(approver, id, 2, "approve").status, 403);
+  CAF_CHECK_EQUAL(w.post_gate_decision(approver, id, 3, "approve").status, 404);
+  CAF_CHECK_EQUAL(w.post_gate_decision(approver, id, 0, "approve").status, 400);
+  CAF_CHECK_EQUAL(w.post_decision(approver, id, "approve", "first").status, 303);
+  auto status = agent.get_approval_status(id);
+  CAF_CHECK_EQUAL(status.status, "pending");
+  CAF_REQUIRE_EQUAL(status.gates.size(), 2u);
+  CAF_CHECK_EQUAL(status.gates[0].status, "approved");
+  CAF_CHECK_EQUAL(status.gates[1].status, "pending");
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
+  // A gate is decided once.
+  CAF_CHECK_EQUAL(w.post_gate_decision(approver, id, 1, "deny").status, 409);
+  // Bob, listed by another spelling of his address, decides gate 2: it runs.
+  auto bob = w.approver_named("bob@example.com", id);
+  CAF_CHECK_EQUAL(w.post_gate_decision(bob, id, 2, "approve").status, 303);
+  CAF_CHECK_EQUAL(agent.await_approval(id, 10.0).status_code, 200);
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 1);
+  status = agent.get_approval_status(id);
+  CAF_CHECK_EQUAL(status.gates[1].status, "approved");
+  std::vector<std::string> actions;
+  for (const auto& r : w.backend.db().audit().rows(100))
+    if (r.approval_id == id)
+      actions.push_back(r.action + "/" + r.decided_by);
+  CAF_CHECK_EQUAL(actions,
+                  (std::vector<std::string>{
+                      "approval.requested/", "approval.gate_approved/approver",
+                      "approval.approved/bob@example.com", "proxy.executed/"}));
+}
+
+CAF_TEST(a denial of one gate denies the call and the other gate cannot be decided) {
+  approval_world w;
+  w.add_gate("rule_finance", R"({"approvers": ["bob@example.com"], "channels": []})");
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  const auto& id = out.approval.approval_id;
+  auto bob = w.approver_named("bob@example.com", id);
+  // Bob may decide both gates (gate 1 admits any approver): he must say which.
+  CAF_CHECK_EQUAL(w.post_decision(bob, id, "deny", "no").status, 409);
+  CAF_CHECK_EQUAL(w.post_gate_decision(bob, id, 2, "deny").status, 303);
+  auto e = thrown_by([&] { agent.await_approval(id, 5.0); });
+  CAF_CHECK(e.code == error_code::approval_denied);
+  CAF_CHECK_EQUAL(w.decide(id, "approve").status, 409);
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
+}
+
+/// A copy of the held call `id` under a new id, stored with `gates_json` as
+/// its gates: as migration 007 left older calls (""), or hostile bytes.
+std::string stored_with_gates(approval_world& w, const std::string& id,
+                              const std::string& gates_json) {
+  auto a = w.backend.db().approvals().find(id);
+  CAF_REQUIRE(a.has_value());
+  a->id = "apr_" + crypto::random_hex(16);
+  a->idempotency_key.clear();
+  a->gates_json = gates_json;
+  w.backend.db().approvals().insert(*a);
+  return a->id;
+}
+
+CAF_TEST(a call held before gates existed is decided by any approver) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  auto id = stored_with_gates(w, out.approval.approval_id, "");
+  auto status = agent.get_approval_status(id);
+  CAF_REQUIRE_EQUAL(status.gates.size(), 1u);
+  CAF_CHECK_EQUAL(status.gates[0].rule_id, "rule_hold");
+  CAF_CHECK_EQUAL(w.decide(id, "approve").status, 303);
+  CAF_CHECK_EQUAL(agent.await_approval(id, 10.0).status_code, 200);
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 1);
+}
+
+CAF_TEST(gates stored unreadable cannot be decided) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call());
+  for (const char* hostile :
+       {"[{\"status\": \"approved\", \"approval\": 7}]", "[]", "{", "[{\"status\": 1}]",
+        "[{\"status\": \"executed\"}]"}) {
+    auto id = stored_with_gates(w, out.approval.approval_id, hostile);
+    auto approver = w.approver_for(id);
+    CAF_CHECK(w.page("GET", "/approvals/" + id, approver.cookie)
+                  .body.find("gates cannot be read")
+              != std::string::npos);
+    CAF_CHECK_NOT_EQUAL(w.post_decision(approver, id, "approve", "").status, 303);
+    CAF_CHECK_EQUAL(agent.get_approval_status(id).status, "pending");
+  }
+  CAF_CHECK_EQUAL(w.backend.hits().total(), 0);
+}
+
+CAF_TEST(the approvers of each gate are mailed to the outbox and channels none mails
+             nobody) {
+  temp_dir dir;
+  auto opts = approval_world::options_with(std::chrono::seconds{900});
+  opts.mail_outbox = dir.path + "/outbox";
+  approval_world w{opts};
+  // Gate 1 (rule_hold): any approver of the app, email by default; gate 2:
+  // Bob and Carol, but "carol" is no address; gate 3: nobody is mailed.
+  w.add_gate("rule_finance", R"({"approvers": ["bob@example.com", "carol"]})");
+  w.add_gate("rule_quiet", R"({"approvers": ["dave@example.com"], "channels": []})");
+  backend::add_approver(w.backend.db(), w.keys.app_id, "erin@example.com");
+  auto agent = w.agent(0);
+  // A reason that tries to add a header, and a body that must not be mailed.
+  auto out = agent.proxy_request(
+      w.held_call("pay the invoice\r\nBcc: mallory@evil.example\r\n\r\nhi"));
+  CAF_REQUIRE(out.pending);
+  CAF_REQUIRE_EQUAL(out.approval.gates.size(), 3u);
+  namespace fs = std::filesystem;
+  CAF_CHECK(fs::is_empty(opts.mail_outbox + "/tmp"));
+  std::map<std::string, std::string> mailed; // To -> message
+  for (const auto& entry : fs::directory_iterator(opts.mail_outbox + "/new")) {
+    auto text = read_file(entry.path().string());
+    auto headers = text.substr(0, text.find("\n\n"));
+    std::set<std::string> names;
+    std::string to;
+    std::size_t at = 0;
+    while (at < headers.size()) {
+      auto end = headers.find('\n', at);
+      auto line = headers.substr(at, end == std::string::npos ? end : end - at);
+      names.insert(line.substr(0, line.find(':')));
+      if (line.rfind("To: ", 0) == 0)
+        to = line.substr(4);
+      at = end == std::string::npos ? headers.size() : end + 1;
+    }
+    CAF_CHECK_EQUAL(names,
+                    (std::set<std::string>{"From", "To", "Subject", "Date",
+                                           "Message-ID", "MIME-Version", "Content-Type",
+                                           "Content-Transfer-Encoding"}));
+    mailed[to] = text;
+  }
+  CAF_REQUIRE_EQUAL(mailed.size(), 2u);
+  CAF_REQUIRE_EQUAL(mailed.count("erin@example.com"), 1u);
+  CAF_REQUIRE_EQUAL(mailed.count("bob@example.com"), 1u);
+  CAF_CHECK(mailed["erin@example.com"].find(out.approval.gates[0].approval_url)
+            != std::string::npos);
+  CAF_CHECK(mailed["bob@example.com"].find(out.approval.gates[1].approval_url)
+            != std::string::npos);
+  CAF_CHECK(mailed["bob@example.com"].find("Rule: rule_finance") != std::string::npos);
+  CAF_CHECK(mailed["bob@example.com"].find("pay the invoice") != std::string::npos);
+  CAF_CHECK(mailed["bob@example.com"].find("amount") == std::string::npos);
+  // An outbox that cannot be made stops the start, naming it.
+  auto bad = approval_world::options_with(std::chrono::seconds{900});
+  bad.mail_outbox
+      = dir.path + "/outbox/new/"
+        + fs::directory_iterator(opts.mail_outbox + "/new")->path().filename().string();
+  std::string why;
+  try {
+    backend::local_backend refused{bad};
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  CAF_CHECK(why.find(bad.mail_outbox) != std::string::npos);
 }

@@ -185,9 +185,10 @@ CAF_TEST(backend errors carry code and request id and the Retry After delay) {
 
 CAF_TEST(proxy_request sends one idempotency key and maps 202 to a pending approval) {
   net.respond_with([](const endpoint&, const http_request&) {
-    return json(202,
-                to_json(pending_approval{"apr_1", "https://alter.test/approvals/apr_1",
-                                         "2026-11-28T17:00:00.000Z"}));
+    return json(202, to_json(pending_approval{"apr_1",
+                                              "https://alter.test/approvals/apr_1",
+                                              "2026-11-28T17:00:00.000Z",
+                                              {}}));
   });
   auto agent = make_agent();
   auto call = github_call();

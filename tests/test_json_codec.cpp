@@ -91,8 +91,18 @@ CAF_TEST(every wire model round trips) {
   r.body_truncated = true;
   CAF_CHECK(round_trips(r));
   CAF_CHECK_EQUAL(r.body_bytes(), "hello");
-  CAF_CHECK(round_trips(pending_approval{"apr_2", "https://h/approvals/apr_2",
-                                         "2026-11-28T17:00:00.000Z"}));
+  CAF_CHECK(round_trips(pending_approval{
+      "apr_2", "https://h/approvals/apr_2", "2026-11-28T17:00:00.000Z", {}}));
+  // Each gate with its page, approvers and state.
+  pending_approval gated{
+      "apr_3",
+      "https://h/approvals/apr_3",
+      "2026-11-28T17:00:00.000Z",
+      {{"https://h/approvals/apr_3#gate-1", {}, "approved", "rule_1"},
+       {"https://h/approvals/apr_3#gate-2", {"bob@example.com"}, "pending", ""}}};
+  CAF_CHECK(round_trips(gated));
+  CAF_CHECK(to_json(gated).find(R"("approvers":["bob@example.com"])")
+            != std::string::npos);
   CAF_CHECK(round_trips(sample_grant()));
   grant_list list;
   list.grants = {sample_grant(), sample_grant()};

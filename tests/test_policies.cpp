@@ -524,12 +524,54 @@ CAF_TEST(adding a rule or a constraint never widens what a call may do) {
     CAF_CHECK_GREATER_OR_EQUAL(severity(after.effect), severity(before.effect));
     // A constrained client: whatever it may do, its parent may do too.
     constraint_rule c{rng() % 2 ? "json_match" : "require_approval",
-                      {{"method", {rng() % 2 ? "GET" : "DELETE"}}}};
+                      {{"method", {rng() % 2 ? "GET" : "DELETE"}}},
+                      {}};
     auto constrained = backend::evaluate_policy(book.load(rules), c, facts, fresh_c);
     CAF_CHECK_GREATER_OR_EQUAL(severity(constrained.effect), severity(before.effect));
     if (after.effect == backend::policy_effect::deny)
       CAF_CHECK(after.refusal.has_value());
   }
+}
+
+CAF_TEST(every rule that holds a call is a gate with its own approvers) {
+  backend::rule_book book{{}};
+  private_ledger ledger;
+  auto rule = [](std::string id, std::string type, std::string body) {
+    backend::rule_record r;
+    r.id = id;
+    r.name = "name of " + id;
+    r.app_id = "app";
+    r.rule_type = std::move(type);
+    r.rule_body_json = std::move(body);
+    return r;
+  };
+  std::vector<backend::rule_record> rules{
+      rule("r1", "require_approval", R"({"approval":{"approvers":["a@example.com"]}})"),
+      rule("r2", "require_approval", R"({"when":{"method":"DELETE"}})"),
+      rule("r3", "require_approval",
+           R"({"when":{"method":"GET"},"approval":{"channels":[]}})")};
+  constraint_rule c{"require_approval", {}, {}};
+  c.approval.approvers = {"boss@example.com"};
+  backend::policy_facts facts;
+  facts.attributes = {{"method", "GET"}, {"agent_id", "a1"}};
+  auto d = backend::evaluate_policy(book.load(rules), c, facts, ledger.limits);
+  CAF_CHECK(d.effect == backend::policy_effect::require_approval);
+  CAF_CHECK_EQUAL(d.rule_id, "r1");
+  CAF_REQUIRE_EQUAL(d.holds.size(), 3u);
+  CAF_CHECK_EQUAL(d.holds[0].rule_id, "r1");
+  CAF_CHECK_EQUAL(d.holds[0].rule_name, "name of r1");
+  CAF_CHECK_EQUAL(d.holds[0].approval.approvers,
+                  std::vector<std::string>{"a@example.com"});
+  CAF_CHECK_EQUAL(d.holds[1].rule_id, "r3");
+  CAF_CHECK(d.holds[1].approval.channels.empty());
+  CAF_CHECK_EQUAL(d.holds[2].rule_id, "");
+  CAF_CHECK_EQUAL(d.holds[2].approval.approvers,
+                  std::vector<std::string>{"boss@example.com"});
+  // A denial still wins over every hold.
+  rules.push_back(rule("r4", "json_match", R"({"when":{"method":"GET"}})"));
+  auto denied = backend::evaluate_policy(book.load(rules), c, facts, ledger.limits);
+  CAF_CHECK(denied.effect == backend::policy_effect::deny);
+  CAF_CHECK_EQUAL(denied.rule_id, "r4");
 }
 
 namespace {

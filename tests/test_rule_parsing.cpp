@@ -200,6 +200,92 @@ CAF_TEST(
   CAF_CHECK_EQUAL(assigned, "OPTIONS");
 }
 
+CAF_TEST(a require approval rule names its approvers and channels) {
+  auto m = parse_rule("require_approval",
+                      R"({"approval":{"approvers":["alice@example.com","bob"],)"
+                      R"("channels":["email","email"]}})");
+  CAF_REQUIRE(m);
+  const auto& rule = std::get<match_rule>(m->body);
+  CAF_CHECK(rule.when.empty());
+  CAF_CHECK_EQUAL(rule.approval.approvers,
+                  (std::vector<std::string>{"alice@example.com", "bob"}));
+  CAF_CHECK(rule.approval.channels
+            == std::vector<approval_channel>{approval_channel::email});
+  CAF_CHECK(rule.approval.admits("ALICE@example.com"));
+  CAF_CHECK(!rule.approval.admits("carol"));
+  // Said nothing: any approver, by email; [] mails nobody.
+  auto plain = parse_rule("require_approval", "{}");
+  CAF_REQUIRE(plain);
+  CAF_CHECK(std::get<match_rule>(plain->body).approval.is_default());
+  CAF_CHECK(std::get<match_rule>(plain->body).approval.admits("anyone"));
+  auto quiet = parse_rule("require_approval", R"({"approval":{"channels":[]}})");
+  CAF_REQUIRE(quiet);
+  CAF_CHECK(std::get<match_rule>(quiet->body).approval.channels.empty());
+  // Refusals name the field; a deny rule has no approval.
+  CAF_CHECK_EQUAL(field_of("require_approval", R"({"approval":{"channels":["sms"]}})"),
+                  "rule_body.approval.channels[0]");
+  auto sms = parse_rule("require_approval", R"({"approval":{"channels":["sms"]}})");
+  CAF_CHECK(sms.problem().reason.find("must be one of email") != std::string::npos);
+  CAF_CHECK_EQUAL(field_of("require_approval", R"({"approval":{"approvers":"bob"}})"),
+                  "rule_body.approval.approvers");
+  CAF_CHECK_EQUAL(
+      field_of("require_approval", R"({"approval":{"approvers":["ok",""]}})"),
+      "rule_body.approval.approvers[1]");
+  CAF_CHECK_EQUAL(field_of("require_approval",
+                           "{\"approval\":{\"approvers\":[\"a\\r\\nBcc: x\"]}}"),
+                  "rule_body.approval.approvers[0]");
+  std::string many = R"({"approval":{"approvers":[)";
+  for (int i = 0; i <= 20; ++i)
+    many += (i ? ",\"a" : "\"a") + std::to_string(i) + "\"";
+  CAF_CHECK_EQUAL(field_of("require_approval", many + "]}}"),
+                  "rule_body.approval.approvers");
+  CAF_CHECK_EQUAL(field_of("require_approval", R"({"approval":{"approver":["a"]}})"),
+                  "rule_body.approval");
+  CAF_CHECK_EQUAL(field_of("require_approval", R"({"approval":[]})"),
+                  "rule_body.approval");
+  CAF_CHECK_EQUAL(field_of("json_match", R"({"when":{"method":"GET"},"approval":{}})"),
+                  "rule_body");
+}
+
+CAF_TEST(the approval rule of a client names its approvers in the signed header) {
+  auto r = parse_constraint_rule(
+      R"({"rule_type":"require_approval","rule_body":{"effect":"require_approval",)"
+      R"("approval":{"approvers":["alice@example.com"],"channels":[]}}})");
+  CAF_REQUIRE(r);
+  CAF_CHECK_EQUAL(r->approval.approvers, std::vector<std::string>{"alice@example.com"});
+  CAF_CHECK(r->approval.channels.empty());
+  constraints c;
+  c.rule = *r;
+  auto back = decode_constraints_header(encode_constraints_header(c));
+  CAF_REQUIRE(back);
+  CAF_CHECK(back->rule->approval == r->approval);
+  // Without approval the header is as before.
+  constraints plain;
+  plain.rule = constraint_rule{"require_approval", {}, {}};
+  CAF_CHECK(encode_constraints_header(plain).find("approval") == std::string::npos);
+  CAF_CHECK(decode_constraints_header(encode_constraints_header(plain))->rule
+            == plain.rule);
+  // A deny rule has no approval, in either form.
+  CAF_CHECK(!parse_constraint_rule(
+      R"({"rule_type":"json_match","rule_body":{"effect":"deny",)"
+      R"("when":{"method":"GET"},"approval":{"approvers":["a"]}}})"));
+  constraints deny_with_approvers;
+  deny_with_approvers.rule = constraint_rule{"json_match", {{"method", {"GET"}}}, {}};
+  deny_with_approvers.rule->approval.approvers = {"a"};
+  CAF_CHECK(!validate(deny_with_approvers));
+  // The typed struct is checked as the JSON is.
+  constraints bad_name;
+  bad_name.rule = constraint_rule{"require_approval", {}, {}};
+  bad_name.rule->approval.approvers = {"a\nb"};
+  CAF_CHECK(!validate(bad_name));
+  auto bad_channel = parse_constraint_rule(
+      R"({"rule_type":"require_approval","rule_body":{"approval":{"channels":["pager"]}}})");
+  CAF_REQUIRE(!bad_channel);
+  CAF_CHECK(
+      from_caf_error(bad_channel.error()).message.find("rule_body.approval.channels[0]")
+      != std::string::npos);
+}
+
 CAF_TEST(the rule book parses a rule again only when its type or body changed) {
   rule_book book{{}};
   std::vector<rule_record> records{record("a", "json_match", "{}"),

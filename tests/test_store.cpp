@@ -190,7 +190,7 @@ void check_rows_survived(sqlite_store& db) {
 
 void check_current_layout(const std::string& db_path) {
   backend::database raw{db_path};
-  CAF_CHECK_EQUAL(count_of(raw, "PRAGMA user_version"), 6);
+  CAF_CHECK_EQUAL(count_of(raw, "PRAGMA user_version"), 7);
   // 005: the nonce and rate-limit ledgers; 006: OAuth tokens and flows.
   for (const char* table :
        {"request_nonces", "rate_limit_calls", "oauth_tokens", "oauth_flows"}) {
@@ -211,7 +211,10 @@ void check_current_layout(const std::string& db_path) {
         "SELECT count(*) FROM pragma_table_info('providers') "
         "WHERE name = 'oauth_client_secret'",
         "SELECT count(*) FROM pragma_table_info('providers') "
-        "WHERE name = 'required_scopes_json'"})
+        "WHERE name = 'required_scopes_json'",
+        // 007: approval gates
+        "SELECT count(*) FROM pragma_table_info('approvals') WHERE name = "
+        "'gates_json'"})
     CAF_CHECK_EQUAL(count_of(raw, column), 1);
 }
 
@@ -286,9 +289,9 @@ CAF_TEST(a database of a newer schema version is refused naming both versions) {
     supported = e.supported();
   }
   CAF_CHECK_EQUAL(found, 9);
-  CAF_CHECK_EQUAL(supported, 6);
+  CAF_CHECK_EQUAL(supported, 7);
   CAF_CHECK_NOT_EQUAL(message.find("schema version 9"), std::string::npos);
-  CAF_CHECK_NOT_EQUAL(message.find("program's 6"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(message.find("program's 7"), std::string::npos);
   CAF_CHECK_NOT_EQUAL(message.find(db_path), std::string::npos);
   // Nothing was changed.
   backend::database raw{db_path};

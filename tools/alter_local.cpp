@@ -14,7 +14,7 @@
 //                     [--max-admin-calls 64] [--max-page-requests 64]
 //                     [--max-long-polls 1024] [--max-queue-delay-ms 50]
 //                     [--max-commit-batch 128] [--sim-token-ttl 3600]
-//                     [--refresh-buffer 60]
+//                     [--refresh-buffer 60] [--mail-outbox DIR]
 //   alter-local bootstrap --db FILE [--agents N] [--provider-url URL]
 //   alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID
 //                         --type RULE_TYPE [--body JSON] [--disabled]
@@ -87,7 +87,7 @@ int usage(const char* why = nullptr) {
          "                    [--max-admin-calls N] [--max-page-requests N]\n"
          "                    [--max-long-polls N] [--max-queue-delay-ms N]\n"
          "                    [--max-commit-batch N] [--sim-token-ttl SECONDS]\n"
-         "                    [--refresh-buffer SECONDS]\n"
+         "                    [--refresh-buffer SECONDS] [--mail-outbox DIR]\n"
          "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
          "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
          "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
@@ -255,6 +255,8 @@ int serve(std::map<std::string, std::string>& flags) {
   opts.idempotency_window = std::chrono::hours{window_hours};
   if (flags.count("--provider-log"))
     opts.provider_log_path = flags["--provider-log"];
+  if (flags.count("--mail-outbox"))
+    opts.mail_outbox = flags["--mail-outbox"];
   long token_ttl = 3600;
   if (flags.count("--sim-token-ttl")
       && !to_int(flags["--sim-token-ttl"], 1, 24 * 3600, token_ttl))

@@ -44,6 +44,15 @@ caf::expected<void> check(const constraints& c, error_code code) {
   // require_approval rule without them holds every credential call, as documented.
   if (r.when.empty() && type == rule_type::json_match)
     return invalid(code, "a json_match rule needs at least one condition in 'when'");
+  if (type == rule_type::json_match && !r.approval.is_default())
+    return invalid(code, "'approval' belongs to require_approval rules only");
+  if (r.approval.approvers.size() > max_approvers)
+    return invalid(code, "at most " + std::to_string(max_approvers) + " approvers");
+  for (const auto& name : r.approval.approvers)
+    if (!is_approver_name(name))
+      return invalid(code, "approver names must be 1 to "
+                               + std::to_string(max_approver_name_chars)
+                               + " characters without control characters");
   if (r.when.size() > max_conditions)
     return invalid(code, "at most " + std::to_string(max_conditions) + " conditions");
   for (const auto& cond : r.when) {
@@ -97,6 +106,9 @@ caf::expected<constraint_rule> rule_of(const json::value& v) {
       r.type = value.get_string();
     } else if (key == "when") {
       if (auto problem = parse_conditions(value, "rule.when", r.when))
+        return invalid(error_code::invalid_constraints, problem->to_string());
+    } else if (key == "approval") {
+      if (auto problem = parse_approval_routing(value, "rule.approval", r.approval))
         return invalid(error_code::invalid_constraints, problem->to_string());
     } else if (key == "effect") {
       // json_match rules only ever deny; accept the explicit spelling of that.
@@ -152,13 +164,19 @@ caf::expected<constraint_rule> parse_constraint_rule(std::string_view text) {
     if (key == "when") {
       if (auto problem = parse_conditions(value, "rule_body.when", r.when))
         return bad_rule(problem->to_string());
+    } else if (key == "approval" && type == rule_type::require_approval) {
+      if (auto problem
+          = parse_approval_routing(value, "rule_body.approval", r.approval))
+        return bad_rule(problem->to_string());
     } else if (key == "effect") {
       if (!value.is_string() || value.get_string() != effect)
         return bad_rule("rule_body.effect of a " + r.type + " rule can only be "
                         + std::string{effect});
     } else {
-      return bad_rule("unknown field " + quoted(key)
-                      + " in rule_body (known: when, effect)");
+      return bad_rule("unknown field " + quoted(key) + " in rule_body (known: "
+                      + (type == rule_type::require_approval ? "when, effect, approval"
+                                                             : "when, effect")
+                      + ")");
     }
   }
   if (auto ok = validate(constraints{{}, r}); !ok)
@@ -167,7 +185,7 @@ caf::expected<constraint_rule> parse_constraint_rule(std::string_view text) {
 }
 
 bool operator==(const constraint_rule& a, const constraint_rule& b) noexcept {
-  return a.type == b.type && a.when == b.when;
+  return a.type == b.type && a.when == b.when && a.approval == b.approval;
 }
 
 bool operator==(const constraints& a, const constraints& b) noexcept {
@@ -198,7 +216,10 @@ std::string encode_constraints_header(const constraints& c) {
         values.emplace_back(v);
       when[cond.attribute] = std::move(values);
     }
-    root["rule"] = json::object{{"type", c.rule->type}, {"when", std::move(when)}};
+    json::object rule{{"type", c.rule->type}, {"when", std::move(when)}};
+    if (!c.rule->approval.is_default())
+      rule["approval"] = to_json_object(c.rule->approval);
+    root["rule"] = std::move(rule);
   }
   return base64url_encode(json::serialize(root));
 }

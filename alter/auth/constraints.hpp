@@ -14,19 +14,31 @@
 #include <caf/expected.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "alter/auth/approval_routing.hpp"
 #include "alter/auth/rule_conditions.hpp"
 #include "alter/auth/rule_type.hpp"
 
 namespace alter {
 
-/// {"type": "json_match" | "require_approval", "when": {attribute: value | [values]}}.
+/// {"type": "json_match" | "require_approval", "when": {attribute: value | [values]},
+///  "approval": {"approvers": [...], "channels": [...]}}.
 /// A rule matches a call when every condition holds; json_match then denies,
-/// require_approval holds the call for a human.
+/// require_approval holds the call for a human (one of `approval.approvers`).
 struct constraint_rule {
+  constraint_rule() = default;
+  /// `constraint_rule{"json_match", {{"method", {"DELETE"}}}}`, as written
+  /// before rules named their approvers.
+  constraint_rule(std::string type, std::vector<rule_condition> when,
+                  approval_routing approval = {})
+      : type(std::move(type)), when(std::move(when)), approval(std::move(approval)) {
+  }
+
   /// to_string(rule_type::json_match) or to_string(rule_type::require_approval);
   /// text, because it is what SDK users write and what travels.
   std::string type;
   std::vector<rule_condition> when;
+  /// Who decides and how they hear of it; require_approval rules only.
+  approval_routing approval;
 };
 
 struct constraints {
@@ -45,7 +57,7 @@ typename Inspector::result_type inspect(Inspector& f, rule_condition& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, constraint_rule& x) {
-  return f(caf::meta::type_name("constraint_rule"), x.type, x.when);
+  return f(caf::meta::type_name("constraint_rule"), x.type, x.when, x.approval);
 }
 
 /// CAF 0.17 has no std::optional support: the rule travels as a flag and a value.
@@ -75,7 +87,7 @@ caf::expected<void> validate(const constraints& c);
 /// A rule in the documented form, as the Python SDK takes it:
 ///   {"rule_type": "json_match", "rule_body": {"when": {...}, "effect": "deny"}}
 ///   {"rule_type": "require_approval", "rule_body": {"effect": "require_approval",
-///                                                   "when": {...}}}
+///      "when": {...}, "approval": {"approvers": [...], "channels": ["email"]}}}
 /// (`when` is optional for require_approval: it then holds every credential
 /// call). Errors are invalid_argument (AlterValueError) naming the field.
 caf::expected<constraint_rule> parse_constraint_rule(std::string_view text);

@@ -14,6 +14,7 @@
 #include "alter/backend/api/router.hpp"
 #include "alter/backend/approvals/approval_desk.hpp"
 #include "alter/backend/approvals/approval_pages.hpp"
+#include "alter/backend/approvals/mail_outbox.hpp"
 #include "alter/backend/http/html_page.hpp"
 #include "alter/backend/http/page_origin.hpp"
 #include "alter/backend/http/self_signed.hpp"
@@ -84,6 +85,7 @@ struct local_backend::impl {
   std::unique_ptr<upstream_client> upstream;
   std::unique_ptr<backend_context> context;
   std::unique_ptr<rule_book> rules;
+  std::unique_ptr<mail_outbox> outbox;
   std::unique_ptr<approval_desk> approvals;
   std::unique_ptr<idempotency_pruner> pruner;
   std::unique_ptr<identity_provider> idp;
@@ -177,8 +179,11 @@ local_backend::local_backend(backend_options options)
   auto port = st.api_server->listen(opts.address, opts.port);
   st.base_url = scheme + opts.address + ":" + std::to_string(port);
   st.context->base_url = st.base_url;
-  st.approvals = std::make_unique<approval_desk>(*st.context, *st.io, *st.workers,
-                                                 st.base_url, opts.approval_ttl);
+  if (!opts.mail_outbox.empty())
+    st.outbox = std::make_unique<mail_outbox>(opts.mail_outbox);
+  st.approvals
+      = std::make_unique<approval_desk>(*st.context, *st.io, *st.workers, st.base_url,
+                                        opts.approval_ttl, st.outbox.get());
   st.context->approvals = st.approvals.get();
   // Claims a previous process left unfinished: its requests never run again
   // unless they had not reached the provider. With peers on the database, only

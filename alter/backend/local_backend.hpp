@@ -75,6 +75,9 @@ struct backend_options {
   std::optional<std::chrono::seconds> simulated_provider_idle_timeout;
   /// How long a held call waits for a human before it expires.
   std::chrono::seconds approval_ttl{15 * 60};
+  /// The maildir where approvals' email notifications are written (made when
+  /// missing; alter-local serve --mail-outbox). Empty: no email is sent.
+  std::string mail_outbox;
   /// How long an approver stays signed in on the approval page (the cookie's
   /// Max-Age and the session's expiry in the store).
   std::chrono::seconds approver_session_ttl{60 * 60};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "caf/meta/type_name.hpp"
 
@@ -19,6 +20,20 @@ constexpr const char* denied = "denied";
 constexpr const char* expired = "expired";
 } // namespace approval_states
 
+/// One gate of a held call: a rule that holds it, decided by its approvers on
+/// its page. The call runs once every gate approved; one denial denies it.
+struct approval_gate {
+  /// The page where the gate's approvers decide (`.../approvals/{id}#gate-N`).
+  std::string approval_url;
+  /// Who may decide, by name; empty: any approver of the app.
+  std::vector<std::string> approvers;
+  /// pending, approved or denied.
+  std::string status;
+  /// The stored rule that holds the call; empty for the client's constraint
+  /// rule.
+  std::string rule_id;
+};
+
 struct approval_status {
   std::string approval_id;
   /// pending, approved, executing, executed, failed, denied or expired.
@@ -28,6 +43,8 @@ struct approval_status {
   std::string decision_reason;
   std::string executed_at;
   bool has_result = false;
+  /// One per rule that holds the call.
+  std::vector<approval_gate> gates{};
 
   /// executed, failed, denied or expired: nothing will change any more.
   bool terminal() const noexcept;
@@ -43,8 +60,15 @@ struct approval_wait {
 };
 
 bool operator==(const approval_status& a, const approval_status& b) noexcept;
+bool operator==(const approval_gate& a, const approval_gate& b) noexcept;
 
 template <class Inspector>
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, approval_gate& x) {
+  return f(caf::meta::type_name("approval_gate"), x.approval_url, x.approvers, x.status,
+           x.rule_id);
+}
+
 typename Inspector::result_type inspect(Inspector& f, approval_wait& x) {
   return f(caf::meta::type_name("approval_wait"), x.timeout, x.poll_interval);
 }
@@ -52,7 +76,8 @@ typename Inspector::result_type inspect(Inspector& f, approval_wait& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, approval_status& x) {
   return f(caf::meta::type_name("approval_status"), x.approval_id, x.status,
-           x.expires_at, x.decided_at, x.decision_reason, x.executed_at, x.has_result);
+           x.expires_at, x.decided_at, x.decision_reason, x.executed_at, x.has_result,
+           x.gates);
 }
 
 } // namespace alter

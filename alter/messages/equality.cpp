@@ -37,8 +37,9 @@ ALTER_EQ(token_response, x.access_token, x.token_type, x.expires_in, x.expires_a
          x.additional_injections)
 ALTER_EQ(proxy_result, x.approval_id, x.status_code, x.headers, x.body_b64,
          x.body_truncated)
+ALTER_EQ(approval_gate, x.approval_url, x.approvers, x.status, x.rule_id)
 ALTER_EQ(approval_status, x.approval_id, x.status, x.expires_at, x.decided_at,
-         x.decision_reason, x.executed_at, x.has_result)
+         x.decision_reason, x.executed_at, x.has_result, x.gates)
 ALTER_EQ(audit_entry, x.created_at, x.request_id, x.action, x.outcome, x.app_id,
          x.agent_id, x.api_key_id, x.caller_key_prefix, x.caller, x.caller_type,
          x.grant_id, x.provider_id, x.principal_type, x.grant_kind, x.method, x.url,
@@ -49,7 +50,7 @@ ALTER_EQ(audit_page, x.rows, x.next_cursor)
 ALTER_EQ(provider_call_report, x.grant_id, x.method, x.url, x.status_code, x.error_code,
          x.latency_ms, x.reason, x.run_id, x.thread_id, x.tool_call_id)
 ALTER_EQ(provider_call_reports, x.events)
-ALTER_EQ(pending_approval, x.approval_id, x.approval_url, x.expires_at)
+ALTER_EQ(pending_approval, x.approval_id, x.approval_url, x.expires_at, x.gates)
 ALTER_EQ(proxy_outcome, x.pending, x.result, x.approval, x.retries)
 ALTER_EQ(grant_item, x.grant_kind, x.grant_id, x.provider_id, x.scopes, x.status,
          x.principal_type, x.created_at, x.last_used_at, x.expires_at, x.label,

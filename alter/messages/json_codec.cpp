@@ -85,10 +85,19 @@ void describe(Io& io, proxy_result& x) {
 }
 
 template <class Io>
+void describe(Io& io, approval_gate& x) {
+  io.required("approval_url", x.approval_url);
+  io.optional("approvers", x.approvers);
+  io.required("status", x.status);
+  io.optional("rule_id", x.rule_id);
+}
+
+template <class Io>
 void describe(Io& io, pending_approval& x) {
   io.required("approval_id", x.approval_id);
   io.required("approval_url", x.approval_url);
   io.required("expires_at", x.expires_at);
+  io.optional("gates", x.gates);
 }
 
 template <class Io>
@@ -145,6 +154,7 @@ void describe(Io& io, approval_status& x) {
   io.optional("decision_reason", x.decision_reason);
   io.optional("executed_at", x.executed_at);
   io.optional("has_result", x.has_result);
+  io.optional("gates", x.gates);
 }
 
 template <class Io>

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "alter/messages/approvals.hpp"
 #include "alter/messages/field.hpp"
 #include "alter/messages/retry_info.hpp"
 
@@ -40,6 +41,8 @@ struct pending_approval {
   std::string approval_id;
   std::string approval_url;
   std::string expires_at;
+  /// One per rule that holds the call, each with its page and approvers.
+  std::vector<approval_gate> gates{};
 };
 
 struct proxy_outcome {
@@ -62,7 +65,7 @@ typename Inspector::result_type inspect(Inspector& f, proxy_result& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pending_approval& x) {
   return f(caf::meta::type_name("pending_approval"), x.approval_id, x.approval_url,
-           x.expires_at);
+           x.expires_at, x.gates);
 }
 
 template <class Inspector>

@@ -11,6 +11,7 @@
 #include "alter/backend/access/grant_access.hpp"
 #include "alter/backend/access/liveness.hpp"
 #include "alter/backend/api/request_executor.hpp"
+#include "alter/backend/approvals/mail_outbox.hpp"
 #include "alter/backend/audit/audit_trail.hpp"
 #include "alter/backend/proxy/proxy_execution.hpp"
 #include "alter/backend/routes/routes.hpp"
@@ -57,6 +58,55 @@ audit_record row_about(const approval_record& a, std::string action) {
   return row;
 }
 
+/// The gate `who` decides: the one named, or the only pending one `who` may
+/// decide (the only one there is, for a call with one gate).
+caf::expected<std::size_t> gate_to_decide(const std::vector<gate_record>& gates,
+                                          std::optional<std::size_t> named,
+                                          const approver_session& who) {
+  if (named) {
+    if (*named >= gates.size())
+      return to_caf_error(error_code::not_found, "the call has no such gate");
+    if (!gates[*named].approval.admits(who.approver_name))
+      return to_caf_error(error_code::policy_denied,
+                          "you are not an approver of this gate");
+    return *named;
+  }
+  if (gates.size() == 1)
+    return gate_to_decide(gates, std::size_t{0}, who);
+  std::optional<std::size_t> mine;
+  for (std::size_t i = 0; i < gates.size(); ++i)
+    if (gates[i].status == approval_state::pending
+        && gates[i].approval.admits(who.approver_name)) {
+      if (mine)
+        return to_caf_error(error_code::invalid_request,
+                            "say which gate you decide: you may decide several");
+      mine = i;
+    }
+  if (!mine)
+    return to_caf_error(error_code::policy_denied,
+                        "you are not an approver of any pending gate of this call");
+  return *mine;
+}
+
+/// What the email to an approver of a held call says: where to decide and
+/// what was asked, never the request's body or a credential.
+mail_message mail_about(const approval_record& a, const gate_record& gate,
+                        std::size_t index, std::size_t gates, const std::string& url) {
+  mail_message m;
+  auto target = a.method + " " + redact_url(a.url);
+  m.subject = "Approval needed: " + target;
+  m.body = "A call waits for your decision.\n\n  " + target
+           + "\n  Reason: " + a.reason.substr(0, 1000) + "\n  Agent: "
+           + (a.agent_id.empty() ? std::string{"(none: the app's key)"} : a.agent_id)
+           + "\n  Rule: "
+           + (gate.rule_name.empty() ? std::string{"the client's constraint rule"}
+                                     : gate.rule_name)
+           + "\n  Gate: " + std::to_string(index + 1) + " of " + std::to_string(gates)
+           + "\n  Expires: " + a.expires_at + "\n\nDecide on the approval page:\n  "
+           + url + "\n";
+  return m;
+}
+
 /// The answer of an approved call whose process died while executing it.
 std::string interrupted_result() {
   return error_envelope(make_error(error_code::internal_error,
@@ -68,9 +118,9 @@ std::string interrupted_result() {
 
 approval_desk::approval_desk(backend_context& ctx, net::io_runtime& io,
                              request_executor& workers, std::string public_base_url,
-                             std::chrono::seconds ttl)
+                             std::chrono::seconds ttl, const mail_outbox* outbox)
     : ctx_(ctx), io_(io), workers_(workers), base_url_(std::move(public_base_url)),
-      ttl_(ttl) {
+      ttl_(ttl), outbox_(outbox) {
   // A previous process may have died between a decision and the end of its
   // execution: whether the provider saw the call is unknown, so it is never
   // run again; its waiters learn that it failed.
@@ -94,12 +144,17 @@ bool approval_desk::is_terminal(approval_state status) noexcept {
 }
 
 caf::expected<approval_record> approval_desk::hold(
-    approval_record x, audit_record row,
+    approval_record x, const std::vector<gate_record>& gates, audit_record row,
     const std::function<void(repositories&, const approval_record&)>& also) {
+  if (gates.empty() || gates.size() > max_gates)
+    return to_caf_error(error_code::internal_error, "a held call needs 1 to "
+                                                        + std::to_string(max_gates)
+                                                        + " gates");
   x.id = "apr_" + crypto::random_hex(16);
   x.status = approval_state::pending;
   x.created_at = now_iso8601();
   x.expires_at = now_iso8601(ttl_);
+  x.gates_json = to_json(gates);
   row.approval_id = x.id;
   // The held call and its audit row commit together, or neither does.
   try {
@@ -114,11 +169,56 @@ caf::expected<approval_record> approval_desk::hold(
     return to_caf_error(error_code::audit_write_failed,
                         "the held call could not be recorded");
   }
+  notify(x, gates);
   return x;
 }
 
 std::string approval_desk::url_of(const std::string& id) const {
   return base_url_ + "/approvals/" + id;
+}
+
+std::string approval_desk::url_of(const std::string& id, std::size_t gate) const {
+  return url_of(id) + "#gate-" + std::to_string(gate + 1);
+}
+
+std::vector<approval_gate>
+approval_desk::gate_views(const std::string& id,
+                          const std::vector<gate_record>& gates) const {
+  std::vector<approval_gate> out;
+  out.reserve(gates.size());
+  for (std::size_t i = 0; i < gates.size(); ++i)
+    out.push_back({url_of(id, i), gates[i].approval.approvers,
+                   std::string{to_string(gates[i].status)}, gates[i].rule_id});
+  return out;
+}
+
+void approval_desk::notify(const approval_record& held,
+                           const std::vector<gate_record>& gates) {
+  if (outbox_ == nullptr)
+    return;
+  // Bounded: at most this many messages per gate, whatever the app holds.
+  constexpr std::size_t max_recipients = 50;
+  for (std::size_t i = 0; i < gates.size(); ++i) {
+    const auto& gate = gates[i];
+    const auto& channels = gate.approval.channels;
+    if (std::find(channels.begin(), channels.end(), approval_channel::email)
+        == channels.end())
+      continue;
+    std::vector<std::string> to = gate.approval.approvers;
+    try {
+      if (to.empty())
+        for (auto& a : ctx_.db.approvals().approvers_of(held.app_id, max_recipients))
+          to.push_back(std::move(a.name));
+    } catch (const std::exception&) {
+      continue; // the call stays held; its page still works
+    }
+    auto message = mail_about(held, gate, i, gates.size(), url_of(held.id, i));
+    for (std::size_t n = 0; n < to.size() && n < max_recipients; ++n) {
+      // An approver listed by a name that is no address hears nothing.
+      message.to = to[n];
+      outbox_->deliver(message);
+    }
+  }
 }
 
 std::optional<approval_record> approval_desk::current(const std::string& id) {
@@ -256,42 +356,80 @@ void approval_desk::wake(const std::string& id) {
 }
 
 caf::expected<approval_record> approval_desk::decide(const std::string& id,
+                                                     std::optional<std::size_t> gate,
                                                      bool approve,
                                                      const approver_session& who,
                                                      const std::string& reason) {
-  auto a = current(id);
-  if (!a || a->app_id != who.app_id)
-    return to_caf_error(error_code::approval_not_found, "no approval with that id");
-  // The decision and its audit row commit together, or neither does.
-  auto row = row_about(*a, approve ? "approval.approved" : "approval.denied");
-  row.outcome = approve ? audit_outcome::success : audit_outcome::denied;
-  row.decided_by = who.approver_name;
-  row.context_json = boost::json::serialize(boost::json::object{{"reason", reason}});
-  bool decided_now = false;
-  try {
-    in_transaction(ctx_.db, [&](transaction& tx) {
-      decided_now = tx.approvals().decide(
-          id, approve ? approval_state::approved : approval_state::denied,
-          who.approver_name, reason.substr(0, 1000), now_iso8601());
-      if (decided_now && !write_audit(tx, row))
-        throw std::runtime_error{"audit write failed"};
-    });
-  } catch (const std::exception&) {
-    return to_caf_error(error_code::audit_write_failed,
-                        "the decision could not be recorded; nothing was decided");
-  }
-  if (!decided_now) {
-    auto latest = current(id);
+  auto no_longer_pending = [](const std::optional<approval_record>& latest) {
     return to_caf_error(error_code::invalid_request,
                         "the approval is no longer pending (it is "
                             + std::string{latest ? to_string(latest->status) : "gone"}
                             + ")");
+  };
+  const auto note = reason.substr(0, 1000);
+  // A compare-and-swap on the gates: a decision racing another one on the
+  // same call reads again and retries; one that lost to the expiry or a
+  // denial stops. Bounded: each round lost means another gate was decided.
+  for (std::size_t round = 0; round <= max_gates; ++round) {
+    auto a = current(id);
+    if (!a || a->app_id != who.app_id)
+      return to_caf_error(error_code::approval_not_found, "no approval with that id");
+    if (a->status != approval_state::pending)
+      return no_longer_pending(a);
+    auto gates = gates_of(*a);
+    if (!gates)
+      return to_caf_error(error_code::internal_error,
+                          "the approval's gates cannot be read; it cannot be decided");
+    auto index = gate_to_decide(*gates, gate, who);
+    if (!index)
+      return index.error();
+    auto& g = (*gates)[*index];
+    if (g.status != approval_state::pending)
+      return to_caf_error(error_code::invalid_request,
+                          "this gate was already decided (it is "
+                              + std::string{to_string(g.status)} + ")");
+    const auto now = now_iso8601();
+    g.status = approve ? approval_state::approved : approval_state::denied;
+    g.decided_by = who.approver_name;
+    g.decided_at = now;
+    g.decision_reason = note;
+    const auto outcome = outcome_of(*gates);
+    // The decision and its audit row commit together, or neither does.
+    auto row
+        = row_about(*a, outcome == approval_state::approved ? "approval.approved"
+                        : outcome == approval_state::denied ? "approval.denied"
+                                                            : "approval.gate_approved");
+    row.outcome = approve ? audit_outcome::success : audit_outcome::denied;
+    row.decided_by = who.approver_name;
+    row.context_json = boost::json::serialize(boost::json::object{
+        {"reason", note}, {"gate", *index + 1}, {"gates", gates->size()}});
+    bool decided_now = false;
+    try {
+      in_transaction(ctx_.db, [&](transaction& tx) {
+        decided_now = tx.approvals().decide_gate(id, a->gates_json, to_json(*gates),
+                                                 outcome, who.approver_name, note, now);
+        if (decided_now && !write_audit(tx, row))
+          throw std::runtime_error{"audit write failed"};
+      });
+    } catch (const std::exception&) {
+      return to_caf_error(error_code::audit_write_failed,
+                          "the decision could not be recorded; nothing was decided");
+    }
+    if (!decided_now) {
+      auto latest = current(id);
+      if (latest && latest->status == approval_state::pending
+          && latest->gates_json != a->gates_json)
+        continue; // another gate was decided meanwhile: decide on what is now
+      return no_longer_pending(latest);
+    }
+    auto decided = ctx_.db.approvals().find(id);
+    publish(id);
+    if (outcome == approval_state::approved)
+      execute(*decided);
+    return *decided;
   }
-  auto decided = ctx_.db.approvals().find(id);
-  publish(id);
-  if (approve)
-    execute(*decided);
-  return *decided;
+  return to_caf_error(error_code::service_unavailable,
+                      "the approval changed too often while deciding; try again");
 }
 
 void approval_desk::execute(const approval_record& approval) {

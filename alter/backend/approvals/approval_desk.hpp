@@ -2,8 +2,12 @@
 //   pending -> approved -> executing -> executed | failed
 //   pending -> denied
 //   pending -> expired
-// Every transition is a conditional update in the store, so two deciders, or a
-// decision and the expiry, can never both win. An approved call executes once,
+// A call held by several rules has a gate per rule (approval_gates.hpp), each
+// decided by its own approvers: it is approved once every gate is, denied as
+// soon as one is. Every transition is a conditional update in the store (a
+// gate's decision a compare-and-swap of the gates), so two deciders, or a
+// decision and the expiry, can never both win. Approvers hear of a held call
+// on their gate's channels (mail_outbox.hpp). An approved call executes once,
 // here, with the credential fetched at execution time; clients wait with a
 // bounded long-poll that wakes on every transition: each one is published on
 // the store's change feed (change_feed.hpp), so a decision taken on one
@@ -22,10 +26,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alter/backend/approvals/approval_gates.hpp"
 #include "alter/backend/store/change_feed.hpp"
 #include "alter/backend/store/records.hpp"
 #include "alter/backend/store/repositories.hpp"
 #include "alter/messages/alter_error.hpp"
+#include "alter/messages/approvals.hpp"
 
 namespace alter::net {
 class io_runtime;
@@ -34,29 +40,41 @@ class io_runtime;
 namespace alter::backend {
 
 struct backend_context;
+class mail_outbox;
 class request_executor;
 
 class approval_desk {
 public:
   /// Long-poll timers run on `io`; what they do next (read the store,
   /// answer) on a worker of `workers`, as do the wake-ups of notify().
+  /// Email notifications go to `outbox` (none without one).
   approval_desk(backend_context& ctx, net::io_runtime& io, request_executor& workers,
-                std::string public_base_url, std::chrono::seconds ttl);
+                std::string public_base_url, std::chrono::seconds ttl,
+                const mail_outbox* outbox = nullptr);
   ~approval_desk();
 
   approval_desk(const approval_desk&) = delete;
   approval_desk& operator=(const approval_desk&) = delete;
 
-  /// Stores `x` as pending with its expiry, together with `row` (its audit row,
-  /// which gets the approval id); returns it as stored, or audit_write_failed
-  /// when nothing could be stored. `also` runs in the same transaction (the
-  /// answer stored under the call's Idempotency-Key).
+  /// Stores `x` as pending with its expiry and its `gates` (at least one),
+  /// together with `row` (its audit row, which gets the approval id); returns
+  /// it as stored, or audit_write_failed when nothing could be stored. `also`
+  /// runs in the same transaction (the answer stored under the call's
+  /// Idempotency-Key). Then tells the gates' approvers on their channels.
   caf::expected<approval_record>
-  hold(approval_record x, audit_record row,
+  hold(approval_record x, const std::vector<gate_record>& gates, audit_record row,
        const std::function<void(repositories&, const approval_record&)>& also = {});
 
   /// `{base_url}/approvals/{id}`.
   std::string url_of(const std::string& id) const;
+
+  /// The page of one gate: `{base_url}/approvals/{id}#gate-{n}`, n from 1.
+  std::string url_of(const std::string& id, std::size_t gate) const;
+
+  /// The gates of `id` as clients see them: each one's page, approvers and
+  /// status.
+  std::vector<approval_gate> gate_views(const std::string& id,
+                                        const std::vector<gate_record>& gates) const;
 
   /// The approval as it stands, expired first when its time is up.
   std::optional<approval_record> current(const std::string& id);
@@ -67,10 +85,15 @@ public:
   void wait(const std::string& id, std::chrono::milliseconds wait,
             std::function<void(approval_record)> done);
 
-  /// An approver's decision. Approving starts the execution; the result shows
-  /// in the record once it finished. Errors: approval_not_found, or
-  /// invalid_request when it is no longer pending (decided or expired).
-  caf::expected<approval_record> decide(const std::string& id, bool approve,
+  /// An approver's decision on gate `gate` (index from 0; nullopt: the one
+  /// gate `who` may decide). The last approval starts the execution; the
+  /// result shows in the record once it finished. Errors: approval_not_found;
+  /// not_found for a gate the call does not have; policy_denied when `who`
+  /// is not an approver of the gate; invalid_request
+  /// when it or the call is no longer pending, or no gate is named where `who`
+  /// may decide several.
+  caf::expected<approval_record> decide(const std::string& id,
+                                        std::optional<std::size_t> gate, bool approve,
                                         const approver_session& who,
                                         const std::string& reason);
 
@@ -80,6 +103,8 @@ private:
   struct waiter;
 
   void execute(const approval_record& approval);
+  /// Mails each gate's approvers (email channel, when there is an outbox).
+  void notify(const approval_record& held, const std::vector<gate_record>& gates);
   /// Tells every instance that `id` moved on.
   void publish(const std::string& id);
   /// Answers this process's waiters on `id` whose state it has moved on from.
@@ -90,6 +115,7 @@ private:
   request_executor& workers_;
   std::string base_url_;
   std::chrono::seconds ttl_;
+  const mail_outbox* outbox_;
   std::mutex mtx_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<waiter>>> waiters_;
   /// Last: ends first, so no wake-up runs while the desk goes away.

@@ -1,5 +1,7 @@
 #include "alter/backend/approvals/approval_pages.hpp"
 
+#include <charconv>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -74,6 +76,48 @@ std::string signed_in_banner(const approver_session& who, const std::string& nex
          + "\"><button type=\"submit\" id=\"sign-out\">Sign out</button></p></form>";
 }
 
+/// One gate: its rule, approvers and state and, while both it and the call
+/// are pending and `who` may decide it, the decision forms. The first gate's
+/// elements keep the ids of a page with one gate ("approve", "reason-deny").
+std::string gate_section(const approval_record& a, const gate_record& g,
+                         std::size_t index, std::size_t count,
+                         const approver_session& who) {
+  const auto n = std::to_string(index + 1);
+  const auto suffix = index == 0 ? std::string{} : "-" + n;
+  std::string approvers;
+  for (const auto& name : g.approval.approvers)
+    approvers += (approvers.empty() ? "" : ", ") + name;
+  std::string out
+      = "<section id=\"gate-" + n + "\"><h2>Gate " + n + " of " + std::to_string(count)
+        + ": "
+        + escape_html(g.rule_name.empty() ? "the client's constraint rule"
+                                          : "rule " + g.rule_name)
+        + "</h2><p>Approvers: "
+        + escape_html(approvers.empty() ? "any approver of the app" : approvers)
+        + ". Status: <strong id=\"gate-" + n + "-status\">"
+        + escape_html(to_string(g.status)) + "</strong>";
+  if (!g.decided_by.empty())
+    out += ", by " + escape_html(g.decided_by)
+           + (g.decision_reason.empty() ? std::string{}
+                                        : ": " + escape_html(g.decision_reason));
+  out += ".</p>";
+  if (a.status != approval_state::pending || g.status != approval_state::pending)
+    return out + "</section>";
+  if (!g.approval.admits(who.approver_name))
+    return out + "<p>You are not an approver of this gate.</p></section>";
+  auto form = [&](const char* decision, const char* label) {
+    return std::string{"<form method=\"post\" action=\"/approvals/"} + a.id
+           + "/decision\"><input type=\"hidden\" name=\"csrf\" value=\""
+           + escape_html(who.csrf_token)
+           + "\"><input type=\"hidden\" name=\"gate\" value=\"" + n
+           + "\"><input type=\"hidden\" name=\"decision\" value=\"" + decision
+           + "\"><label>Note <input name=\"reason\" id=\"reason-" + decision + suffix
+           + "\"></label> <button type=\"submit\" id=\"" + decision + suffix + "\">"
+           + label + "</button></form>";
+  };
+  return out + form("approve", "Approve") + form("deny", "Deny") + "</section>";
+}
+
 http_response approval_view(backend_context& ctx, const approval_record& a,
                             const approver_session& who) {
   std::string agent_name;
@@ -108,18 +152,14 @@ http_response approval_view(backend_context& ctx, const approval_record& a,
   if (a.status == approval_state::executed || a.status == approval_state::failed)
     body += row("Provider status", std::to_string(a.result_status));
   body += "</table>";
-  if (a.status == approval_state::pending) {
-    auto form = [&](const char* decision, const char* label) {
-      return std::string{"<form method=\"post\" action=\"/approvals/"} + a.id
-             + "/decision\"><input type=\"hidden\" name=\"csrf\" value=\""
-             + escape_html(who.csrf_token)
-             + "\"><input type=\"hidden\" name=\"decision\" " + "value=\"" + decision
-             + "\"><label>Note <input name=\"reason\" id=\"reason-" + decision
-             + "\"></label> <button type=\"submit\" id=\"" + decision + "\">" + label
-             + "</button></form>";
-    };
-    body += form("approve", "Approve") + form("deny", "Deny");
-  }
+  auto gates = gates_of(a);
+  if (!gates)
+    return page(200, "Approval " + a.id,
+                body
+                    + "<p role=\"alert\">This call's gates cannot be read: nobody can "
+                      "decide it, and it will expire.</p>");
+  for (std::size_t i = 0; i < gates->size(); ++i)
+    body += gate_section(a, (*gates)[i], i, gates->size(), who);
   return page(200, "Approval " + a.id, body);
 }
 
@@ -171,12 +211,28 @@ void decide(backend_context& ctx, const api_call& call) {
   auto decision = field_or_empty(form, "decision");
   if (decision != "approve" && decision != "deny")
     return respond(page(400, "Bad request", "<p>Approve or deny.</p>"));
-  auto done = ctx.approvals->decide(id, decision == "approve", *who,
+  // Which gate, counted from 1 as the page shows them; none: the one gate the
+  // approver may decide.
+  std::optional<std::size_t> gate;
+  if (auto text = field_or_empty(form, "gate"); !text.empty()) {
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end != text.data() + text.size() || n == 0
+        || n > max_gates)
+      return respond(page(400, "Bad request", "<p>No such gate.</p>"));
+    gate = n - 1;
+  }
+  auto done = ctx.approvals->decide(id, gate, decision == "approve", *who,
                                     field_or_empty(form, "reason"));
   if (!done) {
     auto e = from_caf_error(done.error());
-    return respond(page(e.code == error_code::approval_not_found ? 404 : 409,
-                        "Not decided", "<p>" + escape_html(e.message) + "</p>"));
+    auto status
+        = e.code == error_code::approval_not_found || e.code == error_code::not_found
+              ? 404
+          : e.code == error_code::policy_denied ? 403
+                                                : 409;
+    return respond(
+        page(status, "Not decided", "<p>" + escape_html(e.message) + "</p>"));
   }
   respond(redirect("/approvals/" + id));
 }

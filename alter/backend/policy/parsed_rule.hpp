@@ -14,15 +14,19 @@
 
 #include <boost/json/array.hpp>
 
+#include "alter/auth/approval_routing.hpp"
 #include "alter/auth/rule_conditions.hpp"
 #include "alter/auth/rule_type.hpp"
 
 namespace alter::backend {
 
-/// json_match (denies) and require_approval (holds): {"when": {...}}.
+/// json_match (denies) and require_approval (holds): {"when": {...}}, and for
+/// require_approval {"approval": {"approvers": [...], "channels": [...]}}.
 struct match_rule {
   /// Empty: every call.
   std::vector<rule_condition> when;
+  /// Who decides a call the rule holds (require_approval only).
+  approval_routing approval;
 };
 
 /// One network of an allowlist, "10.0.0.0/8" or a bare address.

@@ -22,11 +22,18 @@ struct verdict {
   std::string message;
   error_code code = error_code::policy_denied;
   int64_t retry_after_ms = 0;
+  /// For a hold: who decides (the rule's, which outlives the evaluation).
+  const approval_routing* approval = nullptr;
 };
 
 verdict deny(std::string policy_error, std::string message,
              error_code code = error_code::policy_denied) {
-  return {policy_effect::deny, std::move(policy_error), std::move(message), code, 0};
+  return {policy_effect::deny,
+          std::move(policy_error),
+          std::move(message),
+          code,
+          0,
+          nullptr};
 }
 
 const std::string* fact(const policy_facts& facts, std::string_view name) {
@@ -194,13 +201,18 @@ verdict check(const loaded_rule& r, const parameter_rule& rule, call_view& call)
 }
 
 verdict check_match(rule_type type, const std::vector<rule_condition>& when,
-                    const call_view& call, std::string deny_error,
-                    std::string deny_message, std::string hold_message) {
+                    const approval_routing& approval, const call_view& call,
+                    std::string deny_error, std::string deny_message,
+                    std::string hold_message) {
   if (!rule_matches(when, call.facts.attributes))
     return {};
   if (type == rule_type::require_approval)
-    return {policy_effect::require_approval, "approval_required",
-            std::move(hold_message)};
+    return {policy_effect::require_approval,
+            "approval_required",
+            std::move(hold_message),
+            error_code::policy_denied,
+            0,
+            &approval};
   return deny(std::move(deny_error), std::move(deny_message));
 }
 
@@ -213,7 +225,7 @@ verdict check(const loaded_rule& r, call_view& call) {
                     + "); denied");
   const auto& rule = **r.parse;
   if (const auto* m = std::get_if<match_rule>(&rule.body))
-    return check_match(rule.type, m->when, call, "json_match",
+    return check_match(rule.type, m->when, m->approval, call, "json_match",
                        "denied by rule '" + r.name + "'",
                        "rule '" + r.name + "' requires a human approval");
   if (const auto* ip = std::get_if<ip_allowlist_rule>(&rule.body))
@@ -238,7 +250,8 @@ policy_decision evaluate_policy(const std::vector<loaded_rule>& rules,
                                 const policy_facts& facts,
                                 rate_limits_repository& rates) {
   policy_decision out;
-  auto consider = [&](const verdict& v, const std::string& rule_id) {
+  auto consider = [&](const verdict& v, const std::string& rule_id,
+                      const std::string& rule_name) {
     if (v.effect == policy_effect::deny && out.effect != policy_effect::deny) {
       out.effect = policy_effect::deny;
       out.rule_id = rule_id;
@@ -249,9 +262,12 @@ policy_decision evaluate_policy(const std::vector<loaded_rule>& rules,
       e.retry_after_ms = v.retry_after_ms;
       out.refusal = std::move(e);
     } else if (v.effect == policy_effect::require_approval
-               && out.effect == policy_effect::allow) {
+               && out.effect != policy_effect::deny) {
+      // Every rule that holds the call is a gate of its approval.
+      if (out.effect == policy_effect::allow)
+        out.rule_id = rule_id;
       out.effect = policy_effect::require_approval;
-      out.rule_id = rule_id;
+      out.holds.push_back({rule_id, rule_name, *v.approval});
     }
   };
   call_view call{facts};
@@ -262,14 +278,14 @@ policy_decision evaluate_policy(const std::vector<loaded_rule>& rules,
       rate_rules.emplace_back(&r, limit);
       continue;
     }
-    consider(check(r, call), r.id);
+    consider(check(r, call), r.id, r.name);
   }
   if (constraint)
-    consider(check_match(type_of(*constraint), constraint->when, call,
-                         "constraint_rule_denied",
+    consider(check_match(type_of(*constraint), constraint->when, constraint->approval,
+                         call, "constraint_rule_denied",
                          "denied by the client's constraint rule",
                          "the client's constraint rule requires a human approval"),
-             {});
+             {}, {});
   if (out.effect == policy_effect::deny || rate_rules.empty())
     return out;
   // Every limit checked and the call counted against all of them at once, in
@@ -281,7 +297,7 @@ policy_decision evaluate_policy(const std::vector<loaded_rule>& rules,
   auto admission = rates.admit(limits, std::chrono::system_clock::now());
   if (!admission.admitted) {
     const auto& [r, limit] = rate_rules[admission.refused];
-    consider(rate_limited(*r, *limit, admission.retry_after), r->id);
+    consider(rate_limited(*r, *limit, admission.retry_after), r->id, r->name);
   }
   return out;
 }

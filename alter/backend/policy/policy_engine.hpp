@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "alter/auth/approval_routing.hpp"
 #include "alter/auth/constraints.hpp"
 #include "alter/messages/alter_error.hpp"
 
@@ -43,18 +44,31 @@ struct policy_facts {
 
 enum class policy_effect { allow, deny, require_approval };
 
+/// A rule that holds the call: one gate of its approval, which every gate
+/// must pass.
+struct approval_hold {
+  /// Empty for the client's constraint rule.
+  std::string rule_id;
+  std::string rule_name;
+  approval_routing approval;
+};
+
 struct policy_decision {
   policy_effect effect = policy_effect::allow;
   /// The refusal, for deny (PolicyViolationError with details.policy_error).
   std::optional<alter_error> refusal;
-  /// The rule that decided (empty for the client's constraint rule).
+  /// The rule that decided (empty for the client's constraint rule); for a
+  /// hold, the first of `holds`.
   std::string rule_id;
+  /// For require_approval: every rule that holds the call, oldest first, the
+  /// client's constraint rule last.
+  std::vector<approval_hold> holds;
 };
 
 /// Runs `rules` and the client's `constraint` against `facts`. Denials win over
-/// approvals; approvals over allow. The rate limits count in `rates` (the
-/// store's, shared by every instance on the database), and only when the call
-/// has rate-limit rules and every other rule let it through.
+/// approvals; approvals over allow; every holding rule is a gate. The rate limits count
+/// in `rates` (the store's, shared by every instance on the database), and only when
+/// the call has rate-limit rules and every other rule let it through.
 policy_decision evaluate_policy(const std::vector<loaded_rule>& rules,
                                 const std::optional<constraint_rule>& constraint,
                                 const policy_facts& facts,

@@ -34,11 +34,24 @@ std::optional<rule_problem> unknown_field(const json::object& body, fields known
   return std::nullopt;
 }
 
-std::optional<rule_problem> parse_match(const json::object& body, match_rule& out) {
+std::optional<rule_problem> parse_deny_match(const json::object& body,
+                                             match_rule& out) {
   if (auto p = unknown_field(body, {"when"}))
     return p;
   if (const auto* when = body.if_contains("when"))
     return parse_conditions(*when, "rule_body.when", out.when);
+  return std::nullopt;
+}
+
+std::optional<rule_problem> parse_approval_match(const json::object& body,
+                                                 match_rule& out) {
+  if (auto p = unknown_field(body, {"when", "approval"}))
+    return p;
+  if (const auto* when = body.if_contains("when"))
+    if (auto p = parse_conditions(*when, "rule_body.when", out.when))
+      return p;
+  if (const auto* approval = body.if_contains("approval"))
+    return parse_approval_routing(*approval, "rule_body.approval", out.approval);
   return std::nullopt;
 }
 
@@ -252,8 +265,9 @@ rule_parse parse_rule(std::string_view type_name, std::string_view body_json) {
   const auto& body = value.get_object();
   switch (type) {
     case rule_type::json_match:
+      return parse_as<match_rule>(type, body, parse_deny_match);
     case rule_type::require_approval:
-      return parse_as<match_rule>(type, body, parse_match);
+      return parse_as<match_rule>(type, body, parse_approval_match);
     case rule_type::ip_allowlist:
       return parse_as<ip_allowlist_rule>(type, body, parse_ip_allowlist);
     case rule_type::time_window:

@@ -19,7 +19,7 @@ namespace {
 
 constexpr int64_t max_wait_seconds = 30;
 
-approval_status status_of(const approval_record& a) {
+approval_status status_of(const approval_desk& desk, const approval_record& a) {
   approval_status s;
   s.approval_id = a.id;
   s.status = std::string{to_string(a.status)};
@@ -29,6 +29,8 @@ approval_status status_of(const approval_record& a) {
   s.executed_at = a.executed_at;
   s.has_result
       = a.status == approval_state::executed || a.status == approval_state::failed;
+  if (auto gates = gates_of(a))
+    s.gates = desk.gate_views(a.id, *gates);
   return s;
 }
 
@@ -77,8 +79,8 @@ void get_status(backend_context& ctx, const api_call_ptr& call) {
   if (!a)
     return call->fail(make_error(error_code::approval_not_found, "no such approval"));
   auto held = std::min<std::chrono::milliseconds>(wait, ctx.max_long_poll);
-  ctx.approvals->wait(a->id, held, [call](const approval_record& now) {
-    call->reply(200, to_json(status_of(now)));
+  ctx.approvals->wait(a->id, held, [&ctx, call](const approval_record& now) {
+    call->reply(200, to_json(status_of(*ctx.approvals, now)));
   });
 }
 

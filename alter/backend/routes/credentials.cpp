@@ -165,7 +165,7 @@ void answer_proxy(backend_context& ctx, const api_call_ptr& call,
 /// Idempotency-Key, so a retry gets the same approval) in one transaction.
 void hold_for_approval(backend_context& ctx, const api_call_ptr& call, audit_record row,
                        const grant_record& grant, const proxy_request& body,
-                       const std::string& rule_id, idempotency_guard& guard) {
+                       const policy_decision& decision, idempotency_guard& guard) {
   const auto& id = call->identity;
   if (body.reason.empty())
     return deny(ctx, call, std::move(row),
@@ -177,7 +177,8 @@ void hold_for_approval(backend_context& ctx, const api_call_ptr& call, audit_rec
   a.api_key_id = id.key.id;
   a.grant_id = grant.id;
   a.provider_id = grant.provider_id;
-  a.rule_id = rule_id;
+  a.rule_id = decision.rule_id;
+  auto gates = gates_for(decision.holds);
   a.request_json = to_json(body);
   a.method = body.method;
   a.url = row.url;
@@ -196,9 +197,11 @@ void hold_for_approval(backend_context& ctx, const api_call_ptr& call, audit_rec
     return idempotency_answer(ctx, call, std::move(row), *taken);
   std::string answer;
   auto held = ctx.approvals->hold(
-      std::move(a), std::move(row), [&](repositories& tx, const approval_record& x) {
-        answer = to_json(
-            pending_approval{x.id, ctx.approvals->url_of(x.id), x.expires_at});
+      std::move(a), gates, std::move(row),
+      [&](repositories& tx, const approval_record& x) {
+        pending_approval pending{x.id, ctx.approvals->url_of(x.id), x.expires_at, {}};
+        pending.gates = ctx.approvals->gate_views(x.id, gates);
+        answer = to_json(pending);
         guard.complete(tx, 202, answer);
       });
   if (!held)
@@ -250,7 +253,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
   if (decision.effect == policy_effect::deny)
     return deny(ctx, call, row, std::move(*decision.refusal));
   if (decision.effect == policy_effect::require_approval)
-    return hold_for_approval(ctx, call, std::move(row), *grant, *body, decision.rule_id,
+    return hold_for_approval(ctx, call, std::move(row), *grant, *body, decision,
                              *guard);
   // From here the provider may see the request: a crash leaves the claim
   // executing, and it is never run again.

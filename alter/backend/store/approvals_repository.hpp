@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "alter/backend/store/records.hpp"
 
@@ -17,10 +18,21 @@ public:
 
   virtual void insert(const approval_record& x) = 0;
   virtual std::optional<approval_record> find(std::string_view id) = 0;
-  /// pending -> approved | denied, only before `now` reaches expires_at.
+  /// pending -> approved | denied, only before `now` reaches expires_at; the
+  /// gates stay as they are (an operator's decision of the whole call).
   virtual bool decide(std::string_view id, approval_state decision,
                       std::string_view decided_by, std::string_view reason,
                       std::string_view now)
+      = 0;
+  /// One gate's decision, a compare-and-swap on the gates: they become
+  /// `gates` and the status becomes `status` (pending: no change; approved or
+  /// denied: with who, why and when), only while the approval is pending,
+  /// before `now` reaches expires_at, and its gates are still `expected_gates`.
+  /// Of two racing decisions one wins; the other reads again.
+  virtual bool decide_gate(std::string_view id, std::string_view expected_gates,
+                           std::string_view gates, approval_state status,
+                           std::string_view decided_by, std::string_view reason,
+                           std::string_view now)
       = 0;
   /// pending -> expired, only once `now` reached expires_at.
   virtual bool expire(std::string_view id, std::string_view now) = 0;
@@ -38,6 +50,10 @@ public:
       = 0;
 
   virtual void insert_approver(const approver_record& x) = 0;
+  /// The approvers of `app_id`, oldest first, at most `limit`.
+  virtual std::vector<approver_record> approvers_of(std::string_view app_id,
+                                                    std::size_t limit)
+      = 0;
   virtual std::optional<approver_record>
   find_approver_by_token_hash(std::string_view hash) = 0;
   virtual void

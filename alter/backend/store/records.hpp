@@ -290,6 +290,9 @@ struct approval_record {
   int64_t result_status = 0;
   /// proxy_result JSON when executed, the error envelope when failed.
   std::string result_json;
+  /// Its gates, one per holding rule (approvals/approval_gates.hpp), as JSON;
+  /// empty for a call held before gates existed: one gate, any approver.
+  std::string gates_json;
 };
 
 /// A person who may decide approvals of one app; the token is stored hashed.

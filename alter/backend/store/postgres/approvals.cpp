@@ -38,6 +38,7 @@ approval_record read_approval(const pg_row& s) {
   x.executed_at = s.text(23);
   x.result_status = s.integer(24);
   x.result_json = s.bytes(25);
+  x.gates_json = s.text(26);
   return x;
 }
 
@@ -48,9 +49,10 @@ void pg_approvals::insert(const approval_record& x) {
   auto s = lease.query(
       "INSERT INTO approvals(id, app_id, agent_id, api_key_id, grant_id, provider_id, "
       "rule_id, request_json, method, url, reason, caller, caller_type, run_id, "
-      "thread_id, tool_call_id, idempotency_key, status, created_at, expires_at) "
+      "thread_id, tool_call_id, idempotency_key, status, created_at, expires_at, "
+      "gates_json) "
       "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-      "$17, $18, $19, $20)");
+      "$17, $18, $19, $20, $21)");
   s.bind(1, x.id).bind(2, x.app_id).bind_or_null(3, x.agent_id);
   s.bind_or_null(4, x.api_key_id).bind(5, x.grant_id).bind(6, x.provider_id);
   s.bind_or_null(7, x.rule_id)
@@ -61,6 +63,7 @@ void pg_approvals::insert(const approval_record& x) {
   s.bind_or_null(14, x.run_id).bind_or_null(15, x.thread_id);
   s.bind_or_null(16, x.tool_call_id).bind_or_null(17, x.idempotency_key);
   s.bind(18, to_string(x.status)).bind(19, x.created_at).bind(20, x.expires_at);
+  s.bind(21, x.gates_json);
   s.run();
 }
 
@@ -70,8 +73,8 @@ std::optional<approval_record> pg_approvals::find(std::string_view id) {
       "SELECT id, app_id, agent_id, api_key_id, grant_id, provider_id, rule_id, "
       "request_json, method, url, reason, caller, caller_type, run_id, thread_id, "
       "tool_call_id, idempotency_key, status, created_at, expires_at, decided_at, "
-      "decided_by, decision_reason, executed_at, result_status, result_json "
-      "FROM approvals WHERE id = $1");
+      "decided_by, decision_reason, executed_at, result_status, result_json, "
+      "gates_json FROM approvals WHERE id = $1");
   s.bind(1, id);
   auto out = s.first(read_approval);
   if (out)
@@ -92,6 +95,22 @@ bool pg_approvals::decide(std::string_view id, approval_state decision,
       .bind(3, decided_by)
       .bind(4, reason)
       .bind(5, now);
+  return s.run().affected() == 1;
+}
+
+bool pg_approvals::decide_gate(std::string_view id, std::string_view expected_gates,
+                               std::string_view gates, approval_state status,
+                               std::string_view decided_by, std::string_view reason,
+                               std::string_view now) {
+  pg_lease lease{scope_};
+  auto s = lease.query(
+      "UPDATE approvals SET gates_json = $3, status = $4, "
+      "decided_by = CASE WHEN $4 = 'pending' THEN decided_by ELSE $5 END, "
+      "decision_reason = CASE WHEN $4 = 'pending' THEN decision_reason ELSE $6 END, "
+      "decided_at = CASE WHEN $4 = 'pending' THEN decided_at ELSE $7 END "
+      "WHERE id = $1 AND status = 'pending' AND expires_at > $7 AND gates_json = $2");
+  s.bind(1, id).bind(2, expected_gates).bind(3, gates).bind(4, to_string(status));
+  s.bind(5, decided_by).bind(6, reason).bind(7, now);
   return s.run().affected() == 1;
 }
 
@@ -157,6 +176,18 @@ void pg_approvals::insert_approver(const approver_record& x) {
   s.bind(1, x.id).bind(2, x.app_id).bind(3, x.name).bind(4, x.token_hash);
   s.bind(5, x.created_at);
   s.run();
+}
+
+std::vector<approver_record> pg_approvals::approvers_of(std::string_view app_id,
+                                                        std::size_t limit) {
+  pg_lease lease{scope_};
+  auto s = lease.query("SELECT id, app_id, name, token_hash, created_at FROM approvers "
+                       "WHERE app_id = $1 ORDER BY created_at, id LIMIT $2");
+  s.bind(1, app_id).bind(2, static_cast<int64_t>(limit));
+  return s.all([](const pg_row& row) {
+    return approver_record{row.text(0), row.text(1), row.text(2), row.text(3),
+                           row.text(4)};
+  });
 }
 
 std::optional<approver_record>

@@ -158,18 +158,25 @@ constexpr const char* oauth_tokens
       "verifier BYTEA NOT NULL, redirect_uri TEXT COLLATE \"C\" NOT NULL, "
       "created_at TEXT COLLATE \"C\" NOT NULL, expires_at TEXT COLLATE \"C\" NOT NULL)";
 
+// 007: a held call's gates, one per rule that holds it (approval_gates.hpp);
+// '' for the calls held before: one gate, any approver.
+constexpr const char* approval_gates
+    = "ALTER TABLE approvals ADD COLUMN gates_json TEXT COLLATE \"C\" NOT NULL "
+      "DEFAULT ''";
+
 struct migration {
   int version;
   const char* sql;
 };
 
-constexpr std::array<migration, 6> migrations{{
+constexpr std::array<migration, 7> migrations{{
     {1, initial_schema},
     {2, lookup_hash_index},
     {3, key_lineage_indexes},
     {4, idempotency_owners},
     {5, shared_ledgers},
     {6, oauth_tokens},
+    {7, approval_gates},
 }};
 
 /// The advisory lock key that serialises migrations ("migrate" in ASCII).

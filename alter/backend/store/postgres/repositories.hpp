@@ -116,6 +116,10 @@ public:
   std::optional<approval_record> find(std::string_view id) override;
   bool decide(std::string_view id, approval_state decision, std::string_view decided_by,
               std::string_view reason, std::string_view now) override;
+  bool decide_gate(std::string_view id, std::string_view expected_gates,
+                   std::string_view gates, approval_state status,
+                   std::string_view decided_by, std::string_view reason,
+                   std::string_view now) override;
   bool expire(std::string_view id, std::string_view now) override;
   bool start_execution(std::string_view id) override;
   int64_t fail_interrupted(std::string_view result_json, std::string_view now,
@@ -123,6 +127,8 @@ public:
   void finish(std::string_view id, approval_state status, int64_t result_status,
               std::string_view result_json, std::string_view executed_at) override;
   void insert_approver(const approver_record& x) override;
+  std::vector<approver_record> approvers_of(std::string_view app_id,
+                                            std::size_t limit) override;
   std::optional<approver_record>
   find_approver_by_token_hash(std::string_view hash) override;
   void insert_approver_session(std::string_view session_hash,

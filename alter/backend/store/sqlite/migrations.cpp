@@ -208,18 +208,27 @@ void oauth_tokens(database& db) {
           " expires_at TEXT NOT NULL)");
 }
 
+// 007: a held call's gates, one per rule that holds it, each with its
+// approvers and decision (approvals/approval_gates.hpp); '' for the calls held
+// before: one gate, any approver.
+void approval_gates(database& db) {
+  if (!has_column(db, "approvals", "gates_json"))
+    db.exec("ALTER TABLE approvals ADD COLUMN gates_json TEXT NOT NULL DEFAULT ''");
+}
+
 struct migration {
   int version;
   void (*apply)(database&);
 };
 
-constexpr std::array<migration, 6> migrations{{
+constexpr std::array<migration, 7> migrations{{
     {1, initial_tables},
     {2, columns_added_before_versioning},
     {3, key_lineage_indexes},
     {4, idempotency_owners},
     {5, shared_ledgers},
     {6, oauth_tokens},
+    {7, approval_gates},
 }};
 
 void refuse_newer(database& db, const std::string& path) {

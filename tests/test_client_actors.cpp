@@ -2,7 +2,11 @@
 #define CAF_SUITE client_actors
 #include "caf_dsl.hpp"
 
+#include <chrono>
 #include <deque>
+
+#include "caf/actor_system_config.hpp"
+#include "caf/scoped_actor.hpp"
 
 #include "alter/actors/clients.hpp"
 #include "alter/auth/api_key.hpp"
@@ -340,3 +344,40 @@ CAF_TEST(last_retry_info is empty until a request needed a second attempt) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST(
+    await approval against a server that answers at once polls every poll interval) {
+  // A real scheduler and clock: the gap between polls is time, not messages.
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  testing::scripted_transport net{sys};
+  const std::string id = "apr_" + std::string(32, 'a');
+  // A server (or proxy) that does not hold the long-poll: "pending" at once.
+  net.respond_with([&](const endpoint&, const http_request&) {
+    approval_status s;
+    s.approval_id = id;
+    s.status = "pending";
+    return testing::json_response(200, to_json(s));
+  });
+  client_options o;
+  o.api_key = generate_key(key_type::agent);
+  o.base_url = "https://alter.test:8443";
+  auto agent = spawn_agent(sys, net.context(), o);
+  CAF_REQUIRE(agent);
+  caf::scoped_actor self{sys};
+  alter_error outcome;
+  auto started = std::chrono::steady_clock::now();
+  self->request(*agent, std::chrono::seconds{10}, await_approval_atom_v, id,
+                approval_wait{1.0, 0.2})
+      .receive([&](proxy_result&) { outcome.message = "value"; },
+               [&](caf::error& e) { outcome = from_caf_error(e); });
+  auto took = std::chrono::steady_clock::now() - started;
+  CAF_CHECK(outcome.code == error_code::approval_timeout);
+  CAF_CHECK(took >= std::chrono::milliseconds{950});
+  // About one poll per 0.2 s, not one per round trip (hundreds).
+  auto polls = net.seen().size();
+  CAF_MESSAGE("polls: " << polls);
+  CAF_CHECK_GREATER_OR_EQUAL(polls, 4u);
+  CAF_CHECK_LESS_OR_EQUAL(polls, 8u);
+  self->send_exit(*agent, caf::exit_reason::user_shutdown);
+}

@@ -270,6 +270,10 @@ caf::result<approval_status> on_approval_status(Self self, const std::string& id
 struct approval_waiter {
   std::string id;
   clock_type::time_point deadline;
+  /// The least time between two polls that found nothing new.
+  std::chrono::milliseconds poll_interval{2000};
+  /// The state the last poll found.
+  std::string last_status;
   caf::typed_response_promise<proxy_result> promise;
   uint64_t wait_id = 0;
   bool done = false;
@@ -300,6 +304,7 @@ void poll_approval(Self self, std::shared_ptr<approval_waiter> w,
   // is up (at most 30 s), which paces this loop and ends it at the deadline
   // to the millisecond, with no timer of the client's own.
   auto wait = std::min<int64_t>(30000, left.count());
+  const auto sent = clock_type::now();
   backend_call bc{
       "GET", "/v1/approvals/" + w->id + "?wait_ms=" + std::to_string(wait),   {}, {},
       {},    std::chrono::milliseconds{wait} + self->state.settings().timeout};
@@ -311,8 +316,21 @@ void poll_approval(Self self, std::shared_ptr<approval_waiter> w,
         auto status = read_backend_reply<approval_status>(reply, 200);
         if (!status)
           return settle(self, w, std::move(status.error()));
-        if (!status->terminal())
+        if (!status->terminal()) {
+          // An answer before the wait was up with nothing new (a backend or
+          // proxy that does not hold the request): wait poll_interval before
+          // the next poll, so that the loop never spins.
+          auto early = clock_type::now() - sent < std::chrono::milliseconds{wait}
+                                                      - std::chrono::milliseconds{50};
+          auto unchanged = status->status == w->last_status;
+          w->last_status = status->status;
+          auto until_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(
+              w->deadline - clock_type::now());
+          if (early && unchanged && until_deadline.count() > 0)
+            return run_later(self, std::min(w->poll_interval, until_deadline),
+                             [=] { poll_approval(self, w, promise); });
           return poll_approval(self, w, promise);
+        }
         backend_call result{"GET", "/v1/approvals/" + w->id + "/result", {}, {},
                             {},    self->state.settings().timeout};
         call_backend(
@@ -348,6 +366,8 @@ caf::result<proxy_result> on_await_approval(Self self, const std::string& id,
   w->deadline = clock_type::now()
                 + std::chrono::duration_cast<clock_type::duration>(
                     std::chrono::duration<double>{how.timeout});
+  w->poll_interval = std::chrono::milliseconds{
+      std::max<int64_t>(1, static_cast<int64_t>(how.poll_interval * 1000))};
   auto promise = self->template make_response_promise<proxy_result>();
   w->promise = promise;
   w->wait_id = ++self->state.last_wait;

@@ -53,22 +53,23 @@ struct approval_status {
 /// How await_approval waits (seconds, as in the SDK reference).
 struct approval_wait {
   double timeout = 300.0;
-  /// Accepted (and checked) for compatibility with the Python SDK. This SDK
-  /// long-polls instead: each status request is held by the backend for 1 to
-  /// 30 s and answered as soon as the state changes.
+  /// This SDK long-polls: each status request is held by the backend up to
+  /// 30 s and answered as soon as the state changes. poll_interval is the
+  /// least gap between two polls when an answer comes early with nothing new
+  /// (a server or proxy that does not hold requests).
   double poll_interval = 2.0;
 };
 
-bool operator==(const approval_status& a, const approval_status& b) noexcept;
 bool operator==(const approval_gate& a, const approval_gate& b) noexcept;
+bool operator==(const approval_status& a, const approval_status& b) noexcept;
 
-template <class Inspector>
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, approval_gate& x) {
   return f(caf::meta::type_name("approval_gate"), x.approval_url, x.approvers, x.status,
            x.rule_id);
 }
 
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, approval_wait& x) {
   return f(caf::meta::type_name("approval_wait"), x.timeout, x.poll_interval);
 }

@@ -5,27 +5,14 @@
 #include "caf/actor_system.hpp"
 #include "caf/event_based_actor.hpp"
 
+#include "alter/actors/facade_waits.hpp"
 #include "alter/messages/atoms.hpp"
 #include "alter/messages/connect_recovery.hpp"
 
 namespace alter::async {
 
-namespace {
-
-/// Backstop past the client's own deadline, as the blocking facade's.
-constexpr std::chrono::seconds backstop{5};
-
-std::chrono::milliseconds seconds_ms(double s) {
-  return std::chrono::milliseconds{
-      static_cast<int64_t>(std::isfinite(s) && s > 0 && s < 86400 ? s * 1000 : 0)};
-}
-
-/// A provider call may take longer than the client's timeout.
-std::chrono::milliseconds call_wait(std::chrono::milliseconds client, double seconds) {
-  return std::max(client, seconds_ms(seconds));
-}
-
-} // namespace
+using facade::call_wait;
+using facade::seconds_ms;
 
 template <class Facade>
 template <class T, class... Ts>
@@ -37,7 +24,7 @@ void client_base<Facade>::post(std::chrono::milliseconds wait, callback<T> done,
   client_.env()->system().spawn(
       [handle = client_.handle(), wait,
        done = std::move(done)](caf::event_based_actor* self, const Ts&... args) {
-        self->request(handle, wait + backstop, args...)
+        self->request(handle, wait + facade::reply_backstop, args...)
             .then([done](T& value) { done(result<T>{std::move(value)}); },
                   [done](caf::error& err) { done(result<T>{from_caf_error(err)}); });
       },

@@ -40,7 +40,7 @@ struct backend_call {
   /// the getter fails it instead of sending it as the app's own.
   bool user_token_required = false;
   /// An Agent's end user for delegation (x-alter-delegation-token).
-  std::string delegation_token;
+  std::string delegation_token{};
 };
 
 /// A request with attribution headers, signed with the client's key.

@@ -10,6 +10,7 @@
 #include "caf/send.hpp"
 
 #include "alter/actors/clients.hpp"
+#include "alter/actors/facade_waits.hpp"
 #include "alter/messages/connect_recovery.hpp"
 #include "alter/messages/exceptions.hpp"
 
@@ -59,8 +60,7 @@ T ask(environment& env, const Handle& hdl, std::chrono::milliseconds timeout,
   caf::scoped_actor self{env.system()};
   T result;
   caf::error failure;
-  // The client enforces the call's deadline; this is only a backstop.
-  self->request(hdl, timeout + std::chrono::seconds{5}, std::forward<Ts>(xs)...)
+  self->request(hdl, timeout + facade::reply_backstop, std::forward<Ts>(xs)...)
       .receive([&](T& value) { result = std::move(value); },
                [&](caf::error& err) { failure = std::move(err); });
   if (failure)
@@ -73,10 +73,8 @@ template <class Handle>
 proxy_result await_on(environment& env, const Handle& hdl,
                       std::chrono::milliseconds base, const std::string& approval_id,
                       double timeout, double poll_interval) {
-  auto backstop = base
-                  + std::chrono::milliseconds{static_cast<int64_t>(
-                      std::isfinite(timeout) && timeout > 0 ? timeout * 1000 : 0)};
-  return ask<proxy_result>(env, hdl, backstop, await_approval_atom_v, approval_id,
+  return ask<proxy_result>(env, hdl, base + facade::seconds_ms(timeout),
+                           await_approval_atom_v, approval_id,
                            approval_wait{timeout, poll_interval});
 }
 
@@ -91,14 +89,6 @@ std::chrono::milliseconds timeout_of(const client_options& options) {
   auto seconds
       = std::isfinite(options.timeout) && options.timeout > 0 ? options.timeout : 30.0;
   return std::chrono::milliseconds{static_cast<int64_t>(seconds * 1000)};
-}
-
-/// How long to wait for a provider call: its own timeout when it has a longer one.
-std::chrono::milliseconds call_wait(std::chrono::milliseconds client, double seconds) {
-  if (!(std::isfinite(seconds) && seconds > 0 && seconds < 86400))
-    return client;
-  return std::max(client,
-                  std::chrono::milliseconds{static_cast<int64_t>(seconds * 1000)});
 }
 
 std::shared_ptr<environment> or_default(std::shared_ptr<environment> env) {
@@ -211,13 +201,13 @@ void client_facade<Handle, Derived>::own_client() {
 
 template <class Handle, class Derived>
 http_response client_facade<Handle, Derived>::request(provider_call call) {
-  auto wait = call_wait(timeout_, call.timeout);
+  auto wait = facade::call_wait(timeout_, call.timeout);
   return ask<http_response>(*env_, handle_, wait, request_atom_v, std::move(call));
 }
 
 template <class Handle, class Derived>
 proxy_outcome client_facade<Handle, Derived>::proxy_request(provider_call call) {
-  auto wait = call_wait(timeout_, call.timeout);
+  auto wait = facade::call_wait(timeout_, call.timeout);
   return ask<proxy_outcome>(*env_, handle_, wait, proxy_atom_v, std::move(call));
 }
 
@@ -444,11 +434,6 @@ caf::actor url_listener(environment& env,
       on_url);
 }
 
-std::chrono::milliseconds seconds_ms(double seconds) {
-  return std::chrono::milliseconds{
-      static_cast<int64_t>(std::isfinite(seconds) && seconds > 0 ? seconds * 1000 : 0)};
-}
-
 } // namespace
 
 template <class Handle, class Derived>
@@ -457,9 +442,9 @@ std::vector<connect_result> client_facade<Handle, Derived>::connect(
     const std::function<void(const std::string&)>& on_url) {
   auto listener = url_listener(*env_, on_url);
   auto result = [&] {
-    return ask<std::vector<connect_result>>(*env_, handle_,
-                                            timeout_ + seconds_ms(options.timeout),
-                                            connect_atom_v, options, listener);
+    return ask<std::vector<connect_result>>(
+        *env_, handle_, timeout_ + facade::seconds_ms(options.timeout), connect_atom_v,
+        options, listener);
   };
   try {
     auto out = result();
@@ -486,7 +471,7 @@ auth_status App::authenticate(double timeout,
                               const std::function<void(const std::string&)>& on_url) {
   auto listener = url_listener(*env_, on_url);
   try {
-    auto out = ask<auth_status>(*env_, handle_, timeout_ + seconds_ms(timeout),
+    auto out = ask<auth_status>(*env_, handle_, timeout_ + facade::seconds_ms(timeout),
                                 authenticate_atom_v, timeout, listener);
     caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
     return out;

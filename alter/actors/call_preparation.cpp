@@ -7,14 +7,6 @@
 
 namespace alter {
 
-namespace {
-
-/// Headers that carry credentials: only Alter injects them.
-constexpr std::string_view credential_headers[]
-    = {"authorization", "cookie", "x-api-key", "x-amz-security-token"};
-
-} // namespace
-
 caf::expected<call_plan> plan_call(const provider_call& call,
                                    const client_settings& settings) {
   call_plan plan;
@@ -50,11 +42,10 @@ caf::expected<call_plan> plan_call(const provider_call& call,
       return to_caf_error(error_code::invalid_argument,
                           "header '" + h.name.substr(0, 64)
                               + "' has an empty name or a control character");
-    for (auto forbidden : credential_headers)
-      if (iequals(h.name, forbidden))
-        return to_caf_error(error_code::invalid_argument,
-                            "header '" + h.name
-                                + "' carries credentials; Alter injects them itself");
+    if (is_credential_header(h.name))
+      return to_caf_error(error_code::invalid_argument,
+                          "header '" + h.name
+                              + "' carries credentials; Alter injects them itself");
     if (h.name.size() >= 8 && iequals(h.name.substr(0, 8), "x-alter-"))
       return to_caf_error(error_code::invalid_argument,
                           "header '" + h.name + "' is reserved for Alter");

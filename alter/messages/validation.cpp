@@ -40,6 +40,13 @@ bool has_control_characters(std::string_view text) noexcept {
   });
 }
 
+bool is_credential_header(std::string_view name) noexcept {
+  constexpr std::string_view credential_headers[]
+      = {"authorization", "cookie", "x-api-key", "x-amz-security-token"};
+  return std::any_of(std::begin(credential_headers), std::end(credential_headers),
+                     [&](std::string_view h) { return iequals(name, h); });
+}
+
 bool is_writable_header(const field& h) noexcept {
   return !h.name.empty() && !has_control_characters(h.name)
          && !has_control_characters(h.value)

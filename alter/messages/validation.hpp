@@ -19,6 +19,11 @@ bool is_approval_id(std::string_view text) noexcept;
 /// True for text that could split or smuggle an HTTP header (CR, LF, NUL, ...).
 bool has_control_characters(std::string_view text) noexcept;
 
+/// True for a header that carries a credential (Authorization, Cookie,
+/// X-API-Key, X-Amz-Security-Token, in any case): only Alter injects those,
+/// so neither the SDK nor the backend lets a caller set one.
+bool is_credential_header(std::string_view name) noexcept;
+
 /// A header that can be written as it stands: a name without separators or
 /// control characters, a value without CR, LF or NUL. Beast does not check, and a
 /// CR or LF would put a line of someone else's choosing on the wire.

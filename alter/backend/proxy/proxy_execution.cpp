@@ -20,8 +20,6 @@ namespace alter::backend {
 
 namespace {
 
-constexpr std::string_view credential_headers[]
-    = {"authorization", "cookie", "x-api-key", "x-amz-security-token"};
 constexpr std::string_view hop_by_hop[]
     = {"connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"};
 
@@ -60,11 +58,10 @@ check_proxy_request(store& db, const proxy_request& req, const grant_record& gra
   if (!method || method->name() != req.method)
     return invalid("method must be one of " + std::string{http_method_names()});
   for (const auto& h : req.headers) {
-    for (auto forbidden : credential_headers)
-      if (iequals(h.name, forbidden))
-        return make_error(error_code::forbidden_header,
-                          "header '" + h.name
-                              + "' carries credentials; Alter injects them itself");
+    if (is_credential_header(h.name))
+      return make_error(error_code::forbidden_header,
+                        "header '" + h.name
+                            + "' carries credentials; Alter injects them itself");
     if (h.name.empty() || has_control_characters(h.name)
         || has_control_characters(h.value))
       return invalid("a header has an empty name or a control character");

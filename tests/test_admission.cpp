@@ -387,6 +387,19 @@ CAF_TEST(a queue of work waiting longer than its bound refuses new requests) {
   CAF_CHECK_EQUAL(refused.code(), "service_unavailable");
   auto rejected = w.backend.admission().rejected(request_class::admin);
   CAF_CHECK_EQUAL(rejected, 1u);
+  // Probes meanwhile: alive, and not ready while it sheds load.
+  auto probe = [&](const std::string& path) {
+    return send_on_new_connection(w.port, "GET " + path
+                                              + " HTTP/1.1\r\nHost: localhost\r\n"
+                                                "Connection: close\r\n\r\n")
+        ->read();
+  };
+  auto alive = probe("/healthz");
+  CAF_CHECK_EQUAL(alive.status, 200);
+  CAF_CHECK_EQUAL(alive.body, R"({"status":"alive"})");
+  auto busy = probe("/readyz");
+  CAF_CHECK_EQUAL(busy.status, 503);
+  CAF_CHECK_EQUAL(busy.body, R"({"status":"shedding"})");
   // A long-poll is admitted meanwhile: it would only come back sooner.
   auto poll = send_on_new_connection(
       w.port, signed_bytes(w.agent_key, w.agent_signing_key, "GET",
@@ -407,6 +420,17 @@ CAF_TEST(a queue of work waiting longer than its bound refuses new requests) {
       w.port, signed_bytes(w.agent_key, w.agent_signing_key, "GET", "/v1/me"));
   auto again_answer = again->read();
   CAF_CHECK_EQUAL(again_answer.status, 200);
+  auto ready = probe("/readyz?verbose=1");
+  CAF_CHECK_EQUAL(ready.status, 200);
+  CAF_CHECK_EQUAL(ready.body, R"({"status":"ready"})");
+  // Only GET of the two exact paths is a probe.
+  CAF_CHECK_EQUAL(send_on_new_connection(w.port, "POST /readyz HTTP/1.1\r\nHost: x\r\n"
+                                                 "Content-Length: 0\r\n"
+                                                 "Connection: close\r\n\r\n")
+                      ->read()
+                      .status,
+                  404);
+  CAF_CHECK_EQUAL(probe("/healthz/x").status, 404);
 }
 
 CAF_TEST(a store call on an I O thread is store misuse) {

@@ -326,7 +326,13 @@ CAF_TEST(a database outage answers 503 with Retry After and names no secret) {
     return w.raw(key, std::move(req), unix_now(), crypto::random_hex(16));
   };
   CHECK_VALUE(call(get("/v1/me")).status, 200);
+  CHECK_VALUE(w.browse("GET", "/readyz").status, 200);
   take_database_down(url);
+  // Not ready while the database is away, and alive all along.
+  auto not_ready = w.browse("GET", "/readyz");
+  CHECK_VALUE(not_ready.status, 503);
+  CHECK_VALUE(not_ready.body, R"({"status":"database_unavailable"})");
+  CHECK_VALUE(w.browse("GET", "/healthz").status, 200);
   auto says_nothing_of_the_database = [&](const http_response& r) {
     for (const std::string& secret :
          {std::string{url_password}, database_name(url), std::string{"postgres"},
@@ -359,6 +365,7 @@ CAF_TEST(a database outage answers 503 with Retry After and names no secret) {
   // Back again: served as before, and the refused proxied call runs when retried.
   bring_database_back(url);
   CHECK_VALUE(call(get("/v1/me")).status, 200);
+  CHECK_VALUE(w.browse("GET", "/readyz").status, 200);
   CHECK_VALUE(call(proxy_call(w, "/v1/charges", "outage-1")).status, 200);
   CHECK_VALUE(w.backend.hits().total(), 1);
 }

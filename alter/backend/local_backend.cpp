@@ -8,6 +8,7 @@
 #include "alter/backend/access/authenticator.hpp"
 #include "alter/backend/api/admission.hpp"
 #include "alter/backend/api/api_group.hpp"
+#include "alter/backend/api/health_probes.hpp"
 #include "alter/backend/api/idempotency_guard.hpp"
 #include "alter/backend/api/idempotency_pruner.hpp"
 #include "alter/backend/api/request_executor.hpp"
@@ -256,6 +257,25 @@ local_backend::~local_backend() {
 
 void local_backend::handle(server_request req, responder respond) {
   auto& st = *impl_;
+  if (auto probe = health_probe_of(req)) {
+    if (*probe == health_probe::liveness)
+      return respond(liveness_answer());
+    auto ticket = st.admission.try_admit(
+        request_class::admin,
+        st.workers->queue_delay(std::chrono::steady_clock::now()));
+    if (!ticket)
+      return respond(readiness_answer(readiness::shedding));
+    return st.workers->post(
+        [&st, respond = holding(std::move(ticket), std::move(respond))]() mutable {
+          auto found = readiness::ready;
+          try {
+            st.db.settings().find("readiness-probe"); // any read will do
+          } catch (const std::exception&) {
+            found = readiness::database_unavailable;
+          }
+          respond(readiness_answer(found));
+        });
+  }
   // On the I/O thread: decided from the request line, before any store work.
   auto cls = classify_request(st.routes.group_of(req.target), req.method, req.target);
   auto ticket = st.admission.try_admit(

@@ -226,6 +226,58 @@ CAF_TEST(no secret value is in the database file or its WAL) {
   CAF_CHECK_EQUAL(mode_of(db_path + ".master-key"), 0600u);
 }
 
+CAF_TEST(
+    the TLS certificate is kept sealed across restarts and renewed when unreadable) {
+  temp_dir dir;
+  auto db_path = dir.path + "/alter.db";
+  auto opts = plain_options(db_path);
+  opts.tls = true;
+  auto warnings = std::make_shared<std::vector<std::string>>();
+  opts.log_warning = [warnings](const std::string& line) { warnings->push_back(line); };
+  std::string first;
+  std::vector<std::string> key_lines;
+  {
+    backend::local_backend b{opts};
+    first = b.certificate_pem();
+    auto kept = b.db().settings().find("tls_identity");
+    CAF_REQUIRE(kept && kept->find("PRIVATE KEY") != std::string::npos);
+    // The key's base64 lines, as JSON keeps them ("\n" escaped).
+    std::regex line{R"(\\n([A-Za-z0-9+/=]{64})\\n)"};
+    for (std::sregex_iterator i{kept->begin(), kept->end(), line}, end; i != end; ++i)
+      key_lines.push_back((*i)[1].str());
+  }
+  CAF_CHECK(!first.empty());
+  CAF_CHECK(!key_lines.empty());
+  auto bytes = database_bytes(db_path);
+  for (const auto& l : key_lines)
+    CAF_CHECK_EQUAL(bytes.find(l), std::string::npos);
+  {
+    backend::local_backend again{opts};
+    CAF_CHECK_EQUAL(again.certificate_pem(), first);
+    // Changed bytes in the database: the next start makes a new one, and says so.
+    again.db().settings().put("tls_identity", "{\"certificate_pem\": 7}");
+  }
+  CAF_CHECK(warnings->empty());
+  backend::local_backend renewed{opts};
+  CAF_CHECK_NOT_EQUAL(renewed.certificate_pem(), first);
+  CAF_REQUIRE_EQUAL(warnings->size(), 1u);
+  CAF_CHECK(warnings->front().find("does not read") != std::string::npos);
+}
+
+CAF_TEST(listening off loopback or in plain HTTP off loopback is warned about) {
+  auto warnings = std::make_shared<std::vector<std::string>>();
+  auto opts = world::options(false);
+  opts.log_warning = [warnings](const std::string& line) { warnings->push_back(line); };
+  { backend::local_backend on_loopback{opts}; }
+  CAF_CHECK(warnings->empty());
+  opts.address = "0.0.0.0";
+  { backend::local_backend everywhere{opts}; }
+  CAF_REQUIRE_EQUAL(warnings->size(), 1u);
+  CAF_CHECK(warnings->front().find("0.0.0.0, which is not a loopback address")
+            != std::string::npos);
+  CAF_CHECK(warnings->front().find("plain HTTP") != std::string::npos);
+}
+
 CAF_TEST(a wrong or missing master key is refused) {
   temp_dir dir;
   auto db_path = dir.path + "/alter.db";

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <iostream>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "alter/auth/crypto.hpp"
 #include "alter/backend/access/authenticator.hpp"
 #include "alter/backend/api/admission.hpp"
@@ -17,6 +19,7 @@
 #include "alter/backend/approvals/approval_pages.hpp"
 #include "alter/backend/approvals/mail_outbox.hpp"
 #include "alter/backend/http/html_page.hpp"
+#include "alter/backend/http/kept_identity.hpp"
 #include "alter/backend/http/page_origin.hpp"
 #include "alter/backend/http/self_signed.hpp"
 #include "alter/backend/identity/identity_provider.hpp"
@@ -40,6 +43,15 @@ int64_t system_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+/// 127.0.0.0/8, ::1 or "localhost".
+bool is_loopback(const std::string& address) {
+  if (address == "localhost")
+    return true;
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(address, ec);
+  return !ec && a.is_loopback();
 }
 
 /// /.well-known/: public documents, no key and no session.
@@ -116,8 +128,11 @@ local_backend::local_backend(backend_options options)
     : impl_(std::make_unique<impl>(std::move(options))) {
   auto& st = *impl_;
   const auto& opts = st.options;
+  auto warn = opts.log_warning;
+  if (!warn)
+    warn = [](const std::string& line) { std::cerr << "alter: " << line << "\n"; };
   if (opts.tls)
-    st.identity = make_self_signed_identity();
+    st.identity = kept_tls_identity(st.db.settings(), warn);
   st.io = std::make_shared<net::io_runtime>(opts.io_threads);
   st.workers = std::make_unique<request_executor>(opts.worker_threads);
   net::tls_settings trust;
@@ -132,10 +147,7 @@ local_backend::local_backend(backend_options options)
   st.context->workers = st.workers.get();
   st.tokens = std::make_unique<token_refresher>(*st.context, *st.io, opts.refresh);
   st.context->tokens = st.tokens.get();
-  auto warn = opts.log_warning;
-  if (!warn)
-    warn = [](const std::string& line) { std::cerr << "alter: " << line << "\n"; };
-  st.rules = std::make_unique<rule_book>(std::move(warn));
+  st.rules = std::make_unique<rule_book>(warn);
   st.context->rules = st.rules.get();
   st.context->database_shared = opts.shared_database || st.db.shared_by_instances();
   st.context->max_long_poll = opts.max_long_poll;
@@ -179,6 +191,13 @@ local_backend::local_backend(backend_options options)
       opts.limits, st.identity, st.faults);
   auto port = st.api_server->listen(opts.address, opts.port);
   st.base_url = scheme + opts.address + ":" + std::to_string(port);
+  if (!is_loopback(opts.address))
+    warn("listening on " + opts.address
+         + ", which is not a loopback address: whoever reaches it can try keys and "
+           "approver tokens; this backend is meant for one machine"
+         + (opts.tls ? std::string{}
+                     : std::string{", and over plain HTTP every request and page "
+                                   "travels unencrypted"}));
   st.context->base_url = st.base_url;
   if (!opts.mail_outbox.empty())
     st.outbox = std::make_unique<mail_outbox>(opts.mail_outbox);

@@ -1,5 +1,6 @@
 #include "alter/backend/http/self_signed.hpp"
 
+#include <ctime>
 #include <initializer_list>
 #include <memory>
 #include <stdexcept>
@@ -161,6 +162,15 @@ bool is_matching_identity(const tls_identity& id) {
   auto cert = parse_certificate(id.certificate_pem);
   auto key = parse_private_key(id.private_key_pem);
   return cert && key && X509_check_private_key(cert.get(), key.get()) == 1;
+}
+
+bool is_valid_for(const tls_identity& id, int days) {
+  if (!is_matching_identity(id))
+    return false;
+  auto cert = parse_certificate(id.certificate_pem);
+  std::time_t later = std::time(nullptr) + std::time_t{days} * 24 * 3600;
+  return X509_cmp_current_time(X509_get0_notBefore(cert.get())) < 0
+         && X509_cmp_time(X509_get0_notAfter(cert.get()), &later) > 0;
 }
 
 bool is_certificate(const std::string& pem) {

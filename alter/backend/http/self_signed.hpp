@@ -34,6 +34,10 @@ tls_identity issue_certificate(const tls_identity& ca, const std::string& common
 /// together (files read from disk are checked before TLS is set up with them).
 bool is_matching_identity(const tls_identity& id);
 
+/// Whether `id` matches (is_matching_identity) and its certificate is valid
+/// now and for at least `days` more days.
+bool is_valid_for(const tls_identity& id, int days);
+
 /// Whether `pem` holds a PEM certificate.
 bool is_certificate(const std::string& pem);
 

@@ -31,7 +31,9 @@ for _ in $(seq 100); do grep -q "waiting for approval at" "$dir/client.err" && b
 approval_url=$(grep -o 'waiting for approval at .*' "$dir/client.err" | awk '{print $5}')
 [[ -n "$approval_url" ]] || { cat "$dir/client.err"; exit 1; }
 
+python3 "$here/webdriver.py"
 python3 "$here/approval_browser.py" "$approval_url" "$token" "$reason"
+no_browser_left
 wait "$client"
 client=
 grep -q '"status_code":200' "$dir/result" || { cat "$dir/result" "$dir/client.err"; exit 1; }

@@ -33,6 +33,7 @@ start_connect() {
 account="connect.person@example.test"
 start_connect allowed
 python3 "$here/connect_browser.py" "$connect_url" "$providers" allow "$account"
+no_browser_left
 status=0
 wait "$client" || status=$?
 client=
@@ -50,6 +51,7 @@ grep -q '"status_code":200' "$dir/proxy.out" || { cat "$dir/proxy.out"; exit 1; 
 # c. Denied at the provider: `alter connect` fails with ConnectDeniedError.
 start_connect denied
 python3 "$here/connect_browser.py" "$connect_url" "$providers" deny "$account"
+no_browser_left
 status=0
 wait "$client" || status=$?
 client=

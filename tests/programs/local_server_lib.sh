@@ -3,6 +3,21 @@
 # $client stopped on exit, and serve_plain to run alter-local on $dir/a.db.
 
 dir=$(mktemp -d)
+# Browser tests keep their profiles here, so that no_browser_left can look for them.
+export ALTER_BROWSER_PROFILES="$dir/profiles"
+mkdir -p "$ALTER_BROWSER_PROFILES"
+
+# Fails when a process still runs on a browser profile of this test.
+no_browser_left() {
+  local p
+  for p in /proc/[0-9]*; do
+    # "[u]": the pattern does not match grep's own command line.
+    if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "[u]ser-data-dir=$ALTER_BROWSER_PROFILES"; then
+      echo "a browser outlived its test: $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+      return 1
+    fi
+  done
+}
 server=
 client=
 cleanup() {

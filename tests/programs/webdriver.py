@@ -3,8 +3,12 @@ library only: what the browser tests (approval_browser.py, connect_browser.py)
 share."""
 import contextlib
 import json
+import os
+import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -99,14 +103,57 @@ class WebDriver:
             self.call("DELETE", self.s(""))
 
 
+def _processes_using(profile):
+    """The pids whose command line names `profile` (the browser and its helpers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if f"--user-data-dir={profile}".encode() in f.read():
+                    found.append(int(entry))
+        except OSError:
+            pass
+    return found
+
+
+def _end_everything(driver_proc, profile):
+    """chromedriver's process group, then whatever still runs on the profile."""
+    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(driver_proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            driver_proc.wait(timeout=grace)
+        left = _processes_using(profile)
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        deadline = time.time() + grace
+        while left and time.time() < deadline:
+            time.sleep(0.05)
+            left = _processes_using(profile)
+        if not left and driver_proc.poll() is not None:
+            return
+    raise RuntimeError(f"a browser on {profile} outlived its test")
+
+
 @contextlib.contextmanager
 def chromium():
-    """A headless Chromium session with a fresh profile; ends the session when
-    the block succeeds and chromedriver in any case."""
+    """A headless Chromium session with a fresh profile (under
+    $ALTER_BROWSER_PROFILES when set). Whatever happens in the block, the
+    session, chromedriver and every browser process on the profile end before
+    this returns: a browser never outlives its test."""
     port = free_port()
+    # Its own process group: the browser it starts is in it too.
     driver_proc = subprocess.Popen(["chromedriver", f"--port={port}"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+    # A test stopped by SIGTERM (CTest's timeout) still cleans up.
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     browser = WebDriver(port)
+    profile = tempfile.mkdtemp(prefix="alter-browser-",
+                               dir=os.environ.get("ALTER_BROWSER_PROFILES"))
     try:
         for _ in range(100):
             try:
@@ -114,10 +161,33 @@ def chromium():
                 break
             except OSError:
                 time.sleep(0.1)
-        with tempfile.TemporaryDirectory() as profile:
-            browser.start(profile)
-            yield browser
-            browser.quit()
+        browser.start(profile)
+        yield browser
     finally:
-        driver_proc.terminate()
-        driver_proc.wait()
+        with contextlib.suppress(Exception):
+            browser.quit()
+        try:
+            _end_everything(driver_proc, profile)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    # Self-test: a block that fails mid-session still leaves no browser behind.
+    class Planned(Exception):
+        pass
+    root = tempfile.mkdtemp(prefix="alter-browser-selftest-")
+    os.environ["ALTER_BROWSER_PROFILES"] = root
+    try:
+        with chromium() as b:
+            b.open("about:blank")
+            raise Planned()
+    except Planned:
+        pass
+    left = [p for p in os.listdir("/proc") if p.isdigit()
+            and root.encode() in open(f"/proc/{p}/cmdline", "rb").read()]
+    shutil.rmtree(root, ignore_errors=True)
+    if left:
+        sys.exit(f"browser processes outlived a failed block: {left}")
+    print("webdriver: a failed block leaves no browser behind")

@@ -57,12 +57,15 @@ def main():
         # Not signed in: a sign-in form, none of the request's details.
         page = browser.source()
         assert reason not in page, "details shown before sign-in"
+        browser.screenshot("approval-sign-in")
         browser.type("#token", token)
         browser.click("#sign-in")
         browser.find("#approve")
         page = browser.source()
         assert reason in page, "the held request's reason is not shown"
         assert browser.text("#status") == "pending"
+        assert browser.text("#gate-1-status") == "pending"
+        browser.screenshot("approval-pending")
         browser.click("#approve")
         deadline = time.time() + 30
         while browser.text("#status") != "executed":
@@ -70,6 +73,8 @@ def main():
                 raise RuntimeError("never executed: " + browser.source()[:2000])
             time.sleep(0.2)
             browser.open(url)
+        assert browser.text("#gate-1-status") == "approved"
+        browser.screenshot("approval-executed")
         print("approval page: approved and executed")
         # Signing out ends the session: the page asks for the token again.
         browser.click("#sign-out")

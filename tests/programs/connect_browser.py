@@ -22,6 +22,8 @@ def main():
     backend = urllib.parse.urlsplit(url)
     with chromium() as browser:
         browser.open(url)
+        browser.find(f"#authorize-{PROVIDER}")
+        browser.screenshot(f"connect-{decision}-page")
         browser.click(f"#authorize-{PROVIDER}")
         browser.find("#account")
         at = urllib.parse.urlsplit(browser.current_url())
@@ -33,6 +35,7 @@ def main():
         assert query.get("state", [""])[0], f"no state: {query}"
         back = urllib.parse.urlsplit(query["redirect_uri"][0])
         assert back.netloc == backend.netloc, f"redirect_uri elsewhere: {back}"
+        browser.screenshot(f"connect-{decision}-consent")
         browser.clear("#account")
         browser.type("#account", account)
         browser.click(f"#{decision}")
@@ -42,6 +45,7 @@ def main():
             f"not back at the backend: {at}"
         want = "Your account is connected" if decision == "allow" else "Nothing was shared"
         assert want in outcome, f"outcome {outcome!r}, wanted {want!r}"
+        browser.screenshot(f"connect-{decision}-outcome")
         print(f"connect page: {decision} at {PROVIDER}: {outcome}")
 
 

@@ -29,3 +29,6 @@ assert sum(r["timeline"]) == expected
 assert "<svg" in html and "http://" not in html.replace("http://www.w3.org", "") and "<script" not in html
 print("small swarm: %d calls, %.0f calls/s, report consistent" % (expected, r["calls_per_second"]))
 PY
+# The HTML report as a person sees it, with a screenshot kept.
+python3 "$(dirname "$0")/page_in_browser.py" "file://$work/swarm-report.html" swarm-report \
+  "alter-swarm" "Latency by call type" "Throughput over time" "Calls, errors and approvals"

@@ -1,6 +1,7 @@
 """A W3C WebDriver client for Debian's chromium through chromedriver, standard
 library only: what the browser tests (approval_browser.py, connect_browser.py)
 share."""
+import base64
 import contextlib
 import json
 import os
@@ -48,7 +49,8 @@ class WebDriver:
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", f"--user-data-dir={profile}"]}}}}
+                         "--disable-dev-shm-usage", "--window-size=1280,1600",
+                         f"--user-data-dir={profile}"]}}}}
         self.session = self.call("POST", "/session", caps)["sessionId"]
 
     def s(self, path):
@@ -97,6 +99,21 @@ class WebDriver:
 
     def source(self):
         return self.call("GET", self.s("/source"))
+
+    def screenshot(self, name):
+        """Saves what the browser shows as NAME.png under $ALTER_TEST_ARTEFACTS
+        (the current directory by default), checks that it is a PNG with
+        something on it, and returns its path."""
+        png = base64.b64decode(self.call("GET", self.s("/screenshot")))
+        if not png.startswith(b"\x89PNG\r\n\x1a\n") or len(png) < 1000:
+            raise RuntimeError(f"screenshot {name}: not a PNG of a page ({len(png)} bytes)")
+        where = os.environ.get("ALTER_TEST_ARTEFACTS", ".")
+        os.makedirs(where, exist_ok=True)
+        path = os.path.join(where, name + ".png")
+        with open(path, "wb") as f:
+            f.write(png)
+        print(f"screenshot: {path}")
+        return path
 
     def quit(self):
         if self.session:

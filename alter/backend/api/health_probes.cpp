@@ -24,9 +24,9 @@ std::optional<health_probe> health_probe_of(const server_request& req) noexcept 
   if (req.method != "GET")
     return std::nullopt;
   auto path = net::path_of(req.target);
-  if (path == "/healthz")
+  if (path == liveness_path)
     return health_probe::liveness;
-  if (path == "/readyz")
+  if (path == readiness_path)
     return health_probe::readiness;
   return std::nullopt;
 }

@@ -18,6 +18,9 @@ namespace alter::backend {
 
 enum class health_probe { liveness, readiness };
 
+constexpr std::string_view liveness_path = "/healthz";
+constexpr std::string_view readiness_path = "/readyz";
+
 /// The probe a request asks for: GET /healthz or /readyz (any query).
 std::optional<health_probe> health_probe_of(const server_request& req) noexcept;
 

@@ -16,6 +16,8 @@ packages=(
   # The PostgreSQL store (libpq) and the test suites' own server (initdb, pg_ctl).
   libpq-dev postgresql-15
   libbenchmark-dev
+  # The programs' command lines (alter, alter-local, alter-swarm): header-only.
+  libcli11-dev
   # Hardening (scripts/hardening.sh): clang with the libFuzzer and sanitizer runtimes.
   clang libclang-rt-14-dev
   # The approval page's browser test: headless Chromium driven over WebDriver.

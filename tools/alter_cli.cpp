@@ -22,7 +22,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -33,25 +32,10 @@
 #include "alter/messages/connect.hpp"
 #include "alter/messages/exceptions.hpp"
 #include "alter/messages/json_codec.hpp"
+#include "alter/messages/utf8.hpp"
+#include "tools/cli/command_line.hpp"
 
 namespace {
-
-int usage(const std::string& why = {}) {
-  if (!why.empty())
-    std::cerr << "alter: " << why << "\n\n";
-  std::cerr << "usage (key in ALTER_API_KEY, backend in ALTER_BASE_URL, CA in "
-               "ALTER_CA_FILE):\n"
-               "  alter me | grants\n"
-               "  alter request --grant ID --url URL [--method M] [--json BODY] "
-               "[--reason R]\n"
-               "  alter proxy --grant ID --url URL [--method M] [--json BODY] "
-               "[--reason R] [--await SECONDS]\n"
-               "  alter approval ID\n"
-               "  alter await ID [--timeout SECONDS]\n"
-               "  alter audit [--after CURSOR] [--limit N]\n"
-               "  alter connect --providers ID[,ID...] [--timeout SECONDS]\n";
-  return 2;
-}
 
 double seconds_of(const std::string& text, const char* flag) {
   char* end = nullptr;
@@ -61,9 +45,11 @@ double seconds_of(const std::string& text, const char* flag) {
   return v;
 }
 
-alter::provider_call call_of(std::map<std::string, std::string>& flags) {
+alter::provider_call call_of(alter::tools::flag_map& flags) {
   alter::provider_call c;
   c.grant_id = flags["--grant"];
+  c.provider = flags["--provider"];
+  c.account = flags["--account"];
   c.url = flags["--url"];
   if (flags.count("--method"))
     c.method = flags["--method"];
@@ -85,15 +71,23 @@ std::vector<std::string> ids_of(const std::string& text, const char* flag) {
   return out;
 }
 
+/// What the provider answered (ApprovalResult), its body decoded as `alter
+/// request` prints it; a body that is not UTF-8 stays base64 in body_b64.
 void print_result(const alter::proxy_result& r) {
-  std::cout << alter::to_json(r) << "\n";
+  auto out = boost::json::parse(alter::to_json(r)).as_object();
+  auto body = r.body_bytes();
+  if (alter::is_valid_utf8(body)) {
+    out.erase("body_b64");
+    out["body"] = body;
+  }
+  std::cout << boost::json::serialize(out) << "\n";
 }
 
-int run(const std::string& command, const std::string& argument,
-        std::map<std::string, std::string>& flags) {
+int run(const CLI::App& app, const std::string& command, const std::string& argument,
+        alter::tools::flag_map& flags) {
   auto options = alter::options_from_environment();
   if (options.api_key.empty())
-    return usage("set ALTER_API_KEY to an Alter key");
+    return alter::tools::usage_error(app, "set ALTER_API_KEY to an Alter key");
   // An App client serves both key kinds for these commands; `me` needs an Agent.
   if (command == "me") {
     alter::blocking::Agent agent{options};
@@ -140,8 +134,6 @@ int run(const std::string& command, const std::string& argument,
     }
     std::cout << alter::to_json(client.query_audit(q)) << "\n";
   } else if (command == "connect") {
-    if (!flags.count("--providers"))
-      return usage("connect needs --providers");
     alter::connect_options o;
     o.providers = ids_of(flags["--providers"], "--providers");
     if (flags.count("--timeout"))
@@ -154,8 +146,6 @@ int run(const std::string& command, const std::string& argument,
     // connect() returns only a completed session; its status model carries the
     // results with the codec every model has.
     std::cout << alter::to_json(alter::connect_status{"completed", results}) << "\n";
-  } else {
-    return usage("unknown command " + command);
   }
   client.close();
   return 0;
@@ -164,30 +154,60 @@ int run(const std::string& command, const std::string& argument,
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2)
-    return usage();
-  std::string command = argv[1];
+  using namespace alter::tools;
+  auto app = program("alter", "alter: the SDK from a shell. The key comes from "
+                              "ALTER_API_KEY (never the command line), the backend "
+                              "from ALTER_BASE_URL, its CA from ALTER_CA_FILE. "
+                              "Prints JSON on stdout; an error prints its class, "
+                              "code and message on stderr and exits 1; bad usage "
+                              "exits 2.");
+  flag_map flags;
   std::string argument;
-  int first_flag = 2;
-  if (command == "approval" || command == "await") {
-    if (argc < 3)
-      return usage(command + " needs an approval id");
-    argument = argv[2];
-    first_flag = 3;
-  }
-  std::map<std::string, std::string> flags;
-  for (int i = first_flag; i < argc; ++i) {
-    std::string name = argv[i];
-    if (name.rfind("--", 0) != 0 || i + 1 >= argc)
-      return usage("expected --flag value pairs, got " + name);
-    flags[name] = argv[++i];
-  }
+  app->add_subcommand("me", "The agent this key belongs to");
+  app->add_subcommand("grants", "The grants this key may use");
+  auto call_flags = [&](CLI::App* cmd) {
+    auto* grant
+        = value_flag(*cmd, flags, "--grant", "The grant whose credential is used");
+    auto* provider = value_flag(*cmd, flags, "--provider",
+                                "Or the provider: the caller's one grant there");
+    grant->excludes(provider);
+    value_flag(*cmd, flags, "--account", "With --provider: which account");
+    value_flag(*cmd, flags, "--url", "The provider URL to call")->required();
+    value_flag(*cmd, flags, "--method", "HTTP method (GET)");
+    value_flag(*cmd, flags, "--json", "A JSON body");
+    value_flag(*cmd, flags, "--reason", "Why, for the audit trail and approvers");
+    return cmd;
+  };
+  call_flags(app->add_subcommand(
+      "request", "Retrieve mode: take the credential and call the provider"));
+  auto* proxy = call_flags(app->add_subcommand(
+      "proxy", "Proxy mode: the backend calls the provider (approvals possible)"));
+  value_flag(*proxy, flags, "--await",
+             "Seconds to wait for an approval; the approval URL goes to stderr");
+  auto* approval = app->add_subcommand("approval", "The state of a held call");
+  approval->add_option("id", argument, "The approval id (apr_...)")->required();
+  auto* await = app->add_subcommand("await", "Wait for a held call's result");
+  await->add_option("id", argument, "The approval id (apr_...)")->required();
+  value_flag(*await, flags, "--timeout", "Seconds (300)");
+  auto* audit = app->add_subcommand("audit", "The audit trail, oldest first");
+  value_flag(*audit, flags, "--after", "A next_cursor or created_at to start after");
+  value_flag(*audit, flags, "--limit", "Rows, 1 to 1000 (100)");
+  auto* connect = app->add_subcommand(
+      "connect", "Connect providers: a consent URL on stderr for a person to open");
+  value_flag(*connect, flags, "--providers", "ID[,ID...]")->required();
+  value_flag(*connect, flags, "--timeout", "Seconds to wait for the person");
+  if (auto code = parse(*app, argc, argv))
+    return *code;
+  const auto* chosen = app->get_subcommands().front();
   try {
-    return run(command, argument, flags);
+    return run(*chosen, chosen->get_name(), argument, flags);
   } catch (const alter::errors::AlterSDKError& e) {
     std::cerr << "alter: " << to_string(e.error()) << "\n";
+    if (e.error().code == alter::error_code::hitl_grant_requires_proxy)
+      std::cerr << "alter: this grant's calls may need an approval: use `alter proxy` "
+                   "(add --await SECONDS to wait for it)\n";
     return 1;
   } catch (const std::exception& e) {
-    return usage(e.what());
+    return usage_error(*chosen, e.what());
   }
 }

@@ -63,77 +63,28 @@
 #include "alter/backend/policy/rule_validation.hpp"
 #include "alter/backend/sim/provider_simulator.hpp"
 #include "alter/backend/store/open_store.hpp"
+#include "tools/cli/command_line.hpp"
 
 namespace {
 
 using alter::backend::bootstrap_result;
 
-int usage(const char* why = nullptr) {
-  if (why != nullptr)
-    std::cerr << "alter-local: " << why << "\n\n";
-  std::cerr
-      << "usage:\n"
-         "  alter-local serve [--db FILE] [--address ADDR] [--port N]\n"
-         "                    [--provider-port N] [--plain] [--ca-out FILE]\n"
-         "                    [--bootstrap-agents N] [--faults FILE.json]\n"
-         "                    [--max-connections N] [--max-connections-per-address N]\n"
-         "                    [--unauthenticated-idle-timeout SECONDS]\n"
-         "                    [--upstream-idle-timeout-ms MS]\n"
-         "                    [--simulated-provider-idle-timeout SECONDS]\n"
-         "                    [--approver-session-minutes N] [--insecure-dev-sign-in]\n"
-         "                    [--idempotency-window-hours N] [--provider-log FILE]\n"
-         "                    [--shared-db] [--no-simulated-providers]\n"
-         "                    [--worker-threads N] [--max-credential-calls N]\n"
-         "                    [--max-admin-calls N] [--max-page-requests N]\n"
-         "                    [--max-long-polls N] [--max-queue-delay-ms N]\n"
-         "                    [--max-commit-batch N] [--sim-token-ttl SECONDS]\n"
-         "                    [--refresh-buffer SECONDS] [--mail-outbox DIR]\n"
-         "  alter-local bootstrap --db FILE [--agents N] [--provider-url URL]\n"
-         "  alter-local rules add --db FILE --app APP --name NAME --target TYPE:ID\n"
-         "                        --type RULE_TYPE [--body JSON] [--disabled]\n"
-         "  alter-local rules list --db FILE --app APP\n"
-         "  alter-local rules remove --db FILE --app APP --id RULE\n"
-         "  alter-local approver add --db FILE --app APP --name NAME\n"
-         "  alter-local providers require-scopes --db FILE --provider ID --scopes \"A "
-         "B\"\n"
-         "  alter-local users add NAME --db FILE [--password-file FILE]\n"
-         "  alter-local users list --db FILE\n"
-         "  alter-local users remove NAME --db FILE\n"
-         "  alter-local audit --db FILE --app APP [--after CURSOR] [--limit N]\n"
-         "  alter-local rotate-master-key --db FILE [--new-master-key-file FILE]\n"
-         "  alter-local rotate-data-key --db FILE\n"
-         "every command: [--master-key-file FILE] (default: the database path\n"
-         "  + .master-key, made on first start) or ALTER_MASTER_KEY=base64\n";
+/// A usage error found after parsing (a value out of range, a missing flag).
+int usage(const char* why) {
+  std::cerr << "alter-local: " << why << "\nRun with --help for more.\n";
   return 2;
 }
 
-/// "--name value" pairs and bare "--flag"s after the command.
-bool parse_flags(int argc, char** argv, int first,
-                 std::map<std::string, std::string>& out, std::string& error) {
-  static const char* flags[] = {"--plain", "--disabled", "--insecure-dev-sign-in",
-                                "--shared-db", "--no-simulated-providers"};
-  for (int i = first; i < argc; ++i) {
-    std::string name = argv[i];
-    // --database is the same flag as --db (a SQLite file or a postgresql:// URL).
-    if (name == "--database")
-      name = "--db";
-    if (name.rfind("--", 0) != 0) {
-      error = "unexpected argument " + name;
-      return false;
-    }
-    bool is_flag = false;
-    for (auto* f : flags)
-      is_flag = is_flag || name == f;
-    if (is_flag) {
-      out[name] = "1";
-    } else if (i + 1 < argc) {
-      out[name] = argv[++i];
-    } else {
-      error = name + " needs a value";
-      return false;
-    }
-  }
-  return true;
+/// Offline commands work on a database that exists: a misspelt path is an
+/// error, not a new empty database. (A postgresql:// URL is the server's to
+/// say.)
+bool existing_database(std::map<std::string, std::string>& flags, std::string& why) {
+  const auto& db = flags["--db"];
+  if (db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0
+      || std::ifstream{db}.good())
+    return true;
+  why = "no database at " + db + " (serve or bootstrap makes one)";
+  return false;
 }
 
 bool to_int(const std::string& text, long min, long max, long& out) {
@@ -563,25 +514,131 @@ int rotate(const std::string& command, std::map<std::string, std::string>& flags
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2)
-    return usage();
-  std::string command = argv[1];
-  // "rules add", "approver add": a second word before the flags; "users add
-  // NAME": and a third.
-  bool has_action = command == "rules" || command == "approver" || command == "users"
-                    || command == "providers";
-  if (has_action && argc < 3)
-    return usage((command + " needs an action").c_str());
-  std::string action = has_action ? argv[2] : "";
-  int first_flag = has_action ? 3 : 2;
+  using namespace alter::tools;
+  auto app = program(
+      "alter-local",
+      "alter-local: the project's backend as a program (wire protocol v1, SQLite "
+      "or PostgreSQL). Every command takes --master-key-file FILE (default: the "
+      "database path + .master-key, made on first start) or ALTER_MASTER_KEY "
+      "(base64).");
+  flag_map flags;
   std::string user_name;
-  if (command == "users" && argc > 3 && std::string{argv[3]}.rfind("--", 0) != 0)
-    user_name = argv[first_flag++];
-  std::map<std::string, std::string> flags;
-  std::string error;
-  if (!parse_flags(argc, argv, first_flag, flags, error))
-    return usage(error.c_str());
+  auto db_flag = [&](CLI::App* cmd, const char* help) {
+    return value_flag(*cmd, flags, "--db,--database", help);
+  };
+  auto common = [&](CLI::App* cmd) {
+    value_flag(*cmd, flags, "--master-key-file",
+               "The master key's file (else ALTER_MASTER_KEY, else <db>.master-key)");
+    return cmd;
+  };
+  auto* serve_cmd = common(app->add_subcommand("serve", "Run the backend"));
+  db_flag(serve_cmd, "A SQLite file (alter-local.db) or a postgresql:// URL");
+  for (const auto& [names, help] :
+       std::initializer_list<std::pair<const char*, const char*>>{
+           {"--address", "Listen address (127.0.0.1)"},
+           {"--port", "API port (8443; 0 picks one)"},
+           {"--provider-port", "Simulated providers' port (8444)"},
+           {"--ca-out", "Where to write the CA file clients trust (<db>.ca.pem)"},
+           {"--bootstrap-agents", "Bootstrap an app with N agents on a new database"},
+           {"--faults", "Faults to inject, a JSON file"},
+           {"--max-connections", "Connections at most"},
+           {"--max-connections-per-address", "Connections per client address"},
+           {"--unauthenticated-idle-timeout",
+            "Seconds before an unproven connection closes"},
+           {"--upstream-idle-timeout-ms", "Idle provider connections close after this"},
+           {"--simulated-provider-idle-timeout", "Seconds"},
+           {"--approver-session-minutes", "Approver sessions, 1 to 1440 (60)"},
+           {"--idempotency-window-hours", "Stored answers, 1 to 720 (24)"},
+           {"--provider-log", "The simulated providers' execution log"},
+           {"--worker-threads", "Request workers (32)"},
+           {"--max-credential-calls", "Credential calls in flight (beyond: 503)"},
+           {"--max-admin-calls", "Admin calls in flight"},
+           {"--max-page-requests", "Page requests in flight"},
+           {"--max-long-polls", "Approval long-polls in flight"},
+           {"--max-queue-delay-ms", "Refuse new work past this queue delay (0: never)"},
+           {"--max-commit-batch", "SQLite transactions per fsync (1: no group commit)"},
+           {"--sim-token-ttl", "Seconds the simulated OAuth tokens live"},
+           {"--refresh-buffer", "Refresh OAuth tokens this many seconds early"},
+           {"--mail-outbox", "A maildir for approvals' email notifications"}})
+    value_flag(*serve_cmd, flags, names, help);
+  switch_flag(*serve_cmd, flags, "--plain", "Plain HTTP instead of HTTPS");
+  switch_flag(*serve_cmd, flags, "--insecure-dev-sign-in",
+              "DEVELOPMENT ONLY: sign in as any typed user, without a password");
+  switch_flag(*serve_cmd, flags, "--shared-db",
+              "Other live instances use this SQLite file");
+  switch_flag(*serve_cmd, flags, "--no-simulated-providers",
+              "Serve no simulated providers");
+  auto* boot
+      = common(app->add_subcommand("bootstrap", "Make an app, agents and grants"));
+  db_flag(boot, "The database")->required();
+  value_flag(*boot, flags, "--agents", "Agents, 0 to 1000000");
+  value_flag(*boot, flags, "--provider-url", "The simulated providers' root URL");
+  auto app_flags = [&](CLI::App* cmd) {
+    db_flag(cmd, "The database")->required();
+    value_flag(*cmd, flags, "--app", "The app")->required();
+    return common(cmd);
+  };
+  auto* rules_cmd = app->add_subcommand("rules", "Policy rules of an app");
+  auto* rules_add = app_flags(rules_cmd->add_subcommand("add", "Add a rule"));
+  value_flag(*rules_add, flags, "--name", "The rule's name")->required();
+  value_flag(*rules_add, flags, "--target", "TYPE:ID (app, agent, grant, provider)")
+      ->required();
+  value_flag(*rules_add, flags, "--type",
+             "json_match, require_approval, ip_allowlist, time_window, rate_limit, "
+             "parameter")
+      ->required();
+  value_flag(*rules_add, flags, "--body", "The rule body, JSON ({})");
+  switch_flag(*rules_add, flags, "--disabled", "Stored, not enforced");
+  app_flags(rules_cmd->add_subcommand("list", "List the app's rules"));
+  auto* rules_remove = app_flags(rules_cmd->add_subcommand("remove", "Remove a rule"));
+  value_flag(*rules_remove, flags, "--id", "The rule")->required();
+  auto* approver_cmd = app->add_subcommand("approver", "Approvers of an app");
+  auto* approver_add = app_flags(approver_cmd->add_subcommand(
+      "add", "Add an approver; prints the approver token once"));
+  value_flag(*approver_add, flags, "--name",
+             "The name rules list it by (an email address gets email)")
+      ->required();
+  auto* providers_cmd = app->add_subcommand("providers", "Provider settings");
+  auto* scopes = common(providers_cmd->add_subcommand(
+      "require-scopes", "The scopes a provider's OAuth grants must hold"));
+  db_flag(scopes, "The database")->required();
+  value_flag(*scopes, flags, "--provider", "The provider")->required();
+  value_flag(*scopes, flags, "--scopes", "\"A B ...\"")->required();
+  auto* users_cmd
+      = app->add_subcommand("users", "Users of the local identity provider");
+  auto* users_add = common(users_cmd->add_subcommand(
+      "add", "Add a user; the password from --password-file or stdin"));
+  users_add->add_option("name", user_name, "The user name")->required();
+  db_flag(users_add, "The database")->required();
+  value_flag(*users_add, flags, "--password-file", "A file holding the password");
+  db_flag(common(users_cmd->add_subcommand("list", "List the users")), "The database")
+      ->required();
+  auto* users_remove = common(users_cmd->add_subcommand("remove", "Remove a user"));
+  users_remove->add_option("name", user_name, "The user name")->required();
+  db_flag(users_remove, "The database")->required();
+  auto* audit_cmd = app_flags(app->add_subcommand("audit", "An app's audit trail"));
+  value_flag(*audit_cmd, flags, "--after", "A next_cursor or created_at");
+  value_flag(*audit_cmd, flags, "--limit", "Rows, 1 to 100000");
+  auto* rotate_master = common(app->add_subcommand(
+      "rotate-master-key", "Seal the data keys under a new master key"));
+  db_flag(rotate_master, "The database")->required();
+  value_flag(*rotate_master, flags, "--new-master-key-file", "Where the new key goes");
+  db_flag(common(app->add_subcommand("rotate-data-key",
+                                     "Re-encrypt every secret under a new data key")),
+          "The database")
+      ->required();
+  if (auto code = parse(*app, argc, argv))
+    return *code;
+  const auto* chosen = app->get_subcommands().front();
+  auto command = chosen->get_name();
+  auto action = chosen->get_subcommands().empty()
+                    ? std::string{}
+                    : chosen->get_subcommands().front()->get_name();
   try {
+    std::string why;
+    bool offline = command != "serve" && command != "bootstrap";
+    if (offline && !existing_database(flags, why))
+      return usage(why.c_str());
     if (command == "serve")
       return serve(flags);
     if (command == "bootstrap")
@@ -596,11 +653,9 @@ int main(int argc, char** argv) {
       return audit(flags);
     if (command == "users")
       return users(action, user_name, flags);
-    if (command == "rotate-master-key" || command == "rotate-data-key")
-      return rotate(command, flags);
+    return rotate(command, flags);
   } catch (const std::exception& e) {
     std::cerr << "alter-local: " << e.what() << "\n";
     return 1;
   }
-  return usage(("unknown command " + command).c_str());
 }

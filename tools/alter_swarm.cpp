@@ -22,6 +22,7 @@
 #include "caf/actor_system_config.hpp"
 
 #include "alter/backend/local_backend.hpp"
+#include "tools/cli/command_line.hpp"
 #include "tools/swarm/distributed.hpp"
 #include "tools/swarm/scenario.hpp"
 #include "tools/swarm/swarm_target.hpp"
@@ -29,21 +30,6 @@
 namespace {
 
 using namespace alter::swarm;
-
-constexpr const char* usage_text
-    = "usage: alter-swarm [--scenario FILE] [--agents N] [--calls-per-agent N]\n"
-      "                   [--duration SECONDS] [--concurrency N] [--per-agent-window "
-      "N]\n"
-      "                   [--mix retrieve=4,proxy=4,denied=1,approval=1,constrained=1,"
-      "traced=1]\n"
-      "                   [--fault-profile none|light|heavy] [--seed N] [--plain]\n"
-      "                   [--approver-delay-ms N] [--approver-deny-ratio R]\n"
-      "                   [--report-dir DIR] [--quiet]\n"
-      "       alter-swarm --coordinator --workers N [--port P] [--bind ADDR]\n"
-      "                   [--cluster-certs DIR] [--join-timeout SECONDS]\n"
-      "                   [--insecure-plain-cluster] [scenario flags]\n"
-      "       alter-swarm --worker HOST:PORT [--cluster-certs DIR] "
-      "[--insecure-plain-cluster]\n";
 
 /// Where the coordinator writes the cluster's certificates, and where a worker
 /// on the same machine finds its copy.
@@ -60,7 +46,7 @@ struct options {
 };
 
 int usage(const std::string& why) {
-  std::cerr << "alter-swarm: " << why << "\n" << usage_text;
+  std::cerr << "alter-swarm: " << why << "\nRun with --help for more.\n";
   return 2;
 }
 
@@ -89,19 +75,26 @@ std::string mix_json(const std::string& text) {
   return out + "}";
 }
 
-/// Applies the command line over the defaults (and the scenario file first).
-bool parse(int argc, char** argv, options& opts, std::string& error) {
+/// Numeric scenario flags and the scenario members they set.
+const std::map<std::string, std::string>& numeric_flags() {
+  static const std::map<std::string, std::string> numeric
+      = {{"--agents", "agents"},
+         {"--calls-per-agent", "calls_per_agent"},
+         {"--duration", "duration_seconds"},
+         {"--concurrency", "concurrency"},
+         {"--per-agent-window", "per_agent_window"},
+         {"--seed", "seed"},
+         {"--approver-delay-ms", "approver_delay_ms"},
+         {"--approver-deny-ratio", "approver_deny_ratio"}};
+  return numeric;
+}
+
+/// Applies the command line (as the parser read it) over the defaults and the
+/// scenario file.
+bool apply(const alter::tools::flag_map& flags, options& opts, std::string& error) {
   std::string file_json = "{}";
   std::map<std::string, std::string> overrides;
-  for (int i = 1; i < argc; ++i) {
-    std::string name = argv[i];
-    auto value = [&]() -> std::optional<std::string> {
-      if (i + 1 >= argc) {
-        error = name + " needs a value";
-        return std::nullopt;
-      }
-      return std::string{argv[++i]};
-    };
+  for (const auto& [name, v] : flags) {
     if (name == "--plain") {
       overrides["tls"] = "false";
     } else if (name == "--quiet") {
@@ -110,74 +103,45 @@ bool parse(int argc, char** argv, options& opts, std::string& error) {
       opts.coordinator = true;
     } else if (name == "--insecure-plain-cluster") {
       opts.cluster.link = cluster_link::insecure_plain;
-    } else if (name == "--scenario" || name == "--report-dir" || name == "--worker"
-               || name == "--bind" || name == "--port" || name == "--workers"
-               || name == "--mix" || name == "--fault-profile"
-               || name == "--cluster-certs" || name == "--join-timeout") {
-      auto v = value();
-      if (!v)
-        return false;
-      if (name == "--scenario" && !read_file(*v, file_json)) {
-        error = "cannot read the scenario file " + *v;
-        return false;
-      }
-      if (name == "--report-dir")
-        opts.report_dir = *v;
-      if (name == "--worker")
-        opts.worker_of = *v;
-      if (name == "--bind")
-        opts.cluster.address = *v;
-      if (name == "--cluster-certs")
-        opts.cluster.credentials_dir = *v;
-      if (name == "--mix")
-        overrides["mix"] = mix_json(*v);
-      if (name == "--fault-profile")
-        overrides["fault_profile"] = "\"" + *v + "\"";
-      if (name == "--port" || name == "--workers" || name == "--join-timeout") {
-        char* end = nullptr;
-        auto n = std::strtol(v->c_str(), &end, 10);
-        if (v->empty() || *end != '\0' || n < 0 || n > 65535
-            || (name != "--port" && n < 1)) {
-          error = name
-                  + " must be a number (workers and join timeout 1 to 65535, "
-                    "port 0 to 65535)";
-          return false;
-        }
-        if (name == "--port")
-          opts.cluster.port = static_cast<uint16_t>(n);
-        else if (name == "--workers")
-          opts.workers = static_cast<std::size_t>(n);
-        else
-          opts.cluster.join_timeout = std::chrono::seconds{n};
-      }
-    } else if (name.rfind("--", 0) == 0) {
-      static const std::map<std::string, std::string> numeric
-          = {{"--agents", "agents"},
-             {"--calls-per-agent", "calls_per_agent"},
-             {"--duration", "duration_seconds"},
-             {"--concurrency", "concurrency"},
-             {"--per-agent-window", "per_agent_window"},
-             {"--seed", "seed"},
-             {"--approver-delay-ms", "approver_delay_ms"},
-             {"--approver-deny-ratio", "approver_deny_ratio"}};
-      auto it = numeric.find(name);
-      if (it == numeric.end()) {
-        error = "unknown option " + name;
-        return false;
-      }
-      auto v = value();
-      if (!v)
-        return false;
+    } else if (name == "--scenario" && !read_file(v, file_json)) {
+      error = "cannot read the scenario file " + v;
+      return false;
+    } else if (name == "--report-dir") {
+      opts.report_dir = v;
+    } else if (name == "--worker") {
+      opts.worker_of = v;
+    } else if (name == "--bind") {
+      opts.cluster.address = v;
+    } else if (name == "--cluster-certs") {
+      opts.cluster.credentials_dir = v;
+    } else if (name == "--mix") {
+      overrides["mix"] = mix_json(v);
+    } else if (name == "--fault-profile") {
+      overrides["fault_profile"] = "\"" + v + "\"";
+    } else if (name == "--port" || name == "--workers" || name == "--join-timeout") {
       char* end = nullptr;
-      std::strtod(v->c_str(), &end);
-      if (v->empty() || *end != '\0') {
+      auto n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 0 || n > 65535
+          || (name != "--port" && n < 1)) {
+        error = name
+                + " must be a number (workers and join timeout 1 to 65535, "
+                  "port 0 to 65535)";
+        return false;
+      }
+      if (name == "--port")
+        opts.cluster.port = static_cast<uint16_t>(n);
+      else if (name == "--workers")
+        opts.workers = static_cast<std::size_t>(n);
+      else
+        opts.cluster.join_timeout = std::chrono::seconds{n};
+    } else if (auto it = numeric_flags().find(name); it != numeric_flags().end()) {
+      char* end = nullptr;
+      std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0') {
         error = name + " must be a number";
         return false;
       }
-      overrides[it->second] = *v;
-    } else {
-      error = "unexpected argument " + name;
-      return false;
+      overrides[it->second] = v;
     }
   }
   if (opts.cluster.credentials_dir.empty())
@@ -254,9 +218,44 @@ int run_worker(const options& opts) {
 } // namespace
 
 int main(int argc, char** argv) {
+  using namespace alter::tools;
+  auto app = program(
+      "alter-swarm",
+      "alter-swarm: a swarm of agent actors working through the SDK against the "
+      "embedded backend (or spread over worker processes), with a live progress "
+      "line and a report in JSON and HTML. Flags override the scenario file.");
+  flag_map flags;
+  value_flag(*app, flags, "--scenario", "A scenario file (JSON; docs/swarm.md)");
+  value_flag(*app, flags, "--agents", "Agents");
+  value_flag(*app, flags, "--calls-per-agent", "Calls each agent makes");
+  value_flag(*app, flags, "--duration", "Seconds to run instead of a call count");
+  value_flag(*app, flags, "--concurrency", "Calls in flight at most");
+  value_flag(*app, flags, "--per-agent-window", "Calls in flight per agent");
+  value_flag(*app, flags, "--mix",
+             "retrieve=4,proxy=4,denied=1,approval=1,constrained=1,traced=1");
+  value_flag(*app, flags, "--fault-profile", "none, light or heavy");
+  value_flag(*app, flags, "--seed", "Seed of call types, approver choices, faults");
+  value_flag(*app, flags, "--approver-delay-ms", "The simulated approver's think time");
+  value_flag(*app, flags, "--approver-deny-ratio", "Share of held calls denied");
+  switch_flag(*app, flags, "--plain", "The backend over plain HTTP");
+  value_flag(*app, flags, "--report-dir", "Where the reports go (swarm-reports)");
+  switch_flag(*app, flags, "--quiet", "No progress line");
+  switch_flag(*app, flags, "--coordinator", "Spread the agents over worker processes");
+  value_flag(*app, flags, "--workers", "Workers the coordinator waits for");
+  value_flag(*app, flags, "--port", "The coordinator's port (0 picks one)");
+  value_flag(*app, flags, "--bind", "The coordinator's address");
+  value_flag(*app, flags, "--join-timeout", "Seconds to wait for the workers");
+  value_flag(*app, flags, "--cluster-certs",
+             "The cluster's certificates (swarm-cluster)");
+  switch_flag(*app, flags, "--insecure-plain-cluster",
+              "Plain TCP between coordinator and workers (loopback only)");
+  value_flag(*app, flags, "--worker",
+             "Run as a worker of the coordinator at HOST:PORT");
+  if (auto code = parse(*app, argc, argv))
+    return *code;
   options opts;
   std::string error;
-  if (!parse(argc, argv, opts, error))
+  if (!apply(flags, opts, error))
     return usage(error);
   try {
     if (!opts.worker_of.empty())

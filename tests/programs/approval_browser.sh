@@ -23,6 +23,15 @@ token=$(awk '/^  token: /{print $2}' <<<"$boot")
 serve_plain
 
 reason="pay invoice 2026-117"
+# Retrieve mode on a held grant: refused, and the error says what to use.
+set +e
+ALTER_API_KEY=$key ALTER_BASE_URL=$url "$alter_bin" request --grant "$grant" \
+  --url "$providers/sim-bearer/v1/payments" --reason "$reason" >/dev/null 2>"$dir/held.err"
+rc=$?
+set -e
+[[ $rc == 1 ]] && grep -q "hitl_grant_requires_proxy" "$dir/held.err" \
+  && grep -q "use \`alter proxy\`" "$dir/held.err" \
+  || { echo "alter request on a held grant: rc $rc"; cat "$dir/held.err"; exit 1; }
 ALTER_API_KEY=$key ALTER_BASE_URL=$url "$alter_bin" proxy --grant "$grant" \
   --url "$providers/sim-bearer/v1/payments" --method POST --json '{"amount":42}' \
   --reason "$reason" --await 60 >"$dir/result" 2>"$dir/client.err" &

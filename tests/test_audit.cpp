@@ -8,7 +8,11 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
+#include <vector>
+
+#include <boost/json.hpp>
 
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
@@ -20,6 +24,7 @@
 #include "alter/messages/json_codec.hpp"
 
 #include "backend_world.hpp"
+#include "temp_files.hpp"
 
 using namespace alter;
 using namespace alter::testing;
@@ -305,4 +310,92 @@ CAF_TEST(an actor api client drains when its runtime shuts down) {
   CAF_REQUIRE(fresh);
   CAF_CHECK_EQUAL(quick.shutdown(), 1u);
   CAF_CHECK_EQUAL(quick.shutdown(), 0u);
+}
+
+CAF_TEST(the request log has one JSON line per answer with who and how but no secret) {
+  temp_dir dir;
+  auto path = dir.path + "/requests.log";
+  auto opts = world::options(false);
+  opts.request_log_path = path;
+  std::string agent_key;
+  std::string grant;
+  {
+    world w{opts};
+    agent_key = w.keys.agents[0].api_key;
+    grant = w.keys.agents[0].grant_ids[0];
+    auto agent = w.agent(0);
+    agent.me();
+    provider_call c;
+    c.url = w.provider_url("sim-bearer") + "/v1/items?access_token=in-the-query";
+    c.grant_id = grant;
+    c.reason = "logged";
+    CAF_CHECK_EQUAL(agent.request(c).status, 200);
+    // A request that proves nothing, and one of a route that does not exist.
+    http_request bad;
+    bad.target = "/v1/me";
+    CAF_CHECK_EQUAL(w.raw("alter_ak_not-a-key", bad, unix_now(), "n1").status, 401);
+    // An unknown API path without a key is refused before routing.
+    CAF_CHECK_EQUAL(w.browse("GET", "/v1/nothing/here?secret=x").status, 401);
+    CAF_CHECK_EQUAL(w.browse("GET", "/elsewhere?secret=y").status, 404);
+  }
+  auto text = read_file(path);
+  std::vector<boost::json::object> lines;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    auto end = text.find('\n', at);
+    CAF_REQUIRE(end != std::string::npos); // every line is whole
+    lines.push_back(boost::json::parse(text.substr(at, end - at)).as_object());
+    at = end + 1;
+  }
+  CAF_REQUIRE_GREATER_OR_EQUAL(lines.size(), 4u);
+  auto find = [&](const std::string& route, int status) -> const boost::json::object* {
+    for (const auto& l : lines)
+      if (l.at("route").as_string() == route && l.at("status").as_int64() == status)
+        return &l;
+    return nullptr;
+  };
+  const auto* me = find("/v1/me", 200);
+  CAF_REQUIRE(me != nullptr);
+  CAF_CHECK_EQUAL(me->at("level").as_string(), "info");
+  CAF_CHECK_EQUAL(me->at("method").as_string(), "GET");
+  CAF_CHECK(me->at("request_id").as_string().starts_with("req_"));
+  CAF_CHECK(!me->at("app_id").as_string().empty());
+  CAF_CHECK_EQUAL(me->at("caller_type").as_string(), "agent");
+  CAF_CHECK_EQUAL(me->at("client_ip").as_string(), "127.0.0.1");
+  CAF_CHECK(me->at("latency_ms").is_double());
+  CAF_CHECK(!me->at("time").as_string().empty());
+  CAF_CHECK(find("/v1/tokens/retrieve", 200) != nullptr);
+  const auto* refused = find("/v1/me", 401);
+  CAF_REQUIRE(refused != nullptr);
+  CAF_CHECK_EQUAL(refused->at("level").as_string(), "warning");
+  CAF_CHECK(!refused->contains("app_id")); // it proved no app
+  CAF_CHECK(find("-", 401) != nullptr);
+  CAF_CHECK(find("-", 404) != nullptr);
+  // Never a key, a credential, a query or a body.
+  for (const std::string& secret :
+       {agent_key, std::string{"in-the-query"}, std::string{"secret=x"},
+        std::string{"secret=y"}, std::string{"elsewhere"},
+        std::string{"alter_ak_not-a-key"}, std::string{"logged"}})
+    CAF_CHECK_EQUAL(text.find(secret), std::string::npos);
+  // At warning, only what went wrong is written.
+  auto quiet_path = dir.path + "/warnings.log";
+  opts.request_log_path = quiet_path;
+  opts.request_log_level = backend::log_level::warning;
+  {
+    world w{opts};
+    w.agent(0).me();
+    CAF_CHECK_EQUAL(w.browse("GET", "/v1/nothing").status, 401);
+  }
+  auto quiet = read_file(quiet_path);
+  CAF_CHECK_EQUAL(std::count(quiet.begin(), quiet.end(), '\n'), 1);
+  CAF_CHECK(quiet.find("\"status\":401") != std::string::npos);
+  // A log that cannot be opened stops the start, naming it.
+  opts.request_log_path = dir.path + "/no/such/dir/requests.log";
+  std::string why;
+  try {
+    world w{opts};
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  CAF_CHECK(why.find(opts.request_log_path) != std::string::npos);
 }

@@ -208,6 +208,11 @@ int serve(std::map<std::string, std::string>& flags) {
     opts.provider_log_path = flags["--provider-log"];
   if (flags.count("--mail-outbox"))
     opts.mail_outbox = flags["--mail-outbox"];
+  if (flags.count("--request-log"))
+    opts.request_log_path = flags["--request-log"];
+  if (flags.count("--log-level")
+      && !alter::backend::from_string(flags["--log-level"], opts.request_log_level))
+    return usage("--log-level must be debug, info, warning or error");
   long token_ttl = 3600;
   if (flags.count("--sim-token-ttl")
       && !to_int(flags["--sim-token-ttl"], 1, 24 * 3600, token_ttl))
@@ -559,7 +564,9 @@ int main(int argc, char** argv) {
            {"--max-commit-batch", "SQLite transactions per fsync (1: no group commit)"},
            {"--sim-token-ttl", "Seconds the simulated OAuth tokens live"},
            {"--refresh-buffer", "Refresh OAuth tokens this many seconds early"},
-           {"--mail-outbox", "A maildir for approvals' email notifications"}})
+           {"--mail-outbox", "A maildir for approvals' email notifications"},
+           {"--request-log", "One JSON line per request: a FILE, or - for stderr"},
+           {"--log-level", "debug, info (every request), warning (4xx, 5xx) or error"}})
     value_flag(*serve_cmd, flags, names, help);
   switch_flag(*serve_cmd, flags, "--plain", "Plain HTTP instead of HTTPS");
   switch_flag(*serve_cmd, flags, "--insecure-dev-sign-in",

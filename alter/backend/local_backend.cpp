@@ -99,6 +99,7 @@ struct local_backend::impl {
   std::unique_ptr<backend_context> context;
   std::unique_ptr<rule_book> rules;
   std::unique_ptr<mail_outbox> outbox;
+  std::unique_ptr<request_log> requests_log;
   std::unique_ptr<approval_desk> approvals;
   std::unique_ptr<idempotency_pruner> pruner;
   std::unique_ptr<identity_provider> idp;
@@ -162,6 +163,11 @@ local_backend::local_backend(backend_options options)
   st.auth.set_identity_provider(st.idp.get());
   // The whole route table, before the server accepts its first request.
   auto& routes = st.routes;
+  if (!opts.request_log_path.empty()) {
+    st.requests_log
+        = std::make_unique<request_log>(opts.request_log_path, opts.request_log_level);
+    routes.set_request_log(st.requests_log.get());
+  }
   routes.add_group(api_group(st.auth));
   routes.add_group(approval_page_group(*st.context, st.base_url));
   routes.add_group(interactive_page_group(st.base_url));
@@ -299,8 +305,18 @@ void local_backend::handle(server_request req, responder respond) {
   auto cls = classify_request(st.routes.group_of(req.target), req.method, req.target);
   auto ticket = st.admission.try_admit(
       cls, st.workers->queue_delay(std::chrono::steady_clock::now()));
-  if (!ticket)
-    return respond(overloaded_answer(cls));
+  if (!ticket) {
+    auto refusal = overloaded_answer(cls);
+    if (st.requests_log) {
+      request_log_line line;
+      line.method = req.method;
+      line.route = "-";
+      line.status = refusal.status;
+      line.client_ip = req.client_ip;
+      st.requests_log->write(line);
+    }
+    return respond(std::move(refusal));
+  }
   st.workers->post(
       [&st, req = std::move(req),
        respond = holding(std::move(ticket), std::move(respond))]() mutable {

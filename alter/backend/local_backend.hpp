@@ -14,6 +14,7 @@
 #include <string>
 
 #include "alter/backend/api/admission.hpp"
+#include "alter/backend/api/request_log.hpp"
 #include "alter/backend/api/router.hpp"
 #include "alter/backend/encryption/master_key.hpp"
 #include "alter/backend/http/http_server.hpp"
@@ -75,6 +76,11 @@ struct backend_options {
   std::optional<std::chrono::seconds> simulated_provider_idle_timeout;
   /// How long a held call waits for a human before it expires.
   std::chrono::seconds approval_ttl{15 * 60};
+  /// The structured request log (api/request_log.hpp): a file, "-" for
+  /// standard error, empty for none (alter-local serve --request-log), and
+  /// the least level written (--log-level).
+  std::string request_log_path;
+  log_level request_log_level = log_level::info;
   /// The maildir where approvals' email notifications are written (made when
   /// missing; alter-local serve --mail-outbox). Empty: no email is sent.
   std::string mail_outbox;

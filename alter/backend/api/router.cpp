@@ -1,10 +1,12 @@
 #include "alter/backend/api/router.hpp"
 
+#include <chrono>
 #include <stdexcept>
 
 #include "alter/auth/crypto.hpp"
 #include "alter/auth/scope_table.hpp"
 #include "alter/backend/api/handler_failure.hpp"
+#include "alter/backend/api/request_log.hpp"
 #include "alter/backend/api/request_text.hpp"
 #include "alter/messages/json_codec.hpp"
 #include "alter/net/url.hpp"
@@ -104,14 +106,51 @@ const route_group_spec* router::group_for(std::string_view target) const noexcep
   return nullptr;
 }
 
+const route* router::route_for(std::string_view method, std::string_view target) const {
+  auto path = net::path_of(target);
+  std::map<std::string, std::string> params;
+  for (const auto& r : routes_)
+    if (r.method == method && match_pattern(r.pattern, path, params))
+      return &r;
+  return nullptr;
+}
+
 void router::handle(server_request req, responder respond) const {
-  const auto* group = group_for(req.target);
-  if (group == nullptr)
-    return respond(no_such_endpoint());
   auto call = std::make_shared<api_call>();
   call->request_id = "req_" + crypto::random_hex(8);
+  if (log_ != nullptr) {
+    // What the line says is read when the answer goes: by then the call knows
+    // its route and who made it.
+    respond = [this, weak = std::weak_ptr<api_call>{call}, method = req.method,
+               ip = req.client_ip, inner = std::move(respond)](http_response res) {
+      request_log_line line;
+      line.status = res.status;
+      line.method = method;
+      line.client_ip = ip;
+      line.route = "-";
+      if (auto c = weak.lock()) {
+        line.request_id = c->request_id;
+        // Refused before routing (authentication): the route it asked for.
+        const auto* r
+            = c->matched != nullptr ? c->matched : route_for(method, c->request.target);
+        if (r != nullptr)
+          line.route = std::string{r->pattern};
+        line.latency_ms = std::chrono::duration<double, std::milli>(
+                              std::chrono::steady_clock::now() - c->started)
+                              .count();
+        line.app_id = c->identity.app_id();
+        line.caller = c->identity.caller;
+        line.caller_type = c->identity.caller_type;
+      }
+      inner(std::move(res));
+      log_->write(line);
+    };
+  }
   call->respond = std::move(respond);
   call->request = std::move(req);
+  const auto* group = group_for(call->request.target);
+  if (group == nullptr)
+    return call->respond(no_such_endpoint());
   try {
     // Before any step: authentication already reads the store with the path's
     // and the body's text in hand.

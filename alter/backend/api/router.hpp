@@ -17,6 +17,8 @@
 
 namespace alter::backend {
 
+class request_log;
+
 enum class route_group {
   /// /v1/: signed-key authentication, scope, media type, paused agent.
   api,
@@ -145,11 +147,19 @@ public:
   /// few prefix comparisons (admission classifies with it on the I/O thread).
   const route_group* group_of(std::string_view target) const noexcept;
 
+  /// Every answer is logged to `log` (null: none); it must outlive the router.
+  void set_request_log(request_log* log) noexcept {
+    log_ = log;
+  }
+
 private:
   const route_group_spec* group_for(std::string_view target) const noexcept;
+  /// The route `method` and `target` would take; null for none.
+  const route* route_for(std::string_view method, std::string_view target) const;
 
   std::vector<route_group_spec> groups_;
   std::vector<route> routes_;
+  request_log* log_ = nullptr;
 };
 
 /// The JSON 404 of a target no group serves.

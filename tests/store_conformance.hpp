@@ -157,6 +157,24 @@ inline void seed_vocabulary(store& db) {
   db.accounts().user_for_subject("app_1", "erin");
 }
 
+/// A pending approval of the seeded app, expiring in ten minutes.
+inline approval_record held_call(const std::string& id) {
+  approval_record a;
+  a.id = id;
+  a.app_id = "app-1";
+  a.agent_id = "agent-1";
+  a.grant_id = "grant-1";
+  a.provider_id = "sim-bearer";
+  a.request_json = "{}";
+  a.method = "POST";
+  a.url = "https://example.test/bearer/x";
+  a.reason = "needs a human";
+  a.status = approval_state::pending;
+  a.created_at = now_iso8601();
+  a.expires_at = now_iso8601(std::chrono::seconds{600});
+  return a;
+}
+
 } // namespace conformance
 
 CAF_TEST_FIXTURE_SCOPE(store_conformance, store_fixture)
@@ -504,19 +522,7 @@ CAF_TEST(approvals are decided once and only before they expire) {
   using namespace conformance;
   auto db = open();
   seed(*db);
-  approval_record a;
-  a.id = "apr-1";
-  a.app_id = "app-1";
-  a.agent_id = "agent-1";
-  a.grant_id = "grant-1";
-  a.provider_id = "sim-bearer";
-  a.request_json = "{}";
-  a.method = "POST";
-  a.url = "https://example.test/bearer/x";
-  a.reason = "needs a human";
-  a.status = approval_state::pending;
-  a.created_at = now_iso8601();
-  a.expires_at = now_iso8601(std::chrono::seconds{600});
+  auto a = held_call("apr-1");
   db->approvals().insert(a);
   auto expired = a;
   expired.id = "apr-2";
@@ -582,18 +588,7 @@ CAF_TEST(a gate is decided by a compare and swap of the gates) {
   using namespace conformance;
   auto db = open();
   seed(*db);
-  approval_record a;
-  a.id = "apr-g";
-  a.app_id = "app-1";
-  a.grant_id = "grant-1";
-  a.provider_id = "sim-bearer";
-  a.request_json = "{}";
-  a.method = "POST";
-  a.url = "https://example.test/bearer/x";
-  a.reason = "two gates";
-  a.status = approval_state::pending;
-  a.created_at = now_iso8601();
-  a.expires_at = now_iso8601(std::chrono::seconds{600});
+  auto a = held_call("apr-g");
   a.gates_json = "[pending,pending]";
   db->approvals().insert(a);
   CHECK_VALUE(db->approvals().find("apr-g")->gates_json, "[pending,pending]");

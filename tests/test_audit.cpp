@@ -399,3 +399,44 @@ CAF_TEST(the request log has one JSON line per answer with who and how but no se
   }
   CAF_CHECK(why.find(opts.request_log_path) != std::string::npos);
 }
+
+CAF_TEST(metrics count answers by route and status with latency and admission figures) {
+  world w{world::options(false)};
+  auto agent = w.agent(0);
+  agent.me();
+  agent.me();
+  CAF_CHECK_EQUAL(w.browse("GET", "/v1/nothing").status, 401);
+  auto res = w.browse("GET", "/metrics");
+  CAF_REQUIRE_EQUAL(res.status, 200);
+  const auto* type = find_field(res.headers, "content-type");
+  CAF_REQUIRE(type != nullptr);
+  CAF_CHECK(type->rfind("text/plain; version=0.0.4", 0) == 0);
+  const auto& text = res.body;
+  auto has = [&](const std::string& line) {
+    return text.find(line + "\n") != std::string::npos;
+  };
+  CAF_CHECK(has(R"(alter_requests_total{route="/v1/me",method="GET",status="200"} 2)"));
+  CAF_CHECK(has(R"(alter_requests_total{route="-",method="GET",status="401"} 1)"));
+  CAF_CHECK(has(
+      R"(alter_request_duration_seconds_count{route="/v1/me",method="GET",status="200"} 2)"));
+  CAF_CHECK(has(
+      R"(alter_request_duration_seconds_bucket{route="/v1/me",method="GET",status="200",le="+Inf"} 2)"));
+  CAF_CHECK(has(R"(alter_requests_in_flight{class="credential"} 0)"));
+  CAF_CHECK(has(R"(alter_requests_rejected_total{class="admin"} 0)"));
+  CAF_CHECK(text.find("# TYPE alter_request_duration_seconds histogram")
+            != std::string::npos);
+  CAF_CHECK(text.find("alter_store_flushes_total ") != std::string::npos);
+  CAF_CHECK(text.find("alter_worker_queue_length ") != std::string::npos);
+  // Hostile methods and paths add no series: an unknown method is "other".
+  for (int i = 0; i < 20; ++i) {
+    http_request odd;
+    odd.method = "BREW" + std::to_string(i);
+    odd.target = "/v1/x" + std::to_string(i) + "?token=t" + std::to_string(i);
+    w.raw({}, odd, 0, {});
+  }
+  auto after = w.browse("GET", "/metrics").body;
+  CAF_CHECK(after.find("BREW") == std::string::npos);
+  CAF_CHECK(after.find("token=") == std::string::npos);
+  CAF_CHECK(after.find("/v1/x1") == std::string::npos);
+  CAF_CHECK(after.find(R"(method="other")") != std::string::npos);
+}

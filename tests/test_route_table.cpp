@@ -13,6 +13,7 @@
 #include "alter/auth/scope.hpp"
 #include "alter/auth/scope_table.hpp"
 #include "alter/backend/api/health_probes.hpp"
+#include "alter/backend/api/request_metrics.hpp"
 #include "alter/backend/bootstrap.hpp"
 #include "alter/backend/local_backend.hpp"
 
@@ -39,8 +40,10 @@ std::set<endpoint> served_routes(bool with_scope) {
   for (const auto& r : backend.route_table())
     out.emplace(std::string{r.method}, normalised(std::string{r.pattern}),
                 with_scope ? std::string{r.scope} : std::string{});
-  // Answered before the router, without a key (health_probes.hpp).
-  for (auto probe : {backend::liveness_path, backend::readiness_path})
+  // Answered before the router, without a key (health_probes.hpp,
+  // request_metrics.hpp).
+  for (auto probe :
+       {backend::liveness_path, backend::readiness_path, backend::metrics_path})
     out.emplace("GET", std::string{probe}, std::string{});
   return out;
 }

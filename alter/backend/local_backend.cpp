@@ -14,6 +14,7 @@
 #include "alter/backend/api/idempotency_guard.hpp"
 #include "alter/backend/api/idempotency_pruner.hpp"
 #include "alter/backend/api/request_executor.hpp"
+#include "alter/backend/api/request_metrics.hpp"
 #include "alter/backend/api/router.hpp"
 #include "alter/backend/approvals/approval_desk.hpp"
 #include "alter/backend/approvals/approval_pages.hpp"
@@ -34,6 +35,7 @@
 #include "alter/backend/store/open_store.hpp"
 #include "alter/messages/json_codec.hpp"
 #include "alter/net/io_runtime.hpp"
+#include "alter/net/url.hpp"
 
 namespace alter::backend {
 
@@ -100,6 +102,14 @@ struct local_backend::impl {
   std::unique_ptr<rule_book> rules;
   std::unique_ptr<mail_outbox> outbox;
   std::unique_ptr<request_log> requests_log;
+  request_metrics metrics;
+
+  /// Every answer: counted for /metrics, and logged when there is a log.
+  void answered(const request_log_line& line) {
+    metrics.observe(line);
+    if (requests_log)
+      requests_log->write(line);
+  }
   std::unique_ptr<approval_desk> approvals;
   std::unique_ptr<idempotency_pruner> pruner;
   std::unique_ptr<identity_provider> idp;
@@ -163,11 +173,11 @@ local_backend::local_backend(backend_options options)
   st.auth.set_identity_provider(st.idp.get());
   // The whole route table, before the server accepts its first request.
   auto& routes = st.routes;
-  if (!opts.request_log_path.empty()) {
+  if (!opts.request_log_path.empty())
     st.requests_log
         = std::make_unique<request_log>(opts.request_log_path, opts.request_log_level);
-    routes.set_request_log(st.requests_log.get());
-  }
+  routes.set_answer_observer(
+      [&st](const request_log_line& line) { st.answered(line); });
   routes.add_group(api_group(st.auth));
   routes.add_group(approval_page_group(*st.context, st.base_url));
   routes.add_group(interactive_page_group(st.base_url));
@@ -282,6 +292,15 @@ local_backend::~local_backend() {
 
 void local_backend::handle(server_request req, responder respond) {
   auto& st = *impl_;
+  if (req.method == "GET" && net::path_of(req.target) == metrics_path) {
+    http_response res;
+    res.status = 200;
+    res.headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"},
+                   {"Cache-Control", "no-store"},
+                   {"X-Content-Type-Options", "nosniff"}};
+    res.body = st.metrics.render(st.admission, st.workers->queued(), st.db.stats());
+    return respond(std::move(res));
+  }
   if (auto probe = health_probe_of(req)) {
     if (*probe == health_probe::liveness)
       return respond(liveness_answer());
@@ -307,15 +326,13 @@ void local_backend::handle(server_request req, responder respond) {
       cls, st.workers->queue_delay(std::chrono::steady_clock::now()));
   if (!ticket) {
     auto refusal = overloaded_answer(cls);
-    if (st.requests_log) {
-      request_log_line line;
-      line.method = req.method;
-      line.route = "-";
-      line.status = refusal.status;
-      line.client_ip = req.client_ip;
-      st.requests_log->write(line);
-    }
-    return respond(std::move(refusal));
+    request_log_line line;
+    line.method = req.method;
+    line.route = "-";
+    line.status = refusal.status;
+    line.client_ip = req.client_ip;
+    respond(std::move(refusal));
+    return st.answered(line);
   }
   st.workers->post(
       [&st, req = std::move(req),

@@ -118,7 +118,7 @@ const route* router::route_for(std::string_view method, std::string_view target)
 void router::handle(server_request req, responder respond) const {
   auto call = std::make_shared<api_call>();
   call->request_id = "req_" + crypto::random_hex(8);
-  if (log_ != nullptr) {
+  if (observer_) {
     // What the line says is read when the answer goes: by then the call knows
     // its route and who made it.
     respond = [this, weak = std::weak_ptr<api_call>{call}, method = req.method,
@@ -143,7 +143,7 @@ void router::handle(server_request req, responder respond) const {
         line.caller_type = c->identity.caller_type;
       }
       inner(std::move(res));
-      log_->write(line);
+      observer_(line);
     };
   }
   call->respond = std::move(respond);

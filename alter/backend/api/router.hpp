@@ -17,7 +17,7 @@
 
 namespace alter::backend {
 
-class request_log;
+struct request_log_line;
 
 enum class route_group {
   /// /v1/: signed-key authentication, scope, media type, paused agent.
@@ -147,9 +147,10 @@ public:
   /// few prefix comparisons (admission classifies with it on the I/O thread).
   const route_group* group_of(std::string_view target) const noexcept;
 
-  /// Every answer is logged to `log` (null: none); it must outlive the router.
-  void set_request_log(request_log* log) noexcept {
-    log_ = log;
+  /// Told of every answer, once it is handed on (the request log, /metrics);
+  /// runs on whichever thread answers.
+  void set_answer_observer(std::function<void(const request_log_line&)> observer) {
+    observer_ = std::move(observer);
   }
 
 private:
@@ -159,7 +160,7 @@ private:
 
   std::vector<route_group_spec> groups_;
   std::vector<route> routes_;
-  request_log* log_ = nullptr;
+  std::function<void(const request_log_line&)> observer_;
 };
 
 /// The JSON 404 of a target no group serves.

@@ -105,6 +105,15 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -d 'token=x&next=apr_0' "$url/appr
 curl -s -D - -o /dev/null -d 'token=x' -H "Origin: http://evil.example" "$url/approvals/login" \
   | grep -qi '^x-alter-error-code: cross_origin_request' || { echo "no cross-origin code"; exit 1; }
 grep -q "insecure-dev-sign-in" "$dir/log" && { echo "dev warning without the flag"; exit 1; }
+# A second server on the same port says which port is busy and what to do.
+port=${url##*:}
+set +e
+"$bin" serve --db "$dir/busy.db" --port "$port" --provider-port 0 --plain >/dev/null 2>"$dir/err"
+rc=$?
+set -e
+[[ $rc == 1 ]] && grep -q "cannot listen on 127.0.0.1:$port: Address already in use" "$dir/err" \
+  && grep -q "choose another port" "$dir/err" && ! grep -q "/usr/include" "$dir/err" \
+  || { echo "a busy port is not said plainly (rc $rc): $(cat "$dir/err")"; exit 1; }
 kill -TERM "$server"
 wait "$server"
 grep -q "stopping" "$dir/log"

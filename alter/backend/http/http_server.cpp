@@ -5,6 +5,7 @@
 #include <future>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <system_error>
 #include <unordered_map>
 
@@ -675,15 +676,33 @@ http_server::~http_server() {
 }
 
 uint16_t http_server::listen(const std::string& address, uint16_t port) {
-  auto ep = tcp::endpoint{asio::ip::make_address(address), port};
+  boost::system::error_code ec;
+  auto ip = asio::ip::make_address(address, ec);
+  if (ec)
+    throw std::runtime_error{"cannot listen on " + address + ": not an IP address"};
+  auto ep = tcp::endpoint{ip, port};
   impl_->acceptor.emplace(asio::make_strand(impl_->io->context()));
   auto& acc = *impl_->acceptor;
   // Before anything can throw: stop() cancels it once the acceptor is open.
   impl_->backoff.emplace(acc.get_executor());
-  acc.open(ep.protocol());
-  acc.set_option(asio::socket_base::reuse_address(true));
-  acc.bind(ep);
-  acc.listen(asio::socket_base::max_listen_connections);
+  // What went wrong, said for a person: the address and port, and what to do
+  // about a port in use (not Boost's message with a header's path).
+  auto refuse = [&] {
+    auto where = address + ":" + std::to_string(port);
+    throw std::runtime_error{
+        "cannot listen on " + where + ": " + ec.message()
+        + (ec == asio::error::address_in_use
+               ? " (another process, perhaps another alter-local, listens there: "
+                 "stop it or choose another port; 0 picks a free one)"
+               : "")};
+  };
+  if (acc.open(ep.protocol(), ec); ec)
+    refuse();
+  acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (acc.bind(ep, ec); ec)
+    refuse();
+  if (acc.listen(asio::socket_base::max_listen_connections, ec); ec)
+    refuse();
   auto bound = acc.local_endpoint().port();
   impl_->accept();
   return bound;

@@ -258,10 +258,23 @@ CAF_TEST(
     again.db().settings().put("tls_identity", "{\"certificate_pem\": 7}");
   }
   CAF_CHECK(warnings->empty());
-  backend::local_backend renewed{opts};
-  CAF_CHECK_NOT_EQUAL(renewed.certificate_pem(), first);
+  std::string second;
+  {
+    backend::local_backend renewed{opts};
+    second = renewed.certificate_pem();
+  }
+  CAF_CHECK_NOT_EQUAL(second, first);
   CAF_REQUIRE_EQUAL(warnings->size(), 1u);
   CAF_CHECK(warnings->front().find("does not read") != std::string::npos);
+  // A ciphertext that does not decrypt any more: the same, never a failed start.
+  {
+    backend::database raw{db_path};
+    raw.exec("UPDATE backend_settings SET value = X'00112233445566778899' "
+             "WHERE name = 'tls_identity'");
+  }
+  backend::local_backend again{opts};
+  CAF_CHECK_NOT_EQUAL(again.certificate_pem(), second);
+  CAF_CHECK_EQUAL(warnings->size(), 2u);
 }
 
 CAF_TEST(listening off loopback or in plain HTTP off loopback is warned about) {

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "alter/messages/field.hpp"
+
 namespace json = boost::json;
 
 namespace alter {
@@ -11,13 +13,6 @@ namespace alter {
 namespace {
 
 constexpr std::size_t max_channels = 4;
-
-bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-  return a.size() == b.size()
-         && std::equal(a.begin(), a.end(), b.begin(),
-                       [&](char x, char y) { return lower(x) == lower(y); });
-}
 
 std::string at(std::string_view where, std::string_view key) {
   return std::string{where} + "." + std::string{key};
@@ -105,7 +100,7 @@ bool approval_routing::is_default() const noexcept {
 bool approval_routing::admits(std::string_view name) const noexcept {
   return approvers.empty()
          || std::any_of(approvers.begin(), approvers.end(),
-                        [&](const std::string& a) { return iequals_ascii(a, name); });
+                        [&](const std::string& a) { return iequals(a, name); });
 }
 
 bool operator==(const approval_routing& a, const approval_routing& b) noexcept {

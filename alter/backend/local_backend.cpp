@@ -4,8 +4,6 @@
 #include <chrono>
 #include <iostream>
 
-#include <boost/asio/ip/address.hpp>
-
 #include "alter/auth/crypto.hpp"
 #include "alter/backend/access/authenticator.hpp"
 #include "alter/backend/api/admission.hpp"
@@ -35,6 +33,7 @@
 #include "alter/backend/store/open_store.hpp"
 #include "alter/messages/json_codec.hpp"
 #include "alter/net/io_runtime.hpp"
+#include "alter/net/loopback.hpp"
 #include "alter/net/url.hpp"
 
 namespace alter::backend {
@@ -45,15 +44,6 @@ int64_t system_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-/// 127.0.0.0/8, ::1 or "localhost".
-bool is_loopback(const std::string& address) {
-  if (address == "localhost")
-    return true;
-  boost::system::error_code ec;
-  auto a = boost::asio::ip::make_address(address, ec);
-  return !ec && a.is_loopback();
 }
 
 /// /.well-known/: public documents, no key and no session.
@@ -104,11 +94,37 @@ struct local_backend::impl {
   std::unique_ptr<request_log> requests_log;
   request_metrics metrics;
 
-  /// Every answer: counted for /metrics, and logged when there is a log.
-  void answered(const request_log_line& line) {
-    metrics.observe(line);
-    if (requests_log)
-      requests_log->write(line);
+  /// Every answer the router gave: counted for /metrics, and logged when
+  /// there is a log (the line is made only then).
+  void answered(const answered_request& a) {
+    const auto& req = a.call.request;
+    metrics.observe(a.matched, req.method, a.status, a.latency_ms);
+    if (!requests_log)
+      return;
+    request_log_line line;
+    line.request_id = a.call.request_id;
+    line.method = req.method;
+    line.route = a.matched != nullptr ? std::string{a.matched->pattern} : "-";
+    line.status = a.status;
+    line.latency_ms = a.latency_ms;
+    line.app_id = a.call.identity.app_id();
+    line.caller = a.call.identity.caller;
+    line.caller_type = a.call.identity.caller_type;
+    line.client_ip = req.client_ip;
+    requests_log->write(line);
+  }
+
+  /// A request admission control refused, before any routing.
+  void refused(const server_request& req, int status) {
+    metrics.observe(nullptr, req.method, status, 0);
+    if (!requests_log)
+      return;
+    request_log_line line;
+    line.method = req.method;
+    line.route = "-";
+    line.status = status;
+    line.client_ip = req.client_ip;
+    requests_log->write(line);
   }
   std::unique_ptr<approval_desk> approvals;
   std::unique_ptr<idempotency_pruner> pruner;
@@ -176,8 +192,7 @@ local_backend::local_backend(backend_options options)
   if (!opts.request_log_path.empty())
     st.requests_log
         = std::make_unique<request_log>(opts.request_log_path, opts.request_log_level);
-  routes.set_answer_observer(
-      [&st](const request_log_line& line) { st.answered(line); });
+  routes.set_answer_observer([&st](const answered_request& a) { st.answered(a); });
   routes.add_group(api_group(st.auth));
   routes.add_group(approval_page_group(*st.context, st.base_url));
   routes.add_group(interactive_page_group(st.base_url));
@@ -207,7 +222,7 @@ local_backend::local_backend(backend_options options)
       opts.limits, st.identity, st.faults);
   auto port = st.api_server->listen(opts.address, opts.port);
   st.base_url = scheme + opts.address + ":" + std::to_string(port);
-  if (!is_loopback(opts.address))
+  if (!net::is_loopback_address(opts.address))
     warn("listening on " + opts.address
          + ", which is not a loopback address: whoever reaches it can try keys and "
            "approver tokens; this backend is meant for one machine"
@@ -326,13 +341,9 @@ void local_backend::handle(server_request req, responder respond) {
       cls, st.workers->queue_delay(std::chrono::steady_clock::now()));
   if (!ticket) {
     auto refusal = overloaded_answer(cls);
-    request_log_line line;
-    line.method = req.method;
-    line.route = "-";
-    line.status = refusal.status;
-    line.client_ip = req.client_ip;
+    auto status = refusal.status;
     respond(std::move(refusal));
-    return st.answered(line);
+    return st.refused(req, status);
   }
   st.workers->post(
       [&st, req = std::move(req),

@@ -14,10 +14,6 @@ enum class cluster_link {
   insecure_plain,
 };
 
-/// Whether `address` is a literal loopback address (127.0.0.0/8 or ::1). Names
-/// are not resolved: "localhost" could be mapped anywhere.
-bool is_loopback_address(const std::string& address);
-
 /// False and `error` when `link` may not be used towards or on `address`.
 bool link_allowed(cluster_link link, const std::string& address, std::string& error);
 

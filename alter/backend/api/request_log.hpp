@@ -52,10 +52,6 @@ public:
   /// One line, written whole (lines of concurrent requests never interleave).
   void write(const request_log_line& line);
 
-  log_level level() const noexcept {
-    return level_;
-  }
-
   /// The JSON line (without its newline) as write() puts it out, at `now`.
   static std::string format(const request_log_line& line, std::string_view now);
 

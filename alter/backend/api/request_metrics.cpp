@@ -2,17 +2,26 @@
 
 #include <sstream>
 
-#include "alter/backend/api/request_log.hpp"
+#include "alter/backend/api/router.hpp"
 #include "alter/messages/http_method.hpp"
 
 namespace alter::backend {
 
 namespace {
 
-/// A method label from a closed set: a known method, else "other".
-std::string method_label(std::string_view method) {
+/// A method's label from a closed set: a known method, else "other" (the
+/// index one past the verbs).
+constexpr uint8_t other_method = 7;
+
+uint8_t method_index(std::string_view method) {
   auto m = http_method::parse(method);
-  return m && m->name() == method ? std::string{method} : std::string{"other"};
+  return m && m->name() == method ? static_cast<uint8_t>(m->value()) : other_method;
+}
+
+std::string_view method_label(uint8_t index) {
+  return index == other_method
+             ? std::string_view{"other"}
+             : http_method{static_cast<http_method::verb>(index)}.name();
 }
 
 /// Route patterns hold no quote, backslash or newline; escaped all the same.
@@ -28,10 +37,11 @@ std::string label_value(std::string_view text) {
 
 } // namespace
 
-void request_metrics::observe(const request_log_line& line) {
-  int status = line.status >= 100 && line.status <= 599 ? line.status : 0;
-  auto key = std::make_tuple(line.route, method_label(line.method), status);
-  auto seconds = line.latency_ms / 1000.0;
+void request_metrics::observe(const route* matched, std::string_view method, int status,
+                              double latency_ms) {
+  series_key key{matched, method_index(method),
+                 status >= 100 && status <= 599 ? status : 0};
+  auto seconds = latency_ms / 1000.0;
   std::lock_guard<std::mutex> guard{mtx_};
   auto& s = series_[key];
   ++s.count;
@@ -48,10 +58,12 @@ std::string request_metrics::render(const admission_control& admission,
   out << "# HELP alter_requests_total Answers by route, method and status.\n"
          "# TYPE alter_requests_total counter\n";
   std::lock_guard<std::mutex> guard{mtx_};
-  auto labels = [](const auto& key) {
-    const auto& [route, method, status] = key;
-    return "route=\"" + label_value(route) + "\",method=\"" + method + "\",status=\""
-           + std::to_string(status) + "\"";
+  auto labels = [](const series_key& key) {
+    const auto& [matched, method, status] = key;
+    auto pattern = matched != nullptr ? matched->pattern : std::string_view{"-"};
+    return "route=\"" + label_value(pattern) + "\",method=\""
+           + std::string{method_label(method)} + "\",status=\"" + std::to_string(status)
+           + "\"";
   };
   for (const auto& [key, s] : series_)
     out << "alter_requests_total{" << labels(key) << "} " << s.count << "\n";

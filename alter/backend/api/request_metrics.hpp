@@ -19,7 +19,7 @@
 
 namespace alter::backend {
 
-struct request_log_line;
+struct route;
 
 constexpr std::string_view metrics_path = "/metrics";
 
@@ -29,8 +29,10 @@ constexpr std::array<double, 12> latency_buckets{
 
 class request_metrics {
 public:
-  /// Counts one answer.
-  void observe(const request_log_line& line);
+  /// Counts one answer of `matched` (null: no route). No allocation once
+  /// the series exists.
+  void observe(const route* matched, std::string_view method, int status,
+               double latency_ms);
 
   /// Everything, as /metrics answers it.
   std::string render(const admission_control& admission, std::size_t queued,
@@ -42,8 +44,10 @@ private:
     double sum_seconds = 0;
     std::array<uint64_t, latency_buckets.size()> buckets{};
   };
+  /// Route (null: none), method (a verb's index, or "other"), status.
+  using series_key = std::tuple<const route*, uint8_t, int>;
   mutable std::mutex mtx_;
-  std::map<std::tuple<std::string, std::string, int>, series> series_;
+  std::map<series_key, series> series_;
 };
 
 } // namespace alter::backend

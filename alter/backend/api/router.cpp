@@ -6,7 +6,6 @@
 #include "alter/auth/crypto.hpp"
 #include "alter/auth/scope_table.hpp"
 #include "alter/backend/api/handler_failure.hpp"
-#include "alter/backend/api/request_log.hpp"
 #include "alter/backend/api/request_text.hpp"
 #include "alter/messages/json_codec.hpp"
 #include "alter/net/url.hpp"
@@ -119,31 +118,23 @@ void router::handle(server_request req, responder respond) const {
   auto call = std::make_shared<api_call>();
   call->request_id = "req_" + crypto::random_hex(8);
   if (observer_) {
-    // What the line says is read when the answer goes: by then the call knows
-    // its route and who made it.
-    respond = [this, weak = std::weak_ptr<api_call>{call}, method = req.method,
-               ip = req.client_ip, inner = std::move(respond)](http_response res) {
-      request_log_line line;
-      line.status = res.status;
-      line.method = method;
-      line.client_ip = ip;
-      line.route = "-";
-      if (auto c = weak.lock()) {
-        line.request_id = c->request_id;
-        // Refused before routing (authentication): the route it asked for.
-        const auto* r
-            = c->matched != nullptr ? c->matched : route_for(method, c->request.target);
-        if (r != nullptr)
-          line.route = std::string{r->pattern};
-        line.latency_ms = std::chrono::duration<double, std::milli>(
-                              std::chrono::steady_clock::now() - c->started)
-                              .count();
-        line.app_id = c->identity.app_id();
-        line.caller = c->identity.caller;
-        line.caller_type = c->identity.caller_type;
-      }
+    // Told when the answer goes: by then the call knows its route and who
+    // made it. Nothing is copied for the observer; it reads the call.
+    respond = [this, weak = std::weak_ptr<api_call>{call},
+               inner = std::move(respond)](http_response res) {
+      auto status = res.status;
       inner(std::move(res));
-      observer_(line);
+      auto c = weak.lock();
+      if (!c)
+        return;
+      // Refused before routing (authentication): the route it asked for.
+      const auto* r = c->matched != nullptr
+                          ? c->matched
+                          : route_for(c->request.method, c->request.target);
+      observer_(answered_request{*c, r, status,
+                                 std::chrono::duration<double, std::milli>(
+                                     std::chrono::steady_clock::now() - c->started)
+                                     .count()});
     };
   }
   call->respond = std::move(respond);

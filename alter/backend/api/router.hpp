@@ -17,7 +17,15 @@
 
 namespace alter::backend {
 
-struct request_log_line;
+/// What the router's observer learns of one answer (the request log,
+/// /metrics): views into the call, valid during the observer's call only.
+struct answered_request {
+  const api_call& call;
+  /// The route that answered or was asked for; null for none.
+  const route* matched;
+  int status;
+  double latency_ms;
+};
 
 enum class route_group {
   /// /v1/: signed-key authentication, scope, media type, paused agent.
@@ -149,7 +157,7 @@ public:
 
   /// Told of every answer, once it is handed on (the request log, /metrics);
   /// runs on whichever thread answers.
-  void set_answer_observer(std::function<void(const request_log_line&)> observer) {
+  void set_answer_observer(std::function<void(const answered_request&)> observer) {
     observer_ = std::move(observer);
   }
 
@@ -160,7 +168,7 @@ private:
 
   std::vector<route_group_spec> groups_;
   std::vector<route> routes_;
-  std::function<void(const request_log_line&)> observer_;
+  std::function<void(const answered_request&)> observer_;
 };
 
 /// The JSON 404 of a target no group serves.

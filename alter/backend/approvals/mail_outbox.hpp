@@ -32,10 +32,6 @@ public:
   /// when `m.to` is no address.
   bool deliver(const mail_message& m) const;
 
-  const std::string& directory() const noexcept {
-    return dir_;
-  }
-
 private:
   std::string dir_;
 };

@@ -17,7 +17,12 @@ namespace {
 constexpr const char* identity_setting = "tls_identity";
 
 std::optional<tls_identity> read_kept(settings_repository& settings) {
-  auto text = settings.find(identity_setting);
+  std::optional<std::string> text;
+  try {
+    text = settings.find(identity_setting);
+  } catch (const std::exception&) {
+    return tls_identity{}; // kept, but it does not decrypt: changed bytes
+  }
   if (!text)
     return std::nullopt;
   boost::system::error_code ec;

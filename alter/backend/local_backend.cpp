@@ -341,9 +341,8 @@ void local_backend::handle(server_request req, responder respond) {
       cls, st.workers->queue_delay(std::chrono::steady_clock::now()));
   if (!ticket) {
     auto refusal = overloaded_answer(cls);
-    auto status = refusal.status;
-    respond(std::move(refusal));
-    return st.refused(req, status);
+    st.refused(req, refusal.status); // counted before the client can see it
+    return respond(std::move(refusal));
   }
   st.workers->post(
       [&st, req = std::move(req),

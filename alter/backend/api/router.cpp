@@ -122,19 +122,19 @@ void router::handle(server_request req, responder respond) const {
     // made it. Nothing is copied for the observer; it reads the call.
     respond = [this, weak = std::weak_ptr<api_call>{call},
                inner = std::move(respond)](http_response res) {
-      auto status = res.status;
+      // Counted before the answer goes: a client that reads /metrics after
+      // its answer finds its request in it.
+      if (auto c = weak.lock()) {
+        // Refused before routing (authentication): the route it asked for.
+        const auto* r = c->matched != nullptr
+                            ? c->matched
+                            : route_for(c->request.method, c->request.target);
+        observer_(answered_request{*c, r, res.status,
+                                   std::chrono::duration<double, std::milli>(
+                                       std::chrono::steady_clock::now() - c->started)
+                                       .count()});
+      }
       inner(std::move(res));
-      auto c = weak.lock();
-      if (!c)
-        return;
-      // Refused before routing (authentication): the route it asked for.
-      const auto* r = c->matched != nullptr
-                          ? c->matched
-                          : route_for(c->request.method, c->request.target);
-      observer_(answered_request{*c, r, status,
-                                 std::chrono::duration<double, std::milli>(
-                                     std::chrono::steady_clock::now() - c->started)
-                                     .count()});
     };
   }
   call->respond = std::move(respond);

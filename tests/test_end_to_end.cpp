@@ -382,6 +382,24 @@ CAF_TEST(TLS verification is on unless switched off explicitly) {
   CAF_CHECK_EQUAL(insecure.me().id, w.keys.agents[0].id);
 }
 
+CAF_TEST(the wrong scheme for the server gets an error that names the right one) {
+  world tls_backend{true};
+  auto plain_to_tls = tls_backend.client(tls_backend.keys.agents[0].api_key);
+  plain_to_tls.base_url.replace(0, 5, "http"); // https://... -> http://...
+  auto e = thrown_by([&] { blocking::Agent{plain_to_tls, tls_backend.env}.me(); });
+  CAF_CHECK(e.code == error_code::invalid_request);
+  CAF_CHECK_NOT_EQUAL(e.message.find("use an https:// URL"), std::string::npos);
+  world plain_backend{false};
+  auto tls_to_plain = plain_backend.client(plain_backend.keys.agents[0].api_key);
+  tls_to_plain.base_url.replace(0, 4, "https");
+  e = thrown_by([&] { blocking::Agent{tls_to_plain, plain_backend.env}.me(); });
+  CAF_CHECK(e.code == error_code::tls_error);
+  CAF_CHECK_NOT_EQUAL(e.message.find("use an http:// URL"), std::string::npos);
+  // Both still serve clients that use the right scheme.
+  CAF_CHECK_EQUAL(tls_backend.agent().me().id, tls_backend.keys.agents[0].id);
+  CAF_CHECK_EQUAL(plain_backend.agent().me().id, plain_backend.keys.agents[0].id);
+}
+
 CAF_TEST(new TLS connections resume the session of an earlier one) {
   world w{true};
   // Idle connections expire at once: every call opens a new connection.

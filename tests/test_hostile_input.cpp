@@ -719,6 +719,26 @@ CAF_TEST(chunked HTTP 1.0 and trailer fields are refused) {
   w.check_still_serving();
 }
 
+CAF_TEST(plain HTTP on the TLS port gets a 400 in clear that names https) {
+  world w{true};
+  auto port = net::parse_url(w.backend.base_url())->where.port;
+  raw_connection c{port};
+  c.write("POST /v1/me HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"
+          + std::string(5000, 'a'));
+  auto r = c.read();
+  CAF_CHECK_EQUAL(r.status, 400);
+  CAF_CHECK_EQUAL(r.code(), "invalid_request");
+  CAF_CHECK_NOT_EQUAL(r.body.find("use an https:// URL"), std::string::npos);
+  CAF_CHECK(r.closed);
+  // Bytes that are neither TLS nor HTTP get no answer at all.
+  raw_connection junk{port};
+  junk.write(std::string(3, '\0'));
+  auto nothing = junk.read();
+  CAF_CHECK(!nothing.answered);
+  CAF_CHECK(nothing.closed);
+  CAF_CHECK_EQUAL(w.agent().me().id, w.keys.agents[0].id);
+}
+
 CAF_TEST(a port already in use is an exception and no crash) {
   net::io_runtime io{1};
   backend::http_server first{

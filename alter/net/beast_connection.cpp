@@ -18,6 +18,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "alter/messages/validation.hpp"
@@ -113,6 +114,17 @@ private:
 alter_error io_error(error_code code, std::string what,
                      const boost::system::error_code& ec) {
   return make_error(code, std::move(what) + ": " + ec.message());
+}
+
+/// What a handshake that met a plain-HTTP answer (OpenSSL reads "HTTP/1.1" as
+/// a record of an unknown version) should tell the user.
+std::string plain_http_hint(const boost::system::error_code& ec) {
+  if (ec.category() == asio::error::get_ssl_category()
+      && ERR_GET_REASON(static_cast<unsigned long>(ec.value()))
+             == SSL_R_WRONG_VERSION_NUMBER)
+    return " (the server answered without TLS: if it serves plain HTTP, use an "
+           "http:// URL)";
+  return {};
 }
 
 std::size_t read_buffer_size(const client_limits& limits) {
@@ -330,12 +342,14 @@ private:
 
   void on_handshake(beast::error_code ec) {
     if (ec)
-      return fail(
-          ec == beast::error::timeout
-              ? make_error(error_code::timeout, "TLS handshake with " + where_.origin()
-                                                    + " did not finish in time")
-              : io_error(error_code::tls_error,
-                         "TLS handshake with " + where_.origin() + " failed", ec));
+      return fail(ec == beast::error::timeout
+                      ? make_error(error_code::timeout, "TLS handshake with "
+                                                            + where_.origin()
+                                                            + " did not finish in time")
+                      : io_error(error_code::tls_error,
+                                 "TLS handshake with " + where_.origin() + " failed"
+                                     + plain_http_hint(ec),
+                                 ec));
     if constexpr (is_tls)
       ++(SSL_session_reused(stream_.native_handle()) ? stats_->tls_resumed
                                                      : stats_->tls_full);

@@ -286,18 +286,80 @@ public:
   void start() {
     tcp_layer().expires_after(limits().unauthenticated_idle_timeout);
     if constexpr (is_tls) {
-      stream_.async_handshake(ssl::stream_base::server,
-                              [self = this->shared_from_this()](beast::error_code ec) {
-                                if (ec)
-                                  return self->close();
-                                self->wait_for_request();
-                              });
+      // The first bytes tell a TLS client from one speaking plain HTTP to this
+      // port: that one gets an answer it can read, not a closed connection.
+      tcp_layer().async_read_some(
+          buffer_.prepare(buffer_.max_size()),
+          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+            if (ec)
+              return self->close();
+            self->buffer_.commit(n);
+            self->on_first_bytes();
+          });
     } else {
       wait_for_request();
     }
   }
 
 private:
+  /// A TLS record starts with its content type, 22 for a handshake; an HTTP
+  /// request line starts with a method's letter.
+  void on_first_bytes() {
+    auto first = static_cast<const unsigned char*>(buffer_.data().data())[0];
+    if (first == tls_handshake_record)
+      return handshake();
+    if (first >= 'A' && first <= 'Z')
+      return answer_plain_http();
+    close();
+  }
+
+  void handshake() {
+    if constexpr (is_tls) {
+      stream_.async_handshake(
+          ssl::stream_base::server, buffer_.data(),
+          [self = this->shared_from_this()](beast::error_code ec, std::size_t used) {
+            if (ec)
+              return self->close();
+            self->buffer_.consume(used);
+            self->wait_for_request();
+          });
+    }
+  }
+
+  /// Plain HTTP reached the TLS port: a 400 in clear that says what to do,
+  /// then the connection ends.
+  void answer_plain_http() {
+    keep_alive_ = false;
+    prepare(error_response(error_code::invalid_request,
+                           "this server speaks HTTPS: plain HTTP reached its TLS port; "
+                           "use an https:// URL (with the server's CA certificate)"));
+    tcp_layer().expires_after(limits().read_timeout);
+    http::async_write(
+        tcp_layer(), response_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec)
+            return self->close();
+          beast::error_code ignored;
+          self->tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+          self->tcp_layer().expires_after(self->limits().drain_timeout);
+          self->drain_clear(0);
+        });
+  }
+
+  /// drain_some below the TLS layer, for the plain-HTTP answer.
+  void drain_clear(std::size_t drained) {
+    buffer_.consume(buffer_.size());
+    tcp_layer().async_read_some(buffer_.prepare(buffer_.max_size()),
+                                [self = this->shared_from_this(),
+                                 drained](beast::error_code ec, std::size_t n) {
+                                  if (ec || drained + n >= self->limits().drain_bytes)
+                                    return self->tcp_layer().close();
+                                  self->drain_clear(drained + n);
+                                });
+  }
+
+  static constexpr unsigned char tls_handshake_record = 0x16;
+
   beast::tcp_stream& tcp_layer() {
     return beast::get_lowest_layer(stream_);
   }

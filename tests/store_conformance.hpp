@@ -590,8 +590,10 @@ CAF_TEST(a gate is decided by a compare and swap of the gates) {
   seed(*db);
   auto a = held_call("apr-g");
   a.gates_json = "[pending,pending]";
+  a.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   db->approvals().insert(a);
   CHECK_VALUE(db->approvals().find("apr-g")->gates_json, "[pending,pending]");
+  CHECK_VALUE(db->approvals().find("apr-g")->traceparent, a.traceparent);
   auto now = now_iso8601();
   // Stale expectations lose; the call stays pending with its first gate.
   CAF_CHECK(!db->approvals().decide_gate("apr-g", "[stale]", "[approved,pending]",
@@ -705,11 +707,16 @@ CAF_TEST(the audit trail pages by sequence and keeps arbitrary body bytes) {
     row.app_id = "app-1";
     row.request_body = body;
     row.status_code = 200;
+    if (i == 0)
+      row.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     CAF_CHECK(write_audit(*db, row));
   }
   auto all = db->audit().rows(100);
   CAF_REQUIRE_EQUAL(all.size(), 5u);
   CHECK_VALUE(all[0].request_body, body);
+  CHECK_VALUE(all[0].traceparent,
+              "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  CHECK_VALUE(all[1].traceparent, "");
   CHECK_VALUE(all[4].status_code, 200);
   auto page = db->audit().page("app-1", "", all[1].sequence, 2);
   CAF_REQUIRE_EQUAL(page.size(), 2u);

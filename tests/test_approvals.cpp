@@ -184,7 +184,10 @@ struct approval_world : world {
 
 CAF_TEST(a held call runs once after approval and the waiting client gets its result) {
   approval_world w;
-  auto agent = w.agent(0);
+  // Inside a trace scope: the execution, later, still carries the caller's trace.
+  const std::string traceparent
+      = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto agent = w.agent(0).trace(trace_fields{{}, {}, {}, {}, traceparent});
   auto out = agent.proxy_request(w.held_call());
   CAF_REQUIRE(out.pending);
   CAF_CHECK_EQUAL(out.approval.approval_url,
@@ -209,6 +212,7 @@ CAF_TEST(a held call runs once after approval and the waiting client gets its re
   CAF_CHECK_EQUAL(result.status_code, 200);
   CAF_CHECK_EQUAL(result.approval_id, out.approval.approval_id);
   CAF_CHECK(result.body_bytes().find("amount") != std::string::npos);
+  CAF_CHECK(result.body_bytes().find(traceparent) != std::string::npos);
   CAF_CHECK_EQUAL(w.backend.hits().total(), 1);
   auto status = agent.get_approval_status(out.approval.approval_id);
   CAF_CHECK_EQUAL(status.status, "executed");
@@ -220,9 +224,11 @@ CAF_TEST(a held call runs once after approval and the waiting client gets its re
   // The trail: requested, approved (by whom), executed.
   std::vector<std::string> actions;
   for (const auto& r : w.backend.db().audit().rows(100))
-    if (r.approval_id == out.approval.approval_id)
+    if (r.approval_id == out.approval.approval_id) {
       actions.push_back(r.action + "/" + std::string{to_string(r.outcome)} + "/"
                         + r.decided_by);
+      CAF_CHECK_EQUAL(r.traceparent, traceparent);
+    }
   CAF_CHECK_EQUAL(actions,
                   (std::vector<std::string>{"approval.requested/pending/",
                                             "approval.approved/success/approver",

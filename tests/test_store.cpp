@@ -190,7 +190,7 @@ void check_rows_survived(sqlite_store& db) {
 
 void check_current_layout(const std::string& db_path) {
   backend::database raw{db_path};
-  CAF_CHECK_EQUAL(count_of(raw, "PRAGMA user_version"), 7);
+  CAF_CHECK_EQUAL(count_of(raw, "PRAGMA user_version"), 8);
   // 005: the nonce and rate-limit ledgers; 006: OAuth tokens and flows.
   for (const char* table :
        {"request_nonces", "rate_limit_calls", "oauth_tokens", "oauth_flows"}) {
@@ -214,7 +214,12 @@ void check_current_layout(const std::string& db_path) {
         "WHERE name = 'required_scopes_json'",
         // 007: approval gates
         "SELECT count(*) FROM pragma_table_info('approvals') WHERE name = "
-        "'gates_json'"})
+        "'gates_json'",
+        // 008: traceparents
+        "SELECT count(*) FROM pragma_table_info('audit_log') WHERE name = "
+        "'traceparent'",
+        "SELECT count(*) FROM pragma_table_info('approvals') WHERE name = "
+        "'traceparent'"})
     CAF_CHECK_EQUAL(count_of(raw, column), 1);
 }
 
@@ -289,9 +294,9 @@ CAF_TEST(a database of a newer schema version is refused naming both versions) {
     supported = e.supported();
   }
   CAF_CHECK_EQUAL(found, 9);
-  CAF_CHECK_EQUAL(supported, 7);
+  CAF_CHECK_EQUAL(supported, 8);
   CAF_CHECK_NOT_EQUAL(message.find("schema version 9"), std::string::npos);
-  CAF_CHECK_NOT_EQUAL(message.find("program's 7"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(message.find("program's 8"), std::string::npos);
   CAF_CHECK_NOT_EQUAL(message.find(db_path), std::string::npos);
   // Nothing was changed.
   backend::database raw{db_path};

@@ -92,11 +92,11 @@ CAF_TEST(postgres URLs and libpq keywords pick PostgreSQL and the rest is a path
 
 CAF_TEST(migrations are recorded and a newer schema is refused naming both versions) {
   { auto first = open(); }
-  CHECK_VALUE(postgres_exec(url, "SELECT max(version) FROM schema_migrations"), "7");
-  CHECK_VALUE(postgres_exec(url, "SELECT count(*) FROM schema_migrations"), "7");
+  CHECK_VALUE(postgres_exec(url, "SELECT max(version) FROM schema_migrations"), "8");
+  CHECK_VALUE(postgres_exec(url, "SELECT count(*) FROM schema_migrations"), "8");
   // Opening again applies nothing.
   { auto again = open(); }
-  CHECK_VALUE(postgres_exec(url, "SELECT count(*) FROM schema_migrations"), "7");
+  CHECK_VALUE(postgres_exec(url, "SELECT count(*) FROM schema_migrations"), "8");
   postgres_exec(url, "INSERT INTO schema_migrations VALUES(9, 'later')");
   int found = 0;
   int supported = 0;
@@ -109,9 +109,9 @@ CAF_TEST(migrations are recorded and a newer schema is refused naming both versi
     message = e.what();
   }
   CHECK_VALUE(found, 9);
-  CHECK_VALUE(supported, 7);
+  CHECK_VALUE(supported, 8);
   CAF_CHECK_NOT_EQUAL(message.find("schema version 9"), std::string::npos);
-  CAF_CHECK_NOT_EQUAL(message.find("program's 7"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(message.find("program's 8"), std::string::npos);
 }
 
 CAF_TEST(instances opening a new database at once migrate it once with one keyring) {
@@ -133,7 +133,7 @@ CAF_TEST(instances opening a new database at once migrate it once with one keyri
     t.join();
   CHECK_VALUE(opened.load(), 4);
   CHECK_VALUE(failed.load(), 0);
-  CHECK_VALUE(postgres_exec(url, "SELECT count(*) FROM schema_migrations"), "7");
+  CHECK_VALUE(postgres_exec(url, "SELECT count(*) FROM schema_migrations"), "8");
   CHECK_VALUE(postgres_exec(url, "SELECT count(*) FROM barrier_keys"), "1");
   CHECK_VALUE(postgres_exec(url, "SELECT count(*) FROM apps"), "4");
 }

@@ -6,7 +6,12 @@
 
 #include <algorithm>
 
+#include <boost/json.hpp>
+
 #include "alter/messages/base64.hpp"
+#include "alter/messages/json_codec.hpp"
+#include "alter/messages/traceparent.hpp"
+#include "alter/messages/wire_requests.hpp"
 
 #include "backend_world.hpp"
 
@@ -33,20 +38,31 @@ backend::audit_record row_of(world& w, const std::string& action,
   return {};
 }
 
+/// The traceparent the simulated provider received, from its echo.
+std::string traceparent_seen(const boost::json::value& echo) {
+  for (const auto& h : echo.at("headers").as_object())
+    if (iequals(h.key(), "traceparent"))
+      return std::string{h.value().as_string()};
+  return {};
+}
+
+const std::string host_span = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
 } // namespace
 
 CAF_TEST(calls inside a trace scope carry its fields into the audit trail) {
   world w{false};
   auto agent = w.agent();
-  auto run = agent.trace(trace_fields{"run-7", "thread-3", {}, {{"tool", "search"}}});
+  auto run
+      = agent.trace(trace_fields{"run-7", "thread-3", {}, {{"tool", "search"}}, {}});
   run.proxy_request(call_for(w, "traced proxy"));
   auto proxied = row_of(w, "proxy.executed", "traced proxy");
   CAF_CHECK_EQUAL(proxied.run_id, "run-7");
   CAF_CHECK_EQUAL(proxied.thread_id, "thread-3");
   CAF_CHECK(proxied.trace_json.find("\"tool\":\"search\"") != std::string::npos);
   // Nested: the inner scope adds and overrides, the outer one is unchanged.
-  auto step
-      = run.trace(trace_fields{{}, {}, "call-1", {{"tool", "fetch"}, {"step", "2"}}});
+  auto step = run.trace(
+      trace_fields{{}, {}, "call-1", {{"tool", "fetch"}, {"step", "2"}}, {}});
   step.request(call_for(w, "traced retrieve"));
   auto retrieved = row_of(w, "token.retrieved", "traced retrieve");
   CAF_CHECK_EQUAL(retrieved.run_id, "run-7");
@@ -70,7 +86,7 @@ CAF_TEST(calls inside a trace scope carry its fields into the audit trail) {
   agent.proxy_request(call_for(w, "untraced"));
   CAF_CHECK(row_of(w, "proxy.executed", "untraced").run_id.empty());
   // App sub-clients trace the same way.
-  auto app_run = w.app().trace(trace_fields{"app-run", {}, {}, {}});
+  auto app_run = w.app().trace(trace_fields{"app-run", {}, {}, {}, {}});
   auto c = call_for(w, "app traced");
   c.grant_id = w.keys.system_grant_ids[0];
   app_run.request(c);
@@ -83,24 +99,25 @@ CAF_TEST(bad trace fields are refused before any I / O) {
   auto refused
       = [&](trace_fields t) { return thrown_by([&] { agent.trace(t); }).code; };
   CAF_CHECK(refused({}) == error_code::invalid_argument);
-  CAF_CHECK(refused({std::string(201, 'r'), {}, {}, {}})
+  CAF_CHECK(refused({std::string(201, 'r'), {}, {}, {}, {}})
             == error_code::invalid_argument);
-  CAF_CHECK(refused({"run\nx", {}, {}, {}}) == error_code::invalid_argument);
-  CAF_CHECK(refused({{}, {}, {}, {{"Bad Name", "v"}}}) == error_code::invalid_argument);
-  CAF_CHECK(refused({{}, {}, {}, {{"a", "1"}, {"a", "2"}}})
+  CAF_CHECK(refused({"run\nx", {}, {}, {}, {}}) == error_code::invalid_argument);
+  CAF_CHECK(refused({{}, {}, {}, {{"Bad Name", "v"}}, {}})
+            == error_code::invalid_argument);
+  CAF_CHECK(refused({{}, {}, {}, {{"a", "1"}, {"a", "2"}}, {}})
             == error_code::invalid_argument);
   field_list many;
   for (int i = 0; i < 17; ++i)
     many.push_back({"f" + std::to_string(i), "v"});
-  CAF_CHECK(refused({{}, {}, {}, many}) == error_code::invalid_argument);
+  CAF_CHECK(refused({{}, {}, {}, many, {}}) == error_code::invalid_argument);
   // Nesting may not exceed the limit either.
   many.resize(10);
-  auto outer = agent.trace({{}, {}, {}, many});
+  auto outer = agent.trace({{}, {}, {}, many, {}});
   field_list more;
   for (int i = 10; i < 17; ++i)
     more.push_back({"f" + std::to_string(i), "v"});
   CAF_CHECK(thrown_by([&] {
-              outer.trace({{}, {}, {}, more});
+              outer.trace({{}, {}, {}, more, {}});
             }).code
             == error_code::invalid_argument);
   CAF_CHECK_EQUAL(calls_audited(w.backend.db()).size(), 0u);
@@ -113,6 +130,81 @@ CAF_TEST(bad trace fields are refused before any I / O) {
                    "00112233445566778899aabbccddeeff");
   CAF_CHECK_EQUAL(res.status, 400);
   CAF_CHECK(res.body.find("invalid_request") != std::string::npos);
+}
+
+CAF_TEST(the traceparent of a trace scope reaches the audit row and the provider) {
+  world w{false};
+  auto traced = w.agent().trace(trace_fields{{}, {}, {}, {}, host_span});
+  // Proxy mode: the backend keeps it in the row and passes it on.
+  auto proxied = traced.proxy_request(call_for(w, "w3c proxy"));
+  CAF_CHECK_EQUAL(traceparent_seen(proxied.result.body_json()), host_span);
+  CAF_CHECK_EQUAL(row_of(w, "proxy.executed", "w3c proxy").traceparent, host_span);
+  // Retrieve mode: the SDK sends it with the retrieval and to the provider, and
+  // reports it with the call; a header of the caller's own is replaced.
+  auto c = call_for(w, "w3c retrieve");
+  c.headers.push_back({"Traceparent", "00-" + std::string(32, 'a') + "-"
+                                          + std::string(16, 'b') + "-00"});
+  auto direct = traced.request(c);
+  CAF_CHECK_EQUAL(traceparent_seen(direct.body_json()), host_span);
+  CAF_CHECK_EQUAL(row_of(w, "token.retrieved", "w3c retrieve").traceparent, host_span);
+  traced.close();
+  CAF_CHECK_EQUAL(row_of(w, "provider_call.reported", "w3c retrieve").traceparent,
+                  host_span);
+  // The audit query shows it.
+  auto page = w.app().query_audit({});
+  CAF_CHECK(std::any_of(page.rows.begin(), page.rows.end(), [](const audit_entry& e) {
+    return e.traceparent == host_span && e.action == "proxy.executed";
+  }));
+  // Without a scope every call starts a trace of its own, seen alike by the
+  // row and the provider; retries of one call share it.
+  auto agent = w.agent();
+  auto first = agent.proxy_request(call_for(w, "w3c fresh 1"));
+  auto second = agent.proxy_request(call_for(w, "w3c fresh 2"));
+  auto fresh = traceparent_seen(first.result.body_json());
+  CAF_CHECK(is_valid_traceparent(fresh));
+  CAF_CHECK_NOT_EQUAL(trace_id_of(fresh), trace_id_of(host_span));
+  CAF_CHECK_NOT_EQUAL(fresh, traceparent_seen(second.result.body_json()));
+  CAF_CHECK_EQUAL(row_of(w, "proxy.executed", "w3c fresh 1").traceparent, fresh);
+}
+
+CAF_TEST(a traceparent that is not W3C version 00 is refused by the SDK
+         and replaced by the backend) {
+  world w{false};
+  auto agent = w.agent();
+  auto refused = [&](std::string t) {
+    return thrown_by([&] { agent.trace({{}, {}, {}, {}, t}); }).code;
+  };
+  auto valid_ids = std::string(32, 'a') + "-" + std::string(16, 'b');
+  for (const auto& bad :
+       {std::string{"garbage"}, "01-" + valid_ids + "-00", "00-" + valid_ids + "-0",
+        "00-" + valid_ids + "-0G",
+        "00-" + std::string(32, 'A') + "-" + std::string(16, 'b') + "-00",
+        "00-" + std::string(32, '0') + "-" + std::string(16, 'b') + "-00",
+        "00-" + std::string(32, 'a') + "-" + std::string(16, '0') + "-00",
+        "00-" + valid_ids + "-00\n"})
+    CAF_CHECK(refused(bad) == error_code::invalid_argument);
+  // Sent by hand, a malformed one does not fail the call: the backend starts a
+  // new trace (W3C Trace Context), and the provider never sees the bad value.
+  proxy_request body;
+  body.grant.grant_id = w.keys.agents[0].grant_ids[0];
+  body.method = "GET";
+  body.url = w.provider_url("sim-bearer") + "/v1/items";
+  body.reason = "bad traceparent";
+  http_request req;
+  req.method = "POST";
+  req.target = "/v1/proxy/execute";
+  req.headers = {{"Content-Type", "application/json"},
+                 {"Idempotency-Key", "bad-traceparent-1"},
+                 {"traceparent", "00-zz-yy-01"}};
+  req.body = to_json(body);
+  auto res = w.raw(w.keys.agents[0].api_key, req, unix_now(),
+                   "00112233445566778899aabbccddeeff");
+  CAF_REQUIRE_EQUAL(res.status, 200);
+  auto row = row_of(w, "proxy.executed", "bad traceparent");
+  CAF_CHECK(is_valid_traceparent(row.traceparent));
+  auto result = from_json<proxy_result>(res.body);
+  CAF_REQUIRE(result);
+  CAF_CHECK_EQUAL(traceparent_seen(result->body_json()), row.traceparent);
 }
 
 CAF_TEST(scopes list actor id and base url describe the client) {

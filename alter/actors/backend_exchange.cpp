@@ -18,6 +18,7 @@
 #include "alter/messages/proxy_outcome.hpp"
 #include "alter/messages/retry_after.hpp"
 #include "alter/messages/token_response.hpp"
+#include "alter/messages/traceparent.hpp"
 
 namespace alter {
 
@@ -52,6 +53,7 @@ http_request make_backend_request(const client_settings& settings, backend_call 
   add_if(header::thread_id, settings.trace.thread_id);
   add_if(header::tool_call_id, settings.trace.tool_call_id);
   add_if(header::trace, settings.trace_header);
+  add_if(header::traceparent, call.traceparent);
   if (!call.idempotency_key.empty())
     req.headers.push_back(
         {std::string{header::idempotency_key}, std::move(call.idempotency_key)});
@@ -61,6 +63,12 @@ http_request make_backend_request(const client_settings& settings, backend_call 
   sign_request(req, settings.api_key, settings.signing_key, now,
                crypto::random_hex(16));
   return req;
+}
+
+std::string traceparent_for(const client_settings& settings) {
+  if (!settings.trace.traceparent.empty())
+    return settings.trace.traceparent;
+  return fresh_traceparent(crypto::random_hex);
 }
 
 alter_error backend_error_of(const http_response& reply) {

@@ -41,7 +41,13 @@ struct backend_call {
   bool user_token_required = false;
   /// An Agent's end user for delegation (x-alter-delegation-token).
   std::string delegation_token{};
+  /// The call's W3C traceparent, chosen once (call_supervised) so that every
+  /// attempt of one logical call carries the same.
+  std::string traceparent{};
 };
+
+/// The traceparent a new call carries: its trace scope's, else a fresh trace.
+std::string traceparent_for(const client_settings& settings);
 
 /// A request with attribution headers, signed with the client's key.
 http_request make_backend_request(const client_settings& settings, backend_call call);

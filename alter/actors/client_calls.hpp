@@ -118,6 +118,8 @@ void note_answer(Self self, const http_response& reply) {
 template <class Self, class OnReply, class OnError>
 void call_supervised(Self self, backend_call call, call_kind kind, OnReply on_reply,
                      OnError on_error) {
+  if (call.traceparent.empty())
+    call.traceparent = traceparent_for(self->state.settings());
   auto supervisor
       = spawn_retry_supervisor(self, self->state.sup, std::move(call), kind);
   self->request(supervisor, caf::infinite, run_atom::value)

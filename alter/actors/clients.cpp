@@ -26,6 +26,7 @@
 #include "alter/messages/base64.hpp"
 #include "alter/messages/json_codec.hpp"
 #include "alter/messages/token_response.hpp"
+#include "alter/messages/traceparent.hpp"
 #include "alter/messages/validation.hpp"
 #include "alter/net/credential_injection.hpp"
 #include "alter/net/url.hpp"
@@ -133,6 +134,9 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
                   {},     plan->timeout};
   bc.wants_user_token = user_token_use::delegation;
   bc.user_token_required = needs_user_token(self->state.settings(), plan->grant);
+  // The retrieval, the provider call and its report share one trace.
+  bc.traceparent = traceparent_for(self->state.settings());
+  auto traceparent = bc.traceparent;
   auto shared_plan = std::make_shared<call_plan>(std::move(*plan));
   auto fail = [=](caf::error& err) mutable {
     record_retries(self->state, from_caf_error(err).retries);
@@ -152,6 +156,7 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
         if (!upstream)
           return finish(self, promise, std::move(upstream.error()));
         upstream->timeout_ms = remaining(deadline).count();
+        set_traceparent(upstream->headers, traceparent);
         // What a refused call's error names (never the credential itself).
         token_response named;
         named.grant_id = token->grant_id;
@@ -166,6 +171,7 @@ caf::result<http_response> on_request(Self self, provider_call& call) {
         report.run_id = self->state.settings().trace.run_id;
         report.thread_id = self->state.settings().trace.thread_id;
         report.tool_call_id = self->state.settings().trace.tool_call_id;
+        report.traceparent = traceparent;
         auto sent_at = clock_type::now();
         auto elapsed = [sent_at] {
           return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now()

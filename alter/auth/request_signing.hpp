@@ -30,6 +30,8 @@ constexpr std::string_view run_id = "x-alter-run-id";
 constexpr std::string_view thread_id = "x-alter-thread-id";
 constexpr std::string_view tool_call_id = "x-alter-tool-call-id";
 constexpr std::string_view trace = "x-alter-trace";
+/// W3C Trace Context (messages/traceparent.hpp); not signed, like attribution.
+constexpr std::string_view traceparent = "traceparent";
 constexpr std::string_view actor_id = "x-alter-actor-id";
 constexpr std::string_view request_id = "x-alter-request-id";
 constexpr std::string_view key_deprecated = "x-alter-key-deprecated";

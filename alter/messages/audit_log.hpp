@@ -47,6 +47,8 @@ struct audit_entry {
   bool body_truncated = false;
   /// The extra fields of the call's trace scope.
   field_list trace;
+  /// The call's W3C traceparent, as the provider received it.
+  std::string traceparent;
 };
 
 struct audit_page {
@@ -76,6 +78,8 @@ struct provider_call_report {
   std::string run_id;
   std::string thread_id;
   std::string tool_call_id;
+  /// The traceparent the SDK sent with the call.
+  std::string traceparent;
 };
 
 /// POST /v1/audit/events.
@@ -96,7 +100,7 @@ typename Inspector::result_type inspect(Inspector& f, audit_entry& x) {
            x.caller_type, x.grant_id, x.provider_id, x.principal_type, x.grant_kind,
            x.method, x.url, x.status_code, x.error_code, x.reason, x.context, x.run_id,
            x.thread_id, x.tool_call_id, x.latency_ms, x.approval_id, x.decided_by,
-           x.trace, x.request_headers, x.request_body, x.body_truncated);
+           x.trace, x.request_headers, x.request_body, x.body_truncated, x.traceparent);
 }
 
 template <class Inspector>
@@ -108,7 +112,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, provider_call_report& x) {
   return f(caf::meta::type_name("provider_call_report"), x.grant_id, x.method, x.url,
            x.status_code, x.error_code, x.latency_ms, x.reason, x.run_id, x.thread_id,
-           x.tool_call_id);
+           x.tool_call_id, x.traceparent);
 }
 
 template <class Inspector>

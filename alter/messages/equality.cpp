@@ -45,10 +45,10 @@ ALTER_EQ(audit_entry, x.created_at, x.request_id, x.action, x.outcome, x.app_id,
          x.grant_id, x.provider_id, x.principal_type, x.grant_kind, x.method, x.url,
          x.status_code, x.error_code, x.reason, x.context, x.run_id, x.thread_id,
          x.tool_call_id, x.latency_ms, x.approval_id, x.decided_by, x.request_headers,
-         x.request_body, x.body_truncated, x.trace)
+         x.request_body, x.body_truncated, x.trace, x.traceparent)
 ALTER_EQ(audit_page, x.rows, x.next_cursor)
 ALTER_EQ(provider_call_report, x.grant_id, x.method, x.url, x.status_code, x.error_code,
-         x.latency_ms, x.reason, x.run_id, x.thread_id, x.tool_call_id)
+         x.latency_ms, x.reason, x.run_id, x.thread_id, x.tool_call_id, x.traceparent)
 ALTER_EQ(provider_call_reports, x.events)
 ALTER_EQ(pending_approval, x.approval_id, x.approval_url, x.expires_at, x.gates)
 ALTER_EQ(proxy_outcome, x.pending, x.result, x.approval, x.retries)

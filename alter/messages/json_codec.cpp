@@ -189,6 +189,7 @@ void describe(Io& io, audit_entry& x) {
   io.optional("request_body", x.request_body);
   io.optional("body_truncated", x.body_truncated);
   io.optional("trace", x.trace);
+  io.optional("traceparent", x.traceparent);
 }
 
 template <class Io>
@@ -203,6 +204,7 @@ void describe(Io& io, provider_call_report& x) {
   io.optional("run_id", x.run_id);
   io.optional("thread_id", x.thread_id);
   io.optional("tool_call_id", x.tool_call_id);
+  io.optional("traceparent", x.traceparent);
 }
 
 template <class Io>

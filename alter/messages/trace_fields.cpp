@@ -6,6 +6,7 @@
 
 #include "alter/messages/base64.hpp"
 #include "alter/messages/json_codec.hpp"
+#include "alter/messages/traceparent.hpp"
 
 namespace alter {
 
@@ -47,6 +48,8 @@ trace_fields merge(const trace_fields& outer, const trace_fields& inner) {
     out.thread_id = inner.thread_id;
   if (!inner.tool_call_id.empty())
     out.tool_call_id = inner.tool_call_id;
+  if (!inner.traceparent.empty())
+    out.traceparent = inner.traceparent;
   for (const auto& f : inner.extra) {
     auto same = [&](const field& x) { return x.name == f.name; };
     auto i = std::find_if(out.extra.begin(), out.extra.end(), same);
@@ -65,6 +68,9 @@ std::optional<std::string> trace_problem(const trace_fields& t) {
     return p;
   if (auto p = value_problem("tool_call_id", t.tool_call_id))
     return p;
+  if (!t.traceparent.empty() && !is_valid_traceparent(t.traceparent))
+    return std::string{"traceparent must be a W3C traceparent of version 00: "
+                       "00-<32 hex>-<16 hex>-<2 hex>, lower case"};
   if (t.extra.size() > max_extra)
     return std::string{"at most 16 extra trace fields"};
   for (std::size_t i = 0; i < t.extra.size(); ++i) {

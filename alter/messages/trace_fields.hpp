@@ -17,20 +17,27 @@ struct trace_fields {
   std::string tool_call_id;
   /// Anything else worth finding in the audit trail (tool name, step, ...).
   field_list extra;
+  /// The host's current W3C traceparent (version 00): every call of the scope
+  /// carries it, so the backend's audit row and the provider see the host's
+  /// trace. Without one each call starts a trace of its own.
+  std::string traceparent;
 
   bool empty() const noexcept {
-    return run_id.empty() && thread_id.empty() && tool_call_id.empty() && extra.empty();
+    return run_id.empty() && thread_id.empty() && tool_call_id.empty() && extra.empty()
+           && traceparent.empty();
   }
 };
 
-ALTER_INSPECT(trace_fields, x.run_id, x.thread_id, x.tool_call_id, x.extra)
+ALTER_INSPECT(trace_fields, x.run_id, x.thread_id, x.tool_call_id, x.extra,
+              x.traceparent)
 
 /// Nested scopes: the inner scope's fields win, the outer ones fill the gaps.
 trace_fields merge(const trace_fields& outer, const trace_fields& inner);
 
 /// Limits: ids at most 200 printable ASCII characters, at most 16 extra fields
 /// with names of [a-z0-9_] (1-64) and values of at most 200 printable ASCII
-/// characters. Returns why the fields are unusable, or nullopt.
+/// characters, a traceparent of version 00. Returns why the fields are
+/// unusable, or nullopt.
 std::optional<std::string> trace_problem(const trace_fields& t);
 
 /// The x-alter-trace header value for the extra fields: base64url of a JSON

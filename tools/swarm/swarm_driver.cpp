@@ -320,7 +320,8 @@ void issue_next(driver_pointer self) {
       trace_fields t{"swarm-" + std::to_string(st.plan.seed),
                      "agent-" + std::to_string(a),
                      "call-" + std::to_string(k),
-                     {{"scenario", st.plan.scenario}}};
+                     {{"scenario", st.plan.scenario}},
+                     {}};
       through_sub_client(ctx, agent.client, std::move(call), trace_atom_v, t);
       break;
     }

@@ -26,6 +26,9 @@ struct api_call {
   /// The extra fields of the caller's trace scope (x-alter-trace) as a JSON
   /// object, decoded once by the router; empty without any.
   std::string trace_json;
+  /// The call's W3C traceparent: the caller's when valid, else a fresh trace
+  /// (set by the router). The audit row keeps it; the provider receives it.
+  std::string traceparent;
   /// The route table's entry for the request; null until routing found one.
   const route* matched = nullptr;
   /// The approval pages' signed-in approver (their chain sets it).

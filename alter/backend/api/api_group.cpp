@@ -1,10 +1,12 @@
 #include "alter/backend/api/api_group.hpp"
 
+#include "alter/auth/crypto.hpp"
 #include "alter/auth/request_signing.hpp"
 #include "alter/auth/scope.hpp"
 #include "alter/backend/access/authenticator.hpp"
 #include "alter/messages/json_codec.hpp"
 #include "alter/messages/trace_fields.hpp"
+#include "alter/messages/traceparent.hpp"
 #include "alter/messages/validation.hpp"
 
 namespace alter::backend {
@@ -49,7 +51,17 @@ bool authenticated(authenticator& auth, const api_call_ptr& call) {
   return true;
 }
 
+/// W3C Trace Context: a traceparent that is not valid starts a new trace rather
+/// than failing the call.
+void take_traceparent(api_call& call) {
+  const auto* t = find_field(call.request.headers, header::traceparent);
+  call.traceparent = t != nullptr && is_valid_traceparent(*t)
+                         ? *t
+                         : fresh_traceparent(crypto::random_hex);
+}
+
 bool trace_decoded(const api_call_ptr& call) {
+  take_traceparent(*call);
   const auto* t = find_field(call->request.headers, header::trace);
   if (t == nullptr)
     return true;

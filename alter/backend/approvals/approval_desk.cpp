@@ -54,6 +54,7 @@ audit_record row_about(const approval_record& a, std::string action) {
   row.run_id = a.run_id;
   row.thread_id = a.thread_id;
   row.tool_call_id = a.tool_call_id;
+  row.traceparent = a.traceparent;
   row.approval_id = a.id;
   return row;
 }
@@ -501,7 +502,7 @@ void approval_desk::execute(const approval_record& approval) {
   auto key = approval.idempotency_key.empty()
                  ? std::string{}
                  : upstream_idempotency_key(approval.app_id, approval.idempotency_key);
-  call_provider(ctx_, *grant, *req, key, std::move(finish));
+  call_provider(ctx_, *grant, *req, key, approval.traceparent, std::move(finish));
 }
 
 } // namespace alter::backend

@@ -38,6 +38,7 @@ audit_record audit_row(const api_call& call, std::string action) {
   row.thread_id = header_value(call, header::thread_id);
   row.tool_call_id = header_value(call, header::tool_call_id);
   row.trace_json = call.trace_json;
+  row.traceparent = call.traceparent;
   row.latency_ms = call.elapsed_ms();
   return row;
 }

@@ -12,6 +12,7 @@
 #include "alter/backend/oauth/grant_credential.hpp"
 #include "alter/messages/base64.hpp"
 #include "alter/messages/http_method.hpp"
+#include "alter/messages/traceparent.hpp"
 #include "alter/messages/validation.hpp"
 #include "alter/net/credential_injection.hpp"
 #include "alter/net/url.hpp"
@@ -86,6 +87,7 @@ std::string upstream_idempotency_key(const std::string& app_id,
 
 void call_provider(backend_context& ctx, const grant_record& grant,
                    const proxy_request& req, const std::string& idempotency_key,
+                   const std::string& traceparent,
                    std::function<void(provider_outcome)> done) {
   auto checked = check_proxy_request(ctx.db, req, grant);
   if (auto* problem = std::get_if<alter_error>(&checked)) {
@@ -94,7 +96,7 @@ void call_provider(backend_context& ctx, const grant_record& grant,
     return done(std::move(refused));
   }
   call_provider(ctx, grant, req, std::get<checked_proxy_request>(std::move(checked)),
-                idempotency_key, std::move(done));
+                idempotency_key, traceparent, std::move(done));
 }
 
 namespace {
@@ -207,12 +209,14 @@ void send(const std::shared_ptr<upstream_call>& call, std::string refused_token)
 
 void call_provider(backend_context& ctx, const grant_record& grant,
                    const proxy_request& req, checked_proxy_request checked,
-                   const std::string& idempotency_key,
+                   const std::string& idempotency_key, const std::string& traceparent,
                    std::function<void(provider_outcome)> done) {
   http_request base{req.method, std::move(checked.url.target), req.headers,
                     std::move(checked.body), 0};
   if (!idempotency_key.empty() && !find_field(base.headers, header::idempotency_key))
     base.headers.push_back({std::string{header::idempotency_key}, idempotency_key});
+  if (!traceparent.empty())
+    set_traceparent(base.headers, traceparent);
   send(std::make_shared<upstream_call>(upstream_call{
            ctx, grant, std::move(checked.url.where), std::move(base), std::move(done)}),
        {});

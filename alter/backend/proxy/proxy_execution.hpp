@@ -49,15 +49,17 @@ std::string upstream_idempotency_key(const std::string& app_id, const std::strin
 /// `idempotency_key` (upstream_idempotency_key), the request carries it unless the
 /// caller set one: a provider that honours it deduplicates, and a request that failed
 /// on a reused connection before any answer byte may be sent once more
-/// (upstream_client).
+/// (upstream_client). The request carries `traceparent` (replacing any the
+/// caller set), so the provider sees the trace the audit row names.
 void call_provider(backend_context& ctx, const grant_record& grant,
                    const proxy_request& req, const std::string& idempotency_key,
+                   const std::string& traceparent,
                    std::function<void(provider_outcome)> done);
 
 /// The same for a request check_proxy_request passed just now (for this grant).
 void call_provider(backend_context& ctx, const grant_record& grant,
                    const proxy_request& req, checked_proxy_request checked,
-                   const std::string& idempotency_key,
+                   const std::string& idempotency_key, const std::string& traceparent,
                    std::function<void(provider_outcome)> done);
 
 } // namespace alter::backend

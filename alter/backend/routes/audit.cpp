@@ -12,6 +12,7 @@
 #include "alter/backend/audit/audit_trail.hpp"
 #include "alter/messages/audit_log.hpp"
 #include "alter/messages/json_codec.hpp"
+#include "alter/messages/traceparent.hpp"
 #include "alter/net/url.hpp"
 
 namespace alter::backend {
@@ -96,6 +97,7 @@ audit_entry entry_of(audit_record r) {
   e.approval_id = std::move(r.approval_id);
   e.decided_by = std::move(r.decided_by);
   e.trace = fields_of_json(r.trace_json);
+  e.traceparent = std::move(r.traceparent);
   e.request_headers = fields_of_json(r.request_headers_json);
   e.request_body = std::move(r.request_body);
   e.body_truncated = r.body_truncated;
@@ -170,6 +172,9 @@ void report(backend_context& ctx, const api_call_ptr& call) {
           row.thread_id = ev.thread_id.substr(0, 200);
         if (!ev.tool_call_id.empty())
           row.tool_call_id = ev.tool_call_id.substr(0, 200);
+        // The reported call's own trace, not the report batch's.
+        row.traceparent
+            = is_valid_traceparent(ev.traceparent) ? ev.traceparent : std::string{};
         written = written && write_audit(tx, row);
       }
       if (!written)

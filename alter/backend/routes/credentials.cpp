@@ -188,6 +188,7 @@ void hold_for_approval(backend_context& ctx, const api_call_ptr& call, audit_rec
   a.run_id = row.run_id;
   a.thread_id = row.thread_id;
   a.tool_call_id = row.tool_call_id;
+  a.traceparent = row.traceparent;
   a.idempotency_key = guard.key();
   row.action = "approval.requested";
   row.outcome = audit_outcome::pending;
@@ -262,6 +263,7 @@ void execute_proxy(backend_context& ctx, const api_call_ptr& call) {
   auto grant_id = grant->id;
   call_provider(ctx, *grant, *body, std::move(checked),
                 upstream_idempotency_key(call->identity.app_id(), guard->key()),
+                call->traceparent,
                 [&ctx, call, row, grant_id, guard](provider_outcome out) mutable {
                   row.latency_ms = call->elapsed_ms();
                   if (!out.ok) {

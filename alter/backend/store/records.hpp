@@ -230,6 +230,8 @@ struct audit_record {
   std::string decided_by;
   /// The extra fields of the call's trace scope (JSON object of strings).
   std::string trace_json;
+  /// The call's W3C traceparent (messages/traceparent.hpp).
+  std::string traceparent;
   /// Position in the trail (assigned by the store).
   int64_t sequence = 0;
 };
@@ -279,6 +281,8 @@ struct approval_record {
   std::string run_id;
   std::string thread_id;
   std::string tool_call_id;
+  /// The held call's traceparent: its execution's row and the provider see it.
+  std::string traceparent;
   std::string idempotency_key;
   approval_state status = approval_state::pending;
   std::string created_at;

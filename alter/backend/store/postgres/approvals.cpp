@@ -39,6 +39,7 @@ approval_record read_approval(const pg_row& s) {
   x.result_status = s.integer(24);
   x.result_json = s.bytes(25);
   x.gates_json = s.text(26);
+  x.traceparent = s.text(27);
   return x;
 }
 
@@ -50,9 +51,9 @@ void pg_approvals::insert(const approval_record& x) {
       "INSERT INTO approvals(id, app_id, agent_id, api_key_id, grant_id, provider_id, "
       "rule_id, request_json, method, url, reason, caller, caller_type, run_id, "
       "thread_id, tool_call_id, idempotency_key, status, created_at, expires_at, "
-      "gates_json) "
+      "gates_json, traceparent) "
       "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-      "$17, $18, $19, $20, $21)");
+      "$17, $18, $19, $20, $21, $22)");
   s.bind(1, x.id).bind(2, x.app_id).bind_or_null(3, x.agent_id);
   s.bind_or_null(4, x.api_key_id).bind(5, x.grant_id).bind(6, x.provider_id);
   s.bind_or_null(7, x.rule_id)
@@ -63,7 +64,7 @@ void pg_approvals::insert(const approval_record& x) {
   s.bind_or_null(14, x.run_id).bind_or_null(15, x.thread_id);
   s.bind_or_null(16, x.tool_call_id).bind_or_null(17, x.idempotency_key);
   s.bind(18, to_string(x.status)).bind(19, x.created_at).bind(20, x.expires_at);
-  s.bind(21, x.gates_json);
+  s.bind(21, x.gates_json).bind_or_null(22, x.traceparent);
   s.run();
 }
 
@@ -74,7 +75,7 @@ std::optional<approval_record> pg_approvals::find(std::string_view id) {
       "request_json, method, url, reason, caller, caller_type, run_id, thread_id, "
       "tool_call_id, idempotency_key, status, created_at, expires_at, decided_at, "
       "decided_by, decision_reason, executed_at, result_status, result_json, "
-      "gates_json FROM approvals WHERE id = $1");
+      "gates_json, traceparent FROM approvals WHERE id = $1");
   s.bind(1, id);
   auto out = s.first(read_approval);
   if (out)

@@ -164,12 +164,18 @@ constexpr const char* approval_gates
     = "ALTER TABLE approvals ADD COLUMN gates_json TEXT COLLATE \"C\" NOT NULL "
       "DEFAULT ''";
 
+// 008: the W3C traceparent of each audited call and of each held call (whose
+// execution is audited later); NULL for the rows from before.
+constexpr const char* traceparents
+    = "ALTER TABLE audit_log ADD COLUMN traceparent TEXT COLLATE \"C\"; "
+      "ALTER TABLE approvals ADD COLUMN traceparent TEXT COLLATE \"C\"";
+
 struct migration {
   int version;
   const char* sql;
 };
 
-constexpr std::array<migration, 7> migrations{{
+constexpr std::array<migration, 8> migrations{{
     {1, initial_schema},
     {2, lookup_hash_index},
     {3, key_lineage_indexes},
@@ -177,6 +183,7 @@ constexpr std::array<migration, 7> migrations{{
     {5, shared_ledgers},
     {6, oauth_tokens},
     {7, approval_gates},
+    {8, traceparents},
 }};
 
 /// The advisory lock key that serialises migrations ("migrate" in ASCII).

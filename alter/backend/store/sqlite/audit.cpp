@@ -13,7 +13,8 @@ constexpr const char* audit_columns
       "caller_key_prefix, caller, caller_type, grant_id, provider_id, method, url, "
       "status_code, error_code, reason, context_json, run_id, thread_id, "
       "tool_call_id, latency_ms, principal_type, grant_kind, approval_id, "
-      "request_headers_json, request_body, body_truncated, decided_by, id, trace_json";
+      "request_headers_json, request_body, body_truncated, decided_by, id, trace_json, "
+      "traceparent";
 
 audit_record read_audit(const statement& s) {
   audit_record x;
@@ -47,6 +48,7 @@ audit_record read_audit(const statement& s) {
   x.body_truncated = s.integer(27) != 0;
   x.decided_by = s.text(28);
   x.trace_json = s.text(30);
+  x.traceparent = s.text(31);
   x.sequence = s.integer(29);
   return x;
 }
@@ -61,9 +63,9 @@ void sqlite_audit::append(const audit_record& x, audit_append_key) {
       "provider_id, method, url, status_code, error_code, reason, context_json, "
       "run_id, thread_id, tool_call_id, latency_ms, principal_type, grant_kind, "
       "approval_id, request_headers_json, request_body, body_truncated, decided_by, "
-      "trace_json) "
+      "trace_json, traceparent) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-      "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)");
+      "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)");
   s.bind(1, x.created_at)
       .bind(2, x.request_id)
       .bind(3, x.action)
@@ -79,6 +81,7 @@ void sqlite_audit::append(const audit_record& x, audit_append_key) {
   s.bind_or_null(25, x.approval_id).bind_or_null(26, x.request_headers_json);
   s.bind_or_null(27, x.request_body).bind(28, int64_t{x.body_truncated ? 1 : 0});
   s.bind_or_null(29, x.decided_by).bind_or_null(30, x.trace_json);
+  s.bind_or_null(31, x.traceparent);
   s.execute();
   lease.commit();
 }

@@ -216,12 +216,21 @@ void approval_gates(database& db) {
     db.exec("ALTER TABLE approvals ADD COLUMN gates_json TEXT NOT NULL DEFAULT ''");
 }
 
+// 008: the W3C traceparent of each audited call and of each held call (whose
+// execution is audited later); NULL for the rows from before.
+void traceparents(database& db) {
+  if (!has_column(db, "audit_log", "traceparent"))
+    db.exec("ALTER TABLE audit_log ADD COLUMN traceparent TEXT");
+  if (!has_column(db, "approvals", "traceparent"))
+    db.exec("ALTER TABLE approvals ADD COLUMN traceparent TEXT");
+}
+
 struct migration {
   int version;
   void (*apply)(database&);
 };
 
-constexpr std::array<migration, 7> migrations{{
+constexpr std::array<migration, 8> migrations{{
     {1, initial_tables},
     {2, columns_added_before_versioning},
     {3, key_lineage_indexes},
@@ -229,6 +238,7 @@ constexpr std::array<migration, 7> migrations{{
     {5, shared_ledgers},
     {6, oauth_tokens},
     {7, approval_gates},
+    {8, traceparents},
 }};
 
 void refuse_newer(database& db, const std::string& path) {

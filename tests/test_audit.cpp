@@ -440,3 +440,51 @@ CAF_TEST(metrics count answers by route and status with latency and admission fi
   CAF_CHECK(after.find("/v1/x1") == std::string::npos);
   CAF_CHECK(after.find(R"(method="other")") != std::string::npos);
 }
+
+namespace {
+
+/// The value of an unlabelled series in a /metrics text; -1 when absent.
+double metric_value(const std::string& text, const std::string& series) {
+  auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos)
+    return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+} // namespace
+
+CAF_TEST(metrics show the flushes of the store and the provider connections) {
+  world w{world::options(false)};
+  auto agent = w.agent(0);
+  provider_call call;
+  call.url = w.provider_url("sim-bearer") + "/v1/items";
+  call.grant_id = w.keys.agents[0].grant_ids[0];
+  call.reason = "metrics";
+  for (int i = 0; i < 3; ++i)
+    agent.proxy_request(call);
+  auto text = w.browse("GET", "/metrics").body;
+  // Every proxied call committed durably: the flushes were timed and sized.
+  auto flushes = metric_value(text, "alter_store_flushes_total");
+  CAF_CHECK_GREATER_OR_EQUAL(flushes, 3);
+  CAF_CHECK_EQUAL(metric_value(text, "alter_store_flush_duration_seconds_count"),
+                  flushes);
+  CAF_CHECK_EQUAL(metric_value(text, "alter_store_flush_transactions_count"), flushes);
+  CAF_CHECK_EQUAL(metric_value(text, "alter_store_flush_transactions_sum"),
+                  metric_value(text, "alter_store_transactions_total"));
+  CAF_CHECK(text.find("alter_store_flush_duration_seconds_bucket{le=\"+Inf\"} ")
+            != std::string::npos);
+  CAF_CHECK(text.find("# TYPE alter_store_flush_transactions histogram")
+            != std::string::npos);
+  CAF_CHECK_EQUAL(metric_value(text, "alter_store_writers_waiting"), 0);
+  // One provider endpoint: a connection opened, then kept and reused.
+  CAF_CHECK_EQUAL(metric_value(text, "alter_upstream_origins"), 1);
+  CAF_CHECK_EQUAL(metric_value(text, "alter_upstream_in_flight"), 0);
+  CAF_CHECK_GREATER_OR_EQUAL(
+      metric_value(text, "alter_upstream_connections_opened_total"), 1);
+  CAF_CHECK_GREATER_OR_EQUAL(metric_value(text, "alter_upstream_reused_total"), 1);
+  CAF_CHECK_EQUAL(metric_value(text, "alter_upstream_connections_opened_total")
+                      + metric_value(text, "alter_upstream_reused_total"),
+                  3);
+  CAF_CHECK_EQUAL(metric_value(text, "alter_upstream_idle_connections"), 1);
+  CAF_CHECK_EQUAL(metric_value(text, "alter_upstream_resent_total"), 0);
+}

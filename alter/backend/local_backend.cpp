@@ -313,7 +313,8 @@ void local_backend::handle(server_request req, responder respond) {
     res.headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"},
                    {"Cache-Control", "no-store"},
                    {"X-Content-Type-Options", "nosniff"}};
-    res.body = st.metrics.render(st.admission, st.workers->queued(), st.db.stats());
+    res.body = st.metrics.render(st.admission, st.workers->queued(), st.db.stats(),
+                                 st.upstream->stats());
     return respond(std::move(res));
   }
   if (auto probe = health_probe_of(req)) {

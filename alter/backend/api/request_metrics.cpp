@@ -35,6 +35,34 @@ std::string label_value(std::string_view text) {
   return out;
 }
 
+/// One histogram's lines; `labels` are the series' own ("" for none).
+template <std::size_t N>
+void render_histogram(std::ostream& out, std::string_view name,
+                      const std::string& labels, const histogram<N>& h,
+                      const std::array<double, N>& bounds) {
+  auto with = [&](std::string_view more) {
+    std::string l = labels;
+    if (!l.empty() && !more.empty())
+      l += ',';
+    l += more;
+    return l.empty() ? std::string{} : "{" + l + "}";
+  };
+  for (std::size_t i = 0; i < N; ++i) {
+    std::ostringstream le;
+    le << "le=\"" << bounds[i] << "\"";
+    out << name << "_bucket" << with(le.str()) << " " << h.buckets[i] << "\n";
+  }
+  out << name << "_bucket" << with("le=\"+Inf\"") << " " << h.count << "\n"
+      << name << "_sum" << with("") << " " << h.sum << "\n"
+      << name << "_count" << with("") << " " << h.count << "\n";
+}
+
+void render_gauge(std::ostream& out, std::string_view name, std::string_view kind,
+                  std::string_view help, uint64_t value) {
+  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << kind << "\n"
+      << name << " " << value << "\n";
+}
+
 } // namespace
 
 void request_metrics::observe(const route* matched, std::string_view method, int status,
@@ -43,17 +71,12 @@ void request_metrics::observe(const route* matched, std::string_view method, int
                  status >= 100 && status <= 599 ? status : 0};
   auto seconds = latency_ms / 1000.0;
   std::lock_guard<std::mutex> guard{mtx_};
-  auto& s = series_[key];
-  ++s.count;
-  s.sum_seconds += seconds;
-  for (std::size_t i = 0; i < latency_buckets.size(); ++i)
-    if (seconds <= latency_buckets[i])
-      ++s.buckets[i];
+  series_[key].observe(seconds, latency_buckets);
 }
 
 std::string request_metrics::render(const admission_control& admission,
-                                    std::size_t queued,
-                                    const store_stats& commits) const {
+                                    std::size_t queued, const store_stats& commits,
+                                    const upstream_stats& upstream) const {
   std::ostringstream out;
   out << "# HELP alter_requests_total Answers by route, method and status.\n"
          "# TYPE alter_requests_total counter\n";
@@ -69,15 +92,9 @@ std::string request_metrics::render(const admission_control& admission,
     out << "alter_requests_total{" << labels(key) << "} " << s.count << "\n";
   out << "# HELP alter_request_duration_seconds Time to answer, by route, method and "
          "status.\n# TYPE alter_request_duration_seconds histogram\n";
-  for (const auto& [key, s] : series_) {
-    auto l = labels(key);
-    for (std::size_t i = 0; i < latency_buckets.size(); ++i)
-      out << "alter_request_duration_seconds_bucket{" << l << ",le=\""
-          << latency_buckets[i] << "\"} " << s.buckets[i] << "\n";
-    out << "alter_request_duration_seconds_bucket{" << l << ",le=\"+Inf\"} " << s.count
-        << "\nalter_request_duration_seconds_sum{" << l << "} " << s.sum_seconds
-        << "\nalter_request_duration_seconds_count{" << l << "} " << s.count << "\n";
-  }
+  for (const auto& [key, s] : series_)
+    render_histogram(out, "alter_request_duration_seconds", labels(key), s,
+                     latency_buckets);
   out << "# HELP alter_requests_in_flight Requests admitted and not yet answered.\n"
          "# TYPE alter_requests_in_flight gauge\n";
   for (std::size_t i = 0; i < request_class_count; ++i) {
@@ -92,17 +109,42 @@ std::string request_metrics::render(const admission_control& admission,
     out << "alter_requests_rejected_total{class=\"" << name_of(c) << "\"} "
         << admission.rejected(c) << "\n";
   }
-  out << "# HELP alter_worker_queue_length Requests waiting for a worker.\n"
-         "# TYPE alter_worker_queue_length gauge\nalter_worker_queue_length "
-      << queued
-      << "\n# HELP alter_store_transactions_total Transactions the store committed.\n"
-         "# TYPE alter_store_transactions_total "
-         "counter\nalter_store_transactions_total "
-      << commits.transactions
-      << "\n# HELP alter_store_flushes_total Durable flushes (fsyncs) of those "
-         "commits; transactions per flush is the group-commit batch.\n"
-         "# TYPE alter_store_flushes_total counter\nalter_store_flushes_total "
-      << commits.flushes << "\n";
+  render_gauge(out, "alter_worker_queue_length", "gauge",
+               "Requests waiting for a worker.", queued);
+  render_gauge(out, "alter_store_transactions_total", "counter",
+               "Transactions the store committed.", commits.transactions);
+  render_gauge(out, "alter_store_flushes_total", "counter",
+               "Durable flushes (fsyncs) of those commits; transactions per flush "
+               "is the group-commit batch.",
+               commits.flushes);
+  out << "# HELP alter_store_flush_duration_seconds Time of each durable flush "
+         "(COMMIT with its fsync).\n# TYPE alter_store_flush_duration_seconds "
+         "histogram\n";
+  render_histogram(out, "alter_store_flush_duration_seconds", "", commits.flush_seconds,
+                   latency_buckets);
+  out << "# HELP alter_store_flush_transactions Transactions made durable by each "
+         "flush (the group-commit batch).\n# TYPE alter_store_flush_transactions "
+         "histogram\n";
+  render_histogram(out, "alter_store_flush_transactions", "", commits.batch_size,
+                   batch_buckets);
+  render_gauge(out, "alter_store_writers_waiting", "gauge",
+               "Writes (audit rows, claims, completions) queued for the store's "
+               "writer.",
+               commits.writers_waiting);
+  render_gauge(out, "alter_upstream_in_flight", "gauge",
+               "Provider exchanges under way.", upstream.in_flight);
+  render_gauge(out, "alter_upstream_idle_connections", "gauge",
+               "Provider connections kept for reuse.", upstream.idle);
+  render_gauge(out, "alter_upstream_origins", "gauge",
+               "Provider endpoints with a connection pool.", upstream.origins);
+  render_gauge(out, "alter_upstream_connections_opened_total", "counter",
+               "Provider connections opened.", upstream.opened);
+  render_gauge(out, "alter_upstream_reused_total", "counter",
+               "Provider exchanges on a kept connection.", upstream.reused);
+  render_gauge(out, "alter_upstream_resent_total", "counter",
+               "Requests sent once more on a fresh connection after a kept one "
+               "failed before any answer byte.",
+               upstream.resent);
   return out.str();
 }
 

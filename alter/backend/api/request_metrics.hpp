@@ -1,12 +1,12 @@
 // What /metrics serves, in the Prometheus text format (0.0.4): every answer by
 // route, method and status with a latency histogram; requests in flight and
-// rejected per admission class; the workers' queue; the store's commits and
-// flushes (so commits per flush, the group-commit batch, can be read off).
+// rejected per admission class; the workers' queue; the store's commits, its
+// flushes with their latency and batch sizes, and the writes queued for its
+// writer (audit rows among them); the provider connections' state.
 // Labels come from closed sets only (route patterns of the table, known
 // methods, statuses 100 to 599), so no request can grow the series.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -15,6 +15,8 @@
 #include <tuple>
 
 #include "alter/backend/api/admission.hpp"
+#include "alter/backend/proxy/upstream_client.hpp"
+#include "alter/backend/store/histogram.hpp"
 #include "alter/backend/store/store.hpp"
 
 namespace alter::backend {
@@ -22,10 +24,6 @@ namespace alter::backend {
 struct route;
 
 constexpr std::string_view metrics_path = "/metrics";
-
-/// Upper bounds of the latency buckets, in seconds.
-constexpr std::array<double, 12> latency_buckets{
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0};
 
 class request_metrics {
 public:
@@ -36,14 +34,10 @@ public:
 
   /// Everything, as /metrics answers it.
   std::string render(const admission_control& admission, std::size_t queued,
-                     const store_stats& commits) const;
+                     const store_stats& commits, const upstream_stats& upstream) const;
 
 private:
-  struct series {
-    uint64_t count = 0;
-    double sum_seconds = 0;
-    std::array<uint64_t, latency_buckets.size()> buckets{};
-  };
+  using series = latency_histogram;
   /// Route (null: none), method (a verb's index, or "other"), status.
   using series_key = std::tuple<const route*, uint8_t, int>;
   mutable std::mutex mtx_;

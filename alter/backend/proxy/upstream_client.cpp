@@ -70,12 +70,15 @@ upstream_client::checkout(const net::endpoint& where, const std::string& key,
   auto& pool = i->second;
   auto c = pool.idle.take(clock_type::now());
   reused = c != nullptr;
+  ++(reused ? reused_ : opened_);
   return c ? c : pool.factory();
 }
 
 std::shared_ptr<net::http_connection>
 upstream_client::fresh_connection(const std::string& key) {
   std::lock_guard guard{mtx_};
+  ++opened_;
+  ++resent_;
   return pools_.at(key).factory();
 }
 
@@ -94,7 +97,11 @@ void upstream_client::exchange(net::endpoint where, http_request req,
   a->key = where.pool_key();
   a->request = std::move(req);
   a->deadline = clock_type::now() + timeout;
-  a->done = std::move(done);
+  ++in_flight_;
+  a->done = [this, done = std::move(done)](net::exchange_outcome out) {
+    --in_flight_;
+    done(std::move(out));
+  };
   std::shared_ptr<net::http_connection> connection;
   bool reused = false;
   try {
@@ -131,6 +138,19 @@ void upstream_client::run(std::shared_ptr<attempt> a,
         }
         run(std::move(a), std::move(fresh), false);
       });
+}
+
+upstream_stats upstream_client::stats() {
+  upstream_stats out;
+  out.in_flight = in_flight_.load(std::memory_order_relaxed);
+  out.opened = opened_.load(std::memory_order_relaxed);
+  out.reused = reused_.load(std::memory_order_relaxed);
+  out.resent = resent_.load(std::memory_order_relaxed);
+  std::lock_guard guard{mtx_};
+  out.origins = pools_.size();
+  for (const auto& [key, pool] : pools_)
+    out.idle += pool.idle.size();
+  return out;
 }
 
 } // namespace alter::backend

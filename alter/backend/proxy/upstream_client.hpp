@@ -11,6 +11,7 @@
 // was sent.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -38,6 +39,21 @@ struct upstream_options {
 /// request is replayable or never reached the wire. Never after a timeout.
 bool worth_resending(const net::exchange_outcome& failed, const http_request& req);
 
+/// The provider connections' state, for /metrics.
+struct upstream_stats {
+  /// Exchanges under way now.
+  uint64_t in_flight = 0;
+  /// Kept connections waiting for their next exchange, over all endpoints.
+  uint64_t idle = 0;
+  /// Provider endpoints with a pool of their own.
+  uint64_t origins = 0;
+  /// Connections opened, exchanges on a kept connection and requests sent once
+  /// more on a fresh one (worth_resending), so far.
+  uint64_t opened = 0;
+  uint64_t reused = 0;
+  uint64_t resent = 0;
+};
+
 class upstream_client {
 public:
   /// `trust` applies to every https provider (the embedded simulated providers
@@ -49,6 +65,8 @@ public:
   void exchange(net::endpoint where, http_request req,
                 std::chrono::milliseconds timeout,
                 std::function<void(net::exchange_outcome)> done);
+
+  upstream_stats stats();
 
 private:
   struct origin_pool {
@@ -72,6 +90,10 @@ private:
   upstream_options options_;
   std::mutex mtx_;
   std::unordered_map<std::string, origin_pool> pools_;
+  std::atomic<uint64_t> in_flight_{0};
+  std::atomic<uint64_t> opened_{0};
+  std::atomic<uint64_t> reused_{0};
+  std::atomic<uint64_t> resent_{0};
 };
 
 } // namespace alter::backend

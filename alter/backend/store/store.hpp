@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "alter/backend/store/change_feed.hpp"
+#include "alter/backend/store/commit_meter.hpp"
 #include "alter/backend/store/nonces_repository.hpp"
 #include "alter/backend/store/rate_limits_repository.hpp"
 #include "alter/backend/store/repositories.hpp"
@@ -25,14 +26,6 @@
 namespace alter::backend {
 
 class master_key;
-
-/// Durable commits so far: `transactions` committed write transactions (an
-/// autocommit write counts as one), made durable in `flushes` groups (each one
-/// fsync); flushes < transactions when concurrent commits shared a flush.
-struct store_stats {
-  uint64_t transactions = 0;
-  uint64_t flushes = 0;
-};
 
 class store : public repositories {
 public:

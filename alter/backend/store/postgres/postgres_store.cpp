@@ -17,7 +17,7 @@ namespace {
 /// ROLLBACK; the connection returns to the pool when it ends.
 class pg_unit_of_work final : public unit_of_work {
 public:
-  pg_unit_of_work(pg_pool& pool, std::atomic<uint64_t>& commits)
+  pg_unit_of_work(pg_pool& pool, commit_meter& commits)
       : pool_(pool), commits_(commits), repositories_(pg_scope{&pool, &state_}) {
     expect_may_block(); // every call waits for the server
     if (pool_.held_by_this_thread())
@@ -43,8 +43,9 @@ public:
   void commit() override {
     if (!state_.live)
       throw store_misuse{"the transaction already ended"};
+    auto started = std::chrono::steady_clock::now();
     connection_->exec("COMMIT");
-    commits_.fetch_add(1, std::memory_order_relaxed);
+    commits_.flushed(1, std::chrono::steady_clock::now() - started);
     end();
   }
 
@@ -104,7 +105,7 @@ private:
   }
 
   pg_pool& pool_;
-  std::atomic<uint64_t>& commits_;
+  commit_meter& commits_;
   pg_transaction_state state_;
   std::unique_ptr<pg_connection> connection_;
   pg_repository_set repositories_;
@@ -246,8 +247,7 @@ transaction postgres_store::begin() {
 }
 
 store_stats postgres_store::stats() const {
-  auto n = commits_.load(std::memory_order_relaxed);
-  return {n, n};
+  return commits_.snapshot();
 }
 
 } // namespace alter::backend

@@ -94,7 +94,7 @@ private:
   std::unique_ptr<pg_nonces> nonces_;
   std::unique_ptr<pg_rate_limits> rate_limits_;
   std::unique_ptr<pg_change_feed> changes_;
-  std::atomic<uint64_t> commits_{0};
+  commit_meter commits_;
 };
 
 /// `conninfo` without its password, for messages.

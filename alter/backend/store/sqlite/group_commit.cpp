@@ -1,5 +1,7 @@
 #include "alter/backend/store/sqlite/group_commit.hpp"
 
+#include <algorithm>
+
 #include "alter/backend/store/transaction.hpp"
 
 namespace alter::backend {
@@ -13,18 +15,23 @@ namespace {
 /// committed after a lost nonce must not hide the loss. (A thread whose last
 /// request made no awaited commit keeps its entry: after a failed flush, its
 /// next awaited commit may be refused once needlessly, never wrongly taken.)
+///
+/// Writers are told apart by an id never reused: a writer made where an old one
+/// was would otherwise inherit that one's entry, and the loss count it holds.
 struct unawaited_work {
-  const group_commit_writer* writer = nullptr;
+  uint64_t writer = 0;
   uint64_t lost_before = 0;
 };
 thread_local unawaited_work last_unawaited;
+
+std::atomic<uint64_t> writers_made{0};
 
 } // namespace
 
 group_commit_writer::group_commit_writer(const std::string& path,
                                          group_commit_options options)
     : connection_(path, open_mode::read_write), options_(std::move(options)),
-      flusher_([this] { flush_unawaited_batches(); }) {
+      id_(++writers_made), flusher_([this] { flush_unawaited_batches(); }) {
 }
 
 group_commit_writer::~group_commit_writer() {
@@ -138,10 +145,10 @@ void group_commit_writer::commit_work(durability d) {
   auto& db = connection_.db();
   // Holding the writer: the batch of this thread's last with_batch work is
   // either flushed (its outcome counted) or the open one (shared with this).
-  if (d == durability::flushed && last_unawaited.writer == this) {
+  if (d == durability::flushed && last_unawaited.writer == id_) {
     bool lost
         = last_unawaited.lost_before != lost_unawaited_.load(std::memory_order_relaxed);
-    last_unawaited.writer = nullptr;
+    last_unawaited.writer = 0;
     if (lost) {
       rollback_work();
       throw sqlite_error{"an earlier write of this request (its nonce or rate "
@@ -163,8 +170,8 @@ void group_commit_writer::commit_work(durability d) {
   }
   ++batch_works_;
   if (d == durability::with_batch) {
-    if (last_unawaited.writer != this)
-      last_unawaited = {this, lost_unawaited_.load(std::memory_order_relaxed)};
+    if (last_unawaited.writer != id_)
+      last_unawaited = {id_, lost_unawaited_.load(std::memory_order_relaxed)};
     end_turn();
     return;
   }
@@ -213,6 +220,7 @@ void group_commit_writer::flush() noexcept {
     return;
   }
   std::string failure;
+  auto started = std::chrono::steady_clock::now();
   try {
     if (options_.before_flush)
       options_.before_flush(db, works);
@@ -224,8 +232,7 @@ void group_commit_writer::flush() noexcept {
     rollback_quietly(db);
   }
   if (failure.empty()) {
-    works_.fetch_add(static_cast<uint64_t>(works), std::memory_order_relaxed);
-    flushes_.fetch_add(1, std::memory_order_relaxed);
+    meter_.flushed(works, std::chrono::steady_clock::now() - started);
   } else if (works > awaited) {
     lost_unawaited_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -254,9 +261,11 @@ void group_commit_writer::settle(const std::shared_ptr<batch_outcome>& batch,
   flushed_.notify_all();
 }
 
-group_commit_counts group_commit_writer::counts() const noexcept {
-  return {works_.load(std::memory_order_relaxed),
-          flushes_.load(std::memory_order_relaxed)};
+store_stats group_commit_writer::stats() const {
+  auto out = meter_.snapshot();
+  out.writers_waiting
+      = static_cast<uint64_t>(std::max(0, waiting_.load(std::memory_order_relaxed)));
+  return out;
 }
 
 } // namespace alter::backend

@@ -36,6 +36,7 @@
 #include <string>
 #include <thread>
 
+#include "alter/backend/store/commit_meter.hpp"
 #include "alter/backend/store/sqlite/connection.hpp"
 
 namespace alter::backend {
@@ -58,12 +59,6 @@ enum class durability {
   /// Returns at once: the work is made durable with its batch (or undone with
   /// it), no later than any work committed after it on this connection.
   with_batch,
-};
-
-/// Durable commits counted so far (cheap to read).
-struct group_commit_counts {
-  uint64_t works = 0;
-  uint64_t flushes = 0;
 };
 
 class group_commit_writer {
@@ -95,7 +90,9 @@ public:
   void acquire_flushed();
   void release() noexcept;
 
-  group_commit_counts counts() const noexcept;
+  /// Works made durable, flushes with their durations and sizes, and the
+  /// writers waiting for their turn now.
+  store_stats stats() const;
 
 private:
   /// What the works of one batch wait for.
@@ -120,6 +117,8 @@ private:
 
   sqlite_connection connection_;
   group_commit_options options_;
+  /// Unique over the process's life (never an address another writer had).
+  const uint64_t id_;
 
   std::mutex writer_;
   std::atomic<int> waiting_{0};
@@ -142,8 +141,7 @@ private:
   std::mutex outcomes_;
   std::condition_variable flushed_;
 
-  std::atomic<uint64_t> works_{0};
-  std::atomic<uint64_t> flushes_{0};
+  commit_meter meter_;
   /// Failed batches that held works committed with_batch (lost, unawaited).
   std::atomic<uint64_t> lost_unawaited_{0};
 

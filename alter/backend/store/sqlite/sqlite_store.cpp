@@ -172,8 +172,7 @@ transaction sqlite_store::begin() {
 }
 
 store_stats sqlite_store::stats() const {
-  auto c = connections_->writer.counts();
-  return {c.works, c.flushes};
+  return connections_->writer.stats();
 }
 
 } // namespace alter::backend

@@ -183,6 +183,24 @@ CAF_TEST(ten thousand calls under twenty percent faults each end exactly once) {
 CAF_TEST(a five second outage costs no more retries than the budget holds) {
   world w{10};
   CAF_CHECK_EQUAL(w.run(w.plan(20)).succeeded, 20u);
+  // The host sees the budget full and the pools that carried the calls.
+  auto origin = net::parse_url(w.backend.base_url())->where.origin();
+  auto before = w.rt->stats();
+  CAF_REQUIRE(before);
+  CAF_REQUIRE_EQUAL(before->retry_budgets.size(), 1u);
+  CAF_CHECK_EQUAL(before->retry_budgets[0].origin, origin);
+  CAF_CHECK_EQUAL(before->retry_budgets[0].tokens, 500);
+  CAF_CHECK_EQUAL(before->retry_budgets[0].denied, 0u);
+  auto backend_pool = [&](const runtime_stats& s) {
+    for (const auto& p : s.pools)
+      if (p.origin == origin)
+        return p.stats;
+    CAF_FAIL("no pool for " << origin);
+    return net::pool_stats{};
+  };
+  CAF_CHECK_GREATER_OR_EQUAL(backend_pool(*before).opened, 1);
+  CAF_CHECK_EQUAL(backend_pool(*before).in_flight, 0);
+  CAF_CHECK_EQUAL(before->pools.size(), 2u); // the backend and the provider
   // The outage outlasts the run, so no late retry can land after it, however
   // slow the machine is; the clients see five seconds of a dead backend.
   w.backend.faults().start_outage(10min);
@@ -196,6 +214,21 @@ CAF_TEST(a five second outage costs no more retries than the budget holds) {
   CAF_CHECK_LESS_OR_EQUAL(r.retries, 100u);
   CAF_CHECK_EQUAL(r.succeeded, 0u);
   CAF_CHECK_GREATER(r.calls, 1000u);
+  // The budget ran dry and says how many retries it refused.
+  auto during_stats = w.rt->stats();
+  CAF_REQUIRE(during_stats);
+  const auto& budget = during_stats->retry_budgets.at(0);
+  CAF_CHECK_LESS(budget.tokens, 5);
+  CAF_CHECK_GREATER(budget.denied, 0u);
+  auto text = prometheus_text(*during_stats);
+  CAF_CHECK_NOT_EQUAL(text.find("alter_sdk_retries_denied_total{origin=\"" + origin
+                                + "\"} " + std::to_string(budget.denied) + "\n"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(text.find("# TYPE alter_sdk_pool_in_flight gauge"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(
+      text.find("alter_sdk_retry_budget_capacity{origin=\"" + origin + "\"} 500\n"),
+      std::string::npos);
   w.backend.faults().end_outage();
   auto after = w.plan(20);
   after.path_tag = "after";

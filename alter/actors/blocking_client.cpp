@@ -51,6 +51,13 @@ const client_context& environment::clients() const noexcept {
   return impl_->clients;
 }
 
+runtime_stats environment::stats(std::chrono::milliseconds timeout) {
+  auto out = collect_runtime_stats(system(), clients(), timeout);
+  if (!out)
+    errors::throw_error(from_caf_error(out.error()));
+  return std::move(*out);
+}
+
 namespace {
 
 /// Sends one message and waits for the reply; errors become exceptions.

@@ -13,6 +13,7 @@
 #include "alter/actors/client_actors.hpp"
 #include "alter/actors/client_options.hpp"
 #include "alter/actors/clients.hpp"
+#include "alter/actors/runtime_stats.hpp"
 #include "alter/messages/exceptions.hpp"
 #include "alter/net/transport.hpp"
 
@@ -31,6 +32,9 @@ public:
   caf::actor_system& system() noexcept;
   const net::transport_actor& transport() const noexcept;
   const client_context& clients() const noexcept;
+  /// Its pools' load and its retry budgets (runtime_stats.hpp); AlterSDKError
+  /// when the transport does not answer within `timeout`.
+  runtime_stats stats(std::chrono::milliseconds timeout = std::chrono::seconds{5});
 
 private:
   environment();

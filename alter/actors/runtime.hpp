@@ -16,6 +16,7 @@
 #include "alter/actors/client_actors.hpp"
 #include "alter/actors/client_options.hpp"
 #include "alter/actors/clients.hpp"
+#include "alter/actors/runtime_stats.hpp"
 #include "alter/net/transport.hpp"
 
 namespace alter {
@@ -44,6 +45,15 @@ public:
 
   const net::transport_actor& transport() const noexcept {
     return context_.transport;
+  }
+
+  /// Its pools' load and its retry budgets (runtime_stats.hpp, also as
+  /// Prometheus text). It blocks for the transport's answer: call it from a
+  /// thread of your own, not inside an actor (there, ask the transport for
+  /// pool_states_atom and read context().budgets->states()).
+  caf::expected<runtime_stats> stats(std::chrono::milliseconds timeout
+                                     = std::chrono::seconds{5}) const {
+    return collect_runtime_stats(sys_, context_, timeout);
   }
 
   /// The transport and the retry budgets shared by this runtime's clients.

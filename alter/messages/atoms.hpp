@@ -8,6 +8,7 @@ namespace alter {
 // CAF 0.17 atoms are values of at most 10 characters.
 using exchange_atom = caf::atom_constant<caf::atom("exchange")>;
 using credit_atom = caf::atom_constant<caf::atom("credit")>;
+using pool_states_atom = caf::atom_constant<caf::atom("poolstates")>;
 using request_atom = caf::atom_constant<caf::atom("request")>;
 using proxy_atom = caf::atom_constant<caf::atom("proxy")>;
 using list_grants_atom = caf::atom_constant<caf::atom("lsgrants")>;
@@ -59,6 +60,7 @@ using close_atom = caf::close_atom;
 
 constexpr exchange_atom exchange_atom_v{};
 constexpr credit_atom credit_atom_v{};
+constexpr pool_states_atom pool_states_atom_v{};
 constexpr request_atom request_atom_v{};
 constexpr proxy_atom proxy_atom_v{};
 constexpr list_grants_atom list_grants_atom_v{};

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
@@ -53,6 +54,12 @@ struct pool_stats {
   }
 };
 
+/// A pool's load with the origin it serves (transport's pool_states_atom).
+struct pool_state {
+  std::string origin;
+  pool_stats stats;
+};
+
 /// Internal: an I/O thread reports a finished exchange to its pool.
 struct connection_done {
   uint64_t connection_id = 0;
@@ -72,6 +79,11 @@ typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
   return f(caf::meta::type_name("pool_stats"), x.max_connections, x.max_queue,
            x.in_flight, x.queued, x.idle, x.opened, x.tls_resumed,
            x.reconnect_backoff_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pool_state& x) {
+  return f(caf::meta::type_name("pool_state"), x.origin, x.stats);
 }
 
 template <class Inspector>

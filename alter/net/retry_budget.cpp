@@ -15,6 +15,7 @@ bool retry_budget::try_acquire(bool after_timeout) noexcept {
     if (tokens_.compare_exchange_weak(current, current - cost,
                                       std::memory_order_relaxed))
       return true;
+  denied_.fetch_add(1, std::memory_order_relaxed);
   return false;
 }
 
@@ -34,6 +35,18 @@ retry_budget_registry::for_origin(const std::string& origin) {
   if (!slot)
     slot = std::make_shared<retry_budget>(options_);
   return slot;
+}
+
+std::vector<retry_budget_state> retry_budget_registry::states() {
+  std::lock_guard guard{mtx_};
+  std::vector<retry_budget_state> out;
+  out.reserve(budgets_.size());
+  for (const auto& [origin, budget] : budgets_)
+    out.push_back(
+        {origin, budget->tokens(), budget->options().capacity, budget->denied()});
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.origin < b.origin; });
+  return out;
 }
 
 } // namespace alter::net

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace alter::net {
 
@@ -38,6 +39,11 @@ public:
     return tokens_.load(std::memory_order_relaxed);
   }
 
+  /// Retries refused so far for want of tokens.
+  uint64_t denied() const noexcept {
+    return denied_.load(std::memory_order_relaxed);
+  }
+
   const retry_budget_options& options() const noexcept {
     return options_;
   }
@@ -45,6 +51,15 @@ public:
 private:
   retry_budget_options options_;
   std::atomic<int64_t> tokens_;
+  std::atomic<uint64_t> denied_{0};
+};
+
+/// One budget's state, for its host (runtime::stats()).
+struct retry_budget_state {
+  std::string origin;
+  int64_t tokens = 0;
+  int64_t capacity = 0;
+  uint64_t denied = 0;
 };
 
 /// One budget per origin, created on first use. The lock guards only the map
@@ -56,6 +71,9 @@ public:
   }
 
   std::shared_ptr<retry_budget> for_origin(const std::string& origin);
+
+  /// Every budget made so far, by origin.
+  std::vector<retry_budget_state> states();
 
 private:
   retry_budget_options options_;

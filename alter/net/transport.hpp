@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "caf/fwd.hpp"
 #include "caf/replies_to.hpp"
@@ -25,7 +26,9 @@ struct transport_options {
 
 using transport_actor = caf::typed_actor<
     caf::replies_to<exchange_atom, endpoint, http_request>::with<http_response>,
-    caf::replies_to<credit_atom, endpoint>::with<pool_stats>>;
+    caf::replies_to<credit_atom, endpoint>::with<pool_stats>,
+    /// Every pool's load, by origin (a host's view of the runtime).
+    caf::replies_to<pool_states_atom>::with<std::vector<pool_state>>>;
 
 /// Spawns a transport. Its pools are linked to it: shutting the transport down
 /// (caf::anon_send_exit) ends them and abandons what they hold.

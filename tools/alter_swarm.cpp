@@ -24,6 +24,8 @@
 #include "alter/backend/local_backend.hpp"
 #include "tools/cli/command_line.hpp"
 #include "tools/swarm/distributed.hpp"
+#include "tools/swarm/run_setup.hpp"
+#include "tools/swarm/run_verdict.hpp"
 #include "tools/swarm/scenario.hpp"
 #include "tools/swarm/swarm_target.hpp"
 
@@ -195,7 +197,7 @@ int finish(const options& opts, const swarm_report& report) {
   }
   std::cout << "reports: " << std::filesystem::absolute(json_path).string() << "\n"
             << "         " << std::filesystem::absolute(html_path).string() << "\n";
-  return report.failed() == 0 && report.complete() && report.oauth_healthy() ? 0 : 1;
+  return judge(report).pass ? 0 : 1;
 }
 
 int run_worker(const options& opts) {
@@ -267,6 +269,10 @@ int main(int argc, char** argv) {
     const auto& s = opts.plan;
     swarm_target target;
     auto backend = start_embedded(s, target);
+    auto setup = describe_run(
+        s, "embedded backend at " + target.base_url
+               + (opts.coordinator ? ", " + std::to_string(opts.workers) + " workers"
+                                   : std::string{}));
     std::cout << "alter-swarm: scenario " << s.name << ": backend on "
               << target.base_url << ", " << target.agents.size() << " agents, "
               << (s.duration_seconds > 0
@@ -293,6 +299,7 @@ int main(int argc, char** argv) {
       if (!report)
         return 1;
       add_oauth_figures(*backend, s, *report);
+      report->setup = setup;
       return finish(opts, *report);
     }
     caf::actor_system_config cfg;
@@ -300,6 +307,7 @@ int main(int argc, char** argv) {
     bool tty = isatty(STDERR_FILENO) != 0;
     auto report = drive(sys, s, target, opts.quiet ? nullptr : &std::cerr, tty);
     add_oauth_figures(*backend, s, report);
+    report.setup = setup;
     return finish(opts, report);
   } catch (const std::exception& e) {
     std::cerr << "alter-swarm: " << e.what() << "\n";

@@ -26,9 +26,24 @@ assert sum(r["approvals"].values()) == r["calls_by_kind"]["approval"], r["approv
 for p in ("p50_ms", "p90_ms", "p99_ms", "p999_ms"):
     assert r["latency"]["retrieve"][p] > 0, r["latency"]["retrieve"]
 assert sum(r["timeline"]) == expected
+# The report opens with its verdict and how the run was set up.
+assert r["verdict"]["result"] == "PASS", r["verdict"]
+assert r["verdict"]["reasons"][0].startswith("all %d calls ended as the scenario expects" % expected), r["verdict"]
+setup = r["setup"]
+assert setup["scenario"] == r["scenario"] and setup["fault_profile"] == "light", setup
+assert setup["mix"] and setup["seed"] >= 0 and setup["concurrency"] > 0, setup
+assert setup["target"].startswith("embedded backend at https://127.0.0.1:"), setup
+assert setup["version"] and setup["started_at"].endswith("Z"), setup
+assert r["failures_by_kind"] == {}, r["failures_by_kind"]
+assert html.index("<strong>PASS</strong>") < html.index("<h2>")
+assert "<h2>Failures by call type</h2>" not in html
+for axis in ("latency, ms (log scale)", "share of the type&#39;s calls",
+             "calls completed per second", "seconds since the start"):
+    assert axis in html, axis
 assert "<svg" in html and "http://" not in html.replace("http://www.w3.org", "") and "<script" not in html
 print("small swarm: %d calls, %.0f calls/s, report consistent" % (expected, r["calls_per_second"]))
 PY
 # The HTML report as a person sees it, with a screenshot kept.
 python3 "$(dirname "$0")/page_in_browser.py" "file://$work/swarm-report.html" swarm-report \
-  "alter-swarm" "Latency by call type" "Throughput over time" "Calls, errors and approvals"
+  "alter-swarm" "PASS: all" "Set-up" "fault profile" "Latency by call type" \
+  "Throughput over time" "Calls, errors and approvals"

@@ -1,6 +1,7 @@
 // swarm_report as JSON: what the HTML page shows, for scripts and CI.
 #include <boost/json.hpp>
 
+#include "tools/swarm/run_verdict.hpp"
 #include "tools/swarm/swarm_report.hpp"
 
 namespace alter::swarm {
@@ -38,7 +39,24 @@ std::string to_json(const swarm_report& r) {
   json::array timeline;
   for (auto n : r.timeline)
     timeline.push_back(n);
+  auto verdict = judge(r);
+  json::array reasons;
+  for (const auto& why : verdict.reasons)
+    reasons.push_back(json::string{why});
+  const auto& setup = r.setup;
   json::object out{
+      {"verdict", {{"result", verdict.pass ? "PASS" : "FAIL"}, {"reasons", reasons}}},
+      {"setup",
+       {{"scenario", setup.scenario},
+        {"mix", setup.mix},
+        {"fault_profile", setup.fault_profile},
+        {"seed", setup.seed},
+        {"agents", setup.agents},
+        {"concurrency", setup.concurrency},
+        {"length", setup.length},
+        {"target", setup.target},
+        {"version", setup.version},
+        {"started_at", setup.started_at}}},
       {"scenario", r.scenario},
       {"agents", r.agents},
       {"workers", r.workers},
@@ -51,6 +69,7 @@ std::string to_json(const swarm_report& r) {
       {"calls_by_kind", counts(r.calls_by_kind)},
       {"latency", std::move(latency)},
       {"errors", counts(r.errors)},
+      {"failures_by_kind", counts(r.failures_by_kind)},
       {"error_latency", std::move(error_latency)},
       {"approvals", counts(r.approvals)},
       {"retries", r.retries},

@@ -161,6 +161,8 @@ void complete(driver_pointer self, const call_end& c) {
     if (expected_refusal(c)) {
       ++r.expected_refusals;
       r.latency[name_of(c.type)].add(ms_since(c.sent));
+    } else {
+      ++r.failures_by_kind[name_of(c.type)];
     }
     if (credit_mode && c.error_code == "overloaded"
         && clock_type::now() - st.last_decrease >= st.plan.credit_interval) {

@@ -1,5 +1,7 @@
 #include "tools/swarm/swarm_report.hpp"
 
+#include "tools/swarm/run_verdict.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -63,6 +65,7 @@ void merge(swarm_report& into, const swarm_report& part) {
   into.expected_refusals += part.expected_refusals;
   add(into.calls_by_kind, part.calls_by_kind);
   add(into.errors, part.errors);
+  add(into.failures_by_kind, part.failures_by_kind);
   add(into.approvals, part.approvals);
   for (const auto& [k, h] : part.latency)
     into.latency[k].merge(h);
@@ -81,6 +84,11 @@ void merge(swarm_report& into, const swarm_report& part) {
 }
 
 void print(std::ostream& out, const swarm_report& r) {
+  auto verdict = judge(r);
+  out << (verdict.pass ? "PASS" : "FAIL");
+  for (std::size_t i = 0; i < verdict.reasons.size(); ++i)
+    out << (i == 0 ? ": " : "; ") << verdict.reasons[i];
+  out << "\n";
   char line[256];
   std::snprintf(line, sizeof(line),
                 "swarm: %zu agents, %zu calls in %.2f s (%.0f calls/s): %zu ok, %zu "
@@ -94,6 +102,12 @@ void print(std::ostream& out, const swarm_report& r) {
                   kind.c_str(), h.count(), h.percentile(0.5), h.percentile(0.9),
                   h.percentile(0.99), h.percentile(0.999));
     out << line;
+  }
+  if (!r.failures_by_kind.empty()) {
+    out << "  failures by call type:";
+    for (const auto& [kind, n] : r.failures_by_kind)
+      out << " " << kind << " " << n;
+    out << "\n";
   }
   if (!r.errors.empty()) {
     out << "  errors by code:";

@@ -10,6 +10,7 @@
 #include "caf/meta/type_name.hpp"
 
 #include "tools/swarm/latency_histogram.hpp"
+#include "tools/swarm/run_setup.hpp"
 
 namespace alter::swarm {
 
@@ -73,6 +74,8 @@ struct swarm_report {
   std::map<std::string, std::size_t> calls_by_kind;
   /// Errors by code, expected refusals included.
   std::map<std::string, std::size_t> errors;
+  /// Calls that ended other than the scenario expects, by call type.
+  std::map<std::string, std::size_t> failures_by_kind;
   /// Latency of calls that ended as expected, by call type.
   std::map<std::string, latency_histogram> latency;
   /// Latency of failed calls by error code (how fast a failure comes back).
@@ -99,6 +102,8 @@ struct swarm_report {
   std::size_t calls_planned = 0;
   /// Filled by the process that runs the backend (never sent by a worker).
   oauth_figures oauth;
+  /// Filled by the process that writes the report (never sent by a worker).
+  run_setup setup;
 
   /// False when a worker did not report: the counts are partial.
   bool complete() const noexcept {
@@ -106,12 +111,6 @@ struct swarm_report {
       if (w.fate != worker_fate::reported)
         return false;
     return true;
-  }
-
-  /// False when a token reached a provider expired or a grant had to be
-  /// re-authorised: the run's OAuth grants did not stay alive.
-  bool oauth_healthy() const noexcept {
-    return oauth.expired_presentations == 0 && oauth.reauth_required == 0;
   }
 
   /// Calls that ended other than the scenario expects.
@@ -131,7 +130,7 @@ typename Inspector::result_type inspect(Inspector& f, swarm_report& x) {
            x.succeeded, x.expected_refusals, x.calls_by_kind, x.errors, x.latency,
            x.error_latency, x.approvals, x.retries, x.budget_start, x.budget_end,
            x.budget_min, x.timeline, x.timeline_step_seconds, x.seconds, x.peak_rss_kib,
-           x.workers);
+           x.workers, x.failures_by_kind);
 }
 
 /// What a partial run's report misses, one sentence per worker that did not
@@ -147,9 +146,9 @@ void print(std::ostream& out, const swarm_report& r);
 /// The report as JSON (percentiles computed, samples left out).
 std::string to_json(const swarm_report& r);
 
-/// A self-contained HTML page (inline SVG charts, no network): totals, latency
-/// percentiles per call type, a latency histogram, throughput over time, errors
-/// and approvals.
+/// A self-contained HTML page (inline SVG charts, no network): the verdict and
+/// the set-up, totals, failures by call type, latency percentiles per call
+/// type, a latency histogram, throughput over time, errors and approvals.
 std::string to_html(const swarm_report& r);
 
 /// The process's peak resident set (VmHWM), KiB; 0 when unknown.

@@ -584,6 +584,39 @@ CAF_TEST(approvals are decided once and only before they expire) {
   CAF_CHECK(!db->approvals().delete_approver_session("sess-hash"));
 }
 
+CAF_TEST(an app is found by id and the pending approvals of an app list oldest first) {
+  using namespace conformance;
+  auto db = open();
+  seed(*db);
+  auto found = db->accounts().find_app("app-1");
+  CAF_REQUIRE(found.has_value());
+  CHECK_VALUE(found->name, app("app-1").name);
+  CAF_CHECK(!db->accounts().find_app("app-none").has_value());
+  db->accounts().insert_app(app("app-2"));
+  auto held = [&](const std::string& id, const std::string& app_id, int age_seconds,
+                  int ttl_seconds) {
+    auto a = held_call(id);
+    a.app_id = app_id;
+    a.created_at = now_iso8601(std::chrono::seconds{-age_seconds});
+    a.expires_at = now_iso8601(std::chrono::seconds{ttl_seconds});
+    db->approvals().insert(a);
+  };
+  held("apr-new", "app-1", 10, 600);
+  held("apr-old", "app-1", 100, 600);
+  held("apr-gone", "app-1", 200, -1); // past its expiry
+  held("apr-other", "app-2", 50, 600);
+  held("apr-decided", "app-1", 30, 600);
+  CAF_CHECK(db->approvals().decide("apr-decided", approval_state::denied, "ann", "",
+                                   now_iso8601()));
+  auto pending = db->approvals().pending_of_app("app-1", now_iso8601(), 10);
+  CAF_REQUIRE_EQUAL(pending.size(), 2u);
+  CHECK_VALUE(pending[0].id, "apr-old");
+  CHECK_VALUE(pending[1].id, "apr-new");
+  CHECK_VALUE(pending[0].reason, "needs a human");
+  CHECK_VALUE(db->approvals().pending_of_app("app-1", now_iso8601(), 1).size(), 1u);
+  CHECK_VALUE(db->approvals().pending_of_app("app-none", now_iso8601(), 10).size(), 0u);
+}
+
 CAF_TEST(a gate is decided by a compare and swap of the gates) {
   using namespace conformance;
   auto db = open();

@@ -902,3 +902,78 @@ CAF_TEST(the approvers of each gate are mailed to the outbox and channels none m
   }
   CAF_CHECK(why.find(bad.mail_outbox) != std::string::npos);
 }
+
+CAF_TEST(the pending list shows an approver the calls waiting for them) {
+  approval_world w;
+  w.add_gate("finance", R"({"approvers": ["finance-lead"]})");
+  auto agent = w.agent(0);
+  auto first = agent.proxy_request(w.held_call("first held"));
+  auto second = agent.proxy_request(w.held_call("second held"));
+  CAF_REQUIRE(first.pending && second.pending);
+  const auto& first_id = first.approval.approval_id;
+  const auto& second_id = second.approval.approval_id;
+  // Signed out: the sign-in form, leading back to the list.
+  auto signed_out = w.page("GET", "/approvals/pending");
+  CAF_CHECK_EQUAL(signed_out.status, 200);
+  CAF_CHECK(w.is_sign_in_page(signed_out));
+  CAF_CHECK(signed_out.body.find(R"(name="next" value="pending")")
+            != std::string::npos);
+  auto cookie = w.sign_in(w.keys.approver_token, "pending");
+  CAF_REQUIRE(!cookie.empty());
+  auto list = w.page("GET", "/approvals/pending", cookie);
+  CAF_REQUIRE_EQUAL(list.status, 200);
+  // Oldest first, each with the rule that holds it for this approver, its
+  // reason and the time left; the app by name.
+  auto at_first = list.body.find("/approvals/" + first_id);
+  auto at_second = list.body.find("/approvals/" + second_id);
+  CAF_CHECK(at_first != std::string::npos && at_second != std::string::npos
+            && at_first < at_second);
+  CAF_CHECK(list.body.find(R"(id="pending-count">2<)") != std::string::npos);
+  CAF_CHECK(list.body.find("<td>hold agent 0</td>") != std::string::npos);
+  CAF_CHECK(list.body.find("first held") != std::string::npos);
+  CAF_CHECK(list.body.find("(in 14 min)") != std::string::npos);
+  CAF_CHECK(list.body.find("<strong>demo-app</strong>") != std::string::npos);
+  // The finance lead may decide both gates of each call.
+  auto lead = w.approver_named("finance-lead", second_id);
+  auto lead_list = w.page("GET", "/approvals/pending", lead.cookie);
+  CAF_CHECK(lead_list.body.find("<td>hold agent 0, finance</td>") != std::string::npos);
+  // A denied call leaves the list; a call whose gate the lead decided stays
+  // for the lead only while another of the lead's gates is pending.
+  CAF_CHECK_EQUAL(w.decide(first_id, "deny").status, 303);
+  CAF_CHECK_EQUAL(w.post_gate_decision(lead, second_id, 2, "approve").status, 303);
+  list = w.page("GET", "/approvals/pending", cookie);
+  CAF_CHECK(list.body.find(R"(id="pending-count">1<)") != std::string::npos);
+  CAF_CHECK_EQUAL(list.body.find("/approvals/" + first_id), std::string::npos);
+  lead_list = w.page("GET", "/approvals/pending", lead.cookie);
+  CAF_CHECK(lead_list.body.find("<td>hold agent 0</td>") != std::string::npos);
+  // Every approval page links the list.
+  auto view = w.page("GET", "/approvals/" + second_id, cookie);
+  CAF_CHECK(view.body.find(R"(href="/approvals/pending")") != std::string::npos);
+}
+
+CAF_TEST(an approval page names the app and the time left and has one note for both
+           buttons) {
+  approval_world w;
+  auto out = w.agent(0).proxy_request(w.held_call("note me"));
+  CAF_REQUIRE(out.pending);
+  const auto& id = out.approval.approval_id;
+  auto s = w.approver_for(id);
+  auto view = w.page("GET", "/approvals/" + id, s.cookie).body;
+  CAF_CHECK(view.find("<th>App</th><td>demo-app</td>") != std::string::npos);
+  CAF_CHECK(view.find("(in 14 min)</td>") != std::string::npos);
+  CAF_CHECK(view.find(" ago)</td>") != std::string::npos
+            || view.find("(now)</td>") != std::string::npos);
+  // One form per gate: one note field, both buttons.
+  auto form_at = view.find("/decision\"");
+  CAF_REQUIRE(form_at != std::string::npos);
+  auto form_end = view.find("</form>", form_at);
+  auto form = view.substr(form_at, form_end - form_at);
+  CAF_CHECK_EQUAL(view.find("/decision\"", form_end), std::string::npos);
+  CAF_CHECK(form.find(R"(name="reason")") != std::string::npos);
+  CAF_CHECK(form.find(R"(name="decision" value="approve")") != std::string::npos);
+  CAF_CHECK(form.find(R"(name="decision" value="deny")") != std::string::npos);
+  // The note goes with whichever button was pressed.
+  CAF_CHECK_EQUAL(w.post_decision(s, id, "deny", "not this week").status, 303);
+  auto decided = w.page("GET", "/approvals/" + id, s.cookie).body;
+  CAF_CHECK(decided.find("not this week") != std::string::npos);
+}

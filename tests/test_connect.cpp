@@ -273,3 +273,34 @@ CAF_TEST(the provider catalog is cached for five minutes unless refreshed) {
   CAF_CHECK_EQUAL(app.list_oauth_providers(true).providers.size(), 5u);
   CAF_CHECK_EQUAL(w.agent().list_oauth_providers().providers.size(), 5u);
 }
+
+CAF_TEST(the consent page names the app the scopes it will get and for how long) {
+  world w{false};
+  auto app = w.app();
+  connect_request req;
+  req.allowed_providers = {"sim-oauth", "sim-bearer"};
+  req.grant_policy.default_ttl_seconds = 30 * 24 * 3600;
+  auto session = app.create_connect_session(req);
+  auto form = w.browse("GET", w.path_of_page(session.connect_url));
+  CAF_REQUIRE_EQUAL(form.status, 200);
+  const auto& page = form.body;
+  CAF_CHECK(page.find(R"(the application <strong id="app-name">demo-app</strong> asks)")
+            != std::string::npos);
+  // What each provider gives: an OAuth provider's scopes, a static one's credential.
+  auto oauth_at = page.find(R"(<li id="provider-sim-oauth">)");
+  CAF_REQUIRE(oauth_at != std::string::npos);
+  auto oauth_item = page.substr(oauth_at, page.find("</li>", oauth_at) - oauth_at);
+  CAF_CHECK(oauth_item.find("the scopes <strong>read, write") != std::string::npos);
+  auto bearer_at = page.find(R"(<li id="provider-sim-bearer">)");
+  CAF_REQUIRE(bearer_at != std::string::npos);
+  CAF_CHECK(page.find("the credential you enter below", bearer_at)
+            != std::string::npos);
+  // How long: the grant policy's 30 days.
+  CAF_CHECK(page.find("(in 29 days), unless revoked earlier") != std::string::npos
+            || page.find("(in 30 days), unless revoked earlier") != std::string::npos);
+  // Without a policy the access lasts until revoked.
+  auto open_ended = app.create_connect_session({});
+  auto plain = w.browse("GET", w.path_of_page(open_ended.connect_url)).body;
+  CAF_CHECK(plain.find(R"(<span id="lifetime">until you or the application revoke it)")
+            != std::string::npos);
+}

@@ -566,6 +566,12 @@ CAF_TEST(sign in needs the password and an unknown user gets the same answer) {
   backend::set_local_user_password(w.backend.db(), "admin", "the-admin-password");
   auto session = app.create_auth_session();
   auto path = w.path_of_page(session.auth_url);
+  // The page says which app the person signs in to, and with whom.
+  auto form = w.browse("GET", path).body;
+  CAF_CHECK(
+      form.find(R"(Sign in to the application <strong id="app-name">demo-app</strong>)")
+      != std::string::npos);
+  CAF_CHECK(form.find("<code>alter-local-idp</code>") != std::string::npos);
   // The old open form: a typed name alone gives nothing.
   auto bare = w.browse("POST", path + "/decision", {}, "username=admin");
   CAF_CHECK_EQUAL(bare.status, 401);

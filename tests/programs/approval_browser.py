@@ -65,7 +65,16 @@ def main():
         assert reason in page, "the held request's reason is not shown"
         assert browser.text("#status") == "pending"
         assert browser.text("#gate-1-status") == "pending"
+        assert "(in " in browser.text("body"), "no time left beside the expiry"
         browser.screenshot("approval-pending")
+        # The list of what waits for this approver names this call.
+        browser.click("#pending-list")
+        assert browser.text("#pending-count") == "1", browser.text("body")[:2000]
+        assert reason in browser.text("#pending")
+        browser.screenshot("approval-list")
+        browser.click(f"a[href='/approvals/{approval_id}']")
+        # One note for either button.
+        browser.type("#reason", "checked the amount")
         browser.click("#approve")
         deadline = time.time() + 30
         while browser.text("#status") != "executed":
@@ -74,6 +83,7 @@ def main():
             time.sleep(0.2)
             browser.open(url)
         assert browser.text("#gate-1-status") == "approved"
+        assert "checked the amount" in browser.text("#gate-1"), browser.text("#gate-1")
         browser.screenshot("approval-executed")
         print("approval page: approved and executed")
         # Signing out ends the session: the page asks for the token again.

@@ -23,6 +23,11 @@ def main():
     with chromium() as browser:
         browser.open(url)
         browser.find(f"#authorize-{PROVIDER}")
+        # Whom the person consents to, what it gets and for how long.
+        assert browser.text("#app-name"), "the page does not name the app"
+        assert "the scopes read, write" in browser.text(f"#provider-{PROVIDER}"), \
+            browser.text(f"#provider-{PROVIDER}")
+        assert browser.text("#lifetime"), "the page does not say how long"
         browser.screenshot(f"connect-{decision}-page")
         browser.click(f"#authorize-{PROVIDER}")
         browser.find("#account")

@@ -11,6 +11,7 @@
 #include "alter/backend/http/cookies.hpp"
 #include "alter/backend/http/html_page.hpp"
 #include "alter/backend/http/page_origin.hpp"
+#include "alter/backend/http/time_words.hpp"
 #include "alter/backend/routes/routes.hpp"
 #include "alter/messages/base64.hpp"
 #include "alter/messages/json_codec.hpp"
@@ -36,6 +37,15 @@ std::string session_token(const server_request& req) {
   return cookie_value(req, cookie_name);
 }
 
+/// The list of the signed-in approver's pending approvals.
+constexpr std::string_view pending_list = "pending";
+constexpr std::size_t max_listed = 200;
+
+/// Where a sign-in or a sign-out leads back to: an approval, or the list.
+bool is_page_target(std::string_view next) {
+  return next == pending_list || is_approval_id(next);
+}
+
 std::optional<approver_session> signed_in(backend_context& ctx,
                                           const server_request& req) {
   auto token = session_token(req);
@@ -49,8 +59,11 @@ http_response login_form(const std::string& next, const std::string& problem = {
   std::string body;
   if (!problem.empty())
     body += "<p role=\"alert\"><strong>" + escape_html(problem) + "</strong></p>";
-  body += "<p>Sign in with your approver token to review this request.</p>"
-          "<form method=\"post\" action=\"/approvals/login\">"
+  body += next == pending_list
+              ? "<p>Sign in with your approver token to see the requests waiting for "
+                "you.</p>"
+              : "<p>Sign in with your approver token to review this request.</p>";
+  body += "<form method=\"post\" action=\"/approvals/login\">"
           "<input type=\"hidden\" name=\"next\" value=\""
           + escape_html(next)
           + "\"><label>Approver token <input type=\"password\" name=\"token\" "
@@ -66,11 +79,18 @@ std::string row(const char* name, const std::string& value) {
          + "</td></tr>";
 }
 
+/// "2026-12-04T19:20:00.000Z (in 9 min)".
+std::string with_time_from_now(const std::string& iso) {
+  auto words = time_from_now(iso);
+  return words.empty() ? iso : iso + " (" + words + ")";
+}
+
 /// "Signed in as ..." with a sign-out button; `next` is where sign-out leads.
 std::string signed_in_banner(const approver_session& who, const std::string& next) {
   return "<form method=\"post\" action=\"/approvals/logout\"><p>Signed in as "
          + escape_html(who.approver_name)
-         + ". <input type=\"hidden\" name=\"csrf\" value=\""
+         + ". <a href=\"/approvals/pending\" id=\"pending-list\">Your pending "
+           "approvals</a> <input type=\"hidden\" name=\"csrf\" value=\""
          + escape_html(who.csrf_token)
          + "\"><input type=\"hidden\" name=\"next\" value=\"" + escape_html(next)
          + "\"><button type=\"submit\" id=\"sign-out\">Sign out</button></p></form>";
@@ -105,17 +125,20 @@ std::string gate_section(const approval_record& a, const gate_record& g,
     return out + "</section>";
   if (!g.approval.admits(who.approver_name))
     return out + "<p>You are not an approver of this gate.</p></section>";
-  auto form = [&](const char* decision, const char* label) {
-    return std::string{"<form method=\"post\" action=\"/approvals/"} + a.id
-           + "/decision\"><input type=\"hidden\" name=\"csrf\" value=\""
-           + escape_html(who.csrf_token)
-           + "\"><input type=\"hidden\" name=\"gate\" value=\"" + n
-           + "\"><input type=\"hidden\" name=\"decision\" value=\"" + decision
-           + "\"><label>Note <input name=\"reason\" id=\"reason-" + decision + suffix
-           + "\"></label> <button type=\"submit\" id=\"" + decision + suffix + "\">"
-           + label + "</button></form>";
-  };
-  return out + form("approve", "Approve") + form("deny", "Deny") + "</section>";
+  // One note for either decision: the button pressed says which.
+  return out + "<form method=\"post\" action=\"/approvals/" + a.id
+         + "/decision\"><input type=\"hidden\" name=\"csrf\" value=\""
+         + escape_html(who.csrf_token)
+         + "\"><input type=\"hidden\" name=\"gate\" value=\"" + n
+         + "\"><p><label>Note (optional, kept with the decision) <input "
+           "name=\"reason\" maxlength=\"1000\" id=\"reason"
+         + suffix
+         + "\"></label></p><button type=\"submit\" name=\"decision\" "
+           "value=\"approve\" id=\"approve"
+         + suffix
+         + "\">Approve</button> <button type=\"submit\" name=\"decision\" "
+           "value=\"deny\" id=\"deny"
+         + suffix + "\">Deny</button></form></section>";
 }
 
 http_response approval_view(backend_context& ctx, const approval_record& a,
@@ -137,6 +160,8 @@ http_response approval_view(backend_context& ctx, const approval_record& a,
     body += row("Body", payload);
   }
   body += row("Reason", a.reason);
+  if (auto app = ctx.db.accounts().find_app(a.app_id))
+    body += row("App", app->name);
   body += row("Caller", a.caller);
   body += row("Caller type", a.caller_type);
   body += row("Agent", agent_name.empty() ? a.agent_id : agent_name);
@@ -145,8 +170,8 @@ http_response approval_view(backend_context& ctx, const approval_record& a,
   body += row("Run", a.run_id);
   body += row("Thread", a.thread_id);
   body += row("Tool call", a.tool_call_id);
-  body += row("Requested", a.created_at);
-  body += row("Expires", a.expires_at);
+  body += row("Requested", with_time_from_now(a.created_at));
+  body += row("Expires", with_time_from_now(a.expires_at));
   body += row("Decided by", a.decided_by);
   body += row("Decision reason", a.decision_reason);
   if (a.status == approval_state::executed || a.status == approval_state::failed)
@@ -167,7 +192,7 @@ void login(backend_context& ctx, const approval_page_options& options,
            const server_request& req, const responder& respond) {
   auto form = form_fields(req.body);
   auto next = field_or_empty(form, "next");
-  if (!is_approval_id(next))
+  if (!is_page_target(next))
     return respond(page(400, "Bad request", "<p>Unknown approval.</p>"));
   auto token = field_or_empty(form, "token");
   auto approver
@@ -195,7 +220,7 @@ void logout(backend_context& ctx, const approval_page_options& options,
     ctx.db.approvals().delete_approver_session(crypto::sha256_hex(session_token(req)));
   auto clear = session_cookie(options, "", std::chrono::seconds{0});
   auto next = field_or_empty(form, "next");
-  if (is_approval_id(next))
+  if (is_page_target(next))
     return respond(redirect("/approvals/" + next, std::move(clear)));
   auto res = page(200, "Signed out", "<p id=\"outcome\">You are signed out.</p>");
   res.headers.push_back({"Set-Cookie", std::move(clear)});
@@ -235,6 +260,58 @@ void decide(backend_context& ctx, const api_call& call) {
         page(status, "Not decided", "<p>" + escape_html(e.message) + "</p>"));
   }
   respond(redirect("/approvals/" + id));
+}
+
+/// The gates of `a` that `who` may decide now.
+std::size_t gates_for(const approval_record& a, const approver_session& who,
+                      std::string& rules) {
+  auto gates = gates_of(a);
+  if (!gates)
+    return 0;
+  std::size_t mine = 0;
+  for (const auto& g : *gates) {
+    if (g.status != approval_state::pending || !g.approval.admits(who.approver_name))
+      continue;
+    ++mine;
+    rules += (rules.empty() ? "" : ", ")
+             + (g.rule_name.empty() ? std::string{"the client's constraint rule"}
+                                    : g.rule_name);
+  }
+  return mine;
+}
+
+/// GET /approvals/pending: the calls of the approver's app waiting for a gate
+/// this approver may decide, oldest first.
+void pending_view(backend_context& ctx, const api_call& call) {
+  if (!call.approver)
+    return call.respond(login_form(std::string{pending_list}));
+  const auto& who = *call.approver;
+  std::string rows;
+  std::size_t shown = 0;
+  for (const auto& a :
+       ctx.db.approvals().pending_of_app(who.app_id, now_iso8601(), max_listed)) {
+    std::string rules;
+    if (gates_for(a, who, rules) == 0)
+      continue;
+    ++shown;
+    rows += "<tr><td><a href=\"/approvals/" + a.id + "\">" + escape_html(a.method) + " "
+            + escape_html(redact_url(a.url)) + "</a></td><td>" + escape_html(a.reason)
+            + "</td><td>" + escape_html(rules) + "</td><td>"
+            + escape_html(time_from_now(a.created_at)) + "</td><td>"
+            + escape_html(with_time_from_now(a.expires_at)) + "</td></tr>";
+  }
+  std::string app_name = who.app_id;
+  if (auto app = ctx.db.accounts().find_app(who.app_id))
+    app_name = app->name;
+  auto body = signed_in_banner(who, std::string{pending_list})
+              + "<p>Requests of <strong>" + escape_html(app_name)
+              + "</strong> waiting for your decision: <strong "
+              + "id=\"pending-count\">" + std::to_string(shown) + "</strong>.</p>";
+  if (shown > 0)
+    body += "<table id=\"pending\"><tr><th>Request</th><th>Reason</th><th>Held "
+            "by</th><th>Requested</th><th>Expires</th></tr>"
+            + rows + "</table>";
+  call.respond(page(200, "Pending approvals", body));
 }
 
 /// GET /approvals/{id}: the held request and, while pending, the decision forms.
@@ -319,6 +396,12 @@ void add_approval_page_routes(router& routes, backend_context& ctx,
                               const approval_page_options& options) {
   constexpr auto group = route_group::approval_pages;
   routes.add({
+      // Before /approvals/{id}: the first route that matches serves.
+      route{"GET",
+            "/approvals/pending",
+            {},
+            [&ctx](const api_call_ptr& call) { pending_view(ctx, *call); }}
+          .in(group),
       route{"GET",
             "/approvals/{id}",
             {},

@@ -1,6 +1,7 @@
 // The pages a person completes: Connect consent (/connect/{token}) and sign-in
 // at the local identity provider (/auth/{token}). The token in the URL is the
-// only key to a session; its pages show nothing else of the app.
+// only key to a session. Its pages name the app asking, what it will get and
+// for how long (a person consents to that), and nothing else of the app.
 #include "alter/backend/identity/interactive_sessions.hpp"
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "alter/backend/bootstrap.hpp"
 #include "alter/backend/http/html_page.hpp"
 #include "alter/backend/http/page_origin.hpp"
+#include "alter/backend/http/time_words.hpp"
 #include "alter/backend/identity/identity_provider.hpp"
 #include "alter/backend/identity/local_users.hpp"
 #include "alter/backend/identity/sign_in_throttle.hpp"
@@ -28,6 +30,24 @@ http_response finished_page(const interactive_session_record& s) {
   return page(s.status == session_status::expired ? 410 : 409,
               "This request is " + std::string{to_string(s.status)},
               "<p>Nothing more to do here.</p>");
+}
+
+/// "the application <strong>Name</strong>": whom a person is consenting to.
+std::string asking_app(backend_context& ctx, const interactive_session_record& s) {
+  auto app = ctx.db.accounts().find_app(s.app_id);
+  return "the application <strong id=\"app-name\">"
+         + escape_html(app && !app->name.empty() ? app->name : s.app_id) + "</strong>";
+}
+
+/// How long the grants of a Connect session last, from its grant policy.
+std::string grant_lifetime(const interactive_session_record& s) {
+  auto req = from_json<connect_request>(s.request_json);
+  auto until = req ? grant_expiry(req->grant_policy) : std::nullopt;
+  if (!until || until->empty())
+    return "until you or the application revoke it";
+  auto left = time_from_now(*until);
+  return "until " + *until + (left.empty() ? "" : " (" + left + ")")
+         + ", unless revoked earlier";
 }
 
 /// The providers a Connect session offers (its allowed list, else all).
@@ -52,10 +72,13 @@ http_response secret_form(backend_context& ctx, const std::string& token,
   std::string body;
   if (!problem.empty())
     body += "<p role=\"alert\"><strong>" + escape_html(problem) + "</strong></p>";
-  body += "<p>An application asks for your secret (an API key or token) for <strong>"
+  body += "<p>" + asking_app(ctx, s)
+          + " asks for your secret (an API key or token) for "
+            "<strong>"
           + escape_html(provider_id)
           + "</strong>. It is stored encrypted and used only to call that provider "
-            "for you.</p>";
+            "for you, <span id=\"lifetime\">"
+          + escape_html(grant_lifetime(s)) + "</span>.</p>";
   if (!s.agent_id.empty())
     if (auto agent = ctx.db.accounts().find_agent(s.agent_id))
       body += "<p>Its agent <strong>" + escape_html(agent->name)
@@ -83,14 +106,25 @@ http_response connect_form(backend_context& ctx, const std::string& token,
   std::string body;
   if (!problem.empty())
     body += "<p role=\"alert\"><strong>" + escape_html(problem) + "</strong></p>";
-  body += "<p>An application asks to use your account at:</p><ul>";
+  body += "<p>" + asking_app(ctx, s) + " asks to use your account at:</p><ul>";
   auto providers = session_providers(ctx, s);
   bool any_static = false;
   for (const auto& p : providers) {
-    body += "<li>" + escape_html(p.id) + "</li>";
+    auto name = p.display_name.empty() ? p.id : p.display_name + " (" + p.id + ")";
+    body += "<li id=\"provider-" + escape_html(p.id) + "\">" + escape_html(name) + ": ";
+    if (p.is_oauth()) {
+      std::string scopes;
+      for (const auto& scope : connect_scopes(p))
+        scopes += (scopes.empty() ? "" : ", ") + scope;
+      body += "the scopes <strong>" + escape_html(scopes) + "</strong>";
+    } else {
+      body += "the credential you enter below";
+    }
+    body += "</li>";
     any_static = any_static || !p.is_oauth();
   }
-  body += "</ul>";
+  body += "</ul><p>The access lasts <span id=\"lifetime\">"
+          + escape_html(grant_lifetime(s)) + "</span>.</p>";
   if (!s.agent_id.empty())
     if (auto agent = ctx.db.accounts().find_agent(s.agent_id))
       body += "<p>Its agent <strong>" + escape_html(agent->name)
@@ -196,11 +230,19 @@ void connect_pages(backend_context& ctx, const std::string& token, bool decision
                "page.</p>"));
 }
 
-http_response sign_in_form(const std::string& token, bool open_sign_in,
+http_response sign_in_form(backend_context& ctx, const interactive_session_record& s,
+                           const std::string& token, bool open_sign_in,
                            const std::string& problem = {}, int status = 200) {
   std::string body;
   if (!problem.empty())
     body += "<p role=\"alert\"><strong>" + escape_html(problem) + "</strong></p>";
+  body += "<p>Sign in to " + asking_app(ctx, s)
+          + " with <strong id=\"idp\">the Alter backend's own identity "
+            "provider</strong> "
+            "(issuer <code>"
+          + escape_html(identity_provider::issuer)
+          + "</code>): the user accounts this backend keeps. The application learns "
+            "who you are, never your password.</p>";
   if (open_sign_in)
     body += "<p><strong>Development sign-in:</strong> any user name, no "
             "password.</p>";
@@ -224,7 +266,7 @@ refuse_password(backend_context& ctx, const std::string& token,
                 const std::string& password, const std::string& client_ip) {
   auto& failures = *ctx.sign_in_failures;
   if (auto wait = failures.wait_seconds(username, client_ip); wait > 0) {
-    auto res = sign_in_form(token, false,
+    auto res = sign_in_form(ctx, s, token, false,
                             "Too many failed sign-ins. Try again in "
                                 + std::to_string(wait) + " seconds.",
                             429);
@@ -237,7 +279,7 @@ refuse_password(backend_context& ctx, const std::string& token,
   }
   failures.failed(username, client_ip);
   record_failed_sign_in(ctx, s);
-  return sign_in_form(token, false, "Wrong user name or password.", 401);
+  return sign_in_form(ctx, s, token, false, "Wrong user name or password.", 401);
 }
 
 void auth_pages(backend_context& ctx, const std::string& token, bool decision,
@@ -248,7 +290,7 @@ void auth_pages(backend_context& ctx, const std::string& token, bool decision,
   if (s->status != session_status::pending)
     return respond(finished_page(*s));
   if (!decision || req.method != "POST")
-    return respond(req.method == "GET" ? sign_in_form(token, ctx.open_sign_in)
+    return respond(req.method == "GET" ? sign_in_form(ctx, *s, token, ctx.open_sign_in)
                                        : page(405, "Not allowed", ""));
   if (ctx.idp == nullptr || ctx.sign_in_failures == nullptr)
     return respond(page(500, "Unavailable", "<p>No identity provider.</p>"));
@@ -256,8 +298,8 @@ void auth_pages(backend_context& ctx, const std::string& token, bool decision,
   auto username = field_or_empty(form, "username");
   if (ctx.open_sign_in) {
     if (!is_account_name(username))
-      return respond(
-          sign_in_form(token, true, "User names are letters, digits and @ . _ + -"));
+      return respond(sign_in_form(ctx, *s, token, true,
+                                  "User names are letters, digits and @ . _ + -"));
   } else if (auto refused
              = refuse_password(ctx, token, *s, username,
                                field_or_empty(form, "password"), req.client_ip)) {

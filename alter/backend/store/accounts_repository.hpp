@@ -16,6 +16,7 @@ public:
   virtual ~accounts_repository() = default;
 
   virtual void insert_app(const app_record& x) = 0;
+  virtual std::optional<app_record> find_app(std::string_view id) = 0;
 
   virtual void insert_agent(const agent_record& x) = 0;
   virtual std::optional<agent_record> find_agent(std::string_view id) = 0;

@@ -18,6 +18,10 @@ public:
 
   virtual void insert(const approval_record& x) = 0;
   virtual std::optional<approval_record> find(std::string_view id) = 0;
+  /// The app's calls still waiting for a decision at `now`, oldest first, at
+  /// most `limit` (the approval page's list).
+  virtual std::vector<approval_record>
+  pending_of_app(std::string_view app_id, std::string_view now, std::size_t limit) = 0;
   /// pending -> approved | denied, only before `now` reaches expires_at; the
   /// gates stay as they are (an operator's decision of the whole call).
   virtual bool decide(std::string_view id, approval_state decision,

@@ -85,6 +85,15 @@ std::optional<key_record> pg_accounts::find_key(std::string_view id) {
   return s.first(read_pg_key);
 }
 
+std::optional<app_record> pg_accounts::find_app(std::string_view id) {
+  pg_lease lease{scope_};
+  auto s = lease.query("SELECT id, name, created_at FROM apps WHERE id = $1");
+  s.bind(1, id);
+  return s.first([](const pg_row& row) {
+    return app_record{row.text(0), row.text(1), row.text(2)};
+  });
+}
+
 std::optional<agent_record> pg_accounts::find_agent(std::string_view id) {
   pg_lease lease{scope_};
   static const std::string sql

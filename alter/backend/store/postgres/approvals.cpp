@@ -10,6 +10,13 @@ namespace alter::backend {
 
 namespace {
 
+constexpr const char* approval_columns
+    = "id, app_id, agent_id, api_key_id, grant_id, provider_id, rule_id, "
+      "request_json, method, url, reason, caller, caller_type, run_id, thread_id, "
+      "tool_call_id, idempotency_key, status, created_at, expires_at, decided_at, "
+      "decided_by, decision_reason, executed_at, result_status, result_json, "
+      "gates_json, traceparent";
+
 approval_record read_approval(const pg_row& s) {
   approval_record x;
   x.id = s.text(0);
@@ -70,18 +77,28 @@ void pg_approvals::insert(const approval_record& x) {
 
 std::optional<approval_record> pg_approvals::find(std::string_view id) {
   pg_lease lease{scope_};
-  auto s = lease.query(
-      "SELECT id, app_id, agent_id, api_key_id, grant_id, provider_id, rule_id, "
-      "request_json, method, url, reason, caller, caller_type, run_id, thread_id, "
-      "tool_call_id, idempotency_key, status, created_at, expires_at, decided_at, "
-      "decided_by, decision_reason, executed_at, result_status, result_json, "
-      "gates_json, traceparent FROM approvals WHERE id = $1");
+  static const std::string sql
+      = std::string{"SELECT "} + approval_columns + " FROM approvals WHERE id = $1";
+  auto s = lease.query(sql.c_str());
   s.bind(1, id);
   auto out = s.first(read_approval);
   if (out)
     out->result_json
         = lease.open(sealed_column::approval_result, {out->id}, out->result_json);
   return out;
+}
+
+std::vector<approval_record> pg_approvals::pending_of_app(std::string_view app_id,
+                                                          std::string_view now,
+                                                          std::size_t limit) {
+  pg_lease lease{scope_};
+  static const std::string sql = std::string{"SELECT "} + approval_columns
+                                 + " FROM approvals WHERE app_id = $1 AND status = "
+                                   "'pending' AND expires_at > $2 "
+                                   "ORDER BY created_at, id LIMIT $3";
+  auto s = lease.query(sql.c_str());
+  s.bind(1, app_id).bind(2, now).bind(3, static_cast<int64_t>(limit));
+  return s.all(read_approval);
 }
 
 bool pg_approvals::decide(std::string_view id, approval_state decision,

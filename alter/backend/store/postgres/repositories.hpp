@@ -13,6 +13,7 @@ public:
   }
   void insert_app(const app_record& x) override;
   void insert_agent(const agent_record& x) override;
+  std::optional<app_record> find_app(std::string_view id) override;
   std::optional<agent_record> find_agent(std::string_view id) override;
   std::optional<agent_record> find_live_agent_by_name(std::string_view app_id,
                                                       std::string_view name) override;
@@ -114,6 +115,9 @@ public:
   }
   void insert(const approval_record& x) override;
   std::optional<approval_record> find(std::string_view id) override;
+  std::vector<approval_record> pending_of_app(std::string_view app_id,
+                                              std::string_view now,
+                                              std::size_t limit) override;
   bool decide(std::string_view id, approval_state decision, std::string_view decided_by,
               std::string_view reason, std::string_view now) override;
   bool decide_gate(std::string_view id, std::string_view expected_gates,

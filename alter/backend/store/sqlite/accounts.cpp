@@ -88,6 +88,15 @@ std::optional<key_record> sqlite_accounts::find_key(std::string_view id) {
   return s.first(read_key);
 }
 
+std::optional<app_record> sqlite_accounts::find_app(std::string_view id) {
+  connection_lease lease{scope_, access::read};
+  auto& s = lease.cached("SELECT id, name, created_at FROM apps WHERE id = ?1");
+  s.bind(1, id);
+  return s.first([](const statement& row) {
+    return app_record{row.text(0), row.text(1), row.text(2)};
+  });
+}
+
 std::optional<agent_record> sqlite_accounts::find_agent(std::string_view id) {
   connection_lease lease{scope_, access::read};
   static const std::string sql

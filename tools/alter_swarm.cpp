@@ -181,6 +181,22 @@ bool apply(const alter::tools::flag_map& flags, options& opts, std::string& erro
   return true;
 }
 
+/// The embedded backend's /metrics and the SDK runtime's figures at the end of
+/// the run, beside the reports.
+void write_metrics(const options& opts, alter::backend::local_backend& backend,
+                   const swarm_report& report) {
+  std::error_code ec;
+  std::filesystem::create_directories(opts.report_dir, ec);
+  auto write = [&](const char* name, const std::string& text, const char* what) {
+    auto path = opts.report_dir + "/" + name;
+    std::ofstream{path} << text;
+    std::cout << what << std::filesystem::absolute(path).string() << "\n";
+  };
+  write("backend-metrics.prom", backend.metrics_text(), "backend metrics: ");
+  if (!report.sdk_metrics.empty())
+    write("sdk-metrics.prom", report.sdk_metrics, "sdk metrics:     ");
+}
+
 /// Prints the summary and writes the JSON and HTML reports; the exit status.
 int finish(const options& opts, const swarm_report& report) {
   print(std::cout, report);
@@ -293,13 +309,14 @@ int main(int argc, char** argv) {
               std::cout << " (insecure plain TCP on loopback)";
             std::cout << std::endl;
           },
-          error);
+          error, opts.quiet ? nullptr : &std::cerr, isatty(STDERR_FILENO) != 0);
       if (!error.empty())
         std::cerr << "alter-swarm: " << error << "\n";
       if (!report)
         return 1;
       add_oauth_figures(*backend, s, *report);
       report->setup = setup;
+      write_metrics(opts, *backend, *report);
       return finish(opts, *report);
     }
     caf::actor_system_config cfg;
@@ -308,6 +325,7 @@ int main(int argc, char** argv) {
     auto report = drive(sys, s, target, opts.quiet ? nullptr : &std::cerr, tty);
     add_oauth_figures(*backend, s, report);
     report.setup = setup;
+    write_metrics(opts, *backend, report);
     return finish(opts, report);
   } catch (const std::exception& e) {
     std::cerr << "alter-swarm: " << e.what() << "\n";

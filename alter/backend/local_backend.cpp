@@ -305,6 +305,12 @@ local_backend::~local_backend() {
     impl_->provider_workers->stop();
 }
 
+std::string local_backend::metrics_text() {
+  auto& st = *impl_;
+  return st.metrics.render(st.admission, st.workers->queued(), st.db.stats(),
+                           st.upstream->stats());
+}
+
 void local_backend::handle(server_request req, responder respond) {
   auto& st = *impl_;
   if (req.method == "GET" && net::path_of(req.target) == metrics_path) {
@@ -313,8 +319,7 @@ void local_backend::handle(server_request req, responder respond) {
     res.headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"},
                    {"Cache-Control", "no-store"},
                    {"X-Content-Type-Options", "nosniff"}};
-    res.body = st.metrics.render(st.admission, st.workers->queued(), st.db.stats(),
-                                 st.upstream->stats());
+    res.body = metrics_text();
     return respond(std::move(res));
   }
   if (auto probe = health_probe_of(req)) {

@@ -153,6 +153,8 @@ public:
 
   /// How often the simulated providers executed each request path.
   provider_hits& hits() noexcept;
+  /// What GET /metrics answers now (the Prometheus text format).
+  std::string metrics_text();
   /// The simulated OAuth providers' authorization server (null without
   /// simulated providers).
   oauth_authorization_server* oauth_server() noexcept;

@@ -57,6 +57,12 @@ wait_bounded "$coordinator" 40
 ended_after=$(($(date +%s) - killed_at))
 [ "$status" -ne 0 ] || fail "the coordinator succeeded with a worker lost"
 grep -q "was lost after the run started" "$work/coordinator.err" || fail "no clear error"
+# The coordinator's live line covers the whole cluster: while the survivor
+# drives, one running and one lost; at the end, one reported and one lost.
+grep -Eq "cluster: 1 running, 0 reported, 1 lost of 2 workers; [1-9][0-9]* of ~ calls" \
+  "$work/coordinator.err" || fail "no cluster progress during the run: $(cat "$work/coordinator.err")"
+grep -Eq "cluster: 0 running, 1 reported, 1 lost of 2 workers" "$work/coordinator.err" \
+  || fail "no last cluster line"
 wait_bounded "$survivor" 30
 [ "$status" -eq 0 ] || fail "the surviving worker's report was not taken"
 python3 - "$work/reports/swarm-report.json" <<'PY'

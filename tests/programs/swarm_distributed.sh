@@ -22,3 +22,6 @@ wait_bounded "$coordinator" 60
 cat "$work/coordinator.out"
 [ "$status" -eq 0 ] || fail "the coordinator exited with $status"
 check_complete_report "$agents" "$calls" 2
+# The coordinator's last line sums what both workers said of their shares.
+grep -q "cluster: 0 running, 2 reported, 0 lost of 2 workers; $((agents * calls)) of $((agents * calls)) calls" \
+  "$work/coordinator.err" || fail "no cluster progress: $(cat "$work/coordinator.err")"

@@ -10,10 +10,12 @@ trap 'rm -rf "$work"' EXIT
 "$swarm" --scenario "$scenario" --report-dir "$work" --quiet >"$work/out" 2>"$work/err" || {
   cat "$work/out" "$work/err"; exit 1; }
 cat "$work/out"
-python3 - "$work/swarm-report.json" "$work/swarm-report.html" <<'PY'
+python3 - "$work/swarm-report.json" "$work/swarm-report.html" "$work/backend-metrics.prom" \
+  "$work/sdk-metrics.prom" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 html = open(sys.argv[2]).read()
+metrics = open(sys.argv[3]).read()
 expected = r["agents"] * 10
 assert r["calls"] == expected, (r["calls"], expected)
 assert r["succeeded"] + r["expected_refusals"] + r["failed"] == expected
@@ -41,6 +43,22 @@ for axis in ("latency, ms (log scale)", "share of the type&#39;s calls",
              "calls completed per second", "seconds since the start"):
     assert axis in html, axis
 assert "<svg" in html and "http://" not in html.replace("http://www.w3.org", "") and "<script" not in html
+# The embedded backend's /metrics at the end: every proxied call answered and
+# its commits flushed, the provider connections reused.
+def value(series):
+    for line in metrics.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    raise AssertionError("no " + series)
+proxied = sum(float(l.split()[-1]) for l in metrics.splitlines()
+              if l.startswith('alter_requests_total{route="/v1/proxy/execute",method="POST",status="200"}'))
+assert proxied > 0, "no proxied calls counted"
+assert value("alter_store_flushes_total") > 0 and value("alter_store_flush_duration_seconds_count") > 0
+assert value("alter_upstream_reused_total") > 0
+# The SDK's side: the pools that carried the calls and the retry budget.
+sdk = open(sys.argv[4]).read()
+assert "alter_sdk_pool_connections_opened_total{origin=\"https://127.0.0.1:" in sdk, sdk
+assert "alter_sdk_retry_budget_tokens{origin=" in sdk, sdk
 print("small swarm: %d calls, %.0f calls/s, report consistent" % (expected, r["calls_per_second"]))
 PY
 # The HTML report as a person sees it, with a screenshot kept.

@@ -1,6 +1,8 @@
 #include "tools/swarm/distributed.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <tuple>
@@ -11,6 +13,7 @@
 #include "caf/io/all.hpp"
 #include "caf/openssl/all.hpp"
 #include "caf/scoped_actor.hpp"
+#include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
 
 #include "tools/swarm/cluster_credentials.hpp"
@@ -24,6 +27,14 @@ using result_atom = caf::atom_constant<caf::atom("result")>;
 using wait_atom = caf::atom_constant<caf::atom("wait")>;
 using join_deadline_atom = caf::atom_constant<caf::atom("joinDue")>;
 using ask_atom = caf::atom_constant<caf::atom("ask")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
+using show_atom = caf::atom_constant<caf::atom("show")>;
+
+/// How often a worker tells the coordinator where it stands, and how often a
+/// coordinator off a terminal prints the cluster's line.
+constexpr std::chrono::seconds worker_progress_step{1};
+constexpr std::chrono::seconds plain_line_step{5};
+constexpr std::chrono::milliseconds tty_line_step{500};
 
 /// Every type that crosses the wire, in both processes, and the link.
 void configure(caf::actor_system_config& cfg, const cluster_options& opts,
@@ -31,6 +42,7 @@ void configure(caf::actor_system_config& cfg, const cluster_options& opts,
   cfg.add_message_type<scenario>("alter.swarm.scenario");
   cfg.add_message_type<swarm_target>("alter.swarm.target");
   cfg.add_message_type<swarm_report>("alter.swarm.report");
+  cfg.add_message_type<progress_snapshot>("alter.swarm.progress");
   cfg.load<caf::io::middleman>();
   if (tls != nullptr) {
     cfg.load<caf::openssl::manager>();
@@ -65,6 +77,8 @@ struct worker_slot {
   caf::response_promise start;
   slot_phase phase = slot_phase::waiting;
   worker_outcome outcome;
+  /// What the worker last said of its share (its report, once it reported).
+  progress_snapshot progress;
 };
 
 struct coordinator_state {
@@ -78,6 +92,12 @@ struct coordinator_state {
   /// Set once every worker has reported or is gone.
   std::optional<swarm_report> final;
   caf::response_promise done;
+  /// The cluster's live line (nullptr: none).
+  std::ostream* progress = nullptr;
+  bool progress_tty = false;
+  std::chrono::steady_clock::time_point started_at;
+  std::chrono::steady_clock::time_point last_line;
+  uint64_t calls_at_last_line = 0;
 
   static inline const char* name = "alter.swarm-coordinator";
 };
@@ -91,6 +111,52 @@ worker_slot* find_slot(coordinator_actor* self, const caf::actor_addr& peer) {
   return nullptr;
 }
 
+/// The whole cluster's line: the workers by state and their shares' counts
+/// summed (saturating: a worker's figures are shown, never trusted).
+void show_progress(coordinator_actor* self, bool last) {
+  auto& st = self->state;
+  if (st.progress == nullptr)
+    return;
+  auto add
+      = [](uint64_t a, uint64_t b) { return b > UINT64_MAX - a ? UINT64_MAX : a + b; };
+  progress_snapshot sum;
+  std::size_t running = 0;
+  std::size_t reported = 0;
+  std::size_t lost = 0;
+  for (const auto& slot : st.slots) {
+    sum.calls = add(sum.calls, slot.progress.calls);
+    sum.failed = add(sum.failed, slot.progress.failed);
+    sum.expected_refusals = add(sum.expected_refusals, slot.progress.expected_refusals);
+    sum.in_flight = add(sum.in_flight, slot.progress.in_flight);
+    running += slot.phase == slot_phase::running ? 1 : 0;
+    reported += slot.outcome.fate == worker_fate::reported ? 1 : 0;
+    lost += slot.outcome.fate == worker_fate::lost ? 1 : 0;
+  }
+  auto now = std::chrono::steady_clock::now();
+  auto since = std::chrono::duration<double>(now - st.last_line).count();
+  auto rate = since > 0 && sum.calls >= st.calls_at_last_line
+                  ? static_cast<double>(sum.calls - st.calls_at_last_line) / since
+                  : 0.0;
+  auto planned = st.plan.duration_seconds > 0
+                     ? std::string{"~"}
+                     : std::to_string(st.plan.agents * st.plan.calls_per_agent);
+  char line[300];
+  std::snprintf(
+      line, sizeof(line),
+      "%scluster: %zu running, %zu reported, %zu lost of %zu workers; "
+      "%llu of %s calls  %.0f calls/s  %llu failed  %llu refused as expected  "
+      "%llu in flight",
+      st.progress_tty ? "\r" : "alter-swarm: ", running, reported, lost, st.workers,
+      static_cast<unsigned long long>(sum.calls), planned.c_str(), rate,
+      static_cast<unsigned long long>(sum.failed),
+      static_cast<unsigned long long>(sum.expected_refusals),
+      static_cast<unsigned long long>(sum.in_flight));
+  *st.progress << line << (st.progress_tty && !last ? "   " : "\n");
+  st.progress->flush();
+  st.last_line = now;
+  st.calls_at_last_line = sum.calls;
+}
+
 /// Closes the run: the merged counts and what became of every worker.
 void finish(coordinator_actor* self) {
   auto& st = self->state;
@@ -100,6 +166,8 @@ void finish(coordinator_actor* self) {
       = st.plan.duration_seconds > 0 ? 0 : st.plan.agents * st.plan.calls_per_agent;
   for (const auto& slot : st.slots)
     out.cluster.push_back(slot.outcome);
+  if (st.started)
+    show_progress(self, true);
   st.final = std::move(out);
   if (st.done.pending())
     st.done.deliver(*st.final);
@@ -133,6 +201,10 @@ void hand_out(coordinator_actor* self) {
     slot.outcome.agents = end - begin;
     slot.start.deliver(part, share);
   }
+  st.started_at = st.last_line = std::chrono::steady_clock::now();
+  if (st.progress != nullptr)
+    self->delayed_send(self, st.progress_tty ? tty_line_step : plain_line_step,
+                       show_atom::value);
 }
 
 /// The join timeout passed with places still free: nothing was handed out, so
@@ -160,8 +232,11 @@ void call_off(coordinator_actor* self) {
 }
 
 caf::behavior coordinator(coordinator_actor* self, scenario plan, swarm_target target,
-                          std::size_t workers, std::chrono::seconds join_timeout) {
+                          std::size_t workers, std::chrono::seconds join_timeout,
+                          std::ostream* progress, bool progress_tty) {
   auto& st = self->state;
+  st.progress = progress;
+  st.progress_tty = progress_tty;
   st.plan = std::move(plan);
   st.target = std::move(target);
   st.workers = workers;
@@ -239,8 +314,26 @@ caf::behavior coordinator(coordinator_actor* self, scenario plan, swarm_target t
         slot->phase = slot_phase::ended;
         slot->outcome.fate = worker_fate::reported;
         slot->outcome.calls_counted = part.calls;
+        slot->progress = {part.calls, part.failed(), part.expected_refusals, 0};
         finish_if_all_ended(self);
         return true;
+      },
+      // Where a running worker stands; from anyone else, nothing.
+      [=](progress_atom, const caf::actor& worker, const progress_snapshot& p) {
+        auto sender = self->current_sender();
+        if (!sender || !worker || sender->node() != worker.node())
+          return;
+        auto* slot = find_slot(self, worker.address());
+        if (slot != nullptr && slot->phase == slot_phase::running)
+          slot->progress = p;
+      },
+      [=](show_atom) {
+        auto& st = self->state;
+        if (st.final)
+          return;
+        show_progress(self, false);
+        self->delayed_send(self, st.progress_tty ? tty_line_step : plain_line_step,
+                           show_atom::value);
       },
       [=](join_deadline_atom) {
         if (!self->state.started && !self->state.final)
@@ -317,7 +410,8 @@ ask(caf::actor_system& sys, const caf::actor& coord, std::chrono::seconds timeou
 std::optional<swarm_report> coordinate(const scenario& s, const swarm_target& target,
                                        std::size_t workers, const cluster_options& opts,
                                        const std::function<void(uint16_t)>& listening,
-                                       std::string& error) {
+                                       std::string& error, std::ostream* progress,
+                                       bool progress_tty) {
   if (!link_allowed(opts.link, opts.address, error))
     return std::nullopt;
   std::optional<cluster_member_files> tls;
@@ -329,7 +423,8 @@ std::optional<swarm_report> coordinate(const scenario& s, const swarm_target& ta
   caf::actor_system_config cfg;
   configure(cfg, opts, tls ? &*tls : nullptr);
   caf::actor_system sys{cfg};
-  auto coord = sys.spawn(coordinator, s, target, workers, opts.join_timeout);
+  auto coord = sys.spawn(coordinator, s, target, workers, opts.join_timeout, progress,
+                         progress_tty);
   auto port
       = tls ? caf::openssl::publish(coord, opts.port, opts.address.c_str(), true)
             : sys.middleman().publish(coord, opts.port, opts.address.c_str(), true);
@@ -388,7 +483,17 @@ bool work(const std::string& host, uint16_t port, const cluster_options& opts,
   }
   auto& [plan, target] = *share;
   std::cerr << "alter-swarm worker: driving " << target.agents.size() << " agents\n";
-  auto report = drive(sys, plan, target, &std::cerr, false);
+  // Where this share stands, about once a second and at the end, so that the
+  // coordinator can show the whole cluster's progress.
+  auto last_sent = std::make_shared<std::chrono::steady_clock::time_point>();
+  auto report = drive(sys, plan, target, &std::cerr, false,
+                      [coord = *coord, self, last_sent](const progress_snapshot& p) {
+                        auto now = std::chrono::steady_clock::now();
+                        if (now - *last_sent < worker_progress_step && p.in_flight > 0)
+                          return;
+                        *last_sent = now;
+                        caf::send_as(self, coord, progress_atom::value, self, p);
+                      });
   // Acknowledged, so the report has arrived before this process goes away.
   if (!ask<bool>(sys, *coord, std::chrono::seconds{60}, error, result_atom::value, self,
                  report)) {

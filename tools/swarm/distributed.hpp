@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "tools/swarm/cluster_link.hpp"
@@ -40,10 +41,16 @@ struct cluster_options {
 /// them and returns the merged report. The report is partial when a worker did
 /// not join in time or was lost (then `error` says which and what was counted,
 /// as does report.cluster); nullopt and `error` when the cluster cannot start.
+/// While the workers drive, `progress` (nullptr: nowhere) gets the whole
+/// cluster's live line from what each worker says of its share: redrawn in
+/// place on a terminal (`progress_tty`), else a line every 5 s, and a last
+/// line when every worker has ended.
 std::optional<swarm_report> coordinate(const scenario& s, const swarm_target& target,
                                        std::size_t workers, const cluster_options& opts,
                                        const std::function<void(uint16_t)>& listening,
-                                       std::string& error);
+                                       std::string& error,
+                                       std::ostream* progress = nullptr,
+                                       bool progress_tty = false);
 
 /// Joins the coordinator at `host:port` (opts.link, opts.credentials_dir),
 /// drives its share and reports back. Returns false and sets `error` when it

@@ -357,6 +357,14 @@ void print_progress(driver_pointer self, bool final_line) {
   st.calls_at_last_line = r.calls;
 }
 
+void report_progress(driver_pointer self) {
+  auto& st = self->state;
+  if (!st.plan.on_progress)
+    return;
+  const auto& r = st.report;
+  st.plan.on_progress({r.calls, r.failed(), r.expected_refusals, st.in_flight});
+}
+
 void sample_budget(driver_pointer self) {
   auto& st = self->state;
   if (st.plan.budget)
@@ -374,6 +382,7 @@ void finish_run(driver_pointer self) {
     st.report.budget_end = st.plan.budget->tokens();
   st.report.peak_rss_kib = peak_rss_kib();
   print_progress(self, true);
+  report_progress(self);
   st.done.deliver(st.report);
   self->quit();
 }
@@ -415,6 +424,7 @@ caf::behavior driver(driver_pointer self, swarm_plan plan) {
           return;
         sample_budget(self);
         print_progress(self, false);
+        report_progress(self);
         // A timed run ends on the clock even when no call completes.
         pump(self);
         self->delayed_send(self, progress_step, progress_tick_atom::value);

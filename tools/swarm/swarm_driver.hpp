@@ -27,6 +27,21 @@ struct swarm_agent {
   std::vector<std::string> grant_ids;
 };
 
+/// Where a run stands, as its live line shows it; a worker sends it to its
+/// coordinator, which shows the whole cluster's.
+struct progress_snapshot {
+  uint64_t calls = 0;
+  uint64_t failed = 0;
+  uint64_t expected_refusals = 0;
+  uint64_t in_flight = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, progress_snapshot& x) {
+  return f(caf::meta::type_name("progress_snapshot"), x.calls, x.failed,
+           x.expected_refusals, x.in_flight);
+}
+
 struct swarm_plan {
   std::string scenario = "default";
   std::vector<swarm_agent> agents;
@@ -64,6 +79,9 @@ struct swarm_plan {
   /// one line, otherwise a plain line every few seconds.
   std::ostream* progress = nullptr;
   bool progress_tty = false;
+  /// Called on the driver's thread at every progress step (four a second) and
+  /// once at the end; unset: not at all.
+  std::function<void(const progress_snapshot&)> on_progress;
 };
 
 /// Runs the plan to completion and returns what it measured.

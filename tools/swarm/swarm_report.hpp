@@ -104,6 +104,9 @@ struct swarm_report {
   oauth_figures oauth;
   /// Filled by the process that writes the report (never sent by a worker).
   run_setup setup;
+  /// The SDK runtime's pools and retry budget at the end, as Prometheus text
+  /// (runtime_stats.hpp); empty for a coordinator, whose workers drive.
+  std::string sdk_metrics;
 
   /// False when a worker did not report: the counts are partial.
   bool complete() const noexcept {

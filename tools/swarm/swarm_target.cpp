@@ -122,7 +122,8 @@ void add_oauth_figures(backend::local_backend& be, const scenario& s,
 
 swarm_report drive(caf::actor_system& sys, const scenario& s,
                    const swarm_target& target, std::ostream* progress,
-                   bool progress_tty) {
+                   bool progress_tty,
+                   std::function<void(const progress_snapshot&)> on_progress) {
   runtime rt{sys};
   auto backend_url = net::parse_url(target.base_url);
   if (!backend_url)
@@ -144,6 +145,7 @@ swarm_report drive(caf::actor_system& sys, const scenario& s,
   plan.budget = rt.context().budgets->for_origin(plan.backend.origin());
   plan.progress = progress;
   plan.progress_tty = progress_tty;
+  plan.on_progress = std::move(on_progress);
   net::transport_actor approver_transport;
   if (!target.approver_token.empty()) {
     approver_settings as;
@@ -177,6 +179,9 @@ swarm_report drive(caf::actor_system& sys, const scenario& s,
   }
   auto approver = plan.approver;
   auto report = run_swarm(sys, std::move(plan));
+  // The runtime's pools and retry budget as the run left them.
+  if (auto stats = rt.stats())
+    report.sdk_metrics = prometheus_text(*stats);
   if (approver)
     caf::anon_send_exit(approver, caf::exit_reason::user_shutdown);
   if (approver_transport)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -13,6 +14,7 @@
 #include "caf/meta/type_name.hpp"
 
 #include "tools/swarm/scenario.hpp"
+#include "tools/swarm/swarm_driver.hpp"
 #include "tools/swarm/swarm_report.hpp"
 
 namespace alter::backend {
@@ -76,9 +78,11 @@ void add_oauth_figures(backend::local_backend& be, const scenario& s,
                        swarm_report& report);
 
 /// Drives `target.agents` (all, or a worker's share) through the SDK as the
-/// scenario says; `progress` gets the live line (nullptr: none).
+/// scenario says; `progress` gets the live line (nullptr: none), and
+/// `on_progress` (when set) where the run stands at every step.
 swarm_report drive(caf::actor_system& sys, const scenario& s,
                    const swarm_target& target, std::ostream* progress,
-                   bool progress_tty);
+                   bool progress_tty,
+                   std::function<void(const progress_snapshot&)> on_progress = {});
 
 } // namespace alter::swarm

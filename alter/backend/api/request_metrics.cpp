@@ -57,10 +57,15 @@ void render_histogram(std::ostream& out, std::string_view name,
       << name << "_count" << with("") << " " << h.count << "\n";
 }
 
+void help_and_type(std::ostream& out, std::string_view name, std::string_view kind,
+                   std::string_view help) {
+  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << kind << "\n";
+}
+
 void render_gauge(std::ostream& out, std::string_view name, std::string_view kind,
                   std::string_view help, uint64_t value) {
-  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << kind << "\n"
-      << name << " " << value << "\n";
+  help_and_type(out, name, kind, help);
+  out << name << " " << value << "\n";
 }
 
 } // namespace
@@ -117,14 +122,12 @@ std::string request_metrics::render(const admission_control& admission,
                "Durable flushes (fsyncs) of those commits; transactions per flush "
                "is the group-commit batch.",
                commits.flushes);
-  out << "# HELP alter_store_flush_duration_seconds Time of each durable flush "
-         "(COMMIT with its fsync).\n# TYPE alter_store_flush_duration_seconds "
-         "histogram\n";
+  help_and_type(out, "alter_store_flush_duration_seconds", "histogram",
+                "Time of each durable flush (COMMIT with its fsync).");
   render_histogram(out, "alter_store_flush_duration_seconds", "", commits.flush_seconds,
                    latency_buckets);
-  out << "# HELP alter_store_flush_transactions Transactions made durable by each "
-         "flush (the group-commit batch).\n# TYPE alter_store_flush_transactions "
-         "histogram\n";
+  help_and_type(out, "alter_store_flush_transactions", "histogram",
+                "Transactions made durable by each flush (the group-commit batch).");
   render_histogram(out, "alter_store_flush_transactions", "", commits.batch_size,
                    batch_buckets);
   render_gauge(out, "alter_store_writers_waiting", "gauge",

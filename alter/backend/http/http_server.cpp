@@ -339,23 +339,8 @@ private:
         [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
           if (ec)
             return self->close();
-          beast::error_code ignored;
-          self->tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
-          self->tcp_layer().expires_after(self->limits().drain_timeout);
-          self->drain_clear(0);
+          self->drain(self->tcp_layer());
         });
-  }
-
-  /// drain_some below the TLS layer, for the plain-HTTP answer.
-  void drain_clear(std::size_t drained) {
-    buffer_.consume(buffer_.size());
-    tcp_layer().async_read_some(buffer_.prepare(buffer_.max_size()),
-                                [self = this->shared_from_this(),
-                                 drained](beast::error_code ec, std::size_t n) {
-                                  if (ec || drained + n >= self->limits().drain_bytes)
-                                    return self->tcp_layer().close();
-                                  self->drain_clear(drained + n);
-                                });
   }
 
   static constexpr unsigned char tls_handshake_record = 0x16;
@@ -605,7 +590,7 @@ private:
     if (ec)
       return close();
     if (draining_)
-      return drain();
+      return drain(stream_);
     if (!keep_alive_)
       return close();
     wait_for_request();
@@ -619,23 +604,28 @@ private:
   }
 
   /// Lingering close: with unread bytes in its receive queue, closing would send
-  /// a reset that can destroy the answer before the client reads it.
-  void drain() {
+  /// a reset that can destroy the answer before the client reads it. What the
+  /// client still sends is read from `layer`: the stream, or the TCP one below
+  /// TLS after a plain-HTTP answer.
+  template <class Layer>
+  void drain(Layer& layer) {
     beast::error_code ignored;
     tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
     tcp_layer().expires_after(limits().drain_timeout);
-    drain_some(0);
+    drain_some(layer, 0);
   }
 
-  void drain_some(std::size_t drained) {
+  /// `layer` belongs to this session, which the handler keeps alive.
+  template <class Layer>
+  void drain_some(Layer& layer, std::size_t drained) {
     buffer_.consume(buffer_.size());
-    stream_.async_read_some(buffer_.prepare(buffer_.max_size()),
-                            [self = this->shared_from_this(),
-                             drained](beast::error_code ec, std::size_t n) {
-                              if (ec || drained + n >= self->limits().drain_bytes)
-                                return self->close();
-                              self->drain_some(drained + n);
-                            });
+    layer.async_read_some(buffer_.prepare(buffer_.max_size()),
+                          [self = this->shared_from_this(), &layer,
+                           drained](beast::error_code ec, std::size_t n) {
+                            if (ec || drained + n >= self->limits().drain_bytes)
+                              return self->close();
+                            self->drain_some(layer, drained + n);
+                          });
   }
 
   void close() {

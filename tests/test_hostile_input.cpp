@@ -9,6 +9,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -16,6 +18,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -682,6 +685,30 @@ CAF_TEST(a handler that throws or answers a header that could split gets a 500) 
   CAF_CHECK_EQUAL(io.escaped_exceptions(), 0u);
   server.stop();
   io.stop();
+}
+
+CAF_TEST(an io runtime whose last owner lets go on one of its threads ends cleanly) {
+  // A connection closing after everyone else had gone held the last reference:
+  // its handler ran the destructor on an I/O thread, which joined itself
+  // (std::system_error "Resource deadlock avoided", and the process ended).
+  for (int i = 0; i < 20; ++i) {
+    auto io = std::make_shared<net::io_runtime>(2);
+    std::promise<void> ran;
+    auto done = ran.get_future();
+    boost::asio::post(io->context(), [held = io, &ran]() mutable {
+      held.reset(); // not the last yet: the test still holds one
+      ran.set_value();
+    });
+    done.wait();
+    auto last = std::promise<void>();
+    auto last_done = last.get_future();
+    auto& context = io->context(); // before the lambda takes `io` away
+    boost::asio::post(context, [held = std::move(io), &last]() mutable {
+      held.reset(); // the last reference, dropped on an I/O thread
+      last.set_value();
+    });
+    CAF_CHECK(last_done.wait_for(5s) == std::future_status::ready);
+  }
 }
 
 CAF_TEST(a header block sent one small field at a time is bounded as a whole) {

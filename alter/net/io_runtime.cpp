@@ -42,15 +42,41 @@ io_runtime::io_runtime(std::size_t threads) : impl_(std::make_unique<impl>()) {
     impl_->threads.emplace_back([self = impl_.get()] { self->run(); });
 }
 
+namespace {
+
+bool is_one_of(const std::vector<std::thread>& threads, std::thread::id id) {
+  for (const auto& t : threads)
+    if (t.get_id() == id)
+      return true;
+  return false;
+}
+
+} // namespace
+
 io_runtime::~io_runtime() {
-  stop();
+  if (!is_one_of(impl_->threads, std::this_thread::get_id())) {
+    stop();
+    return;
+  }
+  // The last owner let go inside a handler (a connection that held the runtime
+  // closing after everyone else had gone): this thread is still in the run
+  // loop, and a thread cannot join itself. The state goes to a thread of its
+  // own that joins them all, this one once its handler returns, then frees it.
+  impl_->guard.reset();
+  impl_->ioc.stop();
+  std::thread{[state = std::move(impl_)] {
+    for (auto& t : state->threads)
+      if (t.joinable())
+        t.join();
+  }}.detach();
 }
 
 void io_runtime::stop() {
   impl_->guard.reset();
   impl_->ioc.stop();
+  auto self = std::this_thread::get_id();
   for (auto& t : impl_->threads)
-    if (t.joinable())
+    if (t.joinable() && t.get_id() != self)
       t.join();
 }
 

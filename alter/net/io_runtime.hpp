@@ -20,11 +20,13 @@ public:
   explicit io_runtime(std::size_t threads = 1);
 
   /// Stops the I/O threads and joins them; pending operations are abandoned.
-  /// Must not run on one of its own I/O threads.
+  /// On one of its own threads (the last owner was a handler's capture) the
+  /// threads are joined and the state freed by a thread of their own instead.
   ~io_runtime();
 
   /// The same as the destructor, for owners that must stop I/O before they tear
-  /// down what handlers use. Idempotent.
+  /// down what handlers use. Idempotent; on one of its own threads, it joins
+  /// the others.
   void stop();
 
   io_runtime(const io_runtime&) = delete;

@@ -24,6 +24,7 @@
 #include "alter/backend/local_backend.hpp"
 #include "tools/cli/command_line.hpp"
 #include "tools/swarm/distributed.hpp"
+#include "tools/swarm/remote_target.hpp"
 #include "tools/swarm/run_setup.hpp"
 #include "tools/swarm/run_verdict.hpp"
 #include "tools/swarm/scenario.hpp"
@@ -45,6 +46,8 @@ struct options {
   std::size_t workers = 0;
   std::string worker_of;
   cluster_options cluster;
+  /// --target: a deployment the swarm did not start.
+  remote_target_options remote;
 };
 
 int usage(const std::string& why) {
@@ -116,6 +119,13 @@ bool apply(const alter::tools::flag_map& flags, options& opts, std::string& erro
       opts.cluster.address = v;
     } else if (name == "--cluster-certs") {
       opts.cluster.credentials_dir = v;
+    } else if (name == "--target") {
+      opts.remote.base_url = v;
+    } else if (name == "--target-providers") {
+      opts.remote.providers_url = v;
+    } else if (name == "--ca-file" && !read_file(v, opts.remote.ca_pem)) {
+      error = "cannot read the CA certificate " + v;
+      return false;
     } else if (name == "--mix") {
       overrides["mix"] = mix_json(v);
     } else if (name == "--fault-profile") {
@@ -178,6 +188,21 @@ bool apply(const alter::tools::flag_map& flags, options& opts, std::string& erro
     error = "--coordinator needs --workers N";
     return false;
   }
+  if (!opts.remote.base_url.empty()) {
+    const char* key = std::getenv("ALTER_API_KEY");
+    if (key == nullptr || *key == '\0') {
+      error = "--target provisions the run's agents with an app key: set ALTER_API_KEY";
+      return false;
+    }
+    opts.remote.app_key = key;
+    if (opts.remote.providers_url.empty()) {
+      error = "--target needs --target-providers URL (each provider at URL/<id>)";
+      return false;
+    }
+  } else if (!opts.remote.providers_url.empty() || !opts.remote.ca_pem.empty()) {
+    error = "--target-providers and --ca-file go with --target URL";
+    return false;
+  }
   return true;
 }
 
@@ -216,6 +241,37 @@ int finish(const options& opts, const swarm_report& report) {
   return judge(report).pass ? 0 : 1;
 }
 
+/// A run against a deployment the swarm did not start: its agents and grants
+/// made through the API first and removed after.
+int run_against_target(const options& opts) {
+  auto s = opts.plan;
+  // The deployment's stored rules stay as they are: no swarm rules, so no
+  // calls that need them.
+  s.mix.denied = 0;
+  s.mix.approval = 0;
+  if (s.mix.total() == 0)
+    return usage("against --target only retrieve, proxy, constrained and traced "
+                 "calls run: the mix has none");
+  std::cout << "alter-swarm: scenario " << s.name << ": provisioning " << s.agents
+            << " agents at " << opts.remote.base_url << std::endl;
+  remote_target remote{s, opts.remote};
+  std::cout << "alter-swarm: " << remote.target().agents.size()
+            << " agents, grants for";
+  for (const auto& p : remote.providers())
+    std::cout << " " << p;
+  std::cout << std::endl;
+  auto setup = describe_run(s, opts.remote.base_url + " (agents made through its API)");
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto report = drive(sys, s, remote.target(), opts.quiet ? nullptr : &std::cerr,
+                      isatty(STDERR_FILENO) != 0);
+  report.setup = setup;
+  auto [grants, agents] = remote.remove();
+  std::cout << "alter-swarm: removed " << agents << " agents and revoked " << grants
+            << " grants" << std::endl;
+  return finish(opts, report);
+}
+
 int run_worker(const options& opts) {
   auto colon = opts.worker_of.rfind(':');
   char* end = nullptr;
@@ -240,8 +296,9 @@ int main(int argc, char** argv) {
   auto app = program(
       "alter-swarm",
       "alter-swarm: a swarm of agent actors working through the SDK against the "
-      "embedded backend (or spread over worker processes), with a live progress "
-      "line and a report in JSON and HTML. Flags override the scenario file.");
+      "embedded backend or a running one (--target), alone or spread over "
+      "worker processes, with a live progress line and a report in JSON and "
+      "HTML. Flags override the scenario file.");
   flag_map flags;
   value_flag(*app, flags, "--scenario", "A scenario file (JSON; docs/swarm.md)");
   value_flag(*app, flags, "--agents", "Agents");
@@ -269,6 +326,13 @@ int main(int argc, char** argv) {
               "Plain TCP between coordinator and workers (loopback only)");
   value_flag(*app, flags, "--worker",
              "Run as a worker of the coordinator at HOST:PORT");
+  value_flag(*app, flags, "--target",
+             "Run against the backend at URL instead of an embedded one; its "
+             "agents and grants are made with the app key in ALTER_API_KEY and "
+             "removed at the end");
+  value_flag(*app, flags, "--target-providers",
+             "With --target: where the providers are (each at URL/<provider id>)");
+  value_flag(*app, flags, "--ca-file", "With --target: the backend's CA certificate");
   if (auto code = parse(*app, argc, argv))
     return *code;
   options opts;
@@ -278,6 +342,11 @@ int main(int argc, char** argv) {
   try {
     if (!opts.worker_of.empty())
       return run_worker(opts);
+    if (!opts.remote.base_url.empty()) {
+      if (opts.coordinator)
+        return usage("--target runs in one process for now, not with --coordinator");
+      return run_against_target(opts);
+    }
     // Before the backend starts: a refused link costs nothing.
     if (opts.coordinator
         && !link_allowed(opts.cluster.link, opts.cluster.address, error))

@@ -42,7 +42,7 @@ std::map<std::string, std::string> managed_secrets_by_provider(blocking::App& ap
 
 } // namespace
 
-remote_target::remote_target(const scenario& s, remote_target_options options)
+remote_target::remote_target(const scenario& s, const remote_target_options& options)
     : impl_(std::make_unique<impl>()) {
   client_options o;
   o.api_key = options.app_key;
@@ -63,7 +63,8 @@ remote_target::remote_target(const scenario& s, remote_target_options options)
   target_.ca_pem = options.ca_pem;
   for (const auto& [provider, secret] : secrets) {
     providers_.push_back(provider);
-    target_.provider_urls.push_back(providers_url + "/" + provider);
+    target_.provider_urls.push_back(providers_url + '/');
+    target_.provider_urls.back() += provider;
   }
   // A name of this run's own, so that two runs never collide.
   auto run = crypto::random_hex(4);
@@ -71,7 +72,8 @@ remote_target::remote_target(const scenario& s, remote_target_options options)
   try {
     for (uint64_t i = 0; i < s.agents; ++i) {
       agent_create a;
-      a.name = "swarm-" + run + "-" + std::to_string(i);
+      a.name = "swarm-" + run;
+      a.name += "-" + std::to_string(i);
       a.display_name = "alter-swarm agent " + std::to_string(i);
       auto made = app.agents().create(a);
       impl_->agent_ids.push_back(made.agent.id);

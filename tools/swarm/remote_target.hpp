@@ -30,7 +30,7 @@ class remote_target {
 public:
   /// Makes `s.agents` agents, each with a grant of every managed secret the
   /// app's grants use (one per provider). Throws with what went wrong.
-  remote_target(const scenario& s, remote_target_options options);
+  remote_target(const scenario& s, const remote_target_options& options);
   ~remote_target();
   remote_target(const remote_target&) = delete;
   remote_target& operator=(const remote_target&) = delete;

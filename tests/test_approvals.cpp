@@ -977,3 +977,27 @@ CAF_TEST(an approval page names the app and the time left and has one note for b
   auto decided = w.page("GET", "/approvals/" + id, s.cookie).body;
   CAF_CHECK(decided.find("not this week") != std::string::npos);
 }
+
+CAF_TEST(a stored traceparent that is no traceparent never reaches the provider) {
+  approval_world w;
+  auto agent = w.agent(0);
+  auto out = agent.proxy_request(w.held_call("tampered"));
+  CAF_REQUIRE(out.pending);
+  // What an older or hostile writer may have left in the row: a header split.
+  auto a = *w.backend.db().approvals().find(out.approval.approval_id);
+  a.id = "apr_" + crypto::random_hex(16);
+  a.idempotency_key.clear();
+  a.traceparent
+      = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\nInjected: 1";
+  w.backend.db().approvals().insert(a);
+  CAF_REQUIRE_EQUAL(w.decide(a.id, "approve").status, 303);
+  auto result = agent.await_approval(a.id, 20.0);
+  CAF_CHECK_EQUAL(result.status_code, 200);
+  CAF_CHECK_EQUAL(result.body_bytes().find("Injected"), std::string::npos);
+  CAF_CHECK_EQUAL(result.body_bytes().find("traceparent"), std::string::npos);
+  // The audit query shows no traceparent for the rows that hold those bytes.
+  auto page = w.app().query_audit({});
+  for (const auto& e : page.rows)
+    if (e.approval_id == a.id)
+      CAF_CHECK_EQUAL(e.traceparent, "");
+}

@@ -22,6 +22,7 @@
 #include "alter/auth/crypto.hpp"
 #include "alter/messages/audit_log.hpp"
 #include "alter/messages/json_codec.hpp"
+#include "alter/messages/prometheus_text.hpp"
 
 #include "backend_world.hpp"
 #include "temp_files.hpp"
@@ -487,4 +488,12 @@ CAF_TEST(metrics show the flushes of the store and the provider connections) {
                   3);
   CAF_CHECK_EQUAL(metric_value(text, "alter_upstream_idle_connections"), 1);
   CAF_CHECK_EQUAL(metric_value(text, "alter_upstream_resent_total"), 0);
+}
+
+CAF_TEST(label values are escaped as the Prometheus text format says) {
+  CAF_CHECK_EQUAL(prometheus_label_value(R"(a"b\c)"), R"(a\"b\\c)");
+  // A newline is backslash and n, never a bare n nor a line break.
+  CAF_CHECK_EQUAL(prometheus_label_value("x\ny"), "x\\ny");
+  CAF_CHECK_EQUAL(prometheus_label_value("https://127.0.0.1:8080"),
+                  "https://127.0.0.1:8080");
 }

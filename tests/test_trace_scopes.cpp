@@ -136,14 +136,17 @@ CAF_TEST(the traceparent of a trace scope reaches the audit row and the provider
   world w{false};
   auto traced = w.agent().trace(trace_fields{{}, {}, {}, {}, host_span});
   // Proxy mode: the backend keeps it in the row and passes it on.
-  auto proxied = traced.proxy_request(call_for(w, "w3c proxy"));
+  // A traceparent header of the caller's own is replaced in both modes.
+  auto own = "00-" + std::string(32, 'a') + "-" + std::string(16, 'b') + "-00";
+  auto pc = call_for(w, "w3c proxy");
+  pc.headers.push_back({"traceparent", own});
+  auto proxied = traced.proxy_request(pc);
   CAF_CHECK_EQUAL(traceparent_seen(proxied.result.body_json()), host_span);
   CAF_CHECK_EQUAL(row_of(w, "proxy.executed", "w3c proxy").traceparent, host_span);
   // Retrieve mode: the SDK sends it with the retrieval and to the provider, and
   // reports it with the call; a header of the caller's own is replaced.
   auto c = call_for(w, "w3c retrieve");
-  c.headers.push_back({"Traceparent", "00-" + std::string(32, 'a') + "-"
-                                          + std::string(16, 'b') + "-00"});
+  c.headers.push_back({"Traceparent", own});
   auto direct = traced.request(c);
   CAF_CHECK_EQUAL(traceparent_seen(direct.body_json()), host_span);
   CAF_CHECK_EQUAL(row_of(w, "token.retrieved", "w3c retrieve").traceparent, host_span);
@@ -162,7 +165,8 @@ CAF_TEST(the traceparent of a trace scope reaches the audit row and the provider
   auto second = agent.proxy_request(call_for(w, "w3c fresh 2"));
   auto fresh = traceparent_seen(first.result.body_json());
   CAF_CHECK(is_valid_traceparent(fresh));
-  CAF_CHECK_NOT_EQUAL(trace_id_of(fresh), trace_id_of(host_span));
+  CAF_CHECK_NOT_EQUAL(fresh.substr(3, 32),
+                      host_span.substr(3, 32)); // a trace of its own
   CAF_CHECK_NOT_EQUAL(fresh, traceparent_seen(second.result.body_json()));
   CAF_CHECK_EQUAL(row_of(w, "proxy.executed", "w3c fresh 1").traceparent, fresh);
 }

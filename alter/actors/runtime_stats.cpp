@@ -6,28 +6,19 @@
 #include "caf/scoped_actor.hpp"
 
 #include "alter/messages/alter_error.hpp"
+#include "alter/messages/prometheus_text.hpp"
 
 namespace alter {
 
 namespace {
 
-/// Origins are URLs the host configured; escaped all the same.
-std::string label(std::string_view origin) {
-  std::string out = "origin=\"";
-  for (char c : origin) {
-    if (c == '\\' || c == '"')
-      out += '\\';
-    out += c == '\n' ? 'n' : c;
-  }
-  return out + "\"";
-}
-
 template <class Rows, class Value>
 void series(std::ostream& out, std::string_view name, std::string_view kind,
             std::string_view help, const Rows& rows, Value value) {
-  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << kind << "\n";
+  prometheus_series_header(out, name, kind, help);
   for (const auto& row : rows)
-    out << name << "{" << label(row.origin) << "} " << value(row) << "\n";
+    out << name << "{origin=\"" << prometheus_label_value(row.origin) << "\"} "
+        << value(row) << "\n";
 }
 
 } // namespace

@@ -32,10 +32,6 @@ bool is_valid_traceparent(std::string_view v) {
          && lower_hex(flags) && !all_zeros(trace_id) && !all_zeros(parent_id);
 }
 
-std::string_view trace_id_of(std::string_view traceparent) {
-  return traceparent.substr(3, 32);
-}
-
 void set_traceparent(field_list& headers, std::string_view value) {
   headers.erase(
       std::remove_if(headers.begin(), headers.end(),

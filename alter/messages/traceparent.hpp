@@ -15,15 +15,16 @@ namespace alter {
 /// case, neither id all zeros (the only form version 00 allows).
 bool is_valid_traceparent(std::string_view value);
 
-/// The trace id's 32 hex digits of a valid traceparent.
-std::string_view trace_id_of(std::string_view traceparent);
-
-/// A new trace, not sampled: random ids from `random_hex` (n bytes -> 2n lower
-/// case hex digits), which the caller supplies so that this layer needs no
-/// cryptography library.
+/// A new trace, not sampled: trace id and parent id from one draw of
+/// `random_hex` (n bytes -> 2n lower case hex digits), which the caller
+/// supplies so that this layer needs no cryptography library.
 template <class RandomHex>
 std::string fresh_traceparent(RandomHex&& random_hex) {
-  return "00-" + random_hex(16) + "-" + random_hex(8) + "-00";
+  auto ids = random_hex(24); // 32 + 16 hex digits
+  std::string out = "00-";
+  out.reserve(55);
+  out.append(ids, 0, 32).append("-").append(ids, 32, 16).append("-00");
+  return out;
 }
 
 /// Sets the traceparent header of a request to the provider to `value`,

@@ -4,6 +4,7 @@
 
 #include "alter/backend/api/router.hpp"
 #include "alter/messages/http_method.hpp"
+#include "alter/messages/prometheus_text.hpp"
 
 namespace alter::backend {
 
@@ -22,17 +23,6 @@ std::string_view method_label(uint8_t index) {
   return index == other_method
              ? std::string_view{"other"}
              : http_method{static_cast<http_method::verb>(index)}.name();
-}
-
-/// Route patterns hold no quote, backslash or newline; escaped all the same.
-std::string label_value(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '"')
-      out += '\\';
-    out += c == '\n' ? 'n' : c;
-  }
-  return out;
 }
 
 /// One histogram's lines; `labels` are the series' own ("" for none).
@@ -57,14 +47,9 @@ void render_histogram(std::ostream& out, std::string_view name,
       << name << "_count" << with("") << " " << h.count << "\n";
 }
 
-void help_and_type(std::ostream& out, std::string_view name, std::string_view kind,
-                   std::string_view help) {
-  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << kind << "\n";
-}
-
 void render_gauge(std::ostream& out, std::string_view name, std::string_view kind,
                   std::string_view help, uint64_t value) {
-  help_and_type(out, name, kind, help);
+  prometheus_series_header(out, name, kind, help);
   out << name << " " << value << "\n";
 }
 
@@ -83,32 +68,32 @@ std::string request_metrics::render(const admission_control& admission,
                                     std::size_t queued, const store_stats& commits,
                                     const upstream_stats& upstream) const {
   std::ostringstream out;
-  out << "# HELP alter_requests_total Answers by route, method and status.\n"
-         "# TYPE alter_requests_total counter\n";
+  prometheus_series_header(out, "alter_requests_total", "counter",
+                           "Answers by route, method and status.");
   std::lock_guard<std::mutex> guard{mtx_};
   auto labels = [](const series_key& key) {
     const auto& [matched, method, status] = key;
     auto pattern = matched != nullptr ? matched->pattern : std::string_view{"-"};
-    return "route=\"" + label_value(pattern) + "\",method=\""
+    return "route=\"" + prometheus_label_value(pattern) + "\",method=\""
            + std::string{method_label(method)} + "\",status=\"" + std::to_string(status)
            + "\"";
   };
   for (const auto& [key, s] : series_)
     out << "alter_requests_total{" << labels(key) << "} " << s.count << "\n";
-  out << "# HELP alter_request_duration_seconds Time to answer, by route, method and "
-         "status.\n# TYPE alter_request_duration_seconds histogram\n";
+  prometheus_series_header(out, "alter_request_duration_seconds", "histogram",
+                           "Time to answer, by route, method and status.");
   for (const auto& [key, s] : series_)
     render_histogram(out, "alter_request_duration_seconds", labels(key), s,
                      latency_buckets);
-  out << "# HELP alter_requests_in_flight Requests admitted and not yet answered.\n"
-         "# TYPE alter_requests_in_flight gauge\n";
+  prometheus_series_header(out, "alter_requests_in_flight", "gauge",
+                           "Requests admitted and not yet answered.");
   for (std::size_t i = 0; i < request_class_count; ++i) {
     auto c = static_cast<request_class>(i);
     out << "alter_requests_in_flight{class=\"" << name_of(c) << "\"} "
         << admission.in_flight(c) << "\n";
   }
-  out << "# HELP alter_requests_rejected_total Requests refused by admission control "
-         "(503).\n# TYPE alter_requests_rejected_total counter\n";
+  prometheus_series_header(out, "alter_requests_rejected_total", "counter",
+                           "Requests refused by admission control (503).");
   for (std::size_t i = 0; i < request_class_count; ++i) {
     auto c = static_cast<request_class>(i);
     out << "alter_requests_rejected_total{class=\"" << name_of(c) << "\"} "
@@ -122,12 +107,13 @@ std::string request_metrics::render(const admission_control& admission,
                "Durable flushes (fsyncs) of those commits; transactions per flush "
                "is the group-commit batch.",
                commits.flushes);
-  help_and_type(out, "alter_store_flush_duration_seconds", "histogram",
-                "Time of each durable flush (COMMIT with its fsync).");
+  prometheus_series_header(out, "alter_store_flush_duration_seconds", "histogram",
+                           "Time of each durable flush (COMMIT with its fsync).");
   render_histogram(out, "alter_store_flush_duration_seconds", "", commits.flush_seconds,
                    latency_buckets);
-  help_and_type(out, "alter_store_flush_transactions", "histogram",
-                "Transactions made durable by each flush (the group-commit batch).");
+  prometheus_series_header(
+      out, "alter_store_flush_transactions", "histogram",
+      "Transactions made durable by each flush (the group-commit batch).");
   render_histogram(out, "alter_store_flush_transactions", "", commits.batch_size,
                    batch_buckets);
   render_gauge(out, "alter_store_writers_waiting", "gauge",

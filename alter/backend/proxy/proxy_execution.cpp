@@ -215,7 +215,8 @@ void call_provider(backend_context& ctx, const grant_record& grant,
                     std::move(checked.body), 0};
   if (!idempotency_key.empty() && !find_field(base.headers, header::idempotency_key))
     base.headers.push_back({std::string{header::idempotency_key}, idempotency_key});
-  if (!traceparent.empty())
+  // Bytes stored by an older or hostile writer never become a header.
+  if (is_valid_traceparent(traceparent))
     set_traceparent(base.headers, traceparent);
   send(std::make_shared<upstream_call>(upstream_call{
            ctx, grant, std::move(checked.url.where), std::move(base), std::move(done)}),

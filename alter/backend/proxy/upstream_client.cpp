@@ -98,16 +98,13 @@ void upstream_client::exchange(net::endpoint where, http_request req,
   a->request = std::move(req);
   a->deadline = clock_type::now() + timeout;
   ++in_flight_;
-  a->done = [this, done = std::move(done)](net::exchange_outcome out) {
-    --in_flight_;
-    done(std::move(out));
-  };
+  a->done = std::move(done);
   std::shared_ptr<net::http_connection> connection;
   bool reused = false;
   try {
     connection = checkout(where, a->key, reused);
   } catch (const std::exception& e) {
-    return a->done(unreachable(e));
+    return finish(*a, unreachable(e));
   }
   run(std::move(a), std::move(connection), reused);
 }
@@ -125,19 +122,24 @@ void upstream_client::run(std::shared_ptr<attempt> a,
       [this, a = std::move(a), c, may_resend](net::exchange_outcome out) mutable {
         if (out.ok) {
           checkin(a->key, std::move(c));
-          return a->done(std::move(out));
+          return finish(*a, std::move(out));
         }
         if (!may_resend || !worth_resending(out, a->request)
             || clock_type::now() >= a->deadline)
-          return a->done(std::move(out));
+          return finish(*a, std::move(out));
         std::shared_ptr<net::http_connection> fresh;
         try {
           fresh = fresh_connection(a->key);
         } catch (const std::exception& e) {
-          return a->done(unreachable(e));
+          return finish(*a, unreachable(e));
         }
         run(std::move(a), std::move(fresh), false);
       });
+}
+
+void upstream_client::finish(attempt& a, net::exchange_outcome out) {
+  --in_flight_;
+  a.done(std::move(out));
 }
 
 upstream_stats upstream_client::stats() {

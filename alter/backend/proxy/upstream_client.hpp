@@ -83,6 +83,8 @@ private:
   void checkin(const std::string& key, std::shared_ptr<net::http_connection> c);
   void run(std::shared_ptr<attempt> a, std::shared_ptr<net::http_connection> c,
            bool may_resend);
+  /// The one way a call ends: it leaves the in-flight count, then its caller hears.
+  void finish(attempt& a, net::exchange_outcome out);
 
   std::shared_ptr<net::io_runtime> io_;
   net::tls_settings trust_;

@@ -97,7 +97,9 @@ audit_entry entry_of(audit_record r) {
   e.approval_id = std::move(r.approval_id);
   e.decided_by = std::move(r.decided_by);
   e.trace = fields_of_json(r.trace_json);
-  e.traceparent = std::move(r.traceparent);
+  // What the database holds is shown only when it is a traceparent.
+  if (is_valid_traceparent(r.traceparent))
+    e.traceparent = std::move(r.traceparent);
   e.request_headers = fields_of_json(r.request_headers_json);
   e.request_body = std::move(r.request_body);
   e.body_truncated = r.body_truncated;
